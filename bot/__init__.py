@@ -1,0 +1,1 @@
+"""The application: settings, wiring, commands, alerts, the CLI and the sandbox Bot API."""

@@ -1,0 +1,107 @@
+"""The one factory that builds the bot; every handler is registered here, top to bottom."""
+
+from __future__ import annotations
+
+import logging
+from sqlalchemy import Engine
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot import commands
+from bot.i18n import load_translations
+from bot.settings import Settings
+from bot.sandbox import DEFAULT_TOKEN
+from conversations import registration
+from conversations.base import AppContext, AppType, BotData, Services
+from conversations.menu import GROUP, commands_for
+from monitoring.i18n import SUPPORTED_LOCALES, Translations
+from storage.db import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+# Update types the bot asks Telegram for. Forget one and the bot never hears of it.
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> AppType:
+    """Build the Application. `engine` lets tests share one; otherwise post_init makes it."""
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
+    builder = (
+        ApplicationBuilder()
+        .token(token or DEFAULT_TOKEN)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.file_url)
+        .context_types(ContextTypes(context=AppContext, bot_data=BotData))
+        # Conversations rely on one-by-one processing of a user's updates.
+        .concurrent_updates(False)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+    )
+    lifecycle = _Lifecycle(settings, engine)
+    builder = builder.post_init(lifecycle.post_init).post_shutdown(lifecycle.post_shutdown)
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app: AppType = builder.build()  # type: ignore[assignment]
+
+    # group 0: commands and flows, in the order they are tried.
+    for handler in registration.handlers():  # /start and shared contacts
+        app.add_handler(handler)
+    for handler in commands.handlers():  # /help
+        app.add_handler(handler)
+    app.add_error_handler(commands.on_error)
+    return app
+
+
+class _Lifecycle:
+    """Long-lived resources: made in post_init, closed in post_shutdown."""
+
+    def __init__(self, settings: Settings, engine: Engine | None) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.owned_engine: Engine | None = None
+
+    async def post_init(self, app: AppType) -> None:
+        engine = self.engine
+        if engine is None:
+            engine = self.owned_engine = make_engine(self.settings.database_url)
+        translations = load_translations(self.settings.locale)
+        missing = translations.missing_catalogs()
+        if missing:
+            log.warning("compiled catalogs missing for %s: run `make i18n`", missing)
+        app.bot_data.services = Services(
+            session_factory=make_session_factory(engine),
+            translations=translations,
+            tz=self.settings.tz,
+        )
+        await set_default_commands(app, translations)
+
+    async def post_shutdown(self, app: AppType) -> None:
+        if self.owned_engine is not None:
+            self.owned_engine.dispose()
+            self.owned_engine = None
+
+
+async def set_default_commands(app: AppType, translations: Translations) -> None:
+    """Menus for people not yet registered and for groups, in the default and each language."""
+    for locale in (None, *SUPPORTED_LOCALES):
+        t = translations.get(locale)
+        language = locale.split("_")[0] if locale else None
+        try:
+            await app.bot.set_my_commands(
+                [BotCommand(c, t._(d)) for c, d in commands_for(None)],
+                scope=BotCommandScopeAllPrivateChats(), language_code=language)
+            await app.bot.set_my_commands(
+                [BotCommand(c, t._(d)) for c, d in GROUP],
+                scope=BotCommandScopeAllGroupChats(), language_code=language)
+        except TelegramError as exc:
+            log.warning("could not set the command menus: %s", exc)
+            return

@@ -1,0 +1,157 @@
+"""`fangfanpin …` (same as `python -m bot …`): run the bot, migrate, import the roster."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bot.i18n import load_translations
+from bot.logs import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+from monitoring.i18n import Translator
+from storage.db import make_engine, make_session_factory
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.roster import ImportResult, RosterError, import_roster
+
+log = logging.getLogger("fangfanpin")
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fangfanpin", description="防返贫: weekly poverty-relapse monitoring bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="migrate the database, then start the bot (long polling)")
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply Alembic migrations")
+    db_sub.add_parser("current", help="show the applied and the newest migration")
+    roster = sub.add_parser("roster", help="the roster of households and staff")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    imp = roster_sub.add_parser("import", help="load households and staff from CSV or XLSX")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    sandbox = sub.add_parser("sandbox", help="the local Bot API stand-in with a demo township")
+    sandbox.add_argument("--port", type=int, default=8081, help="stand-in port (default 8081)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"fangfanpin: configuration error: {exc}", file=sys.stderr)
+        return 2
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
+    setup_logging(settings.log_level, token)
+    t = load_translations(settings.locale).get()
+
+    if args.command == "run":
+        if token is None:
+            print(t._("FANGFANPIN_TELEGRAM_TOKEN is not set: starting the local sandbox "
+                      "instead of Telegram."), flush=True)
+            return run_sandbox(settings, port=8081)
+        return run_bot(settings)
+    if args.command == "sandbox":
+        return run_sandbox(settings, port=args.port)
+    if args.command == "db":
+        engine = make_engine(settings.database_url)
+        try:
+            if args.db_command == "upgrade":
+                upgrade(engine)
+            print(t._("database at revision {current} (newest: {head})").format(
+                current=current_revision(engine), head=head_revision()))
+        finally:
+            engine.dispose()
+        return 0
+    if args.command == "roster":
+        return roster_import(settings, args.files, t)
+    return 2
+
+
+def open_database(settings: Settings) -> Engine:
+    """Every command that opens the database brings it to the newest migration first."""
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def roster_import(settings: Settings, files: Sequence[Path], t: Translator) -> int:
+    engine = open_database(settings)
+    session_factory = make_session_factory(engine)
+    actor = "roster:" + ",".join(f.name for f in files)
+    try:
+        with session_factory() as session, session.begin():
+            result = import_roster(session, files, now=datetime.now(UTC), actor=actor)
+    except RosterError as exc:
+        print(t.ngettext("The roster was not imported: {n} problem. Nothing was changed.",
+                         "The roster was not imported: {n} problems. Nothing was changed.",
+                         len(exc.errors)).format(n=len(exc.errors)), file=sys.stderr)
+        for error in exc.errors:
+            where = error.file if error.row is None else t._("{file} row {row}").format(
+                file=error.file, row=error.row)
+            print(f"  {where}: {t._(error.reason).format(**error.params)}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(import_summary(result, t))
+    return 0
+
+
+def import_summary(result: ImportResult, t: Translator) -> str:
+    lines = [
+        t._("Households: {created} new, {updated} updated, {unchanged} unchanged.").format(
+            created=result.households_created, updated=result.households_updated,
+            unchanged=result.households_unchanged),
+        t._("People: {created} new, {updated} updated, {unchanged} unchanged.").format(
+            created=result.people_created, updated=result.people_updated,
+            unchanged=result.people_unchanged),
+        t._("Helper assignments changed: {n}.").format(n=result.assignments_changed),
+    ]
+    if result.households_not_in_files:
+        lines.append(t._("Households in the database but not in these files (left as they "
+                         "are): {numbers}").format(
+            numbers=", ".join(result.households_not_in_files)))
+    return "\n".join(lines)
+
+
+def run_bot(settings: Settings) -> int:
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    engine = open_database(settings)
+    try:
+        app = build_application(settings, engine=engine)
+        log.info("bot starting (database %s)", engine.url.render_as_string(hide_password=True))
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    finally:
+        engine.dispose()
+    return 0
+
+
+def run_sandbox(settings: Settings, *, port: int) -> int:
+    """The stand-in on 127.0.0.1:port, the sample roster in a separate database, the bot."""
+    from bot.sandbox.thread import SandboxThread
+
+    db_path = Path("data/sandbox.db")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    sandbox_settings = settings.model_copy(update={"database_url": f"sqlite:///{db_path}"})
+    engine = open_database(sandbox_settings)
+    session_factory = make_session_factory(engine)
+    with session_factory() as session, session.begin():
+        import_roster(session, sorted(EXAMPLES.glob("*.csv")), now=datetime.now(UTC),
+                      actor="sandbox")
+    engine.dispose()
+    with SandboxThread(port=port) as api:
+        print(f"Sandbox Bot API: {api.root}  (bot base URL {api.url})", flush=True)
+        sandbox_settings = sandbox_settings.model_copy(
+            update={"telegram_api_url": api.url, "telegram_file_url": api.file_url,
+                    "telegram_token": None})
+        return run_bot(sandbox_settings)

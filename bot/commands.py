@@ -1,0 +1,45 @@
+"""Commands that belong to the application rather than to one flow: /help, errors."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from conversations.base import AppContext, identify, translator
+from conversations.registration import help_text
+
+log = logging.getLogger(__name__)
+
+
+async def help_command(update: Update, context: AppContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    person = await identify(context, update.effective_user)
+    await message.reply_text(help_text(person, translator(context, person)))
+
+
+async def on_error(update: object, context: AppContext) -> None:
+    """Log the failure with the update's ids; one bad update never blocks the next."""
+    ids = ""
+    if isinstance(update, Update):
+        ids = "update %s chat %s user %s" % (
+            update.update_id,
+            update.effective_chat.id if update.effective_chat else "-",
+            update.effective_user.id if update.effective_user else "-",
+        )
+    log.error("handler failed (%s)", ids or type(update).__name__, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message and update.effective_chat and \
+            update.effective_chat.type == "private":
+        t = translator(context)
+        try:
+            await update.effective_message.reply_text(
+                t._("Sorry, something went wrong. Your earlier answers are kept; please try "
+                    "again."))
+        except Exception:  # the apology is best effort
+            log.warning("could not tell the user about the failure", exc_info=True)
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    return [CommandHandler("help", help_command)]

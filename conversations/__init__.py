@@ -1,0 +1,1 @@
+"""python-telegram-bot handlers for people's flows: registration, check-in, measures, proposals."""

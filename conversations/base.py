@@ -1,0 +1,108 @@
+"""What every handler needs: the typed context, services, who is talking, and their language."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import User
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from monitoring.i18n import N_, Translations, Translator
+from monitoring.people import Role
+from storage.models import Person
+from storage.repositories import People
+
+T = TypeVar("T")
+
+ROLE_LABELS: dict[str, str] = {
+    Role.HELPER: N_("Helper"),
+    Role.VILLAGE_HEAD: N_("Village head"),
+    Role.TOWNSHIP_STAFF: N_("Township staff"),
+}
+
+
+@dataclass
+class Services:
+    """Long-lived resources, created in post_init and closed in post_shutdown."""
+
+    session_factory: sessionmaker[Session]
+    translations: Translations
+    tz: ZoneInfo
+
+    async def tx(self, work: Callable[[Session], T]) -> T:
+        """Run `work(session)` in one transaction, in a worker thread (the loop never blocks).
+
+        Commits when `work` returns, rolls back when it raises."""
+
+        def run() -> T:
+            with self.session_factory() as session, session.begin():
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+    def now(self) -> datetime:
+        """The handler layer's clock; everything below takes `now` as a parameter."""
+        return datetime.now(UTC)
+
+
+class BotData:
+    """`application.bot_data`, typed. `services` is set in post_init."""
+
+    services: Services
+
+
+class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+
+AppType = Application[ExtBot[None], AppContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A roster person as handlers see them, detached from any session."""
+
+    id: int
+    name: str
+    role: Role
+    phone: str
+    township_id: int
+    township_name: str
+    village_id: int | None
+    village_name: str | None
+    locale: str | None
+
+    @classmethod
+    def of(cls, person: Person) -> PersonView:
+        return cls(
+            id=person.id, name=person.name, role=Role(person.role), phone=person.phone,
+            township_id=person.township_id, township_name=person.township.name,
+            village_id=person.village_id,
+            village_name=person.village.name if person.village else None,
+            locale=person.locale,
+        )
+
+
+async def identify(context: AppContext, user: User | None) -> PersonView | None:
+    """The roster person linked to this Telegram user, or None."""
+    if user is None:
+        return None
+
+    def load(session: Session) -> PersonView | None:
+        person = People(session).by_telegram_id(user.id)
+        return PersonView.of(person) if person else None
+
+    return await context.services.tx(load)
+
+
+def translator(context: AppContext, person: PersonView | None = None) -> Translator:
+    """The person's language, else the township's configured default."""
+    return context.services.translations.get(person.locale if person else None)

@@ -1,0 +1,74 @@
+"""Roles, household categories and statuses, with the words rosters use for them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    HELPER = "helper"
+    VILLAGE_HEAD = "village_head"
+    TOWNSHIP_STAFF = "township_staff"
+
+
+class Category(StrEnum):
+    UNSTABLE = "unstable"
+    MARGINAL = "marginal"
+    SUDDEN_HARDSHIP = "sudden_hardship"
+
+
+class HouseholdStatus(StrEnum):
+    MONITORED = "monitored"
+    ELIMINATED = "eliminated"
+
+
+ROLE_WORDS: dict[str, Role] = {
+    "帮扶责任人": Role.HELPER,
+    "helper": Role.HELPER,
+    "村干部": Role.VILLAGE_HEAD,
+    "village_head": Role.VILLAGE_HEAD,
+    "镇街干部": Role.TOWNSHIP_STAFF,
+    "township_staff": Role.TOWNSHIP_STAFF,
+}
+
+CATEGORY_WORDS: dict[str, Category] = {
+    "脱贫不稳定户": Category.UNSTABLE,
+    "unstable": Category.UNSTABLE,
+    "边缘易致贫户": Category.MARGINAL,
+    "marginal": Category.MARGINAL,
+    "突发严重困难户": Category.SUDDEN_HARDSHIP,
+    "sudden_hardship": Category.SUDDEN_HARDSHIP,
+}
+
+
+def parse_role(text: str) -> Role:
+    try:
+        return ROLE_WORDS[text.strip().lower() if text.isascii() else text.strip()]
+    except KeyError:
+        raise ValueError(f"unknown role {text!r}") from None
+
+
+def parse_category(text: str) -> Category:
+    try:
+        return CATEGORY_WORDS[text.strip().lower() if text.isascii() else text.strip()]
+    except KeyError:
+        raise ValueError(f"unknown category {text!r}") from None
+
+
+def mask_name(name: str) -> str:
+    """`张三丰` -> `张**`: keep the family name, hide the given name."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if name.isascii():
+        parts = name.split()
+        return parts[0] + (" " + "*" * 2 if len(parts) > 1 else "*" * 2)
+    return name[0] + "*" * (len(name) - 1)
+
+
+def mask_id_number(id_number: str) -> str:
+    """Hide all but the last 4 characters of an ID number."""
+    text = id_number.strip()
+    if len(text) <= 4:
+        return "*" * len(text)
+    return "*" * (len(text) - 4) + text[-4:]

@@ -1,0 +1,5 @@
+"""Persistence: SQLAlchemy models, engine/session factories, repositories, roster import.
+
+Repositories run queries and never commit: the caller (one handler step, one job run,
+one CLI command) owns the transaction with `with session.begin(): ...`.
+"""

@@ -1,0 +1,126 @@
+"""SQLAlchemy 2 models. Every change here ships an Alembic migration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Timestamps:
+    """Set by the caller from the `now` it was given; storage never reads the clock."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Township(Timestamps, Base):
+    __tablename__ = "townships"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+    villages: Mapped[list[Village]] = relationship(back_populates="township")
+
+
+class Village(Timestamps, Base):
+    __tablename__ = "villages"
+    __table_args__ = (UniqueConstraint("township_id", "name", name="uq_villages_township_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+    township: Mapped[Township] = relationship(back_populates="villages")
+
+
+class Household(Timestamps, Base):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    head_name: Mapped[str] = mapped_column(String(100))
+    id_number: Mapped[str | None] = mapped_column(String(32))
+    members: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(32))
+    last_year_income_per_capita: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    status: Mapped[str] = mapped_column(String(20), default="monitored")
+
+    village: Mapped[Village] = relationship()
+    assignment: Mapped[HelperAssignment | None] = relationship(
+        back_populates="household", uselist=False
+    )
+
+
+class Person(Timestamps, Base):
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    role: Mapped[str] = mapped_column(String(20))
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locale: Mapped[str | None] = mapped_column(String(10))
+
+    township: Mapped[Township] = relationship()
+    village: Mapped[Village | None] = relationship()
+
+
+class HelperAssignment(Base):
+    """Which helper (帮扶责任人) answers for a household: one per household."""
+
+    __tablename__ = "helper_assignments"
+
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    helper_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    household: Mapped[Household] = relationship(back_populates="assignment")
+    helper: Mapped[Person] = relationship()
+
+
+class AuditEntry(Base):
+    """Who changed what, when: old -> new. Rows are only ever added."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity_key", "entity", "entity_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_key: Mapped[str] = mapped_column(String(100))
+    field: Mapped[str | None] = mapped_column(String(60))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)

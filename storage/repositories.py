@@ -1,0 +1,231 @@
+"""Every query lives here. Repositories never commit: the caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import (
+    AuditEntry,
+    Base,
+    HelperAssignment,
+    Household,
+    Person,
+    Township,
+    Village,
+)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+class Audit:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self,
+        *,
+        now: datetime,
+        actor: str,
+        action: str,
+        entity: str,
+        key: str,
+        field: str | None = None,
+        old: Any = None,
+        new: Any = None,
+    ) -> AuditEntry:
+        entry = AuditEntry(
+            at=now,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_key=key,
+            field=field,
+            old_value=_text(old),
+            new_value=_text(new),
+        )
+        self.session.add(entry)
+        return entry
+
+    def update_fields(
+        self,
+        obj: Base,
+        changes: Mapping[str, Any],
+        *,
+        now: datetime,
+        actor: str,
+        entity: str,
+        key: str,
+    ) -> list[str]:
+        """Set each changed attribute, write one audit row per change, return changed names."""
+        changed: list[str] = []
+        for name, new in changes.items():
+            old = getattr(obj, name)
+            if _text(old) == _text(new):
+                continue
+            setattr(obj, name, new)
+            self.record(
+                now=now, actor=actor, action="update", entity=entity, key=key,
+                field=name, old=old, new=new,
+            )
+            changed.append(name)
+        if changed and hasattr(obj, "updated_at"):
+            obj.updated_at = now
+        return changed
+
+    def entries(self, *, entity: str | None = None, key: str | None = None) -> Sequence[AuditEntry]:
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if entity is not None:
+            query = query.where(AuditEntry.entity == entity)
+        if key is not None:
+            query = query.where(AuditEntry.entity_key == key)
+        return self.session.scalars(query).all()
+
+
+class Places:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def township(self, name: str) -> Township | None:
+        return self.session.scalar(select(Township).where(Township.name == name))
+
+    def village(self, township_id: int, name: str) -> Village | None:
+        return self.session.scalar(
+            select(Village).where(Village.township_id == township_id, Village.name == name)
+        )
+
+    def ensure_township(self, name: str, *, now: datetime, actor: str) -> Township:
+        found = self.township(name)
+        if found is not None:
+            return found
+        township = Township(name=name, created_at=now, updated_at=now)
+        self.session.add(township)
+        self.session.flush()
+        Audit(self.session).record(
+            now=now, actor=actor, action="create", entity="township", key=name, new=name
+        )
+        return township
+
+    def ensure_village(self, township: Township, name: str, *, now: datetime, actor: str) -> Village:
+        found = self.village(township.id, name)
+        if found is not None:
+            return found
+        village = Village(township_id=township.id, name=name, created_at=now, updated_at=now)
+        self.session.add(village)
+        self.session.flush()
+        Audit(self.session).record(
+            now=now, actor=actor, action="create", entity="village",
+            key=f"{township.name}/{name}", new=name,
+        )
+        return village
+
+    def villages_of(self, township_id: int) -> Sequence[Village]:
+        return self.session.scalars(
+            select(Village).where(Village.township_id == township_id).order_by(Village.name)
+        ).all()
+
+
+class People:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_phone(self, phone_e164: str) -> Person | None:
+        return self.session.scalar(select(Person).where(Person.phone == phone_e164))
+
+    def by_telegram_id(self, user_id: int) -> Person | None:
+        return self.session.scalar(
+            select(Person)
+            .where(Person.telegram_user_id == user_id)
+            .options(selectinload(Person.township), selectinload(Person.village))
+        )
+
+    def all(self) -> Sequence[Person]:
+        return self.session.scalars(select(Person).order_by(Person.id)).all()
+
+    def link_telegram(self, person: Person, user_id: int, *, now: datetime, actor: str) -> None:
+        """Link a Telegram account to a roster person; unlink it from anyone who held it."""
+        audit = Audit(self.session)
+        holder = self.by_telegram_id(user_id)
+        if holder is not None and holder.id != person.id:
+            audit.update_fields(
+                holder, {"telegram_user_id": None, "linked_at": None},
+                now=now, actor=actor, entity="person", key=holder.phone,
+            )
+            self.session.flush()
+        if person.telegram_user_id == user_id:
+            return
+        audit.update_fields(
+            person, {"telegram_user_id": user_id, "linked_at": now},
+            now=now, actor=actor, entity="person", key=person.phone,
+        )
+
+    def assigned_households(self, helper_id: int) -> Sequence[Household]:
+        return self.session.scalars(
+            select(Household)
+            .join(HelperAssignment, HelperAssignment.household_id == Household.id)
+            .where(HelperAssignment.helper_id == helper_id)
+            .order_by(Household.number)
+        ).all()
+
+    def count_assigned(self, helper_id: int) -> int:
+        return self.session.scalar(
+            select(func.count())
+            .select_from(HelperAssignment)
+            .where(HelperAssignment.helper_id == helper_id)
+        ) or 0
+
+
+class Households:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_number(self, number: str) -> Household | None:
+        return self.session.scalar(select(Household).where(Household.number == number))
+
+    def by_id_number(self, id_number: str) -> Household | None:
+        return self.session.scalar(select(Household).where(Household.id_number == id_number))
+
+    def all(self) -> Sequence[Household]:
+        return self.session.scalars(select(Household).order_by(Household.number)).all()
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(Household)) or 0
+
+    def helper_of(self, household_id: int) -> Person | None:
+        return self.session.scalar(
+            select(Person)
+            .join(HelperAssignment, HelperAssignment.helper_id == Person.id)
+            .where(HelperAssignment.household_id == household_id)
+        )
+
+    def assign_helper(
+        self, household: Household, helper: Person, *, now: datetime, actor: str
+    ) -> bool:
+        """Make `helper` the household's helper; audit a change. Return whether it changed."""
+        current = self.session.get(HelperAssignment, household.id)
+        old_helper = self.session.get(Person, current.helper_id) if current else None
+        if current is not None and current.helper_id == helper.id:
+            return False
+        if current is None:
+            self.session.add(
+                HelperAssignment(household_id=household.id, helper_id=helper.id, assigned_at=now)
+            )
+        else:
+            current.helper_id = helper.id
+            current.assigned_at = now
+        Audit(self.session).record(
+            now=now, actor=actor, action="assign", entity="household", key=household.number,
+            field="helper", old=old_helper.phone if old_helper else None, new=helper.phone,
+        )
+        return True
