@@ -824,7 +824,13 @@ def _error(exc: ApiError) -> web.Response:
 
 
 def _public(message: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in message.items() if k not in ("deleted", "parse_mode")}
+    """The message as Telegram returns it: reply keyboards are kept here for people and tests
+    to see, but Telegram only echoes an inline keyboard back to the bot."""
+    public = {k: v for k, v in message.items() if k not in ("deleted", "parse_mode")}
+    markup = public.get("reply_markup")
+    if markup is not None and "inline_keyboard" not in markup:
+        del public["reply_markup"]
+    return public
 
 
 def _loggable(params: dict[str, Any]) -> dict[str, Any]:
