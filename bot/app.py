@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+
 from sqlalchemy import Engine
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
@@ -11,8 +12,8 @@ from telegram.request import BaseRequest
 
 from bot import commands
 from bot.i18n import load_translations
-from bot.settings import Settings
 from bot.sandbox import DEFAULT_TOKEN
+from bot.settings import Settings
 from conversations import registration
 from conversations.base import AppContext, AppType, BotData, Services
 from conversations.menu import GROUP, commands_for
@@ -98,10 +99,14 @@ async def set_default_commands(app: AppType, translations: Translations) -> None
         try:
             await app.bot.set_my_commands(
                 [BotCommand(c, t._(d)) for c, d in commands_for(None)],
-                scope=BotCommandScopeAllPrivateChats(), language_code=language)
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=language,
+            )
             await app.bot.set_my_commands(
                 [BotCommand(c, t._(d)) for c, d in GROUP],
-                scope=BotCommandScopeAllGroupChats(), language_code=language)
+                scope=BotCommandScopeAllGroupChats(),
+                language_code=language,
+            )
         except TelegramError as exc:
             log.warning("could not set the command menus: %s", exc)
             return

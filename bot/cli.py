@@ -26,7 +26,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="fangfanpin", description="防返贫: weekly poverty-relapse monitoring bot")
+        prog="fangfanpin", description="防返贫: weekly poverty-relapse monitoring bot"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="migrate the database, then start the bot (long polling)")
     db = sub.add_parser("db", help="database maintenance")
@@ -55,8 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "run":
         if token is None:
-            print(t._("FANGFANPIN_TELEGRAM_TOKEN is not set: starting the local sandbox "
-                      "instead of Telegram."), flush=True)
+            print(
+                t._(
+                    "FANGFANPIN_TELEGRAM_TOKEN is not set: starting the local sandbox "
+                    "instead of Telegram."
+                ),
+                flush=True,
+            )
             return run_sandbox(settings, port=8081)
         return run_bot(settings)
     if args.command == "sandbox":
@@ -66,8 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             if args.db_command == "upgrade":
                 upgrade(engine)
-            print(t._("database at revision {current} (newest: {head})").format(
-                current=current_revision(engine), head=head_revision()))
+            print(
+                t._("database at revision {current} (newest: {head})").format(
+                    current=current_revision(engine), head=head_revision()
+                )
+            )
         finally:
             engine.dispose()
         return 0
@@ -91,12 +100,20 @@ def roster_import(settings: Settings, files: Sequence[Path], t: Translator) -> i
         with session_factory() as session, session.begin():
             result = import_roster(session, files, now=datetime.now(UTC), actor=actor)
     except RosterError as exc:
-        print(t.ngettext("The roster was not imported: {n} problem. Nothing was changed.",
-                         "The roster was not imported: {n} problems. Nothing was changed.",
-                         len(exc.errors)).format(n=len(exc.errors)), file=sys.stderr)
+        print(
+            t.ngettext(
+                "The roster was not imported: {n} problem. Nothing was changed.",
+                "The roster was not imported: {n} problems. Nothing was changed.",
+                len(exc.errors),
+            ).format(n=len(exc.errors)),
+            file=sys.stderr,
+        )
         for error in exc.errors:
-            where = error.file if error.row is None else t._("{file} row {row}").format(
-                file=error.file, row=error.row)
+            where = (
+                error.file
+                if error.row is None
+                else t._("{file} row {row}").format(file=error.file, row=error.row)
+            )
             print(f"  {where}: {t._(error.reason).format(**error.params)}", file=sys.stderr)
         return 1
     finally:
@@ -108,17 +125,23 @@ def roster_import(settings: Settings, files: Sequence[Path], t: Translator) -> i
 def import_summary(result: ImportResult, t: Translator) -> str:
     lines = [
         t._("Households: {created} new, {updated} updated, {unchanged} unchanged.").format(
-            created=result.households_created, updated=result.households_updated,
-            unchanged=result.households_unchanged),
+            created=result.households_created,
+            updated=result.households_updated,
+            unchanged=result.households_unchanged,
+        ),
         t._("People: {created} new, {updated} updated, {unchanged} unchanged.").format(
-            created=result.people_created, updated=result.people_updated,
-            unchanged=result.people_unchanged),
+            created=result.people_created,
+            updated=result.people_updated,
+            unchanged=result.people_unchanged,
+        ),
         t._("Helper assignments changed: {n}.").format(n=result.assignments_changed),
     ]
     if result.households_not_in_files:
-        lines.append(t._("Households in the database but not in these files (left as they "
-                         "are): {numbers}").format(
-            numbers=", ".join(result.households_not_in_files)))
+        lines.append(
+            t._(
+                "Households in the database but not in these files (left as they are): {numbers}"
+            ).format(numbers=", ".join(result.households_not_in_files))
+        )
     return "\n".join(lines)
 
 
@@ -146,12 +169,17 @@ def run_sandbox(settings: Settings, *, port: int) -> int:
     engine = open_database(sandbox_settings)
     session_factory = make_session_factory(engine)
     with session_factory() as session, session.begin():
-        import_roster(session, sorted(EXAMPLES.glob("*.csv")), now=datetime.now(UTC),
-                      actor="sandbox")
+        import_roster(
+            session, sorted(EXAMPLES.glob("*.csv")), now=datetime.now(UTC), actor="sandbox"
+        )
     engine.dispose()
     with SandboxThread(port=port) as api:
         print(f"Sandbox Bot API: {api.root}  (bot base URL {api.url})", flush=True)
         sandbox_settings = sandbox_settings.model_copy(
-            update={"telegram_api_url": api.url, "telegram_file_url": api.file_url,
-                    "telegram_token": None})
+            update={
+                "telegram_api_url": api.url,
+                "telegram_file_url": api.file_url,
+                "telegram_token": None,
+            }
+        )
         return run_bot(sandbox_settings)

@@ -24,19 +24,21 @@ async def on_error(update: object, context: AppContext) -> None:
     """Log the failure with the update's ids; one bad update never blocks the next."""
     ids = ""
     if isinstance(update, Update):
-        ids = "update %s chat %s user %s" % (
-            update.update_id,
-            update.effective_chat.id if update.effective_chat else "-",
-            update.effective_user.id if update.effective_user else "-",
-        )
+        chat = update.effective_chat.id if update.effective_chat else "-"
+        user = update.effective_user.id if update.effective_user else "-"
+        ids = f"update {update.update_id} chat {chat} user {user}"
     log.error("handler failed (%s)", ids or type(update).__name__, exc_info=context.error)
-    if isinstance(update, Update) and update.effective_message and update.effective_chat and \
-            update.effective_chat.type == "private":
+    if (
+        isinstance(update, Update)
+        and update.effective_message
+        and update.effective_chat
+        and update.effective_chat.type == "private"
+    ):
         t = translator(context)
         try:
             await update.effective_message.reply_text(
-                t._("Sorry, something went wrong. Your earlier answers are kept; please try "
-                    "again."))
+                t._("Sorry, something went wrong. Your earlier answers are kept; please try again.")
+            )
         except Exception:  # the apology is best effort
             log.warning("could not tell the user about the failure", exc_info=True)
 

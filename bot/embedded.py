@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
@@ -18,16 +19,20 @@ from conversations.base import AppType
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, *, engine: Engine | None = None,
-                      poll_timeout: float = 2.0) -> AsyncIterator[AppType]:
+async def running_bot(
+    settings: Settings, *, engine: Engine | None = None, poll_timeout: float = 2.0
+) -> AsyncIterator[AppType]:
     app = build_application(settings, engine=engine)
     await app.initialize()
     try:
         if app.post_init:
             await app.post_init(app)
         assert app.updater is not None
-        await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout,
-                                        drop_pending_updates=False)
+        await app.updater.start_polling(
+            allowed_updates=ALLOWED_UPDATES,
+            timeout=timedelta(seconds=poll_timeout),
+            drop_pending_updates=False,
+        )
         await app.start()
         try:
             yield app

@@ -83,8 +83,12 @@ class PersonView:
     @classmethod
     def of(cls, person: Person) -> PersonView:
         return cls(
-            id=person.id, name=person.name, role=Role(person.role), phone=person.phone,
-            township_id=person.township_id, township_name=person.township.name,
+            id=person.id,
+            name=person.name,
+            role=Role(person.role),
+            phone=person.phone,
+            township_id=person.township_id,
+            township_name=person.township.name,
             village_id=person.village_id,
             village_name=person.village.name if person.village else None,
             locale=person.locale,

@@ -34,14 +34,16 @@ def describe(person: PersonView, t: Translator) -> str:
     role = t._(ROLE_LABELS[person.role])
     if person.village_name:
         return t._("{role}, {village} ({township})").format(
-            role=role, village=person.village_name, township=person.township_name)
+            role=role, village=person.village_name, township=person.township_name
+        )
     return t._("{role}, {township}").format(role=role, township=person.township_name)
 
 
 def contact_keyboard(t: Translator) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         [[KeyboardButton(t._("📱 Share my phone number"), request_contact=True)]],
-        resize_keyboard=True, one_time_keyboard=True,
+        resize_keyboard=True,
+        one_time_keyboard=True,
     )
 
 
@@ -55,14 +57,18 @@ async def start(update: Update, context: AppContext) -> None:
         return
     if person is not None:
         await message.reply_text(
-            t._("Welcome back, {name}. You are registered as {what}. Send /help to see what "
-                "you can do.").format(name=person.name, what=describe(person, t)),
+            t._(
+                "Welcome back, {name}. You are registered as {what}. Send /help to see what "
+                "you can do."
+            ).format(name=person.name, what=describe(person, t)),
             reply_markup=ReplyKeyboardRemove(),
         )
         return
     await message.reply_text(
-        t._("Welcome to the poverty-relapse monitoring bot. To find you on the township's "
-            "roster, please share your phone number with the button below."),
+        t._(
+            "Welcome to the poverty-relapse monitoring bot. To find you on the township's "
+            "roster, please share your phone number with the button below."
+        ),
         reply_markup=contact_keyboard(t),
     )
 
@@ -74,8 +80,10 @@ async def contact(update: Update, context: AppContext) -> None:
     t = translator(context)
     if message.contact.user_id != user.id:
         await message.reply_text(
-            t._("That is not your own contact. Please press the button to share your own "
-                "phone number."),
+            t._(
+                "That is not your own contact. Please press the button to share your own "
+                "phone number."
+            ),
             reply_markup=contact_keyboard(t),
         )
         return
@@ -100,8 +108,10 @@ async def contact(update: Update, context: AppContext) -> None:
     if person is None:
         log.info("registration refused for telegram user %s: phone not on the roster", user.id)
         await message.reply_text(
-            t._("Your phone number is not on the township's roster. Please contact the "
-                "township office to be added, then send /start again."),
+            t._(
+                "Your phone number is not on the township's roster. Please contact the "
+                "township office to be added, then send /start again."
+            ),
             reply_markup=ReplyKeyboardRemove(),
         )
         return
@@ -109,7 +119,8 @@ async def contact(update: Update, context: AppContext) -> None:
     log.info("telegram user %s linked to person %s (%s)", user.id, person.id, person.role)
     await message.reply_text(
         t._("Hello {name}, you are registered as {what}.").format(
-            name=person.name, what=describe(person, t)),
+            name=person.name, what=describe(person, t)
+        ),
         reply_markup=ReplyKeyboardRemove(),
     )
     await message.reply_text(help_text(person, t))
@@ -128,8 +139,9 @@ def help_text(person: PersonView | None, t: Translator) -> str:
     return "\n".join(lines)
 
 
-async def set_commands_for(context: AppContext, chat_id: int, person: PersonView,
-                           t: Translator) -> None:
+async def set_commands_for(
+    context: AppContext, chat_id: int, person: PersonView, t: Translator
+) -> None:
     """Give this person's private chat the menu of their role (best effort)."""
     commands = [BotCommand(c, t._(d)) for c, d in commands_for(person.role)]
     try:

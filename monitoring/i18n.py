@@ -34,9 +34,7 @@ def parse_locale(text: str) -> str:
     for supported in SUPPORTED_LOCALES:
         if loc.language == Locale.parse(supported).language:
             return supported
-    raise ValueError(
-        f"unsupported locale {text!r} (supported: {', '.join(SUPPORTED_LOCALES)})"
-    )
+    raise ValueError(f"unsupported locale {text!r} (supported: {', '.join(SUPPORTED_LOCALES)})")
 
 
 @dataclass(frozen=True)

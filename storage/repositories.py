@@ -76,8 +76,14 @@ class Audit:
                 continue
             setattr(obj, name, new)
             self.record(
-                now=now, actor=actor, action="update", entity=entity, key=key,
-                field=name, old=old, new=new,
+                now=now,
+                actor=actor,
+                action="update",
+                entity=entity,
+                key=key,
+                field=name,
+                old=old,
+                new=new,
             )
             changed.append(name)
         if changed and hasattr(obj, "updated_at"):
@@ -117,7 +123,9 @@ class Places:
         )
         return township
 
-    def ensure_village(self, township: Township, name: str, *, now: datetime, actor: str) -> Village:
+    def ensure_village(
+        self, township: Township, name: str, *, now: datetime, actor: str
+    ) -> Village:
         found = self.village(township.id, name)
         if found is not None:
             return found
@@ -125,8 +133,12 @@ class Places:
         self.session.add(village)
         self.session.flush()
         Audit(self.session).record(
-            now=now, actor=actor, action="create", entity="village",
-            key=f"{township.name}/{name}", new=name,
+            now=now,
+            actor=actor,
+            action="create",
+            entity="village",
+            key=f"{township.name}/{name}",
+            new=name,
         )
         return village
 
@@ -159,15 +171,23 @@ class People:
         holder = self.by_telegram_id(user_id)
         if holder is not None and holder.id != person.id:
             audit.update_fields(
-                holder, {"telegram_user_id": None, "linked_at": None},
-                now=now, actor=actor, entity="person", key=holder.phone,
+                holder,
+                {"telegram_user_id": None, "linked_at": None},
+                now=now,
+                actor=actor,
+                entity="person",
+                key=holder.phone,
             )
             self.session.flush()
         if person.telegram_user_id == user_id:
             return
         audit.update_fields(
-            person, {"telegram_user_id": user_id, "linked_at": now},
-            now=now, actor=actor, entity="person", key=person.phone,
+            person,
+            {"telegram_user_id": user_id, "linked_at": now},
+            now=now,
+            actor=actor,
+            entity="person",
+            key=person.phone,
         )
 
     def assigned_households(self, helper_id: int) -> Sequence[Household]:
@@ -179,11 +199,14 @@ class People:
         ).all()
 
     def count_assigned(self, helper_id: int) -> int:
-        return self.session.scalar(
-            select(func.count())
-            .select_from(HelperAssignment)
-            .where(HelperAssignment.helper_id == helper_id)
-        ) or 0
+        return (
+            self.session.scalar(
+                select(func.count())
+                .select_from(HelperAssignment)
+                .where(HelperAssignment.helper_id == helper_id)
+            )
+            or 0
+        )
 
 
 class Households:
@@ -225,7 +248,13 @@ class Households:
             current.helper_id = helper.id
             current.assigned_at = now
         Audit(self.session).record(
-            now=now, actor=actor, action="assign", entity="household", key=household.number,
-            field="helper", old=old_helper.phone if old_helper else None, new=helper.phone,
+            now=now,
+            actor=actor,
+            action="assign",
+            entity="household",
+            key=household.number,
+            field="helper",
+            old=old_helper.phone if old_helper else None,
+            new=helper.phone,
         )
         return True

@@ -150,8 +150,14 @@ def _read_xlsx(path: Path) -> Iterator[_Table]:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise RosterError(
-            [RowError(path.name, None, N_("the file is not a readable XLSX workbook: {error}"),
-                      {"error": str(exc)})]
+            [
+                RowError(
+                    path.name,
+                    None,
+                    N_("the file is not a readable XLSX workbook: {error}"),
+                    {"error": str(exc)},
+                )
+            ]
         ) from None
     try:
         for sheet in workbook.worksheets:
@@ -219,7 +225,7 @@ class _Validator:
         self.households: list[HouseholdRow] = []
         self.staff: list[StaffRow] = []
 
-    def error(self, source: str, row: int | None, reason: str, **params: Any) -> None:
+    def error(self, source: str, row: int | None, reason: str, /, **params: Any) -> None:
         self.errors.append(RowError(source, row, reason, {k: str(v) for k, v in params.items()}))
 
     def table(self, table: _Table) -> None:
@@ -232,9 +238,12 @@ class _Validator:
             self._rows(table, STAFF_COLUMNS, STAFF_OPTIONAL, staff_keys, self._staff)
             return
         self.error(
-            table.source, 1 if table.header else None,
-            N_("header not recognised: a households file needs a 户编号/household_no column, "
-               "a staff file a 角色/role column"),
+            table.source,
+            1 if table.header else None,
+            N_(
+                "header not recognised: a households file needs a 户编号/household_no column, "
+                "a staff file a 角色/role column"
+            ),
         )
 
     def _rows(
@@ -250,15 +259,20 @@ class _Validator:
             if key is None:
                 continue
             if key in seen:
-                self.error(table.source, 1, N_("column {column} appears twice"),
-                           column=columns[key][0])
+                self.error(
+                    table.source, 1, N_("column {column} appears twice"), column=columns[key][0]
+                )
                 return
             seen[key] = index
-        missing = [columns[k][0] + "/" + columns[k][1] for k in columns
-                   if k not in seen and k not in optional]
+        missing = [
+            columns[k][0] + "/" + columns[k][1]
+            for k in columns
+            if k not in seen and k not in optional
+        ]
         if missing:
-            self.error(table.source, 1, N_("missing columns: {columns}"),
-                       columns=", ".join(missing))
+            self.error(
+                table.source, 1, N_("missing columns: {columns}"), columns=", ".join(missing)
+            )
             return
         any_row = False
         for number, raw in table.rows:
@@ -271,8 +285,14 @@ class _Validator:
         if not any_row:
             self.error(table.source, None, N_("the file has a header but no rows"))
 
-    def _required(self, source: str, row: int, values: dict[str, str], keys: Iterable[str],
-                  columns: dict[str, tuple[str, ...]]) -> bool:
+    def _required(
+        self,
+        source: str,
+        row: int,
+        values: dict[str, str],
+        keys: Iterable[str],
+        columns: dict[str, tuple[str, ...]],
+    ) -> bool:
         ok = True
         for key in keys:
             if not values.get(key):
@@ -280,8 +300,9 @@ class _Validator:
                 ok = False
         return ok
 
-    def _household(self, source: str, row: int, values: dict[str, str],
-                   raw: dict[str, Any]) -> None:
+    def _household(
+        self, source: str, row: int, values: dict[str, str], raw: dict[str, Any]
+    ) -> None:
         required = [k for k in HOUSEHOLD_COLUMNS if k not in HOUSEHOLD_OPTIONAL]
         ok = self._required(source, row, values, required, HOUSEHOLD_COLUMNS)
         members = 0
@@ -289,40 +310,65 @@ class _Validator:
             try:
                 members = _parse_members(values["members"])
             except ValueError:
-                self.error(source, row, N_("家庭人口 must be a whole number from 1 to 30, not {value}"),
-                           value=values["members"])
+                self.error(
+                    source,
+                    row,
+                    N_("家庭人口 must be a whole number from 1 to 30, not {value}"),
+                    value=values["members"],
+                )
                 ok = False
         category = Category.UNSTABLE
         if values["category"]:
             try:
                 category = parse_category(values["category"])
             except ValueError:
-                self.error(source, row, N_("unknown 监测类型 {value} (use 脱贫不稳定户, 边缘易致贫户, "
-                                           "突发严重困难户, unstable, marginal or sudden_hardship)"),
-                           value=values["category"])
+                self.error(
+                    source,
+                    row,
+                    N_(
+                        "unknown 监测类型 {value} (use 脱贫不稳定户, 边缘易致贫户, "
+                        "突发严重困难户, unstable, marginal or sudden_hardship)"
+                    ),
+                    value=values["category"],
+                )
                 ok = False
         income = Decimal(0)
         if values["last_year_income_per_capita"]:
             try:
                 income = _parse_income(values["last_year_income_per_capita"])
             except ValueError:
-                self.error(source, row, N_("上年人均纯收入 must be an amount in yuan from 0 to "
-                                           "10,000,000, not {value}"),
-                           value=values["last_year_income_per_capita"])
+                self.error(
+                    source,
+                    row,
+                    N_(
+                        "上年人均纯收入 must be an amount in yuan from 0 to 10,000,000, not {value}"
+                    ),
+                    value=values["last_year_income_per_capita"],
+                )
                 ok = False
         helper_phone = ""
         if values["helper_phone"]:
             try:
                 helper_phone = normalize_mobile(values["helper_phone"])
             except InvalidPhone:
-                self.error(source, row, N_("帮扶责任人电话 {value} is not a mainland mobile number"),
-                           value=values["helper_phone"])
+                self.error(
+                    source,
+                    row,
+                    N_("帮扶责任人电话 {value} is not a mainland mobile number"),
+                    value=values["helper_phone"],
+                )
                 ok = False
         id_number: str | None = None
         if values.get("id_number"):
             if isinstance(raw.get("id_number"), int | float):
-                self.error(source, row, N_("身份证号 is stored as a number and has lost digits: "
-                                           "format the column as text"))
+                self.error(
+                    source,
+                    row,
+                    N_(
+                        "身份证号 is stored as a number and has lost digits: "
+                        "format the column as text"
+                    ),
+                )
                 ok = False
             else:
                 try:
@@ -331,11 +377,22 @@ class _Validator:
                     self.error(source, row, N_("身份证号 is not a valid ID number"))
                     ok = False
         if ok:
-            self.households.append(HouseholdRow(
-                source, row, values["township"], values["village"], values["household_no"],
-                values["head_name"], id_number, members, category, income,
-                values["helper_name"], helper_phone,
-            ))
+            self.households.append(
+                HouseholdRow(
+                    source,
+                    row,
+                    values["township"],
+                    values["village"],
+                    values["household_no"],
+                    values["head_name"],
+                    id_number,
+                    members,
+                    category,
+                    income,
+                    values["helper_name"],
+                    helper_phone,
+                )
+            )
 
     def _staff(self, source: str, row: int, values: dict[str, str], raw: dict[str, Any]) -> None:
         required = [k for k in STAFF_COLUMNS if k not in STAFF_OPTIONAL]
@@ -345,17 +402,27 @@ class _Validator:
             try:
                 role = parse_role(values["role"])
             except ValueError:
-                self.error(source, row, N_("unknown 角色 {value} (use 帮扶责任人, 村干部, 镇街干部, "
-                                           "helper, village_head or township_staff)"),
-                           value=values["role"])
+                self.error(
+                    source,
+                    row,
+                    N_(
+                        "unknown 角色 {value} (use 帮扶责任人, 村干部, 镇街干部, "
+                        "helper, village_head or township_staff)"
+                    ),
+                    value=values["role"],
+                )
                 ok = False
         phone = ""
         if values["phone"]:
             try:
                 phone = normalize_mobile(values["phone"])
             except InvalidPhone:
-                self.error(source, row, N_("电话 {value} is not a mainland mobile number"),
-                           value=values["phone"])
+                self.error(
+                    source,
+                    row,
+                    N_("电话 {value} is not a mainland mobile number"),
+                    value=values["phone"],
+                )
                 ok = False
         village = values.get("village") or None
         if ok and role is Role.VILLAGE_HEAD and not village:
@@ -365,40 +432,61 @@ class _Validator:
             self.error(source, row, N_("township staff have no 村/village; leave it empty"))
             ok = False
         if ok:
-            self.staff.append(StaffRow(source, row, values["name"], phone, role,
-                                       values["township"], village))
+            self.staff.append(
+                StaffRow(source, row, values["name"], phone, role, values["township"], village)
+            )
 
     def cross_check(self, people: People, households: Households) -> None:
         by_phone: dict[str, StaffRow] = {}
         for s in self.staff:
             first = by_phone.get(s.phone)
             if first is not None:
-                self.error(s.source, s.row, N_("phone {phone} is already listed for {name} "
-                                               "({file} row {row})"),
-                           phone=s.phone, name=first.name, file=first.source, row=first.row)
+                self.error(
+                    s.source,
+                    s.row,
+                    N_("phone {phone} is already listed for {name} ({file} row {row})"),
+                    phone=s.phone,
+                    name=first.name,
+                    file=first.source,
+                    row=first.row,
+                )
             else:
                 by_phone[s.phone] = s
         seen_numbers: dict[str, HouseholdRow] = {}
         seen_ids: dict[str, HouseholdRow] = {}
         helper_names: dict[str, HouseholdRow] = {}
         for h in self.households:
-            first = seen_numbers.get(h.number)
-            if first is not None:
-                self.error(h.source, h.row, N_("duplicate 户编号 {number} (first at {file} row {row})"),
-                           number=h.number, file=first.source, row=first.row)
+            earlier_row = seen_numbers.get(h.number)
+            if earlier_row is not None:
+                self.error(
+                    h.source,
+                    h.row,
+                    N_("duplicate 户编号 {number} (first at {file} row {row})"),
+                    number=h.number,
+                    file=earlier_row.source,
+                    row=earlier_row.row,
+                )
             else:
                 seen_numbers[h.number] = h
             if h.id_number:
                 other = seen_ids.get(h.id_number)
                 if other is not None:
-                    self.error(h.source, h.row, N_("身份证号 is the same as household {number}'s"),
-                               number=other.number)
+                    self.error(
+                        h.source,
+                        h.row,
+                        N_("身份证号 is the same as household {number}'s"),
+                        number=other.number,
+                    )
                 else:
                     seen_ids[h.id_number] = h
                 existing = households.by_id_number(h.id_number)
                 if existing is not None and existing.number != h.number:
-                    self.error(h.source, h.row, N_("身份证号 is already registered for household "
-                                                   "{number}"), number=existing.number)
+                    self.error(
+                        h.source,
+                        h.row,
+                        N_("身份证号 is already registered for household {number}"),
+                        number=existing.number,
+                    )
             staff = by_phone.get(h.helper_phone)
             expected = staff.name if staff else None
             if expected is None:
@@ -409,8 +497,13 @@ class _Validator:
                 person = people.by_phone(h.helper_phone)
                 expected = person.name if person else None
             if expected is not None and expected != h.helper_name:
-                self.error(h.source, h.row, N_("帮扶责任人电话 belongs to {name}, not {given}"),
-                           name=expected, given=h.helper_name)
+                self.error(
+                    h.source,
+                    h.row,
+                    N_("帮扶责任人电话 belongs to {name}, not {given}"),
+                    name=expected,
+                    given=h.helper_name,
+                )
             helper_names.setdefault(h.helper_phone, h)
 
 
@@ -427,8 +520,12 @@ def read_roster(paths: Sequence[Path]) -> tuple[list[HouseholdRow], list[StaffRo
             elif suffix in (".xlsx", ".xlsm"):
                 tables = list(_read_xlsx(path))
             else:
-                validator.error(path.name, None, N_("unsupported file type {suffix}: use .csv or "
-                                                    ".xlsx"), suffix=suffix or "(none)")
+                validator.error(
+                    path.name,
+                    None,
+                    N_("unsupported file type {suffix}: use .csv or .xlsx"),
+                    suffix=suffix or "(none)",
+                )
                 continue
         except RosterError as exc:
             validator.errors.extend(exc.errors)
@@ -453,8 +550,7 @@ def import_roster(
     """
     people, households = People(session), Households(session)
     household_rows, staff_rows, validator = read_roster(paths)
-    if not validator.errors:
-        validator.cross_check(people, households)
+    validator.cross_check(people, households)  # on the rows that passed, so all is reported
     if validator.errors:
         raise RosterError(validator.errors)
 
@@ -472,14 +568,27 @@ def import_roster(
         person = people.by_phone(s.phone)
         if person is None:
             session.add(_new_person(s.name, s.phone, s.role, township_id, village_id, now))
-            audit.record(now=now, actor=actor, action="create", entity="person", key=s.phone,
-                         new=f"{s.name} {s.role}")
+            audit.record(
+                now=now,
+                actor=actor,
+                action="create",
+                entity="person",
+                key=s.phone,
+                new=f"{s.name} {s.role}",
+            )
             result.people_created += 1
         elif audit.update_fields(
             person,
-            {"name": s.name, "role": s.role.value, "township_id": township_id,
-             "village_id": village_id},
-            now=now, actor=actor, entity="person", key=s.phone,
+            {
+                "name": s.name,
+                "role": s.role.value,
+                "township_id": township_id,
+                "village_id": village_id,
+            },
+            now=now,
+            actor=actor,
+            entity="person",
+            key=s.phone,
         ):
             result.people_updated += 1
         else:
@@ -491,11 +600,18 @@ def import_roster(
         assert village_id is not None
         helper = people.by_phone(h.helper_phone)
         if helper is None:
-            helper = _new_person(h.helper_name, h.helper_phone, Role.HELPER, township_id,
-                                 village_id, now)
+            helper = _new_person(
+                h.helper_name, h.helper_phone, Role.HELPER, township_id, village_id, now
+            )
             session.add(helper)
-            audit.record(now=now, actor=actor, action="create", entity="person",
-                         key=h.helper_phone, new=f"{h.helper_name} {Role.HELPER}")
+            audit.record(
+                now=now,
+                actor=actor,
+                action="create",
+                entity="person",
+                key=h.helper_phone,
+                new=f"{h.helper_name} {Role.HELPER}",
+            )
             result.people_created += 1
         household = households.by_number(h.number)
         fields: dict[str, Any] = {
@@ -508,15 +624,26 @@ def import_roster(
         if h.id_number is not None:  # an empty cell keeps a stored ID number
             fields["id_number"] = h.id_number
         if household is None:
-            household = Household(number=h.number, status=HouseholdStatus.MONITORED.value,
-                                  created_at=now, updated_at=now,
-                                  **{"id_number": None, **fields})
+            household = Household(
+                number=h.number,
+                status=HouseholdStatus.MONITORED.value,
+                created_at=now,
+                updated_at=now,
+                **{"id_number": None, **fields},
+            )
             session.add(household)
-            audit.record(now=now, actor=actor, action="create", entity="household",
-                         key=h.number, new=h.head_name)
+            audit.record(
+                now=now,
+                actor=actor,
+                action="create",
+                entity="household",
+                key=h.number,
+                new=h.head_name,
+            )
             result.households_created += 1
-        elif audit.update_fields(household, fields, now=now, actor=actor, entity="household",
-                                 key=h.number):
+        elif audit.update_fields(
+            household, fields, now=now, actor=actor, entity="household", key=h.number
+        ):
             result.households_updated += 1
         else:
             result.households_unchanged += 1
@@ -533,7 +660,15 @@ def import_roster(
     return result
 
 
-def _new_person(name: str, phone: str, role: Role, township_id: int, village_id: int | None,
-                now: datetime) -> Person:
-    return Person(name=name, phone=phone, role=role.value, township_id=township_id,
-                  village_id=village_id, created_at=now, updated_at=now)
+def _new_person(
+    name: str, phone: str, role: Role, township_id: int, village_id: int | None, now: datetime
+) -> Person:
+    return Person(
+        name=name,
+        phone=phone,
+        role=role.value,
+        township_id=township_id,
+        village_id=village_id,
+        created_at=now,
+        updated_at=now,
+    )

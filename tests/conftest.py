@@ -117,5 +117,4 @@ def import_examples(session_factory: sessionmaker[Session]) -> None:
     from storage.roster import import_roster
 
     with session_factory() as session, session.begin():
-        import_roster(session, sorted(EXAMPLES.glob("*.csv")), now=datetime.now(UTC),
-                      actor="test")
+        import_roster(session, sorted(EXAMPLES.glob("*.csv")), now=datetime.now(UTC), actor="test")

@@ -37,7 +37,9 @@ async def say(client: SandboxClient, user_id: int, text: str) -> dict[str, Any]:
     return await client.reply(user_id, after=seq)
 
 
-async def register(client: SandboxClient, user_id: int, name: str, phone: str) -> list[dict[str, Any]]:
+async def register(
+    client: SandboxClient, user_id: int, name: str, phone: str
+) -> list[dict[str, Any]]:
     await client.user(user_id, name)
     prompt = await say(client, user_id, "/start")
     keyboard = prompt["reply_markup"]["keyboard"]
@@ -52,8 +54,11 @@ async def register(client: SandboxClient, user_id: int, name: str, phone: str) -
     [(HELPER, "帮扶责任人"), (VILLAGE_HEAD, "村干部"), (TOWNSHIP_STAFF, "镇街干部")],
 )
 async def test_each_role_registers_by_sharing_contact(
-    bot: AppType, client: SandboxClient, roster: sessionmaker[Session],
-    who: tuple[int, str, str], role_words: str,
+    bot: AppType,
+    client: SandboxClient,
+    roster: sessionmaker[Session],
+    who: tuple[int, str, str],
+    role_words: str,
 ) -> None:
     user_id, name, phone = who
     greeting, help_message = await register(client, user_id, name, "+86" + phone)
@@ -63,11 +68,16 @@ async def test_each_role_registers_by_sharing_contact(
     assert "/help" in help_message["text"]
     assert person(roster, phone).telegram_user_id == user_id
     with roster() as session:
-        audit = session.scalars(select(AuditEntry).where(
-            AuditEntry.entity == "person", AuditEntry.entity_key == "+86" + phone,
-            AuditEntry.field == "telegram_user_id")).all()
+        audit = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.entity == "person",
+                AuditEntry.entity_key == "+86" + phone,
+                AuditEntry.field == "telegram_user_id",
+            )
+        ).all()
     assert [(a.old_value, a.new_value, a.actor) for a in audit] == [
-        (None, str(user_id), f"telegram:{user_id}")]
+        (None, str(user_id), f"telegram:{user_id}")
+    ]
     # The person's private chat got the menu of their role.
     commands = await client.commands()
     assert [c["command"] for c in commands[f"chat:{user_id}"]][:2] == ["start", "help"]
@@ -144,8 +154,11 @@ async def test_new_telegram_account_takes_over_and_the_old_link_is_audited(
     await register(client, 901, name, phone)  # the helper's new phone/account
     assert person(roster, phone).telegram_user_id == 901
     with roster() as session:
-        values = session.execute(select(AuditEntry.old_value, AuditEntry.new_value).where(
-            AuditEntry.field == "telegram_user_id").order_by(AuditEntry.id)).all()
+        values = session.execute(
+            select(AuditEntry.old_value, AuditEntry.new_value)
+            .where(AuditEntry.field == "telegram_user_id")
+            .order_by(AuditEntry.id)
+        ).all()
     assert [tuple(v) for v in values] == [(None, "501"), ("501", "901")]
 
 
@@ -165,10 +178,17 @@ async def test_menus_are_set_for_private_chats_and_groups_in_both_languages(
     bot: AppType, client: SandboxClient
 ) -> None:
     commands = await client.commands()
-    assert {"all_private_chats", "all_private_chats@zh", "all_private_chats@en",
-            "all_group_chats", "all_group_chats@en"} <= set(commands)
+    assert {
+        "all_private_chats",
+        "all_private_chats@zh",
+        "all_private_chats@en",
+        "all_group_chats",
+        "all_group_chats@en",
+    } <= set(commands)
     assert commands["all_private_chats@en"][0] == {
-        "command": "start", "description": "Register with your phone number"}
+        "command": "start",
+        "description": "Register with your phone number",
+    }
     assert commands["all_private_chats@zh"][0]["description"] == "用手机号登记"
 
 

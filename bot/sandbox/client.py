@@ -36,8 +36,9 @@ class SandboxClient:
         return response.json()
 
     async def _get(self, path: str, **params: Any) -> Any:
-        response = await self.http.get(path, params={k: v for k, v in params.items()
-                                                     if v is not None})
+        response = await self.http.get(
+            path, params={k: v for k, v in params.items() if v is not None}
+        )
         if response.status_code >= 400:
             raise SandboxError(f"{path}: {response.status_code} {response.text}")
         return response.json()
@@ -46,35 +47,57 @@ class SandboxClient:
 
     async def user(self, user_id: int, first_name: str, **fields: Any) -> dict[str, Any]:
         result: dict[str, Any] = await self._post(
-            "/sandbox/users", {"id": user_id, "first_name": first_name, **fields})
+            "/sandbox/users", {"id": user_id, "first_name": first_name, **fields}
+        )
         return result
 
     async def send_text(self, user_id: int, text: str, *, chat_id: int | None = None) -> Any:
-        return await self._post("/sandbox/send",
-                                {"user_id": user_id, "chat_id": chat_id, "text": text})
+        return await self._post(
+            "/sandbox/send", {"user_id": user_id, "chat_id": chat_id, "text": text}
+        )
 
-    async def send_contact(self, user_id: int, phone_number: str, *,
-                           contact_user_id: int | None = None, first_name: str | None = None,
-                           chat_id: int | None = None) -> Any:
+    async def send_contact(
+        self,
+        user_id: int,
+        phone_number: str,
+        *,
+        contact_user_id: int | None = None,
+        first_name: str | None = None,
+        chat_id: int | None = None,
+    ) -> Any:
         contact: dict[str, Any] = {"phone_number": phone_number}
         if contact_user_id is not None:
             contact["user_id"] = contact_user_id
         if first_name:
             contact["first_name"] = first_name
-        return await self._post("/sandbox/send",
-                                {"user_id": user_id, "chat_id": chat_id, "contact": contact})
+        return await self._post(
+            "/sandbox/send", {"user_id": user_id, "chat_id": chat_id, "contact": contact}
+        )
 
-    async def send_other(self, user_id: int, kind: str, value: str = "x", *,
-                         chat_id: int | None = None) -> Any:
+    async def send_other(
+        self, user_id: int, kind: str, value: str = "x", *, chat_id: int | None = None
+    ) -> Any:
         """Send a sticker, photo or document (kind) instead of text."""
-        return await self._post("/sandbox/send", {"user_id": user_id, "chat_id": chat_id,
-                                                  kind: value})
+        return await self._post(
+            "/sandbox/send", {"user_id": user_id, "chat_id": chat_id, kind: value}
+        )
 
-    async def press(self, user_id: int, message_id: int, *, text: str | None = None,
-                    data: str | None = None, chat_id: int | None = None,
-                    forge: bool = False) -> Any:
-        body: dict[str, Any] = {"user_id": user_id, "chat_id": chat_id,
-                                "message_id": message_id, "forge": forge}
+    async def press(
+        self,
+        user_id: int,
+        message_id: int,
+        *,
+        text: str | None = None,
+        data: str | None = None,
+        chat_id: int | None = None,
+        forge: bool = False,
+    ) -> Any:
+        body: dict[str, Any] = {
+            "user_id": user_id,
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "forge": forge,
+        }
         if text is not None:
             body["text"] = text
         else:
@@ -82,16 +105,20 @@ class SandboxClient:
         return await self._post("/sandbox/press", body)
 
     async def create_group(self, chat_id: int, title: str, *, kind: str = "group") -> Any:
-        return await self._post("/sandbox/groups",
-                                {"chat_id": chat_id, "title": title, "type": kind})
+        return await self._post(
+            "/sandbox/groups", {"chat_id": chat_id, "title": title, "type": kind}
+        )
 
     async def bot_membership(self, chat_id: int, by_user_id: int, action: str = "add") -> Any:
-        return await self._post(f"/sandbox/groups/{chat_id}/bot",
-                                {"by_user_id": by_user_id, "action": action})
+        return await self._post(
+            f"/sandbox/groups/{chat_id}/bot", {"by_user_id": by_user_id, "action": action}
+        )
 
     async def migrate_group(self, chat_id: int, new_chat_id: int, by_user_id: int) -> Any:
-        return await self._post(f"/sandbox/groups/{chat_id}/migrate",
-                                {"new_chat_id": new_chat_id, "by_user_id": by_user_id})
+        return await self._post(
+            f"/sandbox/groups/{chat_id}/migrate",
+            {"new_chat_id": new_chat_id, "by_user_id": by_user_id},
+        )
 
     # ----------------------------------------------------------- reading
 
@@ -112,38 +139,56 @@ class SandboxClient:
         result = await self._get("/sandbox/events", after=0, timeout=0)
         return int(result["last_seq"])
 
-    async def events(self, *, after: int, chat_id: int | None = None,
-                     kinds: str | None = None, timeout: float = 0) -> list[dict[str, Any]]:
-        result = await self._get("/sandbox/events", after=after, chat_id=chat_id, kinds=kinds,
-                                 timeout=timeout)
+    async def events(
+        self,
+        *,
+        after: int,
+        chat_id: int | None = None,
+        kinds: str | None = None,
+        timeout: float = 0,
+    ) -> list[dict[str, Any]]:
+        result = await self._get(
+            "/sandbox/events", after=after, chat_id=chat_id, kinds=kinds, timeout=timeout
+        )
         events: list[dict[str, Any]] = result["events"]
         return events
 
-    async def wait_bot_messages(self, chat_id: int, *, after: int, count: int = 1,
-                                timeout: float = 15.0) -> list[dict[str, Any]]:
+    async def wait_bot_messages(
+        self, chat_id: int, *, after: int, count: int = 1, timeout: float = 15.0
+    ) -> list[dict[str, Any]]:
         """Wait until the bot has sent `count` new messages to `chat_id` after event `after`."""
         deadline = time.monotonic() + timeout
         while True:
-            found = await self.events(after=after, chat_id=chat_id, kinds="message",
-                                      timeout=max(0.0, min(5.0, deadline - time.monotonic())))
+            found = await self.events(
+                after=after,
+                chat_id=chat_id,
+                kinds="message",
+                timeout=max(0.0, min(5.0, deadline - time.monotonic())),
+            )
             if len(found) >= count:
                 ids = {e["message_id"] for e in found[:count]}
                 return [m for m in await self.messages(chat_id) if m["message_id"] in ids]
             if time.monotonic() >= deadline:
                 raise SandboxError(
                     f"chat {chat_id}: waited {timeout}s for {count} bot message(s), got "
-                    f"{len(found)}; last messages: {(await self.messages(chat_id))[-3:]}")
+                    f"{len(found)}; last messages: {(await self.messages(chat_id))[-3:]}"
+                )
 
     async def reply(self, chat_id: int, *, after: int, timeout: float = 15.0) -> dict[str, Any]:
         """The first message the bot sent to `chat_id` after event `after`."""
         return (await self.wait_bot_messages(chat_id, after=after, timeout=timeout))[0]
 
-    async def wait_event(self, *, after: int, kinds: str, chat_id: int | None = None,
-                         timeout: float = 15.0) -> dict[str, Any]:
+    async def wait_event(
+        self, *, after: int, kinds: str, chat_id: int | None = None, timeout: float = 15.0
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
-            found = await self.events(after=after, chat_id=chat_id, kinds=kinds,
-                                      timeout=max(0.0, min(5.0, deadline - time.monotonic())))
+            found = await self.events(
+                after=after,
+                chat_id=chat_id,
+                kinds=kinds,
+                timeout=max(0.0, min(5.0, deadline - time.monotonic())),
+            )
             if found:
                 return found[0]
             if time.monotonic() >= deadline:
@@ -167,11 +212,27 @@ class SandboxClient:
 
     # ----------------------------------------------------------- failures
 
-    async def fail(self, mode: str, *, method: str | None = None, chat_id: int | None = None,
-                   count: int = 1, retry_after: int = 1, hang_seconds: float = 30) -> Any:
-        return await self._post("/sandbox/fail", {
-            "mode": mode, "method": method, "chat_id": chat_id, "count": count,
-            "retry_after": retry_after, "hang_seconds": hang_seconds})
+    async def fail(
+        self,
+        mode: str,
+        *,
+        method: str | None = None,
+        chat_id: int | None = None,
+        count: int = 1,
+        retry_after: int = 1,
+        hang_seconds: float = 30,
+    ) -> Any:
+        return await self._post(
+            "/sandbox/fail",
+            {
+                "mode": mode,
+                "method": method,
+                "chat_id": chat_id,
+                "count": count,
+                "retry_after": retry_after,
+                "hang_seconds": hang_seconds,
+            },
+        )
 
     async def rate_limit(self, per_second: float | None) -> Any:
         return await self._post("/sandbox/rate_limit", {"per_second": per_second})

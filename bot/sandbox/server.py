@@ -26,14 +26,31 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "123456:SANDBOX-TOKEN"
-JSON_PARAMS = frozenset({
-    "reply_markup", "commands", "scope", "allowed_updates", "reply_parameters", "entities",
-    "caption_entities", "link_preview_options", "media",
-})
-INT_PARAMS = frozenset({
-    "chat_id", "message_id", "offset", "limit", "reply_to_message_id", "user_id",
-    "cache_time", "from_chat_id",
-})
+JSON_PARAMS = frozenset(
+    {
+        "reply_markup",
+        "commands",
+        "scope",
+        "allowed_updates",
+        "reply_parameters",
+        "entities",
+        "caption_entities",
+        "link_preview_options",
+        "media",
+    }
+)
+INT_PARAMS = frozenset(
+    {
+        "chat_id",
+        "message_id",
+        "offset",
+        "limit",
+        "reply_to_message_id",
+        "user_id",
+        "cache_time",
+        "from_chat_id",
+    }
+)
 FLOAT_PARAMS = frozenset({"timeout"})
 # Telegram delivers these only when asked for explicitly in allowed_updates.
 NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -105,19 +122,33 @@ class SandboxState:
 class SandboxBotAPI:
     """The stand-in. `await start()` on any event loop; `url` is the base for the bot."""
 
-    def __init__(self, *, token: str = DEFAULT_TOKEN, host: str = "127.0.0.1", port: int = 0,
-                 bot_username: str = "fangfanpin_bot", bot_name: str = "防返贫监测") -> None:
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        bot_username: str = "fangfanpin_bot",
+        bot_name: str = "防返贫监测",
+    ) -> None:
         bot_id = int(token.split(":", 1)[0])
         self.state = SandboxState(
             token=token,
-            bot_user={"id": bot_id, "is_bot": True, "first_name": bot_name,
-                      "username": bot_username, "can_join_groups": True,
-                      "can_read_all_group_messages": False, "supports_inline_queries": False},
+            bot_user={
+                "id": bot_id,
+                "is_bot": True,
+                "first_name": bot_name,
+                "username": bot_username,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            },
         )
         self.host = host
         self.port = port
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._closing = False
         self._callback_ids = itertools.count(1)
         self.extra_routes: list[web.RouteDef] = []
 
@@ -138,28 +169,30 @@ class SandboxBotAPI:
 
     def make_app(self) -> web.Application:
         app = web.Application(client_max_size=50 * 1024 * 1024)
-        app.add_routes([
-            web.route("*", "/bot{token}/{method}", self._bot_api),
-            web.get("/file/bot{token}/{path:.+}", self._file),
-            web.post("/sandbox/users", self._c_user),
-            web.post("/sandbox/send", self._c_send),
-            web.post("/sandbox/press", self._c_press),
-            web.post("/sandbox/groups", self._c_group),
-            web.post("/sandbox/groups/{chat_id}/bot", self._c_group_bot),
-            web.post("/sandbox/groups/{chat_id}/migrate", self._c_group_migrate),
-            web.post("/sandbox/block", self._c_block),
-            web.get("/sandbox/chats", self._c_chats),
-            web.get("/sandbox/chats/{chat_id}/messages", self._c_messages),
-            web.get("/sandbox/events", self._c_events),
-            web.get("/sandbox/updates", self._c_updates),
-            web.get("/sandbox/calls", self._c_calls),
-            web.get("/sandbox/commands", self._c_commands),
-            web.get("/sandbox/callback_answers/{id}", self._c_callback_answer),
-            web.post("/sandbox/fail", self._c_fail),
-            web.post("/sandbox/rate_limit", self._c_rate_limit),
-            web.get("/sandbox/health", self._c_health),
-            *self.extra_routes,
-        ])
+        app.add_routes(
+            [
+                web.route("*", "/bot{token}/{method}", self._bot_api),
+                web.get("/file/bot{token}/{path:.+}", self._file),
+                web.post("/sandbox/users", self._c_user),
+                web.post("/sandbox/send", self._c_send),
+                web.post("/sandbox/press", self._c_press),
+                web.post("/sandbox/groups", self._c_group),
+                web.post("/sandbox/groups/{chat_id}/bot", self._c_group_bot),
+                web.post("/sandbox/groups/{chat_id}/migrate", self._c_group_migrate),
+                web.post("/sandbox/block", self._c_block),
+                web.get("/sandbox/chats", self._c_chats),
+                web.get("/sandbox/chats/{chat_id}/messages", self._c_messages),
+                web.get("/sandbox/events", self._c_events),
+                web.get("/sandbox/updates", self._c_updates),
+                web.get("/sandbox/calls", self._c_calls),
+                web.get("/sandbox/commands", self._c_commands),
+                web.get("/sandbox/callback_answers/{id}", self._c_callback_answer),
+                web.post("/sandbox/fail", self._c_fail),
+                web.post("/sandbox/rate_limit", self._c_rate_limit),
+                web.get("/sandbox/health", self._c_health),
+                *self.extra_routes,
+            ]
+        )
         return app
 
     async def start(self) -> None:
@@ -175,6 +208,9 @@ class SandboxBotAPI:
         log.info("sandbox Bot API listening on %s", self.root)
 
     async def stop(self) -> None:
+        # Release long polls at once; otherwise shutdown waits for each to time out.
+        self._closing = True
+        await self._notify()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -188,12 +224,19 @@ class SandboxBotAPI:
     async def _wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
         async with self._changed:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: self._closing or predicate()), timeout
+                )
         return predicate()
 
     def _event(self, kind: str, chat_id: int | None, **data: Any) -> dict[str, Any]:
-        event = {"seq": len(self.state.events) + 1, "kind": kind, "chat_id": chat_id,
-                 "at": time.time(), **data}
+        event = {
+            "seq": len(self.state.events) + 1,
+            "kind": kind,
+            "chat_id": chat_id,
+            "at": time.time(),
+            **data,
+        }
         self.state.events.append(event)
         return event
 
@@ -205,15 +248,21 @@ class SandboxBotAPI:
     def user(self, user_id: int, **fields: Any) -> dict[str, Any]:
         existing = self.state.users.get(user_id)
         if existing is None:
-            existing = {"id": user_id, "is_bot": False,
-                        "first_name": fields.get("first_name") or f"User{user_id}"}
+            existing = {
+                "id": user_id,
+                "is_bot": False,
+                "first_name": fields.get("first_name") or f"User{user_id}",
+            }
             self.state.users[user_id] = existing
         for key in ("first_name", "last_name", "username", "language_code"):
             if fields.get(key):
                 existing[key] = fields[key]
         if user_id not in self.state.chats:
-            self.state.chats[user_id] = {"id": user_id, "type": "private",
-                                         "first_name": existing["first_name"]}
+            self.state.chats[user_id] = {
+                "id": user_id,
+                "type": "private",
+                "first_name": existing["first_name"],
+            }
             self.state.messages.setdefault(user_id, [])
         return existing
 
@@ -284,8 +333,11 @@ class SandboxBotAPI:
                     await asyncio.sleep(rule.hang_seconds)
                     raise ApiError(504, "Gateway Timeout")
                 if rule.mode == "429":
-                    raise ApiError(429, f"Too Many Requests: retry after {rule.retry_after}",
-                                   {"retry_after": rule.retry_after})
+                    raise ApiError(
+                        429,
+                        f"Too Many Requests: retry after {rule.retry_after}",
+                        {"retry_after": rule.retry_after},
+                    )
                 if rule.mode == "403":
                     raise ApiError(403, "Forbidden: bot was kicked from the group chat")
                 if rule.mode == "400":
@@ -301,8 +353,11 @@ class SandboxBotAPI:
         return True
 
     async def api_getwebhookinfo(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count":
-                len(self.state.updates)}
+        return {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.state.updates),
+        }
 
     async def api_getupdates(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
         st = self.state
@@ -346,13 +401,17 @@ class SandboxBotAPI:
         if not isinstance(chat_id, int):
             raise ApiError(400, "Bad Request: chat_id is empty")
         if chat_id in self.state.migrated:
-            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
-                           {"migrate_to_chat_id": self.state.migrated[chat_id]})
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.state.migrated[chat_id]},
+            )
         chat = self._chat(chat_id)
         if chat["type"] == "private" and chat_id in self.state.blocked_by:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if chat["type"] != "private" and self.state.bot_member_status.get(chat_id) not in (
-            "member", "administrator"
+            "member",
+            "administrator",
         ):
             raise ApiError(403, "Forbidden: bot is not a member of the group chat")
         message: dict[str, Any] = {
@@ -366,7 +425,8 @@ class SandboxBotAPI:
         if markup:
             message["reply_markup"] = markup
         reply = params.get("reply_parameters") or (
-            {"message_id": params["reply_to_message_id"]} if params.get("reply_to_message_id")
+            {"message_id": params["reply_to_message_id"]}
+            if params.get("reply_to_message_id")
             else None
         )
         if reply:
@@ -378,16 +438,20 @@ class SandboxBotAPI:
         return _public(message)
 
     async def api_editmessagetext(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
-        message = self._find_message(int(params.get("chat_id") or 0), int(params.get("message_id")
-                                                                           or 0))
+        message = self._find_message(
+            int(params.get("chat_id") or 0), int(params.get("message_id") or 0)
+        )
         text = str(params.get("text") or "")
         if not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
         markup = params.get("reply_markup")
         if message.get("text") == text and message.get("reply_markup") == markup:
-            raise ApiError(400, "Bad Request: message is not modified: specified new message "
-                                "content and reply markup are exactly the same as a current "
-                                "content and reply markup of the message")
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message "
+                "content and reply markup are exactly the same as a current "
+                "content and reply markup of the message",
+            )
         message["text"] = text
         if markup:
             message["reply_markup"] = markup
@@ -397,15 +461,20 @@ class SandboxBotAPI:
         self._event("edit", message["chat"]["id"], message_id=message["message_id"])
         return _public(message)
 
-    async def api_editmessagereplymarkup(self, params: dict[str, Any],
-                                         files: dict[str, Any]) -> Any:
-        message = self._find_message(int(params.get("chat_id") or 0), int(params.get("message_id")
-                                                                           or 0))
+    async def api_editmessagereplymarkup(
+        self, params: dict[str, Any], files: dict[str, Any]
+    ) -> Any:
+        message = self._find_message(
+            int(params.get("chat_id") or 0), int(params.get("message_id") or 0)
+        )
         markup = params.get("reply_markup")
         if message.get("reply_markup") == markup or (not markup and "reply_markup" not in message):
-            raise ApiError(400, "Bad Request: message is not modified: specified new message "
-                                "content and reply markup are exactly the same as a current "
-                                "content and reply markup of the message")
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message "
+                "content and reply markup are exactly the same as a current "
+                "content and reply markup of the message",
+            )
         if markup:
             message["reply_markup"] = markup
         else:
@@ -424,24 +493,34 @@ class SandboxBotAPI:
     async def api_answercallbackquery(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
         query_id = str(params.get("callback_query_id") or "")
         if query_id not in self.state.callback_answers:
-            raise ApiError(400, "Bad Request: query is too old and response timeout expired or "
-                                "query id is invalid")
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query id is invalid",
+            )
         answer = self.state.callback_answers[query_id]
         if answer.get("answered"):
-            raise ApiError(400, "Bad Request: query is too old and response timeout expired or "
-                                "query id is invalid")
-        answer.update(answered=True, text=params.get("text"),
-                      show_alert=bool(params.get("show_alert")))
-        self._event("callback_answer", answer.get("chat_id"), callback_query_id=query_id,
-                    text=params.get("text"))
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query id is invalid",
+            )
+        answer.update(
+            answered=True, text=params.get("text"), show_alert=bool(params.get("show_alert"))
+        )
+        self._event(
+            "callback_answer",
+            answer.get("chat_id"),
+            callback_query_id=query_id,
+            text=params.get("text"),
+        )
         return True
 
     async def api_sendchataction(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
         self._chat(int(params.get("chat_id") or 0))
         return True
 
-    def _file_from(self, value: Any, files: dict[str, Any], field_name: str,
-                   default_mime: str) -> StoredFile:
+    def _file_from(
+        self, value: Any, files: dict[str, Any], field_name: str, default_mime: str
+    ) -> StoredFile:
         if isinstance(value, str) and value.startswith("attach://"):
             value = files.get(value.removeprefix("attach://"))
         if value is None:
@@ -456,7 +535,9 @@ class SandboxBotAPI:
         data = value.file.read()
         unique = secrets.token_hex(8)
         stored = StoredFile(
-            file_id="F" + unique + secrets.token_hex(8), file_unique_id=unique, data=data,
+            file_id="F" + unique + secrets.token_hex(8),
+            file_unique_id=unique,
+            data=data,
             filename=value.filename or field_name,
             mime_type=value.content_type or default_mime,
         )
@@ -471,12 +552,18 @@ class SandboxBotAPI:
         return self._send(params, content)
 
     async def api_senddocument(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
-        stored = self._file_from(params.get("document"), files, "document",
-                                 "application/octet-stream")
-        content: dict[str, Any] = {"document": {
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_name": stored.filename, "mime_type": stored.mime_type,
-            "file_size": len(stored.data)}}
+        stored = self._file_from(
+            params.get("document"), files, "document", "application/octet-stream"
+        )
+        content: dict[str, Any] = {
+            "document": {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "file_name": stored.filename,
+                "mime_type": stored.mime_type,
+                "file_size": len(stored.data),
+            }
+        }
         if params.get("caption"):
             content["caption"] = params["caption"]
         return self._send(params, content)
@@ -485,8 +572,12 @@ class SandboxBotAPI:
         stored = self.state.files.get(str(params.get("file_id") or ""))
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
-        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_size": len(stored.data), "file_path": stored.path}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.path,
+        }
 
     async def _file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.state.token:
@@ -503,8 +594,11 @@ class SandboxBotAPI:
             raise ApiError(400, "Bad Request: can't parse commands JSON object")
         for command in commands:
             name = str(command.get("command", ""))
-            if not (1 <= len(name) <= 32) or not name.replace("_", "").isalnum() or \
-                    name.lower() != name:
+            if (
+                not (1 <= len(name) <= 32)
+                or not name.replace("_", "").isalnum()
+                or name.lower() != name
+            ):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
             if not (1 <= len(str(command.get("description", ""))) <= 256):
                 raise ApiError(400, "Bad Request: command description is empty or too long")
@@ -514,12 +608,12 @@ class SandboxBotAPI:
         return True
 
     async def api_getmycommands(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
-        return self.state.commands.get(_scope_key(params.get("scope"),
-                                                  params.get("language_code")), [])
+        return self.state.commands.get(
+            _scope_key(params.get("scope"), params.get("language_code")), []
+        )
 
     async def api_deletemycommands(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
-        self.state.commands.pop(_scope_key(params.get("scope"), params.get("language_code")),
-                                None)
+        self.state.commands.pop(_scope_key(params.get("scope"), params.get("language_code")), None)
         return True
 
     async def api_getchat(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
@@ -533,8 +627,10 @@ class SandboxBotAPI:
         self._chat(chat_id)
         user_id = int(params.get("user_id") or 0)
         if user_id == self.state.bot_user["id"]:
-            return {"user": self.state.bot_user,
-                    "status": self.state.bot_member_status.get(chat_id, "left")}
+            return {
+                "user": self.state.bot_user,
+                "status": self.state.bot_member_status.get(chat_id, "left"),
+            }
         return {"user": self.user(user_id), "status": "member"}
 
     async def api_leavechat(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
@@ -560,16 +656,17 @@ class SandboxBotAPI:
         if chat is None:
             return web.json_response({"error": f"no chat {chat_id}"}, status=404)
         message: dict[str, Any] = {
-            "message_id": self._message_id(chat_id), "date": int(time.time()),
-            "chat": chat, "from": user,
+            "message_id": self._message_id(chat_id),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
         }
         if "text" in body:
             text = str(body["text"])
             message["text"] = text
             if text.startswith("/"):
                 command = text.split()[0]
-                message["entities"] = [{"type": "bot_command", "offset": 0,
-                                        "length": len(command)}]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         elif "contact" in body:
             contact = dict(body["contact"])
             contact.setdefault("first_name", user["first_name"])
@@ -584,25 +681,41 @@ class SandboxBotAPI:
                 message["caption"] = body["caption"]
         elif "sticker" in body:
             unique = secrets.token_hex(8)
-            message["sticker"] = {"file_id": "S" + unique, "file_unique_id": unique,
-                                  "type": "regular", "width": 512, "height": 512,
-                                  "is_animated": False, "is_video": False,
-                                  "emoji": str(body.get("sticker") or "👍")}
+            message["sticker"] = {
+                "file_id": "S" + unique,
+                "file_unique_id": unique,
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": str(body.get("sticker") or "👍"),
+            }
         elif "document" in body:
             unique = secrets.token_hex(8)
-            stored = StoredFile("D" + unique, unique, str(body["document"]).encode(),
-                                body.get("file_name", "file.txt"), "text/plain")
+            stored = StoredFile(
+                "D" + unique,
+                unique,
+                str(body["document"]).encode(),
+                body.get("file_name", "file.txt"),
+                "text/plain",
+            )
             self.state.files[stored.file_id] = stored
-            message["document"] = {"file_id": stored.file_id, "file_unique_id": unique,
-                                   "file_name": stored.filename, "mime_type": stored.mime_type}
+            message["document"] = {
+                "file_id": stored.file_id,
+                "file_unique_id": unique,
+                "file_name": stored.filename,
+                "mime_type": stored.mime_type,
+            }
         else:
             return web.json_response({"error": "nothing to send"}, status=400)
         self._store(chat_id, message)
         self._event("user_message", chat_id, message_id=message["message_id"])
         update = self._push_update("message", message)
         await self._notify()
-        return web.json_response({"update_id": update["update_id"], "message": message,
-                                  "seq": len(self.state.events)})
+        return web.json_response(
+            {"update_id": update["update_id"], "message": message, "seq": len(self.state.events)}
+        )
 
     async def _c_press(self, request: web.Request) -> web.Response:
         """Press an inline button: {user_id, chat_id, message_id, data?|text?, forge?}."""
@@ -615,33 +728,53 @@ class SandboxBotAPI:
             return web.json_response({"error": "no such message"}, status=404)
         data = body.get("data")
         if not body.get("forge"):
-            buttons = [b for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
-                       for b in row]
+            buttons = [
+                b
+                for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+                for b in row
+            ]
             if "text" in body:
                 match = [b for b in buttons if b.get("text") == body["text"]]
                 if not match:
                     return web.json_response(
-                        {"error": f"no button {body['text']!r}",
-                         "buttons": [b.get("text") for b in buttons]}, status=404)
+                        {
+                            "error": f"no button {body['text']!r}",
+                            "buttons": [b.get("text") for b in buttons],
+                        },
+                        status=404,
+                    )
                 data = match[0].get("callback_data")
             elif not any(b.get("callback_data") == data for b in buttons):
                 return web.json_response({"error": f"no button with data {data!r}"}, status=404)
         query_id = str(next(self._callback_ids)) + secrets.token_hex(4)
         self.state.callback_answers[query_id] = {"chat_id": chat_id, "answered": False}
-        payload = {"id": query_id, "from": user, "message": _public(message),
-                   "chat_instance": str(chat_id), "data": data}
+        payload = {
+            "id": query_id,
+            "from": user,
+            "message": _public(message),
+            "chat_instance": str(chat_id),
+            "data": data,
+        }
         update = self._push_update("callback_query", payload)
         await self._notify()
-        return web.json_response({"update_id": update["update_id"],
-                                  "callback_query_id": query_id, "seq": len(self.state.events)})
+        return web.json_response(
+            {
+                "update_id": update["update_id"],
+                "callback_query_id": query_id,
+                "seq": len(self.state.events),
+            }
+        )
 
     async def _c_group(self, request: web.Request) -> web.Response:
         body = await request.json()
         chat_id = int(body["chat_id"])
         if chat_id >= 0:
             return web.json_response({"error": "group ids are negative"}, status=400)
-        chat = {"id": chat_id, "type": body.get("type", "group"),
-                "title": body.get("title", f"Group {chat_id}")}
+        chat = {
+            "id": chat_id,
+            "type": body.get("type", "group"),
+            "title": body.get("title", f"Group {chat_id}"),
+        }
         self.state.chats[chat_id] = chat
         self.state.messages.setdefault(chat_id, [])
         return web.json_response(chat)
@@ -655,23 +788,30 @@ class SandboxBotAPI:
             return web.json_response({"error": f"no chat {chat_id}"}, status=404)
         by = self.user(int(body["by_user_id"]))
         old = self.state.bot_member_status.get(chat_id, "left")
-        new = {"add": "member", "admin": "administrator", "remove": "kicked",
-               "leave": "left"}[body.get("action", "add")]
+        new = {"add": "member", "admin": "administrator", "remove": "kicked", "leave": "left"}[
+            body.get("action", "add")
+        ]
         self.state.bot_member_status[chat_id] = new
         member_update = {
-            "chat": chat, "from": by, "date": int(time.time()),
+            "chat": chat,
+            "from": by,
+            "date": int(time.time()),
             "old_chat_member": _member(self.state.bot_user, old),
             "new_chat_member": _member(self.state.bot_user, new),
         }
         update = self._push_update("my_chat_member", member_update)
         if new == "member" and old in ("left", "kicked"):
-            message = {"message_id": self._message_id(chat_id), "date": int(time.time()),
-                       "chat": chat, "from": by, "new_chat_members": [self.state.bot_user]}
+            message = {
+                "message_id": self._message_id(chat_id),
+                "date": int(time.time()),
+                "chat": chat,
+                "from": by,
+                "new_chat_members": [self.state.bot_user],
+            }
             self._store(chat_id, message)
             self._push_update("message", message)
         await self._notify()
-        return web.json_response({"update_id": update["update_id"],
-                                  "seq": len(self.state.events)})
+        return web.json_response({"update_id": update["update_id"], "seq": len(self.state.events)})
 
     async def _c_group_migrate(self, request: web.Request) -> web.Response:
         """Upgrade a group to a supergroup: {new_chat_id, by_user_id}."""
@@ -687,17 +827,26 @@ class SandboxBotAPI:
         self.state.messages.setdefault(new_id, [])
         self.state.bot_member_status[new_id] = self.state.bot_member_status.get(chat_id, "left")
         self.state.migrated[chat_id] = new_id
-        first = {"message_id": self._message_id(chat_id), "date": int(time.time()),
-                 "chat": old_chat, "from": by, "migrate_to_chat_id": new_id}
+        first = {
+            "message_id": self._message_id(chat_id),
+            "date": int(time.time()),
+            "chat": old_chat,
+            "from": by,
+            "migrate_to_chat_id": new_id,
+        }
         self._store(chat_id, first)
         update = self._push_update("message", first)
-        second = {"message_id": self._message_id(new_id), "date": int(time.time()),
-                  "chat": new_chat, "from": by, "migrate_from_chat_id": chat_id}
+        second = {
+            "message_id": self._message_id(new_id),
+            "date": int(time.time()),
+            "chat": new_chat,
+            "from": by,
+            "migrate_from_chat_id": chat_id,
+        }
         self._store(new_id, second)
         self._push_update("message", second)
         await self._notify()
-        return web.json_response({"update_id": update["update_id"],
-                                  "seq": len(self.state.events)})
+        return web.json_response({"update_id": update["update_id"], "seq": len(self.state.events)})
 
     async def _c_block(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -723,9 +872,11 @@ class SandboxBotAPI:
         kinds = set(filter(None, request.query.get("kinds", "").split(",")))
 
         def found() -> list[dict[str, Any]]:
-            return [e for e in self.state.events[after:]
-                    if (chat is None or e["chat_id"] == int(chat))
-                    and (not kinds or e["kind"] in kinds)]
+            return [
+                e
+                for e in self.state.events[after:]
+                if (chat is None or e["chat_id"] == int(chat)) and (not kinds or e["kind"] in kinds)
+            ]
 
         if timeout > 0:
             await self._wait(lambda: bool(found()), timeout)
@@ -733,16 +884,21 @@ class SandboxBotAPI:
 
     async def _c_updates(self, request: web.Request) -> web.Response:
         st = self.state
-        return web.json_response({
-            "pending": [u["update_id"] for u in st.updates if u["update_id"] >= st.confirmed_offset],
-            "confirmed_offset": st.confirmed_offset,
-            "last_update_id": st.next_update_id - 1,
-        })
+        return web.json_response(
+            {
+                "pending": [
+                    u["update_id"] for u in st.updates if u["update_id"] >= st.confirmed_offset
+                ],
+                "confirmed_offset": st.confirmed_offset,
+                "last_update_id": st.next_update_id - 1,
+            }
+        )
 
     async def _c_calls(self, request: web.Request) -> web.Response:
         method = request.query.get("method")
-        calls = [c for c in self.state.calls
-                 if method is None or c["method"].lower() == method.lower()]
+        calls = [
+            c for c in self.state.calls if method is None or c["method"].lower() == method.lower()
+        ]
         return web.json_response(calls)
 
     async def _c_commands(self, request: web.Request) -> web.Response:
@@ -756,10 +912,14 @@ class SandboxBotAPI:
 
     async def _c_fail(self, request: web.Request) -> web.Response:
         body = await request.json()
-        rule = FailRule(mode=str(body["mode"]), method=body.get("method"),
-                        chat_id=body.get("chat_id"), count=int(body.get("count", 1)),
-                        retry_after=int(body.get("retry_after", 1)),
-                        hang_seconds=float(body.get("hang_seconds", 30)))
+        rule = FailRule(
+            mode=str(body["mode"]),
+            method=body.get("method"),
+            chat_id=body.get("chat_id"),
+            count=int(body.get("count", 1)),
+            retry_after=int(body.get("retry_after", 1)),
+            hang_seconds=float(body.get("hang_seconds", 30)),
+        )
         self.state.fail_rules.append(rule)
         return web.json_response({"rules": len(self.state.fail_rules)})
 
@@ -787,13 +947,14 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     else:
         form = await request.post()
         raw = {}
-        for key, value in form.items():
-            if isinstance(value, web.FileField):
-                files[key] = value
+        for key, item in form.items():
+            if isinstance(item, web.FileField):
+                files[key] = item
             else:
-                raw[key] = value
-    for key, value in raw.items():
-        if isinstance(value, str):
+                raw[key] = item
+    for key, raw_value in raw.items():
+        value: Any = raw_value
+        if isinstance(raw_value, str):
             if key in JSON_PARAMS:
                 try:
                     value = json.loads(value)
@@ -834,13 +995,20 @@ def _public(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def _loggable(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: (f"<file {v.filename}>" if isinstance(v, web.FileField) else v)
-            for k, v in params.items()}
+    return {
+        k: (f"<file {v.filename}>" if isinstance(v, web.FileField) else v)
+        for k, v in params.items()
+    }
 
 
 def _photo_size(stored: StoredFile) -> dict[str, Any]:
-    return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "width": 800, "height": 600, "file_size": len(stored.data)}
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "width": 800,
+        "height": 600,
+        "file_size": len(stored.data),
+    }
 
 
 def _member(user: dict[str, Any], status: str) -> dict[str, Any]:
@@ -848,11 +1016,20 @@ def _member(user: dict[str, Any], status: str) -> dict[str, Any]:
     if status == "kicked":
         member["until_date"] = 0
     if status == "administrator":
-        member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True,
-                      can_delete_messages=True, can_manage_video_chats=True,
-                      can_restrict_members=True, can_promote_members=False,
-                      can_change_info=True, can_invite_users=True, can_post_stories=False,
-                      can_edit_stories=False, can_delete_stories=False)
+        member.update(
+            can_be_edited=False,
+            is_anonymous=False,
+            can_manage_chat=True,
+            can_delete_messages=True,
+            can_manage_video_chats=True,
+            can_restrict_members=True,
+            can_promote_members=False,
+            can_change_info=True,
+            can_invite_users=True,
+            can_post_stories=False,
+            can_edit_stories=False,
+            can_delete_stories=False,
+        )
     return member
 
 

@@ -13,8 +13,9 @@ class SandboxThread:
     def __init__(self, *, token: str = DEFAULT_TOKEN, port: int = 0) -> None:
         self.api = SandboxBotAPI(token=token, port=port)
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="sandbox-bot-api",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="sandbox-bot-api", daemon=True
+        )
 
     def start(self) -> SandboxBotAPI:
         self._thread.start()
@@ -29,6 +30,10 @@ class SandboxThread:
     def __enter__(self) -> SandboxBotAPI:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

@@ -1,0 +1,1 @@
+"""Scheduled jobs: each a plain async function of (clock time, repositories, sender)."""

@@ -1,0 +1,57 @@
+"""Dependencies point one way: bot -> conversations, scheduler -> storage -> monitoring."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = {
+    "monitoring": {
+        "telegram",
+        "sqlalchemy",
+        "alembic",
+        "storage",
+        "conversations",
+        "scheduler",
+        "bot",
+    },
+    "storage": {"telegram", "conversations", "scheduler", "bot"},
+    "conversations": {"bot", "scheduler"},
+    "scheduler": {"bot", "conversations", "telegram"},
+}
+
+
+def imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_imports_only_downwards(package: str) -> None:
+    bad = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        hits = imported_roots(path) & FORBIDDEN[package]
+        if hits:
+            bad[str(path.relative_to(ROOT))] = sorted(hits)
+    assert bad == {}
+
+
+def test_below_the_handlers_nobody_reads_the_clock() -> None:
+    offenders = []
+    for package in ("monitoring", "storage"):
+        for path in (ROOT / package).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            if any(
+                call in text for call in ("datetime.now(", "utcnow(", "date.today(", "time.time(")
+            ):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

@@ -1,0 +1,296 @@
+"""Roster import through the CLI: all or nothing, bad rows named, re-import updates in place."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cli import main
+from storage.models import AuditEntry, HelperAssignment, Household, Person, Township, Village
+from tests.conftest import EXAMPLES
+
+HH_HEADER = [
+    "乡镇",
+    "村",
+    "户编号",
+    "户主姓名",
+    "身份证号",
+    "家庭人口",
+    "监测类型",
+    "上年人均纯收入",
+    "帮扶责任人",
+    "帮扶责任人电话",
+]
+HH_HEADER_EN = [
+    "township",
+    "village",
+    "household_no",
+    "head_name",
+    "id_number",
+    "members",
+    "category",
+    "last_year_income_per_capita",
+    "helper_name",
+    "helper_phone",
+]
+STAFF_HEADER = ["姓名", "电话", "角色", "乡镇", "村"]
+GOOD = [
+    "龙溪镇",
+    "青山村",
+    "T001",
+    "张大山",
+    "",
+    "3",
+    "脱贫不稳定户",
+    "5200",
+    "李建国",
+    "13800138001",
+]
+
+
+def write_csv(
+    path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8"
+) -> Path:
+    with path.open("w", newline="", encoding=encoding) as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def counts(factory: sessionmaker[Session]) -> dict[str, int]:
+    with factory() as s:
+        return {
+            model.__name__: s.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Township, Village, Household, Person, HelperAssignment, AuditEntry)
+        }
+
+
+def run_import(*files: Path) -> int:
+    return main(["roster", "import", *map(str, files)])
+
+
+def test_sample_roster_imports_and_reimport_changes_nothing(
+    env_database: str, session_factory: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = sorted(EXAMPLES.glob("*.csv"))
+    assert run_import(*files) == 0
+    first = counts(session_factory)
+    assert first["Township"] == 1 and first["Village"] == 3
+    assert first["Household"] == 30 and first["HelperAssignment"] == 30
+    assert first["Person"] == 13
+    out = capsys.readouterr().out
+    assert "新增 30 户" in out
+
+    assert run_import(*files) == 0
+    assert counts(session_factory) == first  # no duplicates, no audit rows
+    assert "未变 30 户" in capsys.readouterr().out
+
+
+def test_updated_file_updates_in_place_with_audit(
+    env_database: str, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    staff = tmp_path / "staff.csv"
+    shutil.copy(EXAMPLES / "staff.csv", staff)
+    households = write_csv(tmp_path / "hh.csv", HH_HEADER, [GOOD])
+    assert run_import(households, staff) == 0
+    before = counts(session_factory)
+
+    changed = [*GOOD]
+    changed[5] = "4"  # members
+    changed[8:10] = ["王秀英", "138 0013 8002"]  # another helper, phone with spaces
+    write_csv(households, HH_HEADER, [changed])
+    assert run_import(households, staff) == 0
+
+    after = counts(session_factory)
+    assert after["Household"] == before["Household"] == 1
+    with session_factory() as s:
+        household = s.scalars(select(Household)).one()
+        assert household.members == 4
+        helper = s.get(Person, s.get(HelperAssignment, household.id).helper_id)  # type: ignore[union-attr]
+        assert helper is not None and helper.name == "王秀英"
+        rows = s.execute(
+            select(AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value)
+            .where(AuditEntry.entity_key == "T001", AuditEntry.action != "create")
+            .order_by(AuditEntry.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("helper", None, "+8613800138001"),
+        ("members", "3", "4"),
+        ("helper", "+8613800138001", "+8613800138002"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("row_change", "reason"),
+    [
+        ({2: ""}, "户编号”为空"),
+        ({5: "0"}, "家庭人口应为 1 到 30 的整数"),
+        ({5: "31"}, "家庭人口应为 1 到 30 的整数"),
+        ({5: "2.5"}, "家庭人口应为 1 到 30 的整数"),
+        ({5: "三"}, "家庭人口应为 1 到 30 的整数"),
+        ({6: "贫困户"}, "未知的监测类型"),
+        ({7: "-5"}, "上年人均纯收入应为"),
+        ({7: "abc"}, "上年人均纯收入应为"),
+        ({9: "12345"}, "不是大陆手机号"),
+        ({9: "+1 415 555 2671"}, "不是大陆手机号"),
+        ({9: "010-12345678"}, "不是大陆手机号"),
+        ({4: "500118197511021744"}, "身份证号无效"),
+        ({8: "别人"}, "帮扶责任人电话属于 李建国"),
+    ],
+)
+def test_a_bad_row_changes_nothing_and_is_named(
+    env_database: str,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    row_change: dict[int, str],
+    reason: str,
+) -> None:
+    assert run_import(EXAMPLES / "staff.csv") == 0
+    before = counts(session_factory)
+    bad = [*GOOD]
+    for index, value in row_change.items():
+        bad[index] = value
+    good2 = [*GOOD]
+    good2[2] = "T002"
+    path = write_csv(tmp_path / "households.csv", HH_HEADER, [good2, bad])
+
+    assert run_import(path) == 1
+    err = capsys.readouterr().err
+    assert "数据未作任何改动" in err
+    assert "households.csv 第 3 行" in err and reason in err
+    assert counts(session_factory) == before
+
+
+def test_duplicates_and_role_rules_are_reported_across_files(
+    env_database: str,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hh = write_csv(tmp_path / "hh.csv", HH_HEADER, [GOOD, GOOD])
+    staff = write_csv(
+        tmp_path / "people.csv",
+        STAFF_HEADER,
+        [
+            ["甲", "13700000001", "村干部", "龙溪镇", ""],
+            ["乙", "13700000002", "镇街干部", "龙溪镇", "青山村"],
+            ["丙", "13700000003", "会计", "龙溪镇", "青山村"],
+            ["丁", "13700000004", "帮扶责任人", "龙溪镇", "青山村"],
+            ["戊", "137-0000-0004", "帮扶责任人", "龙溪镇", "青山村"],
+        ],
+    )
+    assert run_import(hh, staff) == 1
+    err = capsys.readouterr().err
+    assert "hh.csv 第 3 行: 户编号 T001 重复（首次出现在 hh.csv 第 2 行）" in err
+    assert "people.csv 第 2 行: 村干部必须填写“村”" in err
+    assert "people.csv 第 3 行: 镇街干部不填“村”" in err
+    assert "people.csv 第 4 行: 未知的角色 会计" in err
+    assert "people.csv 第 6 行: 电话 +8613700000004 已登记给 丁" in err
+    assert counts(session_factory)["Household"] == 0
+    assert counts(session_factory)["Person"] == 0
+
+
+def test_xlsx_with_english_headers_and_two_sheets(
+    env_database: str, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "households"
+    sheet.append(HH_HEADER_EN)
+    sheet.append(
+        [
+            "龙溪镇",
+            "青山村",
+            "X1",
+            "张大山",
+            "500118197511021743",
+            3,
+            "marginal",
+            5200.5,
+            "李建国",
+            13800138001,
+        ]
+    )
+    staff = book.create_sheet("staff")
+    staff.append(["name", "phone", "role", "township", "village"])
+    staff.append(["李建国", "+86 138 0013 8001", "helper", "龙溪镇", "青山村"])
+    staff.append(["杨振华", "18700187001", "township_staff", "龙溪镇", None])
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+
+    assert run_import(path) == 0
+    with session_factory() as s:
+        household = s.scalars(select(Household)).one()
+        assert (household.category, household.members) == ("marginal", 3)
+        assert str(household.last_year_income_per_capita) == "5200.50"
+        assert household.id_number == "500118197511021743"
+        roles = {name: role for name, role in s.execute(select(Person.name, Person.role))}
+    assert roles == {"李建国": "helper", "杨振华": "township_staff"}
+
+
+def test_xlsx_id_number_stored_as_a_number_is_refused(
+    env_database: str,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HH_HEADER)
+    sheet.append(
+        [
+            "龙溪镇",
+            "青山村",
+            "X1",
+            "张大山",
+            500118197511021743,
+            3,
+            "marginal",
+            5200,
+            "李建国",
+            "13800138001",
+        ]
+    )
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    assert run_import(path) == 1
+    assert "身份证号以数字格式保存" in capsys.readouterr().err
+
+
+def test_gbk_csv_full_width_digits_and_unknown_header(
+    env_database: str,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    row = [*GOOD]
+    row[5] = "３"  # full-width digit
+    gbk = write_csv(tmp_path / "gbk.csv", HH_HEADER, [row], encoding="gb18030")
+    assert run_import(gbk) == 0
+    with session_factory() as s:
+        assert s.scalars(select(Household.members)).one() == 3
+
+    odd = write_csv(tmp_path / "odd.csv", ["名字", "年龄"], [["甲", "3"]])
+    assert run_import(odd) == 1
+    assert "odd.csv 第 1 行: 无法识别表头" in capsys.readouterr().err
+    assert run_import(tmp_path / "missing.csv") == 1
+    assert "找不到文件" in capsys.readouterr().err
+
+
+def test_missing_column_is_named(
+    env_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = [h for h in HH_HEADER if h != "家庭人口"]
+    row = [v for i, v in enumerate(GOOD) if i != 5]
+    assert run_import(write_csv(tmp_path / "h.csv", header, [row])) == 1
+    assert "缺少列：家庭人口/members" in capsys.readouterr().err

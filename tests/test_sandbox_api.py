@@ -1,0 +1,125 @@
+"""The stand-in answers like Telegram: python-telegram-bot's own Bot talks to it over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.sandbox.client import SandboxClient, SandboxError
+from bot.sandbox.server import SandboxBotAPI
+
+
+@pytest.fixture
+async def tg(sandbox: SandboxBotAPI) -> AsyncIterator[Bot]:
+    bot = Bot(
+        sandbox.state.token,
+        base_url=sandbox.url,
+        base_file_url=sandbox.file_url,
+        request=HTTPXRequest(read_timeout=2.0),
+    )
+    async with bot:
+        yield bot
+
+
+async def test_get_me_send_edit_and_press(tg: Bot, client: SandboxClient) -> None:
+    assert tg.username == "fangfanpin_bot"
+    await client.user(42, "测试")
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("确认", callback_data="ok:1")]])
+    sent = await tg.send_message(42, "你好", reply_markup=markup)
+    assert sent.chat.type == "private" and sent.reply_markup == markup
+    stored = await client.message(42, sent.message_id)
+    assert stored["text"] == "你好"
+
+    pressed = await client.press(42, sent.message_id, text="确认")
+    updates = await tg.get_updates(timeout=1)
+    assert updates[-1].callback_query is not None
+    assert updates[-1].callback_query.data == "ok:1"
+    await updates[-1].callback_query.answer("好的")
+    answer = await client.callback_answer(pressed["callback_query_id"])
+    assert answer["answered"] is True and answer["text"] == "好的"
+    with pytest.raises(SandboxError):
+        await client.press(42, sent.message_id, text="没有这个按钮")
+
+    await tg.edit_message_text("已确认", chat_id=42, message_id=sent.message_id)
+    with pytest.raises(BadRequest, match="not modified"):
+        await tg.edit_message_text("已确认", chat_id=42, message_id=sent.message_id)
+    assert (await client.message(42, sent.message_id))["text"] == "已确认"
+
+
+async def test_updates_are_confirmed_by_offset(tg: Bot, client: SandboxClient) -> None:
+    await client.send_text(7, "/start")
+    await client.send_text(7, "第二条")
+    first = await tg.get_updates(timeout=0)
+    assert [u.message.text for u in first if u.message] == ["/start", "第二条"]
+    assert first[0].message is not None and first[0].message.entities[0].type == "bot_command"
+    again = await tg.get_updates(timeout=0)
+    assert [u.update_id for u in again] == [u.update_id for u in first]  # not yet confirmed
+    await tg.get_updates(offset=first[-1].update_id + 1, timeout=0)
+    status = await client.updates()
+    assert status["pending"] == [] and status["confirmed_offset"] == first[-1].update_id + 1
+
+
+async def test_allowed_updates_filter_like_telegram(tg: Bot, client: SandboxClient) -> None:
+    await client.create_group(-5, "群")
+    await client.bot_membership(-5, by_user_id=9)
+    only_messages = await tg.get_updates(timeout=0, allowed_updates=["message"])
+    assert all(u.message for u in only_messages) and only_messages
+    everything = await tg.get_updates(timeout=0, allowed_updates=["message", "my_chat_member"])
+    kinds = {("member" if u.my_chat_member else "message") for u in everything}
+    assert kinds == {"member", "message"}
+
+
+async def test_failures_map_to_the_library_errors(tg: Bot, client: SandboxClient) -> None:
+    await client.user(42, "测试")
+    await client.fail("429", method="sendMessage", retry_after=3)
+    with pytest.raises(RetryAfter, match="Retry in 3"):
+        await tg.send_message(42, "x")
+    await client.fail("500", method="sendMessage")
+    with pytest.raises(NetworkError):
+        await tg.send_message(42, "x")
+    await client.fail("403", method="sendMessage", chat_id=42)
+    with pytest.raises(Forbidden):
+        await tg.send_message(42, "x")
+    await client.fail("hang", method="sendMessage", hang_seconds=3)
+    with pytest.raises(TimedOut):
+        await tg.send_message(42, "x")
+    sent = await tg.send_message(42, "终于")  # the rules were used up
+    assert sent.text == "终于"
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await tg.send_message(99999, "x")
+
+
+async def test_groups_membership_and_migration(tg: Bot, client: SandboxClient) -> None:
+    await client.create_group(-10, "青山村群")
+    with pytest.raises(Forbidden):
+        await tg.send_message(-10, "x")  # not a member yet
+    await client.bot_membership(-10, by_user_id=5)
+    await tg.send_message(-10, "大家好")
+    await client.migrate_group(-10, -1000000000010, by_user_id=5)
+    with pytest.raises(Exception) as info:
+        await tg.send_message(-10, "x")
+    assert getattr(info.value, "new_chat_id", None) == -1000000000010
+    await tg.send_message(-1000000000010, "超级群")
+    await client.bot_membership(-1000000000010, by_user_id=5, action="remove")
+    with pytest.raises(Forbidden):
+        await tg.send_message(-1000000000010, "x")
+
+
+async def test_files_round_trip(tg: Bot, client: SandboxClient) -> None:
+    await client.user(42, "测试")
+    sent = await tg.send_document(42, b"col1,col2\n1,2\n", filename="ledger.csv")
+    assert sent.document is not None and sent.document.file_name == "ledger.csv"
+    file = await tg.get_file(sent.document.file_id)
+    assert bytes(await file.download_as_bytearray()) == b"col1,col2\n1,2\n"
+    photo = await tg.send_photo(42, b"\x89PNG fake")
+    assert photo.photo
+
+
+async def test_wrong_token_is_unauthorized(sandbox: SandboxBotAPI) -> None:
+    with pytest.raises(InvalidToken):
+        async with Bot("999:WRONG", base_url=sandbox.url):
+            pass

@@ -1,0 +1,82 @@
+"""Settings: the contract's variables, and one clear line naming a bad one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in list(os.environ):
+        if key.startswith("FANGFANPIN_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_match_the_contract() -> None:
+    s = load_settings()
+    assert s.telegram_token is None
+    assert s.telegram_api_url == "https://api.telegram.org/bot"
+    assert s.file_url == "https://api.telegram.org/file/bot"
+    assert s.database_url == "sqlite:///data/fangfanpin.db"
+    assert s.timezone == "Asia/Shanghai" and s.locale == "zh_CN"
+
+
+def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "FANGFANPIN_TELEGRAM_API_URL=http://127.0.0.1:8081/bot\nFANGFANPIN_LOCALE=en\n"
+    )
+    monkeypatch.setenv("FANGFANPIN_TIMEZONE", "Asia/Urumqi")
+    s = load_settings()
+    assert s.telegram_api_url == "http://127.0.0.1:8081/bot"
+    assert s.file_url == "http://127.0.0.1:8081/file/bot"
+    assert s.locale == "en" and s.timezone == "Asia/Urumqi"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("FANGFANPIN_TELEGRAM_API_URL", "telegram.org/bot", "http(s) URL"),
+        ("FANGFANPIN_TIMEZONE", "China/Beijing", "unknown time zone"),
+        ("FANGFANPIN_LOCALE", "fr_FR", "unsupported locale"),
+        ("FANGFANPIN_LOCALE", "xx-nope-zz", "unknown locale"),
+        ("FANGFANPIN_DATABASE_URL", "mysql://x/y", "only SQLite and PostgreSQL"),
+        ("FANGFANPIN_TELEGRAM_TOKEN", "not a token", "bot token"),
+    ],
+)
+def test_a_wrong_value_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, words: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    message = str(info.value)
+    assert message.startswith(variable + ":") and words in message
+    assert "\n" not in message
+
+
+def test_start_up_stops_with_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFANPIN_")}
+    env["FANGFANPIN_TIMEZONE"] = "Mars/Olympus"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "fangfanpin: configuration error: FANGFANPIN_TIMEZONE: unknown time zone "
+        "'Mars/Olympus' (e.g. Asia/Shanghai)"
+    ]
