@@ -43,6 +43,8 @@ def build_application(
         .context_types(ContextTypes(context=AppContext, bot_data=BotData))
         # Conversations rely on one-by-one processing of a user's updates.
         .concurrent_updates(False)
+        # Polling is done by bot.polling.Poller, which confirms updates only once handled.
+        .updater(None)
         .rate_limiter(AIORateLimiter(max_retries=3))
     )
     lifecycle = _Lifecycle(settings, engine)

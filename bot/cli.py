@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -146,16 +147,14 @@ def import_summary(result: ImportResult, t: Translator) -> str:
 
 
 def run_bot(settings: Settings) -> int:
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.embedded import serve
 
     engine = open_database(settings)
     try:
-        app = build_application(settings, engine=engine)
         log.info("bot starting (database %s)", engine.url.render_as_string(hide_password=True))
-        app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+        return asyncio.run(serve(settings, engine=engine))
     finally:
         engine.dispose()
-    return 0
 
 
 def run_sandbox(settings: Settings, *, port: int) -> int:

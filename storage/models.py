@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
+    JSON,
     MetaData,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -72,6 +76,9 @@ class Household(Timestamps, Base):
     category: Mapped[str] = mapped_column(String(32))
     last_year_income_per_capita: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     status: Mapped[str] = mapped_column(String(20), default="monitored")
+    # Facts the weekly check-in keeps current (None until a check-in says).
+    expected_income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    has_school_child: Mapped[bool | None] = mapped_column(Boolean)
 
     village: Mapped[Village] = relationship()
     assignment: Mapped[HelperAssignment | None] = relationship(
@@ -124,3 +131,76 @@ class AuditEntry(Base):
     field: Mapped[str | None] = mapped_column(String(60))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+
+
+class CheckInDraft(Base):
+    """A helper's check-in in progress: each answer is written here the moment it is given.
+
+    The row *is* the conversation state: after a crash the next message continues at the
+    first unanswered question. One draft per helper at a time."""
+
+    __tablename__ = "checkin_drafts"
+
+    helper_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    week: Mapped[str] = mapped_column(String(8))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    editing: Mapped[str | None] = mapped_column(String(40))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CheckIn(Base):
+    """A confirmed weekly check-in. A correction in the same week adds a row and marks the
+    earlier one not current; nothing is overwritten."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        Index(
+            "uq_checkins_current_week",
+            "household_id",
+            "week",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+        Index("ix_checkins_week", "week", "is_current"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    week: Mapped[str] = mapped_column(String(8))
+    helper_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    entered_by: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    visit_method: Mapped[str] = mapped_column(String(20))
+    members: Mapped[int] = mapped_column(Integer)
+    income_changed: Mapped[bool] = mapped_column(Boolean)
+    expected_income: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # used in the assessment
+    expenses: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    expense_total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    food_ok: Mapped[bool] = mapped_column(Boolean)
+    clothing_ok: Mapped[bool] = mapped_column(Boolean)
+    education_ok: Mapped[bool | None] = mapped_column(Boolean)  # None: no school-age child
+    medical_ok: Mapped[bool] = mapped_column(Boolean)
+    housing_ok: Mapped[bool] = mapped_column(Boolean)
+    water_ok: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    photo_file_id: Mapped[str | None] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(10))
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    per_capita_income: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    policy_year: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
+
+
+class HandledUpdate(Base):
+    """Telegram updates whose effects are committed: a redelivered update is not applied
+    twice (updates are confirmed to Telegram only after they are handled)."""
+
+    __tablename__ = "handled_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -107,7 +107,7 @@ def settings(sandbox: SandboxBotAPI, database_url: str) -> Settings:
 
 @pytest.fixture
 async def bot(settings: Settings, db: Engine) -> AsyncIterator[AppType]:
-    async with running_bot(settings, engine=db, poll_timeout=1.0) as app:
+    async with running_bot(settings, engine=db, poll_timeout=1.0) as (app, _poller):
         yield app
 
 

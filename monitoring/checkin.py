@@ -1,0 +1,477 @@
+"""The weekly check-in as data: a list of question specs and one walker over them.
+
+Adding a question is one entry in QUESTIONS. The walker (`next_step`) finds the first
+applicable unanswered question; when there is none, the check-in is ready for its summary.
+Answers are JSON-able values keyed by question id; a question in a repeated group (the
+rigid expenditures) keeps a list, one value per round.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+
+from monitoring.amounts import AmountError, parse_amount, parse_count
+from monitoring.i18n import N_
+from monitoring.risk import GUARANTEES
+
+Answers = dict[str, Any]
+
+
+class Kind(StrEnum):
+    CHOICE = "choice"  # inline buttons, one of `options`
+    YESNO = "yesno"  # inline buttons 是 / 否 (typing 是/否 works too)
+    COUNT = "count"  # a whole number of people, typed, or the "unchanged" button
+    AMOUNT = "amount"  # yuan, typed
+    TEXT = "text"  # free text, or the skip button
+    PHOTO = "photo"  # a photo, or the skip button
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the walker knows about the household besides the answers."""
+
+    members: int
+    has_school_child: bool | None  # None: never asked
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: Kind
+    text: str  # message id
+    label: str  # message id, for the summary
+    options: tuple[tuple[str, str], ...] = ()  # (value, label message id)
+    applies: Callable[[Answers, Facts, str | None], bool] = lambda a, f, e: True
+    skippable: bool = False
+    guarantee: str | None = None  # the item of GUARANTEES this answers
+    ok_when: bool = True  # for a guarantee: the answer that means "secure"
+
+
+@dataclass(frozen=True)
+class Group:
+    """Questions asked in rounds while the last question of the round is answered yes."""
+
+    id: str
+    questions: tuple[Question, ...]
+    applies: Callable[[Answers, Facts, str | None], bool]
+
+    @property
+    def repeat(self) -> Question:
+        return self.questions[-1]
+
+
+@dataclass(frozen=True)
+class Step:
+    question: Question
+    round: int | None = None  # for a question in a group
+
+
+def has_school_child(answers: Answers, facts: Facts) -> bool | None:
+    value = answers.get("school_child", facts.has_school_child)
+    return value if isinstance(value, bool) else None
+
+
+VISIT_OPTIONS = (("home", N_("At home")), ("phone", N_("By phone")), ("other", N_("Other")))
+EXPENSE_CAUSES = (
+    ("illness", N_("Illness")),
+    ("disability", N_("Disability")),
+    ("schooling", N_("Schooling")),
+    ("disaster", N_("Disaster")),
+    ("accident", N_("Accident")),
+    ("other", N_("Other")),
+)
+
+EXPENSES = Group(
+    "expenses",
+    (
+        Question(
+            "expense_cause",
+            Kind.CHOICE,
+            N_("What was the expenditure for?"),
+            N_("Cause"),
+            options=EXPENSE_CAUSES,
+        ),
+        Question(
+            "expense_amount",
+            Kind.AMOUNT,
+            N_("How much was it, in yuan? (e.g. 5000, 1.2万)"),
+            N_("Amount"),
+        ),
+        Question(
+            "expense_more",
+            Kind.YESNO,
+            N_("Is there another large expenditure to add?"),
+            N_("Another"),
+        ),
+    ),
+    applies=lambda a, f, e: a.get("rigid_expense") is True,
+)
+
+QUESTIONS: tuple[Question | Group, ...] = (
+    Question(
+        "visit_method",
+        Kind.CHOICE,
+        N_("How was this visit made?"),
+        N_("Visit"),
+        options=VISIT_OPTIONS,
+    ),
+    Question(
+        "members",
+        Kind.COUNT,
+        N_(
+            "How many people live together in the household now? The roster says {members}: "
+            "press the button if that is still right, or type the new number."
+        ),
+        N_("Members living together"),
+    ),
+    Question(
+        "income_changed",
+        Kind.YESNO,
+        N_("Has the household's income changed clearly?"),
+        N_("Income changed"),
+    ),
+    Question(
+        "expected_income",
+        Kind.AMOUNT,
+        N_(
+            "What net income does the whole household expect this year, in yuan? "
+            "(e.g. 24000, 2.4万)"
+        ),
+        N_("Expected income this year"),
+        applies=lambda a, f, e: a.get("income_changed") is True,
+    ),
+    Question(
+        "rigid_expense",
+        Kind.YESNO,
+        N_(
+            "Has there been a large rigid expenditure since the last visit (illness, "
+            "disability, schooling, disaster, accident)?"
+        ),
+        N_("Large rigid expenditure"),
+    ),
+    EXPENSES,
+    Question(
+        "food",
+        Kind.YESNO,
+        N_("Is the household sure of enough food?"),
+        N_("Food secure"),
+        guarantee="food",
+    ),
+    Question(
+        "clothing",
+        Kind.YESNO,
+        N_("Does the household have enough seasonal clothing and bedding?"),
+        N_("Clothing and bedding"),
+        guarantee="clothing",
+    ),
+    Question(
+        "school_child",
+        Kind.YESNO,
+        N_(
+            "Does the household have a child of compulsory-school age (about 6 to 15)? "
+            "This is asked once and remembered."
+        ),
+        N_("Child of compulsory-school age"),
+        applies=lambda a, f, e: (
+            f.has_school_child is None or "school_child" in a or e == "school_child"
+        ),
+    ),
+    Question(
+        "out_of_school",
+        Kind.YESNO,
+        N_("Is any child of compulsory-school age out of school?"),
+        N_("Child out of school"),
+        guarantee="education",
+        ok_when=False,
+        applies=lambda a, f, e: has_school_child(a, f) is True,
+    ),
+    Question(
+        "medical",
+        Kind.YESNO,
+        N_("Is everyone in basic medical insurance, and is needed treatment affordable?"),
+        N_("Medical insurance and treatment"),
+        guarantee="medical",
+    ),
+    Question(
+        "housing", Kind.YESNO, N_("Is the dwelling safe?"), N_("Dwelling safe"), guarantee="housing"
+    ),
+    Question(
+        "water",
+        Kind.YESNO,
+        N_("Is the drinking water safe and sufficient?"),
+        N_("Drinking water"),
+        guarantee="water",
+    ),
+    Question(
+        "note",
+        Kind.TEXT,
+        N_("Any note about this visit? Type it, or press No note."),
+        N_("Note"),
+        skippable=True,
+    ),
+    Question(
+        "photo",
+        Kind.PHOTO,
+        N_("Would you like to add a photo of the visit? Send it, or press No photo."),
+        N_("Photo"),
+        skippable=True,
+    ),
+)
+
+
+def all_questions() -> list[Question]:
+    found: list[Question] = []
+    for item in QUESTIONS:
+        found.extend(item.questions if isinstance(item, Group) else (item,))
+    return found
+
+
+QUESTION_BY_ID: dict[str, Question] = {q.id: q for q in all_questions()}
+GROUP_OF: dict[str, Group] = {
+    q.id: item for item in QUESTIONS if isinstance(item, Group) for q in item.questions
+}
+# The questions a helper may jump to from the summary (a group is edited as a whole).
+EDITABLE: tuple[str, ...] = tuple(
+    item.id if isinstance(item, Question) else item.questions[0].id for item in QUESTIONS
+)
+
+
+def _group_next(group: Group, answers: Answers) -> Step | None:
+    lists = {q.id: answers.get(q.id) or [] for q in group.questions}
+    round_ = 0
+    while True:
+        for question in group.questions:
+            if len(lists[question.id]) <= round_:
+                return Step(question, round_)
+        if lists[group.repeat.id][round_] is not True:
+            return None
+        round_ += 1
+
+
+def next_step(answers: Answers, facts: Facts, editing: str | None = None) -> Step | None:
+    """The first applicable question still unanswered, or None: ready for the summary."""
+    for item in QUESTIONS:
+        if not item.applies(answers, facts, editing):
+            continue
+        if isinstance(item, Group):
+            step = _group_next(item, answers)
+            if step is not None:
+                return step
+        elif item.id not in answers:
+            return Step(item)
+    return None
+
+
+def record(answers: Answers, step: Step, value: Any) -> Answers:
+    """A new answers dict with `value` given to `step`."""
+    updated = dict(answers)
+    if step.round is None:
+        updated[step.question.id] = value
+    else:
+        values = list(updated.get(step.question.id) or [])
+        del values[step.round :]
+        values.append(value)
+        updated[step.question.id] = values
+    return updated
+
+
+def clear_for_edit(answers: Answers, question_id: str) -> Answers:
+    """Forget the answer (a whole group for a group's question) so the walker asks again."""
+    updated = dict(answers)
+    group = GROUP_OF.get(question_id)
+    if group is not None:
+        for question in group.questions:
+            updated.pop(question.id, None)
+        updated.pop("rigid_expense", None)
+    else:
+        updated.pop(question_id, None)
+    return updated
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+class AnswerError(ValueError):
+    """`hint` is the message id to show before asking again."""
+
+    def __init__(self, hint: str) -> None:
+        super().__init__(hint)
+        self.hint = hint
+
+
+YES_WORDS = frozenset({"是", "是的", "对", "有", "好", "嗯", "y", "yes", "ok", "1"})
+NO_WORDS = frozenset({"否", "不", "不是", "没有", "无", "没", "n", "no", "0"})
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        return parse_amount(str(value))
+    except AmountError as exc:
+        raise ValueError(exc.reason) from None
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, int):
+        value = str(value)
+    return parse_count(str(value))
+
+
+def _yesno(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = unicodedata.normalize("NFKC", str(value)).strip().lower().rstrip("。.!！")
+    if word in YES_WORDS:
+        return True
+    if word in NO_WORDS:
+        return False
+    raise ValueError("not yes or no")
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount)]
+Count = Annotated[int, BeforeValidator(_count)]
+YesNo = Annotated[bool, BeforeValidator(_yesno)]
+_AMOUNT: TypeAdapter[Decimal] = TypeAdapter(Amount)
+_COUNT: TypeAdapter[int] = TypeAdapter(Count)
+_YESNO: TypeAdapter[bool] = TypeAdapter(YesNo)
+
+AMOUNT_HINTS = {
+    "negative": N_("An amount can not be negative."),
+    "too_large": N_("That is more than 10,000,000 yuan; please check the number."),
+}
+
+
+def parse_text_answer(question: Question, text: str) -> Any:
+    """The JSON-able value of a typed answer, or AnswerError with a hint."""
+    if question.kind is Kind.AMOUNT:
+        try:
+            return str(_AMOUNT.validate_python(text))
+        except ValidationError as exc:
+            reason = str(exc.errors()[0].get("ctx", {}).get("error", ""))
+            raise AnswerError(
+                AMOUNT_HINTS.get(
+                    reason, N_("Please type an amount in yuan, such as 4500, 4,500 or 1.2万.")
+                )
+            ) from None
+    if question.kind is Kind.COUNT:
+        try:
+            return _COUNT.validate_python(text)
+        except ValidationError:
+            raise AnswerError(
+                N_("Please type the number of people living together, a whole number from 1 to 30.")
+            ) from None
+    if question.kind is Kind.YESNO:
+        try:
+            return _YESNO.validate_python(text)
+        except ValidationError:
+            raise AnswerError(N_("Please press one of the buttons (or type 是 or 否).")) from None
+    if question.kind is Kind.CHOICE:
+        wanted = unicodedata.normalize("NFKC", text).strip()
+        for value, _label in question.options:
+            if wanted == value:
+                return value
+        raise AnswerError(N_("Please press one of the buttons."))
+    if question.kind is Kind.TEXT:
+        note = text.strip()
+        if not note:
+            raise AnswerError(N_("Please type the note as text, or press No note."))
+        if len(note) > 1000:
+            raise AnswerError(N_("That note is too long; please keep it under 1000 characters."))
+        return note
+    raise AnswerError(N_("Please send a photo, or press No photo."))
+
+
+def parse_button_answer(question: Question, value: str) -> Any:
+    """The value behind a pressed button of `question`; AnswerError when it is not one."""
+    if question.kind is Kind.YESNO and value in ("1", "0"):
+        return value == "1"
+    if question.kind is Kind.CHOICE and value in {v for v, _ in question.options}:
+        return value
+    if question.kind is Kind.COUNT and value.isdigit():
+        return parse_text_answer(question, value)
+    if question.skippable and value == "skip":
+        return None
+    raise AnswerError(N_("Please press one of the buttons."))
+
+
+# ----------------------------------------------------------------------------- the result
+
+
+class Expense(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    cause: str
+    amount: Amount
+
+
+class ConfirmedAnswers(BaseModel):
+    """A complete check-in, validated once more before it is stored."""
+
+    model_config = ConfigDict(frozen=True)
+
+    visit_method: str
+    members: Count
+    income_changed: bool
+    expected_income: Amount | None = None
+    expenses: tuple[Expense, ...] = ()
+    guarantees: dict[str, bool | None] = Field(default_factory=dict)
+    school_child: bool | None = None
+    note: str | None = None
+    photo: str | None = None
+
+    @property
+    def expense_total(self) -> Decimal:
+        return sum((e.amount for e in self.expenses), Decimal(0))
+
+
+def confirmed(answers: Answers, facts: Facts) -> ConfirmedAnswers:
+    """Build the validated result from a draft the walker says is complete."""
+    if next_step(answers, facts) is not None:
+        raise ValueError("the check-in is not complete")
+    expenses: list[Expense] = []
+    if answers.get("rigid_expense") is True:
+        for cause, amount in zip(answers["expense_cause"], answers["expense_amount"], strict=False):
+            expenses.append(Expense(cause=cause, amount=amount))
+    school = has_school_child(answers, facts)
+    guarantees: dict[str, bool | None] = {item: None for item in GUARANTEES}
+    for question in all_questions():
+        if question.guarantee is None:
+            continue
+        if question.applies(answers, facts, None) and question.id in answers:
+            guarantees[question.guarantee] = answers[question.id] is question.ok_when
+        elif question.guarantee == "education":
+            guarantees["education"] = None  # no child of compulsory-school age
+    return ConfirmedAnswers(
+        visit_method=answers["visit_method"],
+        members=answers["members"],
+        income_changed=answers["income_changed"],
+        expected_income=answers.get("expected_income") if answers["income_changed"] else None,
+        expenses=tuple(expenses),
+        guarantees=guarantees,
+        school_child=school,
+        note=answers.get("note"),
+        photo=answers.get("photo"),
+    )
+
+
+def summary_rows(answers: Answers, facts: Facts) -> list[tuple[Question, Any]]:
+    """(question, value) for every applicable answered question, in order, for the summary."""
+    rows: list[tuple[Question, Any]] = []
+    for item in QUESTIONS:
+        if not item.applies(answers, facts, None):
+            continue
+        if isinstance(item, Group):
+            for question in item.questions[:-1]:
+                rows.append((question, answers.get(question.id) or []))
+        elif item.id in answers:
+            rows.append((item, answers[item.id]))
+    return rows
+
+
+def as_mapping(value: Mapping[str, Any] | None) -> Answers:
+    return dict(value or {})

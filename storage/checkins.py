@@ -1,0 +1,339 @@
+"""Check-in drafts, confirmed check-ins, and handled updates. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitoring.checkin import Answers, ConfirmedAnswers, Facts, confirmed
+from monitoring.people import HouseholdStatus
+from monitoring.policy import DEFAULT_LINES, PolicyLines, lines_for
+from monitoring.risk import Assessment, Level, Reason, Situation, assess
+from monitoring.weeks import Week
+from storage.models import CheckIn, CheckInDraft, HandledUpdate, HelperAssignment, Household
+from storage.repositories import Audit
+
+
+class AlreadyHandled(Exception):
+    """This Telegram update's effects are already committed."""
+
+
+@dataclass(frozen=True)
+class HouseholdView:
+    id: int
+    number: str
+    head_name: str
+    village_id: int
+    members: int
+    has_school_child: bool | None
+    last_level: str | None
+    done_this_week: bool
+
+    @property
+    def facts(self) -> Facts:
+        return Facts(members=self.members, has_school_child=self.has_school_child)
+
+
+@dataclass(frozen=True)
+class DraftView:
+    helper_id: int
+    household: HouseholdView
+    week: str
+    answers: Answers
+    editing: str | None
+    cancel_requested: bool
+
+
+class CheckIns:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # ------------------------------------------------------------------ updates
+
+    def mark_handled(self, update_id: int, *, now: datetime) -> None:
+        """Record that this update's effects are in this transaction; AlreadyHandled if an
+        earlier transaction committed them."""
+        if self.session.get(HandledUpdate, update_id) is not None:
+            raise AlreadyHandled(update_id)
+        self.session.add(HandledUpdate(update_id=update_id, handled_at=now))
+
+    # ------------------------------------------------------------------ households
+
+    def households_of(self, helper_id: int, week: Week) -> list[HouseholdView]:
+        """The helper's monitored households, with this week's status and the last level."""
+        rows = self.session.scalars(
+            select(Household)
+            .join(HelperAssignment, HelperAssignment.household_id == Household.id)
+            .where(
+                HelperAssignment.helper_id == helper_id,
+                Household.status == HouseholdStatus.MONITORED.value,
+            )
+            .order_by(Household.number)
+        ).all()
+        ids = [h.id for h in rows]
+        done = self.done_in_week(ids, week)
+        levels = self.last_levels(ids)
+        return [self._view(h, levels.get(h.id), h.id in done) for h in rows]
+
+    def household(self, household_id: int, week: Week) -> HouseholdView | None:
+        household = self.session.get(Household, household_id)
+        if household is None:
+            return None
+        return self._view(
+            household,
+            self.last_levels([household_id]).get(household_id),
+            bool(self.done_in_week([household_id], week)),
+        )
+
+    @staticmethod
+    def _view(h: Household, level: str | None, done: bool) -> HouseholdView:
+        return HouseholdView(
+            h.id, h.number, h.head_name, h.village_id, h.members, h.has_school_child, level, done
+        )
+
+    def helper_of(self, household_id: int) -> int | None:
+        assignment = self.session.get(HelperAssignment, household_id)
+        return assignment.helper_id if assignment else None
+
+    def done_in_week(self, household_ids: Iterable[int], week: Week) -> set[int]:
+        ids = list(household_ids)
+        if not ids:
+            return set()
+        return set(
+            self.session.scalars(
+                select(CheckIn.household_id).where(
+                    CheckIn.household_id.in_(ids), CheckIn.week == str(week), CheckIn.is_current
+                )
+            )
+        )
+
+    def last_levels(self, household_ids: Iterable[int]) -> dict[int, str]:
+        ids = list(household_ids)
+        if not ids:
+            return {}
+        latest = (
+            select(CheckIn.household_id, func.max(CheckIn.week).label("week"))
+            .where(CheckIn.household_id.in_(ids), CheckIn.is_current)
+            .group_by(CheckIn.household_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(CheckIn.household_id, CheckIn.level)
+            .join(
+                latest,
+                (latest.c.household_id == CheckIn.household_id) & (latest.c.week == CheckIn.week),
+            )
+            .where(CheckIn.is_current)
+        ).all()
+        return {household_id: level for household_id, level in rows}
+
+    # ------------------------------------------------------------------ drafts
+
+    def draft(self, helper_id: int) -> CheckInDraft | None:
+        return self.session.get(CheckInDraft, helper_id)
+
+    def draft_view(self, helper_id: int, week: Week) -> DraftView | None:
+        draft = self.draft(helper_id)
+        if draft is None:
+            return None
+        household = self.household(draft.household_id, week)
+        assert household is not None
+        return DraftView(
+            helper_id,
+            household,
+            draft.week,
+            dict(draft.answers or {}),
+            draft.editing,
+            draft.cancel_requested,
+        )
+
+    def start_draft(
+        self, helper_id: int, household_id: int, week: Week, *, now: datetime
+    ) -> CheckInDraft:
+        existing = self.draft(helper_id)
+        if existing is not None:
+            self.session.delete(existing)
+            self.session.flush()
+        draft = CheckInDraft(
+            helper_id=helper_id,
+            household_id=household_id,
+            week=str(week),
+            answers={},
+            editing=None,
+            cancel_requested=False,
+            started_at=now,
+            updated_at=now,
+        )
+        self.session.add(draft)
+        return draft
+
+    def save_draft(
+        self,
+        draft: CheckInDraft,
+        *,
+        answers: Mapping[str, Any] | None = None,
+        editing: str | None | bool = False,
+        cancel_requested: bool | None = None,
+        now: datetime,
+    ) -> None:
+        if answers is not None:
+            draft.answers = dict(answers)
+        if editing is not False:
+            draft.editing = editing if isinstance(editing, str) else None
+        if cancel_requested is not None:
+            draft.cancel_requested = cancel_requested
+        draft.updated_at = now
+
+    def discard_draft(self, draft: CheckInDraft) -> None:
+        self.session.delete(draft)
+
+    # ------------------------------------------------------------------ confirmed
+
+    def current(self, household_id: int, week: Week) -> CheckIn | None:
+        return self.session.scalar(
+            select(CheckIn).where(
+                CheckIn.household_id == household_id, CheckIn.week == str(week), CheckIn.is_current
+            )
+        )
+
+    def history(self, household_id: int) -> Sequence[CheckIn]:
+        return self.session.scalars(
+            select(CheckIn).where(CheckIn.household_id == household_id).order_by(CheckIn.id)
+        ).all()
+
+    def expenditure_this_year(
+        self, household_id: int, year: int, *, excluding_week: Week
+    ) -> Decimal:
+        """Rigid expenditure reported in the current check-ins of weeks of `year`."""
+        total = self.session.scalar(
+            select(func.coalesce(func.sum(CheckIn.expense_total), 0)).where(
+                CheckIn.household_id == household_id,
+                CheckIn.is_current,
+                CheckIn.week.like(f"{year}-W%"),
+                CheckIn.week != str(excluding_week),
+            )
+        )
+        return Decimal(total or 0)
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    check_in_id: int
+    household_number: str
+    assessment: Assessment
+    correction: bool
+    previous_level: str | None
+
+
+def confirm_draft(
+    session: Session,
+    draft: CheckInDraft,
+    *,
+    entered_by: int,
+    now: datetime,
+    policy: Mapping[int, PolicyLines] = DEFAULT_LINES,
+) -> ConfirmResult:
+    """Assess the draft and store it as the week's check-in, in the caller's transaction.
+
+    A second check-in in the same week is a correction: it becomes current, the earlier one
+    stays in history, and the audit shows both. Household facts the check-in changed
+    (members, expected income, school-age child) are updated with audit rows."""
+    repo, audit = CheckIns(session), Audit(session)
+    household = session.get(Household, draft.household_id)
+    assert household is not None
+    week = Week.parse(draft.week)
+    facts = Facts(household.members, household.has_school_child)
+    answers: ConfirmedAnswers = confirmed(dict(draft.answers or {}), facts)
+
+    expected = answers.expected_income if answers.income_changed else household.expected_income
+    if expected is None:  # never asked yet: last year's per-capita income times members
+        expected = household.last_year_income_per_capita * household.members
+    earlier = repo.expenditure_this_year(household.id, week.year, excluding_week=week)
+    situation = Situation(
+        members=answers.members,
+        expected_income=expected,
+        rigid_expenditure_this_year=earlier + answers.expense_total,
+        last_year_income_per_capita=household.last_year_income_per_capita,
+        last_year_members=household.members,
+        guarantees=answers.guarantees,
+    )
+    assessment = assess(situation, lines_for(week.year, policy))
+
+    previous = repo.current(household.id, week)
+    previous_any = repo.last_levels([household.id]).get(household.id)
+    if previous is not None:
+        previous.is_current = False
+        session.flush()  # the unique "current per week" index must see it first
+    guarantees = answers.guarantees
+    row = CheckIn(
+        household_id=household.id,
+        week=str(week),
+        helper_id=draft.helper_id,
+        entered_by=entered_by,
+        entered_at=now,
+        visit_method=answers.visit_method,
+        members=answers.members,
+        income_changed=answers.income_changed,
+        expected_income=expected,
+        expenses=[{"cause": e.cause, "amount": str(e.amount)} for e in answers.expenses],
+        expense_total=answers.expense_total,
+        food_ok=bool(guarantees["food"]),
+        clothing_ok=bool(guarantees["clothing"]),
+        education_ok=guarantees["education"],
+        medical_ok=bool(guarantees["medical"]),
+        housing_ok=bool(guarantees["housing"]),
+        water_ok=bool(guarantees["water"]),
+        note=answers.note,
+        photo_file_id=answers.photo,
+        level=assessment.level.value,
+        reasons=[r.as_json() for r in assessment.reasons],
+        per_capita_income=assessment.per_capita_income,
+        policy_year=assessment.year,
+        is_current=True,
+        supersedes_id=previous.id if previous else None,
+    )
+    session.add(row)
+    session.flush()
+    actor = f"person:{entered_by}"
+    audit.record(
+        now=now,
+        actor=actor,
+        action="correct" if previous else "checkin",
+        entity="checkin",
+        key=f"{household.number}/{week}",
+        field="level",
+        old=f"#{previous.id} {previous.level}" if previous else None,
+        new=f"#{row.id} {row.level}",
+    )
+    changes: dict[str, Any] = {"members": answers.members}
+    if answers.income_changed:
+        changes["expected_income"] = expected
+    if answers.school_child is not None:
+        changes["has_school_child"] = answers.school_child
+    audit.update_fields(
+        household, changes, now=now, actor=actor, entity="household", key=household.number
+    )
+    session.delete(draft)
+    return ConfirmResult(row.id, household.number, assessment, previous is not None, previous_any)
+
+
+def reasons_of(row: CheckIn) -> list[Reason]:
+    return [Reason.from_json(r) for r in row.reasons or []]
+
+
+__all__ = [
+    "AlreadyHandled",
+    "CheckIns",
+    "ConfirmResult",
+    "DraftView",
+    "HouseholdView",
+    "Level",
+    "confirm_draft",
+    "reasons_of",
+]
