@@ -14,7 +14,7 @@ from bot import commands
 from bot.i18n import load_translations
 from bot.sandbox import DEFAULT_TOKEN
 from bot.settings import Settings
-from conversations import registration
+from conversations import checkin, registration
 from conversations.base import AppContext, AppType, BotData, Services
 from conversations.menu import GROUP, commands_for
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
@@ -55,11 +55,23 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     app: AppType = builder.build()  # type: ignore[assignment]
 
+    # group -1: while a check-in is in progress, other commands get a clear reply and the
+    # question again (ApplicationHandlerStop keeps them from running).
+    for handler in checkin.guard_handlers():
+        app.add_handler(handler, group=-1)
     # group 0: commands and flows, in the order they are tried.
     for handler in registration.handlers():  # /start and shared contacts
         app.add_handler(handler)
     for handler in commands.handlers():  # /help
         app.add_handler(handler)
+    for handler in checkin.handlers():  # /checkin /cancel /mine and the check-in buttons
+        app.add_handler(handler)
+    # group 1: a private message is an answer when a check-in is open (then stops here).
+    for handler in checkin.answer_handlers():
+        app.add_handler(handler, group=1)
+    # group 2: what nobody took: stale buttons, stray messages.
+    for handler in commands.fallback_handlers():
+        app.add_handler(handler, group=2)
     app.add_error_handler(commands.on_error)
     return app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from conversations.base import AppContext, identify, translator
 from conversations.registration import help_text
@@ -43,5 +43,35 @@ async def on_error(update: object, context: AppContext) -> None:
             log.warning("could not tell the user about the failure", exc_info=True)
 
 
+async def stray_message(update: Update, context: AppContext) -> None:
+    """A private message no flow took."""
+    message = update.effective_message
+    assert message is not None
+    person = await identify(context, update.effective_user)
+    await message.reply_text(
+        translator(context, person)._(
+            "I did not understand that. Send /help to see what you can do."
+        )
+    )
+
+
+async def stray_button(update: Update, context: AppContext) -> None:
+    """A button whose data no flow recognises (old, or forged)."""
+    query = update.callback_query
+    assert query is not None
+    person = await identify(context, update.effective_user)
+    await query.answer(translator(context, person)._("This button is no longer valid."))
+
+
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:
     return [CommandHandler("help", help_command)]
+
+
+def fallback_handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        MessageHandler(
+            private & ~filters.COMMAND & ~filters.CONTACT & ~filters.StatusUpdate.ALL, stray_message
+        ),
+        CallbackQueryHandler(stray_button, pattern=lambda data: not str(data).startswith("ci:")),
+    ]

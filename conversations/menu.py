@@ -12,7 +12,11 @@ EVERYONE: list[tuple[str, str]] = [
 ]
 
 BY_ROLE: dict[Role, list[tuple[str, str]]] = {
-    Role.HELPER: [],
+    Role.HELPER: [
+        ("checkin", N_("Weekly check-in of a household")),
+        ("mine", N_("My households and this week's status")),
+        ("cancel", N_("Discard an unfinished check-in")),
+    ],
     Role.VILLAGE_HEAD: [],
     Role.TOWNSHIP_STAFF: [],
 }

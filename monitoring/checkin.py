@@ -234,12 +234,17 @@ def all_questions() -> list[Question]:
 
 
 QUESTION_BY_ID: dict[str, Question] = {q.id: q for q in all_questions()}
-GROUP_OF: dict[str, Group] = {
-    q.id: item for item in QUESTIONS if isinstance(item, Group) for q in item.questions
+# The questions a helper may jump to from the summary. A question that only follows another
+# (the expected income, the expenditures, a child out of school) is edited with it.
+FOLLOWERS: dict[str, tuple[str, ...]] = {
+    "income_changed": ("expected_income",),
+    "rigid_expense": tuple(q.id for q in EXPENSES.questions),
+    "school_child": ("out_of_school",),
 }
-# The questions a helper may jump to from the summary (a group is edited as a whole).
 EDITABLE: tuple[str, ...] = tuple(
-    item.id if isinstance(item, Question) else item.questions[0].id for item in QUESTIONS
+    item.id
+    for item in QUESTIONS
+    if isinstance(item, Question) and not any(item.id in f for f in FOLLOWERS.values())
 )
 
 
@@ -283,15 +288,10 @@ def record(answers: Answers, step: Step, value: Any) -> Answers:
 
 
 def clear_for_edit(answers: Answers, question_id: str) -> Answers:
-    """Forget the answer (a whole group for a group's question) so the walker asks again."""
+    """Forget the answer and those that follow from it, so the walker asks them again."""
     updated = dict(answers)
-    group = GROUP_OF.get(question_id)
-    if group is not None:
-        for question in group.questions:
-            updated.pop(question.id, None)
-        updated.pop("rigid_expense", None)
-    else:
-        updated.pop(question_id, None)
+    for qid in (question_id, *FOLLOWERS.get(question_id, ())):
+        updated.pop(qid, None)
     return updated
 
 

@@ -178,7 +178,7 @@ class CheckIns:
         draft: CheckInDraft,
         *,
         answers: Mapping[str, Any] | None = None,
-        editing: str | None | bool = False,
+        editing: str | bool | None = False,
         cancel_requested: bool | None = None,
         now: datetime,
     ) -> None:

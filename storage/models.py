@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     ForeignKey,
     Index,
     Integer,
-    JSON,
     MetaData,
     Numeric,
     String,

@@ -1,0 +1,58 @@
+"""Words for levels and reasons, shared by the check-in, alerts and summaries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from monitoring.i18n import N_, Translator
+from monitoring.risk import Level, Reason
+
+LEVEL_MARKS = {Level.RED: "🔴", Level.WATCH: "🟡", Level.GREEN: "🟢"}
+LEVEL_NAMES = {
+    Level.RED: N_("red warning"),
+    Level.WATCH: N_("watch"),
+    Level.GREEN: N_("green"),
+}
+REASON_TEXTS = {
+    "guarantee_food": N_("food is not secure"),
+    "guarantee_clothing": N_("not enough clothing or bedding"),
+    "guarantee_education": N_("a child of compulsory-school age is out of school"),
+    "guarantee_medical": N_("basic medical insurance or affordable treatment is missing"),
+    "guarantee_housing": N_("the dwelling is not safe"),
+    "guarantee_water": N_("drinking water is not safe or sufficient"),
+    "income_below_red_line": N_(
+        "per-capita income {per_capita} yuan is below the red line of {line} yuan"
+    ),
+    "income_below_watch_line": N_(
+        "per-capita income {per_capita} yuan is below the watch line of {line} yuan"
+    ),
+    "expenditure_above_last_year_income": N_(
+        "rigid expenditure this year, {expenditure} yuan, exceeds last year's household "
+        "income of {last_year_income} yuan"
+    ),
+    "income_dropped": N_(
+        "expected income {expected} yuan is {drop_percent}% below last year's "
+        "{last_year_income} yuan"
+    ),
+}
+MONEY_KEYS = frozenset({"per_capita", "line", "expenditure", "last_year_income", "expected"})
+
+
+def level_text(level: Level | str, t: Translator) -> str:
+    level = Level(level)
+    return f"{LEVEL_MARKS[level]} {t._(LEVEL_NAMES[level])}"
+
+
+def reason_text(reason: Reason, t: Translator) -> str:
+    template = REASON_TEXTS.get(reason.code)
+    if template is None:
+        return reason.code
+    numbers = {
+        key: (t.number(Decimal(value).normalize()) if key in MONEY_KEYS else value)
+        for key, value in reason.numbers.items()
+    }
+    return t._(template).format(**numbers)
+
+
+def money(value: Decimal | str, t: Translator) -> str:
+    return t._("{amount} yuan").format(amount=t.number(Decimal(value).normalize()))

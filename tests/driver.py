@@ -1,0 +1,96 @@
+"""Act as a person in a chat of the stand-in, over HTTP, and read the bot's answers."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bot.sandbox.client import SandboxClient, SandboxError
+
+
+class Chat:
+    def __init__(self, client: SandboxClient, user_id: int, chat_id: int | None = None) -> None:
+        self.client = client
+        self.user_id = user_id
+        self.chat_id = chat_id or user_id
+
+    async def bot_messages(self) -> list[dict[str, Any]]:
+        return await self.client.bot_messages(self.chat_id)
+
+    async def last(self) -> dict[str, Any]:
+        return (await self.bot_messages())[-1]
+
+    async def send(self, text: str, *, wait: bool = True) -> dict[str, Any]:
+        seq = await self.client.last_seq()
+        await self.client.send_text(self.user_id, text, chat_id=self.chat_id)
+        return await self.client.reply(self.chat_id, after=seq) if wait else {}
+
+    async def send_other(self, kind: str, value: str = "x") -> dict[str, Any]:
+        seq = await self.client.last_seq()
+        await self.client.send_other(self.user_id, kind, value, chat_id=self.chat_id)
+        return await self.client.reply(self.chat_id, after=seq)
+
+    async def buttons(self) -> tuple[dict[str, Any], list[str]]:
+        """The newest bot message that has inline buttons, and their texts."""
+        for message in reversed(await self.bot_messages()):
+            rows = (message.get("reply_markup") or {}).get("inline_keyboard")
+            if rows:
+                return message, [b["text"] for row in rows for b in row]
+        raise SandboxError(f"chat {self.chat_id}: no message with buttons")
+
+    async def press(self, text: str, *, wait: bool = True, edits: bool = False) -> dict[str, Any]:
+        """Press a button of the newest message with buttons; return the bot's next message
+        (or, with `edits`, that message as the bot edited it)."""
+        message, labels = await self.buttons()
+        match = [label for label in labels if label == text] or [
+            label for label in labels if text in label
+        ]
+        if not match:
+            raise SandboxError(f"no button {text!r} in {labels} ({message.get('text')!r})")
+        seq = await self.client.last_seq()
+        await self.client.press(
+            self.user_id, message["message_id"], text=match[0], chat_id=self.chat_id
+        )
+        if edits:
+            await self.client.wait_event(after=seq, kinds="edit", chat_id=self.chat_id)
+            return await self.client.message(self.chat_id, message["message_id"])
+        return await self.client.reply(self.chat_id, after=seq) if wait else {}
+
+    async def press_data(self, data: str) -> dict[str, Any]:
+        """Press a button with made-up data on the newest message (a stale or forged one)."""
+        message = (await self.bot_messages())[-1]
+        seq = await self.client.last_seq()
+        result = await self.client.press(
+            self.user_id, message["message_id"], data=data, chat_id=self.chat_id, forge=True
+        )
+        return {"seq": seq, **result}
+
+    async def wait_last(self, fragment: str, timeout: float = 30.0) -> dict[str, Any]:
+        """Wait until the newest bot message contains `fragment`."""
+        deadline = time.monotonic() + timeout
+        seq = 0
+        while True:
+            messages = await self.bot_messages()
+            if messages and fragment in messages[-1].get("text", ""):
+                return messages[-1]
+            if time.monotonic() > deadline:
+                last = messages[-1].get("text") if messages else None
+                raise SandboxError(f"waited for {fragment!r}; newest bot message: {last!r}")
+            seq = seq or await self.client.last_seq()
+            await self.client.events(
+                after=seq,
+                chat_id=self.chat_id,
+                kinds="message",
+                timeout=min(2.0, max(0.1, deadline - time.monotonic())),
+            )
+            seq = await self.client.last_seq()
+
+
+async def register(client: SandboxClient, user_id: int, name: str, phone: str) -> Chat:
+    await client.user(user_id, name)
+    chat = Chat(client, user_id)
+    await chat.send("/start")
+    seq = await client.last_seq()
+    await client.send_contact(user_id, phone, contact_user_id=user_id)
+    await client.wait_bot_messages(user_id, after=seq, count=2)
+    return chat
