@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from conversations.base import AppContext, identify, translator
+from conversations.base import AppContext, answer_query, identify, translator
 from conversations.registration import help_text
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ async def stray_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     assert query is not None
     person = await identify(context, update.effective_user)
-    await query.answer(translator(context, person)._("This button is no longer valid."))
+    await answer_query(query, translator(context, person)._("This button is no longer valid."))
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,7 +11,8 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import User
+from telegram import CallbackQuery, User
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from monitoring.i18n import N_, Translations, Translator
@@ -19,6 +21,7 @@ from storage.models import Person
 from storage.repositories import People
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 ROLE_LABELS: dict[str, str] = {
     Role.HELPER: N_("Helper"),
@@ -110,3 +113,12 @@ async def identify(context: AppContext, user: User | None) -> PersonView | None:
 def translator(context: AppContext, person: PersonView | None = None) -> Translator:
     """The person's language, else the township's configured default."""
     return context.services.translations.get(person.locale if person else None)
+
+
+async def answer_query(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a button press, best effort: a press delivered again after a restart was already
+    answered, and Telegram refuses a second answer ("query is too old")."""
+    try:
+        await query.answer(text)
+    except BadRequest as exc:
+        log.debug("could not answer callback query %s: %s", query.id, exc)

@@ -35,7 +35,7 @@ from telegram.ext import (
     filters,
 )
 
-from conversations.base import AppContext, PersonView, identify, translator
+from conversations.base import AppContext, PersonView, answer_query, identify, translator
 from conversations.texts import level_text, money, reason_text
 from monitoring.checkin import (
     EDITABLE,
@@ -360,6 +360,7 @@ async def _start(update: Update, context: AppContext, who: Who, household_id: in
     try:
         draft = await context.services.tx(work)
     except AlreadyHandled:
+        _redelivered(update)
         draft = await _load_draft(context, who.person.id)
         if draft is not None:
             await _show(update, draft, t)
@@ -383,13 +384,13 @@ async def on_callback(update: Update, context: AppContext) -> None:
     match = CALLBACK.match(query.data or "")
     who = await _helper(update, context)
     if who is None:
-        await query.answer()
+        await answer_query(query)
         return
     t = who.t
     if match is None:
-        await query.answer(t._("This button is no longer valid."))
+        await answer_query(query, t._("This button is no longer valid."))
         return
-    await query.answer()
+    await answer_query(query)
     if match["hh"]:
         await _start(update, context, who, int(match["hh"]))
         await _close_buttons(query.message)
@@ -445,6 +446,7 @@ async def _answer(
         await _say(update, t._("There is no check-in in progress. Send /checkin to start one."))
         return
     except AlreadyHandled:
+        _redelivered(update)
         current = await _load_draft(context, who.person.id)
         if current is not None:
             await _show(update, current, t)
@@ -607,6 +609,7 @@ async def _cancel_answer(update: Update, context: AppContext, who: Who, discard:
     try:
         discarded = await context.services.tx(work)
     except AlreadyHandled:
+        _redelivered(update)
         return
     if discarded is None:
         await _say(update, t._("There is nothing to cancel."))
@@ -635,6 +638,7 @@ async def _confirm(update: Update, context: AppContext, who: Who) -> None:
     try:
         result = await context.services.tx(work)
     except AlreadyHandled:
+        _redelivered(update)
         return
     except _Stale:
         draft = await _load_draft(context, who.person.id)
@@ -710,6 +714,10 @@ async def mine_command(update: Update, context: AppContext) -> None:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _redelivered(update: Update) -> None:
+    log.info("update %s was handled before a restart; showing where we are", update.update_id)
 
 
 async def _close_buttons(message: Any) -> None:

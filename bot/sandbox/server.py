@@ -330,6 +330,7 @@ class SandboxBotAPI:
                 rule.count -= 1
                 self._event("failed", params.get("chat_id"), method=method, mode=rule.mode)
                 if rule.mode == "hang":
+                    await self._notify()  # let waiters see the "failed" event now
                     await asyncio.sleep(rule.hang_seconds)
                     raise ApiError(504, "Gateway Timeout")
                 if rule.mode == "429":
@@ -361,6 +362,7 @@ class SandboxBotAPI:
 
     async def api_getupdates(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
         st = self.state
+        self._event("polled", None, offset=params.get("offset"))
         offset = int(params.get("offset") or 0)
         if offset > st.confirmed_offset:
             st.confirmed_offset = offset
@@ -386,7 +388,11 @@ class SandboxBotAPI:
         timeout = float(params.get("timeout") or 0)
         if not pending() and timeout > 0:
             await self._wait(lambda: bool(pending()), timeout)
-        return pending()
+        batch = pending()
+        if batch:
+            await self._notify()
+            self._event("delivered", None, update_ids=[u["update_id"] for u in batch])
+        return batch
 
     async def api_sendmessage(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
         text = params.get("text")
