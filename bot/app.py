@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
@@ -18,12 +19,15 @@ from conversations import checkin, registration
 from conversations.base import AppContext, AppType, BotData, Services
 from conversations.menu import GROUP, commands_for
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
+from storage.checkins import CheckIns
 from storage.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
 
 # Update types the bot asks Telegram for. Forget one and the bot never hears of it.
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+# Telegram keeps an unconfirmed update for 24 hours; remembering handled ids longer is enough.
+HANDLED_UPDATES_KEPT = timedelta(days=14)
 
 
 def build_application(
@@ -97,6 +101,12 @@ class _Lifecycle:
             translations=translations,
             tz=self.settings.tz,
         )
+        services = app.bot_data.services
+        pruned = await services.tx(
+            lambda s: CheckIns(s).prune_handled(before=services.now() - HANDLED_UPDATES_KEPT)
+        )
+        if pruned:
+            log.info("forgot %s handled update ids older than %s", pruned, HANDLED_UPDATES_KEPT)
         await set_default_commands(app, translations)
 
     async def post_shutdown(self, app: AppType) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from monitoring.checkin import Answers, ConfirmedAnswers, Facts, confirmed
@@ -62,6 +62,13 @@ class CheckIns:
         if self.session.get(HandledUpdate, update_id) is not None:
             raise AlreadyHandled(update_id)
         self.session.add(HandledUpdate(update_id=update_id, handled_at=now))
+
+    def prune_handled(self, *, before: datetime) -> int:
+        """Forget handled updates older than `before` (Telegram keeps an update 24 hours)."""
+        result = self.session.execute(
+            delete(HandledUpdate).where(HandledUpdate.handled_at < before)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     # ------------------------------------------------------------------ households
 
