@@ -12,10 +12,11 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot import commands
+from bot.alerts import OutboxWorker
 from bot.i18n import load_translations
 from bot.sandbox import DEFAULT_TOKEN
 from bot.settings import Settings
-from conversations import checkin, registration
+from conversations import alerts, checkin, groups, households, registration
 from conversations.base import AppContext, AppType, BotData, Services
 from conversations.menu import GROUP, commands_for
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
@@ -52,7 +53,11 @@ def build_application(
         .rate_limiter(AIORateLimiter(max_retries=3))
     )
     lifecycle = _Lifecycle(settings, engine)
-    builder = builder.post_init(lifecycle.post_init).post_shutdown(lifecycle.post_shutdown)
+    builder = (
+        builder.post_init(lifecycle.post_init)
+        .post_stop(lifecycle.post_stop)
+        .post_shutdown(lifecycle.post_shutdown)
+    )
     if request is not None:
         builder = builder.request(request)
     if get_updates_request is not None:
@@ -70,12 +75,21 @@ def build_application(
         app.add_handler(handler)
     for handler in checkin.handlers():  # /checkin /cancel /mine and the check-in buttons
         app.add_handler(handler)
+    for handler in groups.handlers():  # /bind /unbind, added/removed, supergroup upgrade
+        app.add_handler(handler)
+    for handler in alerts.handlers():  # Acknowledge, Record measure, /resolve
+        app.add_handler(handler)
+    for handler in households.handlers():  # /history
+        app.add_handler(handler)
     # group 1: a private message is an answer when a check-in is open (then stops here).
     for handler in checkin.answer_handlers():
         app.add_handler(handler, group=1)
-    # group 2: what nobody took: stale buttons, stray messages.
-    for handler in commands.fallback_handlers():
+    # group 2: else, a typed answer of a measure being recorded (then stops here).
+    for handler in alerts.answer_handlers():
         app.add_handler(handler, group=2)
+    # group 3: what nobody took: stale buttons, stray messages.
+    for handler in commands.fallback_handlers():
+        app.add_handler(handler, group=3)
     app.add_error_handler(commands.on_error)
     return app
 
@@ -87,6 +101,7 @@ class _Lifecycle:
         self.settings = settings
         self.engine = engine
         self.owned_engine: Engine | None = None
+        self.worker: OutboxWorker | None = None
 
     async def post_init(self, app: AppType) -> None:
         engine = self.engine
@@ -100,6 +115,7 @@ class _Lifecycle:
             session_factory=make_session_factory(engine),
             translations=translations,
             tz=self.settings.tz,
+            close_after_green=self.settings.alert_close_after_green,
         )
         services = app.bot_data.services
         pruned = await services.tx(
@@ -108,6 +124,17 @@ class _Lifecycle:
         if pruned:
             log.info("forgot %s handled update ids older than %s", pruned, HANDLED_UPDATES_KEPT)
         await set_default_commands(app, translations)
+        # Deliver what is waiting in the outbox now, then continuously.
+        self.worker = OutboxWorker(
+            app.bot, services.tx, translations, services.tz, now=services.now
+        )
+        services.wake_outbox = self.worker.wake
+        self.worker.start()
+
+    async def post_stop(self, app: AppType) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
+            self.worker = None
 
     async def post_shutdown(self, app: AppType) -> None:
         if self.owned_engine is not None:

@@ -73,5 +73,8 @@ def fallback_handlers() -> list[BaseHandler[Update, AppContext, None]]:
         MessageHandler(
             private & ~filters.COMMAND & ~filters.CONTACT & ~filters.StatusUpdate.ALL, stray_message
         ),
-        CallbackQueryHandler(stray_button, pattern=lambda data: not str(data).startswith("ci:")),
+        CallbackQueryHandler(
+            stray_button,
+            pattern=lambda data: not str(data).startswith(("ci:", "gb:", "al:", "ms:")),
+        ),
     ]

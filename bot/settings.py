@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     locale: str = "zh_CN"
     log_level: str = Field(default="INFO")
+    # A red alert not acknowledged within this many hours is re-posted to the township group
+    # once a day; an alert closes after this many GREEN check-ins in a row.
+    alert_escalate_after_hours: int = Field(default=24, ge=1, le=24 * 14)
+    alert_close_after_green: int = Field(default=2, ge=1, le=10)
 
     @field_validator("telegram_token", mode="before")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -37,6 +37,11 @@ class Services:
     session_factory: sessionmaker[Session]
     translations: Translations
     tz: ZoneInfo
+    close_after_green: int = 2
+    # The clock of the handler layer; tests and the sandbox's clock control may set it.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Set by the outbox worker: handlers call it after queueing messages.
+    wake_outbox: Callable[[], None] = field(default=lambda: None)
 
     async def tx(self, work: Callable[[Session], T]) -> T:
         """Run `work(session)` in one transaction, in a worker thread (the loop never blocks).
@@ -51,7 +56,7 @@ class Services:
 
     def now(self) -> datetime:
         """The handler layer's clock; everything below takes `now` as a parameter."""
-        return datetime.now(UTC)
+        return self.clock()
 
 
 class BotData:
@@ -82,6 +87,7 @@ class PersonView:
     village_id: int | None
     village_name: str | None
     locale: str | None
+    telegram_user_id: int | None = None
 
     @classmethod
     def of(cls, person: Person) -> PersonView:
@@ -95,6 +101,7 @@ class PersonView:
             village_id=person.village_id,
             village_name=person.village.name if person.village else None,
             locale=person.locale,
+            telegram_user_id=person.telegram_user_id,
         )
 
 

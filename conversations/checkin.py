@@ -633,7 +633,13 @@ async def _confirm(update: Update, context: AppContext, who: Who) -> None:
         assert household is not None
         if next_step(dict(draft.answers or {}), household.facts, draft.editing) is not None:
             raise _Stale
-        return confirm_draft(session, draft, entered_by=who.person.id, now=now)
+        return confirm_draft(
+            session,
+            draft,
+            entered_by=who.person.id,
+            now=now,
+            close_after_green=context.services.close_after_green,
+        )
 
     try:
         result = await context.services.tx(work)
@@ -653,6 +659,7 @@ async def _confirm(update: Update, context: AppContext, who: Who) -> None:
             ),
         )
         return
+    context.services.wake_outbox()
     log.info(
         "check-in %s confirmed for household %s: %s",
         result.check_in_id,
@@ -675,9 +682,18 @@ def result_text(result: ConfirmResult, t: Translator) -> str:
         lines.append(t._("Why:"))
         lines.extend(f"• {reason_text(r, t)}" for r in a.reasons)
     if a.level is Level.RED:
-        lines.append(
-            t._("This household needs help at once: please tell the village committee today.")
-        )
+        change = result.alert
+        if change.action in ("opened", "updated") and change.chats:
+            lines.append(t._("The village and the township have been alerted in their groups."))
+        elif change.action in ("opened", "updated"):
+            lines.append(
+                t._(
+                    "No group is bound for this village or township yet: please tell "
+                    "the village committee today."
+                )
+            )
+        else:
+            lines.append(t._("The household is already on red alert; the village knows."))
     elif a.level is Level.WATCH:
         lines.append(t._("The household stays on the watch list; keep visiting every week."))
     else:

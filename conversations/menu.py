@@ -16,13 +16,21 @@ BY_ROLE: dict[Role, list[tuple[str, str]]] = {
         ("checkin", N_("Weekly check-in of a household")),
         ("mine", N_("My households and this week's status")),
         ("cancel", N_("Discard an unfinished check-in")),
+        ("history", N_("A household's check-ins, warnings and measures")),
     ],
-    Role.VILLAGE_HEAD: [],
-    Role.TOWNSHIP_STAFF: [],
+    Role.VILLAGE_HEAD: [
+        ("history", N_("A household's check-ins, warnings and measures")),
+    ],
+    Role.TOWNSHIP_STAFF: [
+        ("history", N_("A household's check-ins, warnings and measures")),
+        ("resolve", N_("Close a red warning: risk eliminated")),
+    ],
 }
 
 GROUP: list[tuple[str, str]] = [
     ("help", N_("What you can do here")),
+    ("bind", N_("Township staff: choose whose group this is")),
+    ("unbind", N_("Township staff: unbind this group")),
 ]
 
 

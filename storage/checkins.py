@@ -16,6 +16,7 @@ from monitoring.people import HouseholdStatus
 from monitoring.policy import DEFAULT_LINES, PolicyLines, lines_for
 from monitoring.risk import Assessment, Level, Reason, Situation, assess
 from monitoring.weeks import Week
+from storage.alerts import NO_CHANGE, AlertChange, Alerts
 from storage.models import CheckIn, CheckInDraft, HandledUpdate, HelperAssignment, Household
 from storage.repositories import Audit
 
@@ -236,6 +237,7 @@ class ConfirmResult:
     assessment: Assessment
     correction: bool
     previous_level: str | None
+    alert: AlertChange = NO_CHANGE
 
 
 def confirm_draft(
@@ -245,12 +247,15 @@ def confirm_draft(
     entered_by: int,
     now: datetime,
     policy: Mapping[int, PolicyLines] = DEFAULT_LINES,
+    close_after_green: int = 2,
 ) -> ConfirmResult:
     """Assess the draft and store it as the week's check-in, in the caller's transaction.
 
     A second check-in in the same week is a correction: it becomes current, the earlier one
     stays in history, and the audit shows both. Household facts the check-in changed
-    (members, expected income, school-age child) are updated with audit rows."""
+    (members, expected income, school-age child) are updated with audit rows. A change of
+    the household's red state opens, widens or closes its alert and queues the group
+    messages (outbox) in the same transaction."""
     repo, audit = CheckIns(session), Audit(session)
     household = session.get(Household, draft.household_id)
     assert household is not None
@@ -327,7 +332,13 @@ def confirm_draft(
         household, changes, now=now, actor=actor, entity="household", key=household.number
     )
     session.delete(draft)
-    return ConfirmResult(row.id, household.number, assessment, previous is not None, previous_any)
+    # A household turning red queues its warnings in this same transaction.
+    alert = Alerts(session).on_checkin(
+        household, row, assessment, now=now, close_after_green=close_after_green
+    )
+    return ConfirmResult(
+        row.id, household.number, assessment, previous is not None, previous_any, alert
+    )
 
 
 def reasons_of(row: CheckIn) -> list[Reason]:

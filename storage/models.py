@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -204,3 +205,99 @@ class HandledUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class GroupBinding(Base):
+    """A Telegram group bound as a township's group (village_id NULL) or a village's group.
+
+    One active binding per target; ended bindings stay with their status for the history."""
+
+    __tablename__ = "group_bindings"
+    __table_args__ = (
+        Index("ix_group_bindings_target", "township_id", "village_id", "status"),
+        Index("ix_group_bindings_chat", "chat_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    title: Mapped[str | None] = mapped_column(String(200))
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+    status: Mapped[str] = mapped_column(String(20))  # active, broken, ended
+    bound_by: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    bound_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Alert(Base):
+    """A red warning about a household: open until risk is eliminated or it turns green."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_household_status", "household_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    red_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open, closed
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    close_reason: Mapped[str | None] = mapped_column(String(20))  # eliminated, green
+
+
+class OutboxMessage(Base):
+    """Every push to a group goes through here, written in the transaction that caused it.
+
+    `key` is unique: the same alert can not be queued twice for the same chat. A worker
+    claims a row (status sending) before the call and marks it sent with Telegram's
+    message id after."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # alert, alert_update, escalation, all_clear
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(
+        String(10), default="pending"
+    )  # pending sending sent failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Measure(Base):
+    """A help measure (帮扶措施) taken for a household, usually in answer to an alert."""
+
+    __tablename__ = "measures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    responsible: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    taken_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeasureDraft(Base):
+    """A measure being recorded in a private chat; the row is the conversation state."""
+
+    __tablename__ = "measure_drafts"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from bot.sandbox.client import SandboxClient, SandboxError
@@ -94,3 +97,30 @@ async def register(client: SandboxClient, user_id: int, name: str, phone: str) -
     await client.send_contact(user_id, phone, contact_user_id=user_id)
     await client.wait_bot_messages(user_id, after=seq, count=2)
     return chat
+
+
+class BotProcess:
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.env, self.cwd = env, cwd
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = (cwd / "bot.log").open("ab")
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=self.env,
+            cwd=self.cwd,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()  # SIGKILL: no clean-up, no confirmation of updates
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        self.log.close()

@@ -4,8 +4,6 @@ check-in and started again; the check-in completes with every answer kept, once.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +16,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxBotAPI
 from storage.models import CheckIn, CheckInDraft, Household
 from tests.conftest import import_examples
-from tests.driver import register
+from tests.driver import BotProcess, register
 
 # (action, value, fragment of the question that must come next)
 SCRIPT = [
@@ -43,33 +41,6 @@ SCRIPT = [
     ("press", "不加照片", "请核对"),
     ("press", "确认提交", "已保存"),
 ]
-
-
-class BotProcess:
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.env, self.cwd = env, cwd
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = (cwd / "bot.log").open("ab")
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            env=self.env,
-            cwd=self.cwd,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.kill()  # SIGKILL: no clean-up, no confirmation of updates
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
-        self.log.close()
 
 
 @pytest.fixture

@@ -166,7 +166,10 @@ async def test_start_in_a_group_points_to_the_private_chat(
     bot: AppType, client: SandboxClient, roster: sessionmaker[Session]
 ) -> None:
     await client.create_group(-1001, "青山村防返贫群")
+    seq = await client.last_seq()
     await client.bot_membership(-1001, by_user_id=503)
+    greeting = await client.reply(-1001, after=seq)
+    assert "/bind" in greeting["text"]
     seq = await client.last_seq()
     await client.send_text(503, "/start@fangfanpin_bot", chat_id=-1001)
     reply = await client.reply(-1001, after=seq)

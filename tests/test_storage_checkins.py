@@ -20,10 +20,20 @@ NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
 def answers(expense: str | None = None, **overrides: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "visit_method": "home", "members": 2, "income_changed": True,
-        "expected_income": "20000.00", "rigid_expense": expense is not None, "food": True,
-        "clothing": True, "school_child": False, "medical": True, "housing": True,
-        "water": True, "note": None, "photo": None}
+        "visit_method": "home",
+        "members": 2,
+        "income_changed": True,
+        "expected_income": "20000.00",
+        "rigid_expense": expense is not None,
+        "food": True,
+        "clothing": True,
+        "school_child": False,
+        "medical": True,
+        "housing": True,
+        "water": True,
+        "note": None,
+        "photo": None,
+    }
     if expense is not None:
         base.update(expense_cause=["illness"], expense_amount=[expense], expense_more=[False])
     base.update(overrides)
@@ -63,7 +73,11 @@ def test_expenditure_adds_up_over_the_year_and_a_correction_replaces_its_week(
     with roster() as s:
         rows = s.scalars(select(CheckIn).order_by(CheckIn.id)).all()
         assert [(r.week, r.is_current) for r in rows] == [
-            ("2026-W40", True), ("2026-W41", False), ("2026-W41", True), ("2027-W01", True)]
+            ("2026-W40", True),
+            ("2026-W41", False),
+            ("2026-W41", True),
+            ("2027-W01", True),
+        ]
 
 
 def test_unchanged_income_uses_the_stored_or_the_roster_income(

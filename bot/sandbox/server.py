@@ -918,6 +918,9 @@ class SandboxBotAPI:
 
     async def _c_fail(self, request: web.Request) -> web.Response:
         body = await request.json()
+        if body.get("mode") == "clear":
+            self.state.fail_rules.clear()
+            return web.json_response({"rules": 0})
         rule = FailRule(
             mode=str(body["mode"]),
             method=body.get("method"),

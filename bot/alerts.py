@@ -1,0 +1,206 @@
+"""Delivering the outbox: red warnings, escalations and all-clears to groups; notices to staff.
+
+Every push is an outbox row written in the transaction that caused it. The worker claims a
+row (committed) before calling Telegram and marks it sent, with Telegram's message id, only
+when Telegram returned the message. Network errors and 5xx are retried with backoff, 429
+waits for the given retry_after, a 403 from a group marks its binding broken and tells the
+township staff privately, a group upgraded to a supergroup keeps its binding.
+
+Exactly once, and its limit: the unique key of a row means the same alert is never queued
+twice for one chat, and a claimed row is not taken by another worker, so in normal operation
+nothing is posted twice. If the process dies after Telegram accepted a message but before
+"sent" was committed (milliseconds), or a request times out after Telegram accepted it, the
+row is sent again once its claim is stale: a duplicate is possible then, a lost warning is not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+from conversations.alert_texts import alert_markup, alert_text, notice_text
+from monitoring.i18n import Translations
+from storage.alerts import BROKEN, Alerts, Bindings, Outbox, tell_staff_group_lost
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Tx = Callable[[Callable[[Session], T]], Awaitable[T]]
+
+MAX_BACKOFF = timedelta(minutes=5)
+
+
+# ----------------------------------------------------------------------------- delivery
+
+
+@dataclass(frozen=True)
+class Rendered:
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None
+
+
+class OutboxWorker:
+    """Sends due outbox rows: at start-up, when woken, and every `interval` seconds."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        tx: Tx[Any],
+        translations: Translations,
+        tz: ZoneInfo,
+        *,
+        now: Callable[[], datetime],
+        interval: float = 5.0,
+        stale_after: timedelta = timedelta(minutes=2),
+    ) -> None:
+        self.bot = bot
+        self.tx = tx
+        self.t = translations.get()
+        self.tz = tz
+        self.now = now
+        self.interval = interval
+        self.stale_after = stale_after
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="outbox")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.drain()
+            except Exception:  # the worker must outlive a bad row or a database hiccup
+                log.exception("outbox delivery round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
+
+    async def drain(self) -> int:
+        """Send every due row once; return how many were sent."""
+        sent = 0
+        ids = await self.tx(lambda s: Outbox(s).due(self.now(), stale_after=self.stale_after))
+        for row_id in ids:
+            if self._stopping.is_set():
+                break
+            sent += await self.deliver(row_id)
+        return sent
+
+    async def deliver(self, row_id: int) -> int:
+        now = self.now()
+        claimed = await self.tx(
+            lambda s: Outbox(s).claim(row_id, now, stale_after=self.stale_after)
+        )
+        if not claimed:
+            return 0
+        rendered = await self.tx(lambda s: self._render(s, row_id))
+        if rendered is None:
+            await self.tx(lambda s: Outbox(s).failed(row_id, "nothing to send"))
+            return 0
+        try:
+            message = await self.bot.send_message(
+                rendered.chat_id, rendered.text, reply_markup=rendered.markup
+            )
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            log.warning("outbox %s: flood limit, retrying in %s s", row_id, seconds)
+            await self.tx(
+                lambda s: Outbox(s).retry_at(
+                    row_id, self.now() + timedelta(seconds=seconds), f"429 retry after {seconds}"
+                )
+            )
+            return 0
+        except ChatMigrated as exc:
+            new_chat = exc.new_chat_id
+            log.info("outbox %s: group %s became supergroup %s", row_id, rendered.chat_id, new_chat)
+            await self.tx(lambda s: self._migrated(s, row_id, rendered.chat_id, new_chat))
+            return await self.deliver(row_id)
+        except Forbidden as exc:
+            log.warning("outbox %s: chat %s refused the bot: %s", row_id, rendered.chat_id, exc)
+            error = str(exc)
+            await self.tx(lambda s: self._forbidden(s, row_id, rendered.chat_id, error))
+            self.wake()
+            return 0
+        except BadRequest as exc:
+            log.error("outbox %s: Telegram refused the message: %s", row_id, exc)
+            error = f"400 {exc}"
+            await self.tx(lambda s: Outbox(s).failed(row_id, error))
+            return 0
+        except NetworkError as exc:  # also TimedOut and 5xx
+            error = str(exc)
+            await self.tx(lambda s: self._backoff(s, row_id, error))
+            return 0
+        await self.tx(
+            lambda s: Outbox(s).sent(row_id, message_id=message.message_id, now=self.now())
+        )
+        return 1
+
+    def _render(self, session: Session, row_id: int) -> Rendered | None:
+        row = Outbox(session).get(row_id)
+        if row is None:
+            return None
+        if row.kind == "notice":
+            return Rendered(row.chat_id, notice_text(row.payload, self.t), None)
+        if row.alert_id is None:
+            return None
+        view = Alerts(session).view(row.alert_id)
+        if view is None:
+            return None
+        text = alert_text(view, self.t, self.tz, kind=row.kind, payload=row.payload)
+        markup = None if row.kind == "all_clear" else alert_markup(view, self.t)
+        return Rendered(row.chat_id, text, markup)
+
+    def _backoff(self, session: Session, row_id: int, error: str) -> None:
+        row = Outbox(session).get(row_id)
+        assert row is not None
+        delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(row.attempts, 12)))
+        log.warning(
+            "outbox %s: attempt %s failed (%s); retrying in %s", row_id, row.attempts, error, delay
+        )
+        Outbox(session).retry_at(row_id, self.now() + delay, error)
+
+    def _migrated(self, session: Session, row_id: int, old_chat: int, new_chat: int) -> None:
+        Bindings(session).migrate(old_chat, new_chat, now=self.now())
+        row = Outbox(session).get(row_id)
+        assert row is not None
+        row.chat_id = new_chat
+        row.status = "pending"
+
+    def _forbidden(self, session: Session, row_id: int, chat_id: int, error: str) -> None:
+        Outbox(session).failed(row_id, f"403 {error}")
+        bindings = Bindings(session)
+        binding = bindings.of_chat(chat_id)
+        if binding is None or binding.status == BROKEN:
+            return
+        bindings.end(binding, status=BROKEN, now=self.now(), actor="telegram")
+        tell_staff_group_lost(
+            session,
+            binding.township_id,
+            binding.id,
+            bindings.describe(binding),
+            binding.title,
+            self.now(),
+        )

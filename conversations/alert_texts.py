@@ -1,0 +1,159 @@
+"""How red warnings, escalations, all-clears and notices read: rendered when sent, in the
+group's language. Groups never see an ID number or a phone number; the given name is masked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from conversations.texts import reason_text
+from monitoring.i18n import N_, Translator
+from monitoring.people import mask_name
+from monitoring.risk import Level, Reason
+from storage.alerts import AlertView
+
+MEASURE_NAMES = {
+    "industry": N_("industry support"),
+    "employment": N_("employment support"),
+    "protection": N_("social protection"),
+    "relief": N_("temporary relief"),
+    "housing": N_("housing safety"),
+    "water": N_("drinking water"),
+    "motivation": N_("motivation and education"),
+    "other": N_("other"),
+}
+
+RESPONSIBLE_NAMES = {
+    "village": N_("village committee"),
+    "helper": N_("helper"),
+    "civil_affairs": N_("civil-affairs office"),
+    "social_security": N_("social-security office"),
+    "township": N_("township government"),
+    "other": N_("other"),
+}
+# "Give what is missing" (POLICY.md): the measures offered first for each red reason.
+SUGGESTED_MEASURES = {
+    "guarantee_food": ("relief", "protection"),
+    "guarantee_clothing": ("relief",),
+    "guarantee_education": ("relief", "motivation"),
+    "guarantee_medical": ("relief", "protection"),
+    "guarantee_housing": ("housing",),
+    "guarantee_water": ("water",),
+    "income_below_red_line": ("employment", "industry", "protection"),
+}
+# The responsible units POLICY.md names for each measure, offered first.
+RESPONSIBLE_FOR = {
+    "industry": ("village", "helper"),
+    "employment": ("social_security", "helper"),
+    "protection": ("civil_affairs", "social_security"),
+    "relief": ("civil_affairs",),
+    "housing": ("township", "village"),
+    "water": ("township", "village"),
+    "motivation": ("village", "helper"),
+    "other": ("village", "township"),
+}
+
+
+def measure_kinds_for(red_codes: list[str]) -> list[str]:
+    """Every measure kind, those matching the warning's reasons first."""
+    first: list[str] = []
+    for code in red_codes:
+        for kind in SUGGESTED_MEASURES.get(code, ()):
+            if kind not in first:
+                first.append(kind)
+    return first + [k for k in MEASURE_NAMES if k not in first]
+
+
+def responsible_for(kind: str) -> list[str]:
+    first = list(RESPONSIBLE_FOR.get(kind, ()))
+    return first + [u for u in RESPONSIBLE_NAMES if u not in first]
+
+
+def _when(value: datetime, t: Translator, tz: ZoneInfo) -> str:
+    return t.datetime(value.astimezone(tz))
+
+
+def alert_text(
+    view: AlertView,
+    t: Translator,
+    tz: ZoneInfo,
+    *,
+    kind: str = "alert",
+    payload: dict[str, Any] | None = None,
+) -> str:
+    """The warning as groups see it: no ID number, no phone, the given name masked."""
+    payload = payload or {}
+    if kind == "all_clear":
+        why = (
+            t._("two check-ins in a row were normal")
+            if view.close_reason == "green"
+            else t._("the township marked the risk eliminated")
+        )
+        return "\n".join(
+            [
+                t._("🟢 All clear: red warning lifted"),
+                t._("{village}: {head} (household {number})").format(
+                    village=view.village_name,
+                    head=mask_name(view.head_name),
+                    number=view.household_number,
+                ),
+                t._("Why: {why}").format(why=why),
+            ]
+        )
+    lines = []
+    if kind == "escalation":
+        lines.append(t._("⏰ Not yet acknowledged, reminder:"))
+    if kind == "alert_update":
+        lines.append(t._("New red-warning reasons for a household already on alert:"))
+    lines.append(t._("🔴 Red warning"))
+    lines.append(
+        t._("Village: {village} ({township})").format(
+            village=view.village_name, township=view.township_name
+        )
+    )
+    lines.append(
+        t._("Head of household: {head} (household {number})").format(
+            head=mask_name(view.head_name), number=view.household_number
+        )
+    )
+    lines.append(t._("Reasons:"))
+    for data in view.reasons:
+        reason = Reason.from_json(data)
+        if reason.level is Level.RED:
+            lines.append(f"• {reason_text(reason, t)}")
+    lines.append(t._("Helper: {name}").format(name=view.helper_name or "—"))
+    lines.append(t._("Since: {when}").format(when=_when(view.opened_at, t, tz)))
+    if payload.get("no_village_group"):
+        lines.append(t._("(This village has no group bound yet: sent to the township group.)"))
+    if view.acknowledged_by and view.acknowledged_at:
+        lines.append(
+            t._("✅ Acknowledged by {name}, {when}").format(
+                name=view.acknowledged_by, when=_when(view.acknowledged_at, t, tz)
+            )
+        )
+    if view.measures:
+        lines.append(
+            t.ngettext(
+                "{n} help measure recorded", "{n} help measures recorded", len(view.measures)
+            ).format(n=len(view.measures))
+        )
+    if view.status == "closed":
+        lines.append(t._("Closed."))
+    return "\n".join(lines)
+
+
+def alert_markup(view: AlertView, t: Translator) -> InlineKeyboardMarkup | None:
+    if view.status != "open":
+        return None
+    row = []
+    if view.acknowledged_by is None:
+        row.append(InlineKeyboardButton(t._("✅ Acknowledge"), callback_data=f"al:ack:{view.id}"))
+    row.append(InlineKeyboardButton(t._("📝 Record measure"), callback_data=f"al:m:{view.id}"))
+    return InlineKeyboardMarkup([row])
+
+
+def notice_text(payload: dict[str, Any], t: Translator) -> str:
+    return t._(str(payload.get("text", ""))).format(**payload.get("params", {}))

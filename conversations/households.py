@@ -1,0 +1,82 @@
+"""/history <household number>: a household's recent check-ins, red warnings and measures,
+privately, for its helper, its village head and township staff."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from conversations.alert_texts import MEASURE_NAMES, RESPONSIBLE_NAMES
+from conversations.base import AppContext, identify, translator
+from conversations.texts import level_text
+from storage.alerts import HouseholdHistory, household_history
+from storage.models import Person
+
+
+async def history_command(update: Update, context: AppContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    person = await identify(context, update.effective_user)
+    t = translator(context, person)
+    if person is None:
+        await message.reply_text(
+            t._("You are not registered yet. Send /start and share your phone number.")
+        )
+        return
+    number = " ".join(context.args or []).strip()
+    if not number:
+        await message.reply_text(
+            t._("Send /history followed by the household number, e.g. /history LX01001.")
+        )
+        return
+
+    def load(session: Session) -> HouseholdHistory | None:
+        viewer = session.get(Person, person.id)
+        assert viewer is not None
+        return household_history(session, number, viewer)
+
+    history = await context.services.tx(load)
+    if history is None:
+        await message.reply_text(
+            t._("No household {number} that you may see.").format(number=number)
+        )
+        return
+    tz = context.services.tz
+    lines = [
+        t._("Household {number} {head}, {village}").format(
+            number=history.number, head=history.head_name, village=history.village_name
+        )
+    ]
+    lines.append(t._("Check-ins:") if history.checkins else t._("No check-in yet."))
+    for week, level, _at in history.checkins:
+        lines.append(f"  {week} {level_text(level, t)}")
+    if history.alerts:
+        lines.append(t._("Red warnings:"))
+    for alert_id, opened, _status, acked, closed in history.alerts:
+        state = (
+            t._("closed {when}").format(when=t.date(closed.astimezone(tz).date()))
+            if closed
+            else t._("open")
+        )
+        ack = (
+            t._("acknowledged {when}").format(when=t.date(acked.astimezone(tz).date()))
+            if acked
+            else t._("not acknowledged")
+        )
+        lines.append(f"  #{alert_id} {t.date(opened.astimezone(tz).date())}: {state}; {ack}")
+    if history.measures:
+        lines.append(t._("Help measures:"))
+    for kind, responsible, taken_on, note in history.measures:
+        unit = (
+            t._(RESPONSIBLE_NAMES[responsible]) if responsible in RESPONSIBLE_NAMES else responsible
+        )
+        lines.append(
+            f"  {t.date(taken_on)} {t._(MEASURE_NAMES.get(kind, kind))} — {unit}"
+            + (f"：{note}" if note else "")
+        )
+    await message.reply_text("\n".join(lines))
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    return [CommandHandler("history", history_command, filters=filters.ChatType.PRIVATE)]
