@@ -20,7 +20,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -59,7 +59,7 @@ class OutboxWorker:
         translations: Translations,
         tz: ZoneInfo,
         *,
-        now: Callable[[], datetime],
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
         interval: float = 5.0,
         stale_after: timedelta = timedelta(minutes=2),
     ) -> None:

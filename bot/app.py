@@ -125,9 +125,7 @@ class _Lifecycle:
             log.info("forgot %s handled update ids older than %s", pruned, HANDLED_UPDATES_KEPT)
         await set_default_commands(app, translations)
         # Deliver what is waiting in the outbox now, then continuously.
-        self.worker = OutboxWorker(
-            app.bot, services.tx, translations, services.tz, now=services.now
-        )
+        self.worker = OutboxWorker(app.bot, services.tx, translations, services.tz)
         services.wake_outbox = self.worker.wake
         self.worker.start()
 

@@ -142,7 +142,6 @@ class _CliSender:
                 self.services.tx,
                 self.services.translations,
                 self.services.tz,
-                now=self.services.now,
             )
             self.sent = await worker.drain()
         return self.sent

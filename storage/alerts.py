@@ -463,14 +463,16 @@ class Outbox:
         self.session = session
 
     def due(self, now: datetime, *, stale_after: timedelta, limit: int = 50) -> list[int]:
-        """Ids of rows to send: pending and due, or claimed by a worker that died."""
+        """Ids of rows to send: pending and due, or claimed by a worker that died. A row never
+        tried is due at once (it may carry the time of another clock, such as a job's --at);
+        retry times are set by the worker's own clock."""
         return list(
             self.session.scalars(
                 select(OutboxMessage.id)
                 .where(
                     or_(
                         (OutboxMessage.status == "pending")
-                        & (OutboxMessage.next_attempt_at <= now),
+                        & ((OutboxMessage.attempts == 0) | (OutboxMessage.next_attempt_at <= now)),
                         (OutboxMessage.status == "sending")
                         & (OutboxMessage.claimed_at <= now - stale_after),
                     )
