@@ -29,8 +29,10 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from conversations.alert_texts import alert_markup, alert_text, notice_text
+from conversations.job_texts import JOB_KINDS, render_job
 from monitoring.i18n import Translations
 from storage.alerts import BROKEN, Alerts, Bindings, Outbox, tell_staff_group_lost
+from storage.schedule import Schedule
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -153,10 +155,13 @@ class OutboxWorker:
             error = str(exc)
             await self.tx(lambda s: self._backoff(s, row_id, error))
             return 0
-        await self.tx(
-            lambda s: Outbox(s).sent(row_id, message_id=message.message_id, now=self.now())
-        )
+        await self.tx(lambda s: self._sent(s, row_id, rendered.chat_id, message.message_id))
         return 1
+
+    def _sent(self, session: Session, row_id: int, chat_id: int, message_id: int) -> None:
+        Outbox(session).sent(row_id, message_id=message_id, now=self.now())
+        if chat_id > 0:
+            Schedule(session).mark_reachable(chat_id, now=self.now())
 
     def _render(self, session: Session, row_id: int) -> Rendered | None:
         row = Outbox(session).get(row_id)
@@ -164,6 +169,9 @@ class OutboxWorker:
             return None
         if row.kind == "notice":
             return Rendered(row.chat_id, notice_text(row.payload, self.t), None)
+        if row.kind in JOB_KINDS:
+            text, markup = render_job(row.kind, row.payload, self.t)
+            return Rendered(row.chat_id, text, markup)
         if row.alert_id is None:
             return None
         view = Alerts(session).view(row.alert_id)
@@ -191,6 +199,9 @@ class OutboxWorker:
 
     def _forbidden(self, session: Session, row_id: int, chat_id: int, error: str) -> None:
         Outbox(session).failed(row_id, f"403 {error}")
+        if chat_id > 0:  # a person blocked the bot: listed for the township
+            Schedule(session).mark_unreachable(chat_id, now=self.now())
+            return
         bindings = Bindings(session)
         binding = bindings.of_chat(chat_id)
         if binding is None or binding.status == BROKEN:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
@@ -15,6 +16,7 @@ from bot import commands
 from bot.alerts import OutboxWorker
 from bot.i18n import load_translations
 from bot.sandbox import DEFAULT_TOKEN
+from bot.schedule import JobScheduler, WakeSender, job_specs
 from bot.settings import Settings
 from conversations import alerts, checkin, groups, households, registration
 from conversations.base import AppContext, AppType, BotData, Services
@@ -37,8 +39,10 @@ def build_application(
     engine: Engine | None = None,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> AppType:
-    """Build the Application. `engine` lets tests share one; otherwise post_init makes it."""
+    """Build the Application. `engine` lets tests share one; otherwise post_init makes it.
+    `clock` replaces the real clock of handlers and jobs (tests, the sandbox's clock)."""
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
     builder = (
         ApplicationBuilder()
@@ -52,7 +56,7 @@ def build_application(
         .updater(None)
         .rate_limiter(AIORateLimiter(max_retries=3))
     )
-    lifecycle = _Lifecycle(settings, engine)
+    lifecycle = _Lifecycle(settings, engine, clock)
     builder = (
         builder.post_init(lifecycle.post_init)
         .post_stop(lifecycle.post_stop)
@@ -97,9 +101,13 @@ def build_application(
 class _Lifecycle:
     """Long-lived resources: made in post_init, closed in post_shutdown."""
 
-    def __init__(self, settings: Settings, engine: Engine | None) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine | None, clock: Callable[[], datetime] | None
+    ) -> None:
         self.settings = settings
         self.engine = engine
+        self.clock = clock
+        self.jobs: JobScheduler | None = None
         self.owned_engine: Engine | None = None
         self.worker: OutboxWorker | None = None
 
@@ -117,6 +125,8 @@ class _Lifecycle:
             tz=self.settings.tz,
             close_after_green=self.settings.alert_close_after_green,
         )
+        if self.clock is not None:
+            app.bot_data.services.clock = self.clock
         services = app.bot_data.services
         pruned = await services.tx(
             lambda s: CheckIns(s).prune_handled(before=services.now() - HANDLED_UPDATES_KEPT)
@@ -128,8 +138,20 @@ class _Lifecycle:
         self.worker = OutboxWorker(app.bot, services.tx, translations, services.tz)
         services.wake_outbox = self.worker.wake
         self.worker.start()
+        # The scheduled jobs, and those owed after downtime.
+        self.jobs = JobScheduler(
+            job_specs(self.settings),
+            services.tx,
+            WakeSender(services.wake_outbox),
+            services.tz,
+            lambda: services.now(),
+        )
+        self.jobs.start()
 
     async def post_stop(self, app: AppType) -> None:
+        if self.jobs is not None:
+            await self.jobs.stop()
+            self.jobs = None
         if self.worker is not None:
             await self.worker.stop()
             self.worker = None

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-JOBS = ("escalations",)
+JOBS = ("reminders", "missed-visits", "escalations", "weekly-summary")
 
 
 def _moment(text: str) -> datetime:
@@ -148,8 +148,8 @@ class _CliSender:
 
 
 async def run_job(settings: Settings, name: str, at: datetime | None, t: Translator) -> int:
+    from bot.schedule import job_specs
     from conversations.base import Services
-    from scheduler.escalations import escalations
 
     now = at or datetime.now(UTC)
     if now.tzinfo is None:
@@ -162,16 +162,7 @@ async def run_job(settings: Settings, name: str, at: datetime | None, t: Transla
             tz=settings.tz,
         )
         sender = _CliSender(settings, services, t)
-        if name == "escalations":
-            queued = await escalations(
-                now,
-                services.tx,
-                sender,
-                after=timedelta(hours=settings.alert_escalate_after_hours),
-                tz=settings.tz,
-            )
-        else:  # pragma: no cover - argparse limits the names
-            return 2
+        queued = await job_specs(settings)[name].run(now, services.tx, sender)
         print(
             t._("{job} at {at}: {queued} message(s) queued, {sent} sent.").format(
                 job=name, at=now.isoformat(), queued=queued, sent=sender.sent

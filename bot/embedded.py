@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from sqlalchemy import Engine
 
@@ -27,9 +28,13 @@ log = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def running_bot(
-    settings: Settings, *, engine: Engine | None = None, poll_timeout: float = 10.0
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    poll_timeout: float = 10.0,
+    clock: Callable[[], datetime] | None = None,
 ) -> AsyncIterator[tuple[AppType, asyncio.Task[None]]]:
-    app = build_application(settings, engine=engine)
+    app = build_application(settings, engine=engine, clock=clock)
     await app.initialize()
     try:
         if app.post_init:

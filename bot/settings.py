@@ -41,6 +41,33 @@ class Settings(BaseSettings):
     # once a day; an alert closes after this many GREEN check-ins in a row.
     alert_escalate_after_hours: int = Field(default=24, ge=1, le=24 * 14)
     alert_close_after_green: int = Field(default=2, ge=1, le=10)
+    # Cron expressions (minute hour day month weekday) in FANGFANPIN_TIMEZONE; several
+    # separated by ";". A household missed this many weeks in a row goes to the township.
+    schedule_reminders: str = "0 9 * * mon; 0 9 * * thu; 0 18 * * sat"
+    schedule_missed_visits: str = "30 0 * * mon"
+    schedule_escalations: str = "0 10 * * *"
+    schedule_weekly_summary: str = "0 8 * * mon"
+    missed_weeks_escalate: int = Field(default=2, ge=1, le=8)
+
+    @field_validator(
+        "schedule_reminders",
+        "schedule_missed_visits",
+        "schedule_escalations",
+        "schedule_weekly_summary",
+    )
+    @classmethod
+    def _crons(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        parts = [p.strip() for p in value.split(";") if p.strip()]
+        if not parts:
+            raise ValueError("give at least one cron expression such as '0 9 * * mon'")
+        for part in parts:
+            try:
+                CronTrigger.from_crontab(part)
+            except ValueError as exc:
+                raise ValueError(f"not a cron expression: {part!r} ({exc})") from None
+        return "; ".join(parts)
 
     @field_validator("telegram_token", mode="before")
     @classmethod
@@ -98,6 +125,10 @@ class Settings(BaseSettings):
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return level
+
+    def crons(self, job: str) -> list[str]:
+        value: str = getattr(self, "schedule_" + job.replace("-", "_"))
+        return [p.strip() for p in value.split(";") if p.strip()]
 
     @property
     def tz(self) -> ZoneInfo:

@@ -234,23 +234,9 @@ class Alerts:
         alert_id: int | None = None,
         payload: dict[str, Any] | None = None,
     ) -> bool:
-        """Queue a message unless one with this key exists. Returns whether it was added."""
-        if self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)):
-            return False
-        self.session.add(
-            OutboxMessage(
-                key=key,
-                kind=kind,
-                alert_id=alert_id,
-                chat_id=chat_id,
-                payload=payload or {},
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
+        return Outbox(self.session).enqueue(
+            key=key, kind=kind, chat_id=chat_id, now=now, alert_id=alert_id, payload=payload
         )
-        return True
 
     def _post(
         self, alert: Alert, household: Household, kind: str, tag: str, now: datetime
@@ -461,6 +447,35 @@ class Alerts:
 class Outbox:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def enqueue(
+        self,
+        *,
+        key: str,
+        kind: str,
+        chat_id: int,
+        now: datetime,
+        alert_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> bool:
+        """Queue a message unless one with this key exists. Returns whether it was added."""
+        if self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)):
+            return False
+        self.session.add(
+            OutboxMessage(
+                key=key,
+                kind=kind,
+                alert_id=alert_id,
+                chat_id=chat_id,
+                payload=payload or {},
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        self.session.flush()
+        return True
 
     def due(self, now: datetime, *, stale_after: timedelta, limit: int = 50) -> list[int]:
         """Ids of rows to send: pending and due, or claimed by a worker that died. A row never

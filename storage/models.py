@@ -99,6 +99,8 @@ class Person(Timestamps, Base):
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(String(10))
+    # Set when Telegram refused a private message (the person blocked the bot).
+    unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     township: Mapped[Township] = relationship()
     village: Mapped[Village | None] = relationship()
@@ -301,3 +303,29 @@ class MeasureDraft(Base):
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JobRun(Base):
+    """One run of a scheduled job for one scheduled time: tells what is owed after downtime."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "occurrence", name="uq_job_runs_job_occurrence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    occurrence: Mapped[datetime] = mapped_column(UTCDateTime)  # the scheduled time
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(200))
+
+
+class MissedVisit(Base):
+    """A monitored household without a check-in in a week (recorded when the week ends)."""
+
+    __tablename__ = "missed_visits"
+    __table_args__ = (UniqueConstraint("household_id", "week", name="uq_missed_visits_week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    week: Mapped[str] = mapped_column(String(8), index=True)
+    helper_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,177 @@
+"""Running the scheduled jobs: APScheduler 3 fires them at their cron times; a `job_runs`
+row per job and scheduled time says what ran, so after downtime each job whose time passed
+runs once when the bot comes back (the latest missed time only, within the job's grace).
+
+Why not a persistent APScheduler job store: the jobs are fixed and re-registered at every
+start, and "what is owed" is a fact about our data (which scheduled time has run), which a
+table answers and a test can check; the jobs themselves are idempotent (outbox keys), so a
+run too many sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.orm import Session
+
+from bot.settings import Settings
+from scheduler.base import Sender, Tx
+from scheduler.escalations import escalations
+from scheduler.jobs import missed_visits, reminders, weekly_summary
+from storage.schedule import Schedule
+
+log = logging.getLogger(__name__)
+JobFunction = Callable[[datetime, Tx, Sender], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    crons: list[str]
+    grace: timedelta  # how late a missed run may still be made up
+    run: JobFunction
+
+
+def job_specs(settings: Settings) -> dict[str, JobSpec]:
+    tz = settings.tz
+    after = timedelta(hours=settings.alert_escalate_after_hours)
+    weeks = settings.missed_weeks_escalate
+
+    async def run_reminders(now: datetime, tx: Tx, sender: Sender) -> int:
+        return await reminders(now, tx, sender, tz=tz)
+
+    async def run_missed(now: datetime, tx: Tx, sender: Sender) -> int:
+        return await missed_visits(now, tx, sender, tz=tz, escalate_after_weeks=weeks)
+
+    async def run_escalations(now: datetime, tx: Tx, sender: Sender) -> int:
+        return await escalations(now, tx, sender, after=after, tz=tz)
+
+    async def run_summary(now: datetime, tx: Tx, sender: Sender) -> int:
+        return await weekly_summary(now, tx, sender, tz=tz)
+
+    day, week = timedelta(days=1), timedelta(days=6)
+    return {
+        "reminders": JobSpec("reminders", settings.crons("reminders"), day, run_reminders),
+        "missed-visits": JobSpec(
+            "missed-visits", settings.crons("missed-visits"), week, run_missed
+        ),
+        "escalations": JobSpec("escalations", settings.crons("escalations"), day, run_escalations),
+        "weekly-summary": JobSpec(
+            "weekly-summary", settings.crons("weekly-summary"), week, run_summary
+        ),
+    }
+
+
+def latest_occurrence(
+    crons: list[str], tz: ZoneInfo, now: datetime, grace: timedelta
+) -> datetime | None:
+    """The latest scheduled time of any of `crons` in (now - grace, now]."""
+    best: datetime | None = None
+    for cron in crons:
+        trigger = CronTrigger.from_crontab(cron, timezone=tz)
+        moment = trigger.get_next_fire_time(None, now - grace)
+        while moment is not None and moment <= now:
+            best = moment if best is None or moment > best else best
+            moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
+    return best
+
+
+class JobScheduler:
+    def __init__(
+        self,
+        specs: dict[str, JobSpec],
+        tx: Tx,
+        sender: Sender,
+        tz: ZoneInfo,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.specs, self.tx, self.sender, self.tz, self.clock = specs, tx, sender, tz, clock
+        self.aps: AsyncIOScheduler | None = None
+        self.catching_up: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.aps = AsyncIOScheduler(timezone=self.tz)
+        for spec in self.specs.values():
+            for index, cron in enumerate(spec.crons):
+                self.aps.add_job(
+                    self._fire,
+                    CronTrigger.from_crontab(cron, timezone=self.tz),
+                    args=[spec.name],
+                    id=f"{spec.name}:{index}",
+                    replace_existing=True,
+                    coalesce=True,
+                    max_instances=1,
+                    misfire_grace_time=int(spec.grace.total_seconds()),
+                )
+        self.aps.start()
+        self.catching_up = asyncio.create_task(self.catch_up(), name="catch-up")
+
+    async def stop(self) -> None:
+        if self.catching_up is not None:
+            await asyncio.gather(self.catching_up, return_exceptions=True)
+        if self.aps is not None:
+            self.aps.shutdown(wait=False)
+            self.aps = None
+
+    async def catch_up(self) -> None:
+        """Run once each job whose latest scheduled time passed without a run. On the very
+        first start the latest time is only recorded: nothing was owed before install."""
+        for spec in self.specs.values():
+            await self._catch_up(spec)
+
+    async def _catch_up(self, spec: JobSpec) -> None:
+        now = self.clock()
+        occurrence = latest_occurrence(spec.crons, self.tz, now, spec.grace)
+        if occurrence is None:
+            return
+        name = spec.name
+
+        def first_start(session: Session) -> bool:
+            schedule = Schedule(session)
+            if schedule.ever_ran(name):
+                return False
+            schedule.start_run(name, occurrence, now=now)
+            schedule.finish_run(name, occurrence, "not run: first start")
+            return True
+
+        if await self.tx(first_start):
+            return
+        if await self.run(name, occurrence):
+            log.info("caught up %s scheduled at %s", name, occurrence.isoformat())
+
+    async def _fire(self, name: str) -> None:
+        spec = self.specs[name]
+        now = self.clock()
+        occurrence = latest_occurrence(spec.crons, self.tz, now, spec.grace) or now
+        await self.run(name, occurrence)
+
+    async def run(self, name: str, occurrence: datetime) -> bool:
+        """Run `name` for `occurrence` unless it ran for it already."""
+        now = self.clock()
+        if not await self.tx(lambda s: Schedule(s).start_run(name, occurrence, now=now)):
+            return False
+        try:
+            count = await self.specs[name].run(now, self.tx, self.sender)
+            outcome = f"ok: {count} queued"
+        except Exception as exc:  # a failing job must not stop the others
+            log.exception("job %s for %s failed", name, occurrence.isoformat())
+            outcome = f"error: {exc}"
+        await self.tx(lambda s: Schedule(s).finish_run(name, occurrence, outcome))
+        return True
+
+
+class WakeSender:
+    """In the bot: the outbox worker delivers; a job only wakes it."""
+
+    def __init__(self, wake: Callable[[], None]) -> None:
+        self.wake = wake
+
+    async def flush(self) -> None:
+        self.wake()

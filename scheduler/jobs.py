@@ -1,0 +1,175 @@
+"""The scheduled jobs. Each is one async function of (now, tx, sender, ...): it queues its
+messages in the outbox under keys that make a second run (or a second instance) send
+nothing twice, then asks the sender to deliver them."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from monitoring.weeks import week_of
+from scheduler.base import Sender, Tx
+from storage.alerts import Outbox
+from storage.schedule import HouseholdRow, Schedule, masked
+
+log = logging.getLogger(__name__)
+
+
+async def reminders(now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo) -> int:
+    """Each helper with households still due this week gets one private message listing
+    them (once per day); a helper with nothing due gets nothing."""
+    week = week_of(now, tz)
+    day = now.astimezone(tz).date().isoformat()
+
+    def work(session: Session) -> int:
+        by_helper: dict[int, list[HouseholdRow]] = defaultdict(list)
+        chats: dict[int, int] = {}
+        for row in Schedule(session).due(week):
+            if row.helper_id is None or row.helper_chat is None:
+                continue  # not linked to Telegram yet: nowhere to send
+            by_helper[row.helper_id].append(row)
+            chats[row.helper_id] = row.helper_chat
+        outbox = Outbox(session)
+        queued = 0
+        for helper_id, rows in by_helper.items():
+            queued += outbox.enqueue(
+                key=f"reminders:{day}:{helper_id}",
+                kind="reminder",
+                chat_id=chats[helper_id],
+                now=now,
+                payload={
+                    "week": str(week),
+                    "households": [[r.id, r.number, r.head_name] for r in rows],
+                },
+            )
+        return queued
+
+    queued = await tx(work)
+    log.info("reminders for %s: %s helper(s)", week, queued)
+    await sender.flush()
+    return queued
+
+
+async def missed_visits(
+    now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo, escalate_after_weeks: int = 2
+) -> int:
+    """For the week just ended: record each monitored household without a check-in, tell
+    each helper, tell each village group (by helper), and escalate households missed
+    `escalate_after_weeks` weeks in a row, and unreachable helpers, to the township group."""
+    week = week_of(now, tz).previous()
+
+    def work(session: Session) -> int:
+        schedule, outbox = Schedule(session), Outbox(session)
+        missed = schedule.record_missed(week, now=now)
+        queued = 0
+        by_helper: dict[int, list[HouseholdRow]] = defaultdict(list)
+        by_village: dict[int, list[HouseholdRow]] = defaultdict(list)
+        for row in missed:
+            if row.helper_id is not None:
+                by_helper[row.helper_id].append(row)
+            by_village[row.village_id].append(row)
+        for helper_id, rows in by_helper.items():
+            chat = rows[0].helper_chat
+            if chat is None:
+                continue
+            queued += outbox.enqueue(
+                key=f"missed:{week}:helper:{helper_id}",
+                kind="missed_helper",
+                chat_id=chat,
+                now=now,
+                payload={"week": str(week), "households": [[r.number, r.head_name] for r in rows]},
+            )
+        towns: dict[int, dict[str, list[list[str]]]] = defaultdict(
+            lambda: {"households": [], "no_group": []}
+        )
+        for village_id, rows in by_village.items():
+            township_id = rows[0].township_id
+            group = schedule.group_of(township_id, village_id)
+            listing = _by_helper(rows)
+            if group is None:
+                towns[township_id]["no_group"].append([rows[0].village_name, str(len(rows))])
+                continue
+            queued += outbox.enqueue(
+                key=f"missed:{week}:village:{village_id}",
+                kind="missed_village",
+                chat_id=group,
+                now=now,
+                payload={"week": str(week), "village": rows[0].village_name, "by_helper": listing},
+            )
+        in_a_row = schedule.missed_weeks_in_a_row(
+            [r.id for r in missed], week, escalate_after_weeks
+        )
+        unreachable: dict[int, set[str]] = defaultdict(set)
+        for row in missed:
+            if row.id in in_a_row:
+                towns[row.township_id]["households"].append(
+                    [row.village_name, *masked(row), row.helper_name or "—"]
+                )
+            if row.helper_unreachable and row.helper_name:
+                unreachable[row.township_id].add(row.helper_name)
+        for township_id in set(towns) | set(unreachable):
+            town = towns[township_id]
+            group = schedule.group_of(township_id, None)
+            if group is None or not (
+                town["households"] or town["no_group"] or unreachable[township_id]
+            ):
+                continue
+            queued += outbox.enqueue(
+                key=f"missed:{week}:township:{township_id}",
+                kind="missed_township",
+                chat_id=group,
+                now=now,
+                payload={
+                    "week": str(week),
+                    "weeks": escalate_after_weeks,
+                    **town,
+                    "unreachable": sorted(unreachable[township_id]),
+                },
+            )
+        return queued
+
+    queued = await tx(work)
+    log.info("missed visits for %s: %s message(s) queued", week, queued)
+    await sender.flush()
+    return queued
+
+
+def _by_helper(rows: list[HouseholdRow]) -> list[list[object]]:
+    grouped: dict[str, list[list[str]]] = defaultdict(list)
+    for row in rows:
+        grouped[row.helper_name or "—"].append(masked(row))
+    return [[name, households] for name, households in sorted(grouped.items())]
+
+
+async def weekly_summary(now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo) -> int:
+    """Last week's numbers per village to each township group."""
+    week = week_of(now, tz).previous()
+
+    def work(session: Session) -> int:
+        schedule, outbox = Schedule(session), Outbox(session)
+        queued = 0
+        for township_id, counts in schedule.week_counts(week).items():
+            group = schedule.group_of(township_id, None)
+            if group is None:
+                continue
+            queued += outbox.enqueue(
+                key=f"summary:{week}:{township_id}",
+                kind="weekly_summary",
+                chat_id=group,
+                now=now,
+                payload={
+                    "week": str(week),
+                    "township": schedule.township_name(township_id),
+                    **counts,
+                },
+            )
+        return queued
+
+    queued = await tx(work)
+    log.info("weekly summary for %s: %s township(s)", week, queued)
+    await sender.flush()
+    return queued

@@ -1,0 +1,215 @@
+"""Queries of the scheduled jobs: who is due, missed visits, week counts, job runs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitoring.people import HouseholdStatus, mask_name
+from monitoring.weeks import Week
+from storage.alerts import Bindings
+from storage.models import (
+    Alert,
+    CheckIn,
+    HelperAssignment,
+    Household,
+    JobRun,
+    MissedVisit,
+    Person,
+    Township,
+    Village,
+)
+from storage.repositories import Audit
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    id: int
+    number: str
+    head_name: str
+    village_id: int
+    village_name: str
+    township_id: int
+    helper_id: int | None
+    helper_name: str | None
+    helper_chat: int | None  # the helper's Telegram user id, when linked
+    helper_unreachable: bool
+
+
+class Schedule:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # ------------------------------------------------------------------ households
+
+    def monitored(self) -> list[HouseholdRow]:
+        rows = self.session.execute(
+            select(Household, Village, Person)
+            .join(Village, Village.id == Household.village_id)
+            .outerjoin(HelperAssignment, HelperAssignment.household_id == Household.id)
+            .outerjoin(Person, Person.id == HelperAssignment.helper_id)
+            .where(Household.status == HouseholdStatus.MONITORED.value)
+            .order_by(Household.number)
+        ).all()
+        return [
+            HouseholdRow(
+                h.id,
+                h.number,
+                h.head_name,
+                v.id,
+                v.name,
+                v.township_id,
+                p.id if p else None,
+                p.name if p else None,
+                p.telegram_user_id if p else None,
+                bool(p and p.unreachable_since is not None),
+            )
+            for h, v, p in rows
+        ]
+
+    def done_in(self, week: Week) -> set[int]:
+        return set(
+            self.session.scalars(
+                select(CheckIn.household_id).where(CheckIn.week == str(week), CheckIn.is_current)
+            )
+        )
+
+    def due(self, week: Week) -> list[HouseholdRow]:
+        done = self.done_in(week)
+        return [h for h in self.monitored() if h.id not in done]
+
+    # ------------------------------------------------------------------ missed visits
+
+    def record_missed(self, week: Week, *, now: datetime) -> list[HouseholdRow]:
+        """Record every monitored household without a check-in in `week` (once per
+        household and week) and return them all."""
+        missed = self.due(week)
+        existing = set(
+            self.session.scalars(
+                select(MissedVisit.household_id).where(MissedVisit.week == str(week))
+            )
+        )
+        for row in missed:
+            if row.id not in existing:
+                self.session.add(
+                    MissedVisit(
+                        household_id=row.id,
+                        week=str(week),
+                        helper_id=row.helper_id,
+                        recorded_at=now,
+                    )
+                )
+        self.session.flush()
+        return missed
+
+    def missed_weeks_in_a_row(self, household_ids: list[int], week: Week, weeks: int) -> set[int]:
+        """Households missed in `week` and each of the `weeks - 1` weeks before it."""
+        wanted = [week]
+        for _ in range(weeks - 1):
+            wanted.append(wanted[-1].previous())
+        rows = self.session.execute(
+            select(MissedVisit.household_id, func.count())
+            .where(
+                MissedVisit.household_id.in_(household_ids),
+                MissedVisit.week.in_([str(w) for w in wanted]),
+            )
+            .group_by(MissedVisit.household_id)
+        ).all()
+        return {hid for hid, count in rows if count >= weeks}
+
+    # ------------------------------------------------------------------ counts
+
+    def week_counts(self, week: Week) -> dict[int, dict[str, Any]]:
+        """Per township: per village monitored / done / missed / open red, and totals."""
+        done = self.done_in(week)
+        red = set(self.session.scalars(select(Alert.household_id).where(Alert.status == "open")))
+        towns: dict[int, dict[str, Any]] = {}
+        per_village: dict[int, dict[str, list[int]]] = defaultdict(
+            lambda: {"monitored": [0], "done": [0], "red": [0]}
+        )
+        names: dict[int, tuple[str, int]] = {}
+        for row in self.monitored():
+            counts = per_village[row.village_id]
+            counts["monitored"][0] += 1
+            counts["done"][0] += row.id in done
+            counts["red"][0] += row.id in red
+            names[row.village_id] = (row.village_name, row.township_id)
+        for village_id, counts in sorted(per_village.items(), key=lambda kv: names[kv[0]][0]):
+            name, township_id = names[village_id]
+            town = towns.setdefault(township_id, {"villages": []})
+            monitored, done_n, red_n = (counts[k][0] for k in ("monitored", "done", "red"))
+            town["villages"].append([name, monitored, done_n, monitored - done_n, red_n])
+        for town in towns.values():
+            town["total"] = [sum(v[i] for v in town["villages"]) for i in range(1, 5)]
+        return towns
+
+    def township_name(self, township_id: int) -> str:
+        township = self.session.get(Township, township_id)
+        return township.name if township else "?"
+
+    def group_of(self, township_id: int, village_id: int | None) -> int | None:
+        binding = Bindings(self.session).active_for(township_id, village_id)
+        return binding.chat_id if binding else None
+
+    # ------------------------------------------------------------------ people
+
+    def mark_unreachable(self, telegram_user_id: int, *, now: datetime) -> None:
+        person = self.session.scalar(
+            select(Person).where(Person.telegram_user_id == telegram_user_id)
+        )
+        if person is None or person.unreachable_since is not None:
+            return
+        Audit(self.session).update_fields(
+            person,
+            {"unreachable_since": now},
+            now=now,
+            actor="telegram",
+            entity="person",
+            key=person.phone,
+        )
+
+    def mark_reachable(self, telegram_user_id: int, *, now: datetime) -> None:
+        person = self.session.scalar(
+            select(Person).where(Person.telegram_user_id == telegram_user_id)
+        )
+        if person is not None and person.unreachable_since is not None:
+            Audit(self.session).update_fields(
+                person,
+                {"unreachable_since": None},
+                now=now,
+                actor="telegram",
+                entity="person",
+                key=person.phone,
+            )
+
+    # ------------------------------------------------------------------ job runs
+
+    def start_run(self, job: str, occurrence: datetime, *, now: datetime) -> bool:
+        """Record that `job` runs for `occurrence`; False when it already did."""
+        if self.session.scalar(
+            select(JobRun.id).where(JobRun.job == job, JobRun.occurrence == occurrence)
+        ):
+            return False
+        self.session.add(JobRun(job=job, occurrence=occurrence, started_at=now))
+        self.session.flush()
+        return True
+
+    def finish_run(self, job: str, occurrence: datetime, outcome: str) -> None:
+        run = self.session.scalar(
+            select(JobRun).where(JobRun.job == job, JobRun.occurrence == occurrence)
+        )
+        if run is not None:
+            run.outcome = outcome[:200]
+
+    def ever_ran(self, job: str) -> bool:
+        return self.session.scalar(select(JobRun.id).where(JobRun.job == job).limit(1)) is not None
+
+
+def masked(row: HouseholdRow) -> list[str]:
+    """What a group may see of a household: its number and the masked head's name."""
+    return [row.number, mask_name(row.head_name)]
