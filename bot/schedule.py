@@ -121,27 +121,27 @@ class JobScheduler:
             self.aps = None
 
     async def catch_up(self) -> None:
-        """Run once each job whose latest scheduled time passed without a run. On the very
-        first start the latest time is only recorded: nothing was owed before install."""
+        """Run once each job whose latest scheduled time passed without a run. The very
+        first start is recorded: nothing is owed from before it."""
         for spec in self.specs.values():
             await self._catch_up(spec)
 
     async def _catch_up(self, spec: JobSpec) -> None:
         now = self.clock()
-        occurrence = latest_occurrence(spec.crons, self.tz, now, spec.grace)
-        if occurrence is None:
-            return
         name = spec.name
 
-        def first_start(session: Session) -> bool:
+        def first_start(session: Session) -> datetime | None:
+            """When the bot first ran this job's schedule; recorded now if never."""
             schedule = Schedule(session)
-            if schedule.ever_ran(name):
-                return False
-            schedule.start_run(name, occurrence, now=now)
-            schedule.finish_run(name, occurrence, "not run: first start")
-            return True
+            since = schedule.first_seen(name)
+            if since is None:
+                schedule.start_run(name, now, now=now)
+                schedule.finish_run(name, now, "first start: nothing owed before")
+            return since
 
-        if await self.tx(first_start):
+        since = await self.tx(first_start)
+        occurrence = latest_occurrence(spec.crons, self.tz, now, spec.grace)
+        if since is None or occurrence is None or occurrence <= since:
             return
         if await self.run(name, occurrence):
             log.info("caught up %s scheduled at %s", name, occurrence.isoformat())

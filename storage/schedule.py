@@ -206,8 +206,12 @@ class Schedule:
         if run is not None:
             run.outcome = outcome[:200]
 
-    def ever_ran(self, job: str) -> bool:
-        return self.session.scalar(select(JobRun.id).where(JobRun.job == job).limit(1)) is not None
+    def first_seen(self, job: str) -> datetime | None:
+        """The earliest recorded time of `job` (its first start), or None."""
+        first: datetime | None = self.session.scalar(
+            select(func.min(JobRun.occurrence)).where(JobRun.job == job)
+        )
+        return first
 
 
 def masked(row: HouseholdRow) -> list[str]:

@@ -1,0 +1,343 @@
+"""Scheduled jobs with clock times, delivered by the real bot through the stand-in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.embedded import running_bot
+from bot.sandbox.client import SandboxClient
+from bot.schedule import JobScheduler, WakeSender, job_specs, latest_occurrence
+from bot.settings import Settings
+from conversations.base import AppType
+from monitoring.weeks import Week
+from storage.alerts import Bindings
+from storage.checkins import CheckIns, confirm_draft
+from storage.models import Household, JobRun, MissedVisit, OutboxMessage, Person
+from storage.repositories import People
+from storage.roster import import_roster
+from tests.driver import Chat
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+A, B, C = 601, 602, 603  # helpers: A has H1 and H2 (青山村), B has H3 (青山村), C has H4 (石桥村)
+STAFF, VILLAGE_GROUP, TOWNSHIP_GROUP = 604, -200111, -200222
+PHONES = {A: "13800000001", B: "13800000002", C: "13800000003", STAFF: "18700000001"}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def town(session_factory: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
+    households = tmp_path / "households.csv"
+    households.write_text(
+        "乡镇,村,户编号,户主姓名,身份证号,家庭人口,监测类型,上年人均纯收入,帮扶责任人,帮扶责任人电话\n"
+        "龙溪镇,青山村,H1,王大山,,3,脱贫不稳定户,7000,甲,13800000001\n"
+        "龙溪镇,青山村,H2,李春花,,2,边缘易致贫户,7000,甲,13800000001\n"
+        "龙溪镇,青山村,H3,赵长生,,4,脱贫不稳定户,7000,乙,13800000002\n"
+        "龙溪镇,石桥村,H4,刘桂芳,,1,边缘易致贫户,7000,丙,13800000003\n",
+        encoding="utf-8",
+    )
+    staff = tmp_path / "staff.csv"
+    staff.write_text(
+        "姓名,电话,角色,乡镇,村\n杨镇长,18700000001,镇街干部,龙溪镇,\n", encoding="utf-8"
+    )
+    now = at("2026-11-01T08:00")
+    with session_factory() as s, s.begin():
+        import_roster(s, [households, staff], now=now, actor="test")
+        people = People(s)
+        for user_id, phone in PHONES.items():
+            person = people.by_phone("+86" + phone)
+            assert person is not None
+            people.link_telegram(person, user_id, now=now, actor="test")
+        staff_person = people.by_phone("+8618700000001")
+        assert staff_person is not None
+        township_id = staff_person.township_id
+        village = s.scalar(select(Household.village_id).where(Household.number == "H1"))
+        bindings = Bindings(s)
+        bindings.bind(
+            chat_id=VILLAGE_GROUP,
+            title="青山村群",
+            township_id=township_id,
+            village_id=village,
+            by=staff_person,
+            now=now,
+        )
+        bindings.bind(
+            chat_id=TOWNSHIP_GROUP,
+            title="龙溪镇群",
+            township_id=township_id,
+            village_id=None,
+            by=staff_person,
+            now=now,
+        )
+    return session_factory
+
+
+@pytest.fixture
+async def chats(client: SandboxClient) -> None:
+    for user_id, name in ((A, "甲"), (B, "乙"), (C, "丙"), (STAFF, "杨镇长")):
+        await client.user(user_id, name)
+    for chat_id, title in ((VILLAGE_GROUP, "青山村群"), (TOWNSHIP_GROUP, "龙溪镇群")):
+        await client.create_group(chat_id, title)
+        await client.bot_membership(chat_id, by_user_id=STAFF)
+
+
+def green_checkin(factory: sessionmaker[Session], number: str, when: datetime) -> None:
+    """A check-in stored as the check-in flow stores it (the flow has its own tests)."""
+    with factory() as s, s.begin():
+        household = s.scalars(select(Household).where(Household.number == number)).one()
+        repo = CheckIns(s)
+        helper_id = repo.helper_of(household.id)
+        assert helper_id is not None
+        draft = repo.start_draft(
+            helper_id,
+            household.id,
+            Week.parse(f"{when.isocalendar().year}-W{when.isocalendar().week}"),
+            now=when,
+        )
+        repo.save_draft(
+            draft,
+            now=when,
+            answers={
+                "visit_method": "home",
+                "members": household.members,
+                "income_changed": False,
+                "rigid_expense": False,
+                "food": True,
+                "clothing": True,
+                "school_child": False,
+                "medical": True,
+                "housing": True,
+                "water": True,
+                "note": None,
+                "photo": None,
+            },
+        )
+        s.flush()
+        confirm_draft(s, draft, entered_by=helper_id, now=when)
+
+
+async def run_job(app: AppType, settings: Settings, name: str, when: datetime) -> int:
+    """The same function `fangfanpin jobs run NAME --at WHEN` runs, in the running bot."""
+    services = app.bot_data.services
+    return await job_specs(settings)[name].run(when, services.tx, WakeSender(services.wake_outbox))
+
+
+def rows(factory: sessionmaker[Session], kind: str) -> list[OutboxMessage]:
+    with factory() as s:
+        return list(
+            s.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
+            )
+        )
+
+
+async def delivered(
+    client: SandboxClient, factory: sessionmaker[Session], kind: str, count: int
+) -> list[OutboxMessage]:
+    """Wait until `count` rows of `kind` are sent."""
+    seq = 0
+    for _ in range(60):
+        found = rows(factory, kind)
+        if len([r for r in found if r.status == "sent"]) >= count:
+            return found
+        seq = await client.last_seq()
+        await client.events(after=seq, timeout=0.5)
+    raise AssertionError(f"{kind}: {[(r.chat_id, r.status) for r in rows(factory, kind)]}")
+
+
+async def messages_with(client: SandboxClient, chat: int, words: str) -> list[dict[str, Any]]:
+    return [m for m in await client.bot_messages(chat) if words in m.get("text", "")]
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    return [
+        b["text"]
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        for b in row
+    ]
+
+
+async def test_reminders_reach_helpers_with_due_households_once_a_day(
+    bot: AppType,
+    settings: Settings,
+    client: SandboxClient,
+    town: sessionmaker[Session],
+    chats: None,
+) -> None:
+    green_checkin(town, "H3", at("2026-11-30T08:00"))  # B is done for week 49
+    assert await run_job(bot, settings, "reminders", at("2026-11-30T09:00")) == 2
+    sent = await delivered(client, town, "reminder", 2)
+    assert sorted(r.chat_id for r in sent) == [A, C]
+    [to_a] = await client.bot_messages(A)
+    assert "还有 2 户待走访" in to_a["text"]
+    assert buttons(to_a) == ["开始走访：H1 王大山", "开始走访：H2 李春花"]
+    assert await client.bot_messages(B) == []
+    # The same day again: nothing new.
+    assert await run_job(bot, settings, "reminders", at("2026-11-30T15:00")) == 0
+    assert len(rows(town, "reminder")) == 2
+
+    # A visits H1 on Tuesday: Thursday's reminder lists only H2, and its button starts it.
+    green_checkin(town, "H1", at("2026-12-01T10:00"))
+    assert await run_job(bot, settings, "reminders", at("2026-12-03T09:00")) == 2
+    await delivered(client, town, "reminder", 4)
+    thursday = (await client.bot_messages(A))[-1]
+    assert buttons(thursday) == ["开始走访：H2 李春花"]
+    bot.bot_data.services.clock = lambda: at("2026-12-03T09:05")
+    started = await Chat(client, A).press("开始走访：H2 李春花")
+    assert "H2 李春花" in started["text"] and "本次走访方式" in started["text"]
+
+
+async def test_missed_visits_recorded_told_and_escalated_once(
+    bot: AppType,
+    settings: Settings,
+    client: SandboxClient,
+    town: sessionmaker[Session],
+    chats: None,
+) -> None:
+    await client._post("/sandbox/block", {"user_id": C})  # C blocked the bot
+    green_checkin(town, "H3", at("2026-11-20T10:00"))  # week 47: only H3 visited
+    assert await run_job(bot, settings, "missed-visits", at("2026-11-23T00:30")) > 0
+    await delivered(client, town, "missed_village", 1)
+    green_checkin(town, "H3", at("2026-11-27T10:00"))  # week 48: only H3 visited
+    await run_job(bot, settings, "missed-visits", at("2026-11-30T00:30"))
+    await delivered(client, town, "missed_township", 2)
+
+    with town() as s:
+        missed = sorted(
+            (w, n) for w, n in s.execute(select(MissedVisit.week, Household.number).join(Household))
+        )
+        unreachable = s.scalar(select(Person.unreachable_since).where(Person.telegram_user_id == C))
+    assert missed == [
+        ("2026-W47", "H1"),
+        ("2026-W47", "H2"),
+        ("2026-W47", "H4"),
+        ("2026-W48", "H1"),
+        ("2026-W48", "H2"),
+        ("2026-W48", "H4"),
+    ]
+    assert unreachable is not None
+
+    to_a = (await client.bot_messages(A))[-1]
+    assert "2026-W48 周已结束" in to_a["text"] and "H1 王大山" in to_a["text"]
+    [village] = await messages_with(client, VILLAGE_GROUP, "2026-W48 周未走访")
+    assert (
+        "青山村 2026-W48 周未走访" in village["text"] and "甲：H1 王**、H2 李**" in village["text"]
+    )
+    assert "H4" not in village["text"] and "13800000001" not in village["text"]
+    [township] = await messages_with(client, TOWNSHIP_GROUP, "2026-W48 周未走访情况")
+    assert "连续 2 周未走访" in township["text"]
+    for words in (
+        "青山村 H1 王**（甲）",
+        "青山村 H2 李**（甲）",
+        "石桥村 H4 刘**（丙）",
+        "石桥村未绑定村群：1 户",
+        "联系不上的帮扶责任人（已屏蔽或从未启动）：丙",
+    ):
+        assert words in township["text"], words
+    assert "王大山" not in township["text"]
+
+    before = (len(rows(town, "missed_township")), len(rows(town, "missed_helper")))
+    assert await run_job(bot, settings, "missed-visits", at("2026-11-30T09:00")) == 0
+    assert (len(rows(town, "missed_township")), len(rows(town, "missed_helper"))) == before
+    with town() as s:
+        assert len(s.scalars(select(MissedVisit.id)).all()) == 6
+
+
+async def test_weekly_summary_to_the_township_group(
+    bot: AppType,
+    settings: Settings,
+    client: SandboxClient,
+    town: sessionmaker[Session],
+    chats: None,
+) -> None:
+    green_checkin(town, "H1", at("2026-11-24T10:00"))
+    assert await run_job(bot, settings, "weekly-summary", at("2026-11-30T08:00")) == 1
+    await delivered(client, town, "weekly_summary", 1)
+    [summary] = await messages_with(client, TOWNSHIP_GROUP, "已走访/监测户数")
+    assert "龙溪镇 2026-W48 周" in summary["text"]
+    assert "青山村：1/3，未走访 2" in summary["text"] and "石桥村：0/1，未走访 1" in summary["text"]
+    assert "合计：1/4，未走访 3，红色预警 0" in summary["text"]
+
+
+def test_latest_occurrence_of_the_default_schedules() -> None:
+    crons = ["0 9 * * mon", "0 9 * * thu", "0 18 * * sat"]
+    assert latest_occurrence(crons, SHANGHAI, at("2026-11-30T10:00"), timedelta(days=1)) == at(
+        "2026-11-30T09:00"
+    )
+    assert latest_occurrence(crons, SHANGHAI, at("2026-11-30T08:59"), timedelta(days=1)) is None
+    assert latest_occurrence(crons, SHANGHAI, at("2026-11-30T08:59"), timedelta(days=2)) == at(
+        "2026-11-28T18:00"
+    )
+
+
+async def test_a_reminder_missed_while_the_bot_was_down_is_sent_once_after_start(
+    settings: Settings,
+    db: Engine,
+    client: SandboxClient,
+    town: sessionmaker[Session],
+    chats: None,
+) -> None:
+    # First start on Sunday evening: nothing is owed yet (only recorded).
+    async with running_bot(
+        settings, engine=db, poll_timeout=1.0, clock=lambda: at("2026-11-29T20:00")
+    ) as (app, _):
+        await _caught_up(app)
+    assert rows(town, "reminder") == []
+    # Down across Monday 09:00; started at 10:00: the reminder is owed and sent once.
+    async with running_bot(
+        settings, engine=db, poll_timeout=1.0, clock=lambda: at("2026-11-30T10:00")
+    ) as (app, _):
+        await _caught_up(app)
+        await delivered(client, town, "reminder", 3)
+    # Restarted again the same morning: nothing more.
+    async with running_bot(
+        settings, engine=db, poll_timeout=1.0, clock=lambda: at("2026-11-30T10:30")
+    ) as (app, _):
+        await _caught_up(app)
+    assert len(rows(town, "reminder")) == 3
+    assert [len(await messages_with(client, u, "待走访")) for u in (A, B, C)] == [1, 1, 1]
+    # Monday 00:30's missed-visits run was owed as well, and ran once.
+    assert len(rows(town, "missed_helper")) == 3
+    with town() as s:
+        runs = [
+            (j, o.astimezone(SHANGHAI).isoformat(), out)
+            for j, o, out in s.execute(
+                select(JobRun.job, JobRun.occurrence, JobRun.outcome)
+                .where(JobRun.job == "reminders")
+                .order_by(JobRun.id)
+            )
+        ]
+    assert runs == [
+        ("reminders", "2026-11-29T20:00:00+08:00", "first start: nothing owed before"),
+        ("reminders", "2026-11-30T09:00:00+08:00", "ok: 3 queued"),
+    ]
+
+
+async def _caught_up(app: AppType) -> None:
+    """Wait for the start-up catch-up of the scheduled jobs to finish."""
+    scheduler = _scheduler(app)
+    assert scheduler is not None and scheduler.catching_up is not None
+    await scheduler.catching_up
+
+
+def _scheduler(app: AppType) -> JobScheduler | None:
+    for callback in (app.post_init, app.post_stop):
+        owner = getattr(callback, "__self__", None)
+        if owner is not None and hasattr(owner, "jobs"):
+            jobs: JobScheduler | None = owner.jobs
+            return jobs
+    return None
+
+
+def test_utc_is_not_the_township_clock() -> None:
+    monday_local = at("2026-11-30T00:30")
+    assert monday_local.astimezone(UTC).day == 29  # still Sunday in UTC
