@@ -61,6 +61,7 @@ async def test_each_role_registers_by_sharing_contact(
     role_words: str,
 ) -> None:
     user_id, name, phone = who
+    seq = await client.last_seq()
     greeting, help_message = await register(client, user_id, name, "+86" + phone)
 
     assert name in greeting["text"] and role_words in greeting["text"]
@@ -79,6 +80,7 @@ async def test_each_role_registers_by_sharing_contact(
         (None, str(user_id), f"telegram:{user_id}")
     ]
     # The person's private chat got the menu of their role.
+    await client.wait_event(after=seq, kinds="commands", chat_id=user_id)
     commands = await client.commands()
     assert [c["command"] for c in commands[f"chat:{user_id}"]][:2] == ["start", "help"]
 
@@ -204,5 +206,7 @@ async def test_a_failing_update_does_not_block_the_next(
     seq = await client.last_seq()
     await client.send_text(501, "/start")
     await client.wait_event(after=seq, kinds="failed")
+    apology = await client.reply(501, after=seq)  # the error handler tells the person
+    assert "出了点问题" in apology["text"]
     reply = await say(client, 501, "/start")
     assert "手机号" in reply["text"]

@@ -29,6 +29,8 @@ def test_defaults_match_the_contract() -> None:
     assert s.file_url == "https://api.telegram.org/file/bot"
     assert s.database_url == "sqlite:///data/fangfanpin.db"
     assert s.timezone == "Asia/Shanghai" and s.locale == "zh_CN"
+    assert s.crons("reminders") == ["0 9 * * mon", "0 9 * * thu", "0 18 * * sat"]
+    assert s.crons("missed-visits") == ["30 0 * * mon"]
 
 
 def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -51,6 +53,8 @@ def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         ("FANGFANPIN_LOCALE", "xx-nope-zz", "unknown locale"),
         ("FANGFANPIN_DATABASE_URL", "mysql://x/y", "only SQLite and PostgreSQL"),
         ("FANGFANPIN_TELEGRAM_TOKEN", "not a token", "bot token"),
+        ("FANGFANPIN_SCHEDULE_REMINDERS", "0 9 * * mon; every thursday", "not a cron"),
+        ("FANGFANPIN_ALERT_CLOSE_AFTER_GREEN", "0", "greater than or equal to 1"),
     ],
 )
 def test_a_wrong_value_names_its_variable(
