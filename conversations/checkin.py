@@ -391,6 +391,11 @@ async def on_callback(update: Update, context: AppContext) -> None:
         await answer_query(query, t._("This button is no longer valid."))
         return
     await answer_query(query)
+    if await _handled_before(context, update):
+        draft = await _load_draft(context, who.person.id)
+        if draft is not None:
+            await _show(update, draft, t)
+        return
     if match["hh"]:
         await _start(update, context, who, int(match["hh"]))
         await _close_buttons(query.message)
@@ -505,6 +510,9 @@ async def on_message(update: Update, context: AppContext) -> None:
     if draft is None:
         return
     who = Who(person, t)
+    if await _handled_before(context, update):
+        await _show(update, draft, t)
+        raise ApplicationHandlerStop
     step = next_step(draft.answers, draft.household.facts, draft.editing)
     if step is None:
         await _show(
@@ -730,6 +738,14 @@ async def mine_command(update: Update, context: AppContext) -> None:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+async def _handled_before(context: AppContext, update: Update) -> bool:
+    """An update delivered again after a restart: its effects are already committed."""
+    handled = await context.services.tx(lambda s: CheckIns(s).was_handled(update.update_id))
+    if handled:
+        _redelivered(update)
+    return handled
 
 
 def _redelivered(update: Update) -> None:

@@ -224,26 +224,13 @@ class Alerts:
             chats.append((township_group.chat_id, {"no_village_group": village_group is None}))
         return chats, village_group is None
 
-    def enqueue(
-        self,
-        *,
-        key: str,
-        kind: str,
-        chat_id: int,
-        now: datetime,
-        alert_id: int | None = None,
-        payload: dict[str, Any] | None = None,
-    ) -> bool:
-        return Outbox(self.session).enqueue(
-            key=key, kind=kind, chat_id=chat_id, now=now, alert_id=alert_id, payload=payload
-        )
-
     def _post(
         self, alert: Alert, household: Household, kind: str, tag: str, now: datetime
     ) -> AlertChange:
         chats, _ = self.targets(household)
+        outbox = Outbox(self.session)
         for chat_id, payload in chats:
-            self.enqueue(
+            outbox.enqueue(
                 key=f"alert:{alert.id}:{tag}:{chat_id}",
                 kind=kind,
                 chat_id=chat_id,
@@ -426,7 +413,7 @@ class Alerts:
             group = bindings.active_for(village.township_id, None)
             if group is None:
                 continue
-            if self.enqueue(
+            if Outbox(self.session).enqueue(
                 key=f"alert:{alert.id}:esc:{day.isoformat()}:{group.chat_id}",
                 kind="escalation",
                 chat_id=group.chat_id,
@@ -620,10 +607,10 @@ def tell_staff_group_lost(
     now: datetime,
 ) -> None:
     """Queue a private notice to each registered township staff member."""
-    alerts = Alerts(session)
+    outbox = Outbox(session)
     for person in Bindings(session).township_staff(township_id):
         assert person.telegram_user_id is not None
-        alerts.enqueue(
+        outbox.enqueue(
             key=f"lost:{binding_id}:{person.id}",
             kind="notice",
             chat_id=person.telegram_user_id,

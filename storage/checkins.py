@@ -64,6 +64,9 @@ class CheckIns:
             raise AlreadyHandled(update_id)
         self.session.add(HandledUpdate(update_id=update_id, handled_at=now))
 
+    def was_handled(self, update_id: int) -> bool:
+        return self.session.get(HandledUpdate, update_id) is not None
+
     def prune_handled(self, *, before: datetime) -> int:
         """Forget handled updates older than `before` (Telegram keeps an update 24 hours)."""
         result = self.session.execute(

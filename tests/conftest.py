@@ -20,6 +20,7 @@ from conversations.base import AppType
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.driver import BotProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -118,3 +119,20 @@ def import_examples(session_factory: sessionmaker[Session]) -> None:
 
     with session_factory() as session, session.begin():
         import_roster(session, sorted(EXAMPLES.glob("*.csv")), now=datetime.now(UTC), actor="test")
+
+
+@pytest.fixture
+def bot_process(
+    sandbox: SandboxBotAPI, database_url: str, tmp_path: Path, db: Engine
+) -> Iterator[BotProcess]:
+    """`python -m bot run` as a real process against the stand-in and the test database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFANPIN_")}
+    env.update(
+        FANGFANPIN_TELEGRAM_TOKEN=sandbox.state.token,
+        FANGFANPIN_TELEGRAM_API_URL=sandbox.url,
+        FANGFANPIN_DATABASE_URL=database_url,
+    )
+    process = BotProcess(env, tmp_path)
+    process.start()
+    yield process
+    process.stop()

@@ -3,10 +3,9 @@ crash), acknowledgement, help measures, escalation and the all-clear."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import SandboxBotAPI
 from conversations.base import AppType
 from storage.models import Alert, AuditEntry, GroupBinding, Measure, OutboxMessage
 from tests.conftest import import_examples
@@ -309,22 +307,6 @@ async def test_binding_rules_removal_and_supergroup_upgrade(
     with roster() as s:
         statuses = {b.chat_id: b.status for b in s.scalars(select(GroupBinding))}
     assert statuses[-1009990001] == "ended" and statuses[-100333] == "active"
-
-
-@pytest.fixture
-def bot_process(
-    sandbox: SandboxBotAPI, database_url: str, tmp_path: Path, roster: sessionmaker[Session]
-) -> Iterator[BotProcess]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFANPIN_")}
-    env.update(
-        FANGFANPIN_TELEGRAM_TOKEN=sandbox.state.token,
-        FANGFANPIN_TELEGRAM_API_URL=sandbox.url,
-        FANGFANPIN_DATABASE_URL=database_url,
-    )
-    process = BotProcess(env, tmp_path)
-    process.start()
-    yield process
-    process.stop()
 
 
 @pytest.mark.timeout(300)

@@ -3,8 +3,6 @@ check-in and started again; the check-in completes with every answer kept, once.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import SandboxBotAPI
 from storage.models import CheckIn, CheckInDraft, Household
 from tests.conftest import import_examples
 from tests.driver import BotProcess, register
@@ -44,27 +41,14 @@ SCRIPT = [
 
 
 @pytest.fixture
-def bot_process(
-    sandbox: SandboxBotAPI,
-    database_url: str,
-    tmp_path: Path,
-    session_factory: sessionmaker[Session],
-) -> Iterator[BotProcess]:
+def roster(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
     import_examples(session_factory)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFANPIN_")}
-    env.update(
-        FANGFANPIN_TELEGRAM_TOKEN=sandbox.state.token,
-        FANGFANPIN_TELEGRAM_API_URL=sandbox.url,
-        FANGFANPIN_DATABASE_URL=database_url,
-    )
-    process = BotProcess(env, tmp_path)
-    process.start()
-    yield process
-    process.stop()
+    return session_factory
 
 
 @pytest.mark.timeout(600)
 async def test_killed_after_every_answer_the_checkin_completes_with_all_answers(
+    roster: sessionmaker[Session],
     bot_process: BotProcess,
     client: SandboxClient,
     session_factory: sessionmaker[Session],
