@@ -9,7 +9,7 @@ rigid expenditures) keeps a list, one value per round.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -471,7 +471,3 @@ def summary_rows(answers: Answers, facts: Facts) -> list[tuple[Question, Any]]:
         elif item.id in answers:
             rows.append((item, answers[item.id]))
     return rows
-
-
-def as_mapping(value: Mapping[str, Any] | None) -> Answers:
-    return dict(value or {})

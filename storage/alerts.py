@@ -529,9 +529,6 @@ class Outbox:
         ).all()
         return [(int(c), int(m or 0), str(k)) for c, m, k in rows]
 
-    def rows(self) -> Sequence[OutboxMessage]:
-        return self.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-
 
 # ----------------------------------------------------------------------------- measures
 

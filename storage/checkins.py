@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from monitoring.checkin import Answers, ConfirmedAnswers, Facts, confirmed
 from monitoring.people import HouseholdStatus
 from monitoring.policy import DEFAULT_LINES, PolicyLines, lines_for
-from monitoring.risk import Assessment, Level, Reason, Situation, assess
+from monitoring.risk import Assessment, Level, Situation, assess
 from monitoring.weeks import Week
 from storage.alerts import NO_CHANGE, AlertChange, Alerts
 from storage.models import CheckIn, CheckInDraft, HandledUpdate, HelperAssignment, Household
@@ -213,11 +213,6 @@ class CheckIns:
             )
         )
 
-    def history(self, household_id: int) -> Sequence[CheckIn]:
-        return self.session.scalars(
-            select(CheckIn).where(CheckIn.household_id == household_id).order_by(CheckIn.id)
-        ).all()
-
     def expenditure_this_year(
         self, household_id: int, year: int, *, excluding_week: Week
     ) -> Decimal:
@@ -344,10 +339,6 @@ def confirm_draft(
     )
 
 
-def reasons_of(row: CheckIn) -> list[Reason]:
-    return [Reason.from_json(r) for r in row.reasons or []]
-
-
 __all__ = [
     "AlreadyHandled",
     "CheckIns",
@@ -356,5 +347,4 @@ __all__ = [
     "HouseholdView",
     "Level",
     "confirm_draft",
-    "reasons_of",
 ]

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
@@ -90,14 +90,6 @@ class Audit:
             obj.updated_at = now
         return changed
 
-    def entries(self, *, entity: str | None = None, key: str | None = None) -> Sequence[AuditEntry]:
-        query = select(AuditEntry).order_by(AuditEntry.id)
-        if entity is not None:
-            query = query.where(AuditEntry.entity == entity)
-        if key is not None:
-            query = query.where(AuditEntry.entity_key == key)
-        return self.session.scalars(query).all()
-
 
 class Places:
     def __init__(self, session: Session) -> None:
@@ -162,9 +154,6 @@ class People:
             .options(selectinload(Person.township), selectinload(Person.village))
         )
 
-    def all(self) -> Sequence[Person]:
-        return self.session.scalars(select(Person).order_by(Person.id)).all()
-
     def link_telegram(self, person: Person, user_id: int, *, now: datetime, actor: str) -> None:
         """Link a Telegram account to a roster person; unlink it from anyone who held it."""
         audit = Audit(self.session)
@@ -190,24 +179,6 @@ class People:
             key=person.phone,
         )
 
-    def assigned_households(self, helper_id: int) -> Sequence[Household]:
-        return self.session.scalars(
-            select(Household)
-            .join(HelperAssignment, HelperAssignment.household_id == Household.id)
-            .where(HelperAssignment.helper_id == helper_id)
-            .order_by(Household.number)
-        ).all()
-
-    def count_assigned(self, helper_id: int) -> int:
-        return (
-            self.session.scalar(
-                select(func.count())
-                .select_from(HelperAssignment)
-                .where(HelperAssignment.helper_id == helper_id)
-            )
-            or 0
-        )
-
 
 class Households:
     def __init__(self, session: Session) -> None:
@@ -221,9 +192,6 @@ class Households:
 
     def all(self) -> Sequence[Household]:
         return self.session.scalars(select(Household).order_by(Household.number)).all()
-
-    def count(self) -> int:
-        return self.session.scalar(select(func.count()).select_from(Household)) or 0
 
     def helper_of(self, household_id: int) -> Person | None:
         return self.session.scalar(

@@ -17,7 +17,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1065,6 +1065,3 @@ def _scope_chat(scope: Any) -> int | None:
     if scope and "chat_id" in scope:
         return int(scope["chat_id"])
     return None
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
