@@ -18,7 +18,7 @@ from bot.i18n import load_translations
 from bot.sandbox import DEFAULT_TOKEN
 from bot.schedule import JobScheduler, WakeSender, job_specs
 from bot.settings import Settings
-from conversations import alerts, checkin, groups, households, registration
+from conversations import alerts, checkin, groups, households, registration, summary
 from conversations.base import AppContext, AppType, BotData, Services
 from conversations.menu import GROUP, commands_for
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
@@ -84,6 +84,8 @@ def build_application(
     for handler in alerts.handlers():  # Acknowledge, Record measure, /resolve
         app.add_handler(handler)
     for handler in households.handlers():  # /history
+        app.add_handler(handler)
+    for handler in summary.handlers():  # /summary
         app.add_handler(handler)
     # group 1: a private message is an answer when a check-in is open (then stops here).
     for handler in checkin.answer_handlers():

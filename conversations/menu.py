@@ -19,9 +19,11 @@ BY_ROLE: dict[Role, list[tuple[str, str]]] = {
         ("history", N_("A household's check-ins, warnings and measures")),
     ],
     Role.VILLAGE_HEAD: [
+        ("summary", N_("This week in numbers")),
         ("history", N_("A household's check-ins, warnings and measures")),
     ],
     Role.TOWNSHIP_STAFF: [
+        ("summary", N_("This week in numbers")),
         ("history", N_("A household's check-ins, warnings and measures")),
         ("resolve", N_("Close a red warning: risk eliminated")),
     ],
@@ -29,6 +31,7 @@ BY_ROLE: dict[Role, list[tuple[str, str]]] = {
 
 GROUP: list[tuple[str, str]] = [
     ("help", N_("What you can do here")),
+    ("summary", N_("This week in numbers")),
     ("bind", N_("Township staff: choose whose group this is")),
     ("unbind", N_("Township staff: unbind this group")),
 ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, MetaData, inspect, text
+from sqlalchemy import Engine, MetaData, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.embedded import running_bot
@@ -17,10 +18,24 @@ from bot.sandbox.server import SandboxBotAPI
 from bot.sandbox.thread import SandboxThread
 from bot.settings import Settings, load_settings
 from conversations.base import AppType
+from storage.alerts import Bindings
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
-from storage.models import Base
+from storage.models import Base, Household
+from storage.repositories import People
+from storage.roster import import_roster
 from tests.driver import BotProcess
+from tests.small_town import (
+    HEAD,
+    PHONES,
+    STAFF,
+    TOWNSHIP_GROUP,
+    VILLAGE_GROUP,
+    A,
+    B,
+    C,
+    at,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -113,10 +128,6 @@ async def bot(settings: Settings, db: Engine) -> AsyncIterator[AppType]:
 
 
 def import_examples(session_factory: sessionmaker[Session]) -> None:
-    from datetime import UTC, datetime
-
-    from storage.roster import import_roster
-
     with session_factory() as session, session.begin():
         import_roster(session, sorted(EXAMPLES.glob("*.csv")), now=datetime.now(UTC), actor="test")
 
@@ -136,3 +147,61 @@ def bot_process(
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def town(session_factory: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
+    households = tmp_path / "households.csv"
+    households.write_text(
+        "乡镇,村,户编号,户主姓名,身份证号,家庭人口,监测类型,上年人均纯收入,帮扶责任人,帮扶责任人电话\n"
+        "龙溪镇,青山村,H1,王大山,,3,脱贫不稳定户,7000,甲,13800000001\n"
+        "龙溪镇,青山村,H2,李春花,,2,边缘易致贫户,7000,甲,13800000001\n"
+        "龙溪镇,青山村,H3,赵长生,,4,脱贫不稳定户,7000,乙,13800000002\n"
+        "龙溪镇,石桥村,H4,刘桂芳,,1,边缘易致贫户,7000,丙,13800000003\n",
+        encoding="utf-8",
+    )
+    staff = tmp_path / "staff.csv"
+    staff.write_text(
+        "姓名,电话,角色,乡镇,村\n杨镇长,18700000001,镇街干部,龙溪镇,\n"
+        "村长甲,13700000009,村干部,龙溪镇,青山村\n",
+        encoding="utf-8",
+    )
+    now = at("2026-11-01T08:00")
+    with session_factory() as s, s.begin():
+        import_roster(s, [households, staff], now=now, actor="test")
+        people = People(s)
+        for user_id, phone in PHONES.items():
+            person = people.by_phone("+86" + phone)
+            assert person is not None
+            people.link_telegram(person, user_id, now=now, actor="test")
+        staff_person = people.by_phone("+8618700000001")
+        assert staff_person is not None
+        township_id = staff_person.township_id
+        village = s.scalar(select(Household.village_id).where(Household.number == "H1"))
+        bindings = Bindings(s)
+        bindings.bind(
+            chat_id=VILLAGE_GROUP,
+            title="青山村群",
+            township_id=township_id,
+            village_id=village,
+            by=staff_person,
+            now=now,
+        )
+        bindings.bind(
+            chat_id=TOWNSHIP_GROUP,
+            title="龙溪镇群",
+            township_id=township_id,
+            village_id=None,
+            by=staff_person,
+            now=now,
+        )
+    return session_factory
+
+
+@pytest.fixture
+async def chats(client: SandboxClient) -> None:
+    for user_id, name in ((A, "甲"), (B, "乙"), (C, "丙"), (STAFF, "杨镇长"), (HEAD, "村长甲")):
+        await client.user(user_id, name)
+    for chat_id, title in ((VILLAGE_GROUP, "青山村群"), (TOWNSHIP_GROUP, "龙溪镇群")):
+        await client.create_group(chat_id, title)
+        await client.bot_membership(chat_id, by_user_id=STAFF)

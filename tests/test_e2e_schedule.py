@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,113 +13,9 @@ from bot.sandbox.client import SandboxClient
 from bot.schedule import JobScheduler, WakeSender, job_specs, latest_occurrence
 from bot.settings import Settings
 from conversations.base import AppType
-from monitoring.weeks import Week
-from storage.alerts import Bindings
-from storage.checkins import CheckIns, confirm_draft
 from storage.models import Household, JobRun, MissedVisit, OutboxMessage, Person
-from storage.repositories import People
-from storage.roster import import_roster
 from tests.driver import Chat
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-A, B, C = 601, 602, 603  # helpers: A has H1 and H2 (青山村), B has H3 (青山村), C has H4 (石桥村)
-STAFF, VILLAGE_GROUP, TOWNSHIP_GROUP = 604, -200111, -200222
-PHONES = {A: "13800000001", B: "13800000002", C: "13800000003", STAFF: "18700000001"}
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def town(session_factory: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
-    households = tmp_path / "households.csv"
-    households.write_text(
-        "乡镇,村,户编号,户主姓名,身份证号,家庭人口,监测类型,上年人均纯收入,帮扶责任人,帮扶责任人电话\n"
-        "龙溪镇,青山村,H1,王大山,,3,脱贫不稳定户,7000,甲,13800000001\n"
-        "龙溪镇,青山村,H2,李春花,,2,边缘易致贫户,7000,甲,13800000001\n"
-        "龙溪镇,青山村,H3,赵长生,,4,脱贫不稳定户,7000,乙,13800000002\n"
-        "龙溪镇,石桥村,H4,刘桂芳,,1,边缘易致贫户,7000,丙,13800000003\n",
-        encoding="utf-8",
-    )
-    staff = tmp_path / "staff.csv"
-    staff.write_text(
-        "姓名,电话,角色,乡镇,村\n杨镇长,18700000001,镇街干部,龙溪镇,\n", encoding="utf-8"
-    )
-    now = at("2026-11-01T08:00")
-    with session_factory() as s, s.begin():
-        import_roster(s, [households, staff], now=now, actor="test")
-        people = People(s)
-        for user_id, phone in PHONES.items():
-            person = people.by_phone("+86" + phone)
-            assert person is not None
-            people.link_telegram(person, user_id, now=now, actor="test")
-        staff_person = people.by_phone("+8618700000001")
-        assert staff_person is not None
-        township_id = staff_person.township_id
-        village = s.scalar(select(Household.village_id).where(Household.number == "H1"))
-        bindings = Bindings(s)
-        bindings.bind(
-            chat_id=VILLAGE_GROUP,
-            title="青山村群",
-            township_id=township_id,
-            village_id=village,
-            by=staff_person,
-            now=now,
-        )
-        bindings.bind(
-            chat_id=TOWNSHIP_GROUP,
-            title="龙溪镇群",
-            township_id=township_id,
-            village_id=None,
-            by=staff_person,
-            now=now,
-        )
-    return session_factory
-
-
-@pytest.fixture
-async def chats(client: SandboxClient) -> None:
-    for user_id, name in ((A, "甲"), (B, "乙"), (C, "丙"), (STAFF, "杨镇长")):
-        await client.user(user_id, name)
-    for chat_id, title in ((VILLAGE_GROUP, "青山村群"), (TOWNSHIP_GROUP, "龙溪镇群")):
-        await client.create_group(chat_id, title)
-        await client.bot_membership(chat_id, by_user_id=STAFF)
-
-
-def green_checkin(factory: sessionmaker[Session], number: str, when: datetime) -> None:
-    """A check-in stored as the check-in flow stores it (the flow has its own tests)."""
-    with factory() as s, s.begin():
-        household = s.scalars(select(Household).where(Household.number == number)).one()
-        repo = CheckIns(s)
-        helper_id = repo.helper_of(household.id)
-        assert helper_id is not None
-        draft = repo.start_draft(
-            helper_id,
-            household.id,
-            Week.parse(f"{when.isocalendar().year}-W{when.isocalendar().week}"),
-            now=when,
-        )
-        repo.save_draft(
-            draft,
-            now=when,
-            answers={
-                "visit_method": "home",
-                "members": household.members,
-                "income_changed": False,
-                "rigid_expense": False,
-                "food": True,
-                "clothing": True,
-                "school_child": False,
-                "medical": True,
-                "housing": True,
-                "water": True,
-                "note": None,
-                "photo": None,
-            },
-        )
-        s.flush()
-        confirm_draft(s, draft, entered_by=helper_id, now=when)
+from tests.small_town import SHANGHAI, TOWNSHIP_GROUP, VILLAGE_GROUP, A, B, C, at, green_checkin
 
 
 async def run_job(app: AppType, settings: Settings, name: str, when: datetime) -> int:

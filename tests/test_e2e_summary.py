@@ -1,0 +1,50 @@
+"""/summary for township staff, village heads, helpers and strangers."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.sandbox.client import SandboxClient
+from conversations.base import AppType
+from tests.driver import Chat
+from tests.small_town import (
+    HEAD,
+    STAFF,
+    TOWNSHIP_GROUP,
+    A,
+    at,
+    green_checkin,
+)
+
+
+async def test_summary_for_each_role(
+    bot: AppType, client: SandboxClient, town: sessionmaker[Session], chats: None
+) -> None:
+    bot.bot_data.services.clock = lambda: at("2026-12-02T10:00")
+    # The staff member added the bot to both groups: those private notices come first.
+    await Chat(client, STAFF).wait_last("您把我加入了群“龙溪镇群”")
+    await Chat(client, STAFF, TOWNSHIP_GROUP).wait_last("请镇街干部在本群发送 /bind")
+    green_checkin(town, "H1", at("2026-12-01T10:00"))
+    green_checkin(town, "H3", at("2026-11-30T10:00"), food=False)  # red since Monday
+
+    staff = await Chat(client, STAFF).send("/summary")
+    text = staff["text"]
+    assert "龙溪镇 2026-W49 周" in text
+    assert "青山村：监测 3 户，待走访 1，已走访 2（67%），未走访 0，红色 1，黄色 0" in text
+    assert "石桥村：监测 1 户，待走访 1，已走访 0（0%）" in text
+    assert "全镇合计：监测 4 户，待走访 2，已走访 2（50%）" in text
+    assert "青山村 H3 赵长生：已 2 天，未确认，帮扶措施 0 项" in text
+
+    in_group = await Chat(client, STAFF, TOWNSHIP_GROUP).send("/summary")
+    assert "H3 赵**" in in_group["text"] and "赵长生" not in in_group["text"]
+
+    head = await Chat(client, HEAD).send("/summary")
+    assert head["text"].startswith("青山村 2026-W49 周")
+    assert "石桥村" not in head["text"] and "全镇合计" not in head["text"]
+    assert "甲：H2 李春花" in head["text"]
+
+    earlier = await Chat(client, STAFF).send("/summary 2026-W48")
+    assert "2026-W48" in earlier["text"] and "已走访 0（0%）" in earlier["text"]
+    assert "YYYY-Www" in (await Chat(client, STAFF).send("/summary 48"))["text"]
+    assert "您负责的农户" in (await Chat(client, A).send("/summary"))["text"]
+    assert "仅供镇街干部和村干部" in (await Chat(client, 9999).send("/summary"))["text"]
