@@ -121,11 +121,12 @@ async def test_red_checkin_posts_one_alert_per_group_masked_and_with_reasons(
         assert HELPER_PHONE not in text and "138" not in text
         labels = [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
         assert labels == ["✅ 确认收到", "📝 记录帮扶措施"]
-    rows = outbox(roster)
-    assert [(r.kind, r.chat_id, r.status) for r in rows] == [
-        ("alert", VILLAGE_GROUP, "sent"),
-        ("alert", TOWNSHIP_GROUP, "sent"),
-    ]
+    expected = [("alert", VILLAGE_GROUP, "sent"), ("alert", TOWNSHIP_GROUP, "sent")]
+
+    async def both_sent() -> bool:  # the group sees it a moment before "sent" is committed
+        return [(r.kind, r.chat_id, r.status) for r in outbox(roster)] == expected
+
+    await wait_until(both_sent, client)
 
     # Red again the same week, same reason: a change of state only, so nothing new.
     again = await checkin(town["helper"], "LX01001", food=False)
