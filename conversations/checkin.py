@@ -506,11 +506,18 @@ async def on_message(update: Update, context: AppContext) -> None:
     if person is None:
         return  # not for the check-in; the fallback handler answers
     t = translator(context, person)
-    draft = await _load_draft(context, person.id)
+    week = _this_week(context)
+
+    def load(session: Session) -> tuple[DraftView | None, bool]:
+        repo = CheckIns(session)  # the draft, and whether this update came before a restart
+        return repo.draft_view(person.id, week), repo.was_handled(update.update_id)
+
+    draft, handled = await context.services.tx(load)
     if draft is None:
         return
     who = Who(person, t)
-    if await _handled_before(context, update):
+    if handled:
+        _redelivered(update)
         await _show(update, draft, t)
         raise ApplicationHandlerStop
     step = next_step(draft.answers, draft.household.facts, draft.editing)
