@@ -257,9 +257,8 @@ async def _change_draft(
         draft = repo.draft(helper_id)
         if draft is None:
             raise _NoDraft
-        household = repo.household(draft.household_id, week)
-        assert household is not None
-        answers, editing = change(dict(draft.answers or {}), household.facts, draft.editing)
+        facts = repo.facts(draft.household_id)
+        answers, editing = change(dict(draft.answers or {}), facts, draft.editing)
         repo.save_draft(draft, answers=answers, editing=editing, now=now)
         session.flush()
         view = repo.draft_view(helper_id, week)
@@ -644,9 +643,10 @@ async def _confirm(update: Update, context: AppContext, who: Who) -> None:
         draft = repo.draft(who.person.id)
         if draft is None:
             return None
-        household = repo.household(draft.household_id, week_of(now, context.services.tz))
-        assert household is not None
-        if next_step(dict(draft.answers or {}), household.facts, draft.editing) is not None:
+        if (
+            next_step(dict(draft.answers or {}), repo.facts(draft.household_id), draft.editing)
+            is not None
+        ):
             raise _Stale
         return confirm_draft(
             session,

@@ -108,6 +108,12 @@ class CheckIns:
             h.id, h.number, h.head_name, h.village_id, h.members, h.has_school_child, level, done
         )
 
+    def facts(self, household_id: int) -> Facts:
+        """What the question walker needs of the household (one row, no week status)."""
+        household = self.session.get(Household, household_id)
+        assert household is not None
+        return Facts(household.members, household.has_school_child)
+
     def helper_of(self, household_id: int) -> int | None:
         assignment = self.session.get(HelperAssignment, household_id)
         return assignment.helper_id if assignment else None

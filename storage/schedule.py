@@ -47,15 +47,24 @@ class Schedule:
 
     # ------------------------------------------------------------------ households
 
-    def monitored(self) -> list[HouseholdRow]:
-        rows = self.session.execute(
+    def monitored(
+        self, *, township_id: int | None = None, village_id: int | None = None
+    ) -> list[HouseholdRow]:
+        """Monitored households with their village and helper, optionally of one township or
+        village (filtered in the query, not after loading the province)."""
+        query = (
             select(Household, Village, Person)
             .join(Village, Village.id == Household.village_id)
             .outerjoin(HelperAssignment, HelperAssignment.household_id == Household.id)
             .outerjoin(Person, Person.id == HelperAssignment.helper_id)
             .where(Household.status == HouseholdStatus.MONITORED.value)
             .order_by(Household.number)
-        ).all()
+        )
+        if township_id is not None:
+            query = query.where(Village.township_id == township_id)
+        if village_id is not None:
+            query = query.where(Household.village_id == village_id)
+        rows = self.session.execute(query).all()
         return [
             HouseholdRow(
                 h.id,

@@ -54,11 +54,7 @@ def week_summary(
     """The week for a township (or one of its villages): monitored, due, done, missed,
     open red and watch households, the open red warnings, and (for a village) who is due."""
     schedule = Schedule(session)
-    rows = [
-        r
-        for r in schedule.monitored()
-        if r.township_id == township_id and (village_id is None or r.village_id == village_id)
-    ]
+    rows = schedule.monitored(township_id=township_id, village_id=village_id)
     ids = [r.id for r in rows]
     done = schedule.done_in(week)
     levels = CheckIns(session).last_levels(ids)
