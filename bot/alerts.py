@@ -29,7 +29,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from conversations.alert_texts import alert_markup, alert_text, notice_text
-from conversations.job_texts import JOB_KINDS, render_job
+from conversations.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
 from monitoring.i18n import Translations
 from storage.alerts import BROKEN, Alerts, Bindings, Outbox, tell_staff_group_lost
 from storage.schedule import Schedule
@@ -49,6 +49,7 @@ class Rendered:
     chat_id: int
     text: str
     markup: InlineKeyboardMarkup | None
+    chart: Callable[[], bytes] | None = None  # drawn outside the transaction, then sent
 
 
 class OutboxWorker:
@@ -122,9 +123,15 @@ class OutboxWorker:
             await self.tx(lambda s: Outbox(s).failed(row_id, "nothing to send"))
             return 0
         try:
-            message = await self.bot.send_message(
-                rendered.chat_id, rendered.text, reply_markup=rendered.markup
-            )
+            if rendered.chart is not None:
+                png = await asyncio.to_thread(rendered.chart)
+                message = await self.bot.send_photo(
+                    rendered.chat_id, png, caption=rendered.text, filename="chart.png"
+                )
+            else:
+                message = await self.bot.send_message(
+                    rendered.chat_id, rendered.text, reply_markup=rendered.markup
+                )
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -171,6 +178,9 @@ class OutboxWorker:
             return Rendered(row.chat_id, notice_text(row.payload, self.t), None)
         if row.kind in JOB_KINDS:
             text, markup = render_job(row.kind, row.payload, self.t)
+            if row.kind in CHART_KINDS:
+                kind, payload, t = row.kind, dict(row.payload), self.t
+                return Rendered(row.chat_id, text, None, lambda: job_chart(kind, payload, t))
             return Rendered(row.chat_id, text, markup)
         if row.alert_id is None:
             return None

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from conversations.charts import week_chart
+from conversations.summary import summary_text
 from monitoring.i18n import Translator
+from monitoring.weeks import Week
+from storage.summary import OpenRed, VillageLine, WeekSummary
 
 JOB_KINDS = frozenset(
-    {"reminder", "missed_helper", "missed_village", "missed_township", "weekly_summary"}
+    {
+        "reminder",
+        "missed_helper",
+        "missed_village",
+        "missed_township",
+        "weekly_summary",
+        "weekly_chart",
+    }
 )
+CHART_KINDS = frozenset({"weekly_chart"})
 
 
 def render_job(
@@ -73,22 +86,45 @@ def render_job(
             )
         return "\n".join(lines), None
     if kind == "weekly_summary":
-        lines = [
-            t._(
-                "{township}, week {week}: check-ins done / monitored, missed, open red warnings"
-            ).format(township=payload.get("township", ""), week=week)
-        ]
-        for name, monitored, done, missed, red in payload.get("villages", []):
-            lines.append(
-                t._("• {village}: {done}/{monitored}, missed {missed}, red {red}").format(
-                    village=name, done=done, monitored=monitored, missed=missed, red=red
-                )
-            )
-        monitored, done, missed, red = payload.get("total", [0, 0, 0, 0])
-        lines.append(
-            t._("Total: {done}/{monitored}, missed {missed}, red {red}").format(
-                done=done, monitored=monitored, missed=missed, red=red
-            )
+        summary, at = summary_from_payload(payload)
+        text = summary_text(
+            summary,
+            payload.get("township", ""),
+            t,
+            in_group=True,  # the payload holds masked names only
+            now_date=at.date(),
+            tz=at.tzinfo or UTC,  # the township's offset, as queued
+            village=False,
         )
-        return "\n".join(lines), None
+        return text, None
+    if kind == "weekly_chart":
+        return t._("{title}, week {week}").format(
+            title=payload.get("township", ""), week=week
+        ), None
     raise ValueError(f"unknown message kind {kind!r}")
+
+
+def summary_from_payload(payload: dict[str, Any]) -> tuple[WeekSummary, datetime]:
+    """The weekly summary job's numbers, as queued, back into a WeekSummary."""
+    villages = [VillageLine(*row) for row in payload.get("villages", [])]
+    total = VillageLine(
+        "",
+        *(
+            sum(getattr(v, k) for v in villages)
+            for k in ("monitored", "done", "missed", "red", "watch")
+        ),
+    )
+    at = datetime.fromisoformat(payload["at"])
+    open_red = [
+        OpenRed(number, head, village, datetime.fromisoformat(opened), acked, measures)
+        for village, number, head, opened, acked, measures in payload.get("open_red", [])
+    ]
+    return WeekSummary(Week.parse(payload["week"]), villages, total, open_red), at
+
+
+def job_chart(kind: str, payload: dict[str, Any], t: Translator) -> bytes:
+    """The PNG of a chart message (drawn when sent, like the texts)."""
+    if kind != "weekly_chart":
+        raise ValueError(f"{kind!r} has no chart")
+    summary, _ = summary_from_payload(payload)
+    return week_chart(summary, payload.get("township", ""), t)

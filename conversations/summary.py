@@ -3,20 +3,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
+import asyncio
+from datetime import date, tzinfo
 
 from babel.numbers import format_percent
-from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from conversations.base import AppContext, PersonView, identify, translator
+from conversations.base import AppContext, identify, translator
+from conversations.charts import trend_chart, week_chart
 from conversations.checkin import mine_command
 from monitoring.i18n import Translator
 from monitoring.people import Role, mask_name
 from monitoring.weeks import Week, week_of
-from storage.summary import VillageLine, WeekSummary, week_summary
+from storage.summary import TrendPoint, VillageLine, WeekSummary, trend, week_summary
 
 
 def _rate(line: VillageLine, t: Translator) -> str:
@@ -48,7 +48,7 @@ def summary_text(
     *,
     in_group: bool,
     now_date: date,
-    tz: ZoneInfo,
+    tz: tzinfo,
     village: bool,
 ) -> str:
     lines = [t._("{title}, week {week}").format(title=title, week=str(summary.week))]
@@ -81,23 +81,45 @@ def summary_text(
     return "\n".join(lines)
 
 
+def trend_text(points: list[TrendPoint], title: str, t: Translator) -> str:
+    lines = [t._("{title}: the last {n} weeks").format(title=title, n=t.number(len(points)))]
+    for point in points:
+        rate = format_percent(point.rate, locale=t.locale) if point.rate is not None else "—"
+        lines.append(
+            t._("• {week}: {done}/{monitored} checked in ({rate}), {red} red").format(
+                week=str(point.week),
+                done=t.number(point.done),
+                monitored=t.number(point.monitored),
+                rate=rate,
+                red=t.number(point.red),
+            )
+        )
+    return "\n".join(lines)
+
+
 async def summary_command(update: Update, context: AppContext) -> None:
     message = update.effective_message
     chat = update.effective_chat
     assert message is not None and chat is not None
     person = await identify(context, update.effective_user)
     t = translator(context, person)
-    now = context.services.now()
-    week = week_of(now, context.services.tz)
-    if context.args:
+    services = context.services
+    now = services.now()
+    week = week_of(now, services.tz)
+    args = context.args or []
+    want_trend = bool(args) and args[0].lower() in ("trend", "趋势")
+    if args and not want_trend:
         try:
-            week = Week.parse(context.args[0])
+            week = Week.parse(args[0])
         except ValueError:
             await message.reply_text(
-                t._("Please give the week as YYYY-Www, e.g. /summary {week}.").format(
-                    week=str(week)
-                )
+                t._(
+                    "Please give the week as YYYY-Www, e.g. /summary {week}, or /summary trend."
+                ).format(week=str(week))
             )
+            return
+        if week > week_of(now, services.tz):
+            await message.reply_text(t._("Week {week} has not begun yet.").format(week=str(week)))
             return
     if person is not None and person.role is Role.HELPER:
         await mine_command(update, context)
@@ -106,28 +128,43 @@ async def summary_command(update: Update, context: AppContext) -> None:
         await message.reply_text(t._("/summary is for township staff and village heads."))
         return
     village = person.role is Role.VILLAGE_HEAD
-    summary = await context.services.tx(lambda s: _load(s, person, week, village))
-    title = person.village_name if village and person.village_name else person.township_name
+    township_id = person.township_id
+    village_id = person.village_id if village else None
+    title = (person.village_name if village else person.township_name) or ""
+    if want_trend:
+        points = await services.tx(
+            lambda s: trend(
+                s, week, now=now, tz=services.tz, township_id=township_id, village_id=village_id
+            )
+        )
+        await message.reply_text(trend_text(points, title, t))
+        png = await asyncio.to_thread(trend_chart, points, title, t)
+        await message.reply_photo(png, filename=f"trend-{week}.png")
+        return
+    summary = await services.tx(
+        lambda s: week_summary(
+            s,
+            week,
+            now=now,
+            tz=services.tz,
+            township_id=township_id,
+            village_id=village_id,
+            due_list=village,
+        )
+    )
     await message.reply_text(
         summary_text(
             summary,
-            title or "",
+            title,
             t,
             in_group=chat.type != "private",
-            now_date=now.astimezone(context.services.tz).date(),
-            tz=context.services.tz,
+            now_date=now.astimezone(services.tz).date(),
+            tz=services.tz,
             village=village,
         )
     )
-
-
-def _load(session: Session, person: PersonView, week: Week, village: bool) -> WeekSummary:
-    return week_summary(
-        session,
-        week,
-        township_id=person.township_id,
-        village_id=person.village_id if village else None,
-    )
+    png = await asyncio.to_thread(week_chart, summary, title, t)
+    await message.reply_photo(png, filename=f"summary-{week}.png")
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from monitoring.people import mask_name
 from monitoring.weeks import week_of
 from scheduler.base import Sender, Tx
 from storage.alerts import Outbox
 from storage.schedule import HouseholdRow, Schedule, masked
+from storage.summary import week_summary
 
 log = logging.getLogger(__name__)
 
@@ -146,30 +148,49 @@ def _by_helper(rows: list[HouseholdRow]) -> list[list[object]]:
 
 
 async def weekly_summary(now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo) -> int:
-    """Last week's numbers per village to each township group."""
+    """Last week's summary (the numbers of /summary, red households masked) and its chart to
+    each township group: two messages per township, each queued once per week."""
     week = week_of(now, tz).previous()
 
     def work(session: Session) -> int:
         schedule, outbox = Schedule(session), Outbox(session)
         queued = 0
-        for township_id, counts in schedule.week_counts(week).items():
+        for township_id, name in schedule.townships():
             group = schedule.group_of(township_id, None)
             if group is None:
                 continue
-            queued += outbox.enqueue(
-                key=f"summary:{week}:{township_id}",
-                kind="weekly_summary",
-                chat_id=group,
-                now=now,
-                payload={
-                    "week": str(week),
-                    "township": schedule.township_name(township_id),
-                    **counts,
-                },
-            )
+            summary = week_summary(session, week, now=now, tz=tz, township_id=township_id)
+            payload = {
+                "week": str(week),
+                "township": name,
+                "at": now.astimezone(tz).isoformat(),  # local: days open count local days
+                "villages": [
+                    [v.name, v.monitored, v.done, v.missed, v.red, v.watch]
+                    for v in summary.villages
+                ],
+                "open_red": [
+                    [
+                        r.village,
+                        r.number,
+                        mask_name(r.head_name),
+                        r.opened_at.astimezone(tz).isoformat(),
+                        r.acknowledged,
+                        r.measures,
+                    ]
+                    for r in summary.open_red
+                ],
+            }
+            for kind in ("weekly_summary", "weekly_chart"):
+                queued += outbox.enqueue(
+                    key=f"{kind}:{week}:{township_id}",
+                    kind=kind,
+                    chat_id=group,
+                    now=now,
+                    payload=payload,
+                )
         return queued
 
     queued = await tx(work)
-    log.info("weekly summary for %s: %s township(s)", week, queued)
+    log.info("weekly summary for %s: %s message(s)", week, queued)
     await sender.flush()
     return queued

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,7 +12,6 @@ from monitoring.people import HouseholdStatus, mask_name
 from monitoring.weeks import Week
 from storage.alerts import Bindings
 from storage.models import (
-    Alert,
     CheckIn,
     HelperAssignment,
     Household,
@@ -133,29 +130,13 @@ class Schedule:
 
     # ------------------------------------------------------------------ counts
 
-    def week_counts(self, week: Week) -> dict[int, dict[str, Any]]:
-        """Per township: per village monitored / done / missed / open red, and totals."""
-        done = self.done_in(week)
-        red = set(self.session.scalars(select(Alert.household_id).where(Alert.status == "open")))
-        towns: dict[int, dict[str, Any]] = {}
-        per_village: dict[int, dict[str, list[int]]] = defaultdict(
-            lambda: {"monitored": [0], "done": [0], "red": [0]}
-        )
-        names: dict[int, tuple[str, int]] = {}
-        for row in self.monitored():
-            counts = per_village[row.village_id]
-            counts["monitored"][0] += 1
-            counts["done"][0] += row.id in done
-            counts["red"][0] += row.id in red
-            names[row.village_id] = (row.village_name, row.township_id)
-        for village_id, counts in sorted(per_village.items(), key=lambda kv: names[kv[0]][0]):
-            name, township_id = names[village_id]
-            town = towns.setdefault(township_id, {"villages": []})
-            monitored, done_n, red_n = (counts[k][0] for k in ("monitored", "done", "red"))
-            town["villages"].append([name, monitored, done_n, monitored - done_n, red_n])
-        for town in towns.values():
-            town["total"] = [sum(v[i] for v in town["villages"]) for i in range(1, 5)]
-        return towns
+    def townships(self) -> list[tuple[int, str]]:
+        return [
+            (tid, name)
+            for tid, name in self.session.execute(
+                select(Township.id, Township.name).order_by(Township.name)
+            )
+        ]
 
     def township_name(self, township_id: int) -> str:
         township = self.session.get(Township, township_id)

@@ -1,18 +1,38 @@
-"""The numbers behind /summary: per village and for the town, one week."""
+"""The numbers behind /summary, the weekly summary job and the charts: per village and for the
+town, one week or a run of weeks. Every count is one aggregate query (GROUP BY) over the
+monitored households of the township (or village, or the whole deployment), so a province of
+100,000 households is summed by the database, not walked in Python.
+
+"Red" in a week means a red warning open at the week's cutoff (the end of the week, or now for
+the current week); "watch" means the latest check-in up to that week was yellow and no red
+warning was open. "Monitored" counts households monitored now that were registered before the
+cutoff (eliminated households drop out of every week, including earlier ones)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
+from monitoring.people import HouseholdStatus
 from monitoring.weeks import Week
-from storage.checkins import CheckIns
-from storage.models import Alert, Measure, MissedVisit
-from storage.schedule import Schedule
+from storage.models import (
+    Alert,
+    CheckIn,
+    HelperAssignment,
+    Household,
+    Measure,
+    MissedVisit,
+    Person,
+    Village,
+)
+
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass
@@ -27,6 +47,10 @@ class VillageLine:
     @property
     def due(self) -> int:
         return self.monitored - self.done
+
+    @property
+    def rate(self) -> float | None:
+        return self.done / self.monitored if self.monitored else None
 
 
 @dataclass(frozen=True)
@@ -48,66 +72,96 @@ class WeekSummary:
     due_by_helper: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TrendPoint:
+    week: Week
+    monitored: int
+    done: int
+    red: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.done / self.monitored if self.monitored else None
+
+
+def _scope(
+    query: SelectT, township_id: int | None, village_id: int | None, cutoff: datetime
+) -> SelectT:
+    query = query.where(
+        Household.status == HouseholdStatus.MONITORED.value, Household.created_at < cutoff
+    )
+    if township_id is not None:
+        query = query.where(Village.township_id == township_id)
+    if village_id is not None:
+        query = query.where(Household.village_id == village_id)
+    return query
+
+
+def _open_at(cutoff: datetime) -> ColumnElement[bool]:
+    return and_(
+        Alert.opened_at < cutoff,
+        or_(Alert.closed_at.is_(None), Alert.closed_at >= cutoff),
+    )
+
+
+def _cutoff(week: Week, now: datetime, tz: Any) -> datetime:
+    return min(week.ends_at(tz), now)
+
+
 def week_summary(
-    session: Session, week: Week, *, township_id: int, village_id: int | None = None
+    session: Session,
+    week: Week,
+    *,
+    now: datetime,
+    tz: Any,
+    township_id: int | None = None,
+    village_id: int | None = None,
+    due_list: bool = False,
 ) -> WeekSummary:
-    """The week for a township (or one of its villages): monitored, due, done, missed,
-    open red and watch households, the open red warnings, and (for a village) who is due."""
-    schedule = Schedule(session)
-    rows = schedule.monitored(township_id=township_id, village_id=village_id)
-    ids = [r.id for r in rows]
-    done = schedule.done_in(week)
-    levels = CheckIns(session).last_levels(ids)
-    missed = set(
-        session.scalars(
-            select(MissedVisit.household_id).where(
-                MissedVisit.week == str(week), MissedVisit.household_id.in_(ids)
-            )
-        )
+    """The week for a township, one of its villages, or (no township) everything: monitored,
+    due, done, missed, red and watch households per village, the red warnings open at the
+    cutoff, and (with `due_list`) who still has households to visit."""
+    cutoff = _cutoff(week, now, tz)
+    w = str(week)
+    done = exists().where(
+        CheckIn.household_id == Household.id, CheckIn.week == w, CheckIn.is_current
     )
-    alerts = {
-        a.household_id: a
-        for a in session.scalars(
-            select(Alert).where(Alert.status == "open", Alert.household_id.in_(ids))
-        )
-    }
-    measures: dict[int, int] = (
-        {
-            int(alert_id or 0): count
-            for alert_id, count in session.execute(
-                select(Measure.alert_id, func.count())
-                .where(Measure.alert_id.in_([a.id for a in alerts.values()]))
-                .group_by(Measure.alert_id)
-            )
-        }
-        if alerts
-        else {}
+    missed = exists().where(MissedVisit.household_id == Household.id, MissedVisit.week == w)
+    red = exists().where(Alert.household_id == Household.id, _open_at(cutoff))
+    latest_level = (
+        select(CheckIn.level)
+        .where(CheckIn.household_id == Household.id, CheckIn.is_current, CheckIn.week <= w)
+        .order_by(CheckIn.week.desc())
+        .limit(1)
+        .correlate(Household)
+        .scalar_subquery()
     )
-    lines: dict[int, VillageLine] = {}
-    due_by_helper: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    open_red: list[OpenRed] = []
-    for row in rows:
-        line = lines.setdefault(row.village_id, VillageLine(row.village_name))
-        line.monitored += 1
-        line.done += row.id in done
-        line.missed += row.id in missed
-        line.red += row.id in alerts
-        line.watch += levels.get(row.id) == "watch" and row.id not in alerts
-        if row.id not in done:
-            due_by_helper[row.helper_name or "—"].append((row.number, row.head_name))
-        alert = alerts.get(row.id)
-        if alert is not None:
-            open_red.append(
-                OpenRed(
-                    row.number,
-                    row.head_name,
-                    row.village_name,
-                    alert.opened_at,
-                    alert.acknowledged_by is not None,
-                    int(measures.get(alert.id, 0)),
-                )
-            )
-    villages = sorted(lines.values(), key=lambda v: v.name)
+
+    def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    query = _scope(
+        select(
+            Village.id,
+            Village.name,
+            func.count(Household.id),
+            flag(done),
+            flag(missed),
+            flag(red),
+            flag(and_(latest_level == "watch", ~red)),
+        )
+        .select_from(Household)
+        .join(Village, Village.id == Household.village_id)
+        .group_by(Village.id, Village.name)
+        .order_by(Village.name),
+        township_id,
+        village_id,
+        cutoff,
+    )
+    villages = [
+        VillageLine(name, int(m), int(d), int(mi), int(r), int(wa))
+        for _, name, m, d, mi, r, wa in session.execute(query)
+    ]
     total = VillageLine(
         "",
         *(
@@ -115,5 +169,131 @@ def week_summary(
             for k in ("monitored", "done", "missed", "red", "watch")
         ),
     )
-    open_red.sort(key=lambda r: r.opened_at)
-    return WeekSummary(week, villages, total, open_red, dict(sorted(due_by_helper.items())))
+    return WeekSummary(
+        week,
+        villages,
+        total,
+        open_red(session, cutoff, township_id=township_id, village_id=village_id),
+        due_by_helper(session, week, cutoff, township_id=township_id, village_id=village_id)
+        if due_list
+        else {},
+    )
+
+
+def open_red(
+    session: Session,
+    cutoff: datetime,
+    *,
+    township_id: int | None = None,
+    village_id: int | None = None,
+) -> list[OpenRed]:
+    """Red warnings open at `cutoff`, oldest first, with how many measures each has."""
+    measures = (
+        select(func.count(Measure.id))
+        .where(Measure.alert_id == Alert.id)
+        .correlate(Alert)
+        .scalar_subquery()
+    )
+    query = _scope(
+        select(
+            Household.number,
+            Household.head_name,
+            Village.name,
+            Alert.opened_at,
+            Alert.acknowledged_at,
+            measures,
+        )
+        .select_from(Alert)
+        .join(Household, Household.id == Alert.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .where(_open_at(cutoff))
+        .order_by(Alert.opened_at, Household.number),
+        township_id,
+        village_id,
+        cutoff,
+    )
+    return [
+        OpenRed(number, head, village, opened, acked is not None and acked < cutoff, int(n or 0))
+        for number, head, village, opened, acked, n in session.execute(query)
+    ]
+
+
+def due_by_helper(
+    session: Session,
+    week: Week,
+    cutoff: datetime,
+    *,
+    township_id: int | None = None,
+    village_id: int | None = None,
+) -> dict[str, list[tuple[str, str]]]:
+    """Households without a check-in in `week`, by helper name ("—" for none)."""
+    done = exists().where(
+        CheckIn.household_id == Household.id, CheckIn.week == str(week), CheckIn.is_current
+    )
+    query = _scope(
+        select(Person.name, Household.number, Household.head_name)
+        .select_from(Household)
+        .join(Village, Village.id == Household.village_id)
+        .outerjoin(HelperAssignment, HelperAssignment.household_id == Household.id)
+        .outerjoin(Person, Person.id == HelperAssignment.helper_id)
+        .where(~done)
+        .order_by(Person.name, Household.number),
+        township_id,
+        village_id,
+        cutoff,
+    )
+    result: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for helper, number, head in session.execute(query):
+        result[helper or "—"].append((number, head))
+    return dict(sorted(result.items()))
+
+
+def trend(
+    session: Session,
+    last: Week,
+    *,
+    now: datetime,
+    tz: Any,
+    weeks: int = 8,
+    township_id: int | None = None,
+    village_id: int | None = None,
+) -> list[TrendPoint]:
+    """The `weeks` weeks ending with `last`: monitored, checked in and red households per
+    week, oldest first. One GROUP BY over the check-ins of those weeks, and one count per
+    week over the alerts (the red count needs each week's own cutoff)."""
+    span = [last]
+    for _ in range(weeks - 1):
+        span.append(span[-1].previous())
+    span.reverse()
+    cutoffs = {w: _cutoff(w, now, tz) for w in span}
+    done_rows = session.execute(
+        _scope(
+            select(CheckIn.week, func.count(CheckIn.id))
+            .select_from(CheckIn)
+            .join(Household, Household.id == CheckIn.household_id)
+            .join(Village, Village.id == Household.village_id)
+            .where(CheckIn.is_current, CheckIn.week.in_([str(w) for w in span]))
+            .group_by(CheckIn.week),
+            township_id,
+            village_id,
+            cutoffs[span[-1]],
+        )
+    ).all()
+    done = {week: int(n) for week, n in done_rows}
+    monitored_base = select(func.count(Household.id)).join(
+        Village, Village.id == Household.village_id
+    )
+    red_base = (
+        select(func.count(Alert.id))
+        .join(Household, Household.id == Alert.household_id)
+        .join(Village, Village.id == Household.village_id)
+    )
+    points = []
+    for w in span:
+        cutoff = cutoffs[w]
+        monitored = session.scalar(_scope(monitored_base, township_id, village_id, cutoff)) or 0
+        red = session.scalar(
+            _scope(red_base.where(_open_at(cutoff)), township_id, village_id, cutoff)
+        )
+        points.append(TrendPoint(w, int(monitored), done.get(str(w), 0), int(red or 0)))
+    return points

@@ -43,6 +43,13 @@ class SandboxClient:
             raise SandboxError(f"{path}: {response.status_code} {response.text}")
         return response.json()
 
+    async def file(self, file_id: str) -> bytes:
+        """The bytes of a file the bot sent (a chart, an export)."""
+        response = await self.http.get(f"/sandbox/files/{file_id}")
+        if response.status_code >= 400:
+            raise SandboxError(f"file {file_id}: {response.status_code} {response.text}")
+        return response.content
+
     # ----------------------------------------------------------- acting as a person
 
     async def user(self, user_id: int, first_name: str, **fields: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -190,6 +191,7 @@ class SandboxBotAPI:
                 web.post("/sandbox/fail", self._c_fail),
                 web.post("/sandbox/rate_limit", self._c_rate_limit),
                 web.get("/sandbox/health", self._c_health),
+                web.get("/sandbox/files/{file_id}", self._c_file),
                 *self.extra_routes,
             ]
         )
@@ -593,6 +595,17 @@ class SandboxBotAPI:
             if stored.path == path:
                 return web.Response(body=stored.data, content_type=stored.mime_type)
         return web.Response(status=404, text="Not Found")
+
+    async def _c_file(self, request: web.Request) -> web.Response:
+        """A file the bot sent or a user uploaded, by file_id (for tests and the web page)."""
+        stored = self.state.files.get(request.match_info["file_id"])
+        if stored is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(
+            body=stored.data,
+            content_type=stored.mime_type,
+            headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(stored.filename)}"},
+        )
 
     async def api_setmycommands(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
         commands = params.get("commands")

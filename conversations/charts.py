@@ -1,0 +1,186 @@
+"""Charts for /summary and the weekly summary: PNG bytes drawn with matplotlib's Agg backend.
+
+Chinese text needs a font that has the glyphs; matplotlib's own DejaVu has none and would draw
+empty boxes. `cjk_font()` finds one on the system (the install step provides Debian's
+fonts-wqy-microhei when no Chinese font is present) and checks it really holds the glyphs; the
+charts use it for every text. Without one the charts are still drawn, with a warning in the log,
+and the summary text is unaffected.
+
+Only matplotlib's object API is used (no pyplot, no global figure state); rendering holds a lock
+because matplotlib's font cache and text layout are not thread-safe, and callers run it in a
+worker thread so the bot keeps answering while a chart is drawn.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
+
+from monitoring.i18n import Translator
+from storage.summary import TrendPoint, WeekSummary
+
+log = logging.getLogger(__name__)
+
+# Characters every chart needs; a font missing one of them is not used.
+PROBE = "镇村户率红黄周走访完成监测预警"
+KNOWN_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+RED, YELLOW, GREEN, GREY = "#c62828", "#f9a825", "#2e7d32", "#9e9e9e"
+_lock = threading.Lock()
+
+
+def missing_glyphs(path: str | Path, text: str) -> set[str]:
+    """The characters of `text` (other than spaces) that the font file has no glyph for."""
+    charmap = FT2Font(str(path)).get_charmap()
+    return {c for c in text if not c.isspace() and ord(c) not in charmap}
+
+
+def _candidates() -> Iterable[str]:
+    yield from KNOWN_FONTS
+    if shutil.which("fc-list"):
+        try:
+            listed = subprocess.run(
+                ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            listed = ""
+        for line in sorted(listed.splitlines()):
+            yield line.split(":")[0].strip()
+
+
+@functools.cache
+def cjk_font() -> Path | None:
+    """A font file on this machine with every glyph of PROBE, registered with matplotlib."""
+    for candidate in _candidates():
+        path = Path(candidate)
+        if not path.is_file():
+            continue
+        try:
+            if missing_glyphs(path, PROBE):
+                continue
+        except (OSError, RuntimeError):
+            continue
+        font_manager.fontManager.addfont(str(path))
+        return path
+    log.warning("no font with Chinese glyphs found: charts will show empty boxes")
+    return None
+
+
+def _figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    figure.set_facecolor("white")
+    return figure
+
+
+def render(figure: Figure) -> bytes:
+    """PNG bytes of `figure`, every text set in the CJK font (per artist, not in the global
+    rcParams, so nothing else in the process is affected)."""
+    font = cjk_font()
+    if font is not None:
+        name = font_manager.FontProperties(fname=str(font)).get_name()
+        for text in figure.findobj(Text):
+            text.set_fontfamily(name)
+    buffer = io.BytesIO()
+    FigureCanvasAgg(figure).print_png(buffer)  # type: ignore[no-untyped-call]
+    return buffer.getvalue()
+
+
+def week_figure(summary: WeekSummary, title: str, t: Translator) -> Figure:
+    """Check-in completion by village (bars, %) beside red and watch households by village."""
+    villages = summary.villages or []
+    names = [v.name for v in villages]
+    height = max(3.0, 1.2 + 0.45 * len(names))
+    figure = _figure(9.0, height)
+    figure.suptitle(
+        t._("{title}, week {week}").format(title=title, week=str(summary.week)), fontsize=13
+    )
+    rate_ax, level_ax = figure.subplots(1, 2, sharey=True)
+    positions = list(range(len(names)))
+    rates = [100 * (v.rate or 0) for v in villages]
+    bars = rate_ax.barh(positions, rates, color=GREEN, height=0.6)
+    rate_ax.set_xlim(0, 110)
+    rate_ax.set_yticks(positions, names)
+    rate_ax.invert_yaxis()
+    rate_ax.set_title(t._("Check-ins done (%)"))
+    rate_ax.set_xlabel(t._("Households checked in / monitored"))
+    for bar, line in zip(bars, villages, strict=True):
+        rate_ax.text(
+            bar.get_width() + 1,
+            bar.get_y() + bar.get_height() / 2,
+            f"{line.done}/{line.monitored}",
+            va="center",
+            fontsize=9,
+        )
+    half = 0.35
+    level_ax.barh(
+        [p - half / 2 for p in positions],
+        [v.red for v in villages],
+        height=half,
+        color=RED,
+        label=t._("Red"),
+    )
+    level_ax.barh(
+        [p + half / 2 for p in positions],
+        [v.watch for v in villages],
+        height=half,
+        color=YELLOW,
+        label=t._("Watch"),
+    )
+    level_ax.set_title(t._("Red and watch households"))
+    level_ax.set_xlabel(t._("Households"))
+    level_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    level_ax.legend(loc="best")
+    if not names:
+        rate_ax.text(0.5, 0.5, t._("No monitored households"), ha="center", va="center")
+    return figure
+
+
+def trend_figure(points: list[TrendPoint], title: str, t: Translator) -> Figure:
+    """The completion rate (line, left axis, %) and red households (line, right axis) by week."""
+    figure = _figure(9.0, 4.2)
+    figure.suptitle(t._("{title}: the last {n} weeks").format(title=title, n=len(points)))
+    ax = figure.subplots()
+    labels = [f"W{p.week.number:02d}" for p in points]
+    rates = [100 * p.rate if p.rate is not None else float("nan") for p in points]
+    ax.plot(labels, rates, marker="o", color=GREEN, label=t._("Check-ins done (%)"))
+    ax.set_ylim(0, 105)
+    ax.set_ylabel(t._("Check-ins done (%)"))
+    ax.set_xlabel(t._("Week"))
+    red_ax = ax.twinx()
+    red_ax.plot(labels, [p.red for p in points], marker="s", color=RED, label=t._("Red"))
+    red_ax.set_ylabel(t._("Red households"))
+    red_ax.set_ylim(bottom=0, top=max([p.red for p in points] + [4]) * 1.2)
+    red_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    handles = ax.get_legend_handles_labels()[0] + red_ax.get_legend_handles_labels()[0]
+    figure.legend(
+        handles, [str(h.get_label()) for h in handles], loc="outside lower center", ncols=2
+    )
+    return figure
+
+
+def week_chart(summary: WeekSummary, title: str, t: Translator) -> bytes:
+    with _lock:
+        return render(week_figure(summary, title, t))
+
+
+def trend_chart(points: list[TrendPoint], title: str, t: Translator) -> bytes:
+    with _lock:
+        return render(trend_figure(points, title, t))

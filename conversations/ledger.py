@@ -1,0 +1,265 @@
+"""The ledger (台账) as an XLSX workbook: /export and `fangfanpin export` write the same file.
+
+Sheets: households, the week's check-ins with every answer, missed visits, red warnings with
+their acknowledgements, and measures. Headers are in the reader's language, the header row is
+frozen, columns have widths, amounts are numbers, dates are dates (local time, as Excel has no
+time zones), and ID numbers are masked except the last 4 digits (done in `storage.ledger`).
+openpyxl's write-only mode streams rows, so a 10,000-household township stays in little memory.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from sqlalchemy.orm import Session
+
+from conversations.alert_texts import MEASURE_NAMES, RESPONSIBLE_NAMES
+from conversations.texts import LEVEL_NAMES, REASON_TEXTS, reason_text
+from monitoring.checkin import EXPENSE_CAUSES, VISIT_OPTIONS
+from monitoring.i18n import N_, Translator
+from monitoring.people import Category, HouseholdStatus
+from monitoring.risk import Reason
+from monitoring.weeks import Week
+from storage import ledger
+from storage.ledger import Scope
+
+CATEGORY_NAMES = {
+    Category.UNSTABLE.value: N_("unstable after leaving poverty"),
+    Category.MARGINAL.value: N_("marginal, prone to poverty"),
+    Category.SUDDEN_HARDSHIP.value: N_("sudden severe hardship"),
+}
+STATUS_NAMES = {
+    HouseholdStatus.MONITORED.value: N_("monitored"),
+    HouseholdStatus.ELIMINATED.value: N_("risk eliminated"),
+}
+CLOSE_NAMES = {"green": N_("two green check-ins"), "eliminated": N_("risk eliminated")}
+ALERT_STATUS = {"open": N_("open"), "closed": N_("closed")}
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+MONEY_FORMAT = "#,##0.00"
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # msgid
+    width: float
+    value: Callable[[Any], Any]
+    number_format: str | None = None
+
+
+class _Cells:
+    """Turns values into cells: local naive datetimes, Decimal as float, words translated."""
+
+    def __init__(self, t: Translator, tz: ZoneInfo) -> None:
+        self.t, self.tz = t, tz
+
+    def word(self, names: dict[str, str], key: str | None) -> str:
+        if key is None:
+            return ""
+        return self.t._(names[key]) if key in names else key
+
+    def yes_no(self, value: bool | None) -> str:
+        if value is None:
+            return "—"
+        return self.t._("yes") if value else self.t._("no")
+
+    def when(self, value: datetime | None) -> datetime | None:
+        return value.astimezone(self.tz).replace(tzinfo=None) if value is not None else None
+
+    def reasons(self, reasons: list[dict[str, Any]]) -> str:
+        return "；".join(
+            reason_text(Reason.from_json(r), self.t) if r.get("code") in REASON_TEXTS else r["code"]
+            for r in reasons
+        )
+
+    def expenses(self, expenses: list[dict[str, str]]) -> str:
+        causes = dict(EXPENSE_CAUSES)
+        return "；".join(
+            f"{self.word(causes, e.get('cause'))} {self.t.number(Decimal(e['amount']))}"
+            for e in expenses
+        )
+
+
+def _money(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _sheet(
+    book: Workbook, title: str, columns: Sequence[Column], rows: Sequence[Any], t: Translator
+) -> None:
+    sheet: WriteOnlyWorksheet = book.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width  # type: ignore[attr-defined]
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=t._(column.header))
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        header.append(cell)
+    sheet.append(header)
+    formats = [column.number_format for column in columns]
+    for row in rows:
+        values = [column.value(row) for column in columns]
+        if not any(formats):
+            sheet.append(values)
+            continue
+        cells: list[Any] = []
+        for value, number_format in zip(values, formats, strict=True):
+            if number_format is None or value is None:
+                cells.append(value)
+            else:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = number_format
+                cells.append(cell)
+        sheet.append(cells)
+
+
+def build(
+    session: Session,
+    week: Week,
+    scope: Scope,
+    t: Translator,
+    tz: ZoneInfo,
+) -> Workbook:
+    c = _Cells(t, tz)
+    levels = {level.value: name for level, name in LEVEL_NAMES.items()}
+    visits = dict(VISIT_OPTIONS)
+    book = Workbook(write_only=True)
+
+    household_columns = [
+        Column(N_("Township"), 12, lambda r: r.township),
+        Column(N_("Village"), 12, lambda r: r.village),
+        Column(N_("Household no."), 14, lambda r: r.number),
+        Column(N_("Head of household"), 12, lambda r: r.head_name),
+        Column(N_("ID number"), 22, lambda r: r.id_masked),
+        Column(N_("Members"), 8, lambda r: r.members, "0"),
+        Column(N_("Category"), 18, lambda r: c.word(CATEGORY_NAMES, r.category)),
+        Column(N_("Status"), 10, lambda r: c.word(STATUS_NAMES, r.status)),
+        Column(
+            N_("Last year's income per person (yuan)"),
+            16,
+            lambda r: _money(r.last_year_income_per_capita),
+            MONEY_FORMAT,
+        ),
+        Column(
+            N_("Expected income this year (yuan)"),
+            16,
+            lambda r: _money(r.expected_income),
+            MONEY_FORMAT,
+        ),
+        Column(N_("Helper"), 12, lambda r: r.helper or ""),
+        Column(N_("Last visit week"), 12, lambda r: r.last_week or ""),
+        Column(N_("Last visit"), 17, lambda r: c.when(r.last_visit_at), DATETIME_FORMAT),
+        Column(N_("Current level"), 10, lambda r: c.word(levels, r.level)),
+        Column(N_("Open red warning"), 10, lambda r: c.yes_no(r.open_alert)),
+    ]
+    checkin_columns = [
+        Column(N_("Village"), 12, lambda r: r.village),
+        Column(N_("Household no."), 14, lambda r: r.number),
+        Column(N_("Head of household"), 12, lambda r: r.head_name),
+        Column(N_("Helper"), 12, lambda r: r.helper),
+        Column(N_("Entered by"), 12, lambda r: r.entered_by),
+        Column(N_("Entered at"), 17, lambda r: c.when(r.entered_at), DATETIME_FORMAT),
+        Column(N_("Visit"), 10, lambda r: c.word(visits, r.visit_method)),
+        Column(N_("Members"), 8, lambda r: r.members, "0"),
+        Column(N_("Income changed"), 10, lambda r: c.yes_no(r.income_changed)),
+        Column(
+            N_("Expected income this year (yuan)"),
+            16,
+            lambda r: _money(r.expected_income),
+            MONEY_FORMAT,
+        ),
+        Column(
+            N_("Income per person (yuan)"), 14, lambda r: _money(r.per_capita_income), MONEY_FORMAT
+        ),
+        Column(N_("Rigid expenditure (yuan)"), 14, lambda r: _money(r.expense_total), MONEY_FORMAT),
+        Column(N_("Expenditures"), 24, lambda r: c.expenses(r.expenses)),
+        Column(N_("Food secure"), 8, lambda r: c.yes_no(r.food_ok)),
+        Column(N_("Clothing and bedding"), 8, lambda r: c.yes_no(r.clothing_ok)),
+        Column(N_("Schooling secure"), 8, lambda r: c.yes_no(r.education_ok)),
+        Column(N_("Medical insurance and treatment"), 8, lambda r: c.yes_no(r.medical_ok)),
+        Column(N_("Dwelling safe"), 8, lambda r: c.yes_no(r.housing_ok)),
+        Column(N_("Drinking water"), 8, lambda r: c.yes_no(r.water_ok)),
+        Column(N_("Level"), 10, lambda r: c.word(levels, r.level)),
+        Column(N_("Reasons"), 40, lambda r: c.reasons(r.reasons)),
+        Column(N_("Note"), 30, lambda r: r.note or ""),
+        Column(N_("Photo"), 6, lambda r: c.yes_no(r.has_photo)),
+        Column(N_("Corrected"), 6, lambda r: c.yes_no(r.corrected)),
+    ]
+    missed_columns = [
+        Column(N_("Village"), 12, lambda r: r.village),
+        Column(N_("Household no."), 14, lambda r: r.number),
+        Column(N_("Head of household"), 12, lambda r: r.head_name),
+        Column(N_("Helper"), 12, lambda r: r.helper or ""),
+        Column(N_("Recorded at"), 17, lambda r: c.when(r.recorded_at), DATETIME_FORMAT),
+    ]
+    alert_columns = [
+        Column(N_("Warning no."), 8, lambda r: r.alert_id, "0"),
+        Column(N_("Village"), 12, lambda r: r.village),
+        Column(N_("Household no."), 14, lambda r: r.number),
+        Column(N_("Head of household"), 12, lambda r: r.head_name),
+        Column(N_("Opened at"), 17, lambda r: c.when(r.opened_at), DATETIME_FORMAT),
+        Column(N_("Reasons"), 40, lambda r: c.reasons(r.reasons)),
+        Column(N_("Status"), 8, lambda r: c.word(ALERT_STATUS, r.status)),
+        Column(N_("Acknowledged by"), 12, lambda r: r.acknowledged_by or ""),
+        Column(N_("Acknowledged at"), 17, lambda r: c.when(r.acknowledged_at), DATETIME_FORMAT),
+        Column(N_("Closed at"), 17, lambda r: c.when(r.closed_at), DATETIME_FORMAT),
+        Column(N_("Closed because"), 14, lambda r: c.word(CLOSE_NAMES, r.close_reason)),
+        Column(N_("Measures"), 8, lambda r: r.measures, "0"),
+    ]
+    measure_columns = [
+        Column(N_("Warning no."), 8, lambda r: r.alert_id, "0"),
+        Column(N_("Village"), 12, lambda r: r.village),
+        Column(N_("Household no."), 14, lambda r: r.number),
+        Column(N_("Head of household"), 12, lambda r: r.head_name),
+        Column(N_("Measure"), 16, lambda r: c.word(MEASURE_NAMES, r.kind)),
+        Column(N_("Responsible"), 16, lambda r: c.word(RESPONSIBLE_NAMES, r.responsible)),
+        Column(N_("Note"), 30, lambda r: r.note or ""),
+        Column(N_("Taken on"), 12, lambda r: r.taken_on, DATE_FORMAT),
+        Column(N_("Recorded by"), 12, lambda r: r.recorded_by),
+        Column(N_("Recorded at"), 17, lambda r: c.when(r.recorded_at), DATETIME_FORMAT),
+    ]
+    _sheet(book, t._("Households"), household_columns, ledger.households(session, week, scope), t)
+    _sheet(
+        book,
+        t._("Check-ins {week}").format(week=str(week)),
+        checkin_columns,
+        ledger.checkins(session, week, scope),
+        t,
+    )
+    _sheet(book, t._("Missed visits"), missed_columns, ledger.missed(session, week, scope), t)
+    _sheet(book, t._("Red warnings"), alert_columns, ledger.alerts(session, week, scope, tz=tz), t)
+    _sheet(book, t._("Measures"), measure_columns, ledger.measures(session, week, scope, tz=tz), t)
+    return book
+
+
+def to_bytes(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def write(book: Workbook, path: Path) -> None:
+    """Save next to `path` first, then move into place: a crash never leaves half a file."""
+    partial = path.with_name(path.name + ".partial")
+    book.save(partial)
+    partial.replace(path)
+
+
+def filename(title: str, week: Week) -> str:
+    return f"{title}-{week}.xlsx"

@@ -1,0 +1,335 @@
+"""The ledger (台账) of one week: the rows behind the XLSX export, one query per sheet.
+
+Each function returns plain tuples in sheet order for a township, one of its villages, or (no
+township) the whole deployment. The latest check-in per household is found with one GROUP BY,
+not a query per household. Full ID numbers leave this module only masked (last 4 digits)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from monitoring.people import mask_id_number
+from monitoring.weeks import Week
+from storage.models import (
+    Alert,
+    CheckIn,
+    HelperAssignment,
+    Household,
+    Measure,
+    MissedVisit,
+    Person,
+    Township,
+    Village,
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which households: a township, one of its villages, or everything (both None)."""
+
+    township_id: int | None = None
+    village_id: int | None = None
+
+    def apply(self, query: Any) -> Any:
+        if self.township_id is not None:
+            query = query.where(Village.township_id == self.township_id)
+        if self.village_id is not None:
+            query = query.where(Household.village_id == self.village_id)
+        return query
+
+
+@dataclass(frozen=True)
+class HouseholdLine:
+    township: str
+    village: str
+    number: str
+    head_name: str
+    id_masked: str
+    members: int
+    category: str
+    status: str
+    last_year_income_per_capita: Decimal
+    expected_income: Decimal | None
+    helper: str | None
+    last_week: str | None
+    last_visit_at: datetime | None
+    level: str | None
+    open_alert: bool
+
+
+@dataclass(frozen=True)
+class CheckInLine:
+    village: str
+    number: str
+    head_name: str
+    helper: str
+    entered_by: str
+    entered_at: datetime
+    visit_method: str
+    members: int
+    income_changed: bool
+    expected_income: Decimal
+    per_capita_income: Decimal
+    expense_total: Decimal
+    expenses: list[dict[str, str]]
+    food_ok: bool
+    clothing_ok: bool
+    education_ok: bool | None
+    medical_ok: bool
+    housing_ok: bool
+    water_ok: bool
+    level: str
+    reasons: list[dict[str, Any]]
+    note: str | None
+    has_photo: bool
+    corrected: bool
+
+
+@dataclass(frozen=True)
+class MissedLine:
+    village: str
+    number: str
+    head_name: str
+    helper: str | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class AlertLine:
+    alert_id: int
+    village: str
+    number: str
+    head_name: str
+    opened_at: datetime
+    reasons: list[dict[str, Any]]  # the red reasons of the check-in that opened it
+    status: str
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    closed_at: datetime | None
+    close_reason: str | None
+    measures: int
+
+
+@dataclass(frozen=True)
+class MeasureLine:
+    alert_id: int | None
+    village: str
+    number: str
+    head_name: str
+    kind: str
+    responsible: str
+    note: str | None
+    taken_on: date
+    recorded_by: str
+    recorded_at: datetime
+
+
+def _rows(
+    session: Session, query: Any, convert: dict[int, Callable[[Any], Any]]
+) -> list[list[Any]]:
+    """The query's rows as lists, with the columns named in `convert` converted."""
+    rows = []
+    for row in session.execute(query):
+        values = list(row)
+        for index, function in convert.items():
+            values[index] = function(values[index])
+        rows.append(values)
+    return rows
+
+
+def _masked(id_number: str | None) -> str:
+    return mask_id_number(id_number) if id_number else ""
+
+
+def _red(reasons: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [r for r in reasons or [] if r.get("level") == "red"]
+
+
+def households(session: Session, week: Week, scope: Scope) -> list[HouseholdLine]:
+    """Every household in scope (monitored or not) with its latest check-in up to `week`."""
+    latest = (
+        select(CheckIn.household_id, func.max(CheckIn.week).label("week"))
+        .where(CheckIn.is_current, CheckIn.week <= str(week))
+        .group_by(CheckIn.household_id)
+        .subquery()
+    )
+    last = aliased(CheckIn)
+    helper = aliased(Person)
+    open_alert = (
+        select(func.count(Alert.id))
+        .where(Alert.household_id == Household.id, Alert.status == "open")
+        .correlate(Household)
+        .scalar_subquery()
+    )
+    query = scope.apply(
+        select(
+            Township.name,
+            Village.name,
+            Household.number,
+            Household.head_name,
+            Household.id_number,
+            Household.members,
+            Household.category,
+            Household.status,
+            Household.last_year_income_per_capita,
+            Household.expected_income,
+            helper.name,
+            last.week,
+            last.entered_at,
+            last.level,
+            open_alert,
+        )
+        .select_from(Household)
+        .join(Village, Village.id == Household.village_id)
+        .join(Township, Township.id == Village.township_id)
+        .outerjoin(HelperAssignment, HelperAssignment.household_id == Household.id)
+        .outerjoin(helper, helper.id == HelperAssignment.helper_id)
+        .outerjoin(latest, latest.c.household_id == Household.id)
+        .outerjoin(
+            last,
+            and_(last.household_id == Household.id, last.week == latest.c.week, last.is_current),
+        )
+        .order_by(Township.name, Village.name, Household.number)
+    )
+    return [HouseholdLine(*row) for row in _rows(session, query, {4: _masked, 14: bool})]
+
+
+def checkins(session: Session, week: Week, scope: Scope) -> list[CheckInLine]:
+    """The week's current check-ins with every answer."""
+    helper, enterer = aliased(Person), aliased(Person)
+    query = scope.apply(
+        select(
+            Village.name,
+            Household.number,
+            Household.head_name,
+            helper.name,
+            enterer.name,
+            CheckIn.entered_at,
+            CheckIn.visit_method,
+            CheckIn.members,
+            CheckIn.income_changed,
+            CheckIn.expected_income,
+            CheckIn.per_capita_income,
+            CheckIn.expense_total,
+            CheckIn.expenses,
+            CheckIn.food_ok,
+            CheckIn.clothing_ok,
+            CheckIn.education_ok,
+            CheckIn.medical_ok,
+            CheckIn.housing_ok,
+            CheckIn.water_ok,
+            CheckIn.level,
+            CheckIn.reasons,
+            CheckIn.note,
+            CheckIn.photo_file_id.is_not(None),
+            CheckIn.supersedes_id.is_not(None),
+        )
+        .select_from(CheckIn)
+        .join(Household, Household.id == CheckIn.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(helper, helper.id == CheckIn.helper_id)
+        .join(enterer, enterer.id == CheckIn.entered_by)
+        .where(CheckIn.week == str(week), CheckIn.is_current)
+        .order_by(Village.name, Household.number)
+    )
+    lists = {12: lambda v: list(v or []), 20: lambda v: list(v or [])}
+    return [CheckInLine(*row) for row in _rows(session, query, lists)]
+
+
+def missed(session: Session, week: Week, scope: Scope) -> list[MissedLine]:
+    query = scope.apply(
+        select(
+            Village.name,
+            Household.number,
+            Household.head_name,
+            Person.name,
+            MissedVisit.recorded_at,
+        )
+        .select_from(MissedVisit)
+        .join(Household, Household.id == MissedVisit.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .outerjoin(Person, Person.id == MissedVisit.helper_id)
+        .where(MissedVisit.week == str(week))
+        .order_by(Village.name, Household.number)
+    )
+    return [MissedLine(*row) for row in session.execute(query)]
+
+
+def _overlapping(week: Week, tz: Any) -> Any:
+    start, end = week.starts_at(tz), week.ends_at(tz)
+    return and_(Alert.opened_at < end, or_(Alert.closed_at.is_(None), Alert.closed_at >= start))
+
+
+def alerts(session: Session, week: Week, scope: Scope, *, tz: Any) -> list[AlertLine]:
+    """Red warnings open at any moment of the week, with who acknowledged them."""
+    acknowledger = aliased(Person)
+    measures = (
+        select(func.count(Measure.id))
+        .where(Measure.alert_id == Alert.id)
+        .correlate(Alert)
+        .scalar_subquery()
+    )
+    query = scope.apply(
+        select(
+            Alert.id,
+            Village.name,
+            Household.number,
+            Household.head_name,
+            Alert.opened_at,
+            CheckIn.reasons,
+            Alert.status,
+            acknowledger.name,
+            Alert.acknowledged_at,
+            Alert.closed_at,
+            Alert.close_reason,
+            measures,
+        )
+        .select_from(Alert)
+        .join(Household, Household.id == Alert.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(CheckIn, CheckIn.id == Alert.checkin_id)
+        .outerjoin(acknowledger, acknowledger.id == Alert.acknowledged_by)
+        .where(_overlapping(week, tz))
+        .order_by(Alert.opened_at, Alert.id)
+    )
+    convert: dict[int, Callable[[Any], Any]] = {5: _red, 11: lambda n: int(n or 0)}
+    return [AlertLine(*row) for row in _rows(session, query, convert)]
+
+
+def measures(session: Session, week: Week, scope: Scope, *, tz: Any) -> list[MeasureLine]:
+    """Measures for the week's red warnings, and any measure taken during the week."""
+    recorder = aliased(Person)
+    week_alerts = select(Alert.id).where(_overlapping(week, tz))
+    query = scope.apply(
+        select(
+            Measure.alert_id,
+            Village.name,
+            Household.number,
+            Household.head_name,
+            Measure.kind,
+            Measure.responsible,
+            Measure.note,
+            Measure.taken_on,
+            recorder.name,
+            Measure.recorded_at,
+        )
+        .select_from(Measure)
+        .join(Household, Household.id == Measure.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(recorder, recorder.id == Measure.recorded_by)
+        .where(
+            or_(
+                Measure.alert_id.in_(week_alerts),
+                Measure.taken_on.between(week.monday, week.sunday),
+            )
+        )
+        .order_by(Measure.taken_on, Measure.id)
+    )
+    return [MeasureLine(*row) for row in session.execute(query)]
