@@ -8,7 +8,7 @@ LOCALES := bot/locales
 PO := $(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint bench i18n install clean
+.PHONY: run test lint bench i18n install fonts clean
 
 run: install
 	$(BIN)/fangfanpin run
@@ -20,7 +20,24 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-install: $(STAMP) $(MO)
+install: $(STAMP) $(MO) fonts
+
+# Charts are titled in Chinese: without a font that has the glyphs they show empty boxes.
+# When the machine has none, install Debian's fonts-wqy-microhei (1.6 MB).
+CJK_FONT_CHECK := test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || \
+	(command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .)
+fonts:
+	@if ! ( $(CJK_FONT_CHECK) ); then \
+		if ! command -v apt-get >/dev/null; then \
+			echo "warning: no Chinese font and no apt-get: install a CJK font (e.g. WenQuanYi Micro Hei) for the charts"; \
+		else \
+			SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+			echo "installing fonts-wqy-microhei (Chinese glyphs for the charts)"; \
+			$$SUDO apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+				fonts-wqy-microhei >/dev/null; \
+		fi; \
+	fi
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -17,6 +17,7 @@ from bot.i18n import load_translations
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from monitoring.i18n import Translator
+from monitoring.weeks import Week, week_of
 from storage.db import make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.roster import ImportResult, RosterError, import_roster
@@ -50,6 +51,18 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="ISO-DATETIME",
         help="the clock time (default: now); without a zone, in FANGFANPIN_TIMEZONE",
+    )
+    export = sub.add_parser("export", help="write the ledger (台账) of one week as XLSX")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
+    export.add_argument(
+        "--week",
+        type=_week,
+        default=None,
+        metavar="YYYY-Www",
+        help="the ISO week (default: the current week in FANGFANPIN_TIMEZONE)",
+    )
+    export.add_argument(
+        "--township", default=None, metavar="NAME", help="one township (default: all of them)"
     )
     sandbox = sub.add_parser("sandbox", help="the local Bot API stand-in with a demo township")
     sandbox.add_argument("--port", type=int, default=8081, help="stand-in port (default 8081)")
@@ -95,12 +108,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "roster":
         return roster_import(settings, args.files, t)
+    if args.command == "export":
+        return export_ledger(settings, args.output, args.week, args.township, t)
     if args.command == "jobs":
         return asyncio.run(run_job(settings, args.name, args.at, t))
     return 2
 
 
 JOBS = ("reminders", "missed-visits", "escalations", "weekly-summary")
+
+
+def _week(text: str) -> Week:
+    try:
+        return Week.parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO week: {text!r} (e.g. 2026-W49)") from None
 
 
 def _moment(text: str) -> datetime:
@@ -166,6 +188,48 @@ async def run_job(settings: Settings, name: str, at: datetime | None, t: Transla
         print(
             t._("{job} at {at}: {queued} message(s) queued, {sent} sent.").format(
                 job=name, at=now.isoformat(), queued=queued, sent=sender.sent
+            )
+        )
+        return 0
+    finally:
+        engine.dispose()
+
+
+def export_ledger(
+    settings: Settings, output: Path, week: Week | None, township: str | None, t: Translator
+) -> int:
+    from conversations import ledger
+    from storage.ledger import Scope
+    from storage.repositories import Places
+
+    if output.suffix.lower() != ".xlsx":
+        print(t._("The ledger is written as XLSX: please name the file *.xlsx."), file=sys.stderr)
+        return 2
+    if not output.parent.is_dir():
+        print(
+            t._("The folder {folder} does not exist.").format(folder=str(output.parent)),
+            file=sys.stderr,
+        )
+        return 2
+    week = week or week_of(datetime.now(UTC), settings.tz)
+    engine = open_database(settings)
+    try:
+        with make_session_factory(engine)() as session:
+            scope = Scope()
+            if township is not None:
+                found = Places(session).township(township.strip())
+                if found is None:
+                    print(
+                        t._("There is no township named {name}.").format(name=township),
+                        file=sys.stderr,
+                    )
+                    return 2
+                scope = Scope(township_id=found.id)
+            book = ledger.build(session, week, scope, t, settings.tz)
+            ledger.write(book, output)
+        print(
+            t._("The ledger of week {week} was written to {file}.").format(
+                week=str(week), file=str(output)
             )
         )
         return 0

@@ -20,10 +20,12 @@ BY_ROLE: dict[Role, list[tuple[str, str]]] = {
     ],
     Role.VILLAGE_HEAD: [
         ("summary", N_("This week in numbers")),
+        ("export", N_("The week's ledger as a spreadsheet")),
         ("history", N_("A household's check-ins, warnings and measures")),
     ],
     Role.TOWNSHIP_STAFF: [
         ("summary", N_("This week in numbers")),
+        ("export", N_("The week's ledger as a spreadsheet")),
         ("history", N_("A household's check-ins, warnings and measures")),
         ("resolve", N_("Close a red warning: risk eliminated")),
     ],
@@ -32,6 +34,7 @@ BY_ROLE: dict[Role, list[tuple[str, str]]] = {
 GROUP: list[tuple[str, str]] = [
     ("help", N_("What you can do here")),
     ("summary", N_("This week in numbers")),
+    ("export", N_("The week's ledger, sent to you privately")),
     ("bind", N_("Township staff: choose whose group this is")),
     ("unbind", N_("Township staff: unbind this group")),
 ]

@@ -124,3 +124,10 @@ class BotProcess:
             self.proc.terminate()
             self.proc.wait(timeout=30)
         self.log.close()
+
+
+async def send_for(chat: Chat, text: str, count: int) -> list[dict[str, Any]]:
+    """Send `text` in `chat` and return the bot's next `count` messages to that chat."""
+    seq = await chat.client.last_seq()
+    await chat.client.send_text(chat.user_id, text, chat_id=chat.chat_id)
+    return await chat.client.wait_bot_messages(chat.chat_id, after=seq, count=count, timeout=30)

@@ -153,12 +153,21 @@ async def test_weekly_summary_to_the_township_group(
     chats: None,
 ) -> None:
     green_checkin(town, "H1", at("2026-11-24T10:00"))
-    assert await run_job(bot, settings, "weekly-summary", at("2026-11-30T08:00")) == 1
+    green_checkin(town, "H3", at("2026-11-25T10:00"), food=False)
+    assert await run_job(bot, settings, "weekly-summary", at("2026-11-30T08:00")) == 2
     await delivered(client, town, "weekly_summary", 1)
-    [summary] = await messages_with(client, TOWNSHIP_GROUP, "已走访/监测户数")
-    assert "龙溪镇 2026-W48 周" in summary["text"]
-    assert "青山村：1/3，未走访 2" in summary["text"] and "石桥村：0/1，未走访 1" in summary["text"]
-    assert "合计：1/4，未走访 3，红色预警 0" in summary["text"]
+    await delivered(client, town, "weekly_chart", 1)
+    [summary] = await messages_with(client, TOWNSHIP_GROUP, "全镇合计")
+    text = summary["text"]
+    assert text.startswith("龙溪镇 2026-W48 周")
+    assert "青山村：监测 3 户，待走访 1，已走访 2（67%），未走访 0，红色 1" in text
+    assert "石桥村：监测 1 户，待走访 1，已走访 0（0%）" in text
+    assert "青山村 H3 赵**：已 5 天，未确认" in text and "赵长生" not in text
+    [chart] = [m for m in await client.bot_messages(TOWNSHIP_GROUP) if "photo" in m]
+    assert chart["caption"] == "龙溪镇 2026-W48 周"
+    assert (await client.file(chart["photo"][-1]["file_id"])).startswith(b"\x89PNG")
+    # A second run the same week queues nothing.
+    assert await run_job(bot, settings, "weekly-summary", at("2026-11-30T09:00")) == 0
 
 
 def test_latest_occurrence_of_the_default_schedules() -> None:

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox.client import SandboxClient
 from conversations.base import AppType
-from tests.driver import Chat
+from tests.driver import Chat, send_for
 from tests.small_town import (
     HEAD,
     STAFF,
@@ -27,7 +27,8 @@ async def test_summary_for_each_role(
     green_checkin(town, "H1", at("2026-12-01T10:00"))
     green_checkin(town, "H3", at("2026-11-30T10:00"), food=False)  # red since Monday
 
-    staff = await Chat(client, STAFF).send("/summary")
+    staff, chart = await send_for(Chat(client, STAFF), "/summary", 2)
+    assert chart["photo"] and "text" not in chart
     text = staff["text"]
     assert "龙溪镇 2026-W49 周" in text
     assert "青山村：监测 3 户，待走访 1，已走访 2（67%），未走访 0，红色 1，黄色 0" in text
@@ -35,15 +36,15 @@ async def test_summary_for_each_role(
     assert "全镇合计：监测 4 户，待走访 2，已走访 2（50%）" in text
     assert "青山村 H3 赵长生：已 2 天，未确认，帮扶措施 0 项" in text
 
-    in_group = await Chat(client, STAFF, TOWNSHIP_GROUP).send("/summary")
+    in_group, _ = await send_for(Chat(client, STAFF, TOWNSHIP_GROUP), "/summary", 2)
     assert "H3 赵**" in in_group["text"] and "赵长生" not in in_group["text"]
 
-    head = await Chat(client, HEAD).send("/summary")
+    head, _ = await send_for(Chat(client, HEAD), "/summary", 2)
     assert head["text"].startswith("青山村 2026-W49 周")
     assert "石桥村" not in head["text"] and "全镇合计" not in head["text"]
     assert "甲：H2 李春花" in head["text"]
 
-    earlier = await Chat(client, STAFF).send("/summary 2026-W48")
+    earlier, _ = await send_for(Chat(client, STAFF), "/summary 2026-W48", 2)
     assert "2026-W48" in earlier["text"] and "已走访 0（0%）" in earlier["text"]
     assert "YYYY-Www" in (await Chat(client, STAFF).send("/summary 48"))["text"]
     assert "您负责的农户" in (await Chat(client, A).send("/summary"))["text"]
