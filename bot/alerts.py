@@ -30,8 +30,10 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from conversations.alert_texts import alert_markup, alert_text, notice_text
 from conversations.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
+from conversations.proposal_texts import proposal_markup, proposal_text
 from monitoring.i18n import Translations
 from storage.alerts import BROKEN, Alerts, Bindings, Outbox, tell_staff_group_lost
+from storage.proposals import Proposals
 from storage.schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -176,6 +178,14 @@ class OutboxWorker:
             return None
         if row.kind == "notice":
             return Rendered(row.chat_id, notice_text(row.payload, self.t), None)
+        if row.kind == "proposal":
+            proposals = Proposals(session)
+            proposal = proposals.view(int(row.payload["proposal_id"]))
+            if proposal is None or proposal.status.value != row.payload.get("step"):
+                return None  # decided meanwhile: nothing to ask any more
+            helpers = proposals.helpers_of_village(proposal.village_id)
+            text = proposal_text(proposal, self.t, self.tz, late=bool(row.payload.get("late")))
+            return Rendered(row.chat_id, text, proposal_markup(proposal, self.t, helpers))
         if row.kind in JOB_KINDS:
             text, markup = render_job(row.kind, row.payload, self.t)
             if row.kind in CHART_KINDS:

@@ -18,7 +18,15 @@ from bot.i18n import load_translations
 from bot.sandbox import DEFAULT_TOKEN
 from bot.schedule import JobScheduler, WakeSender, job_specs
 from bot.settings import Settings
-from conversations import alerts, checkin, groups, households, registration, summary
+from conversations import (
+    alerts,
+    checkin,
+    groups,
+    households,
+    proposals,
+    registration,
+    summary,
+)
 from conversations.base import AppContext, AppType, BotData, Services
 from conversations.menu import GROUP, commands_for
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
@@ -85,7 +93,9 @@ def build_application(
         app.add_handler(handler)
     for handler in households.handlers():  # /history
         app.add_handler(handler)
-    for handler in summary.handlers():  # /summary
+    for handler in summary.handlers():  # /summary /export
+        app.add_handler(handler)
+    for handler in proposals.handlers():  # /propose /proposals /eliminate /reinstate, buttons
         app.add_handler(handler)
     # group 1: a private message is an answer when a check-in is open (then stops here).
     for handler in checkin.answer_handlers():
@@ -93,9 +103,12 @@ def build_application(
     # group 2: else, a typed answer of a measure being recorded (then stops here).
     for handler in alerts.answer_handlers():
         app.add_handler(handler, group=2)
-    # group 3: what nobody took: stale buttons, stray messages.
-    for handler in commands.fallback_handlers():
+    # group 3: else, a typed reason or an answer of a proposal (then stops here).
+    for handler in proposals.answer_handlers():
         app.add_handler(handler, group=3)
+    # group 4: what nobody took: stale buttons, stray messages.
+    for handler in commands.fallback_handlers():
+        app.add_handler(handler, group=4)
     app.add_error_handler(commands.on_error)
     return app
 

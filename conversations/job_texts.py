@@ -8,8 +8,10 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from conversations.charts import week_chart
+from conversations.proposal_texts import STEP_NAMES
 from conversations.summary import summary_text
 from monitoring.i18n import Translator
+from monitoring.people import mask_name
 from monitoring.weeks import Week
 from storage.summary import OpenRed, VillageLine, WeekSummary
 
@@ -96,6 +98,20 @@ def render_job(
             tz=at.tzinfo or UTC,  # the township's offset, as queued
             village=False,
         )
+        late = payload.get("late_proposals", [])
+        if late:
+            lines = [text, t._("Proposals waiting more than 5 days:")]
+            for proposal_id, head, step, since in late:
+                days = (at - datetime.fromisoformat(since)).days
+                lines.append(
+                    t._("• no. {id} {head}: at the {step} for {days} days").format(
+                        id=proposal_id,
+                        head=mask_name(head),
+                        step=t._(STEP_NAMES.get(step, step)),
+                        days=days,
+                    )
+                )
+            text = "\n".join(lines)
         return text, None
     if kind == "weekly_chart":
         return t._("{title}, week {week}").format(

@@ -30,6 +30,7 @@ from conversations.texts import LEVEL_NAMES, REASON_TEXTS, reason_text
 from monitoring.checkin import EXPENSE_CAUSES, VISIT_OPTIONS
 from monitoring.i18n import N_, Translator
 from monitoring.people import Category, HouseholdStatus
+from monitoring.proposals import RISK_TYPES
 from monitoring.risk import Reason
 from monitoring.weeks import Week
 from storage import ledger
@@ -45,6 +46,14 @@ STATUS_NAMES = {
     HouseholdStatus.ELIMINATED.value: N_("risk eliminated"),
 }
 CLOSE_NAMES = {"green": N_("two green check-ins"), "eliminated": N_("risk eliminated")}
+CRITERION_NAMES = {
+    "stable_income": N_("stable income above the watch line"),
+    "latest_green": N_("latest check-in green"),
+    "no_open_red": N_("no open red warning"),
+    "measure_taken": N_("a measure recorded"),
+    "half_year": N_("half a year since identification"),
+    "labour": N_("someone able to work"),
+}
 ALERT_STATUS = {"open": N_("open"), "closed": N_("closed")}
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -234,6 +243,61 @@ def build(
         Column(N_("Recorded by"), 12, lambda r: r.recorded_by),
         Column(N_("Recorded at"), 17, lambda r: c.when(r.recorded_at), DATETIME_FORMAT),
     ]
+    steps = {"village": N_("village"), "township": N_("township"), "helper": N_("helper")}
+    decisions = {"approve": N_("approved"), "reject": N_("rejected"), "assign": N_("assigned")}
+    statuses = {
+        "village": N_("waiting for the village's review"),
+        "township": N_("waiting for the township's approval"),
+        "helper": N_("approved; waiting for a helper to be chosen"),
+        "approved": N_("approved"),
+        "rejected": N_("rejected"),
+    }
+    risks = dict(RISK_TYPES)
+
+    def decided(row: ledger.ProposalLine) -> str:
+        return "；".join(
+            f"{c.word(steps, step)} {c.word(decisions, decision)} {who} "
+            f"{c.when(at):%Y-%m-%d %H:%M}" + (f"（{why}）" if why else "")
+            for step, decision, who, at, why in row.decisions
+        )
+
+    def held(row: ledger.EliminationLine) -> str:
+        return "；".join(
+            ("✅ " if item.get("holds") else "❌ ") + c.word(CRITERION_NAMES, item.get("code"))
+            for item in row.criteria
+        )
+
+    proposal_columns = [
+        Column(N_("Proposal no."), 8, lambda r: r.proposal_id, "0"),
+        Column(N_("Village"), 12, lambda r: r.village),
+        Column(N_("Head of household"), 12, lambda r: r.head_name),
+        Column(N_("Household no."), 14, lambda r: r.number or ""),
+        Column(N_("Members"), 8, lambda r: r.members, "0"),
+        Column(N_("Category"), 18, lambda r: c.word(CATEGORY_NAMES, r.category)),
+        Column(N_("Risks"), 24, lambda r: "、".join(c.word(risks, k) for k in r.risk_types)),
+        Column(
+            N_("Expected income this year (yuan)"),
+            16,
+            lambda r: _money(r.expected_income),
+            MONEY_FORMAT,
+        ),
+        Column(N_("Proposed by"), 12, lambda r: r.proposer),
+        Column(N_("Proposed at"), 17, lambda r: c.when(r.created_at), DATETIME_FORMAT),
+        Column(N_("Status"), 18, lambda r: c.word(statuses, r.status)),
+        Column(N_("Decisions"), 60, decided),
+    ]
+    elimination_columns = [
+        Column(N_("Village"), 12, lambda r: r.village),
+        Column(N_("Household no."), 14, lambda r: r.number),
+        Column(N_("Head of household"), 12, lambda r: r.head_name),
+        Column(N_("Eliminated by"), 12, lambda r: r.eliminated_by),
+        Column(N_("Eliminated at"), 17, lambda r: c.when(r.eliminated_at), DATETIME_FORMAT),
+        Column(N_("Criteria"), 60, held),
+        Column(N_("Override reason"), 30, lambda r: r.override_reason or ""),
+        Column(N_("Reinstated by"), 12, lambda r: r.reinstated_by or ""),
+        Column(N_("Reinstated at"), 17, lambda r: c.when(r.reinstated_at), DATETIME_FORMAT),
+        Column(N_("Reinstated because"), 30, lambda r: r.reinstate_reason or ""),
+    ]
     _sheet(book, t._("Households"), household_columns, ledger.households(session, week, scope), t)
     _sheet(
         book,
@@ -245,6 +309,16 @@ def build(
     _sheet(book, t._("Missed visits"), missed_columns, ledger.missed(session, week, scope), t)
     _sheet(book, t._("Red warnings"), alert_columns, ledger.alerts(session, week, scope, tz=tz), t)
     _sheet(book, t._("Measures"), measure_columns, ledger.measures(session, week, scope, tz=tz), t)
+    _sheet(
+        book, t._("Proposals"), proposal_columns, ledger.proposals(session, week, scope, tz=tz), t
+    )
+    _sheet(
+        book,
+        t._("Eliminations"),
+        elimination_columns,
+        ledger.eliminations(session, week, scope, tz=tz),
+        t,
+    )
     return book
 
 

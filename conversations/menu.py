@@ -17,17 +17,24 @@ BY_ROLE: dict[Role, list[tuple[str, str]]] = {
         ("mine", N_("My households and this week's status")),
         ("cancel", N_("Discard an unfinished check-in")),
         ("history", N_("A household's check-ins, warnings and measures")),
+        ("propose", N_("Propose a household for monitoring")),
+        ("proposals", N_("Proposals: yours, or waiting for you")),
     ],
     Role.VILLAGE_HEAD: [
         ("summary", N_("This week in numbers")),
         ("export", N_("The week's ledger as a spreadsheet")),
         ("history", N_("A household's check-ins, warnings and measures")),
+        ("propose", N_("Propose a household for monitoring")),
+        ("proposals", N_("Proposals: yours, or waiting for you")),
     ],
     Role.TOWNSHIP_STAFF: [
         ("summary", N_("This week in numbers")),
         ("export", N_("The week's ledger as a spreadsheet")),
         ("history", N_("A household's check-ins, warnings and measures")),
         ("resolve", N_("Close a red warning: risk eliminated")),
+        ("proposals", N_("Proposals waiting for you")),
+        ("eliminate", N_("Check and record a household's risk elimination")),
+        ("reinstate", N_("Bring an eliminated household back into monitoring")),
     ],
 }
 

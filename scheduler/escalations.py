@@ -1,5 +1,6 @@
 """escalations: a red alert not acknowledged in time is re-posted to the township group,
-once a day until someone acknowledges it."""
+once a day until someone acknowledges it; a proposal waiting more than 5 days at one step is
+reminded to the people holding it, once a day until they decide."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from scheduler.base import Sender, Tx
 from storage.alerts import Alerts
+from storage.proposals import Proposals
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +21,12 @@ async def escalations(
     now: datetime, tx: Tx, sender: Sender, *, after: timedelta, tz: ZoneInfo
 ) -> int:
     day = now.astimezone(tz).date()
-    queued = await tx(lambda s: Alerts(s).escalate(now=now, after=after, day=day))
+
+    def work(session: Session) -> int:
+        alerts = Alerts(session).escalate(now=now, after=after, day=day)
+        return alerts + Proposals(session).remind_late(now, day)
+
+    queued = await tx(work)
     log.info("escalations at %s: %s reminder(s) queued", now.isoformat(), queued)
     await sender.flush()
     return queued

@@ -15,6 +15,7 @@ from monitoring.people import mask_name
 from monitoring.weeks import week_of
 from scheduler.base import Sender, Tx
 from storage.alerts import Outbox
+from storage.proposals import Proposals
 from storage.schedule import HouseholdRow, Schedule, masked
 from storage.summary import week_summary
 
@@ -153,16 +154,22 @@ async def weekly_summary(now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo)
     week = week_of(now, tz).previous()
 
     def work(session: Session) -> int:
-        schedule, outbox = Schedule(session), Outbox(session)
+        schedule, outbox, proposals = Schedule(session), Outbox(session), Proposals(session)
         queued = 0
         for township_id, name in schedule.townships():
             group = schedule.group_of(township_id, None)
             if group is None:
                 continue
             summary = week_summary(session, week, now=now, tz=tz, township_id=township_id)
+            late = [
+                [p.id, p.head_name, p.status, p.step_since.astimezone(tz).isoformat()]
+                for p in proposals.late(now)
+                if p.township_id == township_id
+            ]
             payload = {
                 "week": str(week),
                 "township": name,
+                "late_proposals": late,
                 "at": now.astimezone(tz).isoformat(),  # local: days open count local days
                 "villages": [
                     [v.name, v.monitored, v.done, v.missed, v.red, v.watch]

@@ -20,11 +20,14 @@ from monitoring.weeks import Week
 from storage.models import (
     Alert,
     CheckIn,
+    Elimination,
     HelperAssignment,
     Household,
     Measure,
     MissedVisit,
     Person,
+    Proposal,
+    ProposalDecision,
     Township,
     Village,
 )
@@ -333,3 +336,110 @@ def measures(session: Session, week: Week, scope: Scope, *, tz: Any) -> list[Mea
         .order_by(Measure.taken_on, Measure.id)
     )
     return [MeasureLine(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class ProposalLine:
+    proposal_id: int
+    village: str
+    head_name: str
+    number: str | None
+    members: int
+    category: str
+    risk_types: list[str]
+    expected_income: Decimal
+    proposer: str
+    created_at: datetime
+    status: str
+    decisions: list[tuple[str, str, str, datetime, str | None]]  # step, decision, who, at, why
+
+
+@dataclass(frozen=True)
+class EliminationLine:
+    village: str
+    number: str
+    head_name: str
+    eliminated_by: str
+    eliminated_at: datetime
+    criteria: list[dict[str, Any]]
+    override_reason: str | None
+    reinstated_by: str | None
+    reinstated_at: datetime | None
+    reinstate_reason: str | None
+
+
+def proposals(session: Session, week: Week, scope: Scope, *, tz: Any) -> list[ProposalLine]:
+    """Every proposal made before the week's end, with its decisions (two queries)."""
+    end = week.ends_at(tz)
+    household = aliased(Household)
+    query = (
+        select(
+            Proposal.id,
+            Village.name,
+            Proposal.head_name,
+            func.coalesce(household.number, Proposal.number),
+            Proposal.members,
+            Proposal.category,
+            Proposal.risk_types,
+            Proposal.expected_income,
+            Person.name,
+            Proposal.created_at,
+            Proposal.status,
+        )
+        .select_from(Proposal)
+        .join(Village, Village.id == Proposal.village_id)
+        .join(Person, Person.id == Proposal.proposer_id)
+        .outerjoin(household, household.id == Proposal.household_id)
+        .where(Proposal.created_at < end)
+        .order_by(Proposal.id)
+    )
+    if scope.township_id is not None:
+        query = query.where(Proposal.township_id == scope.township_id)
+    if scope.village_id is not None:
+        query = query.where(Proposal.village_id == scope.village_id)
+    rows = _rows(session, query, {6: lambda v: list(v or [])})
+    ids = [row[0] for row in rows]
+    decisions: dict[int, list[tuple[str, str, str, datetime, str | None]]] = {}
+    if ids:
+        for pid, step, decision, who, at, why in session.execute(
+            select(
+                ProposalDecision.proposal_id,
+                ProposalDecision.step,
+                ProposalDecision.decision,
+                Person.name,
+                ProposalDecision.at,
+                ProposalDecision.reason,
+            )
+            .join(Person, Person.id == ProposalDecision.person_id)
+            .where(ProposalDecision.proposal_id.in_(ids))
+            .order_by(ProposalDecision.id)
+        ):
+            decisions.setdefault(pid, []).append((step, decision, who, at, why))
+    return [ProposalLine(*[*row, decisions.get(row[0], [])]) for row in rows]
+
+
+def eliminations(session: Session, week: Week, scope: Scope, *, tz: Any) -> list[EliminationLine]:
+    end = week.ends_at(tz)
+    by, back = aliased(Person), aliased(Person)
+    query = scope.apply(
+        select(
+            Village.name,
+            Household.number,
+            Household.head_name,
+            by.name,
+            Elimination.eliminated_at,
+            Elimination.criteria,
+            Elimination.override_reason,
+            back.name,
+            Elimination.reinstated_at,
+            Elimination.reinstate_reason,
+        )
+        .select_from(Elimination)
+        .join(Household, Household.id == Elimination.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(by, by.id == Elimination.eliminated_by)
+        .outerjoin(back, back.id == Elimination.reinstated_by)
+        .where(Elimination.eliminated_at < end)
+        .order_by(Elimination.eliminated_at)
+    )
+    return [EliminationLine(*row) for row in _rows(session, query, {5: lambda v: list(v or [])})]

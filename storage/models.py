@@ -80,6 +80,10 @@ class Household(Timestamps, Base):
     # Facts the weekly check-in keeps current (None until a check-in says).
     expected_income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     has_school_child: Mapped[bool | None] = mapped_column(Boolean)
+    # When the household was identified for monitoring (a township approval); None for
+    # households from the roster, whose identification predates the bot (created_at is used).
+    identified_on: Mapped[date | None] = mapped_column(Date)
+    has_labour: Mapped[bool | None] = mapped_column(Boolean)  # someone able to work; None: unknown
 
     village: Mapped[Village] = relationship()
     assignment: Mapped[HelperAssignment | None] = relationship(
@@ -329,3 +333,71 @@ class MissedVisit(Base):
     week: Mapped[str] = mapped_column(String(8), index=True)
     helper_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Proposal(Timestamps, Base):
+    """A household proposed for monitoring, through village review and township approval."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_status", "status", "step_since"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    number: Mapped[str | None] = mapped_column(String(64))  # as the proposer gave it
+    head_name: Mapped[str] = mapped_column(String(100))
+    members: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(32))
+    risk_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    expected_income: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    has_labour: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    photo_file_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))  # village, township, helper, approved, rejected
+    step_since: Mapped[datetime] = mapped_column(UTCDateTime)  # when the current step began
+    helper_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+
+
+class ProposalDecision(Base):
+    """One step of a proposal: who approved, rejected or assigned, when and why."""
+
+    __tablename__ = "proposal_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    step: Mapped[str] = mapped_column(String(20))  # village, township, helper
+    decision: Mapped[str] = mapped_column(String(20))  # approve, reject, assign
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PersonDraft(Base):
+    """A short conversation in progress (a proposal, a reason being typed): the row is the
+    state, so a restart loses nothing. One per person and kind."""
+
+    __tablename__ = "person_drafts"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # proposal, reason
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Elimination(Base):
+    """A household's risk marked eliminated (风险消除), and its reversal if risk returned."""
+
+    __tablename__ = "eliminations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    eliminated_by: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    eliminated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # as checked
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    reinstated_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    reinstated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reinstate_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,164 @@
+"""How proposals and the risk-elimination check read, and their buttons."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from decimal import Decimal
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from conversations.ledger import CATEGORY_NAMES
+from conversations.texts import money
+from monitoring.i18n import N_, Translator
+from monitoring.proposals import RISK_TYPES, Criterion, Status
+from storage.proposals import ProposalView
+
+STATUS_NAMES = {
+    Status.VILLAGE: N_("waiting for the village's review"),
+    Status.TOWNSHIP: N_("waiting for the township's approval"),
+    Status.HELPER: N_("approved; waiting for a helper to be chosen"),
+    Status.APPROVED: N_("approved"),
+    Status.REJECTED: N_("rejected"),
+}
+STEP_NAMES = {"village": N_("village"), "township": N_("township"), "helper": N_("helper")}
+DECISION_NAMES = {"approve": N_("approved"), "reject": N_("rejected"), "assign": N_("assigned")}
+CRITERIA = {
+    "stable_income": N_(
+        "Income stable above the watch line for {weeks} weeks ({checked} check-ins, {needed} "
+        "needed; {below} below the line; lowest {lowest} yuan per person)"
+    ),
+    "latest_green": N_("The latest check-in was green (guarantees, water and expenditure)"),
+    "no_open_red": N_("No red warning is open"),
+    "measure_taken": N_("At least one help measure recorded ({measures} so far)"),
+    "half_year": N_(
+        "At least half a year since identification ({days} days, since {identified_on})"
+    ),
+    "labour": N_("Someone in the household is able to work"),
+}
+
+
+def risk_names(codes: list[str], t: Translator) -> str:
+    names = dict(RISK_TYPES)
+    return "、".join(t._(names[c]) if c in names else c for c in codes) or "—"
+
+
+def proposal_text(view: ProposalView, t: Translator, tz: tzinfo, *, late: bool = False) -> str:
+    lines = []
+    if late:
+        lines.append(t._("⏰ This proposal has waited more than 5 days for you."))
+    lines += [
+        t._("Proposal no. {id} for monitoring: {village}, {head}").format(
+            id=view.id, village=view.village_name, head=view.head_name
+        ),
+        t._("Household number: {number}").format(
+            number=view.household_number or view.number or t._("not known yet")
+        ),
+        t._("Members: {members}; category: {category}").format(
+            members=view.members,
+            category=t._(CATEGORY_NAMES[view.category])
+            if view.category in CATEGORY_NAMES
+            else view.category,
+        ),
+        t._("Risks: {risks}").format(risks=risk_names(view.risk_types, t)),
+        t._("Expected income this year: {amount}").format(
+            amount=money(Decimal(view.expected_income), t)
+        ),
+        t._("Someone able to work: {answer}").format(
+            answer=t._("yes") if view.has_labour else t._("no")
+        ),
+    ]
+    if view.note:
+        lines.append(t._("Note: {note}").format(note=view.note))
+    lines.append(t._("Proposed by {name}").format(name=view.proposer_name))
+    for step, decision, who, at, why in view.decisions:
+        line = t._("{step}: {decision} by {who}, {when}").format(
+            step=t._(STEP_NAMES.get(step, step)),
+            decision=t._(DECISION_NAMES.get(decision, decision)),
+            who=who,
+            when=t.datetime(at.astimezone(tz)),
+        )
+        if why and decision == "reject":
+            line += t._(" (reason: {reason})").format(reason=why)
+        lines.append("• " + line)
+    lines.append(t._("Status: {status}").format(status=t._(STATUS_NAMES[view.status])))
+    return "\n".join(lines)
+
+
+def proposal_markup(
+    view: ProposalView, t: Translator, helpers: list[tuple[int, str]] | None = None
+) -> InlineKeyboardMarkup | None:
+    if view.status in (Status.VILLAGE, Status.TOWNSHIP):
+        step = view.status.value
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(t._("Approve"), callback_data=f"pd:ok:{view.id}:{step}"),
+                    InlineKeyboardButton(t._("Reject"), callback_data=f"pd:no:{view.id}:{step}"),
+                ]
+            ]
+        )
+    if view.status is Status.HELPER and helpers is not None:
+        rows = [
+            [InlineKeyboardButton(name, callback_data=f"pd:h:{view.id}:{pid}")]
+            for pid, name in helpers
+        ]
+        return InlineKeyboardMarkup(rows) if rows else None
+    return None
+
+
+def criteria_text(number: str, head: str, criteria: list[Criterion], t: Translator) -> str:
+    lines = [t._("Risk elimination check for {number} {head}:").format(number=number, head=head)]
+    for c in criteria:
+        mark = "✅" if c.holds else "❌"
+        text = t._(CRITERIA[c.code]).format(**c.numbers) if c.code in CRITERIA else c.code
+        if c.code == "labour" and c.numbers.get("known") == "no":
+            text += t._(" — not recorded yet")
+        lines.append(f"{mark} {text}")
+    if all(c.holds for c in criteria):
+        lines.append(t._("Every criterion holds."))
+    else:
+        failed = sum(not c.holds for c in criteria)
+        lines.append(
+            t.ngettext(
+                "{n} criterion does not hold: elimination needs an override with a reason.",
+                "{n} criteria do not hold: elimination needs an override with a reason.",
+                failed,
+            ).format(n=failed)
+        )
+    return "\n".join(lines)
+
+
+def criteria_markup(
+    household_id: int, criteria: list[Criterion], t: Translator
+) -> InlineKeyboardMarkup:
+    rows = []
+    labour = next((c for c in criteria if c.code == "labour"), None)
+    if labour is not None and labour.numbers.get("known") == "no":
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t._("Record: someone can work"), callback_data=f"el:lab:{household_id}:1"
+                ),
+                InlineKeyboardButton(
+                    t._("Record: no one can work"), callback_data=f"el:lab:{household_id}:0"
+                ),
+            ]
+        )
+    if all(c.holds for c in criteria):
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t._("Confirm elimination"), callback_data=f"el:ok:{household_id}"
+                )
+            ]
+        )
+    else:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t._("Override, giving a reason"), callback_data=f"el:ov:{household_id}"
+                )
+            ]
+        )
+    rows.append([InlineKeyboardButton(t._("Cancel"), callback_data=f"el:x:{household_id}")])
+    return InlineKeyboardMarkup(rows)
