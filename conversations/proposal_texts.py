@@ -79,7 +79,11 @@ def proposal_text(view: ProposalView, t: Translator, tz: tzinfo, *, late: bool =
         )
         if why and decision == "reject":
             line += t._(" (reason: {reason})").format(reason=why)
+        elif why and decision == "assign":
+            line += f" → {why}"
         lines.append("• " + line)
+    if view.helper_name:
+        lines.append(t._("Helper: {name}").format(name=view.helper_name))
     lines.append(t._("Status: {status}").format(status=t._(STATUS_NAMES[view.status])))
     return "\n".join(lines)
 

@@ -186,8 +186,11 @@ def _review(answers: dict[str, Any], villages: dict[int, str], t: Translator) ->
     return "\n".join(lines)
 
 
-async def _ask_next(update: Update, context: AppContext, person: PersonView) -> None:
-    """Ask the draft's next question, or show the review with Submit / Cancel."""
+async def _ask_next(
+    update: Update, context: AppContext, person: PersonView, prefix: str | None = None
+) -> None:
+    """Ask the draft's next question, or show the review with Submit / Cancel; `prefix` (a
+    refusal, a note) goes in the same message, so the person reads one reply."""
     t = translator(context, person)
 
     def load(session: Session) -> tuple[dict[str, Any], list[tuple[int, str]]] | None:
@@ -213,10 +216,14 @@ async def _ask_next(update: Update, context: AppContext, person: PersonView) -> 
                 ]
             ]
         )
-        await _say(update, _review(answers, dict(villages), t), markup)
+        await _say(update, _join(prefix, _review(answers, dict(villages), t)), markup)
         return
     question, buttons = _question(field, answers, t, villages)
-    await _say(update, question, buttons)
+    await _say(update, _join(prefix, question), buttons)
+
+
+def _join(prefix: str | None, text: str) -> str:
+    return f"{prefix}\n\n{text}" if prefix else text
 
 
 async def propose_command(update: Update, context: AppContext) -> None:
@@ -243,9 +250,8 @@ async def propose_command(update: Update, context: AppContext) -> None:
         fresh = await _once(context, update, start)
     except _Redelivered:
         fresh = False
-    if not fresh:
-        await _say(update, t._("You have a proposal in progress; here is where it stands."))
-    await _ask_next(update, context, person)
+    note = None if fresh else t._("You have a proposal in progress; here is where it stands.")
+    await _ask_next(update, context, person, note)
 
 
 async def _save_answer(
@@ -357,9 +363,8 @@ async def proposal_button(update: Update, context: AppContext) -> None:
         await _say(update, t._("No proposal is in progress. Send /propose to start one."))
         return
     await _close(query.message)
-    if problem not in (None, "stale"):
-        await _say(update, t._(problem).format(number=value))
-    await _ask_next(update, context, person)
+    refusal = t._(problem).format(number=value) if problem not in (None, "stale") else None
+    await _ask_next(update, context, person, refusal)
 
 
 def _button_answer(action: str, parts: list[str]) -> tuple[str, Any]:
@@ -409,8 +414,7 @@ async def proposal_text_answer(update: Update, context: AppContext) -> None:
         field not in ("head_name", "number", "members", "expected_income", "note")
         or not message.text
     ):
-        await _say(update, t._("Please press one of the buttons."))
-        await _ask_next(update, context, person)
+        await _ask_next(update, context, person, t._("Please press one of the buttons."))
         raise ApplicationHandlerStop
     text = message.text
     try:
@@ -424,17 +428,14 @@ async def proposal_text_answer(update: Update, context: AppContext) -> None:
         else:
             value = parse_text_answer(_QUESTIONS[field], text)
     except AnswerError as exc:
-        await _say(update, t._(exc.hint))
-        await _ask_next(update, context, person)
+        await _ask_next(update, context, person, t._(exc.hint))
         raise ApplicationHandlerStop from None
     except ValueError as exc:
-        await _say(update, t._(str(exc)))
-        await _ask_next(update, context, person)
+        await _ask_next(update, context, person, t._(str(exc)))
         raise ApplicationHandlerStop from None
     problem = await _save_answer(update, context, person, field, value)
-    if problem not in (None, "stale", "none"):
-        await _say(update, t._(problem).format(number=value))
-    await _ask_next(update, context, person)
+    refusal = t._(problem).format(number=value) if problem not in (None, "stale", "none") else None
+    await _ask_next(update, context, person, refusal)
     raise ApplicationHandlerStop
 
 

@@ -440,6 +440,6 @@ def eliminations(session: Session, week: Week, scope: Scope, *, tz: Any) -> list
         .join(by, by.id == Elimination.eliminated_by)
         .outerjoin(back, back.id == Elimination.reinstated_by)
         .where(Elimination.eliminated_at < end)
-        .order_by(Elimination.eliminated_at)
+        .order_by(Elimination.eliminated_at, Elimination.id)
     )
     return [EliminationLine(*row) for row in _rows(session, query, {5: lambda v: list(v or [])})]

@@ -176,7 +176,15 @@ async def test_summary_and_export_of_a_seeded_week(
     document = await Chat(client, STAFF).send("/export 2026-W48")
     assert document["document"]["file_name"] == "龙溪镇-2026-W48.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(await client.file(document["document"]["file_id"])))
-    assert book.sheetnames == ["农户", "2026-W48 周走访", "未走访", "红色预警", "帮扶措施"]
+    assert book.sheetnames == [
+        "农户",
+        "2026-W48 周走访",
+        "未走访",
+        "红色预警",
+        "帮扶措施",
+        "纳入申请",
+        "风险消除",
+    ]
     households = book["农户"]
     assert households.freeze_panes == "A2"
     assert households.column_dimensions["E"].width > 15
@@ -254,6 +262,8 @@ def test_export_from_the_command_line(
         "Missed visits",
         "Red warnings",
         "Measures",
+        "Proposals",
+        "Eliminations",
     ]
     numbers = [row[2].value for row in book["Households"].iter_rows(min_row=2)]
     assert sorted(numbers) == sorted(r.number for r in seeded)

@@ -1,0 +1,393 @@
+"""Proposals through village review and township approval, rejection with a reason, refusals
+for the wrong person, late reminders, and risk elimination and reinstatement."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.sandbox.client import SandboxClient
+from bot.schedule import WakeSender, job_specs
+from bot.settings import Settings
+from conversations.base import AppType
+from monitoring.weeks import week_of
+from storage.alerts import Bindings
+from storage.checkins import CheckIns, confirm_draft
+from storage.models import (
+    AuditEntry,
+    HelperAssignment,
+    Household,
+    Measure,
+    Person,
+    Proposal,
+    ProposalDecision,
+)
+from tests.conftest import import_examples
+from tests.driver import Chat, register
+from tests.small_town import SHANGHAI
+
+HELPER = (811, "李建国", "+8613800138001")  # helper, 青山村
+OTHER_HELPER = (812, "王秀英", "+8613800138002")  # helper, 青山村
+HEAD = (813, "张卫东", "+8613700137001")  # village head, 青山村
+OTHER_HEAD = (814, "黄春燕", "+8613700137002")  # village head, 石桥村
+STAFF = (815, "杨振华", "+8618700187001")  # township staff, 龙溪镇
+TOWN_GROUP = -400222
+NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Shanghai
+
+
+@pytest.fixture
+def roster(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    import_examples(session_factory)
+    return session_factory
+
+
+@pytest.fixture
+async def people(
+    bot: AppType, client: SandboxClient, roster: sessionmaker[Session]
+) -> dict[str, Chat]:
+    bot.bot_data.services.clock = lambda: NOW
+    return {
+        name: await register(client, *who)
+        for name, who in (
+            ("helper", HELPER),
+            ("other_helper", OTHER_HELPER),
+            ("head", HEAD),
+            ("other_head", OTHER_HEAD),
+            ("staff", STAFF),
+        )
+    }
+
+
+async def propose(helper: Chat, head_name: str = "刘大海") -> dict[str, object]:
+    ask = await helper.send("/propose")
+    assert "哪个村" in ask["text"]
+    assert "户主姓名" in (await helper.press("青山村"))["text"]
+    again = await helper.send("12")  # not a name
+    assert "只能包含文字" in again["text"]
+    assert "户编号" in (await helper.send(head_name))["text"]
+    assert "家庭人口" in (await helper.press("暂无"))["text"]
+    assert "1 到 30" in (await helper.send("五十"))["text"]
+    assert "监测类型" in (await helper.send("4"))["text"]
+    assert "风险" in (await helper.press("突发严重困难户"))["text"]
+    toggled = await helper.press("因病", edits=True)
+    assert "✅ 因病" in str(toggled["reply_markup"])
+    await helper.press("因学", edits=True)
+    assert "预计家庭纯收入" in (await helper.press("完成"))["text"]
+    assert "金额" in (await helper.send("很多"))["text"]
+    assert "劳动能力" in (await helper.send("1.8万"))["text"]
+    assert "说明" in (await helper.press("是"))["text"]
+    assert "照片" in (await helper.send("突发重病，住院费用高"))["text"]
+    review = await helper.press("跳过")
+    assert "请核对申请" in review["text"] and "18,000 元" in review["text"]
+    assert "因病、因学" in review["text"]
+    return await helper.press("提交")
+
+
+def decisions(roster: sessionmaker[Session]) -> list[tuple[str, str, str | None]]:
+    with roster() as s:
+        return [
+            (d.step, d.decision, d.reason)
+            for d in s.scalars(select(ProposalDecision).order_by(ProposalDecision.id))
+        ]
+
+
+async def test_a_proposal_is_approved_registered_and_assigned(
+    people: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
+) -> None:
+    helper, head, staff = people["helper"], people["head"], people["staff"]
+    seq = await client.last_seq()
+    sent = await propose(helper)
+    assert "已提交村级审核" in str(sent["text"])
+
+    [ask] = await client.wait_bot_messages(HEAD[0], after=seq)
+    assert "纳入监测申请：青山村，刘大海" in ask["text"] and "同意" in str(ask["reply_markup"])
+
+    # The wrong people can not decide: another village's head, a helper (forged buttons).
+    for who in (OTHER_HEAD[0], HELPER[0]):
+        seq = await client.last_seq()
+        await client.press(
+            who,
+            ask["message_id"],
+            data=ask["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+            chat_id=HEAD[0],
+            forge=True,
+        )
+        answer = await client.wait_event(after=seq, kinds="callback_answer")
+        assert "只有该村村干部" in answer["text"]
+    assert decisions(roster) == []
+
+    seq = await client.last_seq()
+    approved = await head.press("同意", edits=True)
+    assert "村级审核：张卫东已同意" in approved["text"] and "等待镇级审批" in approved["text"]
+    [to_staff] = await client.wait_bot_messages(STAFF[0], after=seq)
+    assert "刘大海" in to_staff["text"]
+    told = await client.wait_bot_messages(HELPER[0], after=seq)
+    assert "已通过村级审核" in told[0]["text"]
+    # The village head presses again: already decided.
+    seq = await client.last_seq()
+    await client.press(
+        HEAD[0],
+        ask["message_id"],
+        data=f"pd:ok:{ask_id(roster)}:village",
+        chat_id=HEAD[0],
+        forge=True,
+    )
+    assert "已经处理过" in (await client.wait_event(after=seq, kinds="callback_answer"))["text"]
+
+    seq = await client.last_seq()
+    choose = await staff.press("同意", edits=True)
+    assert "请指定帮扶责任人" in choose["text"]
+    labels = [b["text"] for row in choose["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["李建国", "王秀英", "赵志强"]  # the helpers of 青山村
+    told = await client.wait_bot_messages(HELPER[0], after=seq)
+    assert "已纳入监测" in told[0]["text"]
+    with roster() as s:
+        household = s.scalars(select(Household).where(Household.head_name == "刘大海")).one()
+        assert household.status == "monitored" and household.members == 4
+        assert household.expected_income == Decimal("18000.00") and household.has_labour is True
+        assert household.category == "sudden_hardship"
+        number = household.number
+
+    seq = await client.last_seq()
+    done = await staff.press("王秀英", edits=True)
+    assert "帮扶责任人：杨振华已指定，" in done["text"] and "→ 王秀英" in done["text"]
+    assert done["text"].endswith("帮扶责任人：王秀英\n状态：已同意")
+    assert not done.get("reply_markup")
+    [to_helper] = await client.wait_bot_messages(OTHER_HELPER[0], after=seq)
+    assert f"您已成为 {number}（刘大海）的帮扶责任人" in to_helper["text"]
+    mine = await people["other_helper"].send("/mine")
+    assert number in mine["text"] and "刘大海" in mine["text"]
+    with roster() as s:
+        proposal = s.scalars(select(Proposal)).one()
+        assert proposal.status == "approved"
+        helper_id = s.scalar(
+            select(HelperAssignment.helper_id).where(
+                HelperAssignment.household_id == proposal.household_id
+            )
+        )
+        assert s.get(Person, helper_id).name == "王秀英"  # type: ignore[union-attr]
+    assert [d[:2] for d in decisions(roster)] == [
+        ("village", "approve"),
+        ("township", "approve"),
+        ("helper", "assign"),
+    ]
+    with roster() as s:
+        actions = s.scalars(select(AuditEntry.action).where(AuditEntry.entity == "proposal")).all()
+        assert actions == ["propose", "approve", "approve", "assign"]
+        assert s.scalar(
+            select(AuditEntry.id).where(
+                AuditEntry.entity == "household",
+                AuditEntry.entity_key == number,
+                AuditEntry.action == "create",
+            )
+        )
+
+
+def ask_id(roster: sessionmaker[Session]) -> int:
+    with roster() as s:
+        return s.scalars(select(Proposal.id)).one()
+
+
+async def test_a_rejection_reaches_the_proposer_with_its_reason(
+    people: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
+) -> None:
+    await propose(people["helper"], "孙小梅")
+    await people["head"].wait_last("孙小梅")
+    ask_reason = await people["head"].press("驳回")
+    assert "理由" in ask_reason["text"]
+    seq = await client.last_seq()
+    done = await people["head"].send("家庭收入稳定，不符合条件")
+    assert "已驳回" in done["text"]
+    [told] = await client.wait_bot_messages(HELPER[0], after=seq)
+    assert "被 张卫东 驳回" in told["text"] and "家庭收入稳定，不符合条件" in told["text"]
+    assert decisions(roster) == [("village", "reject", "家庭收入稳定，不符合条件")]
+    with roster() as s:
+        assert s.scalars(select(Proposal.status)).one() == "rejected"
+        assert not s.scalars(select(Household).where(Household.head_name == "孙小梅")).all()
+    listing = await people["helper"].send("/proposals")
+    assert "您最近的申请" in listing["text"]
+
+
+async def test_late_proposals_are_reminded_and_listed(
+    bot: AppType,
+    settings: Settings,
+    people: dict[str, Chat],
+    client: SandboxClient,
+    roster: sessionmaker[Session],
+) -> None:
+    await propose(people["helper"], "周末")
+    await people["head"].wait_last("周末")
+    services = bot.bot_data.services
+    later = NOW + timedelta(days=6)
+    seq = await client.last_seq()
+    sender = WakeSender(services.wake_outbox)
+    assert await job_specs(settings)["escalations"].run(later, services.tx, sender) == 1
+    [late] = await client.wait_bot_messages(HEAD[0], after=seq)
+    assert "已等待您处理超过 5 天" in late["text"]
+    # Once a day only.
+    assert (
+        await job_specs(settings)["escalations"].run(
+            later + timedelta(hours=1), services.tx, sender
+        )
+        == 0
+    )
+
+    # The township's Monday summary lists it (name masked: it goes to a group).
+    await client.create_group(TOWN_GROUP, "龙溪镇群")
+    await client.bot_membership(TOWN_GROUP, by_user_id=STAFF[0])
+    await Chat(client, STAFF[0], TOWN_GROUP).wait_last("/bind")
+    with roster() as s, s.begin():
+        staff = s.scalars(select(Person).where(Person.name == "杨振华")).one()
+        Bindings(s).bind(
+            chat_id=TOWN_GROUP,
+            title="龙溪镇群",
+            township_id=staff.township_id,
+            village_id=None,
+            by=staff,
+            now=NOW,
+        )
+    seq = await client.last_seq()
+    assert await job_specs(settings)["weekly-summary"].run(later, services.tx, sender) == 2
+    [summary, _chart] = await client.wait_bot_messages(TOWN_GROUP, after=seq, count=2)
+    assert "等待超过 5 天的纳入申请" in summary["text"]
+    assert "• 第 1 号 周*：在村级审核环节已 6 天" in summary["text"]
+
+
+def _green_weeks(roster: sessionmaker[Session], number: str, weeks: int, *, end: datetime) -> None:
+    """`weeks` green weekly check-ins of a household ending the week of `end`."""
+    with roster() as s, s.begin():
+        household = s.scalars(select(Household).where(Household.number == number)).one()
+        repo = CheckIns(s)
+        helper_id = repo.helper_of(household.id)
+        assert helper_id is not None
+        for back in range(weeks):
+            when = end - timedelta(weeks=back)
+            draft = repo.start_draft(helper_id, household.id, week_of(when, SHANGHAI), now=when)
+            repo.save_draft(
+                draft,
+                now=when,
+                answers={
+                    "visit_method": "home",
+                    "members": household.members,
+                    "income_changed": False,
+                    "rigid_expense": False,
+                    "food": True,
+                    "clothing": True,
+                    "school_child": False,
+                    "medical": True,
+                    "housing": True,
+                    "water": True,
+                    "note": None,
+                    "photo": None,
+                },
+            )
+            s.flush()
+            confirm_draft(s, draft, entered_by=helper_id, now=when)
+
+
+async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that_meets_all(
+    people: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
+) -> None:
+    staff = people["staff"]
+    # LX01007: 8,500 yuan per person, green every week for 26 weeks, on the roster since May.
+    with roster() as s, s.begin():
+        household = s.scalars(select(Household).where(Household.number == "LX01007")).one()
+        household.created_at = datetime(2026, 5, 1, tzinfo=UTC)
+    _green_weeks(roster, "LX01007", 26, end=NOW - timedelta(hours=1))
+
+    check = await staff.send("/eliminate LX01007")
+    assert "❌ 至少落实一项帮扶措施（目前 0 项）" in check["text"]
+    assert "❌ 家中有劳动能力的成员（尚未登记）" in check["text"]
+    assert "✅ 近 26 周收入稳定高于监测线（走访 26 次" in check["text"]
+    assert "✅ 识别纳入已满半年" in check["text"] and "有 2 项条件不满足" in check["text"]
+    labels = [b["text"] for row in check["reply_markup"]["inline_keyboard"] for b in row]
+    assert "确认标注风险消除" not in labels and "说明理由后强制标注" in labels
+
+    # Record that someone can work, and a measure: every criterion holds.
+    rechecked = await staff.press("登记：有劳动能力", edits=True)
+    assert "✅ 家中有劳动能力的成员" in rechecked["text"]
+    with roster() as s, s.begin():
+        household = s.scalars(select(Household).where(Household.number == "LX01007")).one()
+        staff_person = s.scalars(select(Person).where(Person.name == "杨振华")).one()
+        s.add(
+            Measure(
+                household_id=household.id,
+                alert_id=None,
+                kind="employment",
+                responsible="helper",
+                note=None,
+                taken_on=NOW.date(),
+                recorded_by=staff_person.id,
+                recorded_at=NOW,
+            )
+        )
+    check = await staff.send("/eliminate LX01007")
+    assert "全部条件均已满足" in check["text"]
+    done = await staff.press("确认标注风险消除", edits=True)
+    assert "已标注风险消除" in done["text"]
+    with roster() as s:
+        assert (
+            s.scalars(select(Household.status).where(Household.number == "LX01007")).one()
+            == "eliminated"
+        )
+        assert s.scalar(
+            select(AuditEntry.id).where(
+                AuditEntry.entity_key == "LX01007",
+                AuditEntry.field == "status",
+                AuditEntry.new_value == "eliminated",
+            )
+        )
+    # No longer in the helper's households (so no reminders); the history stays.
+    assert "LX01007" not in (await people["helper"].send("/mine"))["text"]
+    assert "LX01007" in (await staff.send("/history LX01007"))["text"]
+
+    # A household that fails: refused without a reason, recorded with one (audited).
+    check = await staff.send("/eliminate LX01001")
+    assert "❌ 近 26 周收入稳定高于监测线（走访 0 次" in check["text"]
+    ask = await staff.press("说明理由后强制标注", edits=True)
+    assert "理由" in ask["text"]
+    done = await staff.send("已外出务工多年，县里核实无返贫风险")
+    assert "强制理由已记录" in done["text"]
+    with roster() as s:
+        assert (
+            s.scalar(
+                select(AuditEntry.new_value).where(
+                    AuditEntry.action == "override", AuditEntry.entity_key == "LX01001"
+                )
+            )
+            == "已外出务工多年，县里核实无返贫风险"
+        )
+
+    # Reinstate needs a reason; then the household is monitored again.
+    assert "理由" in (await staff.send("/reinstate LX01001"))["text"]
+    back = await staff.send("/reinstate LX01001 收入再次下降")
+    assert "已重新纳入监测" in back["text"]
+    with roster() as s:
+        assert (
+            s.scalars(select(Household.status).where(Household.number == "LX01001")).one()
+            == "monitored"
+        )
+        assert (
+            s.scalar(select(AuditEntry.new_value).where(AuditEntry.action == "reinstate"))
+            == "收入再次下降"
+        )
+
+    # Only township staff; only their township's households; only when monitored.
+    assert "仅供镇街干部" in (await people["head"].send("/eliminate LX01002"))["text"]
+    assert "本镇没有户编号为 NOPE" in (await staff.send("/eliminate NOPE"))["text"]
+    assert "不在监测中" in (await staff.send("/eliminate LX01007"))["text"]
+
+    # The ledger has a sheet of eliminations (and one of proposals).
+    document = await staff.send("/export")
+    book = openpyxl.load_workbook(io.BytesIO(await client.file(document["document"]["file_id"])))
+    rows = [[c.value for c in row] for row in book["风险消除"].iter_rows(min_row=2)]
+    assert [r[1] for r in rows] == ["LX01007", "LX01001"]
+    assert rows[0][6] is None and rows[1][6] == "已外出务工多年，县里核实无返贫风险"
+    assert rows[1][9] == "收入再次下降" and "❌ 收入稳定高于监测线" in rows[1][5]
+    assert "纳入申请" in book.sheetnames

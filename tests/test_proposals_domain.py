@@ -1,0 +1,96 @@
+"""The risk-elimination criteria at their edges, and the proposal's typed answers."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from monitoring.proposals import (
+    EliminationFacts,
+    IncomeRecord,
+    elimination_criteria,
+    next_field,
+    parse_head_name,
+    parse_household_number,
+)
+from monitoring.weeks import Week
+
+THIS_WEEK = Week(2026, 49)
+WATCH = Decimal(6000)
+
+
+def weeks_back(n: int) -> Week:
+    week = THIS_WEEK
+    for _ in range(n):
+        week = week.previous()
+    return week
+
+
+def facts(**changes: object) -> EliminationFacts:
+    base = dict(
+        today=date(2026, 12, 1),
+        identified_on=date(2026, 12, 1) - timedelta(days=200),
+        incomes=tuple(IncomeRecord(weeks_back(n), Decimal(7000), WATCH) for n in range(26)),
+        first_checkin=weeks_back(40),
+        latest_level="green",
+        open_red=False,
+        measures=1,
+        has_labour=True,
+    )
+    base.update(changes)
+    return EliminationFacts(**base)  # type: ignore[arg-type]
+
+
+def holds(f: EliminationFacts) -> dict[str, bool]:
+    return {c.code: c.holds for c in elimination_criteria(f, THIS_WEEK)}
+
+
+def test_a_household_meeting_every_criterion() -> None:
+    assert all(holds(facts()).values())
+
+
+def test_income_must_be_observed_for_26_weeks_and_never_below_the_watch_line() -> None:
+    assert holds(facts(first_checkin=weeks_back(25)))["stable_income"]
+    assert not holds(facts(first_checkin=weeks_back(24)))["stable_income"]
+    twenty = tuple(IncomeRecord(weeks_back(n), Decimal(7000), WATCH) for n in range(20))
+    assert holds(facts(incomes=twenty))["stable_income"]
+    assert not holds(facts(incomes=twenty[:19]))["stable_income"]
+    one_low = (IncomeRecord(weeks_back(3), Decimal("5999.99"), WATCH), *facts().incomes[1:])
+    assert not holds(facts(incomes=one_low))["stable_income"]
+    at_line = (IncomeRecord(weeks_back(3), WATCH, WATCH), *facts().incomes[1:])
+    assert holds(facts(incomes=at_line))["stable_income"]
+
+
+def test_half_a_year_labour_measures_and_open_warnings() -> None:
+    today = date(2026, 12, 1)
+    assert holds(facts(identified_on=today - timedelta(days=182)))["half_year"]
+    assert not holds(facts(identified_on=today - timedelta(days=181)))["half_year"]
+    assert not holds(facts(has_labour=None))["labour"]
+    assert not holds(facts(has_labour=False))["labour"]
+    assert not holds(facts(measures=0))["measure_taken"]
+    assert not holds(facts(open_red=True))["no_open_red"]
+    assert not holds(facts(latest_level="watch"))["latest_green"]
+
+
+def test_typed_answers() -> None:
+    assert parse_head_name(" 刘大海 ") == "刘大海"
+    assert parse_head_name("Ａｌｉ Khan") == "Ali Khan"
+    for bad in ("刘", "12", "刘大海1", "x" * 21):
+        with pytest.raises(ValueError):
+            parse_head_name(bad)
+    assert parse_household_number(" lx01012 ") == "LX01012"
+    for bad in ("", "LX 01", "-LX", "户01"):
+        with pytest.raises(ValueError):
+            parse_household_number(bad)
+
+
+def test_the_questions_come_in_order_and_risks_need_done() -> None:
+    assert next_field({}) == "village_id"
+    answers: dict[str, object] = {"village_id": 1, "head_name": "刘大海", "number": ""}
+    assert next_field(answers) == "members"
+    answers.update(members=4, category="marginal", risk_types=["illness"])
+    assert next_field(answers) == "risk_types"  # still choosing
+    answers["risk_types_done"] = True
+    assert next_field(answers) == "expected_income"
