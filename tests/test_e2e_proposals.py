@@ -178,7 +178,9 @@ async def test_a_proposal_is_approved_registered_and_assigned(
         ("helper", "assign"),
     ]
     with roster() as s:
-        actions = s.scalars(select(AuditEntry.action).where(AuditEntry.entity == "proposal")).all()
+        actions = s.scalars(
+            select(AuditEntry.action).where(AuditEntry.entity == "proposal").order_by(AuditEntry.id)
+        ).all()
         assert actions == ["propose", "approve", "approve", "assign"]
         assert s.scalar(
             select(AuditEntry.id).where(
@@ -256,7 +258,7 @@ async def test_late_proposals_are_reminded_and_listed(
     assert await job_specs(settings)["weekly-summary"].run(later, services.tx, sender) == 2
     [summary, _chart] = await client.wait_bot_messages(TOWN_GROUP, after=seq, count=2)
     assert "等待超过 5 天的纳入申请" in summary["text"]
-    assert "• 第 1 号 周*：在村级审核环节已 6 天" in summary["text"]
+    assert f"• 第 {ask_id(roster)} 号 周*：在村级审核环节已 6 天" in summary["text"]
 
 
 def _green_weeks(roster: sessionmaker[Session], number: str, weeks: int, *, end: datetime) -> None:
