@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     schedule_escalations: str = "0 10 * * *"
     schedule_weekly_summary: str = "0 8 * * mon"
     missed_weeks_escalate: int = Field(default=2, ge=1, le=8)
+    # Where `run` without a token (and `sandbox`) serves the stand-in and its page.
+    sandbox_port: int = Field(default=8081, ge=1, le=65535)
 
     @field_validator(
         "schedule_reminders",

@@ -291,6 +291,12 @@ class SandboxBotAPI:
         self._event("update", _chat_of(payload), update_id=update["update_id"], update_kind=kind)
         return update
 
+    def add_group(self, chat_id: int, title: str) -> None:
+        """A group the bot is already a member of (no update: as if added long ago)."""
+        self.state.chats[chat_id] = {"id": chat_id, "type": "group", "title": title}
+        self.state.messages.setdefault(chat_id, [])
+        self.state.bot_member_status[chat_id] = "member"
+
     # ------------------------------------------------------------------ Bot API
 
     async def _bot_api(self, request: web.Request) -> web.Response:

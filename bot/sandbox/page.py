@@ -1,0 +1,179 @@
+"""The sandbox page: the bot as three chats in a browser, without Telegram.
+
+Served by the stand-in itself (same port), on 127.0.0.1 only. The page is one HTML file with
+a little JavaScript that talks to the stand-in's control API (`/sandbox/...`): it long-polls
+`/sandbox/events` and redraws a helper's (or anyone's) private chat, the village group and the
+township group; buttons press inline keyboards, the text box sends messages, "share my phone
+number" sends a contact. `/page/config` says who can be chosen (the sample roster) and which
+groups exist; `/page/job` runs a scheduled job as of a chosen time with the same command as
+`fangfanpin jobs run NAME --at`, in a subprocess against the sandbox database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.i18n import load_translations
+from monitoring.i18n import N_, SUPPORTED_LOCALES, parse_locale
+from monitoring.people import Role, parse_role
+
+PAGE = Path(__file__).with_name("page.html")
+JOB_NAMES = ("reminders", "missed-visits", "escalations", "weekly-summary")
+FIRST_USER_ID = 7001
+
+LABELS = {
+    "title": N_("fangfanpin sandbox: the bot without Telegram"),
+    "act_as": N_("You are"),
+    "private": N_("Private chat with the bot"),
+    "send": N_("Send"),
+    "type_here": N_("Type a message or a command, e.g. /start"),
+    "share_phone": N_("📱 Share my phone number"),
+    "send_photo": N_("📷 Send a photo"),
+    "clock": N_("Clock: run a scheduled job as of"),
+    "run": N_("Run"),
+    "download": N_("Download"),
+    "bot": N_("Bot"),
+    "no_messages": N_("No messages yet."),
+    "helper": N_("helper"),
+    "village_head": N_("village head"),
+    "township_staff": N_("township staff"),
+    "hint": N_(
+        "Choose who you are, send /start in the private chat and share the phone number; "
+        "helpers then send /checkin. Red warnings appear in the village and township groups."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class PagePerson:
+    user_id: int
+    name: str
+    role: str
+    phone: str  # as Telegram sends it: digits with the country code, no +
+    village: str
+
+
+@dataclass(frozen=True)
+class PageGroup:
+    chat_id: int
+    title: str
+
+
+def people_from_roster(staff_csv: Path) -> list[PagePerson]:
+    """The sample roster's people, helpers first, each with a fixed Telegram user id."""
+    with staff_csv.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    people = []
+    for index, row in enumerate(rows):
+        role = parse_role(row["角色"])
+        people.append(
+            PagePerson(
+                FIRST_USER_ID + index, row["姓名"], role.value, "86" + row["电话"], row["村"] or ""
+            )
+        )
+    order = [Role.HELPER.value, Role.VILLAGE_HEAD.value, Role.TOWNSHIP_STAFF.value]
+    return sorted(people, key=lambda p: (order.index(p.role), p.user_id))
+
+
+class SandboxPage:
+    def __init__(
+        self,
+        people: list[PagePerson],
+        groups: list[PageGroup],
+        *,
+        job_env: Mapping[str, str],
+        default_locale: str = "zh_CN",
+        tz: ZoneInfo | None = None,
+    ) -> None:
+        self.people, self.groups = people, groups
+        self.job_env = dict(job_env)
+        self.default_locale = default_locale
+        self.tz = tz or ZoneInfo("Asia/Shanghai")
+        self.translations = load_translations(default_locale)
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/", self.index),
+            web.get("/page/config", self.config),
+            web.post("/page/job", self.job),
+        ]
+
+    def _locale(self, request: web.Request) -> str:
+        wanted = request.query.get("lang")
+        if wanted:
+            try:
+                return parse_locale(wanted)
+            except ValueError:
+                pass
+        return self.default_locale
+
+    async def index(self, request: web.Request) -> web.Response:
+        locale = self._locale(request)
+        t = self.translations.get(locale)
+        labels = {key: t._(msgid) for key, msgid in LABELS.items()}
+        other = next(loc for loc in SUPPORTED_LOCALES if loc != locale)
+        config = {
+            "labels": labels,
+            "locale": locale,
+            "other_locale": other,
+            "other_name": {"zh_CN": "中文", "en": "English"}[other],
+            "people": [asdict(p) for p in self.people],
+            "groups": [asdict(g) for g in self.groups],
+            "jobs": list(JOB_NAMES),
+            # The clock control's default: now, on the township's clock (as `--at` reads it).
+            "now": datetime.now(self.tz).strftime("%Y-%m-%dT%H:%M"),
+        }
+        html = PAGE.read_text(encoding="utf-8")
+        html = html.replace("__TITLE__", labels["title"]).replace(
+            "__LANG__", locale.replace("_", "-")
+        )
+        # "</" can not end the script element early once escaped.
+        html = html.replace(
+            "__CONFIG__", json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+        )
+        return web.Response(text=html, content_type="text/html", charset="utf-8")
+
+    async def config(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {"people": [asdict(p) for p in self.people], "groups": [asdict(g) for g in self.groups]}
+        )
+
+    async def job(self, request: web.Request) -> web.Response:
+        """Run `fangfanpin jobs run NAME --at AT` against the sandbox; answer with its output."""
+        try:
+            body = await request.json()
+            name = str(body["name"])
+            at = datetime.fromisoformat(str(body["at"]))
+        except (ValueError, KeyError, TypeError, json.JSONDecodeError):
+            return web.json_response({"ok": False, "output": "bad request"}, status=400)
+        if name not in JOB_NAMES:
+            return web.json_response({"ok": False, "output": f"unknown job {name}"}, status=400)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "jobs",
+            "run",
+            name,
+            "--at",
+            at.isoformat(timespec="minutes"),
+            env={**os.environ, **self.job_env},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+        text = output.decode("utf-8", "replace").strip().splitlines()
+        return web.json_response(
+            {"ok": process.returncode == 0, "output": text[-1] if text else ""}
+        )

@@ -1,0 +1,265 @@
+"""The sandbox page in a real headless Chromium: register a helper by sharing the contact,
+complete a check-in that ends red by pressing buttons and typing, see the red warning in the
+village pane, run a job from the clock control, save a screenshot. And `make run` without a
+token prints the page's address within 30 seconds."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDRESS_WITHIN = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def ensure_chromium() -> tuple[str, str]:
+    """Debian's chromium and chromium-driver, installed here when missing (as root, or with
+    sudo); the test is skipped, saying why, only where they can not be installed."""
+    found = shutil.which("chromium"), shutil.which("chromedriver")
+    if all(found):
+        return found  # type: ignore[return-value]
+    if not shutil.which("apt-get"):
+        pytest.skip("chromium is not installed and there is no apt-get to install it")
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    if sudo and not shutil.which("sudo"):
+        pytest.skip("chromium is not installed and installing it needs root")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (
+        [*sudo, "apt-get", "update", "-qq"],
+        [
+            *sudo,
+            "apt-get",
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+            "fonts-noto-color-emoji",  # the bot's 🔴 ✅ in the screenshot
+        ],
+    ):
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+        if result.returncode != 0:
+            pytest.skip(f"could not install chromium: {result.stderr.strip()[-300:]}")
+    found = shutil.which("chromium"), shutil.which("chromedriver")
+    if not all(found):
+        pytest.skip("chromium-driver installed but chromium or chromedriver is not on PATH")
+    return found  # type: ignore[return-value]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFANPIN_")}
+    env.update(extra)
+    return env
+
+
+def wait_for_line(process: subprocess.Popen[str], fragment: str, timeout: float) -> str:
+    """The first line of the process's output containing `fragment` (read by a thread, so
+    the output keeps draining afterwards)."""
+    assert process.stdout is not None
+    lines: queue.Queue[str] = queue.Queue()
+    stream = process.stdout
+    threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True).start()
+    deadline = time.monotonic() + timeout
+    seen = []
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=min(left, 0.5))
+        except queue.Empty:
+            if process.poll() is not None:
+                break
+            continue
+        seen.append(line)
+        if fragment in line:
+            return line
+    raise AssertionError(f"no {fragment!r} within {timeout} s; output: {''.join(seen)[-2000:]!r}")
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+@pytest.fixture
+def sandbox_page(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox", "--port", str(port)],
+        cwd=tmp_path,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        line = wait_for_line(process, "Sandbox page:", ADDRESS_WITHIN)
+        yield line.split("Sandbox page:")[1].split()[0]
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    chromium, chromedriver = ensure_chromium()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1600,1000",
+        "--lang=zh-CN",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    driver.implicitly_wait(0)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_a_red_checkin_through_the_page(sandbox_page: str, browser: object, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    driver: WebDriver = browser  # type: ignore[assignment]
+    wait = WebDriverWait(driver, 20)
+    driver.get(sandbox_page)
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=pane-private]")))
+    assert (
+        "李建国"
+        in Select(
+            driver.find_element(By.CSS_SELECTOR, "[data-testid=person]")
+        ).first_selected_option.text
+    )
+
+    # The page redraws a pane on every event, so elements are read and clicked in one
+    # JavaScript call rather than held between calls.
+    def last_bot_text(key: str) -> str:
+        return str(
+            driver.execute_script(
+                "const m = document.querySelectorAll("
+                "`[data-testid=pane-${arguments[0]}] [data-testid=bot-message] .text`);"
+                "return m.length ? m[m.length - 1].textContent : '';",
+                key,
+            )
+        )
+
+    def wait_bot(key: str, fragment: str) -> None:
+        wait.until(lambda _d: fragment in last_bot_text(key), f"{fragment!r} in the {key} pane")
+
+    def type_in(key: str, text: str) -> None:
+        field = driver.find_element(By.CSS_SELECTOR, f"[data-testid=input-{key}]")
+        field.send_keys(text)
+        driver.find_element(By.CSS_SELECTOR, f"[data-testid=send-{key}]").click()
+
+    def press(label: str, then: str) -> None:
+        """Press a button of the newest bot message that has it; wait for `then`."""
+        click = (
+            "const bubbles = [...document.querySelectorAll("
+            "'[data-testid=pane-private] [data-testid=bot-message]')].reverse();"
+            "for (const b of bubbles) { const button = [...b.querySelectorAll("
+            "'[data-testid=button]')].find((x) => x.textContent.includes(arguments[0]));"
+            "if (button) { button.click(); return true; } } return false;"
+        )
+        wait.until(lambda _d: driver.execute_script(click, label), f"a button {label!r}")
+        wait_bot("private", then)
+
+    type_in("private", "/start")
+    wait_bot("private", "发送您的手机号")
+    driver.find_element(By.CSS_SELECTOR, "[data-testid=share-phone]").click()
+    wait_bot("private", "帮扶责任人")  # "…您已登记为帮扶责任人…", then the help text
+
+    type_in("private", "/checkin")
+    wait_bot("private", "请选择")
+    press("LX01001", "本次走访方式")
+    press("入户", "共同生活")  # members: unchanged
+    press("仍为", "家庭收入有明显变化")
+    press("是", "预计纯收入")
+    type_in("private", "1.2万")  # 12,000 yuan for 5 people: below the red line
+    wait_bot("private", "大额刚性支出")
+    press("否", "吃饭有保障")
+    press("是", "衣物")
+    press("是", "义务教育阶段")
+    press("否", "基本医疗保险")
+    press("是", "住房安全")
+    press("是", "饮水安全")
+    press("是", "备注")
+    press("不填备注", "照片")
+    press("不加照片", "请核对")
+    press("确认提交", "已保存")
+
+    wait_bot("village", "🔴 红色预警")
+    assert "LX01001" in last_bot_text("village")
+    assert "500118197511021743" not in last_bot_text("village")
+    wait_bot("township", "🔴 红色预警")
+
+    # The clock control runs a job as `fangfanpin jobs run NAME --at` does.
+    Select(driver.find_element(By.CSS_SELECTOR, "[data-testid=job]")).select_by_value("reminders")
+    driver.find_element(By.CSS_SELECTOR, "[data-testid=run-job]").click()
+    wait.until(
+        lambda _d: (
+            "reminders" in driver.find_element(By.CSS_SELECTOR, "[data-testid=job-output]").text
+        ),
+        "the job's output",
+    )
+
+    shot = tmp_path / "sandbox.png"
+    driver.save_screenshot(str(shot))
+    assert shot.stat().st_size > 20_000
+    if target := os.environ.get("FANGFANPIN_SCREENSHOT"):
+        shutil.copy(shot, target)
+
+    # The page speaks English too.
+    driver.get(sandbox_page + "?lang=en")
+    wait.until(lambda _d: "Share my phone number" in driver.page_source, "English labels")
+
+
+def test_make_run_without_a_token_prints_the_page_address(tmp_path: Path) -> None:
+    port = free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        ["make", "-s", "run"],
+        cwd=ROOT,
+        env=clean_env(FANGFANPIN_SANDBOX_PORT=str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        line = wait_for_line(process, "Sandbox page:", ADDRESS_WITHIN)
+        assert f"http://127.0.0.1:{port}/" in line
+        assert time.monotonic() - started < ADDRESS_WITHIN
+    finally:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
