@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply Alembic migrations")
     db_sub.add_parser("current", help="show the applied and the newest migration")
+    backup = db_sub.add_parser("backup", help="copy the SQLite database while the bot runs")
+    backup.add_argument("file", type=Path, metavar="FILE")
     roster = sub.add_parser("roster", help="the roster of households and staff")
     roster_sub = roster.add_subparsers(dest="roster_command", required=True)
     imp = roster_sub.add_parser("import", help="load households and staff from CSV or XLSX")
@@ -95,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_bot(settings)
     if args.command == "sandbox":
         return run_sandbox(settings, port=args.port or settings.sandbox_port)
+    if args.command == "db" and args.db_command == "backup":
+        return backup_database(settings, args.file, t)
     if args.command == "db":
         engine = make_engine(settings.database_url)
         try:
@@ -195,6 +199,30 @@ async def run_job(settings: Settings, name: str, at: datetime | None, t: Transla
         return 0
     finally:
         engine.dispose()
+
+
+def backup_database(settings: Settings, target: Path, t: Translator) -> int:
+    from storage.db import backup_sqlite
+
+    if not settings.database_url.startswith("sqlite"):
+        print(
+            t._(
+                "This database is not SQLite: back it up with pg_dump (see the README), e.g. "
+                "pg_dump --format=custom --file=fangfanpin.dump DATABASE_URL"
+            ),
+            file=sys.stderr,
+        )
+        return 2
+    if not target.parent.is_dir():
+        print(
+            t._("The folder {folder} does not exist.").format(folder=str(target.parent)),
+            file=sys.stderr,
+        )
+        return 2
+    open_database(settings).dispose()  # the newest migration, as every command
+    size = backup_sqlite(settings.database_url, target)
+    print(t._("Backed up to {file} ({size} bytes).").format(file=str(target), size=size))
+    return 0
 
 
 def export_ledger(

@@ -12,6 +12,10 @@ from conversations.registration import help_text
 
 log = logging.getLogger(__name__)
 
+# Callback data prefixes a flow handles (check-in, group binding, alerts, measures, proposals,
+# decisions, elimination); anything else is a stale or forged button.
+KNOWN_PREFIXES = ("ci:", "gb:", "al:", "ms:", "pp:", "pd:", "el:")
+
 
 async def help_command(update: Update, context: AppContext) -> None:
     message = update.effective_message
@@ -75,6 +79,6 @@ def fallback_handlers() -> list[BaseHandler[Update, AppContext, None]]:
         ),
         CallbackQueryHandler(
             stray_button,
-            pattern=lambda data: not str(data).startswith(("ci:", "gb:", "al:", "ms:")),
+            pattern=lambda data: not str(data).startswith(KNOWN_PREFIXES),
         ),
     ]

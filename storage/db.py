@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +20,45 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(database))
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+    if parsed.get_backend_name() != "sqlite":
+        # A connection the server dropped (a restart, a failover) is replaced before use.
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """The database holds personal data: a new file is readable by its owner only (SQLite
+    gives the -wal and -shm files the same permissions)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def backup_sqlite(url: str, target: Path) -> int:
+    """Copy a live SQLite database to `target` with SQLite's online backup (consistent while
+    the bot writes); return the size in bytes. The copy is readable by its owner only."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        raise ValueError("not a SQLite database")
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    _create_private(partial)
+    source = sqlite3.connect(parsed.database)
+    try:
+        copy = sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+    finally:
+        source.close()
+    partial.replace(target)
+    return target.stat().st_size
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -25,6 +25,7 @@ from storage.models import Base, Household
 from storage.repositories import People
 from storage.roster import import_roster
 from tests.driver import BotProcess
+from tests.privacy import leaks
 from tests.small_town import (
     HEAD,
     PHONES,
@@ -103,6 +104,9 @@ def env_database(monkeypatch: pytest.MonkeyPatch, database_url: str, db: Engine)
 def sandbox() -> Iterator[SandboxBotAPI]:
     with SandboxThread() as api:
         yield api
+        # Every end-to-end test is also a privacy test: nothing private ever reached a group.
+        found = leaks(api.state.calls)
+        assert not found, "private data sent to a group chat:\n" + "\n".join(found)
 
 
 @pytest.fixture

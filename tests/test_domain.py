@@ -107,3 +107,18 @@ def test_roster_words_for_roles_and_categories() -> None:
         parse_role("会计")
     with pytest.raises(ValueError):
         parse_category("poor")
+
+
+def test_the_privacy_check_of_the_suite_catches_a_leak() -> None:
+    from tests.privacy import leaks
+
+    def call(chat_id: int, text: str, method: str = "sendMessage") -> dict[str, object]:
+        return {"method": method, "params": {"chat_id": chat_id, "text": text}}
+
+    assert leaks([call(-100, "户主：徐**（身份证 **************1743）")]) == []
+    assert leaks([call(501, "身份证 500118197511021743，电话 13800138001")]) == []  # private
+    assert len(leaks([call(-100, "身份证 500118197511021743")])) == 1
+    assert len(leaks([call(-100, "电话 +8613800138001")])) == 1
+    assert len(leaks([call(-100, "电话 13800138001")])) == 1
+    assert len(leaks([call(-100, "x", "sendDocument")])) == 1
+    assert leaks([call(-100, "户数 12，2026-11-30T10:00:00+08:00")]) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -80,3 +81,4 @@ async def test_run_migrates_a_fresh_database_answers_and_stops_cleanly(
     assert TOKEN not in output and TOKEN.split(":")[1] not in output
     assert "getUpdates" in output or "get_updates" in output.lower()  # DEBUG logs were written
     assert db.exists()
+    assert stat.S_IMODE(db.stat().st_mode) & 0o077 == 0  # readable by its owner only

@@ -1,0 +1,31 @@
+"""The privacy rule, checked on everything the bot sent to any group in the test suite: never a
+full ID number, never a phone number, never a document (the ledger goes to private chats)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+ID_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+PHONE = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
+
+
+def leaks(calls: list[dict[str, Any]]) -> list[str]:
+    """What Bot API calls to group chats (negative chat ids) carried that they must not."""
+    found = []
+    for call in calls:
+        params = call.get("params") or {}
+        try:
+            chat_id = int(params.get("chat_id"))
+        except (TypeError, ValueError):
+            continue
+        if chat_id >= 0:
+            continue
+        if str(call.get("method", "")).lower() == "senddocument":
+            found.append(f"{call['method']} to {chat_id}: a document in a group")
+        text = json.dumps(params, ensure_ascii=False)
+        for pattern, what in ((ID_NUMBER, "an ID number"), (PHONE, "a phone number")):
+            for match in pattern.findall(text):
+                found.append(f"{call['method']} to {chat_id}: {what} {match!r}")
+    return found
