@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
+from bot.link import LinkState
 from conversations.alert_texts import alert_markup, alert_text, notice_text
 from conversations.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
 from conversations.proposal_texts import proposal_markup, proposal_text
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Tx = Callable[[Callable[[Session], T]], Awaitable[T]]
 
-MAX_BACKOFF = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(seconds=30)  # a message waits at most this long after Telegram is back
 
 
 # ----------------------------------------------------------------------------- delivery
@@ -75,6 +76,7 @@ class OutboxWorker:
         self.now = now
         self.interval = interval
         self.stale_after = stale_after
+        self.link = LinkState("outbox", log)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -111,6 +113,8 @@ class OutboxWorker:
             if self._stopping.is_set():
                 break
             sent += await self.deliver(row_id)
+            if self.link.down:  # Telegram is unreachable: the rest waits for the next round
+                break
         return sent
 
     async def deliver(self, row_id: int) -> int:
@@ -161,9 +165,11 @@ class OutboxWorker:
             await self.tx(lambda s: Outbox(s).failed(row_id, error))
             return 0
         except NetworkError as exc:  # also TimedOut and 5xx
+            self.link.failed(exc)
             error = str(exc)
             await self.tx(lambda s: self._backoff(s, row_id, error))
             return 0
+        self.link.ok()
         await self.tx(lambda s: self._sent(s, row_id, rendered.chat_id, message.message_id))
         return 1
 
@@ -205,7 +211,7 @@ class OutboxWorker:
         row = Outbox(session).get(row_id)
         assert row is not None
         delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(row.attempts, 12)))
-        log.warning(
+        log.debug(  # the link's state changes are logged once, by LinkState
             "outbox %s: attempt %s failed (%s); retrying in %s", row_id, row.attempts, error, delay
         )
         Outbox(session).retry_at(row_id, self.now() + delay, error)

@@ -5,10 +5,19 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from conversations.base import AppContext, answer_query, identify, translator
 from conversations.registration import help_text
+from monitoring.i18n import N_
+from storage.db import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +34,27 @@ async def help_command(update: Update, context: AppContext) -> None:
 
 
 async def on_error(update: object, context: AppContext) -> None:
-    """Log the failure with the update's ids; one bad update never blocks the next."""
+    """Log the failure with the update's ids; one bad update never blocks the next. A passing
+    database fault (busy, connection lost) is not a bug: the update is handled again shortly
+    (the poller does it) and the sender is told once to wait, not to send it again."""
+    if isinstance(update, Update) and is_transient(context.error):
+        context.bot_data.retry_updates.add(update.update_id)
+        log.warning(
+            "update %s: database unavailable (%s); will retry",
+            update.update_id,
+            str(context.error).splitlines()[0][:200],
+        )
+        if update.update_id not in context.bot_data.retry_told:
+            context.bot_data.retry_told.add(update.update_id)
+            await _tell(
+                update,
+                context,
+                N_(
+                    "The database is busy right now. Your message will be saved in a moment; "
+                    "no need to send it again."
+                ),
+            )
+        raise ApplicationHandlerStop  # no later handler group (no "did not understand")
     ids = ""
     if isinstance(update, Update):
         chat = update.effective_chat.id if update.effective_chat else "-"
@@ -38,13 +67,27 @@ async def on_error(update: object, context: AppContext) -> None:
         and update.effective_chat
         and update.effective_chat.type == "private"
     ):
-        t = translator(context)
-        try:
-            await update.effective_message.reply_text(
-                t._("Sorry, something went wrong. Your earlier answers are kept; please try again.")
-            )
-        except Exception:  # the apology is best effort
-            log.warning("could not tell the user about the failure", exc_info=True)
+        await _tell(
+            update,
+            context,
+            N_("Sorry, something went wrong. Your earlier answers are kept; please try again."),
+        )
+    if isinstance(update, Update):
+        raise ApplicationHandlerStop  # the apology is the answer; no fallback reply as well
+
+
+async def _tell(update: Update, context: AppContext, msgid: str) -> None:
+    """Best effort: a note to the sender in a private chat (a toast for a button)."""
+    if update.effective_chat is None or update.effective_chat.type != "private":
+        return
+    text = translator(context)._(msgid)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=False)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(text)
+    except Exception:  # the note is best effort
+        log.warning("could not tell the user about the failure", exc_info=True)
 
 
 async def stray_message(update: Update, context: AppContext) -> None:

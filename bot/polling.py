@@ -24,9 +24,11 @@ from tenacity import (
     wait_random,
 )
 
+from bot.link import LinkState
 from conversations.base import AppType
 
 log = logging.getLogger(__name__)
+DB_RETRY_FOR = 300.0  # seconds an update is retried while the database is unavailable
 
 
 class Poller:
@@ -38,7 +40,7 @@ class Poller:
         self.timeout = timeout
         self.offset: int | None = None
         self.stopping = asyncio.Event()
-        self._backoff = wait_exponential(multiplier=0.5, max=30) + wait_random(0, 0.5)
+        self.link = LinkState("polling", log)
 
     async def run(self) -> None:
         while not self.stopping.is_set():
@@ -48,6 +50,8 @@ class Poller:
             for update in updates:
                 # Never interrupted by stop(): a handler runs to its end.
                 await self.app.process_update(update)
+                if not await self._retry_if_needed(update):
+                    return  # stopping: the update stays unconfirmed, handled after restart
                 self.offset = update.update_id + 1
         await self._confirm()
 
@@ -58,11 +62,13 @@ class Poller:
             retry=retry_if_exception_type((NetworkError, Conflict)),
             wait=wait_exponential(multiplier=0.5, max=30) + wait_random(0, 0.5),
             sleep=self._sleep,
-            before_sleep=_log_retry,
+            before_sleep=self._failed,
             reraise=True,
         ):
             with attempt:
-                return await self._fetch()
+                updates = await self._fetch()
+                self.link.ok()
+                return updates
         return None  # pragma: no cover - AsyncRetrying either returns or raises
 
     async def _sleep(self, seconds: float) -> None:
@@ -102,8 +108,44 @@ class Poller:
     def stop(self) -> None:
         self.stopping.set()
 
+    async def _retry_if_needed(self, update: Update) -> bool:
+        """Handle again an update that failed on a passing database fault (the error handler
+        marks it), with backoff, for up to about 5 minutes; then tell the sender it was not
+        saved. False when stopping meanwhile (the update is then left unconfirmed)."""
+        data = self.app.bot_data
+        delay = 1.0
+        waited = 0.0
+        while update.update_id in data.retry_updates:
+            data.retry_updates.discard(update.update_id)
+            if waited >= DB_RETRY_FOR:
+                log.error("update %s: database still unavailable; giving up", update.update_id)
+                await self._tell_not_saved(update)
+                break
+            await self._sleep(delay)
+            if self.stopping.is_set():
+                return False
+            waited += delay
+            delay = min(delay * 2, 30.0)
+            await self.app.process_update(update)
+        data.retry_told.discard(update.update_id)
+        return True
 
-def _log_retry(state: RetryCallState) -> None:
-    error = state.outcome.exception() if state.outcome else None
-    delay = state.next_action.sleep if state.next_action else 0
-    log.warning("getUpdates failed (%s); retrying in %.1f s", error, delay)
+    async def _tell_not_saved(self, update: Update) -> None:
+        chat = update.effective_chat
+        if chat is None or chat.type != "private":
+            return
+        t = self.app.bot_data.services.translations.get()
+        with contextlib.suppress(TelegramError):
+            await self.app.bot.send_message(
+                chat.id,
+                t._("Sorry, your last message could not be saved. Please send it again."),
+            )
+
+    def _failed(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0
+        if isinstance(error, Conflict):
+            log.warning("another instance is polling this bot (409); retrying in %.1f s", delay)
+        elif error is not None:
+            self.link.failed(error)
+            log.debug("getUpdates failed (%s); retrying in %.1f s", error, delay)

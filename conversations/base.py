@@ -64,6 +64,12 @@ class BotData:
 
     services: Services
 
+    def __init__(self) -> None:
+        # Updates whose handling failed on a passing database fault (busy, connection lost):
+        # the poller handles them again instead of confirming them.
+        self.retry_updates: set[int] = set()
+        self.retry_told: set[int] = set()  # ... and whose sender was told to wait
+
 
 class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     @property

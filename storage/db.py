@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +21,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             _create_private(Path(database))
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT)
     if parsed.get_backend_name() != "sqlite":
         # A connection the server dropped (a restart, a failover) is replaced before use.
         kwargs.setdefault("pool_pre_ping", True)
@@ -29,6 +29,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+SQLITE_BUSY_TIMEOUT = 5.0  # seconds a write waits for another writer before "database is locked"
+
+
+def is_transient(error: BaseException | None) -> bool:
+    """A database fault that passes: SQLite busy/locked, a server connection lost or
+    restarted, the pool exhausted. Retrying the same work later is right."""
+    if isinstance(error, exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if isinstance(error, exc.OperationalError):
+            return True
+    return False
 
 
 def _create_private(path: Path) -> None:

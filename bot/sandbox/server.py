@@ -118,6 +118,8 @@ class SandboxState:
     rate_limit_per_second: float | None = None
     rate_window: list[float] = field(default_factory=list)
     webhook_deleted: int = 0
+    outage_mode: str | None = None  # "hang" or an HTTP status, for every Bot API call
+    outage_until: float = 0.0  # time.monotonic() when it ends
 
 
 class SandboxBotAPI:
@@ -152,6 +154,7 @@ class SandboxBotAPI:
         self._closing = False
         self._callback_ids = itertools.count(1)
         self.extra_routes: list[web.RouteDef] = []
+        self._site: web.TCPSite | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -202,12 +205,39 @@ class SandboxBotAPI:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
+        self._site = site
         if self.port == 0:
             server = site._server
             assert server is not None
             sockets = getattr(server, "sockets", None) or []
             self.port = sockets[0].getsockname()[1]
         log.info("sandbox Bot API listening on %s", self.root)
+
+    async def stop_listening(self) -> None:
+        """Refuse connections, as a host that is down: open connections (keep-alive, long
+        polls) are closed too. The state is kept; `start_listening()` serves it again."""
+        self._closing = True
+        await self._notify()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self._site = None
+        log.info("sandbox Bot API: refusing connections")
+
+    async def start_listening(self) -> None:
+        if self._runner is None:
+            self._closing = False
+            self._runner = web.AppRunner(self.make_app(), access_log=None)
+            await self._runner.setup()
+            self._site = web.TCPSite(self._runner, self.host, self.port)
+            await self._site.start()
+        log.info("sandbox Bot API: listening again")
+
+    def outage(self, mode: str | None, seconds: float = 0.0) -> None:
+        """For `seconds`, every Bot API call hangs ("hang": until the window ends, then 504)
+        or answers with an HTTP status ("502", "503"...)."""
+        self.state.outage_mode = mode
+        self.state.outage_until = time.monotonic() + seconds
 
     async def stop(self) -> None:
         # Release long polls at once; otherwise shutdown waits for each to time out.
@@ -326,6 +356,14 @@ class SandboxBotAPI:
 
     async def _apply_failures(self, method: str, params: dict[str, Any]) -> None:
         st = self.state
+        left = st.outage_until - time.monotonic()
+        if st.outage_mode and left > 0:
+            self._event("failed", params.get("chat_id"), method=method, mode=st.outage_mode)
+            if st.outage_mode == "hang":
+                await self._notify()
+                await asyncio.sleep(left)
+                raise ApiError(504, "Gateway Timeout")
+            raise ApiError(int(st.outage_mode), "Bad Gateway")
         if st.rate_limit_per_second and "chat_id" in params and method.lower().startswith("send"):
             now = time.monotonic()
             st.rate_window = [t for t in st.rate_window if now - t < 1.0]

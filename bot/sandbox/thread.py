@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
 from types import TracebackType
+from typing import Any, TypeVar
 
 from bot.sandbox.server import DEFAULT_TOKEN, SandboxBotAPI
+
+T = TypeVar("T")
 
 
 class SandboxThread:
@@ -21,6 +25,10 @@ class SandboxThread:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self.api.start(), self._loop).result(10)
         return self.api
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine (e.g. `api.stop_listening()`) on the stand-in's loop."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(30)
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.api.stop(), self._loop).result(10)
