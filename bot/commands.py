@@ -114,9 +114,29 @@ def handlers() -> list[BaseHandler[Update, AppContext, None]]:
     return [CommandHandler("help", help_command)]
 
 
+PRIVATE_ONLY = ("checkin", "mine", "cancel", "history")  # (others say so themselves)
+GROUP_ONLY = ("bind", "unbind")
+
+
+async def wrong_chat(update: Update, context: AppContext) -> None:
+    """A private-only command in a group, or a group-only command in a private chat."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    command = message.text.split()[0].lstrip("/").split("@")[0]
+    person = await identify(context, update.effective_user)
+    t = translator(context, person)
+    if command in GROUP_ONLY:
+        text = t._("Send /{command} in the group itself.").format(command=command)
+    else:
+        text = t._("Please send /{command} in your private chat with me.").format(command=command)
+    await message.reply_text(text)
+
+
 def fallback_handlers() -> list[BaseHandler[Update, AppContext, None]]:
     private = filters.ChatType.PRIVATE
     return [
+        CommandHandler(PRIVATE_ONLY, wrong_chat, filters=filters.ChatType.GROUPS),
+        CommandHandler(GROUP_ONLY, wrong_chat, filters=private),
         MessageHandler(
             private & ~filters.COMMAND & ~filters.CONTACT & ~filters.StatusUpdate.ALL, stray_message
         ),

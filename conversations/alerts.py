@@ -398,6 +398,8 @@ async def resolve_command(update: Update, context: AppContext) -> None:
         household, alert = alerts.open_for_number(number)
         if household is None:
             return "unknown", None
+        if household.village.township_id != person.township_id:
+            return "refused", None  # not even whether it has a warning
         if alert is None:
             return "none", None
         by = session.get(Person, person.id)

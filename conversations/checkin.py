@@ -64,6 +64,7 @@ from storage.checkins import (
     HouseholdView,
     confirm_draft,
 )
+from storage.proposals import Drafts
 
 log = logging.getLogger(__name__)
 
@@ -582,6 +583,13 @@ async def cancel_command(update: Update, context: AppContext) -> None:
     t = who.t
     draft = await _load_draft(context, who.person.id)
     if draft is None:
+        person_id = who.person.id
+        dropped = await context.services.tx(
+            lambda s: [kind for kind in ("proposal", "reason") if Drafts(s).drop(person_id, kind)]
+        )
+        if dropped:  # a proposal being written, or a reason being asked for
+            await _say(update, t._("Discarded what you were writing. Nothing was submitted."))
+            return
         await _say(update, t._("There is nothing to cancel."))
         return
     await _say(

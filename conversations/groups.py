@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 
 from conversations.base import AppContext, PersonView, answer_query, identify, translator
+from monitoring.i18n import Translator
 from monitoring.people import Role
 from storage.alerts import ACTIVE, BROKEN, ENDED, Bindings, tell_staff_group_lost
 from storage.models import Person
@@ -38,6 +39,21 @@ def _is_staff(person: PersonView | None) -> bool:
     return person is not None and person.role is Role.TOWNSHIP_STAFF
 
 
+def _bound_elsewhere(session: Session, chat_id: int, township_id: int) -> str | None:
+    """What the group is bound to, if that belongs to another township."""
+    bindings = Bindings(session)
+    binding = bindings.of_chat(chat_id)
+    if binding is None or binding.status != "active" or binding.township_id == township_id:
+        return None
+    return bindings.describe(binding)
+
+
+def _not_yours(target: str, t: Translator) -> str:
+    return t._(
+        "This group is the group of {target}: only that township's staff can change it."
+    ).format(target=target)
+
+
 async def bind_command(update: Update, context: AppContext) -> None:
     message = update.effective_message
     assert message is not None
@@ -47,6 +63,12 @@ async def bind_command(update: Update, context: AppContext) -> None:
         await message.reply_text(t._("Only township staff can bind a group."))
         return
     assert person is not None
+    chat = update.effective_chat
+    assert chat is not None
+    other = await context.services.tx(lambda s: _bound_elsewhere(s, chat.id, person.township_id))
+    if other is not None:
+        await message.reply_text(_not_yours(other, t))
+        return
     villages = await context.services.tx(
         lambda s: [(v.id, v.name) for v in Places(s).villages_of(person.township_id)]
     )
@@ -84,6 +106,8 @@ async def bind_pressed(update: Update, context: AppContext) -> None:
         if village_id is not None and not any(
             v.id == village_id for v in Places(session).villages_of(person.township_id)
         ):
+            return None
+        if _bound_elsewhere(session, chat.id, person.township_id) is not None:
             return None
         by = session.get(Person, person.id)
         assert by is not None
@@ -138,11 +162,16 @@ async def unbind_command(update: Update, context: AppContext) -> None:
         binding = bindings.of_chat(chat.id)
         if binding is None:
             return None
+        other = _bound_elsewhere(session, chat.id, person.township_id)
+        if other is not None:
+            return "!" + _not_yours(other, t)
         bindings.end(binding, status=ENDED, now=now, actor=f"person:{person.id}")
         return bindings.describe(binding)
 
     target = await context.services.tx(unbind)
-    if target is None:
+    if target is not None and target.startswith("!"):
+        await message.reply_text(target[1:])
+    elif target is None:
         await message.reply_text(t._("This group is not bound."))
     else:
         await message.reply_text(

@@ -634,6 +634,13 @@ async def proposals_command(update: Update, context: AppContext) -> None:
     if person is None:
         await _say(update, t._("Please register first: send /start."))
         return
+    chat = update.effective_chat
+    if chat is not None and chat.type != "private":  # proposals name households
+        await _say(
+            update,
+            t._("Please send /{command} in your private chat with me.").format(command="proposals"),
+        )
+        return
 
     def load(session: Session) -> tuple[list[tuple[ProposalView, list[tuple[int, str]]]], bool]:
         proposals = Proposals(session)

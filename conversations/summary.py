@@ -125,6 +125,9 @@ async def summary_command(update: Update, context: AppContext) -> None:
             await message.reply_text(t._("Week {week} has not begun yet.").format(week=str(week)))
             return
     if person is not None and person.role is Role.HELPER:
+        if chat.type != "private":  # their households' names stay out of groups
+            await message.reply_text(t._("Please send /mine in your private chat with me."))
+            return
         await mine_command(update, context)
         return
     if person is None or person.role not in (Role.TOWNSHIP_STAFF, Role.VILLAGE_HEAD):

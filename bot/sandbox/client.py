@@ -205,6 +205,17 @@ class SandboxClient:
         result: dict[str, Any] = await self._get("/sandbox/updates")
         return result
 
+    async def handled(self, update_id: int, *, after: int = 0, timeout: float = 30.0) -> None:
+        """Wait until the bot has confirmed `update_id` (it confirms only after handling);
+        `after`: an event number from before the update was sent."""
+        deadline = time.monotonic() + timeout
+        while (await self.updates())["confirmed_offset"] <= update_id:
+            if time.monotonic() >= deadline:
+                raise SandboxError(f"update {update_id} not handled within {timeout}s")
+            found = await self.events(after=after, kinds="confirmed", timeout=1.0)
+            if found:
+                after = max(int(e["seq"]) for e in found)
+
     async def calls(self, method: str | None = None) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self._get("/sandbox/calls", method=method)
         return result

@@ -414,6 +414,7 @@ class SandboxBotAPI:
             st.confirmed_offset = offset
             st.updates = [u for u in st.updates if u["update_id"] >= offset]
             self._event("confirmed", None, offset=offset)
+            await self._notify()  # wake whoever waits for this confirmation
         allowed = params.get("allowed_updates")
         limit = int(params.get("limit") or 100)
 
