@@ -3,6 +3,9 @@ check-in and started again; the check-in completes with every answer kept, once.
 
 from __future__ import annotations
 
+import asyncio
+import random
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,9 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox.client import SandboxClient
-from storage.models import CheckIn, CheckInDraft, Household
+from bot.sandbox.server import SandboxBotAPI
+from storage.alerts import Bindings
+from storage.models import CheckIn, CheckInDraft, Household, Village
+from storage.repositories import People
+from storage.roster import import_roster
 from tests.conftest import import_examples
-from tests.driver import BotProcess, register
+from tests.driver import BotProcess, Chat, register
 
 # (action, value, fragment of the question that must come next)
 SCRIPT = [
@@ -100,3 +107,144 @@ async def test_killed_after_every_answer_the_checkin_completes_with_all_answers(
     assert (row.medical_ok, row.housing_ok, row.water_ok) == (True, True, False)
     assert row.note == "屋后水井被污染" and row.photo_file_id is None
     assert row.level == "red"
+
+
+# ----------------------------------------------------------------------------- 100 helpers
+
+HELPERS = 100
+KILLS = 5
+VILLAGE_GROUP, TOWNSHIP_GROUP = -700111, -700222
+
+
+def many_script(index: int) -> list[tuple[str, str, str]]:
+    """Helper `index`'s check-in of their only household; every 10th ends red (no food)."""
+    food = "否" if index % 10 == 0 else "是"
+    return [
+        ("send", "/checkin", "本次走访方式"),
+        ("press", "入户", "几口人"),
+        ("press", "仍为", "收入有明显变化"),
+        ("press", "否", "大额刚性支出吗"),
+        ("press", "否", "吃饭有保障"),
+        ("press", food, "衣物和被褥"),
+        ("press", "是", "义务教育阶段（约"),
+        ("press", "否", "基本医疗保险"),
+        ("press", "是", "住房安全吗"),
+        ("press", "是", "饮水安全"),
+        ("press", "是", "要备注的吗"),
+        ("send", f"第{index}户走访", "走访照片"),
+        ("press", "不加照片", "请核对"),
+        ("press", "确认提交", "已保存"),
+    ]
+
+
+@pytest.fixture
+def many(session_factory: sessionmaker[Session], sandbox: SandboxBotAPI, tmp_path: Path) -> None:
+    """100 helpers (already linked to Telegram), one household each, in two villages whose
+    groups (and the township's) are bound."""
+    households = [
+        "乡镇,村,户编号,户主姓名,身份证号,家庭人口,监测类型,上年人均纯收入,帮扶责任人,帮扶责任人电话"
+    ]
+    for i in range(HELPERS):
+        village = "甲村" if i < HELPERS // 2 else "乙村"
+        households.append(
+            f"百户镇,{village},B{i:03d},户主{i:03d},,3,脱贫不稳定户,9000,帮扶{i:03d},1390000{i:04d}"
+        )
+    (tmp_path / "households.csv").write_text("\n".join(households) + "\n", encoding="utf-8")
+    (tmp_path / "staff.csv").write_text(
+        "姓名,电话,角色,乡镇,村\n镇干部,18700000001,镇街干部,百户镇,\n", encoding="utf-8"
+    )
+    now = datetime.now(UTC)
+    with session_factory() as s, s.begin():
+        import_roster(s, [tmp_path / "households.csv", tmp_path / "staff.csv"], now=now, actor="t")
+        people = People(s)
+        for i in range(HELPERS):
+            person = people.by_phone(f"+861390000{i:04d}")
+            assert person is not None
+            people.link_telegram(person, 20000 + i, now=now, actor="test")
+        staff = people.by_phone("+8618700000001")
+        assert staff is not None
+        village = s.scalars(select(Village).where(Village.name == "甲村")).one()
+        bindings = Bindings(s)
+        for chat_id, village_id in ((VILLAGE_GROUP, village.id), (TOWNSHIP_GROUP, None)):
+            bindings.bind(
+                chat_id=chat_id,
+                title=str(chat_id),
+                township_id=staff.township_id,
+                village_id=village_id,
+                by=staff,
+                now=now,
+            )
+    for chat_id in (VILLAGE_GROUP, TOWNSHIP_GROUP):
+        sandbox.add_group(chat_id, str(chat_id))
+
+
+@pytest.mark.timeout(900)
+async def test_100_helpers_and_5_kills_lose_nothing_and_post_each_warning_once(
+    many: None,
+    bot_process: BotProcess,
+    client: SandboxClient,
+    session_factory: sessionmaker[Session],
+    database_url: str,
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip(
+            "run once, on SQLite: the kill-and-restart logic is the bot's, not the database's"
+        )
+    rng = random.Random(10)
+    for i in range(HELPERS):
+        await client.user(20000 + i, f"帮扶{i:03d}")
+
+    async def helper_run(i: int) -> None:
+        chat = Chat(client, 20000 + i)
+        await asyncio.sleep(rng.random() * 2)
+        for action, value, expected in many_script(i):
+            if action == "send":
+                await chat.send(value, wait=False)
+            else:
+                await chat.press(value, wait=False)
+            await chat.wait_last(expected, timeout=240)
+
+    async def killer() -> None:
+        for _ in range(KILLS):
+            await asyncio.sleep(rng.uniform(4, 14))
+            bot_process.kill()
+            bot_process.start()
+
+    await asyncio.gather(killer(), *(helper_run(i) for i in range(HELPERS)))
+
+    with session_factory() as s:
+        rows = s.execute(
+            select(Household.number, CheckIn.level, CheckIn.note, CheckIn.food_ok).join(
+                CheckIn, CheckIn.household_id == Household.id
+            )
+        ).all()
+        assert s.scalar(select(CheckInDraft)) is None
+    assert len(rows) == HELPERS and len({r[0] for r in rows}) == HELPERS  # none lost, none twice
+    for number, level, note, food in rows:
+        i = int(number[1:])
+        assert note == f"第{i}户走访" and food is (i % 10 != 0)
+        assert level == ("red" if i % 10 == 0 else "green")
+
+    red = [f"B{i:03d}" for i in range(0, HELPERS, 10)]
+    village_red = [n for n in red if int(n[1:]) < HELPERS // 2]
+
+    async def posted(chat_id: int) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for message in await client.bot_messages(chat_id):
+            text = message.get("text", "")
+            if "🔴 红色预警" in text:
+                for number in red:
+                    if f"户编号 {number}" in text:
+                        counts[number] = counts.get(number, 0) + 1
+        return counts
+
+    deadline = asyncio.get_running_loop().time() + 120
+    while asyncio.get_running_loop().time() < deadline:
+        town, village = await posted(TOWNSHIP_GROUP), await posted(VILLAGE_GROUP)
+        if len(town) == len(red) and len(village) == len(village_red):
+            break
+        await asyncio.sleep(1)
+    assert town == dict.fromkeys(red, 1)  # each red warning once in the township group
+    assert village == dict.fromkeys(village_red, 1)  # and once in 甲村's group
+    log = bot_process.cwd.joinpath("bot.log").read_text()
+    assert "handler failed" not in log
