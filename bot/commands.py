@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -115,6 +115,48 @@ def handlers() -> list[BaseHandler[Update, AppContext, None]]:
 
 
 PRIVATE_ONLY = ("checkin", "mine", "cancel", "history")  # (others say so themselves)
+# Every command some handler takes (a test keeps this in step with the application).
+KNOWN_COMMANDS = frozenset(
+    {
+        "start",
+        "help",
+        "checkin",
+        "mine",
+        "cancel",
+        "history",
+        "summary",
+        "export",
+        "bind",
+        "unbind",
+        "resolve",
+        "propose",
+        "proposals",
+        "eliminate",
+        "reinstate",
+    }
+)
+
+
+class _UnknownCommand(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        text = message.text or ""
+        if not text.startswith("/"):
+            return False
+        return text[1:].split()[0].split("@")[0].lower() not in KNOWN_COMMANDS if text[1:] else True
+
+
+async def unknown_command(update: Update, context: AppContext) -> None:
+    """A command nobody takes, in a private chat (in a group it may be another bot's)."""
+    message = update.effective_message
+    assert message is not None
+    person = await identify(context, update.effective_user)
+    await message.reply_text(
+        translator(context, person)._(
+            "I do not know that command. Send /help to see what you can do."
+        )
+    )
+
+
 GROUP_ONLY = ("bind", "unbind")
 
 
@@ -137,6 +179,7 @@ def fallback_handlers() -> list[BaseHandler[Update, AppContext, None]]:
     return [
         CommandHandler(PRIVATE_ONLY, wrong_chat, filters=filters.ChatType.GROUPS),
         CommandHandler(GROUP_ONLY, wrong_chat, filters=private),
+        MessageHandler(private & _UnknownCommand(), unknown_command),
         MessageHandler(
             private & ~filters.COMMAND & ~filters.CONTACT & ~filters.StatusUpdate.ALL, stray_message
         ),

@@ -55,3 +55,21 @@ def test_below_the_handlers_nobody_reads_the_clock() -> None:
             ):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_known_commands_are_the_commands_the_application_takes() -> None:
+    from telegram.ext import CommandHandler
+
+    from bot.app import build_application
+    from bot.commands import KNOWN_COMMANDS
+    from bot.settings import load_settings
+
+    app = build_application(load_settings(telegram_token="1:" + "x" * 30))
+    taken = {
+        command
+        for group in app.handlers.values()
+        for handler in group
+        if isinstance(handler, CommandHandler)
+        for command in handler.commands
+    }
+    assert taken == set(KNOWN_COMMANDS)

@@ -100,6 +100,14 @@ def stop(process: subprocess.Popen[str]) -> None:
         process.wait(5)
 
 
+@pytest.fixture(autouse=True)
+def once(database_url: str) -> None:
+    """The page and `make run` use their own sandbox database: the PostgreSQL pass of the
+    suite would run exactly the same thing again."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("uses the sandbox's own SQLite database; runs in the SQLite pass")
+
+
 @pytest.fixture
 def sandbox_page(tmp_path: Path) -> Iterator[str]:
     port = free_port()

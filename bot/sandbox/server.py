@@ -712,7 +712,8 @@ class SandboxBotAPI:
 
     async def _c_send(self, request: web.Request) -> web.Response:
         """Inject a message from a user: text (commands get their entity), contact, photo,
-        sticker or document. Body: {user_id, chat_id?, text? | contact? | photo? | sticker?}."""
+        sticker, document or location; `forward_from` makes it forwarded, `edit_of` an edit.
+        Body: {user_id, chat_id?, text? | contact? | photo? | sticker? | document? | location?}."""
         body = await request.json()
         user = self.user(int(body["user_id"]), **body.get("user", {}))
         chat_id = int(body.get("chat_id") or user["id"])
@@ -771,11 +772,26 @@ class SandboxBotAPI:
                 "file_name": stored.filename,
                 "mime_type": stored.mime_type,
             }
+        elif "location" in body:
+            latitude, longitude = body["location"]
+            message["location"] = {"latitude": float(latitude), "longitude": float(longitude)}
         else:
             return web.json_response({"error": "nothing to send"}, status=400)
-        self._store(chat_id, message)
+        if body.get("forward_from"):
+            message["forward_origin"] = {
+                "type": "user",
+                "date": int(time.time()) - 3600,
+                "sender_user": self.user(int(body["forward_from"])),
+            }
+        kind = "message"
+        if body.get("edit_of"):  # an edit of an earlier message: an edited_message update
+            message["message_id"] = int(body["edit_of"])
+            message["edit_date"] = int(time.time())
+            kind = "edited_message"
+        else:
+            self._store(chat_id, message)
         self._event("user_message", chat_id, message_id=message["message_id"])
-        update = self._push_update("message", message)
+        update = self._push_update(kind, message)
         await self._notify()
         return web.json_response(
             {"update_id": update["update_id"], "message": message, "seq": len(self.state.events)}
