@@ -51,7 +51,7 @@ class Poller:
                 # Never interrupted by stop(): a handler runs to its end.
                 await self.app.process_update(update)
                 if not await self._retry_if_needed(update):
-                    return  # stopping: the update stays unconfirmed, handled after restart
+                    break  # stopping: this update stays unconfirmed, handled after restart
                 self.offset = update.update_id + 1
         await self._confirm()
 
