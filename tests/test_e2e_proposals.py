@@ -16,9 +16,7 @@ from bot.sandbox.client import SandboxClient
 from bot.schedule import WakeSender, job_specs
 from bot.settings import Settings
 from conversations.base import AppType
-from monitoring.weeks import week_of
 from storage.alerts import Bindings
-from storage.checkins import CheckIns, confirm_draft
 from storage.models import (
     AuditEntry,
     HelperAssignment,
@@ -30,7 +28,7 @@ from storage.models import (
 )
 from tests.conftest import import_examples
 from tests.driver import Chat, register
-from tests.small_town import SHANGHAI
+from tests.small_town import SHANGHAI, green_checkin
 
 HELPER = (811, "李建国", "+8613800138001")  # helper, 青山村
 OTHER_HELPER = (812, "王秀英", "+8613800138002")  # helper, 青山村
@@ -263,34 +261,8 @@ async def test_late_proposals_are_reminded_and_listed(
 
 def _green_weeks(roster: sessionmaker[Session], number: str, weeks: int, *, end: datetime) -> None:
     """`weeks` green weekly check-ins of a household ending the week of `end`."""
-    with roster() as s, s.begin():
-        household = s.scalars(select(Household).where(Household.number == number)).one()
-        repo = CheckIns(s)
-        helper_id = repo.helper_of(household.id)
-        assert helper_id is not None
-        for back in range(weeks):
-            when = end - timedelta(weeks=back)
-            draft = repo.start_draft(helper_id, household.id, week_of(when, SHANGHAI), now=when)
-            repo.save_draft(
-                draft,
-                now=when,
-                answers={
-                    "visit_method": "home",
-                    "members": household.members,
-                    "income_changed": False,
-                    "rigid_expense": False,
-                    "food": True,
-                    "clothing": True,
-                    "school_child": False,
-                    "medical": True,
-                    "housing": True,
-                    "water": True,
-                    "note": None,
-                    "photo": None,
-                },
-            )
-            s.flush()
-            confirm_draft(s, draft, entered_by=helper_id, now=when)
+    for back in range(weeks):
+        green_checkin(roster, number, (end - timedelta(weeks=back)).astimezone(SHANGHAI))
 
 
 async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that_meets_all(
