@@ -173,10 +173,14 @@ class CheckIn(Base):
             postgresql_where=text("is_current"),
         ),
         Index("ix_checkins_week", "week", "is_current"),
+        # A household's weeks, covering the level: "checked in this week?" and "latest
+        # level up to a week" for every household of a summary, without touching the rows
+        # (SQLite does not use the partial unique index for `is_current = 1`).
+        Index("ix_checkins_household_week", "household_id", "week", "is_current", "level"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
     week: Mapped[str] = mapped_column(String(8))
     helper_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     entered_by: Mapped[int] = mapped_column(ForeignKey("persons.id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from monitoring.people import HouseholdStatus, mask_name
@@ -45,12 +45,29 @@ class Schedule:
     # ------------------------------------------------------------------ households
 
     def monitored(
-        self, *, township_id: int | None = None, village_id: int | None = None
+        self,
+        *,
+        township_id: int | None = None,
+        village_id: int | None = None,
+        not_done_in: Week | None = None,
     ) -> list[HouseholdRow]:
         """Monitored households with their village and helper, optionally of one township or
-        village (filtered in the query, not after loading the province)."""
+        village, optionally only those without a check-in in `not_done_in` (all filtered in
+        the query, and only the columns needed are loaded: a province is 100,000 rows)."""
         query = (
-            select(Household, Village, Person)
+            select(
+                Household.id,
+                Household.number,
+                Household.head_name,
+                Village.id,
+                Village.name,
+                Village.township_id,
+                Person.id,
+                Person.name,
+                Person.telegram_user_id,
+                Person.unreachable_since.is_not(None),
+            )
+            .select_from(Household)
             .join(Village, Village.id == Household.village_id)
             .outerjoin(HelperAssignment, HelperAssignment.household_id == Household.id)
             .outerjoin(Person, Person.id == HelperAssignment.helper_id)
@@ -61,72 +78,63 @@ class Schedule:
             query = query.where(Village.township_id == township_id)
         if village_id is not None:
             query = query.where(Household.village_id == village_id)
-        rows = self.session.execute(query).all()
-        return [
-            HouseholdRow(
-                h.id,
-                h.number,
-                h.head_name,
-                v.id,
-                v.name,
-                v.township_id,
-                p.id if p else None,
-                p.name if p else None,
-                p.telegram_user_id if p else None,
-                bool(p and p.unreachable_since is not None),
+        if not_done_in is not None:
+            query = query.where(
+                ~exists().where(
+                    CheckIn.household_id == Household.id,
+                    CheckIn.week == str(not_done_in),
+                    CheckIn.is_current,
+                )
             )
-            for h, v, p in rows
+        return [
+            HouseholdRow(hid, number, head, vid, vname, tid, pid, pname, chat, bool(unreachable))
+            for hid, number, head, vid, vname, tid, pid, pname, chat, unreachable in (
+                self.session.execute(query)
+            )
         ]
 
-    def done_in(self, week: Week) -> set[int]:
-        return set(
-            self.session.scalars(
-                select(CheckIn.household_id).where(CheckIn.week == str(week), CheckIn.is_current)
-            )
-        )
-
     def due(self, week: Week) -> list[HouseholdRow]:
-        done = self.done_in(week)
-        return [h for h in self.monitored() if h.id not in done]
+        return self.monitored(not_done_in=week)
 
     # ------------------------------------------------------------------ missed visits
 
     def record_missed(self, week: Week, *, now: datetime) -> list[HouseholdRow]:
         """Record every monitored household without a check-in in `week` (once per
-        household and week) and return them all."""
+        household and week, in one bulk insert) and return them all."""
         missed = self.due(week)
         existing = set(
             self.session.scalars(
                 select(MissedVisit.household_id).where(MissedVisit.week == str(week))
             )
         )
-        for row in missed:
-            if row.id not in existing:
-                self.session.add(
-                    MissedVisit(
-                        household_id=row.id,
-                        week=str(week),
-                        helper_id=row.helper_id,
-                        recorded_at=now,
-                    )
-                )
-        self.session.flush()
+        new = [
+            {
+                "household_id": row.id,
+                "week": str(week),
+                "helper_id": row.helper_id,
+                "recorded_at": now,
+            }
+            for row in missed
+            if row.id not in existing
+        ]
+        if new:
+            self.session.execute(insert(MissedVisit), new)
         return missed
 
     def missed_weeks_in_a_row(self, household_ids: list[int], week: Week, weeks: int) -> set[int]:
-        """Households missed in `week` and each of the `weeks - 1` weeks before it."""
+        """Of `household_ids`, those missed in `week` and each of the `weeks - 1` weeks
+        before it. (No IN list of the ids: a province's first week can miss 100,000.)"""
         wanted = [week]
         for _ in range(weeks - 1):
             wanted.append(wanted[-1].previous())
         rows = self.session.execute(
-            select(MissedVisit.household_id, func.count())
-            .where(
-                MissedVisit.household_id.in_(household_ids),
-                MissedVisit.week.in_([str(w) for w in wanted]),
-            )
+            select(MissedVisit.household_id)
+            .where(MissedVisit.week.in_([str(w) for w in wanted]))
             .group_by(MissedVisit.household_id)
-        ).all()
-        return {hid for hid, count in rows if count >= weeks}
+            .having(func.count() >= weeks)
+        ).scalars()
+        ids = set(household_ids)
+        return {hid for hid in rows if hid in ids}
 
     # ------------------------------------------------------------------ counts
 

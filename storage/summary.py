@@ -259,41 +259,34 @@ def trend(
     village_id: int | None = None,
 ) -> list[TrendPoint]:
     """The `weeks` weeks ending with `last`: monitored, checked in and red households per
-    week, oldest first. One GROUP BY over the check-ins of those weeks, and one count per
-    week over the alerts (the red count needs each week's own cutoff)."""
+    week, oldest first. One query over the households in scope, with a flag per week for
+    each count (index probes per household: the cost follows the township, not the
+    province's check-ins of those weeks)."""
     span = [last]
     for _ in range(weeks - 1):
         span.append(span[-1].previous())
     span.reverse()
-    cutoffs = {w: _cutoff(w, now, tz) for w in span}
-    done_rows = session.execute(
-        _scope(
-            select(CheckIn.week, func.count(CheckIn.id))
-            .select_from(CheckIn)
-            .join(Household, Household.id == CheckIn.household_id)
-            .join(Village, Village.id == Household.village_id)
-            .where(CheckIn.is_current, CheckIn.week.in_([str(w) for w in span]))
-            .group_by(CheckIn.week),
-            township_id,
-            village_id,
-            cutoffs[span[-1]],
+    cutoffs = [_cutoff(w, now, tz) for w in span]
+
+    def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    columns: list[ColumnElement[int]] = []
+    for w, cutoff in zip(span, cutoffs, strict=True):
+        registered = Household.created_at < cutoff
+        done = exists().where(
+            CheckIn.household_id == Household.id, CheckIn.week == str(w), CheckIn.is_current
         )
-    ).all()
-    done = {week: int(n) for week, n in done_rows}
-    monitored_base = select(func.count(Household.id)).join(
-        Village, Village.id == Household.village_id
+        red = exists().where(Alert.household_id == Household.id, _open_at(cutoff))
+        columns += [flag(registered), flag(and_(registered, done)), flag(and_(registered, red))]
+    query = _scope(
+        select(*columns).select_from(Household).join(Village, Village.id == Household.village_id),
+        township_id,
+        village_id,
+        cutoffs[-1],
     )
-    red_base = (
-        select(func.count(Alert.id))
-        .join(Household, Household.id == Alert.household_id)
-        .join(Village, Village.id == Household.village_id)
-    )
-    points = []
-    for w in span:
-        cutoff = cutoffs[w]
-        monitored = session.scalar(_scope(monitored_base, township_id, village_id, cutoff)) or 0
-        red = session.scalar(
-            _scope(red_base.where(_open_at(cutoff)), township_id, village_id, cutoff)
-        )
-        points.append(TrendPoint(w, int(monitored), done.get(str(w), 0), int(red or 0)))
-    return points
+    counts = [int(n) for n in session.execute(query).one()]
+    return [
+        TrendPoint(w, counts[3 * i], counts[3 * i + 1], counts[3 * i + 2])
+        for i, w in enumerate(span)
+    ]
