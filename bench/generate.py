@@ -48,6 +48,7 @@ WATCH_REASONS = json.dumps(
 @dataclass(frozen=True)
 class Shape:
     households: int
+    per_helper: int = HOUSEHOLDS_PER_HELPER
 
     @property
     def townships(self) -> int:
@@ -60,7 +61,7 @@ class Shape:
 
     @property
     def helpers(self) -> int:
-        return -(-self.households // HOUSEHOLDS_PER_HELPER)
+        return -(-self.households // self.per_helper)
 
 
 @dataclass
@@ -117,11 +118,19 @@ class _Writer:
                 copy.write_row(row)
 
 
-def generate(engine: Engine, households: int, *, seed: int = 7) -> Generated:
-    """Create the schema (the migrations) and fill it; the database must be empty."""
+def generate(
+    engine: Engine,
+    households: int,
+    *,
+    households_per_helper: int = HOUSEHOLDS_PER_HELPER,
+    current_week_share: float = 0.4,
+    seed: int = 7,
+) -> Generated:
+    """Create the schema (the migrations) and fill it; the database must be empty.
+    `current_week_share`: the share of households already visited in the current week."""
     started = time.perf_counter()
     upgrade(engine)
-    shape = Shape(households)
+    shape = Shape(households, households_per_helper)
     rng = random.Random(seed)
     writer = _Writer(engine)
     weeks = weeks_before(NOW, WEEKS)
@@ -201,7 +210,7 @@ def generate(engine: Engine, households: int, *, seed: int = 7) -> Generated:
         first_helper = person_id + 1
         for h in range(shape.helpers):
             person_id += 1
-            village = (h * HOUSEHOLDS_PER_HELPER) // HOUSEHOLDS_PER_VILLAGE + 1
+            village = (h * households_per_helper) // HOUSEHOLDS_PER_VILLAGE + 1
             persons.append(
                 (
                     person_id,
@@ -359,7 +368,7 @@ def generate(engine: Engine, households: int, *, seed: int = 7) -> Generated:
         for index in range(households):
             hid = index + 1
             village = index // HOUSEHOLDS_PER_VILLAGE + 1
-            helper = first_helper + index // HOUSEHOLDS_PER_HELPER
+            helper = first_helper + index // households_per_helper
             head = head_ids[village]
             members = rng.randint(1, 6)
             fragile = rng.random() < 0.1
@@ -477,8 +486,8 @@ def generate(engine: Engine, households: int, *, seed: int = 7) -> Generated:
                         open_alert = None
                 elif level != "green":
                     greens = 0
-            # About 40 % are visited already this week (it is Wednesday).
-            if rng.random() < 0.4:
+            # Some are visited already this week (it is Wednesday).
+            if rng.random() < current_week_share:
                 entered = current_monday + timedelta(days=rng.randint(0, 1), hours=9)
                 ids["checkin"] += 1
                 checkins.append(

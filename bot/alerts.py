@@ -42,6 +42,8 @@ T = TypeVar("T")
 Tx = Callable[[Callable[[Session], T]], Awaitable[T]]
 
 MAX_BACKOFF = timedelta(seconds=30)  # a message waits at most this long after Telegram is back
+BATCH = 200  # due rows taken per query
+PARALLEL = 16  # chats sent to at the same time
 
 
 # ----------------------------------------------------------------------------- delivery
@@ -106,28 +108,55 @@ class OutboxWorker:
             self._wake.clear()
 
     async def drain(self) -> int:
-        """Send every due row once; return how many were sent."""
+        """Send every due row, batch after batch until none is due: the rows of one chat in
+        order, different chats side by side (up to PARALLEL; the flood limiter paces them).
+        Returns how many were sent."""
         sent = 0
-        ids = await self.tx(lambda s: Outbox(s).due(self.now(), stale_after=self.stale_after))
-        for row_id in ids:
-            if self._stopping.is_set():
+        previous: list[tuple[int, int]] | None = None
+        slots = asyncio.Semaphore(PARALLEL)
+        while not self._stopping.is_set():
+            rows = await self.tx(
+                lambda s: Outbox(s).due(self.now(), stale_after=self.stale_after, limit=BATCH)
+            )
+            if not rows or rows == previous:  # nothing due, or nothing could be taken
                 break
-            sent += await self.deliver(row_id)
-            if self.link.down:  # Telegram is unreachable: the rest waits for the next round
+            previous = rows
+            by_chat: dict[int, list[int]] = {}
+            for row_id, chat_id in rows:
+                by_chat.setdefault(chat_id, []).append(row_id)
+
+            async def chat_in_order(ids: list[int]) -> int:
+                done = 0
+                async with slots:
+                    for row_id in ids:
+                        # Telegram unreachable: the rest waits for the next round.
+                        if self._stopping.is_set() or self.link.down:
+                            break
+                        done += await self.deliver(row_id)
+                return done
+
+            sent += sum(await asyncio.gather(*(chat_in_order(ids) for ids in by_chat.values())))
+            if self.link.down:
                 break
         return sent
 
     async def deliver(self, row_id: int) -> int:
         now = self.now()
-        claimed = await self.tx(
-            lambda s: Outbox(s).claim(row_id, now, stale_after=self.stale_after)
-        )
-        if not claimed:
+
+        def claim_and_render(session: Session) -> Rendered | bool | None:
+            """False: another worker has it, or it is done; None: nothing to send."""
+            if not Outbox(session).claim(row_id, now, stale_after=self.stale_after):
+                return False
+            rendered = self._render(session, row_id)
+            if rendered is None:
+                Outbox(session).failed(row_id, "nothing to send")
+            return rendered
+
+        # The claim is committed before Telegram is called (see the module's docstring).
+        rendered = await self.tx(claim_and_render)
+        if rendered is None or rendered is False:
             return 0
-        rendered = await self.tx(lambda s: self._render(s, row_id))
-        if rendered is None:
-            await self.tx(lambda s: Outbox(s).failed(row_id, "nothing to send"))
-            return 0
+        assert isinstance(rendered, Rendered)
         try:
             if rendered.chart is not None:
                 png = await asyncio.to_thread(rendered.chart)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -62,7 +63,7 @@ def build_application(
         .concurrent_updates(False)
         # Polling is done by bot.polling.Poller, which confirms updates only once handled.
         .updater(None)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(flood_limiter(settings.send_rate))
     )
     lifecycle = _Lifecycle(settings, engine, clock)
     builder = (
@@ -113,6 +114,22 @@ def build_application(
     return app
 
 
+# The share of FANGFANPIN_SEND_RATE the bot uses, and the longest burst it allows: Telegram
+# (and the stand-in) count messages in a sliding second, so a full-rate burst on top of a
+# full-rate second would be refused with 429s.
+SEND_RATE_SHARE = 0.95
+BURST_SECONDS = 0.02
+
+
+def flood_limiter(send_rate: float) -> AIORateLimiter:
+    """Overall: `send_rate` × SEND_RATE_SHARE per second in bursts of at most
+    BURST_SECONDS' worth; per group: Telegram's 20 per minute. A 429 that still comes is
+    waited out and retried (3 times) before the caller sees it."""
+    rate = send_rate * SEND_RATE_SHARE
+    burst = max(1.0, rate * BURST_SECONDS)
+    return AIORateLimiter(overall_max_rate=burst, overall_time_period=burst / rate, max_retries=3)
+
+
 class _Lifecycle:
     """Long-lived resources: made in post_init, closed in post_shutdown."""
 
@@ -125,6 +142,7 @@ class _Lifecycle:
         self.jobs: JobScheduler | None = None
         self.owned_engine: Engine | None = None
         self.worker: OutboxWorker | None = None
+        self.executor: ThreadPoolExecutor | None = None
 
     async def post_init(self, app: AppType) -> None:
         engine = self.engine
@@ -134,7 +152,11 @@ class _Lifecycle:
         missing = translations.missing_catalogs()
         if missing:
             log.warning("compiled catalogs missing for %s: run `make i18n`", missing)
+        self.executor = ThreadPoolExecutor(
+            max_workers=1 if engine.dialect.name == "sqlite" else 8, thread_name_prefix="db"
+        )
         app.bot_data.services = Services(
+            executor=self.executor,
             session_factory=make_session_factory(engine),
             translations=translations,
             tz=self.settings.tz,
@@ -172,6 +194,9 @@ class _Lifecycle:
             self.worker = None
 
     async def post_shutdown(self, app: AppType) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+            self.executor = None
         if self.owned_engine is not None:
             self.owned_engine.dispose()
             self.owned_engine = None

@@ -1,10 +1,15 @@
 """Long polling that confirms an update to Telegram only after it has been handled.
 
 python-telegram-bot's Updater confirms a batch (the next getUpdates `offset`) right after
-queueing it, before the handlers run: a crash then loses what helpers just sent. Here each
-update is processed, one at a time, and only then counted in the offset. After a crash the
-unconfirmed updates come again; handlers that change data record the update id in the same
-transaction (`handled_updates`), so a redelivered update is never applied twice.
+queueing it, before the handlers run: a crash then loses what helpers just sent. Here an
+update is counted in the offset only once it and every update before it are handled. After
+a crash the unconfirmed updates come again; handlers that change data record the update id
+in the same transaction (`handled_updates`), so a redelivered update is never applied twice.
+
+Updates of different people are handled at the same time (up to CONCURRENCY): a handler
+spends most of its time waiting for the database or Telegram, and one helper's answer need
+not wait for another's. Updates of one chat, and of one person, are still handled one at a
+time and in order: each waits for the previous update that shares its chat or its sender.
 """
 
 from __future__ import annotations
@@ -29,11 +34,27 @@ from conversations.base import AppType
 
 log = logging.getLogger(__name__)
 DB_RETRY_FOR = 300.0  # seconds an update is retried while the database is unavailable
+CONCURRENCY = 16  # updates handled at the same time (of different chats and senders)
+
+
+def _keys(update: Update) -> set[str]:
+    """What an update must be ordered behind: its chat and its sender."""
+    keys = set()
+    if update.effective_chat is not None:
+        keys.add(f"chat:{update.effective_chat.id}")
+    if update.effective_user is not None:
+        keys.add(f"user:{update.effective_user.id}")
+    return keys or {"none"}
 
 
 class Poller:
     def __init__(
-        self, app: AppType, *, allowed_updates: Sequence[str], timeout: float = 10.0
+        self,
+        app: AppType,
+        *,
+        allowed_updates: Sequence[str],
+        timeout: float = 10.0,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self.app = app
         self.allowed_updates = list(allowed_updates)
@@ -41,19 +62,79 @@ class Poller:
         self.offset: int | None = None
         self.stopping = asyncio.Event()
         self.link = LinkState("polling", log)
+        self.slots = asyncio.Semaphore(concurrency)
+        self.in_flight: dict[int, asyncio.Task[bool]] = {}  # update id -> its handling
+        self.unhandled: set[int] = set()  # left unhandled by a stop: never confirmed
+        self.last_of: dict[str, asyncio.Task[bool]] = {}  # chat/sender -> its newest update
+        self.fetched: int | None = None  # the newest update id taken in hand
+        self.failure: BaseException | None = None
 
     async def run(self) -> None:
-        while not self.stopping.is_set():
-            updates = await self._fetch_with_retries()
-            if updates is None:  # stopping
-                break
-            for update in updates:
-                # Never interrupted by stop(): a handler runs to its end.
-                await self.app.process_update(update)
-                if not await self._retry_if_needed(update):
-                    break  # stopping: this update stays unconfirmed, handled after restart
-                self.offset = update.update_id + 1
-        await self._confirm()
+        try:
+            while not self.stopping.is_set():
+                updates = await self._fetch_with_retries()
+                if updates is None:  # stopping
+                    break
+                new = [u for u in updates if self.fetched is None or u.update_id > self.fetched]
+                if not new and self.in_flight:
+                    # Only updates already in hand (unconfirmed while they are handled): poll
+                    # again once one of them is done, not in a busy loop.
+                    await asyncio.wait(
+                        list(self.in_flight.values()), return_when=asyncio.FIRST_COMPLETED
+                    )
+                    continue
+                for update in new:
+                    await self.slots.acquire()
+                    if self.stopping.is_set():
+                        self.slots.release()
+                        break
+                    self.fetched = update.update_id
+                    self._start(update)
+        finally:
+            # Never interrupted by stop(): a handler runs to its end.
+            while self.in_flight:
+                await asyncio.wait(list(self.in_flight.values()))
+            await self._confirm()
+        if self.failure is not None:
+            raise self.failure
+
+    def _start(self, update: Update) -> None:
+        keys = _keys(update)
+        before = {self.last_of[k] for k in keys if k in self.last_of}
+        task = asyncio.create_task(self._handle(update, before), name=f"update-{update.update_id}")
+        self.in_flight[update.update_id] = task
+        for key in keys:
+            self.last_of[key] = task
+        task.add_done_callback(lambda done: self._finished(update.update_id, keys, done))
+
+    async def _handle(self, update: Update, before: set[asyncio.Task[bool]]) -> bool:
+        """Handle `update` after the updates it is ordered behind; True when it may be
+        confirmed (False when stopping left it, or one before it, unhandled)."""
+        try:
+            earlier = await asyncio.gather(*before, return_exceptions=True)
+            if not all(result is True for result in earlier):
+                return False  # an earlier update of this chat stays unhandled: so does this
+            await self.app.process_update(update)
+            return await self._retry_if_needed(update)
+        finally:
+            self.slots.release()
+
+    def _finished(self, update_id: int, keys: set[str], task: asyncio.Task[bool]) -> None:
+        for key in keys:
+            if self.last_of.get(key) is task:
+                del self.last_of[key]
+        del self.in_flight[update_id]
+        if task.cancelled() or task.exception() is not None or not task.result():
+            if not task.cancelled() and task.exception() is not None and self.failure is None:
+                self.failure = task.exception()
+                self.stop()  # as before: a failure outside the handlers ends polling
+            self.unhandled.add(update_id)
+        # Confirm up to (not including) the oldest update not handled yet.
+        waiting = set(self.in_flight) | self.unhandled
+        assert self.fetched is not None
+        confirm_to = min(waiting) if waiting else self.fetched + 1
+        if self.offset is None or confirm_to > self.offset:
+            self.offset = confirm_to
 
     async def _fetch_with_retries(self) -> tuple[Update, ...] | None:
         """getUpdates; network errors and a competing poller (409) are retried with

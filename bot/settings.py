@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     schedule_escalations: str = "0 10 * * *"
     schedule_weekly_summary: str = "0 8 * * mon"
     missed_weeks_escalate: int = Field(default=2, ge=1, le=8)
+    # Telegram's flood limit for this bot, messages per second over all chats (about 30
+    # for bulk messages); the bot stays just under it.
+    send_rate: float = Field(default=30.0, gt=0, le=100_000)
     # Where `run` without a token (and `sandbox`) serves the stand-in and its page.
     sandbox_port: int = Field(default=8081, ge=1, le=65535)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -42,6 +44,9 @@ class Services:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # Set by the outbox worker: handlers call it after queueing messages.
     wake_outbox: Callable[[], None] = field(default=lambda: None)
+    # Where transactions run: one thread for SQLite (it has one writer; threads competing
+    # for its lock sleep in its busy handler), several for a server. None: asyncio's default.
+    executor: Executor | None = None
 
     async def tx(self, work: Callable[[Session], T]) -> T:
         """Run `work(session)` in one transaction, in a worker thread (the loop never blocks).
@@ -52,7 +57,10 @@ class Services:
             with self.session_factory() as session, session.begin():
                 return work(session)
 
-        return await asyncio.to_thread(run)
+        if self.executor is None:
+            return await asyncio.to_thread(run)
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self.executor, context.run, run)
 
     def now(self) -> datetime:
         """The handler layer's clock; everything below takes `now` as a parameter."""

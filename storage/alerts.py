@@ -464,13 +464,16 @@ class Outbox:
         self.session.flush()
         return True
 
-    def due(self, now: datetime, *, stale_after: timedelta, limit: int = 50) -> list[int]:
-        """Ids of rows to send: pending and due, or claimed by a worker that died. A row never
-        tried is due at once (it may carry the time of another clock, such as a job's --at);
-        retry times are set by the worker's own clock."""
-        return list(
-            self.session.scalars(
-                select(OutboxMessage.id)
+    def due(
+        self, now: datetime, *, stale_after: timedelta, limit: int = 50
+    ) -> list[tuple[int, int]]:
+        """(id, chat) of rows to send, oldest first: pending and due, or claimed by a worker
+        that died. A row never tried is due at once (it may carry the time of another clock,
+        such as a job's --at); retry times are set by the worker's own clock."""
+        return [
+            (int(row_id), int(chat_id))
+            for row_id, chat_id in self.session.execute(
+                select(OutboxMessage.id, OutboxMessage.chat_id)
                 .where(
                     or_(
                         (OutboxMessage.status == "pending")
@@ -482,7 +485,7 @@ class Outbox:
                 .order_by(OutboxMessage.id)
                 .limit(limit)
             )
-        )
+        ]
 
     def claim(self, row_id: int, now: datetime, *, stale_after: timedelta) -> bool:
         """Take the row for sending; False when another worker has it or it is done."""
@@ -504,9 +507,11 @@ class Outbox:
         return self.session.get(OutboxMessage, row_id)
 
     def sent(self, row_id: int, *, message_id: int, now: datetime) -> None:
-        row = self.session.get(OutboxMessage, row_id)
-        assert row is not None
-        row.status, row.message_id, row.sent_at, row.last_error = "sent", message_id, now, None
+        self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(status="sent", message_id=message_id, sent_at=now, last_error=None)
+        )
 
     def retry_at(self, row_id: int, at: datetime, error: str) -> None:
         row = self.session.get(OutboxMessage, row_id)

@@ -172,9 +172,14 @@ class Schedule:
         )
 
     def mark_reachable(self, telegram_user_id: int, *, now: datetime) -> None:
-        person = self.session.scalar(
-            select(Person).where(Person.telegram_user_id == telegram_user_id)
+        # Called for every private message sent: look at the column only (almost always
+        # nobody is marked), load the person only when there is something to clear.
+        person_id = self.session.scalar(
+            select(Person.id).where(
+                Person.telegram_user_id == telegram_user_id, Person.unreachable_since.is_not(None)
+            )
         )
+        person = self.session.get(Person, person_id) if person_id is not None else None
         if person is not None and person.unreachable_since is not None:
             Audit(self.session).update_fields(
                 person,

@@ -129,8 +129,11 @@ class SandboxClient:
 
     # ----------------------------------------------------------- reading
 
-    async def messages(self, chat_id: int) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = await self._get(f"/sandbox/chats/{chat_id}/messages")
+    async def messages(self, chat_id: int, *, last: int | None = None) -> list[dict[str, Any]]:
+        """The chat's messages, oldest first; with `last`, only the newest `last`."""
+        result: list[dict[str, Any]] = await self._get(
+            f"/sandbox/chats/{chat_id}/messages", last=last
+        )
         return result
 
     async def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:

@@ -65,6 +65,14 @@ class ApiError(Exception):
         self.parameters = parameters
 
 
+class ControlError(Exception):
+    """A control request that can not be done: the HTTP status and the JSON body to answer."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body.get("error"))
+        self.status, self.body = status, body
+
+
 @dataclass
 class FailRule:
     """Answer the next `count` matching calls with a failure instead of handling them."""
@@ -154,6 +162,8 @@ class SandboxBotAPI:
         self._closing = False
         self._callback_ids = itertools.count(1)
         self.extra_routes: list[web.RouteDef] = []
+        # Called with every event as it happens (in-process observers, such as the bench).
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self._site: web.TCPSite | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -270,6 +280,8 @@ class SandboxBotAPI:
             **data,
         }
         self.state.events.append(event)
+        for listener in self.listeners:
+            listener(event)
         return event
 
     def _message_id(self, chat_id: int) -> int:
@@ -711,15 +723,21 @@ class SandboxBotAPI:
         return web.json_response(self.user(int(body["id"]), **body))
 
     async def _c_send(self, request: web.Request) -> web.Response:
+        try:
+            return web.json_response(await self.send(await request.json()))
+        except ControlError as exc:
+            return web.json_response(exc.body, status=exc.status)
+
+    async def send(self, body: dict[str, Any]) -> dict[str, Any]:
         """Inject a message from a user: text (commands get their entity), contact, photo,
         sticker, document or location; `forward_from` makes it forwarded, `edit_of` an edit.
-        Body: {user_id, chat_id?, text? | contact? | photo? | sticker? | document? | location?}."""
-        body = await request.json()
+        Body: {user_id, chat_id?, text? | contact? | photo? | sticker? | document? | location?}.
+        (The control API's POST /sandbox/send; callable in-process too.)"""
         user = self.user(int(body["user_id"]), **body.get("user", {}))
         chat_id = int(body.get("chat_id") or user["id"])
         chat = self.state.chats.get(chat_id)
         if chat is None:
-            return web.json_response({"error": f"no chat {chat_id}"}, status=404)
+            raise ControlError(404, {"error": f"no chat {chat_id}"})
         message: dict[str, Any] = {
             "message_id": self._message_id(chat_id),
             "date": int(time.time()),
@@ -776,7 +794,7 @@ class SandboxBotAPI:
             latitude, longitude = body["location"]
             message["location"] = {"latitude": float(latitude), "longitude": float(longitude)}
         else:
-            return web.json_response({"error": "nothing to send"}, status=400)
+            raise ControlError(400, {"error": "nothing to send"})
         if body.get("forward_from"):
             message["forward_origin"] = {
                 "type": "user",
@@ -793,19 +811,23 @@ class SandboxBotAPI:
         self._event("user_message", chat_id, message_id=message["message_id"])
         update = self._push_update(kind, message)
         await self._notify()
-        return web.json_response(
-            {"update_id": update["update_id"], "message": message, "seq": len(self.state.events)}
-        )
+        return {"update_id": update["update_id"], "message": message, "seq": len(self.state.events)}
 
     async def _c_press(self, request: web.Request) -> web.Response:
-        """Press an inline button: {user_id, chat_id, message_id, data?|text?, forge?}."""
-        body = await request.json()
+        try:
+            return web.json_response(await self.press(await request.json()))
+        except ControlError as exc:
+            return web.json_response(exc.body, status=exc.status)
+
+    async def press(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Press an inline button: {user_id, chat_id, message_id, data?|text?, forge?}.
+        (The control API's POST /sandbox/press; callable in-process too.)"""
         user = self.user(int(body["user_id"]))
         chat_id = int(body.get("chat_id") or user["id"])
         try:
             message = self._find_message(chat_id, int(body["message_id"]))
         except ApiError:
-            return web.json_response({"error": "no such message"}, status=404)
+            raise ControlError(404, {"error": "no such message"}) from None
         data = body.get("data")
         if not body.get("forge"):
             buttons = [
@@ -816,16 +838,16 @@ class SandboxBotAPI:
             if "text" in body:
                 match = [b for b in buttons if b.get("text") == body["text"]]
                 if not match:
-                    return web.json_response(
+                    raise ControlError(
+                        404,
                         {
                             "error": f"no button {body['text']!r}",
                             "buttons": [b.get("text") for b in buttons],
                         },
-                        status=404,
                     )
                 data = match[0].get("callback_data")
             elif not any(b.get("callback_data") == data for b in buttons):
-                return web.json_response({"error": f"no button with data {data!r}"}, status=404)
+                raise ControlError(404, {"error": f"no button with data {data!r}"})
         query_id = str(next(self._callback_ids)) + secrets.token_hex(4)
         self.state.callback_answers[query_id] = {"chat_id": chat_id, "answered": False}
         payload = {
@@ -837,13 +859,11 @@ class SandboxBotAPI:
         }
         update = self._push_update("callback_query", payload)
         await self._notify()
-        return web.json_response(
-            {
-                "update_id": update["update_id"],
-                "callback_query_id": query_id,
-                "seq": len(self.state.events),
-            }
-        )
+        return {
+            "update_id": update["update_id"],
+            "callback_query_id": query_id,
+            "seq": len(self.state.events),
+        }
 
     async def _c_group(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -942,7 +962,9 @@ class SandboxBotAPI:
 
     async def _c_messages(self, request: web.Request) -> web.Response:
         chat_id = int(request.match_info["chat_id"])
-        return web.json_response(self.state.messages.get(chat_id, []))
+        messages = self.state.messages.get(chat_id, [])
+        last = int(request.query.get("last", "0"))  # only the newest `last` messages
+        return web.json_response(messages[-last:] if last > 0 else messages)
 
     async def _c_events(self, request: web.Request) -> web.Response:
         """Events after `after` (a seq), long-polling up to `timeout` seconds for the first."""

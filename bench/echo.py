@@ -1,0 +1,39 @@
+"""The framework's own ceiling: a bare python-telegram-bot echo bot, run as its own process
+against the same stand-in. Its built-in Updater polls; a message is answered with one
+message carrying one button, a button press with answerCallbackQuery and one message.
+
+    python -m bench.echo API_URL TOKEN"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler
+
+BUTTON = InlineKeyboardMarkup([[InlineKeyboardButton("好", callback_data="ok")]])
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_message is not None
+    await update.effective_message.reply_text("echo", reply_markup=BUTTON)
+
+
+async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    await query.answer()
+    await context.bot.send_message(update.effective_chat.id, "echo", reply_markup=BUTTON)
+
+
+def main(api_url: str, token: str) -> None:
+    logging.basicConfig(level=logging.WARNING)
+    app = ApplicationBuilder().token(token).base_url(api_url).build()
+    app.add_handler(MessageHandler(None, on_message))
+    app.add_handler(CallbackQueryHandler(on_press))
+    app.run_polling(poll_interval=0.0, timeout=10)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

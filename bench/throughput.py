@@ -1,0 +1,289 @@
+"""Conversation throughput: N helpers do complete weekly check-ins at the same time, through
+the stand-in Bot API over HTTP, against the real bot (`python -m bot run`, its own process);
+then the same number of people talk to a bare python-telegram-bot echo bot.
+
+Helpers act as fast as the answers come (no reading time): this is the bot at saturation.
+Times are the stand-in's: from the moment an update is offered (it can be fetched by
+getUpdates) to the moment the bot's next message reaches that chat."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from bench.fanout import QUIET_SCHEDULE
+from bot.sandbox.client import SandboxClient
+from bot.sandbox.server import SandboxBotAPI
+from storage.alerts import Bindings
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.models import CheckIn, CheckInDraft, Village
+from storage.repositories import People
+from storage.roster import import_roster
+
+USER_BASE = 30_000
+VILLAGE_GROUP, TOWNSHIP_GROUP = -810001, -810002
+STEP_TIMEOUT = 120.0
+
+
+def checkin_script(index: int) -> list[tuple[str, str, str]]:
+    """(action, value, fragment of the bot's next message) of one complete check-in of a
+    helper's only household: 14 updates; every 10th ends red (no food) and is posted."""
+    food = "否" if index % 10 == 0 else "是"
+    return [
+        ("send", "/checkin", "本次走访方式"),
+        ("press", "入户", "几口人"),
+        ("press", "仍为", "收入有明显变化"),
+        ("press", "否", "大额刚性支出吗"),
+        ("press", "否", "吃饭有保障"),
+        ("press", food, "衣物和被褥"),
+        ("press", "是", "义务教育阶段（约"),
+        ("press", "否", "基本医疗保险"),
+        ("press", "是", "住房安全吗"),
+        ("press", "是", "饮水安全"),
+        ("press", "是", "要备注的吗"),
+        ("send", f"第{index}户走访", "走访照片"),
+        ("press", "不加照片", "请核对"),
+        ("press", "确认提交", "已保存"),
+    ]
+
+
+def echo_script(index: int) -> list[tuple[str, str, str]]:
+    """The same mix of updates (3 messages, 11 button presses) for the echo bot."""
+    return [
+        (action, "好" if action == "press" else value, "echo")
+        for action, value, _ in checkin_script(index)
+    ]
+
+
+@dataclass
+class Run:
+    bot: str
+    helpers: int
+    database: str
+    updates: int = 0
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    completed: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        lat = sorted(self.latencies_ms)
+
+        def pct(p: float) -> float:
+            return lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")
+
+        return {
+            "bot": self.bot,
+            "helpers": self.helpers,
+            "database": self.database,
+            "updates": self.updates,
+            "seconds": round(self.seconds, 2),
+            "updates_per_s": round(self.updates / self.seconds, 1) if self.seconds else 0,
+            "checkins_per_s": round(self.completed / self.seconds, 2) if self.seconds else 0,
+            "completed": self.completed,
+            "p50_ms": round(pct(0.50), 1),
+            "p95_ms": round(pct(0.95), 1),
+            "p99_ms": round(pct(0.99), 1),
+        }
+
+
+class Driver:
+    """Acts as the helpers, in the stand-in's process: a person's message or button press is
+    injected as the control API would (the bot still fetches it, and answers, over HTTP),
+    and answers are timed from the stand-in's event log as it is written. (Driving over
+    the control API's HTTP instead made this process, not the bots, the bottleneck.)"""
+
+    def __init__(self, api: SandboxBotAPI) -> None:
+        self.api = api
+        self.offered: dict[int, float] = {}  # update id -> when it was offered
+        self.queues: dict[int, asyncio.Queue[dict[str, Any]]] = {}
+        api.listeners.append(self._event)
+
+    def _event(self, event: dict[str, Any]) -> None:
+        if event["kind"] == "update":
+            self.offered[int(event["update_id"])] = float(event["at"])
+        elif event["kind"] == "message" and event["chat_id"] in self.queues:
+            self.queues[event["chat_id"]].put_nowait(event)
+
+    def close(self) -> None:
+        self.api.listeners.remove(self._event)
+
+    def _message(self, chat_id: int, message_id: int) -> dict[str, Any]:
+        for message in reversed(self.api.state.messages.get(chat_id, [])):
+            if message["message_id"] == message_id:
+                return message
+        raise RuntimeError(f"no message {message_id} in chat {chat_id}")
+
+    async def helper(self, user_id: int, script: list[tuple[str, str, str]], run: Run) -> None:
+        queue = self.queues.setdefault(user_id, asyncio.Queue())
+        newest: dict[str, Any] | None = None
+        for action, value, expected in script:
+            if action == "send":
+                sent = await self.api.send({"user_id": user_id, "text": value})
+            else:
+                assert newest is not None, "a press needs a message with buttons"
+                labels = [
+                    b["text"]
+                    for row in (newest.get("reply_markup") or {}).get("inline_keyboard", [])
+                    for b in row
+                ]
+                label = next((lb for lb in labels if lb == value), None) or next(
+                    (lb for lb in labels if value in lb), None
+                )
+                if label is None:
+                    raise RuntimeError(f"{user_id}: no button {value!r} in {labels}")
+                sent = await self.api.press(
+                    {"user_id": user_id, "message_id": newest["message_id"], "text": label}
+                )
+            update_id, seq = int(sent["update_id"]), int(sent["seq"])
+            run.updates += 1
+            deadline = time.monotonic() + STEP_TIMEOUT
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RuntimeError(f"{user_id}: no answer {expected!r} within {STEP_TIMEOUT} s")
+                event = await asyncio.wait_for(queue.get(), left)
+                if int(event["seq"]) <= seq:
+                    continue  # an answer to an earlier update
+                message = self._message(user_id, int(event["message_id"]))
+                if expected in message.get("text", ""):
+                    newest = message
+                    break
+            run.latencies_ms.append((float(event["at"]) - self.offered[update_id]) * 1000)
+        run.completed += 1
+
+
+def _roster(directory: Path, helpers: int) -> list[Path]:
+    rows = [
+        "乡镇,村,户编号,户主姓名,身份证号,家庭人口,监测类型,上年人均纯收入,帮扶责任人,帮扶责任人电话"
+    ]
+    for i in range(helpers):
+        village = "甲村" if i < helpers // 2 or helpers == 1 else "乙村"
+        rows.append(
+            f"压测镇,{village},T{i:04d},户主{i:04d},,3,脱贫不稳定户,9000,帮扶{i:04d},1390001{i:04d}"
+        )
+    households = directory / "households.csv"
+    households.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    staff = directory / "staff.csv"
+    staff.write_text(
+        "姓名,电话,角色,乡镇,村\n镇干部,18700000001,镇街干部,压测镇,\n", encoding="utf-8"
+    )
+    return [households, staff]
+
+
+def prepare_database(engine: Engine, directory: Path, helpers: int) -> None:
+    """The migrations, a roster of `helpers` helpers with a household each (already linked to
+    Telegram), and bound village and township groups."""
+    upgrade(engine)
+    now = datetime.now(UTC)
+    factory = make_session_factory(engine)
+    with factory() as s, s.begin():
+        import_roster(s, _roster(directory, helpers), now=now, actor="bench")
+        people = People(s)
+        for i in range(helpers):
+            person = people.by_phone(f"+861390001{i:04d}")
+            assert person is not None
+            people.link_telegram(person, USER_BASE + i, now=now, actor="bench")
+        staff = people.by_phone("+8618700000001")
+        assert staff is not None
+        village = s.scalars(select(Village).where(Village.name == "甲村")).one()
+        for chat_id, village_id in ((VILLAGE_GROUP, village.id), (TOWNSHIP_GROUP, None)):
+            Bindings(s).bind(
+                chat_id=chat_id,
+                title=str(chat_id),
+                township_id=staff.township_id,
+                village_id=village_id,
+                by=staff,
+                now=now,
+            )
+
+
+def completed_checkins(engine: Engine) -> tuple[int, int]:
+    factory = make_session_factory(engine)
+    with factory() as s:
+        rows = len(list(s.scalars(select(CheckIn.id))))
+        drafts = len(list(s.scalars(select(CheckInDraft.helper_id))))
+    return rows, drafts
+
+
+async def measure(
+    bot: str,
+    helpers: int,
+    directory: Path,
+    *,
+    database_url: str | None = None,
+    reset: Any = None,
+) -> dict[str, Any]:
+    """One run: a fresh stand-in, a fresh database (for fangfanpin), the bot as a process."""
+    api = SandboxBotAPI()
+    await api.start()
+    for chat_id in (VILLAGE_GROUP, TOWNSHIP_GROUP):
+        api.add_group(chat_id, str(chat_id))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFANPIN_")}
+    engine: Engine | None = None
+    database = "-"
+    if bot == "fangfanpin":
+        if database_url is None:
+            path = directory / f"throughput-{helpers}.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            database_url = f"sqlite:///{path}"
+        elif reset is not None:
+            reset(database_url)
+        engine = make_engine(database_url)
+        database = engine.dialect.name
+        prepare_database(engine, directory, helpers)
+        env.update(
+            FANGFANPIN_TELEGRAM_TOKEN=api.state.token,
+            FANGFANPIN_TELEGRAM_API_URL=api.url,
+            FANGFANPIN_DATABASE_URL=database_url,
+            FANGFANPIN_LOG_LEVEL="WARNING",
+            # The flood limit is measured by the fan-out run; here it is out of the way,
+            # as it is for the echo bot, so the bot's own ceiling shows.
+            FANGFANPIN_SEND_RATE="100000",
+            **QUIET_SCHEDULE,
+        )
+        command = [sys.executable, "-m", "bot", "run"]
+        script = checkin_script
+    else:
+        command = [sys.executable, "-m", "bench.echo", api.url, api.state.token]
+        script = echo_script
+    log = (directory / f"{bot}-{helpers}.log").open("ab")
+    client = SandboxClient(api.root, timeout=60)
+    seq = await client.last_seq()
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    run = Run(bot, helpers, database)
+    try:
+        await client.wait_event(after=seq, kinds="polled", timeout=60)
+        for i in range(helpers):
+            await client.user(USER_BASE + i, f"帮扶{i:04d}")
+        driver = Driver(api)
+        started = time.monotonic()
+        try:
+            await asyncio.gather(
+                *(driver.helper(USER_BASE + i, script(i), run) for i in range(helpers))
+            )
+        finally:
+            driver.close()
+        run.seconds = time.monotonic() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+        await client.aclose()
+        await api.stop()
+    result = run.summary()
+    if engine is not None:
+        rows, drafts = completed_checkins(engine)
+        engine.dispose()
+        result["stored_checkins"], result["open_drafts"] = rows, drafts
+    return result
