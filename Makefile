@@ -16,6 +16,11 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Benchmarks (not part of `make test`): throughput, fan-out, data scale; about 10 minutes.
+# Writes bench/results.json. With FANGFANPIN_TEST_DATABASE_URL set, throughput on PostgreSQL too.
+bench: install
+	$(BIN)/python -m bench
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy

@@ -121,6 +121,11 @@ class OutboxWorker:
             if not rows or rows == previous:  # nothing due, or nothing could be taken
                 break
             previous = rows
+            if self.link.down:  # one message tries the link; the rest wait until it is back
+                sent += await self.deliver(rows[0][0])
+                if self.link.down:
+                    break
+                continue
             by_chat: dict[int, list[int]] = {}
             for row_id, chat_id in rows:
                 by_chat.setdefault(chat_id, []).append(row_id)
@@ -129,10 +134,11 @@ class OutboxWorker:
                 done = 0
                 async with slots:
                     for row_id in ids:
-                        # Telegram unreachable: the rest waits for the next round.
-                        if self._stopping.is_set() or self.link.down:
+                        if self._stopping.is_set():
                             break
                         done += await self.deliver(row_id)
+                        if self.link.down:  # the rest waits for the next round
+                            break
                 return done
 
             sent += sum(await asyncio.gather(*(chat_in_order(ids) for ids in by_chat.values())))

@@ -1,0 +1,226 @@
+"""`make bench`: conversation throughput, fan-out and data scale; prints a table and writes
+bench/results.json. Targets are the issue's; a miss is printed as MISS, never hidden.
+
+    python -m bench [--only throughput,fanout,scale] [--out bench/results.json]"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, text
+
+from bench import fanout, scale, throughput
+from storage.db import make_engine
+
+HERE = Path(__file__).resolve().parent
+TEST_DB_ENV = "FANGFANPIN_TEST_DATABASE_URL"
+
+
+def _log(line: str) -> None:
+    print(line, flush=True)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = "?"
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kib / 2**20:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "system": platform.platform(),
+    }
+
+
+def reset_database(url: str) -> None:
+    """Drop every table of a server database (the bench's own, as the tests' is)."""
+    engine = make_engine(url)
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.begin() as conn:
+        for table in meta.sorted_tables:
+            conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
+    engine.dispose()
+
+
+def check(value: float, target: float, *, below: bool) -> str:
+    ok = value < target if below else value >= target
+    return "ok" if ok else "MISS"
+
+
+async def run_throughput(directory: Path, results: dict[str, Any]) -> None:
+    runs: list[dict[str, Any]] = []
+    databases: list[str | None] = [None]
+    if os.environ.get(TEST_DB_ENV):
+        databases.append(os.environ[TEST_DB_ENV])
+    echo: dict[int, dict[str, Any]] = {}
+    for helpers in (1, 50, 200):
+        _log(f"  echo bot, {helpers} people")
+        echo[helpers] = await throughput.measure("echo", helpers, directory)
+        runs.append(echo[helpers])
+    for url in databases:
+        for helpers in (1, 50, 200):
+            _log(f"  fangfanpin, {helpers} helpers, {'PostgreSQL' if url else 'SQLite'}")
+            run = await throughput.measure(
+                "fangfanpin", helpers, directory, database_url=url, reset=reset_database
+            )
+            base = echo[helpers]["updates_per_s"]
+            run["ratio_to_echo"] = round(run["updates_per_s"] / base, 3) if base else None
+            runs.append(run)
+    results["throughput"] = runs
+
+
+def throughput_rows(runs: list[dict[str, Any]]) -> list[str]:
+    rows = [
+        "| bot | database | helpers | updates/s | check-ins/s | p50 ms | p95 ms | p99 ms "
+        "| ratio to echo | targets |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in runs:
+        notes = []
+        if r["bot"] == "fangfanpin" and r["helpers"] == 200:
+            notes.append(f"ratio ≥ 0.5: {check(r['ratio_to_echo'] or 0, 0.5, below=False)}")
+        if r["bot"] == "fangfanpin" and r["helpers"] == 50:
+            notes.append(f"p95 < 150 ms: {check(r['p95_ms'], 150, below=True)}")
+        if r["bot"] == "fangfanpin" and r.get("stored_checkins") != r["helpers"]:
+            notes.append(f"STORED {r.get('stored_checkins')} of {r['helpers']}")
+        rows.append(
+            f"| {r['bot']} | {r['database']} | {r['helpers']} | {r['updates_per_s']} "
+            f"| {r['checkins_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} "
+            f"| {r.get('ratio_to_echo', '—')} | {'; '.join(notes)} |"
+        )
+    return rows
+
+
+def fanout_rows(r: dict[str, Any]) -> list[str]:
+    return [
+        "| helpers | limit/s | job s | achieved/s | achieved ÷ limit | lost | duplicates "
+        "| 429s | targets |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| {r['helpers']} | {r['limit_per_s']} | {r['job_seconds']} | {r['achieved_per_s']} "
+        f"| {r['rate_ratio']} | {r['lost']} | {r['duplicates']} "
+        f"| {r['responses_429']} ({r['share_429']:.2%}) "
+        f"| ratio ≥ 0.9: {check(r['rate_ratio'], 0.9, below=False)}; "
+        f"lost 0: {check(r['lost'], 1, below=True)}; "
+        f"duplicates 0: {check(r['duplicates'], 1, below=True)}; "
+        f"429s < 1 %: {check(r['share_429'], 0.01, below=True)} |",
+    ]
+
+
+SCALE_TARGETS: dict[str, float | None] = {
+    "summary_township": 200,
+    "summary_district": 1000,
+    "trend_township": None,
+    "summary_chart": None,
+    "missed_visits": 10_000,
+    "export_township": 15_000,
+}
+SCALE_NAMES = {
+    "summary_township": "/summary, one township (10,000 households)",
+    "summary_district": "/summary, whole district",
+    "trend_township": "8-week trend, one township",
+    "summary_chart": "summary chart (drawing only)",
+    "missed_visits": "missed-visits job, one week",
+    "export_township": "XLSX export, one township",
+}
+
+
+def scale_rows(small: dict[str, Any], large: dict[str, Any]) -> list[str]:
+    rows = [
+        "| operation | 10k: median (first) ms | 100k: median (first) ms | growth "
+        "| target at 100k |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for key, name in SCALE_NAMES.items():
+        a, b = small[key], large[key]
+        growth = b["median_ms"] / a["median_ms"] if a["median_ms"] else float("nan")
+        target = SCALE_TARGETS[key]
+        verdict = (
+            f"< {target:,.0f} ms: {check(b['median_ms'], target, below=True)}" if target else "—"
+        )
+        # Linear: ×10 from 10k to 100k (per-township work should hardly grow at all).
+        verdict += f"; growth ≤ linear: {check(growth, 10.0 + 1e-9, below=True)}"
+        rows.append(
+            f"| {name} | {a['median_ms']:.0f} ({a['first_ms']:.0f}) "
+            f"| {b['median_ms']:.0f} ({b['first_ms']:.0f}) | ×{growth:.1f} | {verdict} |"
+        )
+    rows.append(
+        f"| peak memory (bot code, all of the above) | {small['peak_rss_mb']:.0f} MB "
+        f"| {large['peak_rss_mb']:.0f} MB | | < 300 MB: "
+        f"{check(large['peak_rss_mb'], 300, below=True)} |"
+    )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", default="throughput,fanout,scale")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--sizes", default="10000,100000", help="data-scale household counts")
+    args = parser.parse_args(argv)
+    parts = set(args.only.split(","))
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+    }
+    tables: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="fangfanpin-bench-") as tmp:
+        directory = Path(tmp)
+        step: Callable[[str], None] = _log
+        if "throughput" in parts:
+            step("1. conversation throughput")
+            asyncio.run(run_throughput(directory, results))
+            tables += ["", "Conversation throughput", "", *throughput_rows(results["throughput"])]
+        if "fanout" in parts:
+            step("2. fan-out of the weekly reminders")
+            results["fanout"] = asyncio.run(fanout.measure(directory))
+            tables += ["", "Fan-out", "", *fanout_rows(results["fanout"])]
+        if "scale" in parts:
+            step("3. data scale (SQLite)")
+            sizes = [int(s) for s in args.sizes.split(",")]
+            results["scale"] = {str(n): scale.measure(n, directory, _log) for n in sizes}
+            if len(sizes) == 2:
+                small, large = (results["scale"][str(n)] for n in sizes)
+                tables += ["", "Data scale (SQLite)", "", *scale_rows(small, large)]
+    results["seconds"] = round(time.monotonic() - started, 1)
+    results["table"] = "\n".join(tables).strip()
+    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    m = results["machine"]
+    _log("")
+    _log(
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}; Python {m['python']}, "
+        f"SQLite {m['sqlite']}"
+    )
+    _log(results["table"])
+    _log(f"\n{results['seconds']:.0f} s in all; written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
