@@ -35,6 +35,7 @@ from conversations.base import AppType
 log = logging.getLogger(__name__)
 DB_RETRY_FOR = 300.0  # seconds an update is retried while the database is unavailable
 CONCURRENCY = 16  # updates handled at the same time (of different chats and senders)
+REPOLL_AFTER = 0.5  # seconds: the longest a slow handler holds up fetching others' updates
 
 
 def _keys(update: Update) -> set[str]:
@@ -76,13 +77,6 @@ class Poller:
                 if updates is None:  # stopping
                     break
                 new = [u for u in updates if self.fetched is None or u.update_id > self.fetched]
-                if not new and self.in_flight:
-                    # Only updates already in hand (unconfirmed while they are handled): poll
-                    # again once one of them is done, not in a busy loop.
-                    await asyncio.wait(
-                        list(self.in_flight.values()), return_when=asyncio.FIRST_COMPLETED
-                    )
-                    continue
                 for update in new:
                     await self.slots.acquire()
                     if self.stopping.is_set():
@@ -90,6 +84,15 @@ class Poller:
                         break
                     self.fetched = update.update_id
                     self._start(update)
+                if self.in_flight:
+                    # Poll again when one is done (that poll confirms it), or after a moment
+                    # if all take long (an export): others' updates are not kept waiting.
+                    # Polling at once would only fetch the unconfirmed ones in hand again.
+                    await asyncio.wait(
+                        list(self.in_flight.values()),
+                        timeout=REPOLL_AFTER,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
         finally:
             # Never interrupted by stop(): a handler runs to its end.
             while self.in_flight:
