@@ -26,7 +26,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.link import LinkState
 from conversations.alert_texts import alert_markup, alert_text, notice_text
@@ -55,6 +62,7 @@ class Rendered:
     text: str
     markup: InlineKeyboardMarkup | None
     chart: Callable[[], bytes] | None = None  # drawn outside the transaction, then sent
+    alert_id: int | None = None  # a message showing an alert's state
 
 
 class OutboxWorker:
@@ -206,7 +214,23 @@ class OutboxWorker:
             return 0
         self.link.ok()
         await self.tx(lambda s: self._sent(s, row_id, rendered.chat_id, message.message_id))
+        if rendered.alert_id is not None:
+            await self._catch_up(row_id, rendered, message.message_id)
         return 1
+
+    async def _catch_up(self, row_id: int, sent: Rendered, message_id: int) -> None:
+        """An alert acknowledged (or given a measure) while its message was on the way: the
+        handler refreshed the messages already marked sent, not this one; show the state now.
+        (Marked sent first, then read: a change after this read finds the message sent.)"""
+        now = await self.tx(lambda s: self._render(s, row_id))
+        if now is None or (now.text, now.markup) == (sent.text, sent.markup):
+            return
+        try:
+            await self.bot.edit_message_text(
+                now.text, chat_id=sent.chat_id, message_id=message_id, reply_markup=now.markup
+            )
+        except TelegramError as exc:  # not modified, deleted, bot removed: best effort
+            log.debug("outbox %s: could not bring the alert up to date: %s", row_id, exc)
 
     def _sent(self, session: Session, row_id: int, chat_id: int, message_id: int) -> None:
         Outbox(session).sent(row_id, message_id=message_id, now=self.now())
@@ -239,8 +263,9 @@ class OutboxWorker:
         if view is None:
             return None
         text = alert_text(view, self.t, self.tz, kind=row.kind, payload=row.payload)
-        markup = None if row.kind == "all_clear" else alert_markup(view, self.t)
-        return Rendered(row.chat_id, text, markup)
+        if row.kind == "all_clear":
+            return Rendered(row.chat_id, text, None)
+        return Rendered(row.chat_id, text, alert_markup(view, self.t), alert_id=row.alert_id)
 
     def _backoff(self, session: Session, row_id: int, error: str) -> None:
         row = Outbox(session).get(row_id)

@@ -16,6 +16,7 @@ from telegram.request import BaseRequest
 from bot import commands
 from bot.alerts import OutboxWorker
 from bot.i18n import load_translations
+from bot.request import AiohttpRequest
 from bot.sandbox import DEFAULT_TOKEN
 from bot.schedule import JobScheduler, WakeSender, job_specs
 from bot.settings import Settings
@@ -71,10 +72,10 @@ def build_application(
         .post_stop(lifecycle.post_stop)
         .post_shutdown(lifecycle.post_shutdown)
     )
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    builder = builder.request(request or AiohttpRequest())
+    builder = builder.get_updates_request(
+        get_updates_request or AiohttpRequest(connection_pool_size=1)
+    )
     app: AppType = builder.build()  # type: ignore[assignment]
 
     # group -1: while a check-in is in progress, other commands get a clear reply and the
