@@ -76,7 +76,9 @@ class AiohttpRequest(BaseRequest):
             write = self._media_write
         data: Any = fields
         if files:
-            form = aiohttp.FormData()
+            # Names as they are (UTF-8), as httpx and Telegram's own clients send them: quoted,
+            # 龙溪镇.xlsx would arrive as %E9%BE%99….xlsx.
+            form = aiohttp.FormData(quote_fields=False)
             for name, value in (fields or {}).items():
                 form.add_field(name, value)
             for name, (filename, content, mime) in files.items():

@@ -391,7 +391,9 @@ async def on_callback(update: Update, context: AppContext) -> None:
         await answer_query(query, t._("This button is no longer valid."))
         return
     await answer_query(query)
-    if await _handled_before(context, update):
+    # An answer button needs no separate look: its transaction records the update and finds
+    # it handled before (AlreadyHandled below), saving a transaction on the busiest path.
+    if match["q"] is None and await _handled_before(context, update):
         draft = await _load_draft(context, who.person.id)
         if draft is not None:
             await _show(update, draft, t)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,6 +47,16 @@ async def delivered(
         seq = await client.last_seq()
         await client.events(after=seq, timeout=0.5)
     raise AssertionError(f"{kind}: {[(r.chat_id, r.status) for r in rows(factory, kind)]}")
+
+
+async def await_rows(factory: sessionmaker[Session], kind: str) -> list[OutboxMessage]:
+    """Rows of `kind` once none is waiting or being sent any more (at most 30 s)."""
+    deadline = time.monotonic() + 30
+    while True:
+        found = rows(factory, kind)
+        if all(r.status in ("sent", "failed") for r in found) or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.1)
 
 
 async def messages_with(client: SandboxClient, chat: int, words: str) -> list[dict[str, Any]]:
@@ -100,6 +112,10 @@ async def test_missed_visits_recorded_told_and_escalated_once(
     green_checkin(town, "H3", at("2026-11-20T10:00"))  # week 47: only H3 visited
     assert await run_job(bot, settings, "missed-visits", at("2026-11-23T00:30")) > 0
     await delivered(client, town, "missed_village", 1)
+    # The outbox sends to several chats at once: wait for C's refusal too, not only the
+    # village group's message, before the next week (a week apart in real life).
+    failed = [r for r in await await_rows(town, "missed_helper") if r.status == "failed"]
+    assert [r.chat_id for r in failed] == [C]
     green_checkin(town, "H3", at("2026-11-27T10:00"))  # week 48: only H3 visited
     await run_job(bot, settings, "missed-visits", at("2026-11-30T00:30"))
     await delivered(client, town, "missed_township", 2)
