@@ -36,20 +36,21 @@ async def reminders(now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo) -> i
                 continue  # not linked to Telegram yet: nowhere to send
             by_helper[row.helper_id].append(row)
             chats[row.helper_id] = row.helper_chat
-        outbox = Outbox(session)
-        queued = 0
-        for helper_id, rows in by_helper.items():
-            queued += outbox.enqueue(
-                key=f"reminders:{day}:{helper_id}",
-                kind="reminder",
-                chat_id=chats[helper_id],
-                now=now,
-                payload={
-                    "week": str(week),
-                    "households": [[r.id, r.number, r.head_name] for r in rows],
-                },
-            )
-        return queued
+        return Outbox(session).enqueue_many(
+            [
+                {
+                    "key": f"reminders:{day}:{helper_id}",
+                    "kind": "reminder",
+                    "chat_id": chats[helper_id],
+                    "payload": {
+                        "week": str(week),
+                        "households": [[r.id, r.number, r.head_name] for r in rows],
+                    },
+                }
+                for helper_id, rows in by_helper.items()
+            ],
+            now=now,
+        )
 
     queued = await tx(work)
     log.info("reminders for %s: %s helper(s)", week, queued)
@@ -75,17 +76,22 @@ async def missed_visits(
             if row.helper_id is not None:
                 by_helper[row.helper_id].append(row)
             by_village[row.village_id].append(row)
-        for helper_id, rows in by_helper.items():
-            chat = rows[0].helper_chat
-            if chat is None:
-                continue
-            queued += outbox.enqueue(
-                key=f"missed:{week}:helper:{helper_id}",
-                kind="missed_helper",
-                chat_id=chat,
-                now=now,
-                payload={"week": str(week), "households": [[r.number, r.head_name] for r in rows]},
-            )
+        queued += outbox.enqueue_many(
+            [
+                {
+                    "key": f"missed:{week}:helper:{helper_id}",
+                    "kind": "missed_helper",
+                    "chat_id": rows[0].helper_chat,
+                    "payload": {
+                        "week": str(week),
+                        "households": [[r.number, r.head_name] for r in rows],
+                    },
+                }
+                for helper_id, rows in by_helper.items()
+                if rows[0].helper_chat is not None
+            ],
+            now=now,
+        )
         towns: dict[int, dict[str, list[list[str]]]] = defaultdict(
             lambda: {"households": [], "no_group": []}
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitoring.i18n import N_
@@ -463,6 +463,39 @@ class Outbox:
         )
         self.session.flush()
         return True
+
+    def enqueue_many(self, messages: list[dict[str, Any]], *, now: datetime) -> int:
+        """Queue many messages at once (a job's thousands): each a dict of key, kind,
+        chat_id, payload; those whose key exists are skipped. Returns how many were added.
+        One look-up per 500 keys and one bulk insert, not a query and a flush each."""
+        keys = [m["key"] for m in messages]
+        existing: set[str] = set()
+        for start in range(0, len(keys), 500):
+            existing.update(
+                self.session.scalars(
+                    select(OutboxMessage.key).where(
+                        OutboxMessage.key.in_(keys[start : start + 500])
+                    )
+                )
+            )
+        new = [
+            {
+                "key": m["key"],
+                "kind": m["kind"],
+                "alert_id": None,
+                "chat_id": m["chat_id"],
+                "payload": m.get("payload") or {},
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for m in messages
+            if m["key"] not in existing
+        ]
+        if new:
+            self.session.execute(insert(OutboxMessage), new)
+        return len(new)
 
     def due(
         self, now: datetime, *, stale_after: timedelta, limit: int = 50
