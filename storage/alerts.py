@@ -559,11 +559,13 @@ class Outbox:
     def sent_for_alert(self, alert_id: int) -> list[tuple[int, int, str]]:
         """(chat, message id, kind) of every message sent about the alert."""
         rows = self.session.execute(
-            select(OutboxMessage.chat_id, OutboxMessage.message_id, OutboxMessage.kind).where(
+            select(OutboxMessage.chat_id, OutboxMessage.message_id, OutboxMessage.kind)
+            .where(
                 OutboxMessage.alert_id == alert_id,
                 OutboxMessage.status == "sent",
                 OutboxMessage.message_id.is_not(None),
             )
+            .order_by(OutboxMessage.id)
         ).all()
         return [(int(c), int(m or 0), str(k)) for c, m, k in rows]
 

@@ -173,7 +173,8 @@ async def test_acknowledge_is_for_the_village_head_and_measures_are_recorded(
 
     seq = await client.last_seq()
     await client.press(HEAD[0], alert["message_id"], text="✅ 确认收到", chat_id=VILLAGE_GROUP)
-    await client.wait_event(after=seq, kinds="edit", chat_id=TOWNSHIP_GROUP)
+    for chat in (VILLAGE_GROUP, TOWNSHIP_GROUP):  # both are edited, in either order
+        await client.wait_event(after=seq, kinds="edit", chat_id=chat)
     for chat in (VILLAGE_GROUP, TOWNSHIP_GROUP):
         [edited] = await alerts_in(client, chat)
         assert "✅ 已确认：张卫东" in edited["text"]
