@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 
 from bench.fanout import QUIET_SCHEDULE
 from bot.sandbox.client import SandboxClient
+from bot.sandbox.scripts import quick_checkin as checkin_script
 from bot.sandbox.server import SandboxBotAPI
 from storage.alerts import Bindings
 from storage.db import make_engine, make_session_factory
@@ -33,28 +34,6 @@ from storage.roster import import_roster
 USER_BASE = 30_000
 VILLAGE_GROUP, TOWNSHIP_GROUP = -810001, -810002
 STEP_TIMEOUT = 120.0
-
-
-def checkin_script(index: int) -> list[tuple[str, str, str]]:
-    """(action, value, fragment of the bot's next message) of one complete check-in of a
-    helper's only household: 14 updates; every 10th ends red (no food) and is posted."""
-    food = "否" if index % 10 == 0 else "是"
-    return [
-        ("send", "/checkin", "本次走访方式"),
-        ("press", "入户", "几口人"),
-        ("press", "仍为", "收入有明显变化"),
-        ("press", "否", "大额刚性支出吗"),
-        ("press", "否", "吃饭有保障"),
-        ("press", food, "衣物和被褥"),
-        ("press", "是", "义务教育阶段（约"),
-        ("press", "否", "基本医疗保险"),
-        ("press", "是", "住房安全吗"),
-        ("press", "是", "饮水安全"),
-        ("press", "是", "要备注的吗"),
-        ("send", f"第{index}户走访", "走访照片"),
-        ("press", "不加照片", "请核对"),
-        ("press", "确认提交", "已保存"),
-    ]
 
 
 def echo_script(index: int) -> list[tuple[str, str, str]]:

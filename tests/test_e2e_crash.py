@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox.client import SandboxClient
+from bot.sandbox.scripts import quick_checkin as many_script
 from bot.sandbox.server import SandboxBotAPI
 from storage.alerts import Bindings
 from storage.models import CheckIn, CheckInDraft, Household, Village
@@ -114,27 +115,6 @@ async def test_killed_after_every_answer_the_checkin_completes_with_all_answers(
 HELPERS = 100
 KILLS = 5
 VILLAGE_GROUP, TOWNSHIP_GROUP = -700111, -700222
-
-
-def many_script(index: int) -> list[tuple[str, str, str]]:
-    """Helper `index`'s check-in of their only household; every 10th ends red (no food)."""
-    food = "否" if index % 10 == 0 else "是"
-    return [
-        ("send", "/checkin", "本次走访方式"),
-        ("press", "入户", "几口人"),
-        ("press", "仍为", "收入有明显变化"),
-        ("press", "否", "大额刚性支出吗"),
-        ("press", "否", "吃饭有保障"),
-        ("press", food, "衣物和被褥"),
-        ("press", "是", "义务教育阶段（约"),
-        ("press", "否", "基本医疗保险"),
-        ("press", "是", "住房安全吗"),
-        ("press", "是", "饮水安全"),
-        ("press", "是", "要备注的吗"),
-        ("send", f"第{index}户走访", "走访照片"),
-        ("press", "不加照片", "请核对"),
-        ("press", "确认提交", "已保存"),
-    ]
 
 
 @pytest.fixture
