@@ -9,7 +9,9 @@ openpyxl's write-only mode streams rows, so a 10,000-household township stays in
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -123,19 +125,32 @@ def _sheet(
     sheet.append(header)
     formats = [column.number_format for column in columns]
     for row in rows:
-        values = [column.value(row) for column in columns]
-        if not any(formats):
-            sheet.append(values)
-            continue
         cells: list[Any] = []
-        for value, number_format in zip(values, formats, strict=True):
-            if number_format is None or value is None:
+        for column, number_format in zip(columns, formats, strict=True):
+            value = column.value(row)
+            if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+                cells.append(as_text(sheet, value))
+            elif number_format is None or value is None:
                 cells.append(value)
             else:
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = number_format
                 cells.append(cell)
         sheet.append(cells)
+
+
+# A text that a spreadsheet could take for a formula (or for a DDE call): names and notes are
+# typed by people, so they are always written as text, never evaluated.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    """A cell that holds `value` as a string (openpyxl would store "=..." as a formula), with
+    Excel's quote prefix so that editing the cell keeps it text."""
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def build(
@@ -329,8 +344,13 @@ def to_bytes(book: Workbook) -> bytes:
 
 
 def write(book: Workbook, path: Path) -> None:
-    """Save next to `path` first, then move into place: a crash never leaves half a file."""
+    """Save next to `path` first, then move into place: a crash never leaves half a file.
+    The file is readable by its owner only, as backups are: the ledger names households."""
     partial = path.with_name(path.name + ".partial")
+    with contextlib.suppress(FileNotFoundError):
+        partial.unlink()
+    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    os.chmod(partial, 0o600)  # whatever the umask
     book.save(partial)
     partial.replace(path)
 

@@ -30,7 +30,12 @@ def at(text: str) -> datetime:
 
 
 def green_checkin(
-    factory: sessionmaker[Session], number: str, when: datetime, *, food: bool = True
+    factory: sessionmaker[Session],
+    number: str,
+    when: datetime,
+    *,
+    food: bool = True,
+    note: str | None = None,
 ) -> None:
     """A check-in stored as the check-in flow stores it (the flow has its own tests)."""
     with factory() as s, s.begin():
@@ -58,7 +63,7 @@ def green_checkin(
                 "medical": True,
                 "housing": True,
                 "water": True,
-                "note": None,
+                "note": note,
                 "photo": None,
             },
         )
