@@ -56,13 +56,11 @@ def parse_category(text: str) -> Category:
 
 
 def mask_name(name: str) -> str:
-    """`张三丰` -> `张**`: keep the family name, hide the given name."""
-    name = name.strip()
+    """`张三丰` -> `张**`, `Zhangsan` -> `Z*******`: keep the first character, hide the rest
+    whatever the script (a name without Chinese characters is a name all the same)."""
+    name = " ".join(name.split())
     if len(name) <= 1:
         return name
-    if name.isascii():
-        parts = name.split()
-        return parts[0] + (" " + "*" * 2 if len(parts) > 1 else "*" * 2)
     return name[0] + "*" * (len(name) - 1)
 
 

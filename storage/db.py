@@ -25,6 +25,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         # A connection the server dropped (a restart, a failover) is replaced before use.
         kwargs.setdefault("pool_pre_ping", True)
+    # Statement parameters (names, phone and ID numbers) never appear in errors or logs.
+    kwargs.setdefault("hide_parameters", True)
     engine = create_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -86,6 +86,9 @@ def test_masks_hide_what_groups_must_not_see() -> None:
     assert mask_phone("+8613812345678") == "138****5678"
     assert mask_name("张三丰") == "张**"
     assert mask_name("欧") == "欧"
+    assert mask_name("Zhangsan") == "Z*******"
+    assert mask_name("  Zhang   San ") == "Z********"
+    assert mask_name("阿依古丽·买买提") == "阿" + "*" * 7
     assert mask_id_number("500118197511021743") == "**************1743"
 
 

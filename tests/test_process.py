@@ -18,6 +18,7 @@ from bot.sandbox.thread import SandboxThread
 from tests.conftest import EXAMPLES
 
 TOKEN = "7012345678:AAHk3xQ9v_Zr2LmN8pT4sW6yB1cD5eF7gHj"
+ID_NUMBER = "11010519491231002X"
 
 
 @pytest.fixture
@@ -73,6 +74,10 @@ async def test_run_migrates_a_fresh_database_answers_and_stops_cleanly(
             await client.send_contact(501, "8613800138001", contact_user_id=501)
             greeting = await client.reply(501, after=seq)
             assert "李建国" in greeting["text"]
+            # A typed text holding an ID number and a phone number (as a note would be).
+            seq = await client.last_seq()
+            await client.send_text(501, f"备注 {ID_NUMBER} 电话 13800138001")
+            await client.reply(501, after=seq, timeout=30)
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)
@@ -80,5 +85,8 @@ async def test_run_migrates_a_fresh_database_answers_and_stops_cleanly(
     assert code == 0, output
     assert TOKEN not in output and TOKEN.split(":")[1] not in output
     assert "getUpdates" in output or "get_updates" in output.lower()  # DEBUG logs were written
+    assert "138****8001" in output  # the update was logged, masked
+    assert "13800138001" not in output and ID_NUMBER not in output
+    assert ID_NUMBER[-4:] in output
     assert db.exists()
     assert stat.S_IMODE(db.stat().st_mode) & 0o077 == 0  # readable by its owner only
