@@ -152,7 +152,7 @@ class _Lifecycle:
         translations = load_translations(self.settings.locale)
         missing = translations.missing_catalogs()
         if missing:
-            log.warning("compiled catalogs missing for %s: run `make i18n`", missing)
+            log.warning("no catalog for %s: those texts stay in English", missing)
         self.executor = ThreadPoolExecutor(
             max_workers=1 if engine.dialect.name == "sqlite" else 8, thread_name_prefix="db"
         )

@@ -8,6 +8,7 @@ The catalogs themselves live in `bot/locales`; the caller says where.
 from __future__ import annotations
 
 import gettext as _gettext
+import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 SUPPORTED_LOCALES = ("zh_CN", "en")
@@ -75,18 +78,35 @@ class Translations:
         name = locale if locale in SUPPORTED_LOCALES else self.default_locale
         assert name is not None
         if name not in self._cache:
-            catalog = _gettext.translation(
-                DOMAIN, localedir=str(self.directory), languages=[name], fallback=True
-            )
-            self._cache[name] = Translator(name, catalog)
+            self._cache[name] = Translator(name, self._catalog(name))
         return self._cache[name]
 
+    def _catalog(self, name: str) -> _gettext.NullTranslations:
+        """The compiled catalog when it is there and up to date; else the `.po` file compiled
+        in memory (a plain `pip install` ships the `.po` files but runs no compile step)."""
+        folder = self.directory / name / "LC_MESSAGES"
+        mo, po = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
+        if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+            with mo.open("rb") as compiled:
+                return _gettext.GNUTranslations(compiled)
+        if po.exists():
+            with po.open("rb") as source:
+                catalog = read_po(source, locale=name)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog, use_fuzzy=True)
+            buffer.seek(0)
+            return _gettext.GNUTranslations(buffer)
+        return _gettext.NullTranslations()
+
     def missing_catalogs(self) -> list[str]:
-        """Locales whose compiled catalog is absent (the install step compiles them)."""
+        """Locales with neither a compiled catalog nor its source."""
         return [
             name
             for name in SUPPORTED_LOCALES
-            if not (self.directory / name / "LC_MESSAGES" / f"{DOMAIN}.mo").exists()
+            if not any(
+                (self.directory / name / "LC_MESSAGES" / f"{DOMAIN}{ext}").exists()
+                for ext in (".mo", ".po")
+            )
         ]
 
 
