@@ -3,8 +3,9 @@
 Every push is an outbox row written in the transaction that caused it. The worker claims a
 row (committed) before calling Telegram and marks it sent, with Telegram's message id, only
 when Telegram returned the message. Network errors and 5xx are retried with backoff, 429
-waits for the given retry_after, a 403 from a group marks its binding broken and tells the
-township staff privately, a group upgraded to a supergroup keeps its binding.
+waits for the given retry_after, a group upgraded to a supergroup keeps its binding. A chat
+the bot can not write in (403, or a 400 saying so) and any other permanent refusal are never
+silent: `bot/undelivered.py`.
 
 Exactly once, and its limit: the unique key of a row means the same alert is never queued
 twice for one chat, and a claimed row is not taken by another worker, so in normal operation
@@ -24,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import (
@@ -36,11 +38,12 @@ from telegram.error import (
 )
 
 from bot.link import LinkState
-from conversations.alert_texts import alert_markup, alert_text, notice_text
+from bot.undelivered import cannot_write, lost_chat, undeliverable
+from conversations.alert_texts import alert_markup, alert_text, notice_text, undelivered_text
 from conversations.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
 from conversations.proposal_texts import proposal_markup, proposal_text
 from monitoring.i18n import Translations
-from storage.alerts import BROKEN, Alerts, Bindings, Outbox, tell_staff_group_lost
+from storage.alerts import Alerts, Bindings, Outbox
 from storage.proposals import Proposals
 from storage.schedule import Schedule
 
@@ -167,13 +170,29 @@ class OutboxWorker:
             return rendered
 
         # The claim is committed before Telegram is called (see the module's docstring).
-        rendered = await self.tx(claim_and_render)
+        try:
+            rendered = await self.tx(claim_and_render)
+        except SQLAlchemyError:
+            raise  # the database, not the row: the round is tried again
+        except Exception as exc:  # a row that can not be rendered never will be
+            log.exception("outbox %s: the message could not be composed", row_id)
+            error = f"render: {type(exc).__name__}: {exc}"
+            await self.tx(lambda s: undeliverable(s, row_id, error, self.now()))
+            self.wake()
+            return 0
         if rendered is None or rendered is False:
             return 0
         assert isinstance(rendered, Rendered)
         try:
             if rendered.chart is not None:
-                png = await asyncio.to_thread(rendered.chart)
+                try:
+                    png = await asyncio.to_thread(rendered.chart)
+                except Exception as exc:  # a chart that can not be drawn never will be
+                    log.exception("outbox %s: the chart could not be drawn", row_id)
+                    error = f"chart: {type(exc).__name__}: {exc}"
+                    await self.tx(lambda s: undeliverable(s, row_id, error, self.now()))
+                    self.wake()
+                    return 0
                 message = await self.bot.send_photo(
                     rendered.chat_id, png, caption=rendered.text, filename="chart.png"
                 )
@@ -196,16 +215,17 @@ class OutboxWorker:
             log.info("outbox %s: group %s became supergroup %s", row_id, rendered.chat_id, new_chat)
             await self.tx(lambda s: self._migrated(s, row_id, rendered.chat_id, new_chat))
             return await self.deliver(row_id)
-        except Forbidden as exc:
-            log.warning("outbox %s: chat %s refused the bot: %s", row_id, rendered.chat_id, exc)
-            error = str(exc)
-            await self.tx(lambda s: self._forbidden(s, row_id, rendered.chat_id, error))
-            self.wake()
-            return 0
-        except BadRequest as exc:
-            log.error("outbox %s: Telegram refused the message: %s", row_id, exc)
-            error = f"400 {exc}"
-            await self.tx(lambda s: Outbox(s).failed(row_id, error))
+        except (Forbidden, BadRequest) as exc:
+            code = 403 if isinstance(exc, Forbidden) else 400
+            error = f"{code} {exc}"
+            if code == 403 or cannot_write(str(exc)):
+                log.warning(
+                    "outbox %s: can not write in chat %s: %s", row_id, rendered.chat_id, exc
+                )
+                await self.tx(lambda s: lost_chat(s, row_id, error, self.now()))
+            else:
+                await self.tx(lambda s: undeliverable(s, row_id, error, self.now()))
+            self.wake()  # the notices and a warning's copy for the township group
             return 0
         except NetworkError as exc:  # also TimedOut and 5xx
             self.link.failed(exc)
@@ -243,6 +263,8 @@ class OutboxWorker:
             return None
         if row.kind == "notice":
             return Rendered(row.chat_id, notice_text(row.payload, self.t), None)
+        if row.kind == "undelivered":
+            return Rendered(row.chat_id, undelivered_text(row.payload, self.t), None)
         if row.kind == "proposal":
             proposals = Proposals(session)
             proposal = proposals.view(int(row.payload["proposal_id"]))
@@ -282,22 +304,3 @@ class OutboxWorker:
         assert row is not None
         row.chat_id = new_chat
         row.status = "pending"
-
-    def _forbidden(self, session: Session, row_id: int, chat_id: int, error: str) -> None:
-        Outbox(session).failed(row_id, f"403 {error}")
-        if chat_id > 0:  # a person blocked the bot: listed for the township
-            Schedule(session).mark_unreachable(chat_id, now=self.now())
-            return
-        bindings = Bindings(session)
-        binding = bindings.of_chat(chat_id)
-        if binding is None or binding.status == BROKEN:
-            return
-        bindings.end(binding, status=BROKEN, now=self.now(), actor="telegram")
-        tell_staff_group_lost(
-            session,
-            binding.township_id,
-            binding.id,
-            bindings.describe(binding),
-            binding.title,
-            self.now(),
-        )

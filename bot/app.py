@@ -16,6 +16,7 @@ from telegram.request import BaseRequest
 from bot import commands
 from bot.alerts import OutboxWorker
 from bot.i18n import load_translations
+from bot.limits import LimitedBot
 from bot.request import AiohttpRequest
 from bot.sandbox import DEFAULT_TOKEN
 from bot.schedule import JobScheduler, WakeSender, job_specs
@@ -54,27 +55,28 @@ def build_application(
     """Build the Application. `engine` lets tests share one; otherwise post_init makes it.
     `clock` replaces the real clock of handlers and jobs (tests, the sandbox's clock)."""
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
-    builder = (
-        ApplicationBuilder()
-        .token(token or DEFAULT_TOKEN)
-        .base_url(settings.telegram_api_url)
-        .base_file_url(settings.file_url)
-        .context_types(ContextTypes(context=AppContext, bot_data=BotData))
-        # Conversations rely on one-by-one processing of a user's updates.
-        .concurrent_updates(False)
-        # Polling is done by bot.polling.Poller, which confirms updates only once handled.
-        .updater(None)
-        .rate_limiter(flood_limiter(settings.send_rate))
+    # Every message goes through LimitedBot, which keeps Telegram's size limits.
+    limited_bot = LimitedBot(
+        token or DEFAULT_TOKEN,
+        base_url=settings.telegram_api_url,
+        base_file_url=settings.file_url,
+        request=request or AiohttpRequest(),
+        get_updates_request=get_updates_request or AiohttpRequest(connection_pool_size=1),
+        rate_limiter=flood_limiter(settings.send_rate),
     )
     lifecycle = _Lifecycle(settings, engine, clock)
     builder = (
-        builder.post_init(lifecycle.post_init)
+        ApplicationBuilder()
+        .bot(limited_bot)
+        .context_types(ContextTypes(context=AppContext, bot_data=BotData))
+        # One update at a time inside PTB: bot.polling.Poller is what runs updates of
+        # different chats side by side (and one chat's in order), calling process_update.
+        .concurrent_updates(False)
+        # Polling is done by bot.polling.Poller, which confirms updates only once handled.
+        .updater(None)
+        .post_init(lifecycle.post_init)
         .post_stop(lifecycle.post_stop)
         .post_shutdown(lifecycle.post_shutdown)
-    )
-    builder = builder.request(request or AiohttpRequest())
-    builder = builder.get_updates_request(
-        get_updates_request or AiohttpRequest(connection_pool_size=1)
     )
     app: AppType = builder.build()  # type: ignore[assignment]
 

@@ -128,6 +128,13 @@ def alert_text(
     lines.append(t._("Since: {when}").format(when=_when(view.opened_at, t, tz)))
     if payload.get("no_village_group"):
         lines.append(t._("(This village has no group bound yet: sent to the township group.)"))
+    if payload.get("village_group_failed"):
+        lines.append(
+            t._(
+                "(This warning could not be delivered to the village group: posted here "
+                "instead. Please tell the village committee.)"
+            )
+        )
     if view.acknowledged_by and view.acknowledged_at:
         lines.append(
             t._("✅ Acknowledged by {name}, {when}").format(
@@ -157,3 +164,41 @@ def alert_markup(view: AlertView, t: Translator) -> InlineKeyboardMarkup | None:
 
 def notice_text(payload: dict[str, Any], t: Translator) -> str:
     return t._(str(payload.get("text", ""))).format(**payload.get("params", {}))
+
+
+UNDELIVERED_WHAT = {
+    "alert": N_("the red warning for household {household}"),
+    "alert_update": N_("the new red-warning reasons for household {household}"),
+    "escalation": N_("the reminder of the red warning for household {household}"),
+    "all_clear": N_("the all-clear for household {household}"),
+    "reminder": N_("a check-in reminder"),
+    "missed_helper": N_("a missed-visits notice"),
+    "missed_village": N_("the village's missed-visits list"),
+    "missed_township": N_("the township's missed-visits list"),
+    "weekly_summary": N_("the weekly summary"),
+    "weekly_chart": N_("the weekly summary chart"),
+    "proposal": N_("a proposal to review"),
+}
+
+
+def undelivered_text(payload: dict[str, Any], t: Translator) -> str:
+    """Told privately to the township staff: a message Telegram refused for good."""
+    what = t._(UNDELIVERED_WHAT.get(str(payload.get("kind")), N_("a message"))).format(
+        household=payload.get("household", "?")
+    )
+    if payload.get("person"):
+        where = t._("the private chat of {name}").format(name=payload["person"])
+    else:
+        where = t._("the group {group}").format(group=payload.get("group", "?"))
+    return "\n".join(
+        [
+            t._("⚠️ A message could not be delivered"),
+            t._("What: {what}").format(what=what),
+            t._("To: {where}").format(where=where),
+            t._("Telegram said: {error}").format(error=payload.get("error", "?")),
+            t._(
+                "It will not be sent again. Please pass it on by phone, and check the "
+                "bot's rights in that chat."
+            ),
+        ]
+    )

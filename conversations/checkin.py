@@ -709,7 +709,12 @@ def result_text(result: ConfirmResult, t: Translator) -> str:
     if a.level is Level.RED:
         change = result.alert
         if change.action in ("opened", "updated") and change.chats:
-            lines.append(t._("The village and the township have been alerted in their groups."))
+            lines.append(
+                t._(
+                    "The red warning is being posted to the village and township groups "
+                    "(if it can not be delivered, the township staff are told)."
+                )
+            )
         elif change.action in ("opened", "updated"):
             lines.append(
                 t._(

@@ -144,7 +144,7 @@ def _sheet(
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def as_text(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+def as_text(sheet: WriteOnlyWorksheet, value: str) -> Any:
     """A cell that holds `value` as a string (openpyxl would store "=..." as a formula), with
     Excel's quote prefix so that editing the cell keeps it text."""
     cell = WriteOnlyCell(sheet, value=value)

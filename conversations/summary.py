@@ -76,6 +76,16 @@ def summary_text(
                 measures=t.number(red.measures),
             )
         )
+    if summary.undelivered:
+        lines.append(
+            t.ngettext(
+                "⚠️ {n} message of this week could not be delivered (the staff were told "
+                "privately of each).",
+                "⚠️ {n} messages of this week could not be delivered (the staff were told "
+                "privately of each).",
+                summary.undelivered,
+            ).format(n=t.number(summary.undelivered))
+        )
     if village and summary.due_by_helper:
         lines.append(t._("Still due, by helper:"))
         for helper, households in summary.due_by_helper.items():

@@ -655,8 +655,9 @@ def tell_staff_group_lost(
             payload={
                 "text": N_(
                     "The bot can no longer post in the group “{title}” ({target}): it "
-                    "was removed or blocked. Red warnings for it go nowhere until the "
-                    "bot is added back and someone sends /bind there."
+                    "was removed, blocked or lost the right to send messages. Until the bot "
+                    "is back with that right and someone sends /bind there, its red "
+                    "warnings go to the township group (or to you privately)."
                 ),
                 "params": {"title": title or "?", "target": target},
             },

@@ -24,10 +24,12 @@ from monitoring.weeks import Week
 from storage.models import (
     Alert,
     CheckIn,
+    GroupBinding,
     HelperAssignment,
     Household,
     Measure,
     MissedVisit,
+    OutboxMessage,
     Person,
     Village,
 )
@@ -70,6 +72,7 @@ class WeekSummary:
     total: VillageLine
     open_red: list[OpenRed]
     due_by_helper: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    undelivered: int = 0  # messages of the township Telegram refused for good this week
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,29 @@ def week_summary(
         due_by_helper(session, week, cutoff, township_id=township_id, village_id=village_id)
         if due_list
         else {},
+        undelivered_count(session, township_id, week.starts_at(tz), cutoff)
+        if township_id is not None and village_id is None
+        else 0,
+    )
+
+
+def undelivered_count(session: Session, township_id: int, since: datetime, until: datetime) -> int:
+    """Messages queued in [since, until] for the township's groups or people that could not be
+    delivered (outbox rows marked failed)."""
+    groups = select(GroupBinding.chat_id).where(GroupBinding.township_id == township_id)
+    people = select(Person.telegram_user_id).where(
+        Person.township_id == township_id, Person.telegram_user_id.is_not(None)
+    )
+    return int(
+        session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.status == "failed",
+                OutboxMessage.created_at >= since,
+                OutboxMessage.created_at <= until,
+                or_(OutboxMessage.chat_id.in_(groups), OutboxMessage.chat_id.in_(people)),
+            )
+        )
+        or 0
     )
 
 

@@ -110,7 +110,7 @@ async def test_red_checkin_posts_one_alert_per_group_masked_and_with_reasons(
 ) -> None:
     seq = await client.last_seq()
     result = await checkin(town["helper"], "LX01001", food=False)
-    assert "已在村群和镇街群发出预警" in result["text"]
+    assert "红色预警正在推送到村和镇街工作群" in result["text"]
     [village] = await client.wait_bot_messages(VILLAGE_GROUP, after=seq)
     [township] = await client.wait_bot_messages(TOWNSHIP_GROUP, after=seq)
     for message in (village, township):

@@ -21,7 +21,9 @@ NOTES = ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "\tx", "\rx"]
 @pytest.fixture
 def hostile_roster(session_factory: sessionmaker[Session], tmp_path: Path) -> None:
     households = tmp_path / "households.csv"
-    lines = ["乡镇,村,户编号,户主姓名,身份证号,家庭人口,监测类型,上年人均纯收入,帮扶责任人,帮扶责任人电话"]
+    lines = [
+        "乡镇,村,户编号,户主姓名,身份证号,家庭人口,监测类型,上年人均纯收入,帮扶责任人,帮扶责任人电话"
+    ]
     head = INJECTED_HEAD.replace('"', '""')
     lines.append(f'龙溪镇,青山村,H1,"{head}",,3,脱贫不稳定户,7000,甲,13800000001')
     for i, _ in enumerate(NOTES, start=2):

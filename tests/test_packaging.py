@@ -23,7 +23,10 @@ def test_a_built_wheel_in_a_fresh_virtualenv_answers_in_chinese(tmp_path: Path) 
     # Uncommitted changes of a working tree are part of what is tested.
     for path in subprocess.run(
         ["git", "ls-files", "--modified", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split():
         target = source / path
         if (ROOT / path).is_file():
@@ -33,7 +36,10 @@ def test_a_built_wheel_in_a_fresh_virtualenv_answers_in_chinese(tmp_path: Path) 
     wheels = tmp_path / "wheels"
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), "."],
-        cwd=source, capture_output=True, text=True, timeout=300,
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("fangfanpin-*.whl")
@@ -45,12 +51,16 @@ def test_a_built_wheel_in_a_fresh_virtualenv_answers_in_chinese(tmp_path: Path) 
     python = fresh / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     installed = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert installed.returncode == 0, installed.stderr
 
@@ -66,7 +76,11 @@ def test_a_built_wheel_in_a_fresh_virtualenv_answers_in_chinese(tmp_path: Path) 
             "print(t._('Helper'))\n"
             "print(i.load_translations('zh_CN').missing_catalogs())",
         ],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert probe.returncode == 0, probe.stderr
     where, helper, missing = probe.stdout.splitlines()

@@ -243,6 +243,7 @@ class SandboxClient:
         count: int = 1,
         retry_after: int = 1,
         hang_seconds: float = 30,
+        description: str | None = None,
     ) -> Any:
         return await self._post(
             "/sandbox/fail",
@@ -253,6 +254,7 @@ class SandboxClient:
                 "count": count,
                 "retry_after": retry_after,
                 "hang_seconds": hang_seconds,
+                "description": description,
             },
         )
 

@@ -83,6 +83,7 @@ class FailRule:
     count: int = 1
     retry_after: int = 1
     hang_seconds: float = 30.0
+    description: str | None = None  # what a "400" or "403" says (Telegram's wording)
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:
         if self.method is not None and self.method.lower() != method.lower():
@@ -398,9 +399,11 @@ class SandboxBotAPI:
                         {"retry_after": rule.retry_after},
                     )
                 if rule.mode == "403":
-                    raise ApiError(403, "Forbidden: bot was kicked from the group chat")
+                    raise ApiError(
+                        403, rule.description or "Forbidden: bot was kicked from the group chat"
+                    )
                 if rule.mode == "400":
-                    raise ApiError(400, "Bad Request: injected failure")
+                    raise ApiError(400, rule.description or "Bad Request: injected failure")
                 raise ApiError(int(rule.mode), "Internal Server Error")
         st.fail_rules = [r for r in st.fail_rules if r.count > 0]
 
@@ -471,6 +474,7 @@ class SandboxBotAPI:
                 "Bad Request: group chat was upgraded to a supergroup chat",
                 {"migrate_to_chat_id": self.state.migrated[chat_id]},
             )
+        _check_limits(params, content)
         chat = self._chat(chat_id)
         if chat["type"] == "private" and chat_id in self.state.blocked_by:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
@@ -509,6 +513,7 @@ class SandboxBotAPI:
         text = str(params.get("text") or "")
         if not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
+        _check_limits(params, {"text": text})
         markup = params.get("reply_markup")
         if message.get("text") == text and message.get("reply_markup") == markup:
             raise ApiError(
@@ -1024,6 +1029,7 @@ class SandboxBotAPI:
             count=int(body.get("count", 1)),
             retry_after=int(body.get("retry_after", 1)),
             hang_seconds=float(body.get("hang_seconds", 30)),
+            description=body.get("description"),
         )
         self.state.fail_rules.append(rule)
         return web.json_response({"rules": len(self.state.fail_rules)})
@@ -1080,6 +1086,18 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
             params.setdefault(key, file)
     params["__files__"] = files
     return params
+
+
+def _check_limits(params: dict[str, Any], content: dict[str, Any]) -> None:
+    """Telegram's size limits, answered as Telegram answers them."""
+    if len(str(content.get("text") or "")) > 4096:
+        raise ApiError(400, "Bad Request: message is too long")
+    if len(str(content.get("caption") or "")) > 1024:
+        raise ApiError(400, "Bad Request: message caption is too long")
+    markup = params.get("reply_markup")
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if rows and sum(len(row) for row in rows) > 100:
+        raise ApiError(400, "Bad Request: reply markup is too long")
 
 
 def _error(exc: ApiError) -> web.Response:

@@ -1,0 +1,169 @@
+"""What happens to a message Telegram refuses for good: never silence.
+
+- Telegram says the bot can not write there (403, or a 400 such as "chat not found", "bot was
+  kicked", "not enough rights to send"): a group's binding is marked broken and the township
+  staff are told privately once (`tell_staff_group_lost`); a person is marked unreachable and
+  listed for the township by the missed-visits job.
+- Any other permanent refusal (a 400, a chart that can not be drawn): the row is marked failed
+  with the reason and each registered staff member of the township is told privately, once per
+  message, what could not be delivered and where. `/summary` counts these.
+- A red warning (or its update or reminder) whose copy could not reach the village group is
+  posted to the township group with a line saying so; when the township group is the one
+  that failed, or there is none, the staff are told privately. A warning never exists only in
+  the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storage.alerts import BROKEN, Bindings, Outbox, tell_staff_group_lost
+from storage.models import Alert, Household, OutboxMessage, Village
+from storage.repositories import People
+from storage.schedule import Schedule
+
+log = logging.getLogger(__name__)
+
+# Kinds that carry a red warning: their loss would leave a warning only in the database.
+WARNING_KINDS = frozenset({"alert", "alert_update", "escalation"})
+# How Telegram words a 400 that means "the bot can not write in this chat" (lower case).
+CANNOT_WRITE = (
+    "chat not found",
+    "kicked",
+    "not enough rights",
+    "have no rights",
+    "need administrator rights",
+    "chat_write_forbidden",
+    "not a member",
+    "was deactivated",
+    "peer_id_invalid",
+    "bot was blocked",
+    "user is deactivated",
+    "chat_restricted",
+)
+
+
+def cannot_write(description: str) -> bool:
+    text = description.lower()
+    return any(words in text for words in CANNOT_WRITE)
+
+
+def township_of(session: Session, row: OutboxMessage) -> int | None:
+    """The township a message belongs to: its group's, its alert's, or its reader's."""
+    binding = Bindings(session).of_chat(row.chat_id)
+    if binding is not None:
+        return binding.township_id
+    if row.alert_id is not None:
+        alert = session.get(Alert, row.alert_id)
+        household = session.get(Household, alert.household_id) if alert else None
+        village = session.get(Village, household.village_id) if household else None
+        if village is not None:
+            return village.township_id
+    person = People(session).by_telegram_id(row.chat_id) if row.chat_id > 0 else None
+    return person.township_id if person else None
+
+
+def lost_chat(session: Session, row_id: int, error: str, now: datetime) -> None:
+    """The bot can not write in the row's chat (a 403, or a 400 saying so)."""
+    outbox = Outbox(session)
+    row = outbox.get(row_id)
+    assert row is not None
+    outbox.failed(row_id, error)
+    if row.chat_id > 0:  # a person blocked the bot: listed for the township
+        Schedule(session).mark_unreachable(row.chat_id, now=now)
+        return
+    bindings = Bindings(session)
+    binding = bindings.of_chat(row.chat_id)
+    if binding is not None and binding.status != BROKEN:
+        bindings.end(binding, status=BROKEN, now=now, actor="telegram")
+        tell_staff_group_lost(
+            session,
+            binding.township_id,
+            binding.id,
+            bindings.describe(binding),
+            binding.title,
+            now,
+        )
+    if row.kind in WARNING_KINDS and not _save_the_warning(session, row, now):
+        _tell_staff(session, row, error, now)
+
+
+def undeliverable(session: Session, row_id: int, error: str, now: datetime) -> None:
+    """Telegram refused the message for good, for another reason (module docstring)."""
+    outbox = Outbox(session)
+    row = outbox.get(row_id)
+    assert row is not None
+    outbox.failed(row_id, error)
+    log.error("outbox %s (%s to chat %s) not delivered: %s", row.id, row.kind, row.chat_id, error)
+    if row.kind == "undelivered":  # a notice about a failure: no notice about the notice
+        return
+    if row.kind in WARNING_KINDS and _save_the_warning(session, row, now):
+        return
+    _tell_staff(session, row, error, now)
+
+
+def _save_the_warning(session: Session, row: OutboxMessage, now: datetime) -> bool:
+    """Post the warning to the township group instead; False when that is the chat that
+    failed or there is none (then the staff are told privately)."""
+    township_id = township_of(session, row)
+    if township_id is None:
+        return False
+    group = Bindings(session).active_for(township_id, None)
+    if group is None or group.chat_id == row.chat_id or row.payload.get("village_group_failed"):
+        return False
+    Outbox(session).enqueue(
+        key=f"fallback:{row.id}:{group.chat_id}",
+        kind=row.kind,
+        chat_id=group.chat_id,
+        alert_id=row.alert_id,
+        payload={**row.payload, "village_group_failed": True, "no_village_group": False},
+        now=now,
+    )
+    return True
+
+
+def _tell_staff(session: Session, row: OutboxMessage, error: str, now: datetime) -> None:
+    township_id = township_of(session, row)
+    if township_id is None:
+        log.error("outbox %s: no township to tell of the failure", row.id)
+        return
+    payload = describe(session, row, error)
+    outbox = Outbox(session)
+    told = 0
+    for person in Bindings(session).township_staff(township_id):
+        assert person.telegram_user_id is not None
+        if person.telegram_user_id == row.chat_id:
+            continue  # the failed chat is theirs: it would fail again
+        told += outbox.enqueue(
+            key=f"undelivered:{row.id}:{person.id}",
+            kind="undelivered",
+            chat_id=person.telegram_user_id,
+            payload=payload,
+            now=now,
+        )
+    if not told:
+        log.error("outbox %s: no registered township staff to tell of the failure", row.id)
+
+
+def describe(session: Session, row: OutboxMessage, error: str) -> dict[str, Any]:
+    """What the staff are told: what the message was, where it was going, why it failed."""
+    payload: dict[str, Any] = {"row": row.id, "kind": row.kind, "error": error[:200]}
+    if row.alert_id is not None:
+        alert = session.get(Alert, row.alert_id)
+        household = session.get(Household, alert.household_id) if alert else None
+        if household is not None:
+            payload["household"] = household.number
+    bindings = Bindings(session)
+    binding = bindings.of_chat(row.chat_id)
+    if binding is not None:
+        payload["group"] = f"{binding.title or '?'} ({bindings.describe(binding)})"
+    elif row.chat_id > 0:
+        person = People(session).by_telegram_id(row.chat_id)
+        payload["person"] = person.name if person else str(row.chat_id)
+    else:
+        payload["group"] = str(row.chat_id)
+    return payload
