@@ -23,6 +23,7 @@ from bot.schedule import JobScheduler, WakeSender, job_specs
 from bot.settings import Settings
 from conversations import (
     alerts,
+    buttons,
     checkin,
     groups,
     households,
@@ -80,6 +81,9 @@ def build_application(
     )
     app: AppType = builder.build()  # type: ignore[assignment]
 
+    # group -2: a button pressed in a chat it does not belong in is refused here.
+    for handler in buttons.guard_handlers():
+        app.add_handler(handler, group=-2)
     # group -1: while a check-in is in progress, other commands get a clear reply and the
     # question again (ApplicationHandlerStop keeps them from running).
     for handler in checkin.guard_handlers():

@@ -15,15 +15,12 @@ from telegram.ext import (
 )
 
 from conversations.base import AppContext, answer_query, identify, translator
+from conversations.buttons import KNOWN_PREFIXES
 from conversations.registration import help_text
 from monitoring.i18n import N_
 from storage.db import is_transient
 
 log = logging.getLogger(__name__)
-
-# Callback data prefixes a flow handles (check-in, group binding, alerts, measures, proposals,
-# decisions, elimination); anything else is a stale or forged button.
-KNOWN_PREFIXES = ("ci:", "gb:", "al:", "ms:", "pp:", "pd:", "el:")
 
 
 async def help_command(update: Update, context: AppContext) -> None:
@@ -185,6 +182,7 @@ def fallback_handlers() -> list[BaseHandler[Update, AppContext, None]]:
         ),
         CallbackQueryHandler(
             stray_button,
+            # data of no flow (conversations.buttons): a stale or forged button
             pattern=lambda data: not str(data).startswith(KNOWN_PREFIXES),
         ),
     ]

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from conversations.alert_texts import WARNING_KINDS  # their loss would leave a warning unseen
 from storage.alerts import BROKEN, Bindings, Outbox, tell_staff_group_lost
 from storage.models import Alert, Household, OutboxMessage, Village
 from storage.repositories import People
@@ -28,8 +29,6 @@ from storage.schedule import Schedule
 
 log = logging.getLogger(__name__)
 
-# Kinds that carry a red warning: their loss would leave a warning only in the database.
-WARNING_KINDS = frozenset({"alert", "alert_update", "escalation"})
 # How Telegram words a 400 that means "the bot can not write in this chat" (lower case).
 CANNOT_WRITE = (
     "chat not found",

@@ -15,6 +15,9 @@ from monitoring.people import mask_name
 from monitoring.risk import Level, Reason
 from storage.alerts import AlertView
 
+# Outbox kinds whose message shows an open red warning (with its buttons).
+WARNING_KINDS = frozenset({"alert", "alert_update", "escalation"})
+
 MEASURE_NAMES = {
     "industry": N_("industry support"),
     "employment": N_("employment support"),

@@ -13,7 +13,7 @@ import re
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -27,6 +27,7 @@ from telegram.ext import (
 from conversations.alert_texts import (
     MEASURE_NAMES,
     RESPONSIBLE_NAMES,
+    WARNING_KINDS,
     alert_markup,
     alert_text,
     measure_kinds_for,
@@ -86,10 +87,30 @@ async def group_button(update: Update, context: AppContext) -> None:
         await answer_query(query, t._("This button is no longer valid."))
         return
     alert_id = int(match["alert"])
+    if not await _on_the_warning(context, query, alert_id):
+        await answer_query(query, t._("This button is no longer valid."))
+        return
     if match["what"] == "ack":
         await _acknowledge(update, context, person, alert_id, t)
     else:
         await _start_measure(update, context, person, alert_id, t)
+
+
+async def _on_the_warning(context: AppContext, query: CallbackQuery, alert_id: int) -> bool:
+    """Whether the button was pressed on a message that shows this warning (data can be
+    forged on any message the bot wrote)."""
+    message = query.message
+    if message is None:
+        return False
+    here = (message.chat.id, message.message_id)
+
+    def shown(session: Session) -> bool:
+        return any(
+            (chat, message_id) == here and kind in WARNING_KINDS
+            for chat, message_id, kind in Outbox(session).sent_for_alert(alert_id)
+        )
+
+    return await context.services.tx(shown)
 
 
 async def _acknowledge(

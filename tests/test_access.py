@@ -262,7 +262,7 @@ async def test_buttons_are_refused_to_the_wrong_people(
         mine = s.scalars(select(Household.id).where(Household.number == "LX01001")).one()
         qingshan = s.scalars(select(Village.id).where(Village.name == "青山村")).one()
     helper = Chat(client, chats["helper"])
-    await helper.send("/mine")
+    await helper.send("/checkin")  # the list of the helper's own households, as buttons
     [last] = (await client.bot_messages(chats["helper"]))[-1:]
     seq = await client.last_seq()
     await client.press(
@@ -282,14 +282,15 @@ async def test_buttons_are_refused_to_the_wrong_people(
         data="pd:ok:1:village",
         forge=True,
     )
-    assert "此申请已不存在" in said  # (wrong people on a real one: test_e2e_proposals)
+    # a decision button on a message without decisions: refused before any look-up
+    assert "不能在这里使用" in said  # (wrong people on a real one: test_e2e_proposals)
     head = Chat(client, chats["head"])
     await head.send("/mine")
     [last] = (await client.bot_messages(chats["head"]))[-1:]
     said = await toast(
         client, chats["head"], chats["head"], last["message_id"], data=f"el:ok:{mine}", forge=True
     )
-    assert "仅供镇街干部" in said
+    assert "不能在这里使用" in said  # (the role check on a real one: test_e2e_proposals)
     said = await toast(
         client,
         chats["other_staff"],
@@ -308,3 +309,105 @@ async def test_buttons_are_refused_to_the_wrong_people(
         staff = s.scalars(select(Person).where(Person.name == "杨振华")).one()
         assert binding.township_id == staff.township_id
         assert s.scalars(select(Household.status).where(Household.id == mine)).one() == "monitored"
+
+
+BUTTON_SAMPLES = (
+    "ci:hh:{mine}",
+    "ci:hh:999999",
+    "ci:sum",
+    "ci:ok",
+    "ci:cx:1",
+    "ci:e:food",
+    "ms:k:relief",
+    "ms:d:today",
+    "pp:c:unstable",
+    "pp:ok",
+    "pd:ok:1:village",
+    "pd:h:1:1",
+    "el:lab:{mine}:1",
+    "el:ok:{mine}",
+    "gb:t",
+    "gb:v:{qingshan}",
+    "al:ack:{alert}",
+    "al:m:{alert}",
+)
+BUTTON_PLACES = {
+    "ci": "private",
+    "ms": "private",
+    "pp": "private",
+    "pd": "private",
+    "el": "private",
+}
+
+
+@pytest.mark.timeout(600)
+async def test_every_button_prefix_in_every_chat_kind_as_every_role(
+    chats: dict[str, int], client: SandboxClient, roster: sessionmaker[Session]
+) -> None:
+    """Forged data pressed anywhere: a button outside the chats it belongs in is refused with
+    a toast and changes nothing; no press ever makes the bot write in a group, except the
+    warning's own buttons, on the warning, by the people allowed."""
+    places = await groups_for(20, client, roster)
+    bound, unbound = places["bound"], places["unbound"]
+    assert bound is not None and unbound is not None
+    seq = await client.last_seq()
+    green_checkin(roster, "LX01001", at("2026-12-01T09:00"), food=False)  # red: food
+    [warning] = await client.wait_bot_messages(bound, after=seq, timeout=30)
+    with roster() as s:
+        ids = {
+            "mine": s.scalars(select(Household.id).where(Household.number == "LX01001")).one(),
+            "qingshan": s.scalars(select(Village.id).where(Village.name == "青山村")).one(),
+            "alert": s.scalars(select(Alert.id)).one(),
+        }
+    greeting = (await client.bot_messages(unbound))[-1]
+    wrong = []
+    for role in ("stranger", "helper", "other_head", "other_staff", "head", "staff"):
+        user = chats[role]
+        for where, chat in (("private", user), ("bound", bound), ("unbound", unbound)):
+            for sample in BUTTON_SAMPLES:
+                data = sample.format(**ids)
+                prefix = data.split(":")[0]
+                belongs = BUTTON_PLACES.get(prefix, "group")
+                if where == "private":
+                    target = (await client.bot_messages(user) or [None])[-1]
+                    if target is None:
+                        target = await Chat(client, user).send("/help")
+                else:
+                    target = warning if where == "bound" else greeting
+                seq = await client.last_seq()
+                sent = await client.press(
+                    user, target["message_id"], chat_id=chat, data=data, forge=True
+                )
+                await client.handled(int(sent["update_id"]), after=seq)
+                events = await client.events(after=seq)
+                answers = [e for e in events if e["kind"] == "callback_answer"]
+                toast_text = str(answers[0].get("text") or "") if answers else ""
+                in_groups = [
+                    e
+                    for e in events
+                    if e["kind"] in ("message", "edit") and e.get("chat_id") in (bound, unbound)
+                ]
+                cell = f"{role} {where} {data}"
+                misplaced = (belongs == "private") != (where == "private")
+                if misplaced:
+                    if "不能在这里使用" not in toast_text:
+                        wrong.append(f"{cell}: toast {toast_text!r}")
+                    if [e for e in events if e["kind"] in ("message", "edit")]:
+                        wrong.append(f"{cell}: the bot wrote {events}")
+                legit_ack = (
+                    data.startswith("al:ack") and where == "bound" and role in ("head", "staff")
+                )
+                if in_groups and not legit_ack:
+                    wrong.append(f"{cell}: wrote in a group: {in_groups}")
+                if prefix == "al" and where == "unbound" and "不能在这里使用" not in toast_text:
+                    wrong.append(f"{cell}: a warning button on another message: {toast_text!r}")
+                if where == "private" and data.startswith("ci:"):
+                    await client.send_text(user, "/cancel")  # leave no flow open
+    assert not wrong, "\n".join(wrong)
+    with roster() as s:
+        assert not s.scalars(select(GroupBinding).where(GroupBinding.chat_id > 0)).all()
+        assert s.scalars(select(Household.status).where(Household.id == ids["mine"])).one() == (
+            "monitored"
+        )
+        alert = s.scalars(select(Alert)).one()
+        assert alert.status == "open"

@@ -1,0 +1,93 @@
+"""Where each kind of button may be pressed, declared once.
+
+Telegram clients can send any callback data on any message the bot wrote, so a button's data
+proves nothing about where it was pressed. Every press passes this guard first (handler group
+-2): a prefix pressed in a chat it does not belong in, or on a message that carries no button
+of its flow, is refused with a toast and goes no further, so a forged check-in button can not post a summary into a group, and a binding
+button can not bind a private chat. Warning buttons are checked further by their handler:
+only on a message that shows that warning.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from telegram import Message, Update
+from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler
+
+from conversations.base import AppContext, answer_query, identify, translator
+
+
+class Where(Enum):
+    OWN_PRIVATE = "own private chat"  # the presser's private chat with the bot
+    GROUP = "group"
+
+
+# prefix -> the chats its buttons belong in, with the flow that owns them
+BUTTONS: dict[str, Where] = {
+    "ci": Where.OWN_PRIVATE,  # check-in (conversations/checkin.py)
+    "ms": Where.OWN_PRIVATE,  # recording a measure (conversations/alerts.py)
+    "pp": Where.OWN_PRIVATE,  # writing a proposal (conversations/proposals.py)
+    "pd": Where.OWN_PRIVATE,  # deciding a proposal (conversations/proposals.py)
+    "el": Where.OWN_PRIVATE,  # risk elimination (conversations/proposals.py)
+    "gb": Where.GROUP,  # binding a group (conversations/groups.py)
+    "al": Where.GROUP,  # a red warning's buttons (conversations/alerts.py)
+}
+KNOWN_PREFIXES = tuple(f"{prefix}:" for prefix in BUTTONS)
+
+
+def prefix_of(data: str | None) -> str:
+    return (data or "").split(":", 1)[0]
+
+
+def allowed_here(
+    data: str | None,
+    chat_type: str | None,
+    chat_id: int,
+    user_id: int,
+    on_message: frozenset[str] | None,
+) -> bool:
+    """Whether a button with `data` may be pressed in this chat by this user, on a message
+    whose buttons have the prefixes `on_message` (None: Telegram no longer shows the
+    message). A flow's button counts only on a message the flow made: one that carries
+    buttons of the same flow. Data of no known flow is left to the stray-button answer."""
+    prefix = prefix_of(data)
+    where = BUTTONS.get(prefix)
+    if where is None:
+        return True
+    if on_message is not None and prefix not in on_message:
+        return False
+    if where is Where.OWN_PRIVATE:
+        return chat_type == "private" and chat_id == user_id
+    return chat_type in ("group", "supergroup") and on_message is not None
+
+
+async def guard(update: Update, context: AppContext) -> None:
+    query = update.callback_query
+    chat = update.effective_chat
+    user = update.effective_user
+    assert query is not None
+    message = query.message
+    on_message = None
+    if isinstance(message, Message):  # else too old: Telegram no longer shows it
+        markup = message.reply_markup
+        rows = markup.inline_keyboard if markup is not None else ()
+        on_message = frozenset(
+            prefix_of(button.callback_data)
+            for row in rows
+            for button in row
+            if isinstance(button.callback_data, str)
+        )
+    if (
+        chat is not None
+        and user is not None
+        and allowed_here(query.data, chat.type, chat.id, user.id, on_message)
+    ):
+        return
+    person = await identify(context, user)
+    await answer_query(query, translator(context, person)._("This button can not be used here."))
+    raise ApplicationHandlerStop
+
+
+def guard_handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    return [CallbackQueryHandler(guard)]
