@@ -3,8 +3,9 @@
 Telegram clients can send any callback data on any message the bot wrote, so a button's data
 proves nothing about where it was pressed. Every press passes this guard first (handler group
 -2): a prefix pressed in a chat it does not belong in, or on a message that carries no button
-of its flow, is refused with a toast and goes no further, so a forged check-in button can not post a summary into a group, and a binding
-button can not bind a private chat. Warning buttons are checked further by their handler:
+of its flow, is refused with a toast and goes no further: a forged check-in button can not
+post a summary into a group, a binding button can not bind a private chat or rewrite a
+warning. Warning buttons are checked further by their handler:
 only on a message that shows that warning.
 """
 
