@@ -94,7 +94,8 @@ def worker(url: str) -> dict[str, Any]:
     results["summary_chart"] = _timed(lambda: week_chart(one, "第01镇", t), repeat=3)
 
     def export() -> int:
-        data = read(lambda s: ledger.to_bytes(ledger.build(s, week, Scope(1, None), t, SHANGHAI)))
+        rows = read(lambda s: ledger.collect(s, week, Scope(1, None), SHANGHAI))
+        data = ledger.to_bytes(ledger.build(rows, t, SHANGHAI))
         return len(data)
 
     results["export_township"] = _timed(export, repeat=2)

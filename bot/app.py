@@ -25,6 +25,7 @@ from conversations import (
     alerts,
     buttons,
     checkin,
+    export,
     groups,
     households,
     proposals,
@@ -101,7 +102,9 @@ def build_application(
         app.add_handler(handler)
     for handler in households.handlers():  # /history
         app.add_handler(handler)
-    for handler in summary.handlers():  # /summary /export
+    for handler in summary.handlers():  # /summary
+        app.add_handler(handler)
+    for handler in export.handlers():  # /export
         app.add_handler(handler)
     for handler in proposals.handlers():  # /propose /proposals /eliminate /reinstate, buttons
         app.add_handler(handler)
@@ -201,6 +204,9 @@ class _Lifecycle:
             self.worker = None
 
     async def post_shutdown(self, app: AppType) -> None:
+        pool = app.bot_data.services.export_pool if hasattr(app.bot_data, "services") else None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         if self.executor is not None:
             self.executor.shutdown(wait=True)
             self.executor = None

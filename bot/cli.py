@@ -255,7 +255,7 @@ def export_ledger(
                     )
                     return 2
                 scope = Scope(township_id=found.id)
-            book = ledger.build(session, week, scope, t, settings.tz)
+            book = ledger.build(ledger.collect(session, week, scope, settings.tz), t, settings.tz)
             ledger.write(book, output)
         print(
             t._("The ledger of week {week} was written to {file}.").format(

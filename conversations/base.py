@@ -47,6 +47,10 @@ class Services:
     # Where transactions run: one thread for SQLite (it has one writer; threads competing
     # for its lock sleep in its busy handler), several for a server. None: asyncio's default.
     executor: Executor | None = None
+    # Where /export builds workbooks (a process, started on first use), and who is waiting
+    # for one (one export per person at a time).
+    export_pool: Executor | None = None
+    exports_running: set[int] = field(default_factory=set)
 
     async def tx(self, work: Callable[[Session], T]) -> T:
         """Run `work(session)` in one transaction, in a worker thread (the loop never blocks).

@@ -153,13 +153,42 @@ def as_text(sheet: WriteOnlyWorksheet, value: str) -> Any:
     return cell
 
 
-def build(
-    session: Session,
-    week: Week,
-    scope: Scope,
-    t: Translator,
-    tz: ZoneInfo,
-) -> Workbook:
+@dataclass(frozen=True)
+class LedgerData:
+    """Every row of the ledger, read from the database; the workbook is made from this alone
+    (in another process for /export, so that the bot's database thread is never held)."""
+
+    week: Week
+    households: list[ledger.HouseholdLine]
+    checkins: list[ledger.CheckInLine]
+    missed: list[ledger.MissedLine]
+    alerts: list[ledger.AlertLine]
+    measures: list[ledger.MeasureLine]
+    proposals: list[ledger.ProposalLine]
+    eliminations: list[ledger.EliminationLine]
+
+
+def collect(session: Session, week: Week, scope: Scope, tz: ZoneInfo) -> LedgerData:
+    """The ledger's rows in one transaction (the command line's export)."""
+    return LedgerData(week, *(read(session, week, scope, tz) for read in READERS))
+
+
+# One reader per sheet, in the order of LedgerData's fields: /export runs each in a
+# transaction of its own, so that helpers' answers get the database in between.
+READERS: tuple[Callable[[Session, Week, Scope, ZoneInfo], list[Any]], ...] = (
+    lambda s, w, scope, tz: ledger.households(s, w, scope),
+    lambda s, w, scope, tz: ledger.checkins(s, w, scope),
+    lambda s, w, scope, tz: ledger.missed(s, w, scope),
+    lambda s, w, scope, tz: ledger.alerts(s, w, scope, tz=tz),
+    lambda s, w, scope, tz: ledger.measures(s, w, scope, tz=tz),
+    lambda s, w, scope, tz: ledger.proposals(s, w, scope, tz=tz),
+    lambda s, w, scope, tz: ledger.eliminations(s, w, scope, tz=tz),
+)
+
+
+def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
+    """The workbook of the ledger: no database, no network; pure work on the rows."""
+    week = data.week
     c = _Cells(t, tz)
     levels = {level.value: name for level, name in LEVEL_NAMES.items()}
     visits = dict(VISIT_OPTIONS)
@@ -313,27 +342,13 @@ def build(
         Column(N_("Reinstated at"), 17, lambda r: c.when(r.reinstated_at), DATETIME_FORMAT),
         Column(N_("Reinstated because"), 30, lambda r: r.reinstate_reason or ""),
     ]
-    _sheet(book, t._("Households"), household_columns, ledger.households(session, week, scope), t)
-    _sheet(
-        book,
-        t._("Check-ins {week}").format(week=str(week)),
-        checkin_columns,
-        ledger.checkins(session, week, scope),
-        t,
-    )
-    _sheet(book, t._("Missed visits"), missed_columns, ledger.missed(session, week, scope), t)
-    _sheet(book, t._("Red warnings"), alert_columns, ledger.alerts(session, week, scope, tz=tz), t)
-    _sheet(book, t._("Measures"), measure_columns, ledger.measures(session, week, scope, tz=tz), t)
-    _sheet(
-        book, t._("Proposals"), proposal_columns, ledger.proposals(session, week, scope, tz=tz), t
-    )
-    _sheet(
-        book,
-        t._("Eliminations"),
-        elimination_columns,
-        ledger.eliminations(session, week, scope, tz=tz),
-        t,
-    )
+    _sheet(book, t._("Households"), household_columns, data.households, t)
+    _sheet(book, t._("Check-ins {week}").format(week=str(week)), checkin_columns, data.checkins, t)
+    _sheet(book, t._("Missed visits"), missed_columns, data.missed, t)
+    _sheet(book, t._("Red warnings"), alert_columns, data.alerts, t)
+    _sheet(book, t._("Measures"), measure_columns, data.measures, t)
+    _sheet(book, t._("Proposals"), proposal_columns, data.proposals, t)
+    _sheet(book, t._("Eliminations"), elimination_columns, data.eliminations, t)
     return book
 
 

@@ -8,17 +8,14 @@ from datetime import date, tzinfo
 
 from babel.numbers import format_percent
 from telegram import Update
-from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CommandHandler
 
-from conversations import ledger
 from conversations.base import AppContext, identify, translator
 from conversations.charts import trend_chart, week_chart
 from conversations.checkin import mine_command
 from monitoring.i18n import Translator
 from monitoring.people import Role, mask_name
 from monitoring.weeks import Week, week_of
-from storage.ledger import Scope
 from storage.summary import TrendPoint, VillageLine, WeekSummary, trend, week_summary
 
 
@@ -183,51 +180,5 @@ async def summary_command(update: Update, context: AppContext) -> None:
     await message.reply_photo(png, filename=f"summary-{week}.png")
 
 
-async def export_command(update: Update, context: AppContext) -> None:
-    """/export [YYYY-Www]: the week's ledger as XLSX, always to the asker's private chat (a
-    ledger of named households does not belong in a group, even with ID numbers masked)."""
-    message = update.effective_message
-    chat = update.effective_chat
-    user = update.effective_user
-    assert message is not None and chat is not None and user is not None
-    person = await identify(context, user)
-    t = translator(context, person)
-    services = context.services
-    now = services.now()
-    week = week_of(now, services.tz)
-    if person is None or person.role not in (Role.TOWNSHIP_STAFF, Role.VILLAGE_HEAD):
-        await message.reply_text(t._("/export is for township staff and village heads."))
-        return
-    if context.args:
-        try:
-            week = Week.parse(context.args[0])
-        except ValueError:
-            await message.reply_text(
-                t._("Please give the week as YYYY-Www, e.g. /export {week}.").format(week=str(week))
-            )
-            return
-        if week > week_of(now, services.tz):
-            await message.reply_text(t._("Week {week} has not begun yet.").format(week=str(week)))
-            return
-    village = person.role is Role.VILLAGE_HEAD
-    scope = Scope(person.township_id, person.village_id if village else None)
-    title = (person.village_name if village else person.township_name) or ""
-    data = await services.tx(
-        lambda s: ledger.to_bytes(ledger.build(s, week, scope, t, services.tz))
-    )
-    caption = t._("Ledger of {title}, week {week}").format(title=title, week=str(week))
-    try:
-        await context.bot.send_document(
-            user.id, data, filename=ledger.filename(title, week), caption=caption
-        )
-    except Forbidden:
-        await message.reply_text(
-            t._("I can not write to you privately: please open a chat with me and send /start.")
-        )
-        return
-    if chat.type != "private":
-        await message.reply_text(t._("I have sent you the ledger in our private chat."))
-
-
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:
-    return [CommandHandler("summary", summary_command), CommandHandler("export", export_command)]
+    return [CommandHandler("summary", summary_command)]

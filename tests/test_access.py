@@ -65,7 +65,7 @@ def expected(role: str, where: str, command: str) -> str:
     if name == "export":
         if role not in TOWN:
             return "仅供镇街干部和村干部"
-        return f"<document> {TOWN[role]}" if private else "台账已通过私聊发送给您"
+        return f"正在生成{TOWN[role]}" if private else "生成后通过私聊发送给您"
     if name in ("bind", "unbind") and private:
         return f"/{name} 需在群里发送"
     if name == "bind":
@@ -221,7 +221,19 @@ async def test_every_command_for_every_role_in_every_chat(
                     wrong.append(f"{role} {where} {command}: want {want!r}, got {got!r}")
                 if where == "private" and command in ("/checkin", "/propose"):
                     await outcome(client, user, chat, "/cancel")
+                if command == "/export" and role in TOWN:  # the ledger comes afterwards
+                    await _document_arrives(client, user)
     assert not wrong, "\n".join(wrong)
+
+
+async def _document_arrives(client: SandboxClient, user: int) -> None:
+    for _ in range(600):
+        messages = await client.bot_messages(user)
+        if messages and "document" in messages[-1]:
+            return
+        seq = await client.last_seq()
+        await client.events(after=seq, chat_id=user, kinds="message", timeout=1.0)
+    raise AssertionError("no ledger arrived")
 
 
 async def toast(client: SandboxClient, user: int, chat: int, message_id: int, **press: Any) -> str:

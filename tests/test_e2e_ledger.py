@@ -173,7 +173,17 @@ async def test_summary_and_export_of_a_seeded_week(
     assert "尚未开始" in (await Chat(client, STAFF).send("/export 2027-W05"))["text"]
 
     # ---- /export: the ledger as XLSX, read back
-    document = await Chat(client, STAFF).send("/export 2026-W48")
+    seq = await client.last_seq()
+    preparing = await Chat(client, STAFF).send("/export 2026-W48")
+    assert "正在生成" in preparing["text"] and "document" not in preparing
+    again = await Chat(client, STAFF).send("/export 2026-W48")  # while it is being prepared
+    assert "正在生成中" in again["text"] or "document" in again
+    document = next(
+        m
+        for m in await client.wait_bot_messages(STAFF, after=seq, count=3, timeout=60)
+        if "document" in m
+    )
+    assert not [m for m in await client.bot_messages(STAFF) if "document" in m][1:]
     assert document["document"]["file_name"] == "龙溪镇-2026-W48.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(await client.file(document["document"]["file_id"])))
     assert book.sheetnames == [
@@ -233,7 +243,7 @@ async def test_summary_and_export_of_a_seeded_week(
     seq = await client.last_seq()
     notice = await Chat(client, HEAD, TOWN_GROUP).send("/export 2026-W48")
     assert "私聊" in notice["text"] and "document" not in notice
-    [private] = await client.wait_bot_messages(HEAD, after=seq)
+    [private] = await client.wait_bot_messages(HEAD, after=seq, timeout=60)
     head_book = openpyxl.load_workbook(
         io.BytesIO(await client.file(private["document"]["file_id"]))
     )

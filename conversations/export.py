@@ -1,0 +1,152 @@
+"""/export [YYYY-Www]: the week's ledger as XLSX, always to the asker's private chat (a ledger
+of named households does not belong in a group, even with ID numbers masked).
+
+An export of a large township takes seconds of work; none of it may hold up the helpers:
+- the asker is told at once that the ledger is being prepared, and the work goes on in the
+  background (the person's other messages are handled meanwhile);
+- the rows are read in short transactions, one per sheet, so the database (SQLite has one
+  writer thread here) serves everyone else in between;
+- the workbook is built and saved in a separate process, so it does not compete with the bot
+  for the interpreter;
+- one export per person at a time: asking again meanwhile gets "already being prepared".
+If the bot stops while an export is being prepared, it is not resumed: ask again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+from telegram import Update
+from telegram.error import Forbidden
+from telegram.ext import BaseHandler, CommandHandler
+
+from conversations import ledger
+from conversations.base import AppContext, PersonView, Services, identify, translator
+from monitoring.i18n import Translations, Translator
+from monitoring.people import Role
+from monitoring.weeks import Week, week_of
+from storage.ledger import Scope
+
+log = logging.getLogger(__name__)
+
+
+def render(data: ledger.LedgerData, locale: str, locales: Path, tz_key: str) -> bytes:
+    """The XLSX file of `data` (runs in the export process: plain, picklable arguments)."""
+    t = Translations(locales, locale).get(locale)
+    return ledger.to_bytes(ledger.build(data, t, ZoneInfo(tz_key)))
+
+
+def export_pool(services: Services) -> Executor:
+    """The process the workbooks are made in, started on first use (spawned: a fork of a
+    process with threads and an event loop is not safe)."""
+    if services.export_pool is None:
+        services.export_pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn")
+        )
+    return services.export_pool
+
+
+def _reading(
+    reader: Callable[[Session, Week, Scope, ZoneInfo], list[Any]],
+    week: Week,
+    scope: Scope,
+    tz: ZoneInfo,
+) -> Callable[[Session], list[Any]]:
+    return lambda session: reader(session, week, scope, tz)
+
+
+async def make_ledger(services: Services, week: Week, scope: Scope, t: Translator) -> bytes:
+    rows = []
+    for reader in ledger.READERS:  # one short transaction per sheet
+        rows.append(await services.tx(_reading(reader, week, scope, services.tz)))
+    data = ledger.LedgerData(week, *rows)
+    return await asyncio.get_running_loop().run_in_executor(
+        export_pool(services),
+        render,
+        data,
+        t.locale,
+        services.translations.directory,
+        services.tz.key,
+    )
+
+
+async def export_command(update: Update, context: AppContext) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    user = update.effective_user
+    assert message is not None and chat is not None and user is not None
+    person = await identify(context, user)
+    t = translator(context, person)
+    services = context.services
+    now = services.now()
+    week = week_of(now, services.tz)
+    if person is None or person.role not in (Role.TOWNSHIP_STAFF, Role.VILLAGE_HEAD):
+        await message.reply_text(t._("/export is for township staff and village heads."))
+        return
+    if context.args:
+        try:
+            week = Week.parse(context.args[0])
+        except ValueError:
+            await message.reply_text(
+                t._("Please give the week as YYYY-Www, e.g. /export {week}.").format(week=str(week))
+            )
+            return
+        if week > week_of(now, services.tz):
+            await message.reply_text(t._("Week {week} has not begun yet.").format(week=str(week)))
+            return
+    if person.id in services.exports_running:
+        await message.reply_text(
+            t._("Your ledger is already being prepared; it will come in a moment.")
+        )
+        return
+    village = person.role is Role.VILLAGE_HEAD
+    title = (person.village_name if village else person.township_name) or ""
+    if chat.type == "private":
+        said = t._("Preparing the ledger of {title}, week {week}: it will come here in a moment.")
+    else:
+        said = t._("Preparing the ledger: I will send it to you in our private chat.")
+    await message.reply_text(said.format(title=title, week=str(week)))
+    services.exports_running.add(person.id)
+    context.application.create_task(
+        _export(context, person, week, title, t, chat.id), update=update, name="export"
+    )
+
+
+async def _export(
+    context: AppContext, person: PersonView, week: Week, title: str, t: Translator, asked_in: int
+) -> None:
+    services = context.services
+    assert person.telegram_user_id is not None
+    scope = Scope(
+        person.township_id, person.village_id if person.role is Role.VILLAGE_HEAD else None
+    )
+    try:
+        data = await make_ledger(services, week, scope, t)
+        caption = t._("Ledger of {title}, week {week}").format(title=title, week=str(week))
+        await context.bot.send_document(
+            person.telegram_user_id, data, filename=ledger.filename(title, week), caption=caption
+        )
+    except Forbidden:
+        await context.bot.send_message(
+            asked_in,
+            t._("I can not write to you privately: please open a chat with me and send /start."),
+        )
+    except Exception:
+        log.exception("export of week %s for person %s failed", week, person.id)
+        await context.bot.send_message(
+            asked_in, t._("Sorry, the ledger could not be prepared. Please try again later.")
+        )
+    finally:
+        services.exports_running.discard(person.id)
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, None]]:
+    return [CommandHandler("export", export_command)]
