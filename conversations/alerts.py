@@ -417,10 +417,9 @@ async def resolve_command(update: Update, context: AppContext) -> None:
     def resolve(session: Session) -> tuple[str, int | None]:
         alerts = Alerts(session)
         household, alert = alerts.open_for_number(number)
-        if household is None:
+        if household is None or household.village.township_id != person.township_id:
+            # one answer for both: another township's numbers are not confirmed either
             return "unknown", None
-        if household.village.township_id != person.township_id:
-            return "refused", None  # not even whether it has a warning
         if alert is None:
             return "none", None
         by = session.get(Person, person.id)
@@ -432,13 +431,15 @@ async def resolve_command(update: Update, context: AppContext) -> None:
 
     outcome, alert_id = await context.services.tx(resolve)
     if outcome == "unknown":
-        await message.reply_text(t._("There is no household {number}.").format(number=number))
+        await message.reply_text(
+            t._("There is no household {number} in your township.").format(number=number)
+        )
     elif outcome == "none":
         await message.reply_text(
             t._("Household {number} has no open red warning.").format(number=number)
         )
-    elif outcome == "refused":
-        await message.reply_text(t._("That household is not in your township."))
+    elif outcome == "refused":  # staff of the township always may; kept for safety
+        await message.reply_text(t._("Only township staff can resolve a red warning."))
     else:
         assert alert_id is not None
         context.services.wake_outbox()

@@ -54,6 +54,7 @@ from monitoring.checkin import (
     summary_rows,
 )
 from monitoring.i18n import N_, Translator
+from monitoring.people import HouseholdStatus
 from monitoring.risk import Level
 from monitoring.weeks import Week, week_of
 from storage.checkins import (
@@ -64,6 +65,7 @@ from storage.checkins import (
     HouseholdView,
     confirm_draft,
 )
+from storage.models import Household
 from storage.proposals import Drafts
 
 log = logging.getLogger(__name__)
@@ -348,11 +350,14 @@ async def _start(update: Update, context: AppContext, who: Who, household_id: in
     week = week_of(now, context.services.tz)
     t = who.t
 
-    def work(session: Session) -> DraftView | None:
+    def work(session: Session) -> DraftView | str | None:
         repo = CheckIns(session)
         repo.mark_handled(update.update_id, now=now)
         if repo.helper_of(household_id) != who.person.id:
             return None
+        household = session.get(Household, household_id)
+        if household is None or household.status != HouseholdStatus.MONITORED.value:
+            return "not monitored"  # eliminated: an old reminder's button, or a forged one
         repo.start_draft(who.person.id, household_id, week, now=now)
         session.flush()
         return repo.draft_view(who.person.id, week)
@@ -367,6 +372,15 @@ async def _start(update: Update, context: AppContext, who: Who, household_id: in
         return
     if draft is None:
         await _say(update, t._("That household is not one of yours."))
+        return
+    if isinstance(draft, str):
+        await _say(
+            update,
+            t._(
+                "That household is no longer monitored (its risk was eliminated): no check-in "
+                "is needed. Send /mine to see your households."
+            ),
+        )
         return
     prefix = None
     if draft.household.done_this_week:

@@ -7,6 +7,7 @@ import asyncio
 from datetime import date, tzinfo
 
 from babel.numbers import format_percent
+from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
@@ -16,6 +17,7 @@ from conversations.checkin import mine_command
 from monitoring.i18n import Translator
 from monitoring.people import Role, mask_name
 from monitoring.weeks import Week, week_of
+from storage.alerts import ACTIVE, Bindings
 from storage.summary import TrendPoint, VillageLine, WeekSummary, trend, week_summary
 
 
@@ -107,6 +109,21 @@ def trend_text(points: list[TrendPoint], title: str, t: Translator) -> str:
     return "\n".join(lines)
 
 
+async def _own_group(
+    context: AppContext, chat_id: int, township_id: int, village_id: int | None
+) -> bool:
+    """Whether the chat is the bound group of exactly this scope (a township's group for its
+    staff, a village's group for its head): a summary names households and helpers."""
+
+    def bound_to(session: Session) -> tuple[int, int | None] | None:
+        binding = Bindings(session).of_chat(chat_id)
+        if binding is None or binding.status != ACTIVE:
+            return None
+        return binding.township_id, binding.village_id
+
+    return await context.services.tx(bound_to) == (township_id, village_id)
+
+
 async def summary_command(update: Update, context: AppContext) -> None:
     message = update.effective_message
     chat = update.effective_chat
@@ -143,6 +160,14 @@ async def summary_command(update: Update, context: AppContext) -> None:
     village = person.role is Role.VILLAGE_HEAD
     township_id = person.township_id
     village_id = person.village_id if village else None
+    if chat.type != "private" and not await _own_group(context, chat.id, township_id, village_id):
+        await message.reply_text(
+            t._(
+                "In a group, /summary answers only in the bound group of your own village or "
+                "township. Please send it to me privately."
+            )
+        )
+        return
     title = (person.village_name if village else person.township_name) or ""
     if want_trend:
         points = await services.tx(

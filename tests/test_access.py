@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.sandbox.client import SandboxClient
 from conversations.base import AppType
 from storage.alerts import Bindings
-from storage.models import Alert, GroupBinding, Household, Person, Village
+from storage.models import Alert, CheckInDraft, GroupBinding, Household, Person, Village
 from storage.roster import import_roster
 from tests.conftest import EXAMPLES
 from tests.driver import Chat, register
@@ -61,7 +61,11 @@ def expected(role: str, where: str, command: str) -> str:
     if name == "summary":
         if role == "helper":
             return "您负责的农户" if private else "请在与我的私聊中发送 /mine"
-        return f"{TOWN[role]} 2026-W49 周" if role in TOWN else "仅供镇街干部和村干部"
+        if role not in TOWN:
+            return "仅供镇街干部和村干部"
+        if private or (where == "bound" and role == "head"):  # the bound group is 青山村's
+            return f"{TOWN[role]} 2026-W49 周"
+        return "只在您本村或本镇绑定的工作群中回答"
     if name == "export":
         if role not in TOWN:
             return "仅供镇街干部和村干部"
@@ -83,7 +87,7 @@ def expected(role: str, where: str, command: str) -> str:
     if name == "resolve":
         if not staff:
             return "只有镇街干部可以解除红色预警"
-        return "没有未解除的红色预警" if role == "staff" else "该户不在您所在的镇街"
+        return "没有未解除的红色预警" if role == "staff" else "本镇没有户编号为 LX01001 的农户"
     if name == "propose":
         if role == "helper" or head:
             return "农户属于哪个村" if private else in_private
@@ -423,3 +427,23 @@ async def test_every_button_prefix_in_every_chat_kind_as_every_role(
         )
         alert = s.scalars(select(Alert)).one()
         assert alert.status == "open"
+
+
+async def test_an_eliminated_household_is_not_checked_in_and_resolve_says_one_thing(
+    chats: dict[str, int], client: SandboxClient, roster: sessionmaker[Session]
+) -> None:
+    helper = Chat(client, chats["helper"])
+    listing = await helper.send("/checkin")
+    assert "请选择" in listing["text"]
+    with roster() as s, s.begin():  # eliminated after the list was shown
+        household = s.scalars(select(Household).where(Household.number == "LX01001")).one()
+        household.status = "eliminated"
+    reply = await helper.press("LX01001")
+    assert "不再监测" in reply["text"]
+    with roster() as s:
+        assert not s.scalars(select(CheckInDraft)).all()
+    # /resolve: another township's household and no household at all read the same.
+    other = Chat(client, chats["other_staff"])
+    for number in ("LX01001", "NOPE"):
+        said = (await other.send(f"/resolve {number}"))["text"]
+        assert said == f"本镇没有户编号为 {number} 的农户。"

@@ -11,6 +11,7 @@ from tests.small_town import (
     HEAD,
     STAFF,
     TOWNSHIP_GROUP,
+    VILLAGE_GROUP,
     A,
     at,
     green_checkin,
@@ -38,6 +39,13 @@ async def test_summary_for_each_role(
 
     in_group, _ = await send_for(Chat(client, STAFF, TOWNSHIP_GROUP), "/summary", 2)
     assert "H3 赵**" in in_group["text"] and "赵长生" not in in_group["text"]
+
+    # Only in the bound group of one's own scope: not the village head's due list in the
+    # township group, not the town's numbers in a village group.
+    for user, group in ((HEAD, TOWNSHIP_GROUP), (STAFF, VILLAGE_GROUP)):
+        refused = await Chat(client, user, group).send("/summary")
+        assert "只在您本村或本镇绑定的工作群中回答" in refused["text"]
+        assert "H3" not in refused["text"]
 
     head, _ = await send_for(Chat(client, HEAD), "/summary", 2)
     assert head["text"].startswith("青山村 2026-W49 周")
