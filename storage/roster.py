@@ -115,6 +115,9 @@ class StaffRow:
 
 # ----------------------------------------------------------------------------- reading files
 
+# Columns that hold a person's name (names appear in messages, some in group chats).
+NAME_KEYS = frozenset({"head_name", "helper_name", "name"})
+
 
 @dataclass
 class _Table:
@@ -136,7 +139,19 @@ def _read_csv(path: Path) -> Iterator[_Table]:
                 [RowError(path.name, None, N_("the file is neither UTF-8 nor GBK text"))]
             ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    lines = list(reader)
+    try:
+        lines = list(reader)
+    except csv.Error as exc:  # a field over the size limit, a NUL byte...
+        raise RosterError(
+            [
+                RowError(
+                    path.name,
+                    reader.line_num or None,
+                    N_("the file is not a readable CSV file: {error}"),
+                    {"error": str(exc)},
+                )
+            ]
+        ) from None
     if not lines:
         yield _Table(path.name, [], [])
         return
@@ -161,7 +176,19 @@ def _read_xlsx(path: Path) -> Iterator[_Table]:
         ) from None
     try:
         for sheet in workbook.worksheets:
-            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+            try:  # a sheet's XML is parsed only now: broken or hostile XML fails here
+                rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+            except Exception as exc:
+                raise RosterError(
+                    [
+                        RowError(
+                            f"{path.name}[{sheet.title}]",
+                            None,
+                            N_("the sheet can not be read: {error}"),
+                            {"error": f"{type(exc).__name__}: {exc}"[:200]},
+                        )
+                    ]
+                ) from None
             if not any(any(_cell(c) for c in r) for r in rows):
                 continue
             yield _Table(
@@ -297,6 +324,17 @@ class _Validator:
         for key in keys:
             if not values.get(key):
                 self.error(source, row, N_("{column} is empty"), column=columns[key][0])
+                ok = False
+        for key in NAME_KEYS & set(values):
+            if any(ch.isdigit() for ch in values[key]):
+                # a phone or ID number pasted into a name would reach group messages
+                self.error(
+                    source,
+                    row,
+                    N_("{column} {value} has digits in it: a name, not a number, please"),
+                    column=columns[key][0],
+                    value=values[key],
+                )
                 ok = False
         return ok
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import zipfile
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -143,6 +145,8 @@ def test_updated_file_updates_in_place_with_audit(
         ({9: "010-12345678"}, "不是大陆手机号"),
         ({4: "500118197511021744"}, "身份证号无效"),
         ({8: "别人"}, "帮扶责任人电话属于 李建国"),
+        ({8: "李建国13800138001"}, "帮扶责任人 李建国13800138001 含有数字"),
+        ({3: "张三３"}, "户主姓名 张三3 含有数字"),
     ],
 )
 def test_a_bad_row_changes_nothing_and_is_named(
@@ -294,3 +298,73 @@ def test_missing_column_is_named(
     row = [v for i, v in enumerate(GOOD) if i != 5]
     assert run_import(write_csv(tmp_path / "h.csv", header, [row])) == 1
     assert "缺少列：家庭人口/members" in capsys.readouterr().err
+
+
+def _workbook_with_sheet(path: Path, sheet_xml: bytes) -> Path:
+    """A valid workbook whose first sheet's XML is replaced by `sheet_xml`."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(HH_HEADER)
+    book.active.append(GOOD)
+    good = path.with_name("good.xlsx")
+    book.save(good)
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet_xml
+            target.writestr(item, data)
+    return path
+
+
+BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'.encode()
+        for i in range(1, 10)
+    )
+    + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+    b"</sheetData></worksheet>"
+)
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (
+            lambda d: write_csv(d / "big.csv", HH_HEADER, [[*GOOD[:3], "张" * 140_000, *GOOD[4:]]]),
+            "不是可读取的 CSV 文件",
+        ),
+        (
+            lambda d: _workbook_with_sheet(d / "broken.xlsx", b"<worksheet><sheetData><row>"),
+            "XLSX",
+        ),
+        (
+            lambda d: _workbook_with_sheet(
+                d / "cut.xlsx",
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+                b'<row r="2"><c r="A2" t="inlineStr"><is><t>y</t>',
+            ),
+            "XLSX",
+        ),
+        (lambda d: _workbook_with_sheet(d / "bomb.xlsx", BOMB), "XLSX"),
+    ],
+    ids=["csv-field-over-128k", "broken-sheet-xml", "sheet-xml-cut-short", "xml-bomb"],
+)
+def test_a_malformed_file_gets_its_problem_and_exit_1_never_a_traceback(
+    env_database: str,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make: Any,
+    reason: str,
+) -> None:
+    before = counts(session_factory)
+    assert run_import(make(tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert "数据未作任何改动" in err and reason in err, err
+    assert "Traceback" not in err
+    assert counts(session_factory) == before
