@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -123,3 +124,58 @@ async def test_wrong_token_is_unauthorized(sandbox: SandboxBotAPI) -> None:
     with pytest.raises(InvalidToken):
         async with Bot("999:WRONG", base_url=sandbox.url):
             pass
+
+
+async def test_the_control_api_answers_only_its_own_page(sandbox: SandboxBotAPI) -> None:
+    """A web page open on the same machine must not drive the stand-in: foreign Host or
+    Origin, and posts that are not JSON, are refused; the bot's own API is untouched."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=sandbox.root) as http:
+        ok = await http.post("/sandbox/users", json={"id": 77, "first_name": "甲"})
+        assert ok.status_code == 200
+        evil = await http.post(
+            "/sandbox/users",
+            json={"id": 78, "first_name": "乙"},
+            headers={"Origin": "http://evil.example"},
+        )
+        assert evil.status_code == 403
+        rebound = await http.get("/sandbox/chats", headers={"Host": f"evil.example:{sandbox.port}"})
+        assert rebound.status_code == 403
+        form = await http.post(
+            "/sandbox/users",
+            content='{"id": 79, "first_name": "c"}'.encode(),
+            headers={"Content-Type": "text/plain"},
+        )
+        assert form.status_code == 415
+        own_origin = await http.get(
+            "/sandbox/chats", headers={"Origin": f"http://127.0.0.1:{sandbox.port}"}
+        )
+        assert own_origin.status_code == 200
+        users = {c["id"] for c in own_origin.json()}
+        assert 77 in users and 78 not in users and 79 not in users
+        getme = await http.post(f"/bot{sandbox.state.token}/getMe")  # the Bot API is not control
+        assert getme.status_code == 200
+
+
+async def test_the_page_runs_one_job_at_a_time_and_kills_one_that_overruns() -> None:
+    import httpx
+
+    from bot.sandbox.page import SandboxPage
+
+    api = SandboxBotAPI()
+    page = SandboxPage([], [], job_env={"FANGFANPIN_DATABASE_URL": "sqlite://"}, job_timeout=1.0)
+    api.extra_routes.extend(page.routes())
+    await api.start()
+    try:
+        async with httpx.AsyncClient(base_url=api.root, timeout=30) as http:
+            body = {"name": "reminders", "at": "2026-11-30T09:00"}
+            first = asyncio.create_task(http.post("/page/job", json=body))
+            await asyncio.sleep(0.3)
+            second = await http.post("/page/job", json=body)
+            assert second.status_code == 409
+            done = await first
+            assert done.status_code == 504 and "did not finish" in done.json()["output"]
+            assert not page._job_lock.locked()
+    finally:
+        await api.stop()

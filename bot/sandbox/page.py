@@ -95,12 +95,15 @@ class SandboxPage:
         job_env: Mapping[str, str],
         default_locale: str = "zh_CN",
         tz: ZoneInfo | None = None,
+        job_timeout: float = 120.0,
     ) -> None:
         self.people, self.groups = people, groups
         self.job_env = dict(job_env)
         self.default_locale = default_locale
         self.tz = tz or ZoneInfo("Asia/Shanghai")
         self.translations = load_translations(default_locale)
+        self.job_timeout = job_timeout
+        self._job_lock = asyncio.Lock()  # one job at a time
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -159,6 +162,12 @@ class SandboxPage:
             return web.json_response({"ok": False, "output": "bad request"}, status=400)
         if name not in JOB_NAMES:
             return web.json_response({"ok": False, "output": f"unknown job {name}"}, status=400)
+        if self._job_lock.locked():
+            return web.json_response({"ok": False, "output": "another job is running"}, status=409)
+        async with self._job_lock:
+            return await self._run_job(name, at)
+
+    async def _run_job(self, name: str, at: datetime) -> web.Response:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -172,7 +181,15 @@ class SandboxPage:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+        try:
+            output, _ = await asyncio.wait_for(process.communicate(), timeout=self.job_timeout)
+        except TimeoutError:
+            process.kill()  # never left running behind the page
+            await process.wait()
+            return web.json_response(
+                {"ok": False, "output": f"{name} did not finish in {self.job_timeout:.0f} s"},
+                status=504,
+            )
         text = output.decode("utf-8", "replace").strip().splitlines()
         return web.json_response(
             {"ok": process.returncode == 0, "output": text[-1] if text else ""}

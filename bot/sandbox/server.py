@@ -17,7 +17,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -183,7 +183,9 @@ class SandboxBotAPI:
         return f"http://{self.host}:{self.port}"
 
     def make_app(self) -> web.Application:
-        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app = web.Application(
+            client_max_size=50 * 1024 * 1024, middlewares=[self._control_only_from_here]
+        )
         app.add_routes(
             [
                 web.route("*", "/bot{token}/{method}", self._bot_api),
@@ -210,6 +212,28 @@ class SandboxBotAPI:
             ]
         )
         return app
+
+    def _own_hosts(self) -> set[str]:
+        names = {self.host, "127.0.0.1", "localhost", "[::1]"}
+        return {f"{name}:{self.port}" for name in names}
+
+    @web.middleware
+    async def _control_only_from_here(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """The control API and the page drive the stand-in: a web page open on the same
+        machine must not. Requests to them must name this server as Host (no DNS rebinding),
+        come from no other Origin, and carry JSON when they post."""
+        if not request.path.startswith(("/sandbox/", "/page/")):
+            return await handler(request)  # the Bot API and files, for the bot
+        if request.host not in self._own_hosts():
+            return web.json_response({"error": "wrong Host"}, status=403)
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.removeprefix("http://") not in self._own_hosts():
+            return web.json_response({"error": "cross-origin request refused"}, status=403)
+        if request.method == "POST" and request.content_type != "application/json":
+            return web.json_response({"error": "send application/json"}, status=415)
+        return await handler(request)
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.make_app(), access_log=None)
