@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Engine
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
@@ -35,15 +35,12 @@ from conversations import (
 from conversations.base import AppContext, AppType, BotData, Services
 from conversations.menu import GROUP, commands_for
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
-from storage.checkins import CheckIns
 from storage.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
 
 # Update types the bot asks Telegram for. Forget one and the bot never hears of it.
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
-# Telegram keeps an unconfirmed update for 24 hours; remembering handled ids longer is enough.
-HANDLED_UPDATES_KEPT = timedelta(days=14)
 
 
 def build_application(
@@ -175,11 +172,6 @@ class _Lifecycle:
         if self.clock is not None:
             app.bot_data.services.clock = self.clock
         services = app.bot_data.services
-        pruned = await services.tx(
-            lambda s: CheckIns(s).prune_handled(before=services.now() - HANDLED_UPDATES_KEPT)
-        )
-        if pruned:
-            log.info("forgot %s handled update ids older than %s", pruned, HANDLED_UPDATES_KEPT)
         await set_default_commands(app, translations)
         # Deliver what is waiting in the outbox now, then continuously.
         self.worker = OutboxWorker(app.bot, services.tx, translations, services.tz)

@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-JOBS = ("reminders", "missed-visits", "escalations", "weekly-summary")
+JOBS = ("reminders", "missed-visits", "escalations", "weekly-summary", "housekeeping")
 
 
 def _week(text: str) -> Week:

@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 from bot.settings import Settings
 from scheduler.base import Sender, Tx
 from scheduler.escalations import escalations
+from scheduler.housekeeping import CRON as HOUSEKEEPING_CRON
+from scheduler.housekeeping import housekeeping
 from scheduler.jobs import missed_visits, reminders, weekly_summary
 from storage.schedule import Schedule
 
@@ -66,6 +68,8 @@ def job_specs(settings: Settings) -> dict[str, JobSpec]:
         "weekly-summary": JobSpec(
             "weekly-summary", settings.crons("weekly-summary"), week, run_summary
         ),
+        # the bookkeeping of handled updates (no messages; not a setting)
+        "housekeeping": JobSpec("housekeeping", [HOUSEKEEPING_CRON], day, housekeeping),
     }
 
 

@@ -144,7 +144,7 @@ async def test_the_control_api_answers_only_its_own_page(sandbox: SandboxBotAPI)
         assert rebound.status_code == 403
         form = await http.post(
             "/sandbox/users",
-            content='{"id": 79, "first_name": "c"}'.encode(),
+            content=b'{"id": 79, "first_name": "c"}',
             headers={"Content-Type": "text/plain"},
         )
         assert form.status_code == 415

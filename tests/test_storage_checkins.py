@@ -103,3 +103,24 @@ def test_handled_updates_refuse_a_second_time_and_are_pruned(
         assert CheckIns(s).prune_handled(before=NOW - timedelta(days=14)) == 1
     with session_factory() as s:
         assert s.scalars(select(HandledUpdate.update_id)).all() == [2]
+
+
+async def test_the_daily_housekeeping_job_forgets_old_update_ids_while_the_bot_runs(
+    session_factory: sessionmaker[Session],
+) -> None:
+    from bot.schedule import job_specs
+    from bot.settings import load_settings
+
+    with session_factory() as s, s.begin():
+        CheckIns(s).mark_handled(1, now=NOW - timedelta(days=15))
+        CheckIns(s).mark_handled(2, now=NOW - timedelta(days=13))
+
+    async def tx(work: Any) -> Any:
+        with session_factory() as s, s.begin():
+            return work(s)
+
+    spec = job_specs(load_settings(_env_file=None))["housekeeping"]
+    assert spec.crons == ["30 3 * * *"]  # daily
+    await spec.run(NOW, tx, None)  # type: ignore[arg-type]
+    with session_factory() as s:
+        assert s.scalars(select(HandledUpdate.update_id)).all() == [2]
