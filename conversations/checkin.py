@@ -661,7 +661,9 @@ async def _confirm(update: Update, context: AppContext, who: Who) -> None:
     t = who.t
     now = context.services.now()
 
-    def work(session: Session) -> ConfirmResult | None:
+    week = week_of(now, context.services.tz)
+
+    def work(session: Session) -> ConfirmResult | Week | None:
         repo = CheckIns(session)
         repo.mark_handled(update.update_id, now=now)
         draft = repo.draft(who.person.id)
@@ -672,6 +674,13 @@ async def _confirm(update: Update, context: AppContext, who: Who) -> None:
             is not None
         ):
             raise _Stale
+        if draft.week != str(week):
+            # Started in a week that has ended: it must not replace that week's check-in,
+            # and the new week must not stay due while the helper thinks it is done. The
+            # answers move to this week, and the helper confirms again, knowingly.
+            started = Week.parse(draft.week)
+            repo.move_draft(draft, week, now=now)
+            return started
         return confirm_draft(
             session,
             draft,
@@ -697,6 +706,15 @@ async def _confirm(update: Update, context: AppContext, who: Who) -> None:
                 "This check-in was already confirmed or discarded. Send /checkin to start another."
             ),
         )
+        return
+    if isinstance(result, Week):
+        draft = await _load_draft(context, who.person.id)
+        if draft is not None:
+            note = t._(
+                "This check-in was started in week {started}, which has ended. It will be "
+                "recorded for this week, {week}: please check the answers and confirm again."
+            ).format(started=str(result), week=str(week))
+            await _show(update, draft, t, note)
         return
     context.services.wake_outbox()
     log.info(

@@ -170,6 +170,11 @@ class CheckIns:
             draft.cancel_requested,
         )
 
+    def move_draft(self, draft: CheckInDraft, week: Week, *, now: datetime) -> None:
+        """The draft now belongs to `week` (its answers kept)."""
+        draft.week = str(week)
+        draft.updated_at = now
+
     def start_draft(
         self, helper_id: int, household_id: int, week: Week, *, now: datetime
     ) -> CheckInDraft:

@@ -334,3 +334,50 @@ async def test_people_without_households_or_registration_are_told(
     head = await register(client, 502, "张卫东", "13700137001")
     assert "没有分配给您的监测户" in (await head.send("/checkin"))["text"]
     assert "没看懂" in (await head.send("你好"))["text"]
+
+
+async def _answer_all_green(chat: Chat, first: dict[str, Any]) -> dict[str, Any]:
+    await chat.press("入户")
+    await chat.press("仍为")
+    await chat.press("否")  # income unchanged
+    await chat.press("否")  # no rigid expenditure
+    await chat.press("是")  # food
+    reply = await chat.press("是")  # clothing
+    if "义务教育阶段（约" in reply["text"]:
+        await chat.press("否")
+    await chat.press("是")
+    await chat.press("是")
+    await chat.press("是")
+    await chat.press("不填备注")
+    return await chat.press("不加照片")
+
+
+async def test_a_checkin_left_open_over_monday_is_recorded_for_the_new_week(
+    bot: AppType, client: SandboxClient, roster: sessionmaker[Session], helper: Chat
+) -> None:
+    """Decided: answers given in a week that has ended move to the current week when the
+    helper confirms, and the helper is asked to confirm again. The ended week's check-in
+    is never replaced, and the new week is not left due."""
+    from tests.small_town import at, green_checkin
+
+    green_checkin(roster, "LX01001", at("2026-11-27T10:00"))  # Friday, week 48
+    services = bot.bot_data.services
+    services.clock = lambda: at("2026-11-29T20:00")  # Sunday evening, week 48
+    first = await choose(helper, "LX01001")
+    summary = await _answer_all_green(helper, first)
+    assert "确认提交" in str(summary.get("reply_markup"))
+    services.clock = lambda: at("2026-11-30T09:00")  # Monday: week 49
+    moved = await helper.press("确认提交")
+    assert "2026-W48" in moved["text"] and "2026-W49" in moved["text"]
+    assert "确认提交" in str(moved.get("reply_markup"))  # the summary again, to confirm
+    stored = checkins(roster, "LX01001")
+    assert [(c.week, c.is_current) for c in stored] == [("2026-W48", True)]
+    with roster() as s:
+        assert s.scalars(select(CheckInDraft.week)).one() == "2026-W49"
+    saved = await helper.press("确认提交")
+    assert "已保存" in saved["text"]
+    stored = checkins(roster, "LX01001")
+    assert sorted((c.week, c.is_current) for c in stored) == [
+        ("2026-W48", True),
+        ("2026-W49", True),
+    ]
