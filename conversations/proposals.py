@@ -601,7 +601,7 @@ async def _reason_given(
                 proposal = Proposals(session).reject(
                     int(draft["proposal_id"]), me, str(draft["step"]), reason, now=now
                 )
-                return t._("Proposal no. {id} was rejected; the proposer has been told.").format(
+                return t._("Proposal no. {id} was rejected; the proposer is being told.").format(
                     id=proposal.id
                 )
             if draft.get("action") == "eliminate":
