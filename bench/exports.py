@@ -9,7 +9,6 @@ moment the bot's answer reaches the helper's chat, measured in the stand-in's pr
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bench.fanout import QUIET_SCHEDULE
+from bench.common import bot_env, fresh_sqlite
 from bench.generate import generate
 from bot.sandbox.server import SandboxBotAPI
 from monitoring.people import Role
@@ -81,10 +80,7 @@ def _documents(api: SandboxBotAPI, user_id: int) -> int:
 
 
 async def measure(directory: Path) -> dict[str, Any]:
-    path = directory / "exports.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{path}"
+    url = fresh_sqlite(directory, "exports.db")
     engine = make_engine(url)
     generated = generate(engine, HOUSEHOLDS)
     engine.dispose()
@@ -95,15 +91,7 @@ async def measure(directory: Path) -> dict[str, Any]:
     await api.start()
     for user_id in (helper, *staff):
         api.user(user_id)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFANPIN_")}
-    env.update(
-        FANGFANPIN_TELEGRAM_TOKEN=api.state.token,
-        FANGFANPIN_TELEGRAM_API_URL=api.url,
-        FANGFANPIN_DATABASE_URL=url,
-        FANGFANPIN_LOG_LEVEL="WARNING",
-        FANGFANPIN_SEND_RATE="1000",
-        **QUIET_SCHEDULE,
-    )
+    env = bot_env(api.state.token, api.url, url, send_rate=1000)
     log = (directory / "exports.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=subprocess.STDOUT

@@ -9,7 +9,6 @@ bot, started as its own process, delivers them. Reported: the achieved rate over
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from bench.common import bot_env, fresh_sqlite
 from bench.generate import NOW, SHANGHAI, generate
 from bot.sandbox.server import SandboxBotAPI
 from monitoring.weeks import week_of
@@ -29,10 +29,6 @@ from storage.db import make_engine, make_session_factory
 
 T = TypeVar("T")
 # The bot's own jobs never fire during a bench run (a fresh database owes none either).
-QUIET_SCHEDULE = {
-    f"FANGFANPIN_SCHEDULE_{job}": "0 0 29 2 *"
-    for job in ("REMINDERS", "MISSED_VISITS", "ESCALATIONS", "WEEKLY_SUMMARY")
-}
 HELPERS = 10_000
 RATE = 500  # per second: a scaled limit, so that the run is short
 
@@ -43,10 +39,7 @@ class _NoSender:
 
 
 async def measure(directory: Path, *, helpers: int = HELPERS, rate: int = RATE) -> dict[str, Any]:
-    path = directory / "fanout.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{path}"
+    url = fresh_sqlite(directory, "fanout.db")
     engine = make_engine(url)
     # One household per helper, none visited yet this week: every helper is reminded.
     generated = generate(engine, helpers, households_per_helper=1, current_week_share=0.0)
@@ -67,15 +60,7 @@ async def measure(directory: Path, *, helpers: int = HELPERS, rate: int = RATE) 
     for i in range(helpers):
         api.user(generated.helper_telegram_base + i + 1)
     api.state.rate_limit_per_second = float(rate)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFANPIN_")}
-    env.update(
-        FANGFANPIN_TELEGRAM_TOKEN=api.state.token,
-        FANGFANPIN_TELEGRAM_API_URL=api.url,
-        FANGFANPIN_DATABASE_URL=url,
-        FANGFANPIN_LOG_LEVEL="WARNING",
-        FANGFANPIN_SEND_RATE=str(rate),
-        **QUIET_SCHEDULE,
-    )
+    env = bot_env(api.state.token, api.url, url, send_rate=rate)
     log = (directory / "fanout.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=subprocess.STDOUT

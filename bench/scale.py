@@ -126,13 +126,12 @@ def worker(url: str) -> dict[str, Any]:
 
 def measure(households: int, directory: Path, log: Callable[[str], None]) -> dict[str, Any]:
     """Generate a SQLite database of `households` and time everything on it."""
+    from bench.common import fresh_sqlite
     from bench.generate import generate
     from storage.db import make_engine
 
+    url = fresh_sqlite(directory, f"scale-{households}.db")
     path = directory / f"scale-{households}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{path}"
     engine = make_engine(url)
     generated = generate(engine, households)
     engine.dispose()

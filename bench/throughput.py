@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from bench.fanout import QUIET_SCHEDULE
+from bench.common import QUIET_SCHEDULE, fresh_sqlite
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.scripts import quick_checkin as checkin_script
 from bot.sandbox.server import SandboxBotAPI
@@ -212,10 +212,7 @@ async def measure(
     database = "-"
     if bot == "fangfanpin":
         if database_url is None:
-            path = directory / f"throughput-{helpers}.db"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            database_url = f"sqlite:///{path}"
+            database_url = fresh_sqlite(directory, f"throughput-{helpers}.db")
         elif reset is not None:
             reset(database_url)
         engine = make_engine(database_url)

@@ -175,11 +175,7 @@ class OutboxWorker:
         except SQLAlchemyError:
             raise  # the database, not the row: the round is tried again
         except Exception as exc:  # a row that can not be rendered never will be
-            log.exception("outbox %s: the message could not be composed", row_id)
-            error = f"render: {type(exc).__name__}: {exc}"
-            await self.tx(lambda s: undeliverable(s, row_id, error, self.now()))
-            self.wake()
-            return 0
+            return await self._give_up(row_id, "render", exc)
         if rendered is None or rendered is False:
             return 0
         assert isinstance(rendered, Rendered)
@@ -188,11 +184,7 @@ class OutboxWorker:
                 try:
                     png = await asyncio.to_thread(rendered.chart)
                 except Exception as exc:  # a chart that can not be drawn never will be
-                    log.exception("outbox %s: the chart could not be drawn", row_id)
-                    error = f"chart: {type(exc).__name__}: {exc}"
-                    await self.tx(lambda s: undeliverable(s, row_id, error, self.now()))
-                    self.wake()
-                    return 0
+                    return await self._give_up(row_id, "chart", exc)
                 message = await self.bot.send_photo(
                     rendered.chat_id, png, caption=rendered.text, filename="chart.png"
                 )
@@ -237,6 +229,14 @@ class OutboxWorker:
         if rendered.alert_id is not None:
             await self._catch_up(row_id, rendered, message.message_id)
         return 1
+
+    async def _give_up(self, row_id: int, stage: str, exc: Exception) -> int:
+        """A row that fails the same way every time (a bug, bad data): failed and told."""
+        log.exception("outbox %s: %s failed", row_id, stage)
+        error = f"{stage}: {type(exc).__name__}: {exc}"
+        await self.tx(lambda s: undeliverable(s, row_id, error, self.now()))
+        self.wake()
+        return 0
 
     async def _catch_up(self, row_id: int, sent: Rendered, message_id: int) -> None:
         """An alert acknowledged (or given a measure) while its message was on the way: the

@@ -13,7 +13,7 @@ The message returned is the one carrying the (first page of) buttons, as callers
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -120,29 +120,33 @@ class LimitedBot(ExtBot[Any]):
     async def send_photo(  # type: ignore[override]
         self, chat_id: int | str, photo: Any, **kwargs: Any
     ) -> Message:
-        caption = kwargs.get("caption")
-        if not caption or len(caption) <= CAPTION_LIMIT:
-            return await super().send_photo(chat_id, photo, **kwargs)
-        parts = split_text(caption, CAPTION_LIMIT, TEXT_LIMIT)
-        kwargs["caption"] = parts[0]
-        markup = kwargs.pop("reply_markup", None)
-        sent = await super().send_photo(chat_id, photo, **kwargs)
-        for index, part in enumerate(parts[1:], start=2):
-            last = index == len(parts)
-            await self.send_message(chat_id, part, reply_markup=markup if last else None)
-        return sent
+        return await self._captioned(super().send_photo, chat_id, photo, kwargs)
 
     async def send_document(  # type: ignore[override]
         self, chat_id: int | str, document: Any, **kwargs: Any
     ) -> Message:
+        return await self._captioned(super().send_document, chat_id, document, kwargs)
+
+    async def _captioned(
+        self,
+        send: Callable[..., Awaitable[Message]],
+        chat_id: int | str,
+        media: Any,
+        kwargs: dict[str, Any],
+    ) -> Message:
+        """A picture or file with its caption's first part; the rest follows as text (with
+        the buttons, if any, on the last part)."""
         caption = kwargs.get("caption")
         if not caption or len(caption) <= CAPTION_LIMIT:
-            return await super().send_document(chat_id, document, **kwargs)
+            return await send(chat_id, media, **kwargs)
         parts = split_text(caption, CAPTION_LIMIT, TEXT_LIMIT)
         kwargs["caption"] = parts[0]
-        sent = await super().send_document(chat_id, document, **kwargs)
-        for part in parts[1:]:
-            await self.send_message(chat_id, part)
+        markup = kwargs.pop("reply_markup", None)
+        sent = await send(chat_id, media, **kwargs)
+        for index, part in enumerate(parts[1:], start=2):
+            await self.send_message(
+                chat_id, part, reply_markup=markup if index == len(parts) else None
+            )
         return sent
 
     async def edit_message_text(  # type: ignore[override]

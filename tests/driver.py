@@ -131,3 +131,21 @@ async def send_for(chat: Chat, text: str, count: int) -> list[dict[str, Any]]:
     seq = await chat.client.last_seq()
     await chat.client.send_text(chat.user_id, text, chat_id=chat.chat_id)
     return await chat.client.wait_bot_messages(chat.chat_id, after=seq, count=count, timeout=30)
+
+
+async def answer_checkin(chat: Chat, *, food: bool = True) -> dict[str, Any]:
+    """Answer every check-in question from the visit method on (all secure but food as
+    given, income unchanged, no expenditure, no note, no photo); returns the summary."""
+    await chat.press("入户")
+    await chat.press("仍为")
+    await chat.press("否")  # income unchanged
+    await chat.press("否")  # no rigid expenditure
+    await chat.press("是" if food else "否")
+    reply = await chat.press("是")  # clothing
+    if "义务教育阶段（约" in reply["text"]:
+        await chat.press("否")
+    await chat.press("是")
+    await chat.press("是")
+    await chat.press("是")
+    await chat.press("不填备注")
+    return await chat.press("不加照片")

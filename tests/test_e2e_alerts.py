@@ -18,7 +18,7 @@ from bot.sandbox.client import SandboxClient
 from conversations.base import AppType
 from storage.models import Alert, AuditEntry, GroupBinding, Measure, OutboxMessage
 from tests.conftest import import_examples
-from tests.driver import BotProcess, Chat, register
+from tests.driver import BotProcess, Chat, answer_checkin, register
 
 VILLAGE_GROUP, TOWNSHIP_GROUP = -100111, -100222
 HELPER = (501, "李建国", "+8613800138001")  # helper of LX01001 (徐德明), 青山村
@@ -66,19 +66,7 @@ async def checkin(helper: Chat, number: str, *, food: bool) -> dict[str, Any]:
     first = await helper.press(number) if "请选择" in listing["text"] else listing
     if "更正" in first["text"]:
         first = await helper.last()
-    await helper.press("入户")
-    await helper.press("仍为")
-    await helper.press("否")  # income unchanged
-    await helper.press("否")  # no rigid expenditure
-    await helper.press("是" if food else "否")
-    reply = await helper.press("是")  # clothing
-    if "义务教育阶段（约" in reply["text"]:
-        await helper.press("否")
-    await helper.press("是")
-    await helper.press("是")
-    await helper.press("是")
-    await helper.press("不填备注")
-    await helper.press("不加照片")
+    await answer_checkin(helper, food=food)
     return await helper.press("确认提交")
 
 

@@ -13,7 +13,7 @@ from bot.sandbox.client import SandboxClient
 from conversations.base import AppType
 from storage.models import AuditEntry, CheckIn, CheckInDraft, Household
 from tests.conftest import import_examples
-from tests.driver import Chat, register
+from tests.driver import Chat, answer_checkin, register
 
 HELPER = (501, "李建国", "+8613800138001")  # households LX01001, LX01004, LX01007, LX01010
 
@@ -336,22 +336,6 @@ async def test_people_without_households_or_registration_are_told(
     assert "没看懂" in (await head.send("你好"))["text"]
 
 
-async def _answer_all_green(chat: Chat, first: dict[str, Any]) -> dict[str, Any]:
-    await chat.press("入户")
-    await chat.press("仍为")
-    await chat.press("否")  # income unchanged
-    await chat.press("否")  # no rigid expenditure
-    await chat.press("是")  # food
-    reply = await chat.press("是")  # clothing
-    if "义务教育阶段（约" in reply["text"]:
-        await chat.press("否")
-    await chat.press("是")
-    await chat.press("是")
-    await chat.press("是")
-    await chat.press("不填备注")
-    return await chat.press("不加照片")
-
-
 async def test_a_checkin_left_open_over_monday_is_recorded_for_the_new_week(
     bot: AppType, client: SandboxClient, roster: sessionmaker[Session], helper: Chat
 ) -> None:
@@ -364,7 +348,8 @@ async def test_a_checkin_left_open_over_monday_is_recorded_for_the_new_week(
     services = bot.bot_data.services
     services.clock = lambda: at("2026-11-29T20:00")  # Sunday evening, week 48
     first = await choose(helper, "LX01001")
-    summary = await _answer_all_green(helper, first)
+    assert first
+    summary = await answer_checkin(helper)
     assert "确认提交" in str(summary.get("reply_markup"))
     services.clock = lambda: at("2026-11-30T09:00")  # Monday: week 49
     moved = await helper.press("确认提交")

@@ -104,10 +104,7 @@ async def test_no_rights_in_the_village_group_breaks_the_binding_and_tells_the_s
     green_checkin(town, "H1", TUESDAY, food=False)
     clocked.bot_data.services.wake_outbox()
 
-    async def told() -> bool:
-        return any("无法在群" in t for t in await texts(client, STAFF))
-
-    await until(told)
+    await until(lambda: _any_text(client, STAFF, "无法在群"))
     await until(lambda: settled(town))
     with town() as s:
         statuses = s.scalars(
@@ -125,10 +122,7 @@ async def test_a_township_group_that_refuses_a_warning_leaves_it_with_the_staff_
     green_checkin(town, "H1", TUESDAY, food=False)
     clocked.bot_data.services.wake_outbox()
 
-    async def told() -> bool:
-        return any("未能送达" in t for t in await texts(client, STAFF))
-
-    await until(told)
+    await until(lambda: _any_text(client, STAFF, "未能送达"))
     await until(lambda: settled(town))
     [notice] = [t for t in await texts(client, STAFF) if "未能送达" in t]
     assert "H1" in notice and "龙溪镇群" in notice and "injected failure" in notice.lower()
