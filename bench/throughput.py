@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 
 from bench.common import QUIET_SCHEDULE, fresh_sqlite
 from bot.sandbox.client import SandboxClient
+from bot.sandbox.scripts import helper_name
 from bot.sandbox.scripts import quick_checkin as checkin_script
 from bot.sandbox.server import SandboxBotAPI
 from storage.alerts import Bindings
@@ -148,7 +149,8 @@ def _roster(directory: Path, helpers: int) -> list[Path]:
     for i in range(helpers):
         village = "甲村" if i < helpers // 2 or helpers == 1 else "乙村"
         rows.append(
-            f"压测镇,{village},T{i:04d},户主{i:04d},,3,脱贫不稳定户,9000,帮扶{i:04d},1390001{i:04d}"
+            f"压测镇,{village},T{i:04d},户主{i:04d},,3,脱贫不稳定户,9000,"
+            f"{helper_name(i, 4)},1390001{i:04d}"
         )
     households = directory / "households.csv"
     households.write_text("\n".join(rows) + "\n", encoding="utf-8")
@@ -241,7 +243,7 @@ async def measure(
     try:
         await client.wait_event(after=seq, kinds="polled", timeout=60)
         for i in range(helpers):
-            await client.user(USER_BASE + i, f"帮扶{i:04d}")
+            await client.user(USER_BASE + i, helper_name(i, 4))
         driver = Driver(api)
         started = time.monotonic()
         try:

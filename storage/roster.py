@@ -115,8 +115,9 @@ class StaffRow:
 
 # ----------------------------------------------------------------------------- reading files
 
-# Columns that hold a person's name (names appear in messages, some in group chats).
-NAME_KEYS = frozenset({"head_name", "helper_name", "name"})
+# Columns that hold the name of a helper or staff member: they appear unmasked in group
+# messages (the warning names its helper), so a phone pasted there would leak.
+NAME_KEYS = frozenset({"helper_name", "name"})
 
 
 @dataclass

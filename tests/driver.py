@@ -149,3 +149,16 @@ async def answer_checkin(chat: Chat, *, food: bool = True) -> dict[str, Any]:
     await chat.press("是")
     await chat.press("不填备注")
     return await chat.press("不加照片")
+
+
+async def ledger_of(chat: Chat, command: str) -> dict[str, Any]:
+    """Send an /export command; the document that follows ("being prepared" comes first)."""
+    seq = await chat.client.last_seq()
+    preparing = await chat.send(command)
+    assert "正在生成" in preparing["text"], preparing
+    for message in await chat.client.wait_bot_messages(
+        chat.user_id, after=seq, count=2, timeout=60
+    ):
+        if "document" in message:
+            return message
+    raise AssertionError("no ledger arrived")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox.client import SandboxClient
+from bot.sandbox.scripts import helper_name
 from bot.sandbox.scripts import quick_checkin as many_script
 from bot.sandbox.server import SandboxBotAPI
 from storage.alerts import Bindings
@@ -127,7 +128,7 @@ def many(session_factory: sessionmaker[Session], sandbox: SandboxBotAPI, tmp_pat
     for i in range(HELPERS):
         village = "甲村" if i < HELPERS // 2 else "乙村"
         households.append(
-            f"百户镇,{village},B{i:03d},户主{i:03d},,3,脱贫不稳定户,9000,帮扶{i:03d},1390000{i:04d}"
+            f"百户镇,{village},B{i:03d},户主{i:03d},,3,脱贫不稳定户,9000,{helper_name(i)},1390000{i:04d}"
         )
     (tmp_path / "households.csv").write_text("\n".join(households) + "\n", encoding="utf-8")
     (tmp_path / "staff.csv").write_text(
@@ -172,7 +173,7 @@ async def test_100_helpers_and_5_kills_lose_nothing_and_post_each_warning_once(
         )
     rng = random.Random(10)
     for i in range(HELPERS):
-        await client.user(20000 + i, f"帮扶{i:03d}")
+        await client.user(20000 + i, helper_name(i))
 
     async def helper_run(i: int) -> None:
         chat = Chat(client, 20000 + i)

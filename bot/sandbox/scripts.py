@@ -25,3 +25,12 @@ def quick_checkin(index: int) -> list[tuple[str, str, str]]:
         ("press", "不加照片", "请核对"),
         ("press", "确认提交", "已保存"),
     ]
+
+
+_CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def helper_name(index: int, width: int = 3) -> str:
+    """A generated helper's name without digits (rosters refuse digits in helper names):
+    `helper_name(7)` -> 帮扶零零七."""
+    return "帮扶" + "".join(_CHINESE_DIGITS[int(d)] for d in f"{index:0{width}d}")
