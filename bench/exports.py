@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from bench.common import bot_env, fresh_sqlite
 from bench.generate import generate
-from bot.sandbox.server import SandboxBotAPI
 from monitoring.people import Role
+from sandbox.server import SandboxBotAPI
 from storage.db import make_engine, make_session_factory
 from storage.models import Person
 

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from bench.common import bot_env, fresh_sqlite
 from bench.generate import NOW, SHANGHAI, generate
-from bot.sandbox.server import SandboxBotAPI
 from monitoring.weeks import week_of
+from sandbox.server import SandboxBotAPI
 from scheduler.jobs import reminders
 from storage.db import make_engine, make_session_factory
 

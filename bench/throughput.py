@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from bench.common import QUIET_SCHEDULE, fresh_sqlite
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.scripts import helper_name
-from bot.sandbox.scripts import quick_checkin as checkin_script
-from bot.sandbox.server import SandboxBotAPI
+from sandbox.client import SandboxClient
+from sandbox.scripts import helper_name
+from sandbox.scripts import quick_checkin as checkin_script
+from sandbox.server import SandboxBotAPI
 from storage.alerts import Bindings
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade

@@ -18,7 +18,6 @@ from bot.alerts import OutboxWorker
 from bot.i18n import load_translations
 from bot.limits import LimitedBot
 from bot.request import AiohttpRequest
-from bot.sandbox import DEFAULT_TOKEN
 from bot.schedule import JobScheduler, WakeSender, job_specs
 from bot.settings import Settings
 from conversations import (
@@ -53,10 +52,12 @@ def build_application(
 ) -> AppType:
     """Build the Application. `engine` lets tests share one; otherwise post_init makes it.
     `clock` replaces the real clock of handlers and jobs (tests, the sandbox's clock)."""
-    token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
+    if settings.telegram_token is None:  # `run` without a token starts the sandbox first
+        raise ValueError("build_application needs FANGFANPIN_TELEGRAM_TOKEN")
+    token = settings.telegram_token.get_secret_value()
     # Every message goes through LimitedBot, which keeps Telegram's size limits.
     limited_bot = LimitedBot(
-        token or DEFAULT_TOKEN,
+        token,
         base_url=settings.telegram_api_url,
         base_file_url=settings.file_url,
         request=request or AiohttpRequest(),

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
 from bot.i18n import load_translations
@@ -341,8 +342,8 @@ def run_bot(settings: Settings) -> int:
 def run_sandbox(settings: Settings, *, port: int) -> int:
     """The stand-in on 127.0.0.1:port with its page, the sample roster in a separate database
     (never the real one), two groups already bound, and the real bot against it all."""
-    from bot.sandbox.page import PageGroup, SandboxPage, people_from_roster
-    from bot.sandbox.thread import SandboxThread
+    from sandbox.page import PageGroup, SandboxPage, people_from_roster
+    from sandbox.thread import SandboxThread
     from storage.alerts import Bindings
     from storage.models import Person, Village
 
@@ -382,7 +383,7 @@ def run_sandbox(settings: Settings, *, port: int) -> int:
         people_from_roster(EXAMPLES / "staff.csv"),
         groups,
         job_env={},
-        default_locale=settings.locale,
+        translations=load_translations(settings.locale),
         tz=settings.tz,
     )
     api.extra_routes.extend(page.routes())
@@ -408,7 +409,7 @@ def run_sandbox(settings: Settings, *, port: int) -> int:
             update={
                 "telegram_api_url": api.url,
                 "telegram_file_url": api.file_url,
-                "telegram_token": None,
+                "telegram_token": SecretStr(api.state.token),
             }
         )
         return run_bot(sandbox_settings)

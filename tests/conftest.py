@@ -13,11 +13,11 @@ from sqlalchemy import Engine, MetaData, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.embedded import running_bot
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import SandboxBotAPI
-from bot.sandbox.thread import SandboxThread
 from bot.settings import Settings, load_settings
 from conversations.base import AppType
+from sandbox.client import SandboxClient
+from sandbox.server import SandboxBotAPI
+from sandbox.thread import SandboxThread
 from storage.alerts import Bindings
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.sandbox.client import SandboxClient, SandboxError
+from sandbox.client import SandboxClient, SandboxError
 
 
 class Chat:

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sandbox.client import SandboxClient
 from conversations.base import AppType
+from sandbox.client import SandboxClient
 from storage.alerts import Bindings
 from storage.models import Alert, CheckInDraft, GroupBinding, Household, Person, Village
 from storage.roster import import_roster

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sandbox.client import SandboxClient
+from sandbox.client import SandboxClient
 from storage.models import CheckInDraft, HandledUpdate
 from tests.driver import Chat
 from tests.test_e2e_checkin import choose, draft_answers, helper, roster  # noqa: F401

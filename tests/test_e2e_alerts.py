@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sandbox.client import SandboxClient
 from conversations.base import AppType
+from sandbox.client import SandboxClient
 from storage.models import Alert, AuditEntry, GroupBinding, Measure, OutboxMessage
 from tests.conftest import import_examples
 from tests.driver import BotProcess, Chat, answer_checkin, register

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.scripts import helper_name
-from bot.sandbox.scripts import quick_checkin as many_script
-from bot.sandbox.server import SandboxBotAPI
+from sandbox.client import SandboxClient
+from sandbox.scripts import helper_name
+from sandbox.scripts import quick_checkin as many_script
+from sandbox.server import SandboxBotAPI
 from storage.alerts import Bindings
 from storage.models import CheckIn, CheckInDraft, Household, Village
 from storage.repositories import People

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sandbox.client import SandboxClient
 from bot.settings import Settings
 from conversations.base import AppType
+from sandbox.client import SandboxClient
 from storage.alerts import Outbox
 from storage.models import GroupBinding, OutboxMessage
 from storage.roster import import_roster

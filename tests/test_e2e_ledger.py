@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
-from bot.sandbox.client import SandboxClient
 from conversations.base import AppType
 from monitoring.weeks import Week
+from sandbox.client import SandboxClient
 from storage.models import Household, Village
 from storage.repositories import People
 from storage.roster import import_roster

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sandbox.client import SandboxClient
 from bot.schedule import WakeSender, job_specs
 from bot.settings import Settings
 from conversations.base import AppType
+from sandbox.client import SandboxClient
 from storage.alerts import Bindings
 from storage.models import (
     AuditEntry,

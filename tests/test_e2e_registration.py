@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sandbox.client import SandboxClient
 from conversations.base import AppType
+from sandbox.client import SandboxClient
 from storage.models import AuditEntry, Person
 from tests.conftest import import_examples
 

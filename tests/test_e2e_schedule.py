@@ -11,10 +11,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.embedded import running_bot
-from bot.sandbox.client import SandboxClient
 from bot.schedule import JobScheduler, WakeSender, job_specs, latest_occurrence
 from bot.settings import Settings
 from conversations.base import AppType
+from sandbox.client import SandboxClient
 from storage.models import Household, JobRun, MissedVisit, OutboxMessage, Person
 from tests.driver import Chat
 from tests.small_town import SHANGHAI, TOWNSHIP_GROUP, VILLAGE_GROUP, A, B, C, at, green_checkin

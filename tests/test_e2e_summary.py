@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sandbox.client import SandboxClient
 from conversations.base import AppType
+from sandbox.client import SandboxClient
 from tests.driver import Chat, send_for
 from tests.small_town import (
     HEAD,

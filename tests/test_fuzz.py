@@ -18,8 +18,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.commands import KNOWN_COMMANDS
-from bot.sandbox.client import SandboxClient
 from conversations.base import AppType
+from sandbox.client import SandboxClient
 from storage.models import AuditEntry, CheckIn, CheckInDraft, Household
 from tests.conftest import import_examples
 from tests.driver import register

@@ -1,4 +1,5 @@
-"""Dependencies point one way: bot -> conversations, scheduler -> storage -> monitoring."""
+"""Dependencies point one way: bot, sandbox -> conversations, scheduler -> storage ->
+monitoring; nothing in bot/ imports the sandbox but the CLI's `sandbox` command."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ FORBIDDEN = {
         "conversations",
         "scheduler",
         "bot",
+        "sandbox",
     },
-    "storage": {"telegram", "conversations", "scheduler", "bot"},
-    "conversations": {"bot", "scheduler"},
-    "scheduler": {"bot", "conversations", "telegram"},
+    "storage": {"telegram", "conversations", "scheduler", "bot", "sandbox"},
+    "conversations": {"bot", "scheduler", "sandbox"},
+    "scheduler": {"bot", "conversations", "telegram", "sandbox"},
+    "sandbox": {"bot"},
 }
 
 
@@ -43,6 +46,15 @@ def test_package_imports_only_downwards(package: str) -> None:
         if hits:
             bad[str(path.relative_to(ROOT))] = sorted(hits)
     assert bad == {}
+
+
+def test_only_the_cli_of_the_bot_knows_the_sandbox() -> None:
+    users = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "bot").rglob("*.py")
+        if "sandbox" in imported_roots(path)
+    )
+    assert users == ["bot/cli.py"]
 
 
 def test_below_the_handlers_nobody_reads_the_clock() -> None:

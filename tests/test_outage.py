@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import SandboxBotAPI
-from bot.sandbox.thread import SandboxThread
+from sandbox.client import SandboxClient
+from sandbox.server import SandboxBotAPI
+from sandbox.thread import SandboxThread
 from storage.alerts import Outbox
 from tests.driver import BotProcess
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import SandboxBotAPI
-from bot.sandbox.thread import SandboxThread
+from sandbox.client import SandboxClient
+from sandbox.server import SandboxBotAPI
+from sandbox.thread import SandboxThread
 from tests.conftest import EXAMPLES
 
 TOKEN = "7012345678:AAHk3xQ9v_Zr2LmN8pT4sW6yB1cD5eF7gHj"

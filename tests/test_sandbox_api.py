@@ -10,8 +10,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.sandbox.client import SandboxClient, SandboxError
-from bot.sandbox.server import SandboxBotAPI
+from sandbox.client import SandboxClient, SandboxError
+from sandbox.server import SandboxBotAPI
 
 
 @pytest.fixture
@@ -161,10 +161,17 @@ async def test_the_control_api_answers_only_its_own_page(sandbox: SandboxBotAPI)
 async def test_the_page_runs_one_job_at_a_time_and_kills_one_that_overruns() -> None:
     import httpx
 
-    from bot.sandbox.page import SandboxPage
+    from bot.i18n import load_translations
+    from sandbox.page import SandboxPage
 
     api = SandboxBotAPI()
-    page = SandboxPage([], [], job_env={"FANGFANPIN_DATABASE_URL": "sqlite://"}, job_timeout=1.0)
+    page = SandboxPage(
+        [],
+        [],
+        job_env={"FANGFANPIN_DATABASE_URL": "sqlite://"},
+        translations=load_translations("zh_CN"),
+        job_timeout=1.0,
+    )
     api.extra_routes.extend(page.routes())
     await api.start()
     try:

@@ -1,5 +1,5 @@
 """The local Bot API stand-in (for tests, the demo, and trying the bot without Telegram)."""
 
-from bot.sandbox.server import DEFAULT_TOKEN, SandboxBotAPI
+from sandbox.server import DEFAULT_TOKEN, SandboxBotAPI
 
 __all__ = ["DEFAULT_TOKEN", "SandboxBotAPI"]

@@ -8,7 +8,7 @@ from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any, TypeVar
 
-from bot.sandbox.server import DEFAULT_TOKEN, SandboxBotAPI
+from sandbox.server import DEFAULT_TOKEN, SandboxBotAPI
 
 T = TypeVar("T")
 

@@ -24,8 +24,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.i18n import load_translations
-from monitoring.i18n import N_, SUPPORTED_LOCALES, parse_locale
+from monitoring.i18n import N_, SUPPORTED_LOCALES, Translations, parse_locale
 from monitoring.people import Role, parse_role
 
 PAGE = Path(__file__).with_name("page.html")
@@ -93,15 +92,16 @@ class SandboxPage:
         groups: list[PageGroup],
         *,
         job_env: Mapping[str, str],
-        default_locale: str = "zh_CN",
+        translations: Translations,
         tz: ZoneInfo | None = None,
         job_timeout: float = 120.0,
     ) -> None:
+        """`translations`: the bot's catalogs (the page's labels are in them too)."""
         self.people, self.groups = people, groups
         self.job_env = dict(job_env)
-        self.default_locale = default_locale
+        self.default_locale = translations.default_locale
         self.tz = tz or ZoneInfo("Asia/Shanghai")
-        self.translations = load_translations(default_locale)
+        self.translations = translations
         self.job_timeout = job_timeout
         self._job_lock = asyncio.Lock()  # one job at a time
 
