@@ -21,8 +21,8 @@ from storage.alerts import Outbox
 from storage.models import GroupBinding, OutboxMessage
 from storage.roster import import_roster
 from tests.driver import Chat
+from tests.e2e.test_schedule import run_job
 from tests.small_town import HEAD, STAFF, TOWNSHIP_GROUP, VILLAGE_GROUP, A, at, green_checkin
-from tests.test_e2e_schedule import run_job
 
 TUESDAY = at("2026-11-24T10:00")
 

@@ -10,7 +10,7 @@ import sysconfig
 import venv
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_built_wheel_in_a_fresh_virtualenv_answers_in_chinese(tmp_path: Path) -> None:

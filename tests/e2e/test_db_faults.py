@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sandbox.client import SandboxClient
 from storage.models import CheckInDraft, HandledUpdate
 from tests.driver import Chat
-from tests.test_e2e_checkin import choose, draft_answers, helper, roster  # noqa: F401
+from tests.e2e.test_checkin import choose, draft_answers, helper, roster  # noqa: F401
 
 LOCK_FOR = 10.0
 

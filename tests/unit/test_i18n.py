@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import LOCALES_DIR, load_translations
 from monitoring.i18n import SUPPORTED_LOCALES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
