@@ -378,7 +378,9 @@ async def measure_text(update: Update, context: AppContext) -> None:
         return
     text = (message.text or "").strip()
     if not text or field == "kind":
-        await message.reply_text(t._("Please press one of the buttons."))
+        await message.reply_text(
+            t._("Please press one of the buttons, or send /cancel to stop recording the measure.")
+        )
         raise ApplicationHandlerStop
     value: str | None = text[:100] if field == "responsible" else text[:1000]
     if field == "taken_on":

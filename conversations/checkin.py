@@ -57,6 +57,7 @@ from monitoring.i18n import N_, Translator
 from monitoring.people import HouseholdStatus
 from monitoring.risk import Level
 from monitoring.weeks import Week, week_of
+from storage.alerts import Measures
 from storage.checkins import (
     AlreadyHandled,
     CheckIns,
@@ -600,10 +601,17 @@ async def cancel_command(update: Update, context: AppContext) -> None:
     draft = await _load_draft(context, who.person.id)
     if draft is None:
         person_id = who.person.id
-        dropped = await context.services.tx(
-            lambda s: [kind for kind in ("proposal", "reason") if Drafts(s).drop(person_id, kind)]
-        )
-        if dropped:  # a proposal being written, or a reason being asked for
+
+        def drop_open_flows(session: Session) -> list[str]:
+            dropped = [
+                kind for kind in ("proposal", "reason") if Drafts(session).drop(person_id, kind)
+            ]
+            if Measures(session).drop_draft(person_id):
+                dropped.append("measure")
+            return dropped
+
+        dropped = await context.services.tx(drop_open_flows)
+        if dropped:  # a proposal or a measure being written, or a reason being asked for
             await _say(update, t._("Discarded what you were writing. Nothing was submitted."))
             return
         await _say(update, t._("There is nothing to cancel."))

@@ -625,6 +625,14 @@ class Measures:
     def draft(self, person_id: int) -> MeasureDraft | None:
         return self.session.get(MeasureDraft, person_id)
 
+    def drop_draft(self, person_id: int) -> bool:
+        """Forget the person's measure being recorded; False when there was none."""
+        draft = self.draft(person_id)
+        if draft is None:
+            return False
+        self.session.delete(draft)
+        return True
+
     def start_draft(self, person_id: int, alert_id: int, *, now: datetime) -> MeasureDraft:
         existing = self.draft(person_id)
         if existing is not None:

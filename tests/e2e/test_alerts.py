@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.base import AppType
 from sandbox.client import SandboxClient
-from storage.models import Alert, AuditEntry, GroupBinding, Measure, OutboxMessage
+from storage.models import Alert, AuditEntry, GroupBinding, Measure, MeasureDraft, OutboxMessage
 from tests.conftest import import_examples
 from tests.driver import BotProcess, Chat, answer_checkin, register
 
@@ -346,3 +346,24 @@ async def test_killed_before_delivery_delivers_once_after_restart_and_escalates(
     reminders = await alerts_in(client, TOWNSHIP_GROUP, "尚未确认，再次提醒")
     assert len(reminders) == 1
     assert not await alerts_in(client, VILLAGE_GROUP, "尚未确认")
+
+
+async def test_a_measure_left_half_done_is_ended_by_cancel(
+    town: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
+) -> None:
+    """Press Record measure and walk away: the person is not trapped in it."""
+    seq = await client.last_seq()
+    await checkin(town["helper"], "LX01001", food=False)
+    [alert] = await client.wait_bot_messages(VILLAGE_GROUP, after=seq)
+    seq = await client.last_seq()
+    await client.press(HEAD[0], alert["message_id"], text="📝 记录帮扶措施", chat_id=VILLAGE_GROUP)
+    assert "哪项帮扶措施" in (await client.reply(HEAD[0], after=seq))["text"]
+    head = town["head"]
+    stuck = await head.send("送了米")  # typed where a button is wanted
+    assert "/cancel" in stuck["text"]
+    assert "已放弃正在填写的内容" in (await head.send("/cancel"))["text"]
+    assert "没看懂" in (await head.send("你好"))["text"]  # free again
+    assert "没有可取消的内容" in (await head.send("/cancel"))["text"]
+    with roster() as s:
+        assert not s.scalars(select(MeasureDraft)).all()
+        assert not s.scalars(select(Measure)).all()
