@@ -13,6 +13,14 @@ from sqlalchemy.orm import Session
 from monitoring.i18n import N_
 from monitoring.people import Role
 from monitoring.risk import Assessment, Level
+from monitoring.warnings import (
+    Actor,
+    WarningStep,
+    after_checkin,
+    may_act_on_warning,
+    may_record_measure,
+    may_see_household,
+)
 from storage.models import (
     Alert,
     CheckIn,
@@ -250,55 +258,59 @@ class Alerts:
         now: datetime,
         close_after_green: int,
     ) -> AlertChange:
-        """Open, widen or close the household's alert; queue the pushes in this transaction.
-
-        Alerts fire on a change of state: a household turning RED, or a new red reason."""
+        """Open, widen or close the household's alert as `monitoring.warnings` decides; queue
+        the pushes in this transaction."""
         alert = self.open_for(household.id)
-        red = sorted(assessment.red_codes())
-        audit = Audit(self.session)
-        actor = f"person:{row.entered_by}"
-        if assessment.level is Level.RED:
-            if alert is None:
-                alert = Alert(
-                    household_id=household.id,
-                    checkin_id=row.id,
-                    opened_at=now,
-                    red_codes=red,
-                    status="open",
-                )
-                self.session.add(alert)
-                self.session.flush()
-                audit.record(
-                    now=now,
-                    actor=actor,
-                    action="open",
-                    entity="alert",
-                    key=household.number,
-                    field="alert",
-                    new=f"#{alert.id}",
-                )
-                return self._post(alert, household, "alert", "open", now)
-            new = [code for code in red if code not in (alert.red_codes or [])]
-            if new:
-                audit.update_fields(
-                    alert,
-                    {"red_codes": sorted({*alert.red_codes, *new}), "checkin_id": row.id},
-                    now=now,
-                    actor=actor,
-                    entity="alert",
-                    key=household.number,
-                )
-                return self._post(alert, household, "alert_update", f"c{row.id}", now)
-            return AlertChange(None, alert.id)
-        if alert is not None and assessment.level is Level.GREEN:
+        recent: Sequence[str] = []
+        if alert is not None and assessment.level is Level.GREEN:  # only then can it close
             recent = self.session.scalars(
                 select(CheckIn.level)
                 .where(CheckIn.household_id == household.id, CheckIn.is_current)
                 .order_by(CheckIn.week.desc())
                 .limit(close_after_green)
             ).all()
-            if len(recent) >= close_after_green and all(lv == "green" for lv in recent):
-                return self.close(alert, by=None, reason="green", now=now, actor=actor)
+        decision = after_checkin(
+            assessment.level,
+            list(assessment.red_codes()),
+            list(alert.red_codes or []) if alert is not None else None,
+            list(recent),
+            close_after_green=close_after_green,
+        )
+        audit = Audit(self.session)
+        actor = f"person:{row.entered_by}"
+        if decision.step is WarningStep.OPEN:
+            alert = Alert(
+                household_id=household.id,
+                checkin_id=row.id,
+                opened_at=now,
+                red_codes=list(decision.red_codes),
+                status="open",
+            )
+            self.session.add(alert)
+            self.session.flush()
+            audit.record(
+                now=now,
+                actor=actor,
+                action="open",
+                entity="alert",
+                key=household.number,
+                field="alert",
+                new=f"#{alert.id}",
+            )
+            return self._post(alert, household, "alert", "open", now)
+        assert alert is not None or decision.step is WarningStep.NONE
+        if decision.step is WarningStep.WIDEN and alert is not None:
+            audit.update_fields(
+                alert,
+                {"red_codes": list(decision.red_codes), "checkin_id": row.id},
+                now=now,
+                actor=actor,
+                entity="alert",
+                key=household.number,
+            )
+            return self._post(alert, household, "alert_update", f"c{row.id}", now)
+        if decision.step is WarningStep.CLOSE and alert is not None:
+            return self.close(alert, by=None, reason="green", now=now, actor=actor)
         return AlertChange(None, alert.id if alert else None)
 
     def close(
@@ -335,22 +347,21 @@ class Alerts:
         )
         return True
 
-    def may_act(self, alert: Alert, person: Person) -> bool:
-        """The village head of the household's village, or township staff of its township."""
+    def _place(self, alert: Alert) -> tuple[int, int, int | None]:
+        """(township, village, helper) of the alert's household."""
         household = self.session.get(Household, alert.household_id)
         assert household is not None
         village = self.session.get(Village, household.village_id)
         assert village is not None
-        if person.role == Role.TOWNSHIP_STAFF.value:
-            return person.township_id == village.township_id
-        return person.role == Role.VILLAGE_HEAD.value and person.village_id == village.id
+        assignment = self.session.get(HelperAssignment, alert.household_id)
+        return village.township_id, village.id, assignment.helper_id if assignment else None
+
+    def may_act(self, alert: Alert, person: Person) -> bool:
+        township_id, village_id, _ = self._place(alert)
+        return may_act_on_warning(actor_of(person), township_id, village_id)
 
     def may_record_measure(self, alert: Alert, person: Person) -> bool:
-        """Also the household's own helper may record what was done."""
-        if self.may_act(alert, person):
-            return True
-        assignment = self.session.get(HelperAssignment, alert.household_id)
-        return assignment is not None and assignment.helper_id == person.id
+        return may_record_measure(actor_of(person), *self._place(alert))
 
     def view(self, alert_id: int) -> AlertView | None:
         alert = self.session.get(Alert, alert_id)
@@ -643,6 +654,10 @@ class Measures:
         return draft
 
 
+def actor_of(person: Person) -> Actor:
+    return Actor(person.id, Role(person.role), person.township_id, person.village_id)
+
+
 def tell_staff_group_lost(
     session: Session,
     township_id: int,
@@ -693,12 +708,8 @@ def household_history(
     village = session.get(Village, household.village_id)
     assert village is not None
     assignment = session.get(HelperAssignment, household.id)
-    allowed = (
-        (viewer.role == Role.TOWNSHIP_STAFF.value and viewer.township_id == village.township_id)
-        or (viewer.role == Role.VILLAGE_HEAD.value and viewer.village_id == village.id)
-        or (assignment is not None and assignment.helper_id == viewer.id)
-    )
-    if not allowed:
+    helper_id = assignment.helper_id if assignment else None
+    if not may_see_household(actor_of(viewer), village.township_id, village.id, helper_id):
         return None
     checkins = session.execute(
         select(CheckIn.week, CheckIn.level, CheckIn.entered_at)
