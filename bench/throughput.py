@@ -25,7 +25,7 @@ from sandbox.client import SandboxClient
 from sandbox.scripts import helper_name
 from sandbox.scripts import quick_checkin as checkin_script
 from sandbox.server import SandboxBotAPI
-from storage.alerts import Bindings
+from storage.bindings import Bindings
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import CheckIn, CheckInDraft, Village

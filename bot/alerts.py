@@ -43,7 +43,9 @@ from conversations.alert_texts import alert_markup, alert_text, notice_text, und
 from conversations.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
 from conversations.proposal_texts import proposal_markup, proposal_text
 from monitoring.i18n import Translations
-from storage.alerts import Alerts, Bindings, Outbox
+from storage.alerts import Alerts
+from storage.bindings import Bindings
+from storage.outbox import Outbox
 from storage.proposals import Proposals
 from storage.schedule import Schedule
 

@@ -344,7 +344,7 @@ def run_sandbox(settings: Settings, *, port: int) -> int:
     (never the real one), two groups already bound, and the real bot against it all."""
     from sandbox.page import PageGroup, SandboxPage, people_from_roster
     from sandbox.thread import SandboxThread
-    from storage.alerts import Bindings
+    from storage.bindings import Bindings
     from storage.models import Person, Village
 
     data = Path("data")

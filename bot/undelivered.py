@@ -22,8 +22,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from conversations.alert_texts import WARNING_KINDS  # their loss would leave a warning unseen
-from storage.alerts import BROKEN, Bindings, Outbox, tell_staff_group_lost
+from conversations.notices import tell_staff_group_lost
+from storage.bindings import BROKEN, Bindings
 from storage.models import Alert, Household, OutboxMessage, Village
+from storage.outbox import Outbox
 from storage.repositories import People
 from storage.schedule import Schedule
 

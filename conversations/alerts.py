@@ -36,8 +36,10 @@ from conversations.alert_texts import (
 from conversations.base import AppContext, PersonView, answer_query, identify, translator
 from monitoring.i18n import Translator
 from monitoring.people import Role
-from storage.alerts import Alerts, AlertView, Measures, Outbox
+from storage.alerts import Alerts, AlertView
+from storage.measures import Measures
 from storage.models import Person
+from storage.outbox import Outbox
 
 log = logging.getLogger(__name__)
 GROUP_BUTTON = re.compile(r"^al:(?P<what>ack|m):(?P<alert>\d{1,12})$")

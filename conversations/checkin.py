@@ -57,7 +57,6 @@ from monitoring.i18n import N_, Translator
 from monitoring.people import HouseholdStatus
 from monitoring.risk import Level
 from monitoring.weeks import Week, week_of
-from storage.alerts import Measures
 from storage.checkins import (
     AlreadyHandled,
     CheckIns,
@@ -66,6 +65,7 @@ from storage.checkins import (
     HouseholdView,
     confirm_draft,
 )
+from storage.measures import Measures
 from storage.models import Household
 from storage.proposals import Drafts
 

@@ -23,9 +23,10 @@ from telegram.ext import (
 )
 
 from conversations.base import AppContext, PersonView, answer_query, identify, translator
+from conversations.notices import tell_staff_group_lost
 from monitoring.i18n import Translator
 from monitoring.people import Role
-from storage.alerts import ACTIVE, BROKEN, ENDED, Bindings, tell_staff_group_lost
+from storage.bindings import ACTIVE, BROKEN, ENDED, Bindings
 from storage.models import Person
 from storage.repositories import Places
 

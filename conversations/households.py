@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from conversations.alert_texts import MEASURE_NAMES, RESPONSIBLE_NAMES
 from conversations.base import AppContext, identify, translator
 from conversations.texts import level_text
-from storage.alerts import HouseholdHistory, household_history
+from storage.history import HouseholdHistory, household_history
 from storage.models import Person
 
 

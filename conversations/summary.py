@@ -17,7 +17,7 @@ from conversations.checkin import mine_command
 from monitoring.i18n import Translator
 from monitoring.people import Role, mask_name
 from monitoring.weeks import Week, week_of
-from storage.alerts import ACTIVE, Bindings
+from storage.bindings import ACTIVE, Bindings
 from storage.summary import TrendPoint, VillageLine, WeekSummary, trend, week_summary
 
 

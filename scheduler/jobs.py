@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from monitoring.people import mask_name
 from monitoring.weeks import week_of
 from scheduler.base import Sender, Tx
-from storage.alerts import Outbox
+from storage.outbox import Outbox
 from storage.proposals import Proposals
 from storage.schedule import HouseholdRow, Schedule, masked
 from storage.summary import week_summary

@@ -25,7 +25,8 @@ from monitoring.proposals import (
     Status,
 )
 from monitoring.weeks import Week, week_of
-from storage.alerts import Alerts, Bindings, Outbox
+from storage.alerts import Alerts
+from storage.bindings import Bindings
 from storage.models import (
     Alert,
     CheckIn,
@@ -38,6 +39,7 @@ from storage.models import (
     ProposalDecision,
     Village,
 )
+from storage.outbox import Outbox
 from storage.repositories import Audit, Households
 
 

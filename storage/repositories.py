@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from monitoring.people import Role
+from monitoring.warnings import Actor
 from storage.models import (
     AuditEntry,
     Base,
@@ -226,3 +228,8 @@ class Households:
             new=helper.phone,
         )
         return True
+
+
+def actor_of(person: Person) -> Actor:
+    """The facts `monitoring.warnings` needs of a person to decide what they may do."""
+    return Actor(person.id, Role(person.role), person.township_id, person.village_id)

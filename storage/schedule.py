@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from monitoring.people import HouseholdStatus, mask_name
 from monitoring.weeks import Week
-from storage.alerts import Bindings
+from storage.bindings import Bindings
 from storage.models import (
     CheckIn,
     HelperAssignment,

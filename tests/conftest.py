@@ -18,7 +18,7 @@ from conversations.base import AppType
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxBotAPI
 from sandbox.thread import SandboxThread
-from storage.alerts import Bindings
+from storage.bindings import Bindings
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Base, Household

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.base import AppType
 from sandbox.client import SandboxClient
-from storage.alerts import Bindings
+from storage.bindings import Bindings
 from storage.models import Alert, CheckInDraft, GroupBinding, Household, Person, Village
 from storage.roster import import_roster
 from tests.conftest import EXAMPLES

@@ -17,7 +17,7 @@ from sandbox.client import SandboxClient
 from sandbox.scripts import helper_name
 from sandbox.scripts import quick_checkin as many_script
 from sandbox.server import SandboxBotAPI
-from storage.alerts import Bindings
+from storage.bindings import Bindings
 from storage.models import CheckIn, CheckInDraft, Household, Village
 from storage.repositories import People
 from storage.roster import import_roster

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from conversations.base import AppType
 from sandbox.client import SandboxClient
-from storage.alerts import Outbox
 from storage.models import GroupBinding, OutboxMessage
+from storage.outbox import Outbox
 from storage.roster import import_roster
 from tests.driver import Chat
 from tests.e2e.test_schedule import run_job

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxBotAPI
 from sandbox.thread import SandboxThread
-from storage.alerts import Outbox
+from storage.outbox import Outbox
 from tests.driver import BotProcess
 
 USER = 901

@@ -16,7 +16,7 @@ from bot.schedule import WakeSender, job_specs
 from bot.settings import Settings
 from conversations.base import AppType
 from sandbox.client import SandboxClient
-from storage.alerts import Bindings
+from storage.bindings import Bindings
 from storage.models import (
     AuditEntry,
     HelperAssignment,

@@ -1,0 +1,153 @@
+"""The outbox: every push is a row written in the transaction that caused it, sent by the
+worker (`bot/alerts.py`). Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    OutboxMessage,
+)
+
+
+class Outbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def enqueue(
+        self,
+        *,
+        key: str,
+        kind: str,
+        chat_id: int,
+        now: datetime,
+        alert_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> bool:
+        """Queue a message unless one with this key exists. Returns whether it was added."""
+        if self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)):
+            return False
+        self.session.add(
+            OutboxMessage(
+                key=key,
+                kind=kind,
+                alert_id=alert_id,
+                chat_id=chat_id,
+                payload=payload or {},
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        self.session.flush()
+        return True
+
+    def enqueue_many(self, messages: list[dict[str, Any]], *, now: datetime) -> int:
+        """Queue many messages at once (a job's thousands): each a dict of key, kind,
+        chat_id, payload; those whose key exists are skipped. Returns how many were added.
+        One look-up per 500 keys and one bulk insert, not a query and a flush each."""
+        keys = [m["key"] for m in messages]
+        existing: set[str] = set()
+        for start in range(0, len(keys), 500):
+            existing.update(
+                self.session.scalars(
+                    select(OutboxMessage.key).where(
+                        OutboxMessage.key.in_(keys[start : start + 500])
+                    )
+                )
+            )
+        new = [
+            {
+                "key": m["key"],
+                "kind": m["kind"],
+                "alert_id": None,
+                "chat_id": m["chat_id"],
+                "payload": m.get("payload") or {},
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for m in messages
+            if m["key"] not in existing
+        ]
+        if new:
+            self.session.execute(insert(OutboxMessage), new)
+        return len(new)
+
+    def due(
+        self, now: datetime, *, stale_after: timedelta, limit: int = 50
+    ) -> list[tuple[int, int]]:
+        """(id, chat) of rows to send, oldest first: pending and due, or claimed by a worker
+        that died. A row never tried is due at once (it may carry the time of another clock,
+        such as a job's --at); retry times are set by the worker's own clock."""
+        return [
+            (int(row_id), int(chat_id))
+            for row_id, chat_id in self.session.execute(
+                select(OutboxMessage.id, OutboxMessage.chat_id)
+                .where(
+                    or_(
+                        (OutboxMessage.status == "pending")
+                        & ((OutboxMessage.attempts == 0) | (OutboxMessage.next_attempt_at <= now)),
+                        (OutboxMessage.status == "sending")
+                        & (OutboxMessage.claimed_at <= now - stale_after),
+                    )
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+        ]
+
+    def claim(self, row_id: int, now: datetime, *, stale_after: timedelta) -> bool:
+        """Take the row for sending; False when another worker has it or it is done."""
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row_id,
+                or_(
+                    OutboxMessage.status == "pending",
+                    (OutboxMessage.status == "sending")
+                    & (OutboxMessage.claimed_at <= now - stale_after),
+                ),
+            )
+            .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    def get(self, row_id: int) -> OutboxMessage | None:
+        return self.session.get(OutboxMessage, row_id)
+
+    def sent(self, row_id: int, *, message_id: int, now: datetime) -> None:
+        self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(status="sent", message_id=message_id, sent_at=now, last_error=None)
+        )
+
+    def retry_at(self, row_id: int, at: datetime, error: str) -> None:
+        row = self.session.get(OutboxMessage, row_id)
+        assert row is not None
+        row.status, row.next_attempt_at, row.last_error = "pending", at, error[:500]
+
+    def failed(self, row_id: int, error: str) -> None:
+        row = self.session.get(OutboxMessage, row_id)
+        assert row is not None
+        row.status, row.last_error = "failed", error[:500]
+
+    def sent_for_alert(self, alert_id: int) -> list[tuple[int, int, str]]:
+        """(chat, message id, kind) of every message sent about the alert."""
+        rows = self.session.execute(
+            select(OutboxMessage.chat_id, OutboxMessage.message_id, OutboxMessage.kind)
+            .where(
+                OutboxMessage.alert_id == alert_id,
+                OutboxMessage.status == "sent",
+                OutboxMessage.message_id.is_not(None),
+            )
+            .order_by(OutboxMessage.id)
+        ).all()
+        return [(int(c), int(m or 0), str(k)) for c, m, k in rows]
