@@ -8,7 +8,8 @@ from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sandbox.server import DEFAULT_TOKEN, SandboxBotAPI
+from sandbox.server import SandboxBotAPI
+from sandbox.state import DEFAULT_TOKEN
 
 T = TypeVar("T")
 
