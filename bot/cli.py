@@ -21,7 +21,8 @@ from monitoring.i18n import Translator
 from monitoring.weeks import Week, week_of
 from storage.db import make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.roster import ImportResult, RosterError, import_roster
+from storage.roster import import_roster
+from storage.roster_format import ImportResult, RosterError
 
 log = logging.getLogger("fangfanpin")
 

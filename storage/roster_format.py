@@ -1,0 +1,98 @@
+"""The roster files' format: the columns (Chinese and English headers), the rows they become,
+and the problems reported."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from monitoring.people import (
+    Category,
+    Role,
+)
+
+MAX_INCOME = Decimal(10_000_000)
+
+HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "township": ("乡镇", "township"),
+    "village": ("村", "village"),
+    "household_no": ("户编号", "household_no"),
+    "head_name": ("户主姓名", "head_name"),
+    "id_number": ("身份证号", "id_number"),
+    "members": ("家庭人口", "members"),
+    "category": ("监测类型", "category"),
+    "last_year_income_per_capita": ("上年人均纯收入", "last_year_income_per_capita"),
+    "helper_name": ("帮扶责任人", "helper_name"),
+    "helper_phone": ("帮扶责任人电话", "helper_phone"),
+}
+HOUSEHOLD_OPTIONAL = frozenset({"id_number"})
+
+STAFF_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "name"),
+    "phone": ("电话", "phone"),
+    "role": ("角色", "role"),
+    "township": ("乡镇", "township"),
+    "village": ("村", "village"),
+}
+STAFF_OPTIONAL = frozenset({"village"})
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One reason a file can not be imported. `reason` is a message id; `params` fill it."""
+
+    file: str
+    row: int | None
+    reason: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+class RosterError(Exception):
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        super().__init__(f"{len(errors)} problem(s) in the roster")
+        self.errors = list(errors)
+
+
+@dataclass
+class ImportResult:
+    households_created: int = 0
+    households_updated: int = 0
+    households_unchanged: int = 0
+    people_created: int = 0
+    people_updated: int = 0
+    people_unchanged: int = 0
+    assignments_changed: int = 0
+    households_not_in_files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    source: str
+    row: int
+    township: str
+    village: str
+    number: str
+    head_name: str
+    id_number: str | None
+    members: int
+    category: Category
+    income: Decimal
+    helper_name: str
+    helper_phone: str
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    source: str
+    row: int
+    name: str
+    phone: str
+    role: Role
+    township: str
+    village: str | None
+
+
+# Columns that hold the name of a helper or staff member: they appear unmasked in group
+# messages (the warning names its helper), so a phone pasted there would leak.
+NAME_KEYS = frozenset({"helper_name", "name"})
