@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from conversations.base import AppContext, answer_query, identify, translator
 from conversations.buttons import KNOWN_PREFIXES
+from conversations.menu import GROUP_ONLY, KNOWN_COMMANDS, PRIVATE_ONLY
 from conversations.registration import help_text
 from monitoring.i18n import N_
 from storage.db import is_transient
@@ -111,29 +112,6 @@ def handlers() -> list[BaseHandler[Update, AppContext, None]]:
     return [CommandHandler("help", help_command)]
 
 
-PRIVATE_ONLY = ("checkin", "mine", "cancel", "history")  # (others say so themselves)
-# Every command some handler takes (a test keeps this in step with the application).
-KNOWN_COMMANDS = frozenset(
-    {
-        "start",
-        "help",
-        "checkin",
-        "mine",
-        "cancel",
-        "history",
-        "summary",
-        "export",
-        "bind",
-        "unbind",
-        "resolve",
-        "propose",
-        "proposals",
-        "eliminate",
-        "reinstate",
-    }
-)
-
-
 class _UnknownCommand(filters.MessageFilter):
     def filter(self, message: Message) -> bool:
         text = message.text or ""
@@ -152,9 +130,6 @@ async def unknown_command(update: Update, context: AppContext) -> None:
             "I do not know that command. Send /help to see what you can do."
         )
     )
-
-
-GROUP_ONLY = ("bind", "unbind")
 
 
 async def wrong_chat(update: Update, context: AppContext) -> None:

@@ -36,6 +36,7 @@ from telegram.ext import (
 )
 
 from conversations.base import AppContext, PersonView, answer_query, identify, translator
+from conversations.menu import DURING_CHECKIN
 from conversations.texts import level_text, money, reason_text
 from monitoring.checkin import (
     EDITABLE,
@@ -76,7 +77,6 @@ CALLBACK = re.compile(
     r"|cx:(?P<cx>[01])|(?P<cmd>edit|sum|ok))$"
 )
 # Commands a helper may send in the middle of a check-in without being stopped.
-CHECKIN_COMMANDS = frozenset({"checkin", "cancel"})
 
 
 @dataclass(frozen=True)
@@ -572,7 +572,7 @@ async def guard_commands(update: Update, context: AppContext) -> None:
     if message is None or not message.text:
         return
     command = message.text.split()[0].lstrip("/").split("@")[0].lower()
-    if command in CHECKIN_COMMANDS:
+    if command in DURING_CHECKIN:
         return
     person = await identify(context, update.effective_user)
     if person is None:

@@ -1,53 +1,129 @@
-"""The commands each role may use: one table for setMyCommands and for /help."""
+"""Every command, once: who may use it, in which chats, how menus and /help describe it.
+
+Derived from this table: each role's private menu and the group menu (setMyCommands), /help,
+the set of known commands (anything else is "I do not know that command"), the commands that
+get "send it in your private chat" / "send it in the group" when sent in the wrong chat, and
+the commands that may interrupt an unfinished check-in."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
 
 from monitoring.i18n import N_
 from monitoring.people import Role
 
-# (command, description msgid). A command appears here once its handler exists.
-EVERYONE: list[tuple[str, str]] = [
-    ("start", N_("Register with your phone number")),
-    ("help", N_("What you can do here")),
-]
+HELPER, HEAD, STAFF = Role.HELPER, Role.VILLAGE_HEAD, Role.TOWNSHIP_STAFF
 
-BY_ROLE: dict[Role, list[tuple[str, str]]] = {
-    Role.HELPER: [
-        ("checkin", N_("Weekly check-in of a household")),
-        ("mine", N_("My households and this week's status")),
-        ("cancel", N_("Discard an unfinished check-in")),
-        ("history", N_("A household's check-ins, warnings and measures")),
-        ("propose", N_("Propose a household for monitoring")),
-        ("proposals", N_("Proposals: yours, or waiting for you")),
-    ],
-    Role.VILLAGE_HEAD: [
-        ("summary", N_("This week in numbers")),
-        ("export", N_("The week's ledger as a spreadsheet")),
-        ("history", N_("A household's check-ins, warnings and measures")),
-        ("propose", N_("Propose a household for monitoring")),
-        ("proposals", N_("Proposals: yours, or waiting for you")),
-    ],
-    Role.TOWNSHIP_STAFF: [
-        ("summary", N_("This week in numbers")),
-        ("export", N_("The week's ledger as a spreadsheet")),
-        ("history", N_("A household's check-ins, warnings and measures")),
-        ("resolve", N_("Close a red warning: risk eliminated")),
-        ("proposals", N_("Proposals waiting for you")),
-        ("eliminate", N_("Check and record a household's risk elimination")),
-        ("reinstate", N_("Bring an eliminated household back into monitoring")),
-    ],
-}
 
-GROUP: list[tuple[str, str]] = [
-    ("help", N_("What you can do here")),
-    ("summary", N_("This week in numbers")),
-    ("export", N_("The week's ledger, sent to you privately")),
-    ("bind", N_("Township staff: choose whose group this is")),
-    ("unbind", N_("Township staff: unbind this group")),
-]
+class Chats(Enum):
+    PRIVATE = "private"
+    GROUP = "group"
+    BOTH = "both"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str  # msgid, in private menus and /help
+    roles: tuple[Role, ...] = ()  # () = everyone, registered or not
+    chats: Chats = Chats.PRIVATE
+    # Listed in the group menu, with this description (msgid); None: not listed there.
+    in_group_menu: str | None = None
+    # A role's own wording, where the role sees the command differently.
+    described_for: dict[Role, str] = field(default_factory=dict)
+    # The handler itself says where to send it (after its own role check), so the wrong-chat
+    # answer is not given for it.
+    checks_chat_itself: bool = False
+    # May be sent while a check-in is unfinished (everything else gets the question again).
+    during_checkin: bool = False
+
+    def for_role(self, role: Role | None) -> bool:
+        return not self.roles or (role is not None and role in self.roles)
+
+    def describe(self, role: Role | None) -> str:
+        return self.described_for.get(role, self.description) if role else self.description
+
+
+LEDGER = N_("The week's ledger as a spreadsheet")
+HISTORY = N_("A household's check-ins, warnings and measures")
+PROPOSE = N_("Propose a household for monitoring")
+SUMMARY = N_("This week in numbers")
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", N_("Register with your phone number")),
+    Command(
+        "help",
+        N_("What you can do here"),
+        chats=Chats.BOTH,
+        in_group_menu=N_("What you can do here"),
+    ),
+    Command("checkin", N_("Weekly check-in of a household"), (HELPER,), during_checkin=True),
+    Command("mine", N_("My households and this week's status"), (HELPER,)),
+    Command(
+        "cancel", N_("Stop what you are filling in"), (HELPER, HEAD, STAFF), during_checkin=True
+    ),
+    Command("history", HISTORY, (HELPER, HEAD, STAFF)),
+    Command("summary", SUMMARY, (HEAD, STAFF), Chats.BOTH, in_group_menu=SUMMARY),
+    Command(
+        "export",
+        LEDGER,
+        (HEAD, STAFF),
+        Chats.BOTH,
+        in_group_menu=N_("The week's ledger, sent to you privately"),
+    ),
+    Command(
+        "bind",
+        N_("Township staff: choose whose group this is"),
+        (STAFF,),
+        Chats.GROUP,
+        in_group_menu=N_("Township staff: choose whose group this is"),
+    ),
+    Command(
+        "unbind",
+        N_("Township staff: unbind this group"),
+        (STAFF,),
+        Chats.GROUP,
+        in_group_menu=N_("Township staff: unbind this group"),
+    ),
+    Command("resolve", N_("Close a red warning: risk eliminated"), (STAFF,), Chats.BOTH),
+    Command("propose", PROPOSE, (HELPER, HEAD), checks_chat_itself=True),
+    Command(
+        "proposals",
+        N_("Proposals: yours, or waiting for you"),
+        (HELPER, HEAD, STAFF),
+        described_for={STAFF: N_("Proposals waiting for you")},
+        checks_chat_itself=True,
+    ),
+    Command(
+        "eliminate",
+        N_("Check and record a household's risk elimination"),
+        (STAFF,),
+        checks_chat_itself=True,
+    ),
+    Command(
+        "reinstate",
+        N_("Bring an eliminated household back into monitoring"),
+        (STAFF,),
+        checks_chat_itself=True,
+    ),
+)
+
+KNOWN_COMMANDS = frozenset(c.name for c in COMMANDS)
+# Sent in the wrong kind of chat, these get "send it there" (the others say so themselves).
+PRIVATE_ONLY = tuple(
+    c.name for c in COMMANDS if c.chats is Chats.PRIVATE and not c.checks_chat_itself and c.roles
+)
+GROUP_ONLY = tuple(c.name for c in COMMANDS if c.chats is Chats.GROUP)
+DURING_CHECKIN = frozenset(c.name for c in COMMANDS if c.during_checkin)
+GROUP: list[tuple[str, str]] = [(c.name, c.in_group_menu) for c in COMMANDS if c.in_group_menu]
 
 
 def commands_for(role: Role | None) -> list[tuple[str, str]]:
-    if role is None:
-        return list(EVERYONE)
-    return [*EVERYONE, *BY_ROLE[role]]
+    """(command, description msgid) of a person's private menu and /help: everyone's
+    commands, then the role's, in the table's order."""
+    return [
+        (c.name, c.describe(role))
+        for c in COMMANDS
+        if c.chats is not Chats.GROUP and c.for_role(role) and (role is not None or not c.roles)
+    ]

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.commands import KNOWN_COMMANDS
 from conversations.base import AppType
+from conversations.menu import KNOWN_COMMANDS
 from sandbox.client import SandboxClient
 from storage.models import AuditEntry, CheckIn, CheckInDraft, Household
 from tests.conftest import import_examples

@@ -73,8 +73,8 @@ def test_the_known_commands_are_the_commands_the_application_takes() -> None:
     from telegram.ext import CommandHandler
 
     from bot.app import build_application
-    from bot.commands import KNOWN_COMMANDS
     from bot.settings import load_settings
+    from conversations.menu import KNOWN_COMMANDS
 
     app = build_application(load_settings(telegram_token="1:" + "x" * 30))
     taken = {
