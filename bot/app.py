@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot import commands
+from bot import adapter, commands
 from bot.alerts import OutboxWorker
 from bot.i18n import load_translations
 from bot.limits import LimitedBot
@@ -31,7 +31,9 @@ from conversations import (
     registration,
     summary,
 )
-from conversations.base import AppContext, AppType, BotData, Services
+from conversations.base import AppContext, AppType, BotData
+from conversations.engine.services import Services
+from conversations.help import help_flow
 from conversations.menu import GROUP, commands_for
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
 from storage.db import make_engine, make_session_factory
@@ -90,16 +92,14 @@ def build_application(
     # group 0: commands and flows, in the order they are tried.
     for handler in registration.handlers():  # /start and shared contacts
         app.add_handler(handler)
-    for handler in commands.handlers():  # /help
-        app.add_handler(handler)
+    app.add_handler(adapter.command("help", help_flow))
     for handler in checkin.handlers():  # /checkin /cancel /mine and the check-in buttons
         app.add_handler(handler)
     for handler in groups.handlers():  # /bind /unbind, added/removed, supergroup upgrade
         app.add_handler(handler)
     for handler in alerts.handlers():  # Acknowledge, Record measure, /resolve
         app.add_handler(handler)
-    for handler in households.handlers():  # /history
-        app.add_handler(handler)
+    app.add_handler(adapter.command("history", households.history))
     for handler in summary.handlers():  # /summary
         app.add_handler(handler)
     for handler in export.handlers():  # /export

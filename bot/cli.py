@@ -179,7 +179,7 @@ class _CliSender:
 
 async def run_job(settings: Settings, name: str, at: datetime | None, t: Translator) -> int:
     from bot.schedule import job_specs
-    from conversations.base import Services
+    from conversations.engine.services import Services
 
     now = at or datetime.now(UTC)
     if now.tzinfo is None:

@@ -17,18 +17,10 @@ from telegram.ext import (
 from conversations.base import AppContext, answer_query, identify, translator
 from conversations.buttons import KNOWN_PREFIXES
 from conversations.menu import GROUP_ONLY, KNOWN_COMMANDS, PRIVATE_ONLY
-from conversations.registration import help_text
 from monitoring.i18n import N_
 from storage.db import is_transient
 
 log = logging.getLogger(__name__)
-
-
-async def help_command(update: Update, context: AppContext) -> None:
-    message = update.effective_message
-    assert message is not None
-    person = await identify(context, update.effective_user)
-    await message.reply_text(help_text(person, translator(context, person)))
 
 
 async def on_error(update: object, context: AppContext) -> None:
@@ -106,10 +98,6 @@ async def stray_button(update: Update, context: AppContext) -> None:
     assert query is not None
     person = await identify(context, update.effective_user)
     await answer_query(query, translator(context, person)._("This button is no longer valid."))
-
-
-def handlers() -> list[BaseHandler[Update, AppContext, None]]:
-    return [CommandHandler("help", help_command)]
 
 
 class _UnknownCommand(filters.MessageFilter):

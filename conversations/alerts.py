@@ -33,7 +33,8 @@ from conversations.alert_texts import (
     measure_kinds_for,
     responsible_for,
 )
-from conversations.base import AppContext, PersonView, answer_query, identify, translator
+from conversations.base import AppContext, answer_query, identify, translator
+from conversations.engine.services import PersonView
 from monitoring.i18n import Translator
 from monitoring.people import Role
 from storage.alerts import Alerts, AlertView

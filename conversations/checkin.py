@@ -35,7 +35,8 @@ from telegram.ext import (
     filters,
 )
 
-from conversations.base import AppContext, PersonView, answer_query, identify, translator
+from conversations.base import AppContext, answer_query, identify, translator
+from conversations.engine.services import PersonView
 from conversations.menu import DURING_CHECKIN
 from conversations.texts import level_text, money, reason_text
 from monitoring.checkin import (

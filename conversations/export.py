@@ -29,7 +29,8 @@ from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CommandHandler
 
 from conversations import ledger
-from conversations.base import AppContext, PersonView, Services, identify, translator
+from conversations.base import AppContext, identify, translator
+from conversations.engine.services import PersonView, Services
 from monitoring.i18n import Translations, Translator
 from monitoring.people import Role
 from monitoring.weeks import Week, week_of

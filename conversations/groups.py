@@ -22,7 +22,8 @@ from telegram.ext import (
     filters,
 )
 
-from conversations.base import AppContext, PersonView, answer_query, identify, translator
+from conversations.base import AppContext, answer_query, identify, translator
+from conversations.engine.services import PersonView
 from conversations.notices import tell_staff_group_lost
 from monitoring.i18n import Translator
 from monitoring.people import Role

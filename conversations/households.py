@@ -4,45 +4,32 @@ privately, for its helper, its village head and township staff."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
-from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
 
 from conversations.alert_texts import MEASURE_NAMES, RESPONSIBLE_NAMES
-from conversations.base import AppContext, identify, translator
+from conversations.engine.replies import Reply, Say
+from conversations.engine.turn import Turn
 from conversations.texts import level_text
 from storage.history import HouseholdHistory, household_history
 from storage.models import Person
 
 
-async def history_command(update: Update, context: AppContext) -> None:
-    message = update.effective_message
-    assert message is not None
-    person = await identify(context, update.effective_user)
-    t = translator(context, person)
+async def history(turn: Turn) -> list[Reply]:
+    person, t = turn.person, turn.t
     if person is None:
-        await message.reply_text(
-            t._("You are not registered yet. Send /start and share your phone number.")
-        )
-        return
-    number = " ".join(context.args or []).strip()
+        return [Say(t._("You are not registered yet. Send /start and share your phone number."))]
+    number = " ".join(turn.event.args).strip()
     if not number:
-        await message.reply_text(
-            t._("Send /history followed by the household number, e.g. /history LX01001.")
-        )
-        return
+        return [Say(t._("Send /history followed by the household number, e.g. /history LX01001."))]
 
     def load(session: Session) -> HouseholdHistory | None:
         viewer = session.get(Person, person.id)
         assert viewer is not None
         return household_history(session, number, viewer)
 
-    history = await context.services.tx(load)
+    history = await turn.services.tx(load)
     if history is None:
-        await message.reply_text(
-            t._("No household {number} that you may see.").format(number=number)
-        )
-        return
-    tz = context.services.tz
+        return [Say(t._("No household {number} that you may see.").format(number=number))]
+    tz = turn.services.tz
     lines = [
         t._("Household {number} {head}, {village}").format(
             number=history.number, head=history.head_name, village=history.village_name
@@ -75,8 +62,4 @@ async def history_command(update: Update, context: AppContext) -> None:
             f"  {t.date(taken_on)} {t._(MEASURE_NAMES.get(kind, kind))} — {unit}"
             + (f"：{note}" if note else "")
         )
-    await message.reply_text("\n".join(lines))
-
-
-def handlers() -> list[BaseHandler[Update, AppContext, None]]:
-    return [CommandHandler("history", history_command, filters=filters.ChatType.PRIVATE)]
+    return [Say("\n".join(lines))]

@@ -34,7 +34,8 @@ from telegram.ext import (
     filters,
 )
 
-from conversations.base import AppContext, PersonView, answer_query, identify, translator
+from conversations.base import AppContext, answer_query, identify, translator
+from conversations.engine.services import PersonView
 from conversations.ledger import CATEGORY_NAMES
 from conversations.proposal_texts import (
     criteria_markup,

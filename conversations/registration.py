@@ -20,23 +20,15 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from conversations.base import ROLE_LABELS, AppContext, PersonView, identify, translator
+from conversations.base import AppContext, identify, translator
+from conversations.engine.services import PersonView
+from conversations.help import describe, help_text
 from conversations.menu import commands_for
 from monitoring.i18n import Translator
 from monitoring.phones import InvalidPhone, normalize_mobile
 from storage.repositories import People
 
 log = logging.getLogger(__name__)
-
-
-def describe(person: PersonView, t: Translator) -> str:
-    """`帮扶责任人，青山村（龙溪镇）`: role and place, in the reader's language."""
-    role = t._(ROLE_LABELS[person.role])
-    if person.village_name:
-        return t._("{role}, {village} ({township})").format(
-            role=role, village=person.village_name, township=person.township_name
-        )
-    return t._("{role}, {township}").format(role=role, township=person.township_name)
 
 
 def contact_keyboard(t: Translator) -> ReplyKeyboardMarkup:
@@ -125,18 +117,6 @@ async def contact(update: Update, context: AppContext) -> None:
     )
     await message.reply_text(help_text(person, t))
     await set_commands_for(context, message.chat_id, person, t)
-
-
-def help_text(person: PersonView | None, t: Translator) -> str:
-    lines: list[str] = []
-    if person is None:
-        lines.append(t._("You are not registered yet. Send /start and share your phone number."))
-    else:
-        lines.append(t._("{name}: {what}").format(name=person.name, what=describe(person, t)))
-    lines.append(t._("Commands:"))
-    for command, description in commands_for(person.role if person else None):
-        lines.append(f"/{command} — {t._(description)}")
-    return "\n".join(lines)
 
 
 async def set_commands_for(

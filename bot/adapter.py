@@ -1,0 +1,92 @@
+"""Telegram <-> the neutral engine: an update becomes an `Event`, a flow's replies become Bot API
+calls. Flows ported to the engine are registered through `command()`; the chats a command is
+taken in come from the one command table."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from conversations.base import AppContext, answer_query
+from conversations.engine.events import ChatKind, Event
+from conversations.engine.replies import Edit, Keyboard, Reply, Say, Toast
+from conversations.engine.turn import Flow, turn_of
+from conversations.menu import COMMANDS, Chats
+
+CHAT_FILTERS = {
+    Chats.PRIVATE: filters.ChatType.PRIVATE,
+    Chats.GROUP: filters.ChatType.GROUPS,
+    Chats.BOTH: filters.ALL,
+}
+
+
+def event_of(update: Update) -> Event | None:
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    user = update.effective_user
+    kind = ChatKind.PRIVATE if chat.type == "private" else ChatKind.GROUP
+    query = update.callback_query
+    if query is not None:
+        message = query.message
+        return Event(
+            update.update_id,
+            chat.id,
+            kind,
+            user.id if user else None,
+            button=query.data if isinstance(query.data, str) else None,
+            message_id=message.message_id if message is not None else None,
+        )
+    message = update.effective_message
+    return Event(
+        update.update_id,
+        chat.id,
+        kind,
+        user.id if user else None,
+        text=message.text if message is not None else None,
+        message_id=message.message_id if message is not None else None,
+    )
+
+
+def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in keyboard]
+    )
+
+
+async def deliver(update: Update, context: AppContext, event: Event, replies: list[Reply]) -> None:
+    """Carry out a flow's replies, in order."""
+    for reply in replies:
+        if isinstance(reply, Say):
+            await context.bot.send_message(
+                reply.chat_id if reply.chat_id is not None else event.chat_id,
+                reply.text,
+                reply_markup=markup(reply.keyboard),
+            )
+        elif isinstance(reply, Edit):
+            message_id = reply.message_id if reply.message_id is not None else event.message_id
+            await context.bot.edit_message_text(
+                reply.text,
+                chat_id=event.chat_id,
+                message_id=message_id,
+                reply_markup=markup(reply.keyboard),
+            )
+        elif isinstance(reply, Toast) and update.callback_query is not None:
+            await answer_query(update.callback_query, reply.text)
+
+
+def command(name: str, flow: Flow) -> BaseHandler[Update, AppContext, None]:
+    """The handler of a command whose flow runs on the engine; taken in the chats the command
+    table gives it (elsewhere the wrong-chat answer takes it)."""
+    (entry,) = [c for c in COMMANDS if c.name == name]
+
+    async def handle(update: Update, context: AppContext) -> None:
+        event = event_of(update)
+        if event is None:
+            return
+        replies = await flow(await turn_of(event, context.services))
+        await deliver(update, context, event, replies)
+
+    return CommandHandler(name, handle, filters=CHAT_FILTERS[entry.chats])

@@ -1,0 +1,34 @@
+"""What happened, in neutral words: who, in which chat, what (a text, a button press)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"  # the person's own chat with the bot
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class Event:
+    update_id: int  # the platform's id of this event: a change records it (handled once)
+    chat_id: int
+    chat_kind: ChatKind
+    user_id: int | None
+    text: str | None = None  # a message's text, commands included
+    button: str | None = None  # the data of a pressed button
+    message_id: int | None = None  # the message the button was on, or the message itself
+
+    @property
+    def command(self) -> str | None:
+        """`/history LX01001` -> `history` (a bot's @name dropped); None for anything else."""
+        if not self.text or not self.text.startswith("/") or len(self.text) < 2:
+            return None
+        return self.text[1:].split()[0].split("@")[0].lower()
+
+    @property
+    def args(self) -> list[str]:
+        """The words after the command."""
+        return (self.text or "").split()[1:] if self.command else []

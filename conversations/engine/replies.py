@@ -1,0 +1,37 @@
+"""What a flow answers, in neutral words: say something (here or in another chat), edit the
+message a button was pressed on, or a short notice where the button was (a toast)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+    keyboard: Keyboard = ()
+    chat_id: int | None = None  # None: the chat of the event
+
+
+@dataclass(frozen=True)
+class Edit:
+    text: str
+    keyboard: Keyboard = ()
+    message_id: int | None = None  # None: the message the button was pressed on
+
+
+@dataclass(frozen=True)
+class Toast:
+    text: str
+
+
+Reply = Say | Edit | Toast

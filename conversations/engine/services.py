@@ -1,0 +1,116 @@
+"""What every flow needs, whatever the platform: the long-lived services (the database, the
+clock, the catalogs), the person behind an event, and their language."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitoring.i18n import N_, Translations, Translator
+from monitoring.people import Role
+from storage.models import Person
+from storage.repositories import People
+
+T = TypeVar("T")
+
+
+ROLE_LABELS: dict[str, str] = {
+    Role.HELPER: N_("Helper"),
+    Role.VILLAGE_HEAD: N_("Village head"),
+    Role.TOWNSHIP_STAFF: N_("Township staff"),
+}
+
+
+@dataclass
+class Services:
+    """Long-lived resources, created in post_init and closed in post_shutdown."""
+
+    session_factory: sessionmaker[Session]
+    translations: Translations
+    tz: ZoneInfo
+    close_after_green: int = 2
+    # The clock of the handler layer; tests and the sandbox's clock control may set it.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Set by the outbox worker: handlers call it after queueing messages.
+    wake_outbox: Callable[[], None] = field(default=lambda: None)
+    # Where transactions run: one thread for SQLite (it has one writer; threads competing
+    # for its lock sleep in its busy handler), several for a server. None: asyncio's default.
+    executor: Executor | None = None
+    # Where /export builds workbooks (a process, started on first use), and who is waiting
+    # for one (one export per person at a time).
+    export_pool: Executor | None = None
+    exports_running: set[int] = field(default_factory=set)
+
+    async def tx(self, work: Callable[[Session], T]) -> T:
+        """Run `work(session)` in one transaction, in a worker thread (the loop never blocks).
+
+        Commits when `work` returns, rolls back when it raises."""
+
+        def run() -> T:
+            with self.session_factory() as session, session.begin():
+                return work(session)
+
+        if self.executor is None:
+            return await asyncio.to_thread(run)
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self.executor, context.run, run)
+
+    def now(self) -> datetime:
+        """The handler layer's clock; everything below takes `now` as a parameter."""
+        return self.clock()
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A roster person as handlers see them, detached from any session."""
+
+    id: int
+    name: str
+    role: Role
+    phone: str
+    township_id: int
+    township_name: str
+    village_id: int | None
+    village_name: str | None
+    locale: str | None
+    telegram_user_id: int | None = None
+
+    @classmethod
+    def of(cls, person: Person) -> PersonView:
+        return cls(
+            id=person.id,
+            name=person.name,
+            role=Role(person.role),
+            phone=person.phone,
+            township_id=person.township_id,
+            township_name=person.township.name,
+            village_id=person.village_id,
+            village_name=person.village.name if person.village else None,
+            locale=person.locale,
+            telegram_user_id=person.telegram_user_id,
+        )
+
+
+async def person_of(services: Services, user_id: int | None) -> PersonView | None:
+    """The roster person linked to this platform user, or None."""
+    if user_id is None:
+        return None
+
+    def load(session: Session) -> PersonView | None:
+        person = People(session).by_telegram_id(user_id)
+        return PersonView.of(person) if person else None
+
+    return await services.tx(load)
+
+
+def language(services: Services, person: PersonView | None) -> Translator:
+    """The person's language, else the township's configured default."""
+    return services.translations.get(person.locale if person else None)

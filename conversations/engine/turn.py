@@ -1,0 +1,29 @@
+"""One event and what a flow needs to answer it: the person (resolved once per event), their
+language and the services."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from conversations.engine.events import Event
+from conversations.engine.replies import Reply
+from conversations.engine.services import PersonView, Services, language, person_of
+from monitoring.i18n import Translator
+
+
+@dataclass(frozen=True)
+class Turn:
+    event: Event
+    person: PersonView | None
+    t: Translator
+    services: Services
+
+
+async def turn_of(event: Event, services: Services) -> Turn:
+    person = await person_of(services, event.user_id)
+    return Turn(event, person, language(services, person), services)
+
+
+# A flow's answer to one event.
+Flow = Callable[[Turn], Awaitable[list[Reply]]]

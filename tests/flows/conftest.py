@@ -1,0 +1,60 @@
+"""Flows in process: neutral events in, neutral replies out, against the real database (no
+HTTP, no Telegram)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.i18n import load_translations
+from conversations.engine.events import ChatKind, Event
+from conversations.engine.replies import Reply
+from conversations.engine.services import Services
+from conversations.engine.turn import Flow, turn_of
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def services(session_factory: sessionmaker[Session]) -> Services:
+    return Services(
+        session_factory=session_factory,
+        translations=load_translations("zh_CN"),
+        tz=SHANGHAI,
+        clock=lambda: datetime(2026, 11, 25, 2, 0, tzinfo=UTC),
+    )
+
+
+class Runner:
+    """Sends neutral events to a flow, numbering them as a platform would."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.update_id = 0
+
+    async def text(
+        self,
+        flow: Flow,
+        user_id: int | None,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        kind: ChatKind = ChatKind.PRIVATE,
+    ) -> list[Reply]:
+        self.update_id += 1
+        event = Event(
+            self.update_id,
+            chat_id if chat_id is not None else (user_id or 0),
+            kind,
+            user_id,
+            text=text,
+        )
+        return await flow(await turn_of(event, self.services))
+
+
+@pytest.fixture
+def run(services: Services) -> Runner:
+    return Runner(services)
