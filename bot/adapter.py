@@ -4,12 +4,12 @@ taken in come from the one command table."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from conversations.base import AppContext, answer_query
 from conversations.engine.events import ChatKind, Event
-from conversations.engine.replies import Edit, Keyboard, Reply, Say, Toast
+from conversations.engine.replies import Document, Edit, Keyboard, Photo, Reply, Say, Toast
 from conversations.engine.turn import Flow, turn_of
 from conversations.menu import COMMANDS, Chats
 
@@ -57,14 +57,32 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
 
 
 async def deliver(update: Update, context: AppContext, event: Event, replies: list[Reply]) -> None:
-    """Carry out a flow's replies, in order."""
+    """Carry out a flow's replies, in order. An answer in the group a command was sent in
+    quotes that command (several people may be asking)."""
+    quote = (
+        ReplyParameters(event.message_id, allow_sending_without_reply=True)
+        if event.chat_kind is ChatKind.GROUP and event.text and event.message_id
+        else None
+    )
     for reply in replies:
         if isinstance(reply, Say):
+            here = reply.chat_id is None or reply.chat_id == event.chat_id
             await context.bot.send_message(
-                reply.chat_id if reply.chat_id is not None else event.chat_id,
+                event.chat_id if reply.chat_id is None else reply.chat_id,
                 reply.text,
                 reply_markup=markup(reply.keyboard),
+                reply_parameters=quote if here else None,
             )
+        elif isinstance(reply, Photo | Document):
+            chat_id = event.chat_id if reply.chat_id is None else reply.chat_id
+            if isinstance(reply, Photo):
+                await context.bot.send_photo(
+                    chat_id, reply.png, filename=reply.filename, caption=reply.caption or None
+                )
+            else:
+                await context.bot.send_document(
+                    chat_id, reply.data, filename=reply.filename, caption=reply.caption or None
+                )
         elif isinstance(reply, Edit):
             message_id = reply.message_id if reply.message_id is not None else event.message_id
             await context.bot.edit_message_text(

@@ -35,6 +35,7 @@ from conversations.base import AppContext, AppType, BotData
 from conversations.engine.services import Services
 from conversations.help import help_flow
 from conversations.menu import GROUP, commands_for
+from conversations.mine import mine
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
 from storage.db import make_engine, make_session_factory
 
@@ -100,8 +101,8 @@ def build_application(
     for handler in alerts.handlers():  # Acknowledge, Record measure, /resolve
         app.add_handler(handler)
     app.add_handler(adapter.command("history", households.history))
-    for handler in summary.handlers():  # /summary
-        app.add_handler(handler)
+    app.add_handler(adapter.command("summary", summary.summary))
+    app.add_handler(adapter.command("mine", mine))
     for handler in export.handlers():  # /export
         app.add_handler(handler)
     for handler in proposals.handlers():  # /propose /proposals /eliminate /reinstate, buttons

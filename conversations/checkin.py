@@ -772,34 +772,6 @@ def result_text(result: ConfirmResult, t: Translator) -> str:
     return "\n".join(lines)
 
 
-async def mine_command(update: Update, context: AppContext) -> None:
-    who = await _helper(update, context)
-    if who is None:
-        return
-    t = who.t
-    week = _this_week(context)
-    households = await context.services.tx(lambda s: CheckIns(s).households_of(who.person.id, week))
-    if not households:
-        await _say(update, t._("No household is assigned to you for monitoring."))
-        return
-    due = sum(1 for h in households if not h.done_this_week)
-    lines = [
-        t._("Your households, week {week}: {due} of {total} still due.").format(
-            week=str(week), due=due, total=len(households)
-        )
-    ]
-    for h in households:
-        status = t._("done") if h.done_this_week else t._("due")
-        last = level_text(h.last_level, t) if h.last_level else t._("no check-in yet")
-        lines.append(
-            f"{'✅' if h.done_this_week else '⏳'} {_household_line(h)} — {status}; "
-            + t._("last: {level}").format(level=last)
-        )
-    if due:
-        lines.append(t._("Send /checkin to record a visit."))
-    await _say(update, "\n".join(lines))
-
-
 # ----------------------------------------------------------------------------- helpers
 
 
@@ -847,7 +819,6 @@ def handlers() -> list[BaseHandler[Update, AppContext, None]]:
     return [
         CommandHandler("checkin", checkin_command, filters=PRIVATE),
         CommandHandler("cancel", cancel_command, filters=PRIVATE),
-        CommandHandler("mine", mine_command, filters=PRIVATE),
         CallbackQueryHandler(on_callback, pattern=r"^ci:"),
     ]
 

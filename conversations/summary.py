@@ -8,12 +8,13 @@ from datetime import date, tzinfo
 
 from babel.numbers import format_percent
 from sqlalchemy.orm import Session
-from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
 
-from conversations.base import AppContext, identify, translator
 from conversations.charts import trend_chart, week_chart
-from conversations.checkin import mine_command
+from conversations.engine.events import ChatKind
+from conversations.engine.replies import Photo, Reply, Say
+from conversations.engine.services import Services
+from conversations.engine.turn import Turn
+from conversations.mine import mine
 from monitoring.i18n import Translator
 from monitoring.people import Role, mask_name
 from monitoring.weeks import Week, week_of
@@ -110,7 +111,7 @@ def trend_text(points: list[TrendPoint], title: str, t: Translator) -> str:
 
 
 async def _own_group(
-    context: AppContext, chat_id: int, township_id: int, village_id: int | None
+    services: Services, chat_id: int, township_id: int, village_id: int | None
 ) -> bool:
     """Whether the chat is the bound group of exactly this scope (a township's group for its
     staff, a village's group for its head): a summary names households and helpers."""
@@ -121,53 +122,47 @@ async def _own_group(
             return None
         return binding.township_id, binding.village_id
 
-    return await context.services.tx(bound_to) == (township_id, village_id)
+    return await services.tx(bound_to) == (township_id, village_id)
 
 
-async def summary_command(update: Update, context: AppContext) -> None:
-    message = update.effective_message
-    chat = update.effective_chat
-    assert message is not None and chat is not None
-    person = await identify(context, update.effective_user)
-    t = translator(context, person)
-    services = context.services
+async def summary(turn: Turn) -> list[Reply]:
+    person, t, services, event = turn.person, turn.t, turn.services, turn.event
+    in_group = event.chat_kind is ChatKind.GROUP
     now = services.now()
     week = week_of(now, services.tz)
-    args = context.args or []
+    args = event.args
     want_trend = bool(args) and args[0].lower() in ("trend", "趋势")
     if args and not want_trend:
         try:
             week = Week.parse(args[0])
         except ValueError:
-            await message.reply_text(
-                t._(
-                    "Please give the week as YYYY-Www, e.g. /summary {week}, or /summary trend."
-                ).format(week=str(week))
-            )
-            return
+            return [
+                Say(
+                    t._(
+                        "Please give the week as YYYY-Www, e.g. /summary {week}, or /summary trend."
+                    ).format(week=str(week))
+                )
+            ]
         if week > week_of(now, services.tz):
-            await message.reply_text(t._("Week {week} has not begun yet.").format(week=str(week)))
-            return
+            return [Say(t._("Week {week} has not begun yet.").format(week=str(week)))]
     if person is not None and person.role is Role.HELPER:
-        if chat.type != "private":  # their households' names stay out of groups
-            await message.reply_text(t._("Please send /mine in your private chat with me."))
-            return
-        await mine_command(update, context)
-        return
+        if in_group:  # their households' names stay out of groups
+            return [Say(t._("Please send /mine in your private chat with me."))]
+        return await mine(turn)
     if person is None or person.role not in (Role.TOWNSHIP_STAFF, Role.VILLAGE_HEAD):
-        await message.reply_text(t._("/summary is for township staff and village heads."))
-        return
+        return [Say(t._("/summary is for township staff and village heads."))]
     village = person.role is Role.VILLAGE_HEAD
     township_id = person.township_id
     village_id = person.village_id if village else None
-    if chat.type != "private" and not await _own_group(context, chat.id, township_id, village_id):
-        await message.reply_text(
-            t._(
-                "In a group, /summary answers only in the bound group of your own village or "
-                "township. Please send it to me privately."
+    if in_group and not await _own_group(services, event.chat_id, township_id, village_id):
+        return [
+            Say(
+                t._(
+                    "In a group, /summary answers only in the bound group of your own village "
+                    "or township. Please send it to me privately."
+                )
             )
-        )
-        return
+        ]
     title = (person.village_name if village else person.township_name) or ""
     if want_trend:
         points = await services.tx(
@@ -175,11 +170,9 @@ async def summary_command(update: Update, context: AppContext) -> None:
                 s, week, now=now, tz=services.tz, township_id=township_id, village_id=village_id
             )
         )
-        await message.reply_text(trend_text(points, title, t))
         png = await asyncio.to_thread(trend_chart, points, title, t)
-        await message.reply_photo(png, filename=f"trend-{week}.png")
-        return
-    summary = await services.tx(
+        return [Say(trend_text(points, title, t)), Photo(png, f"trend-{week}.png")]
+    numbers = await services.tx(
         lambda s: week_summary(
             s,
             week,
@@ -190,20 +183,14 @@ async def summary_command(update: Update, context: AppContext) -> None:
             due_list=village,
         )
     )
-    await message.reply_text(
-        summary_text(
-            summary,
-            title,
-            t,
-            in_group=chat.type != "private",
-            now_date=now.astimezone(services.tz).date(),
-            tz=services.tz,
-            village=village,
-        )
+    text = summary_text(
+        numbers,
+        title,
+        t,
+        in_group=in_group,
+        now_date=now.astimezone(services.tz).date(),
+        tz=services.tz,
+        village=village,
     )
-    png = await asyncio.to_thread(week_chart, summary, title, t)
-    await message.reply_photo(png, filename=f"summary-{week}.png")
-
-
-def handlers() -> list[BaseHandler[Update, AppContext, None]]:
-    return [CommandHandler("summary", summary_command)]
+    png = await asyncio.to_thread(week_chart, numbers, title, t)
+    return [Say(text), Photo(png, f"summary-{week}.png")]

@@ -1,5 +1,6 @@
 """What a flow answers, in neutral words: say something (here or in another chat), edit the
-message a button was pressed on, or a short notice where the button was (a toast)."""
+message a button was pressed on, a short notice where the button was (a toast), a picture or
+a file."""
 
 from __future__ import annotations
 
@@ -34,4 +35,20 @@ class Toast:
     text: str
 
 
-Reply = Say | Edit | Toast
+@dataclass(frozen=True)
+class Photo:
+    png: bytes
+    filename: str
+    caption: str = ""
+    chat_id: int | None = None  # None: the chat of the event
+
+
+@dataclass(frozen=True)
+class Document:
+    data: bytes
+    filename: str
+    caption: str = ""
+    chat_id: int | None = None  # None: the chat of the event
+
+
+Reply = Say | Edit | Toast | Photo | Document

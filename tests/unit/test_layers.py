@@ -62,7 +62,6 @@ NOT_YET_NEUTRAL = {
     "proposal_texts.py",
     "proposals.py",
     "registration.py",
-    "summary.py",
 }
 
 
