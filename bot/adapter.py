@@ -4,14 +4,28 @@ taken in come from the one command table."""
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
+from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from conversations.base import AppContext, answer_query
 from conversations.engine.events import ChatKind, Event
-from conversations.engine.replies import Document, Edit, Keyboard, Photo, Reply, Say, Toast
+from conversations.engine.replies import (
+    Document,
+    Edit,
+    Keyboard,
+    Later,
+    Photo,
+    Reply,
+    Say,
+    Toast,
+)
 from conversations.engine.turn import Flow, turn_of
 from conversations.menu import COMMANDS, Chats
+
+log = logging.getLogger(__name__)
 
 CHAT_FILTERS = {
     Chats.PRIVATE: filters.ChatType.PRIVATE,
@@ -80,9 +94,18 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
                     chat_id, reply.png, filename=reply.filename, caption=reply.caption or None
                 )
             else:
-                await context.bot.send_document(
-                    chat_id, reply.data, filename=reply.filename, caption=reply.caption or None
-                )
+                try:
+                    await context.bot.send_document(
+                        chat_id, reply.data, filename=reply.filename, caption=reply.caption or None
+                    )
+                except Forbidden:
+                    if reply.otherwise is None:
+                        raise
+                    await deliver(update, context, event, [reply.otherwise])
+        elif isinstance(reply, Later):
+            context.application.create_task(
+                _later(update, context, event, reply), update=update, name="later"
+            )
         elif isinstance(reply, Edit):
             message_id = reply.message_id if reply.message_id is not None else event.message_id
             await context.bot.edit_message_text(
@@ -93,6 +116,13 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
             )
         elif isinstance(reply, Toast) and update.callback_query is not None:
             await answer_query(update.callback_query, reply.text)
+
+
+async def _later(update: Update, context: AppContext, event: Event, later: Later) -> None:
+    try:
+        await deliver(update, context, event, await later.work())
+    except Exception:  # a background task has nobody to raise to
+        log.exception("update %s: work after the answer failed", event.update_id)
 
 
 def command(name: str, flow: Flow) -> BaseHandler[Update, AppContext, None]:

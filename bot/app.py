@@ -103,8 +103,7 @@ def build_application(
     app.add_handler(adapter.command("history", households.history))
     app.add_handler(adapter.command("summary", summary.summary))
     app.add_handler(adapter.command("mine", mine))
-    for handler in export.handlers():  # /export
-        app.add_handler(handler)
+    app.add_handler(adapter.command("export", export.export))
     for handler in proposals.handlers():  # /propose /proposals /eliminate /reinstate, buttons
         app.add_handler(handler)
     # group 1: a private message is an answer when a check-in is open (then stops here).

@@ -24,13 +24,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
-from telegram import Update
-from telegram.error import Forbidden
-from telegram.ext import BaseHandler, CommandHandler
 
 from conversations import ledger
-from conversations.base import AppContext, identify, translator
-from conversations.engine.services import PersonView, Services
+from conversations.engine.events import ChatKind
+from conversations.engine.replies import Document, Later, Reply, Say
+from conversations.engine.services import Services
+from conversations.engine.turn import Turn
 from monitoring.i18n import Translations, Translator
 from monitoring.people import Role
 from monitoring.weeks import Week, week_of
@@ -79,75 +78,59 @@ async def make_ledger(services: Services, week: Week, scope: Scope, t: Translato
     )
 
 
-async def export_command(update: Update, context: AppContext) -> None:
-    message = update.effective_message
-    chat = update.effective_chat
-    user = update.effective_user
-    assert message is not None and chat is not None and user is not None
-    person = await identify(context, user)
-    t = translator(context, person)
-    services = context.services
+async def export(turn: Turn) -> list[Reply]:
+    person, t, services, event = turn.person, turn.t, turn.services, turn.event
     now = services.now()
     week = week_of(now, services.tz)
     if person is None or person.role not in (Role.TOWNSHIP_STAFF, Role.VILLAGE_HEAD):
-        await message.reply_text(t._("/export is for township staff and village heads."))
-        return
-    if context.args:
+        return [Say(t._("/export is for township staff and village heads."))]
+    if event.args:
         try:
-            week = Week.parse(context.args[0])
+            week = Week.parse(event.args[0])
         except ValueError:
-            await message.reply_text(
-                t._("Please give the week as YYYY-Www, e.g. /export {week}.").format(week=str(week))
-            )
-            return
+            return [
+                Say(
+                    t._("Please give the week as YYYY-Www, e.g. /export {week}.").format(
+                        week=str(week)
+                    )
+                )
+            ]
         if week > week_of(now, services.tz):
-            await message.reply_text(t._("Week {week} has not begun yet.").format(week=str(week)))
-            return
+            return [Say(t._("Week {week} has not begun yet.").format(week=str(week)))]
     if person.id in services.exports_running:
-        await message.reply_text(
-            t._("Your ledger is already being prepared; it will come in a moment.")
-        )
-        return
+        return [Say(t._("Your ledger is already being prepared; it will come in a moment."))]
     village = person.role is Role.VILLAGE_HEAD
     title = (person.village_name if village else person.township_name) or ""
-    if chat.type == "private":
+    if event.chat_kind is ChatKind.PRIVATE:
         said = t._("Preparing the ledger of {title}, week {week}: it will come here in a moment.")
     else:
         said = t._("Preparing the ledger: I will send it to you in our private chat.")
-    await message.reply_text(said.format(title=title, week=str(week)))
     services.exports_running.add(person.id)
-    context.application.create_task(
-        _export(context, person, week, title, t, chat.id), update=update, name="export"
-    )
+    scope = Scope(person.township_id, person.village_id if village else None)
+    assert event.user_id is not None
 
-
-async def _export(
-    context: AppContext, person: PersonView, week: Week, title: str, t: Translator, asked_in: int
-) -> None:
-    services = context.services
-    assert person.telegram_user_id is not None
-    scope = Scope(
-        person.township_id, person.village_id if person.role is Role.VILLAGE_HEAD else None
-    )
-    try:
-        data = await make_ledger(services, week, scope, t)
+    async def prepare() -> list[Reply]:
+        try:
+            data = await make_ledger(services, week, scope, t)
+        except Exception:
+            log.exception("export of week %s for person %s failed", week, person.id)
+            return [Say(t._("Sorry, the ledger could not be prepared. Please try again later."))]
+        finally:
+            services.exports_running.discard(person.id)
         caption = t._("Ledger of {title}, week {week}").format(title=title, week=str(week))
-        await context.bot.send_document(
-            person.telegram_user_id, data, filename=ledger.filename(title, week), caption=caption
-        )
-    except Forbidden:
-        await context.bot.send_message(
-            asked_in,
-            t._("I can not write to you privately: please open a chat with me and send /start."),
-        )
-    except Exception:
-        log.exception("export of week %s for person %s failed", week, person.id)
-        await context.bot.send_message(
-            asked_in, t._("Sorry, the ledger could not be prepared. Please try again later.")
-        )
-    finally:
-        services.exports_running.discard(person.id)
+        return [
+            Document(
+                data,
+                ledger.filename(title, week),
+                caption,
+                chat_id=event.user_id,  # always privately
+                otherwise=Say(
+                    t._(
+                        "I can not write to you privately: please open a chat with me and "
+                        "send /start."
+                    )
+                ),
+            )
+        ]
 
-
-def handlers() -> list[BaseHandler[Update, AppContext, None]]:
-    return [CommandHandler("export", export_command)]
+    return [Say(said.format(title=title, week=str(week))), Later(prepare)]

@@ -4,6 +4,7 @@ a file."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 
@@ -49,6 +50,17 @@ class Document:
     filename: str
     caption: str = ""
     chat_id: int | None = None  # None: the chat of the event
+    # Said in the event's chat when the platform refuses to deliver to `chat_id` (a person
+    # who never opened a private chat with the bot, or blocked it).
+    otherwise: Say | None = None
 
 
-Reply = Say | Edit | Toast | Photo | Document
+@dataclass(frozen=True)
+class Later:
+    """Work that goes on after the answer (an export of seconds): its replies are delivered
+    when it is done; the person's other messages are answered meanwhile."""
+
+    work: Callable[[], Awaitable[list[Reply]]]
+
+
+Reply = Say | Edit | Toast | Photo | Document | Later

@@ -3,6 +3,7 @@ HTTP, no Telegram)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -19,13 +20,16 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def services(session_factory: sessionmaker[Session]) -> Services:
-    return Services(
+def services(session_factory: sessionmaker[Session]) -> Iterator[Services]:
+    services = Services(
         session_factory=session_factory,
         translations=load_translations("zh_CN"),
         tz=SHANGHAI,
         clock=lambda: datetime(2026, 11, 25, 2, 0, tzinfo=UTC),
     )
+    yield services
+    if services.export_pool is not None:
+        services.export_pool.shutdown()
 
 
 class Runner:
