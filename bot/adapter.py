@@ -5,13 +5,25 @@ taken in come from the one command table."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
-from telegram.error import Forbidden
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+    Update,
+)
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from conversations.base import AppContext, answer_query
-from conversations.engine.events import ChatKind, Event
+from conversations.engine.events import ChatKind, Contact, Event
 from conversations.engine.replies import (
     Document,
     Edit,
@@ -20,6 +32,7 @@ from conversations.engine.replies import (
     Photo,
     Reply,
     Say,
+    SetMenu,
     Toast,
 )
 from conversations.engine.turn import Flow, turn_of
@@ -52,6 +65,7 @@ def event_of(update: Update) -> Event | None:
             message_id=message.message_id if message is not None else None,
         )
     message = update.effective_message
+    shared = message.contact if message is not None else None
     return Event(
         update.update_id,
         chat.id,
@@ -59,10 +73,23 @@ def event_of(update: Update) -> Event | None:
         user.id if user else None,
         text=message.text if message is not None else None,
         message_id=message.message_id if message is not None else None,
+        contact=Contact(shared.phone_number, shared.user_id) if shared is not None else None,
     )
 
 
-def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+def markup(reply: Say | Edit) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    if isinstance(reply, Say) and reply.ask_phone:
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(reply.ask_phone, request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    if isinstance(reply, Say) and reply.clear_ask_phone:
+        return ReplyKeyboardRemove()  # type: ignore[return-value]
+    return inline(reply.keyboard)
+
+
+def inline(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     if not keyboard:
         return None
     return InlineKeyboardMarkup(
@@ -84,7 +111,7 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
             await context.bot.send_message(
                 event.chat_id if reply.chat_id is None else reply.chat_id,
                 reply.text,
-                reply_markup=markup(reply.keyboard),
+                reply_markup=markup(reply),
                 reply_parameters=quote if here else None,
             )
         elif isinstance(reply, Photo | Document):
@@ -102,6 +129,14 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
                     if reply.otherwise is None:
                         raise
                     await deliver(update, context, event, [reply.otherwise])
+        elif isinstance(reply, SetMenu):
+            try:  # best effort: the menu is a convenience
+                await context.bot.set_my_commands(
+                    [BotCommand(c, d) for c, d in reply.commands],
+                    scope=BotCommandScopeChat(event.chat_id),
+                )
+            except TelegramError as exc:
+                log.warning("could not set commands for chat %s: %s", event.chat_id, exc)
         elif isinstance(reply, Later):
             context.application.create_task(
                 _later(update, context, event, reply), update=update, name="later"
@@ -112,7 +147,7 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
                 reply.text,
                 chat_id=event.chat_id,
                 message_id=message_id,
-                reply_markup=markup(reply.keyboard),
+                reply_markup=inline(reply.keyboard),
             )
         elif isinstance(reply, Toast) and update.callback_query is not None:
             await answer_query(update.callback_query, reply.text)
@@ -125,16 +160,26 @@ async def _later(update: Update, context: AppContext, event: Event, later: Later
         log.exception("update %s: work after the answer failed", event.update_id)
 
 
-def command(name: str, flow: Flow) -> BaseHandler[Update, AppContext, None]:
-    """The handler of a command whose flow runs on the engine; taken in the chats the command
-    table gives it (elsewhere the wrong-chat answer takes it)."""
-    (entry,) = [c for c in COMMANDS if c.name == name]
+def handle(flow: Flow) -> Callable[[Update, AppContext], Coroutine[Any, Any, None]]:
+    """A PTB callback that runs `flow` on the update's event and delivers its replies."""
 
-    async def handle(update: Update, context: AppContext) -> None:
+    async def callback(update: Update, context: AppContext) -> None:
         event = event_of(update)
         if event is None:
             return
         replies = await flow(await turn_of(event, context.services))
         await deliver(update, context, event, replies)
 
-    return CommandHandler(name, handle, filters=CHAT_FILTERS[entry.chats])
+    return callback
+
+
+def contacts(flow: Flow) -> BaseHandler[Update, AppContext, None]:
+    """Shared contacts in private chats."""
+    return MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, handle(flow))
+
+
+def command(name: str, flow: Flow) -> BaseHandler[Update, AppContext, None]:
+    """The handler of a command whose flow runs on the engine; taken in the chats the command
+    table gives it (elsewhere the wrong-chat answer takes it)."""
+    (entry,) = [c for c in COMMANDS if c.name == name]
+    return CommandHandler(name, handle(flow), filters=CHAT_FILTERS[entry.chats])

@@ -91,8 +91,8 @@ def build_application(
     for handler in checkin.guard_handlers():
         app.add_handler(handler, group=-1)
     # group 0: commands and flows, in the order they are tried.
-    for handler in registration.handlers():  # /start and shared contacts
-        app.add_handler(handler)
+    app.add_handler(adapter.command("start", registration.start))
+    app.add_handler(adapter.contacts(registration.contact))
     app.add_handler(adapter.command("help", help_flow))
     for handler in checkin.handlers():  # /checkin /cancel /mine and the check-in buttons
         app.add_handler(handler)

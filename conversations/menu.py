@@ -51,7 +51,7 @@ PROPOSE = N_("Propose a household for monitoring")
 SUMMARY = N_("This week in numbers")
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start", N_("Register with your phone number")),
+    Command("start", N_("Register with your phone number"), chats=Chats.BOTH),
     Command(
         "help",
         N_("What you can do here"),

@@ -1,27 +1,18 @@
 """Registration: /start asks for the phone number; a shared contact links the roster person.
 
-Deliberately not a ConversationHandler: a contact message is unambiguous whenever it
-arrives, so there is no state to lose on a restart and nothing to persist.
-"""
+Deliberately no conversation state: a contact is unambiguous whenever it arrives, so there is
+nothing to lose on a restart and nothing to persist."""
 
 from __future__ import annotations
 
 import logging
 
 from sqlalchemy.orm import Session
-from telegram import (
-    BotCommand,
-    BotCommandScopeChat,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    Update,
-)
-from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from conversations.base import AppContext, identify, translator
-from conversations.engine.services import PersonView
+from conversations.engine.events import ChatKind
+from conversations.engine.replies import Reply, Say, SetMenu
+from conversations.engine.services import PersonView, language
+from conversations.engine.turn import Turn
 from conversations.help import describe, help_text
 from conversations.menu import commands_for
 from monitoring.i18n import Translator
@@ -31,59 +22,57 @@ from storage.repositories import People
 log = logging.getLogger(__name__)
 
 
-def contact_keyboard(t: Translator) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
-        [[KeyboardButton(t._("📱 Share my phone number"), request_contact=True)]],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
+def _ask_phone(t: Translator) -> str:
+    return t._("📱 Share my phone number")
 
 
-async def start(update: Update, context: AppContext) -> None:
-    message = update.effective_message
-    assert message is not None
-    person = await identify(context, update.effective_user)
-    t = translator(context, person)
-    if update.effective_chat and update.effective_chat.type != "private":
-        await message.reply_text(t._("Please talk to me in a private chat to register."))
-        return
+async def start(turn: Turn) -> list[Reply]:
+    person, t = turn.person, turn.t
+    if turn.event.chat_kind is not ChatKind.PRIVATE:
+        return [Say(t._("Please talk to me in a private chat to register."))]
     if person is not None:
-        await message.reply_text(
+        return [
+            Say(
+                t._(
+                    "Welcome back, {name}. You are registered as {what}. Send /help to see "
+                    "what you can do."
+                ).format(name=person.name, what=describe(person, t)),
+                clear_ask_phone=True,
+            )
+        ]
+    return [
+        Say(
             t._(
-                "Welcome back, {name}. You are registered as {what}. Send /help to see what "
-                "you can do."
-            ).format(name=person.name, what=describe(person, t)),
-            reply_markup=ReplyKeyboardRemove(),
-        )
-        return
-    await message.reply_text(
-        t._(
-            "Welcome to the poverty-relapse monitoring bot. To find you on the township's "
-            "roster, please share your phone number with the button below."
-        ),
-        reply_markup=contact_keyboard(t),
-    )
-
-
-async def contact(update: Update, context: AppContext) -> None:
-    message = update.effective_message
-    user = update.effective_user
-    assert message is not None and message.contact is not None and user is not None
-    t = translator(context)
-    if message.contact.user_id != user.id:
-        await message.reply_text(
-            t._(
-                "That is not your own contact. Please press the button to share your own "
-                "phone number."
+                "Welcome to the poverty-relapse monitoring bot. To find you on the township's "
+                "roster, please share your phone number with the button below."
             ),
-            reply_markup=contact_keyboard(t),
+            ask_phone=_ask_phone(t),
         )
-        return
+    ]
+
+
+async def contact(turn: Turn) -> list[Reply]:
+    """A shared contact in a private chat: link the person whose phone it is."""
+    event, services = turn.event, turn.services
+    shared = event.contact
+    assert shared is not None and event.user_id is not None
+    t = language(services, None)
+    user_id = event.user_id
+    if shared.owner_user_id != user_id:
+        return [
+            Say(
+                t._(
+                    "That is not your own contact. Please press the button to share your own "
+                    "phone number."
+                ),
+                ask_phone=_ask_phone(t),
+            )
+        ]
     try:
-        phone = normalize_mobile(message.contact.phone_number)
+        phone: str | None = normalize_mobile(shared.phone)
     except InvalidPhone:
         phone = None
-    now = context.services.now()
+    now = services.now()
 
     def link(session: Session) -> PersonView | None:
         if phone is None:
@@ -92,46 +81,31 @@ async def contact(update: Update, context: AppContext) -> None:
         person = people.by_phone(phone)
         if person is None:
             return None
-        people.link_telegram(person, user.id, now=now, actor=f"telegram:{user.id}")
+        people.link_telegram(person, user_id, now=now, actor=f"telegram:{user_id}")
         session.flush()
         return PersonView.of(person)
 
-    person = await context.services.tx(link)
+    person = await services.tx(link)
     if person is None:
-        log.info("registration refused for telegram user %s: phone not on the roster", user.id)
-        await message.reply_text(
-            t._(
-                "Your phone number is not on the township's roster. Please contact the "
-                "township office to be added, then send /start again."
-            ),
-            reply_markup=ReplyKeyboardRemove(),
-        )
-        return
-    t = translator(context, person)
-    log.info("telegram user %s linked to person %s (%s)", user.id, person.id, person.role)
-    await message.reply_text(
-        t._("Hello {name}, you are registered as {what}.").format(
-            name=person.name, what=describe(person, t)
-        ),
-        reply_markup=ReplyKeyboardRemove(),
-    )
-    await message.reply_text(help_text(person, t))
-    await set_commands_for(context, message.chat_id, person, t)
-
-
-async def set_commands_for(
-    context: AppContext, chat_id: int, person: PersonView, t: Translator
-) -> None:
-    """Give this person's private chat the menu of their role (best effort)."""
-    commands = [BotCommand(c, t._(d)) for c, d in commands_for(person.role)]
-    try:
-        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
-    except TelegramError as exc:
-        log.warning("could not set commands for chat %s: %s", chat_id, exc)
-
-
-def handlers() -> list[BaseHandler[Update, AppContext, None]]:
+        log.info("registration refused for user %s: phone not on the roster", user_id)
+        return [
+            Say(
+                t._(
+                    "Your phone number is not on the township's roster. Please contact the "
+                    "township office to be added, then send /start again."
+                ),
+                clear_ask_phone=True,
+            )
+        ]
+    t = language(services, person)
+    log.info("user %s linked to person %s (%s)", user_id, person.id, person.role)
     return [
-        CommandHandler("start", start),
-        MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, contact),
+        Say(
+            t._("Hello {name}, you are registered as {what}.").format(
+                name=person.name, what=describe(person, t)
+            ),
+            clear_ask_phone=True,
+        ),
+        Say(help_text(person, t)),
+        SetMenu(tuple((c, t._(d)) for c, d in commands_for(person.role))),
     ]

@@ -12,6 +12,14 @@ class ChatKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Contact:
+    """A shared phone number, and whose account it is (None: typed in, not a user's own)."""
+
+    phone: str
+    owner_user_id: int | None
+
+
+@dataclass(frozen=True)
 class Event:
     update_id: int  # the platform's id of this event: a change records it (handled once)
     chat_id: int
@@ -20,6 +28,7 @@ class Event:
     text: str | None = None  # a message's text, commands included
     button: str | None = None  # the data of a pressed button
     message_id: int | None = None  # the message the button was on, or the message itself
+    contact: Contact | None = None  # a shared contact
 
     @property
     def command(self) -> str | None:

@@ -22,6 +22,17 @@ class Say:
     text: str
     keyboard: Keyboard = ()
     chat_id: int | None = None  # None: the chat of the event
+    # A button under the typing area that shares the person's own phone number (its label).
+    ask_phone: str | None = None
+    clear_ask_phone: bool = False  # take that button away again
+
+
+@dataclass(frozen=True)
+class SetMenu:
+    """The commands offered in the event's chat (command, description), e.g. after a person
+    registered: the menu of their role."""
+
+    commands: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -63,4 +74,4 @@ class Later:
     work: Callable[[], Awaitable[list[Reply]]]
 
 
-Reply = Say | Edit | Toast | Photo | Document | Later
+Reply = Say | Edit | Toast | Photo | Document | Later | SetMenu

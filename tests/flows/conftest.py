@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import load_translations
-from conversations.engine.events import ChatKind, Event
+from conversations.engine.events import ChatKind, Contact, Event
 from conversations.engine.replies import Reply
 from conversations.engine.services import Services
 from conversations.engine.turn import Flow, turn_of
@@ -55,6 +55,13 @@ class Runner:
             kind,
             user_id,
             text=text,
+        )
+        return await flow(await turn_of(event, self.services))
+
+    async def contact(self, flow: Flow, user_id: int, phone: str, owner: int | None) -> list[Reply]:
+        self.update_id += 1
+        event = Event(
+            self.update_id, user_id, ChatKind.PRIVATE, user_id, contact=Contact(phone, owner)
         )
         return await flow(await turn_of(event, self.services))
 

@@ -60,7 +60,6 @@ NOT_YET_NEUTRAL = {
     "job_texts.py",
     "proposal_texts.py",
     "proposals.py",
-    "registration.py",
 }
 
 
