@@ -19,8 +19,16 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.error import Forbidden, TelegramError
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from conversations.base import AppContext, answer_query
 from conversations.engine.events import ChatKind, Contact, Event
@@ -47,33 +55,43 @@ CHAT_FILTERS = {
 }
 
 
+IN = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+
+
 def event_of(update: Update) -> Event | None:
     chat = update.effective_chat
     if chat is None:
         return None
     user = update.effective_user
     kind = ChatKind.PRIVATE if chat.type == "private" else ChatKind.GROUP
+    common: dict[str, Any] = {
+        "update_id": update.update_id,
+        "chat_id": chat.id,
+        "chat_kind": kind,
+        "user_id": user.id if user else None,
+        "chat_title": chat.title,
+    }
     query = update.callback_query
     if query is not None:
         message = query.message
         return Event(
-            update.update_id,
-            chat.id,
-            kind,
-            user.id if user else None,
+            **common,
             button=query.data if isinstance(query.data, str) else None,
             message_id=message.message_id if message is not None else None,
         )
+    change = update.my_chat_member
+    if change is not None:
+        was_in = change.old_chat_member.status in IN
+        is_in = change.new_chat_member.status in IN
+        return Event(**common, bot_joined=is_in and not was_in, bot_left=was_in and not is_in)
     message = update.effective_message
     shared = message.contact if message is not None else None
     return Event(
-        update.update_id,
-        chat.id,
-        kind,
-        user.id if user else None,
+        **common,
         text=message.text if message is not None else None,
         message_id=message.message_id if message is not None else None,
         contact=Contact(shared.phone_number, shared.user_id) if shared is not None else None,
+        migrated_to=message.migrate_to_chat_id if message is not None else None,
     )
 
 
@@ -105,15 +123,21 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
         if event.chat_kind is ChatKind.GROUP and event.text and event.message_id
         else None
     )
+    toasted = False
     for reply in replies:
         if isinstance(reply, Say):
             here = reply.chat_id is None or reply.chat_id == event.chat_id
-            await context.bot.send_message(
-                event.chat_id if reply.chat_id is None else reply.chat_id,
-                reply.text,
-                reply_markup=markup(reply),
-                reply_parameters=quote if here else None,
-            )
+            try:
+                await context.bot.send_message(
+                    event.chat_id if reply.chat_id is None else reply.chat_id,
+                    reply.text,
+                    reply_markup=markup(reply),
+                    reply_parameters=quote if here else None,
+                )
+            except (Forbidden, BadRequest) as exc:
+                if not reply.best_effort:
+                    raise
+                log.info("could not tell chat %s: %s", reply.chat_id, exc)
         elif isinstance(reply, Photo | Document):
             chat_id = event.chat_id if reply.chat_id is None else reply.chat_id
             if isinstance(reply, Photo):
@@ -143,14 +167,26 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
             )
         elif isinstance(reply, Edit):
             message_id = reply.message_id if reply.message_id is not None else event.message_id
-            await context.bot.edit_message_text(
-                reply.text,
-                chat_id=event.chat_id,
-                message_id=message_id,
-                reply_markup=inline(reply.keyboard),
-            )
+            try:
+                await context.bot.edit_message_text(
+                    reply.text,
+                    chat_id=event.chat_id,
+                    message_id=message_id,
+                    reply_markup=inline(reply.keyboard),
+                )
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    continue
+                log.debug("could not edit message %s; sending anew: %s", message_id, exc)
+                await context.bot.send_message(
+                    event.chat_id, reply.text, reply_markup=inline(reply.keyboard)
+                )
         elif isinstance(reply, Toast) and update.callback_query is not None:
-            await answer_query(update.callback_query, reply.text)
+            await answer_query(update.callback_query, reply.text or None)
+            toasted = True
+
+    if update.callback_query is not None and not toasted:  # the press is answered
+        await answer_query(update.callback_query)
 
 
 async def _later(update: Update, context: AppContext, event: Event, later: Later) -> None:
@@ -176,6 +212,21 @@ def handle(flow: Flow) -> Callable[[Update, AppContext], Coroutine[Any, Any, Non
 def contacts(flow: Flow) -> BaseHandler[Update, AppContext, None]:
     """Shared contacts in private chats."""
     return MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, handle(flow))
+
+
+def buttons(prefix: str, flow: Flow) -> BaseHandler[Update, AppContext, None]:
+    """Presses of the buttons whose data starts with `prefix:`."""
+    return CallbackQueryHandler(handle(flow), pattern=f"^{prefix}:")
+
+
+def memberships(flow: Flow) -> BaseHandler[Update, AppContext, None]:
+    """The bot added to or removed from a group."""
+    return ChatMemberHandler(handle(flow), ChatMemberHandler.MY_CHAT_MEMBER)
+
+
+def migrations(flow: Flow) -> BaseHandler[Update, AppContext, None]:
+    """A group upgraded to a supergroup."""
+    return MessageHandler(filters.StatusUpdate.MIGRATE, handle(flow))
 
 
 def command(name: str, flow: Flow) -> BaseHandler[Update, AppContext, None]:

@@ -96,8 +96,11 @@ def build_application(
     app.add_handler(adapter.command("help", help_flow))
     for handler in checkin.handlers():  # /checkin /cancel /mine and the check-in buttons
         app.add_handler(handler)
-    for handler in groups.handlers():  # /bind /unbind, added/removed, supergroup upgrade
-        app.add_handler(handler)
+    app.add_handler(adapter.command("bind", groups.bind))
+    app.add_handler(adapter.command("unbind", groups.unbind))
+    app.add_handler(adapter.buttons("gb", groups.bind_pressed))
+    app.add_handler(adapter.memberships(groups.membership))  # added to / removed from a group
+    app.add_handler(adapter.migrations(groups.migrated))  # a group became a supergroup
     for handler in alerts.handlers():  # Acknowledge, Record measure, /resolve
         app.add_handler(handler)
     app.add_handler(adapter.command("history", households.history))

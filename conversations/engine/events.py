@@ -29,6 +29,10 @@ class Event:
     button: str | None = None  # the data of a pressed button
     message_id: int | None = None  # the message the button was on, or the message itself
     contact: Contact | None = None  # a shared contact
+    chat_title: str | None = None  # a group's title
+    bot_joined: bool = False  # the bot was added to this group (by `user_id`)
+    bot_left: bool = False  # the bot was removed from this group, or lost it
+    migrated_to: int | None = None  # the group became a supergroup with this chat id
 
     @property
     def command(self) -> str | None:

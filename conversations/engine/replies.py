@@ -25,6 +25,7 @@ class Say:
     # A button under the typing area that shares the person's own phone number (its label).
     ask_phone: str | None = None
     clear_ask_phone: bool = False  # take that button away again
+    best_effort: bool = False  # a chat that refuses it (never opened, blocked) is no error
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class SetMenu:
 
 @dataclass(frozen=True)
 class Edit:
+    """Change the message (when it can not be changed any more, the text is sent anew)."""
+
     text: str
     keyboard: Keyboard = ()
     message_id: int | None = None  # None: the message the button was pressed on

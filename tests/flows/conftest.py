@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -56,6 +57,15 @@ class Runner:
             user_id,
             text=text,
         )
+        return await flow(await turn_of(event, self.services))
+
+    async def event(
+        self, flow: Flow, user_id: int | None, chat_id: int, **what: Any
+    ) -> list[Reply]:
+        """Any other event in a group (a button, the bot added or removed, a migration)."""
+        self.update_id += 1
+        kind = ChatKind.PRIVATE if chat_id == user_id else ChatKind.GROUP
+        event = Event(self.update_id, chat_id, kind, user_id, **what)
         return await flow(await turn_of(event, self.services))
 
     async def contact(self, flow: Flow, user_id: int, phone: str, owner: int | None) -> list[Reply]:

@@ -56,7 +56,6 @@ NOT_YET_NEUTRAL = {
     "base.py",
     "buttons.py",
     "checkin.py",
-    "groups.py",
     "job_texts.py",
     "proposal_texts.py",
     "proposals.py",
