@@ -22,6 +22,7 @@ from telegram import (
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -43,7 +44,7 @@ from conversations.engine.replies import (
     SetMenu,
     Toast,
 )
-from conversations.engine.turn import Flow, turn_of
+from conversations.engine.turn import Flow, MaybeFlow, turn_of
 from conversations.menu import COMMANDS, Chats
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,10 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
                     reply_parameters=quote if here else None,
                 )
             except (Forbidden, BadRequest) as exc:
+                if reply.if_refused is not None:
+                    await deliver(update, context, event, [reply.if_refused])
+                    toasted = toasted or isinstance(reply.if_refused, Toast)
+                    continue
                 if not reply.best_effort:
                     raise
                 log.info("could not tell chat %s: %s", reply.chat_id, exc)
@@ -167,22 +172,27 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
             )
         elif isinstance(reply, Edit):
             message_id = reply.message_id if reply.message_id is not None else event.message_id
+            chat_id = reply.chat_id if reply.chat_id is not None else event.chat_id
             try:
                 await context.bot.edit_message_text(
                     reply.text,
-                    chat_id=event.chat_id,
+                    chat_id=chat_id,
                     message_id=message_id,
                     reply_markup=inline(reply.keyboard),
                 )
-            except BadRequest as exc:
-                if "not modified" in str(exc).lower():
+            except TelegramError as exc:
+                if reply.best_effort or "not modified" in str(exc).lower():
+                    log.debug("could not edit message %s in %s: %s", message_id, chat_id, exc)
                     continue
+                if not isinstance(exc, BadRequest):
+                    raise
                 log.debug("could not edit message %s; sending anew: %s", message_id, exc)
                 await context.bot.send_message(
                     event.chat_id, reply.text, reply_markup=inline(reply.keyboard)
                 )
         elif isinstance(reply, Toast) and update.callback_query is not None:
-            await answer_query(update.callback_query, reply.text or None)
+            if not toasted:  # a press is answered once; the first answer stands
+                await answer_query(update.callback_query, reply.text or None)
             toasted = True
 
     if update.callback_query is not None and not toasted:  # the press is answered
@@ -212,6 +222,23 @@ def handle(flow: Flow) -> Callable[[Update, AppContext], Coroutine[Any, Any, Non
 def contacts(flow: Flow) -> BaseHandler[Update, AppContext, None]:
     """Shared contacts in private chats."""
     return MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, handle(flow))
+
+
+def answers(flow: MaybeFlow) -> BaseHandler[Update, AppContext, None]:
+    """Typed private messages that may be an answer of an open conversation: when the flow
+    takes one (returns replies), no later handler group sees it."""
+
+    async def callback(update: Update, context: AppContext) -> None:
+        event = event_of(update)
+        if event is None:
+            return
+        replies = await flow(await turn_of(event, context.services))
+        if replies is None:
+            return
+        await deliver(update, context, event, replies)
+        raise ApplicationHandlerStop
+
+    return MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, callback)
 
 
 def buttons(prefix: str, flow: Flow) -> BaseHandler[Update, AppContext, None]:

@@ -37,9 +37,10 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.adapter import inline
 from bot.link import LinkState
 from bot.undelivered import cannot_write, lost_chat, undeliverable
-from conversations.alert_texts import alert_markup, alert_text, notice_text, undelivered_text
+from conversations.alert_texts import alert_keyboard, alert_text, notice_text, undelivered_text
 from conversations.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
 from conversations.proposal_texts import proposal_markup, proposal_text
 from monitoring.i18n import Translations
@@ -280,7 +281,7 @@ class OutboxWorker:
             if row.kind in CHART_KINDS:
                 kind, payload, t = row.kind, dict(row.payload), self.t
                 return Rendered(row.chat_id, text, None, lambda: job_chart(kind, payload, t))
-            return Rendered(row.chat_id, text, markup)
+            return Rendered(row.chat_id, text, inline(markup))
         if row.alert_id is None:
             return None
         view = Alerts(session).view(row.alert_id)
@@ -289,7 +290,9 @@ class OutboxWorker:
         text = alert_text(view, self.t, self.tz, kind=row.kind, payload=row.payload)
         if row.kind == "all_clear":
             return Rendered(row.chat_id, text, None)
-        return Rendered(row.chat_id, text, alert_markup(view, self.t), alert_id=row.alert_id)
+        return Rendered(
+            row.chat_id, text, inline(alert_keyboard(view, self.t)), alert_id=row.alert_id
+        )
 
     def _backoff(self, session: Session, row_id: int, error: str) -> None:
         row = Outbox(session).get(row_id)

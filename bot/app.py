@@ -21,15 +21,16 @@ from bot.request import AiohttpRequest
 from bot.schedule import JobScheduler, WakeSender, job_specs
 from bot.settings import Settings
 from conversations import (
-    alerts,
     buttons,
     checkin,
     export,
     groups,
     households,
+    measures,
     proposals,
     registration,
     summary,
+    warnings,
 )
 from conversations.base import AppContext, AppType, BotData
 from conversations.engine.services import Services
@@ -101,8 +102,9 @@ def build_application(
     app.add_handler(adapter.buttons("gb", groups.bind_pressed))
     app.add_handler(adapter.memberships(groups.membership))  # added to / removed from a group
     app.add_handler(adapter.migrations(groups.migrated))  # a group became a supergroup
-    for handler in alerts.handlers():  # Acknowledge, Record measure, /resolve
-        app.add_handler(handler)
+    app.add_handler(adapter.buttons("al", warnings.warning_pressed))  # Acknowledge, Record measure
+    app.add_handler(adapter.buttons("ms", measures.measure_pressed))
+    app.add_handler(adapter.command("resolve", warnings.resolve))
     app.add_handler(adapter.command("history", households.history))
     app.add_handler(adapter.command("summary", summary.summary))
     app.add_handler(adapter.command("mine", mine))
@@ -113,8 +115,7 @@ def build_application(
     for handler in checkin.answer_handlers():
         app.add_handler(handler, group=1)
     # group 2: else, a typed answer of a measure being recorded (then stops here).
-    for handler in alerts.answer_handlers():
-        app.add_handler(handler, group=2)
+    app.add_handler(adapter.answers(measures.measure_typed), group=2)
     # group 3: else, a typed reason or an answer of a proposal (then stops here).
     for handler in proposals.answer_handlers():
         app.add_handler(handler, group=3)

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
+from conversations.actions import ACKNOWLEDGE, RECORD_MEASURE
+from conversations.engine.replies import Button, Keyboard
 from conversations.texts import reason_text
 from monitoring.i18n import N_, Translator
 from monitoring.people import mask_name
@@ -155,14 +155,15 @@ def alert_text(
     return "\n".join(lines)
 
 
-def alert_markup(view: AlertView, t: Translator) -> InlineKeyboardMarkup | None:
+def alert_keyboard(view: AlertView, t: Translator) -> Keyboard:
+    """Acknowledge (until someone has) and Record measure, while the warning is open."""
     if view.status != "open":
-        return None
+        return ()
     row = []
     if view.acknowledged_by is None:
-        row.append(InlineKeyboardButton(t._("✅ Acknowledge"), callback_data=f"al:ack:{view.id}"))
-    row.append(InlineKeyboardButton(t._("📝 Record measure"), callback_data=f"al:m:{view.id}"))
-    return InlineKeyboardMarkup([row])
+        row.append(Button(t._("✅ Acknowledge"), ACKNOWLEDGE.data(alert=view.id)))
+    row.append(Button(t._("📝 Record measure"), RECORD_MEASURE.data(alert=view.id)))
+    return (tuple(row),)
 
 
 def notice_text(payload: dict[str, Any], t: Translator) -> str:

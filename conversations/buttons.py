@@ -27,12 +27,12 @@ class Where(Enum):
 # prefix -> the chats its buttons belong in, with the flow that owns them
 BUTTONS: dict[str, Where] = {
     "ci": Where.OWN_PRIVATE,  # check-in (conversations/checkin.py)
-    "ms": Where.OWN_PRIVATE,  # recording a measure (conversations/alerts.py)
+    "ms": Where.OWN_PRIVATE,  # recording a measure (conversations/measures.py)
     "pp": Where.OWN_PRIVATE,  # writing a proposal (conversations/proposals.py)
     "pd": Where.OWN_PRIVATE,  # deciding a proposal (conversations/proposals.py)
     "el": Where.OWN_PRIVATE,  # risk elimination (conversations/proposals.py)
     "gb": Where.GROUP,  # binding a group (conversations/groups.py)
-    "al": Where.GROUP,  # a red warning's buttons (conversations/alerts.py)
+    "al": Where.GROUP,  # a red warning's buttons (conversations/warnings.py)
 }
 KNOWN_PREFIXES = tuple(f"{prefix}:" for prefix in BUTTONS)
 

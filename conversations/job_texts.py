@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
+from conversations.actions import START_CHECKIN
 from conversations.charts import week_chart
+from conversations.engine.replies import Button, Keyboard
 from conversations.proposal_texts import STEP_NAMES
 from conversations.summary import summary_text
 from monitoring.i18n import Translator
@@ -28,9 +28,7 @@ JOB_KINDS = frozenset(
 CHART_KINDS = frozenset({"weekly_chart"})
 
 
-def render_job(
-    kind: str, payload: dict[str, Any], t: Translator
-) -> tuple[str, InlineKeyboardMarkup | None]:
+def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, Keyboard]:
     week = payload.get("week", "")
     if kind == "reminder":
         households = payload.get("households", [])
@@ -39,21 +37,21 @@ def render_job(
             "Weekly check-in, week {week}: {n} households are still due.",
             len(households),
         ).format(week=week, n=len(households))
-        buttons = [
-            [
-                InlineKeyboardButton(
+        buttons = tuple(
+            (
+                Button(
                     t._("Start check-in: {number} {head}").format(number=number, head=head),
-                    callback_data=f"ci:hh:{hid}",
-                )
-            ]
+                    START_CHECKIN.data(household=hid),
+                ),
+            )
             for hid, number, head in households
-        ]
-        return text, InlineKeyboardMarkup(buttons)
+        )
+        return text, buttons
     if kind == "missed_helper":
         lines = [t._("Week {week} has ended without a check-in of:").format(week=week)]
         lines += [f"• {number} {head}" for number, head in payload.get("households", [])]
         lines.append(t._("Please visit them this week; send /checkin."))
-        return "\n".join(lines), None
+        return "\n".join(lines), ()
     if kind == "missed_village":
         lines = [
             t._("Missed visits in {village}, week {week}:").format(
@@ -63,7 +61,7 @@ def render_job(
         for helper, households in payload.get("by_helper", []):
             listed = "、".join(f"{number} {head}" for number, head in households)
             lines.append(t._("• {helper}: {households}").format(helper=helper, households=listed))
-        return "\n".join(lines), None
+        return "\n".join(lines), ()
     if kind == "missed_township":
         lines = [t._("Missed visits, week {week}, for the township:").format(week=week)]
         if payload.get("households"):
@@ -86,7 +84,7 @@ def render_job(
                     names="、".join(payload["unreachable"])
                 )
             )
-        return "\n".join(lines), None
+        return "\n".join(lines), ()
     if kind == "weekly_summary":
         summary, at = summary_from_payload(payload)
         text = summary_text(
@@ -112,11 +110,9 @@ def render_job(
                     )
                 )
             text = "\n".join(lines)
-        return text, None
+        return text, ()
     if kind == "weekly_chart":
-        return t._("{title}, week {week}").format(
-            title=payload.get("township", ""), week=week
-        ), None
+        return t._("{title}, week {week}").format(title=payload.get("township", ""), week=week), ()
     raise ValueError(f"unknown message kind {kind!r}")
 
 

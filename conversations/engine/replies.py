@@ -26,6 +26,8 @@ class Say:
     ask_phone: str | None = None
     clear_ask_phone: bool = False  # take that button away again
     best_effort: bool = False  # a chat that refuses it (never opened, blocked) is no error
+    # Delivered instead when the chat refuses it (e.g. a toast: "open a private chat first").
+    if_refused: Reply | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class Edit:
     text: str
     keyboard: Keyboard = ()
     message_id: int | None = None  # None: the message the button was pressed on
+    chat_id: int | None = None  # None: the chat of the event
+    best_effort: bool = False  # a message gone or a chat lost is no error, and nothing is resent
 
 
 @dataclass(frozen=True)

@@ -27,3 +27,5 @@ async def turn_of(event: Event, services: Services) -> Turn:
 
 # A flow's answer to one event.
 Flow = Callable[[Turn], Awaitable[list[Reply]]]
+# ... or None: not this flow's event (a typed text when no conversation of its kind is open).
+MaybeFlow = Callable[[Turn], Awaitable[list[Reply] | None]]

@@ -1,0 +1,92 @@
+"""A red warning's buttons, the measure conversation and /resolve on the neutral engine."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from conversations.engine.replies import Edit, Say, Toast
+from conversations.engine.services import Services
+from conversations.measures import measure_pressed, measure_typed
+from conversations.warnings import resolve, warning_pressed
+from storage.models import Alert, Measure, MeasureDraft, OutboxMessage
+from storage.outbox import Outbox
+from tests.flows.conftest import Runner
+from tests.small_town import HEAD, STAFF, TOWNSHIP_GROUP, VILLAGE_GROUP, A, B, at, green_checkin
+
+TUESDAY = at("2026-11-24T10:00")
+
+
+def delivered(factory: sessionmaker[Session]) -> dict[int, int]:
+    """Mark the warning's queued copies sent, as the outbox worker would: chat -> message id."""
+    with factory() as s, s.begin():
+        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "alert")).all()
+        for row in rows:
+            Outbox(s).sent(row.id, message_id=1000 + row.id, now=TUESDAY)
+        return {row.chat_id: 1000 + row.id for row in rows}
+
+
+async def test_acknowledge_record_a_measure_and_resolve(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    services.clock = lambda: TUESDAY
+    green_checkin(town, "H1", TUESDAY, food=False)  # red: food
+    copies = delivered(town)
+    assert set(copies) == {VILLAGE_GROUP, TOWNSHIP_GROUP}
+    with town() as s:
+        alert_id = s.scalars(select(Alert.id)).one()
+    ack = f"al:ack:{alert_id}"
+    on_warning = {"button": ack, "message_id": copies[VILLAGE_GROUP]}
+
+    [elsewhere] = await run.event(warning_pressed, HEAD, VILLAGE_GROUP, button=ack, message_id=1)
+    assert isinstance(elsewhere, Toast) and "已失效" in elsewhere.text
+    [refused] = await run.event(warning_pressed, A, VILLAGE_GROUP, **on_warning)
+    assert isinstance(refused, Toast) and "无权" in refused.text
+    toast, *edits = await run.event(warning_pressed, HEAD, VILLAGE_GROUP, **on_warning)
+    assert isinstance(toast, Toast) and toast.text == "已确认。"
+    assert {(e.chat_id, e.message_id) for e in edits if isinstance(e, Edit)} == {
+        (chat, message) for chat, message in copies.items()
+    }
+    assert all(isinstance(e, Edit) and e.best_effort and "村长甲" in e.text for e in edits)
+    [again] = await run.event(warning_pressed, STAFF, VILLAGE_GROUP, **on_warning)
+    assert isinstance(again, Toast) and again.text == "此前已确认。"
+
+    # Record measure: the household's helper may; the conversation goes private.
+    measure = {"button": f"al:m:{alert_id}", "message_id": copies[VILLAGE_GROUP]}
+    [no] = await run.event(warning_pressed, B, VILLAGE_GROUP, **measure)
+    assert isinstance(no, Toast) and "无权" in no.text
+    ask, sent = await run.event(warning_pressed, A, VILLAGE_GROUP, **measure)
+    assert isinstance(ask, Say) and ask.chat_id == A and ask.if_refused is not None
+    assert ask.keyboard[0][0].data == "ms:k:relief"  # food fails: temporary relief first
+    assert isinstance(sent, Toast)
+
+    assert "请按下方按钮" in (await run.text(measure_typed, A, "发了米"))[0].text
+    _, units = await run.event(measure_pressed, A, A, button="ms:k:relief")
+    assert isinstance(units, Say) and "责任单位" in units.text
+    [note] = await run.text(measure_typed, A, "镇民政办")
+    assert isinstance(note, Say) and "简要说明" in note.text
+    await run.event(measure_pressed, A, A, button="ms:n:skip")
+    [bad_day] = await run.text(measure_typed, A, "2099-01-01")
+    assert isinstance(bad_day, Say) and "日期" in bad_day.text
+    done, *refresh = await run.text(measure_typed, A, "11-23")
+    assert isinstance(done, Say) and "已记录" in done.text
+    assert refresh and all(isinstance(e, Edit) and "1 项帮扶措施" in e.text for e in refresh)
+    assert await run.text(measure_typed, A, "你好") is None  # nothing open any more
+    with town() as s:
+        [stored] = s.scalars(select(Measure)).all()
+        assert (stored.kind, stored.responsible, str(stored.taken_on)) == (
+            "relief",
+            "镇民政办",
+            "2026-11-23",
+        )
+        assert not s.scalars(select(MeasureDraft)).all()
+
+    # /resolve closes it; every copy shows it closed, an all-clear is queued.
+    [refused_resolve] = await run.text(resolve, HEAD, "/resolve H1")
+    assert isinstance(refused_resolve, Say) and "只有镇街干部" in refused_resolve.text
+    *closed, said = await run.text(resolve, STAFF, "/resolve H1")
+    assert isinstance(said, Say) and "已解除" in said.text
+    assert closed and all(isinstance(e, Edit) and e.keyboard == () for e in closed)
+    with town() as s:
+        kinds = s.scalars(select(OutboxMessage.kind)).all()
+    assert kinds.count("all_clear") == 2
