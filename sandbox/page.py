@@ -95,6 +95,7 @@ class SandboxPage:
         translations: Translations,
         tz: ZoneInfo | None = None,
         job_timeout: float = 120.0,
+        job_command: tuple[str, ...] = (sys.executable, "-m", "bot", "jobs", "run"),
     ) -> None:
         """`translations`: the bot's catalogs (the page's labels are in them too)."""
         self.people, self.groups = people, groups
@@ -103,6 +104,7 @@ class SandboxPage:
         self.tz = tz or ZoneInfo("Asia/Shanghai")
         self.translations = translations
         self.job_timeout = job_timeout
+        self.job_command = job_command  # + NAME --at WHEN
         self._job_lock = asyncio.Lock()  # one job at a time
 
     def routes(self) -> list[web.RouteDef]:
@@ -169,11 +171,7 @@ class SandboxPage:
 
     async def _run_job(self, name: str, at: datetime) -> web.Response:
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "jobs",
-            "run",
+            *self.job_command,
             name,
             "--at",
             at.isoformat(timespec="minutes"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -171,6 +172,7 @@ async def test_the_page_runs_one_job_at_a_time_and_kills_one_that_overruns() -> 
         job_env={"FANGFANPIN_DATABASE_URL": "sqlite://"},
         translations=load_translations("zh_CN"),
         job_timeout=1.0,
+        job_command=(sys.executable, "-c", "import time; time.sleep(60)"),  # never in time
     )
     api.extra_routes.extend(page.routes())
     await api.start()
