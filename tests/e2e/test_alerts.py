@@ -70,6 +70,14 @@ async def checkin(helper: Chat, number: str, *, food: bool) -> dict[str, Any]:
     return await helper.press("确认提交")
 
 
+async def red_warning_in_the_village(town: dict[str, Chat], client: SandboxClient) -> Any:
+    """LX01001 checked in red (food); the warning as the village group received it."""
+    seq = await client.last_seq()
+    await checkin(town["helper"], "LX01001", food=False)
+    [alert] = await client.wait_bot_messages(VILLAGE_GROUP, after=seq)
+    return alert
+
+
 def outbox(factory: sessionmaker[Session]) -> list[OutboxMessage]:
     with factory() as s:
         return list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
@@ -145,9 +153,7 @@ async def test_429_then_502_still_delivers_exactly_once(
 async def test_acknowledge_is_for_the_village_head_and_measures_are_recorded(
     town: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
 ) -> None:
-    seq = await client.last_seq()
-    await checkin(town["helper"], "LX01001", food=False)
-    [alert] = await client.wait_bot_messages(VILLAGE_GROUP, after=seq)
+    alert = await red_warning_in_the_village(town, client)
 
     seq = await client.last_seq()
     refused = await client.press(
@@ -352,9 +358,7 @@ async def test_a_measure_left_half_done_is_ended_by_cancel(
     town: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
 ) -> None:
     """Press Record measure and walk away: the person is not trapped in it."""
-    seq = await client.last_seq()
-    await checkin(town["helper"], "LX01001", food=False)
-    [alert] = await client.wait_bot_messages(VILLAGE_GROUP, after=seq)
+    alert = await red_warning_in_the_village(town, client)
     seq = await client.last_seq()
     await client.press(HEAD[0], alert["message_id"], text="📝 记录帮扶措施", chat_id=VILLAGE_GROUP)
     assert "哪项帮扶措施" in (await client.reply(HEAD[0], after=seq))["text"]
