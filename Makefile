@@ -52,7 +52,7 @@ $(STAMP): pyproject.toml
 
 # Compiled catalogs are built here, never edited or committed.
 $(LOCALES)/%/LC_MESSAGES/messages.mo: $(LOCALES)/%/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -D messages -i $< -o $@
+	$(BIN)/pybabel compile -D messages -i $< -o $@
 
 # After changing texts: extract the message ids and merge them into each catalog,
 # then translate the new entries in the .po files.

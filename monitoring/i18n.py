@@ -93,7 +93,7 @@ class Translations:
             with po.open("rb") as source:
                 catalog = read_po(source, locale=name)
             buffer = io.BytesIO()
-            write_mo(buffer, catalog, use_fuzzy=True)
+            write_mo(buffer, catalog)  # a fuzzy (guessed) translation is never shown
             buffer.seek(0)
             return _gettext.GNUTranslations(buffer)
         return _gettext.NullTranslations()

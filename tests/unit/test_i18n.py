@@ -13,7 +13,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from bot.i18n import LOCALES_DIR, load_translations
-from monitoring.i18n import SUPPORTED_LOCALES
+from monitoring.i18n import SUPPORTED_LOCALES, Translations
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
@@ -101,3 +101,20 @@ def test_compiled_catalogs_are_used() -> None:
         == "名单未导入：发现 2 个问题，数据未作任何改动。"
     )
     assert translations.get("en").number(12345) == "12,345"
+
+
+def test_a_fuzzy_guess_is_never_shown(tmp_path: Path) -> None:
+    """`pybabel update` guesses translations of new messages from similar old ones and marks
+    them fuzzy; such a guess is often wrong ("the red warning for household" once guessed
+    "no household with this number"), so it is never used."""
+    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        '#, fuzzy\nmsgid "the red warning"\nmsgstr "没有户编号"\n\n'
+        'msgid "Helper"\nmsgstr "帮扶责任人"\n',
+        encoding="utf-8",
+    )
+    t = Translations(tmp_path, "zh_CN").get()
+    assert t._("Helper") == "帮扶责任人"
+    assert t._("the red warning") == "the red warning"
