@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot import adapter, commands
+from bot import adapter, commands, guard
 from bot.alerts import OutboxWorker
 from bot.i18n import load_translations
 from bot.limits import LimitedBot
@@ -21,7 +21,6 @@ from bot.request import AiohttpRequest
 from bot.schedule import JobScheduler, WakeSender, job_specs
 from bot.settings import Settings
 from conversations import (
-    buttons,
     checkin,
     export,
     groups,
@@ -85,7 +84,7 @@ def build_application(
     app: AppType = builder.build()  # type: ignore[assignment]
 
     # group -2: a button pressed in a chat it does not belong in is refused here.
-    for handler in buttons.guard_handlers():
+    for handler in guard.guard_handlers():
         app.add_handler(handler, group=-2)
     # group -1: while a check-in is in progress, other commands get a clear reply and the
     # question again (ApplicationHandlerStop keeps them from running).

@@ -1,22 +1,18 @@
 """Where each kind of button may be pressed, declared once.
 
-Telegram clients can send any callback data on any message the bot wrote, so a button's data
-proves nothing about where it was pressed. Every press passes this guard first (handler group
+Clients can send any button data on any message the bot wrote, so the data proves nothing
+about where it was pressed. Every press passes the guard first (`bot/guard.py`, handler group
 -2): a prefix pressed in a chat it does not belong in, or on a message that carries no button
 of its flow, is refused with a toast and goes no further: a forged check-in button can not
 post a summary into a group, a binding button can not bind a private chat or rewrite a
-warning. Warning buttons are checked further by their handler:
-only on a message that shows that warning.
-"""
+warning. Warning buttons are checked further by their flow: only on a message that shows that
+warning."""
 
 from __future__ import annotations
 
 from enum import Enum
 
-from telegram import Message, Update
-from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler
-
-from conversations.base import AppContext, answer_query, identify, translator
+from conversations.engine.events import ChatKind
 
 
 class Where(Enum):
@@ -43,7 +39,7 @@ def prefix_of(data: str | None) -> str:
 
 def allowed_here(
     data: str | None,
-    chat_type: str | None,
+    chat_kind: ChatKind,
     chat_id: int,
     user_id: int,
     on_message: frozenset[str] | None,
@@ -59,36 +55,5 @@ def allowed_here(
     if on_message is not None and prefix not in on_message:
         return False
     if where is Where.OWN_PRIVATE:
-        return chat_type == "private" and chat_id == user_id
-    return chat_type in ("group", "supergroup") and on_message is not None
-
-
-async def guard(update: Update, context: AppContext) -> None:
-    query = update.callback_query
-    chat = update.effective_chat
-    user = update.effective_user
-    assert query is not None
-    message = query.message
-    on_message = None
-    if isinstance(message, Message):  # else too old: Telegram no longer shows it
-        markup = message.reply_markup
-        rows = markup.inline_keyboard if markup is not None else ()
-        on_message = frozenset(
-            prefix_of(button.callback_data)
-            for row in rows
-            for button in row
-            if isinstance(button.callback_data, str)
-        )
-    if (
-        chat is not None
-        and user is not None
-        and allowed_here(query.data, chat.type, chat.id, user.id, on_message)
-    ):
-        return
-    person = await identify(context, user)
-    await answer_query(query, translator(context, person)._("This button can not be used here."))
-    raise ApplicationHandlerStop
-
-
-def guard_handlers() -> list[BaseHandler[Update, AppContext, None]]:
-    return [CallbackQueryHandler(guard)]
+        return chat_kind is ChatKind.PRIVATE and chat_id == user_id
+    return chat_kind is ChatKind.GROUP and on_message is not None

@@ -52,7 +52,6 @@ def test_package_imports_only_downwards(package: str) -> None:
 # neutral engine (conversations/engine). The list may only shrink: a new module is neutral.
 NOT_YET_NEUTRAL = {
     "base.py",
-    "buttons.py",
     "checkin.py",
     "proposal_texts.py",
     "proposals.py",
