@@ -118,7 +118,10 @@ async def test_missed_visits_recorded_told_and_escalated_once(
     assert [r.chat_id for r in failed] == [C]
     green_checkin(town, "H3", at("2026-11-27T10:00"))  # week 48: only H3 visited
     await run_job(bot, settings, "missed-visits", at("2026-11-30T00:30"))
+    # Different chats are sent to side by side: wait for each kind of this week's messages.
     await delivered(client, town, "missed_township", 2)
+    await delivered(client, town, "missed_village", 2)
+    await Chat(client, A).wait_last("2026-W48 周已结束")
 
     with town() as s:
         missed = sorted(
