@@ -10,3 +10,14 @@ START_CHECKIN = Action("ci", "hh", "household")
 # A red warning's buttons, on each copy of the warning in the groups.
 ACKNOWLEDGE = Action("al", "ack", "alert")
 RECORD_MEASURE = Action("al", "m", "alert")
+# Deciding a proposal (village review, township approval, choosing the helper).
+APPROVE = Action("pd", "ok", "proposal", "step")
+REJECT = Action("pd", "no", "proposal", "step")
+ASSIGN = Action("pd", "h", "proposal", "helper")
+DECISIONS = {"ok": APPROVE, "no": REJECT, "h": ASSIGN}
+# Risk elimination: record labour capacity, confirm, override with a reason, cancel.
+LABOUR = Action("el", "lab", "household", "can_work")
+ELIMINATE = Action("el", "ok", "household")
+OVERRIDE = Action("el", "ov", "household")
+CANCEL_ELIMINATION = Action("el", "x", "household")
+ELIMINATION = {"lab": LABOUR, "ok": ELIMINATE, "ov": OVERRIDE, "x": CANCEL_ELIMINATION}

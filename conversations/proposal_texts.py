@@ -7,6 +7,15 @@ from decimal import Decimal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from conversations.actions import (
+    APPROVE,
+    ASSIGN,
+    CANCEL_ELIMINATION,
+    ELIMINATE,
+    LABOUR,
+    OVERRIDE,
+    REJECT,
+)
 from conversations.ledger import CATEGORY_NAMES
 from conversations.texts import money
 from monitoring.i18n import N_, Translator
@@ -96,14 +105,18 @@ def proposal_markup(
         return InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton(t._("Approve"), callback_data=f"pd:ok:{view.id}:{step}"),
-                    InlineKeyboardButton(t._("Reject"), callback_data=f"pd:no:{view.id}:{step}"),
+                    InlineKeyboardButton(
+                        t._("Approve"), callback_data=APPROVE.data(proposal=view.id, step=step)
+                    ),
+                    InlineKeyboardButton(
+                        t._("Reject"), callback_data=REJECT.data(proposal=view.id, step=step)
+                    ),
                 ]
             ]
         )
     if view.status is Status.HELPER and helpers is not None:
         rows = [
-            [InlineKeyboardButton(name, callback_data=f"pd:h:{view.id}:{pid}")]
+            [InlineKeyboardButton(name, callback_data=ASSIGN.data(proposal=view.id, helper=pid))]
             for pid, name in helpers
         ]
         return InlineKeyboardMarkup(rows) if rows else None
@@ -141,10 +154,12 @@ def criteria_markup(
         rows.append(
             [
                 InlineKeyboardButton(
-                    t._("Record: someone can work"), callback_data=f"el:lab:{household_id}:1"
+                    t._("Record: someone can work"),
+                    callback_data=LABOUR.data(household=household_id, can_work=1),
                 ),
                 InlineKeyboardButton(
-                    t._("Record: no one can work"), callback_data=f"el:lab:{household_id}:0"
+                    t._("Record: no one can work"),
+                    callback_data=LABOUR.data(household=household_id, can_work=0),
                 ),
             ]
         )
@@ -152,7 +167,7 @@ def criteria_markup(
         rows.append(
             [
                 InlineKeyboardButton(
-                    t._("Confirm elimination"), callback_data=f"el:ok:{household_id}"
+                    t._("Confirm elimination"), callback_data=ELIMINATE.data(household=household_id)
                 )
             ]
         )
@@ -160,9 +175,16 @@ def criteria_markup(
         rows.append(
             [
                 InlineKeyboardButton(
-                    t._("Override, giving a reason"), callback_data=f"el:ov:{household_id}"
+                    t._("Override, giving a reason"),
+                    callback_data=OVERRIDE.data(household=household_id),
                 )
             ]
         )
-    rows.append([InlineKeyboardButton(t._("Cancel"), callback_data=f"el:x:{household_id}")])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t._("Cancel"), callback_data=CANCEL_ELIMINATION.data(household=household_id)
+            )
+        ]
+    )
     return InlineKeyboardMarkup(rows)

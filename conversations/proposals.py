@@ -34,6 +34,7 @@ from telegram.ext import (
     filters,
 )
 
+from conversations.actions import DECISIONS, ELIMINATION
 from conversations.base import AppContext, answer_query, identify, translator
 from conversations.engine.services import PersonView
 from conversations.ledger import CATEGORY_NAMES
@@ -503,13 +504,16 @@ async def decision_button(update: Update, context: AppContext) -> None:
     assert query is not None and query.data is not None
     person = await identify(context, update.effective_user)
     t = translator(context, person)
-    parts = query.data.split(":")
-    if person is None or len(parts) != 4 or not parts[2].isdigit() or not parts[3].isalnum():
+    read = {name: act.read(query.data) for name, act in DECISIONS.items()}
+    found = [(name, values) for name, values in read.items() if values is not None]
+    if person is None or not found or not found[0][1]["proposal"].isdigit():
         await answer_query(
             query, t._("Only the village heads of its village (then township staff) decide.")
         )
         return
-    action, proposal_id, arg = parts[1], int(parts[2]), parts[3]
+    action, values = found[0]
+    proposal_id = int(values["proposal"])
+    arg = values.get("step") or values["helper"]
     now = context.services.now()
     services = context.services
 
@@ -740,18 +744,20 @@ async def eliminate_button(update: Update, context: AppContext) -> None:
     assert query is not None and query.data is not None
     person = await identify(context, update.effective_user)
     t = translator(context, person)
-    parts = query.data.split(":")
+    read = {name: act.read(query.data) for name, act in ELIMINATION.items()}
+    found = [(name, values) for name, values in read.items() if values is not None]
     if (
         person is None
         or person.role is not Role.TOWNSHIP_STAFF
-        or len(parts) < 3
-        or not parts[2].isdigit()
+        or not found
+        or not found[0][1]["household"].isdigit()
     ):
         await answer_query(
             query, t._("/{command} is for township staff.").format(command="eliminate")
         )
         return
-    action, household_id = parts[1], int(parts[2])
+    action, values = found[0]
+    household_id = int(values["household"])
     now = context.services.now()
     if action == "x":
         await answer_query(query)
@@ -765,8 +771,8 @@ async def eliminate_button(update: Update, context: AppContext) -> None:
             return t._("There is no household {number} in your township.").format(number="?"), None
         me = _person(session, person)
         try:
-            if action == "lab" and len(parts) == 4:
-                Eliminations(session).set_labour(household, parts[3] == "1", me, now=now)
+            if action == "lab" and values["can_work"] in ("0", "1"):
+                Eliminations(session).set_labour(household, values["can_work"] == "1", me, now=now)
                 criteria = _criteria(session, household, context)
                 return (
                     criteria_text(household.number, household.head_name, criteria, t),
