@@ -35,6 +35,7 @@ from telegram.ext import (
     filters,
 )
 
+from conversations.actions import START_CHECKIN
 from conversations.base import AppContext, answer_query, identify, translator
 from conversations.engine.services import PersonView
 from conversations.menu import DURING_CHECKIN
@@ -331,7 +332,7 @@ async def checkin_command(update: Update, context: AppContext) -> None:
         [
             InlineKeyboardButton(
                 ("✅ " if h.done_this_week else "⏳ ") + _household_line(h),
-                callback_data=f"ci:hh:{h.id}",
+                callback_data=START_CHECKIN.data(household=h.id),
             )
         ]
         for h in households
