@@ -58,7 +58,7 @@ def worker(url: str) -> dict[str, Any]:
     from monitoring.weeks import week_of
     from scheduler.jobs import missed_visits
     from storage.db import make_engine, make_session_factory
-    from storage.ledger import Scope
+    from storage.ledger_lines import Scope
     from storage.schedule import Schedule
     from storage.summary import trend, week_summary
 

@@ -231,7 +231,7 @@ def export_ledger(
     settings: Settings, output: Path, week: Week | None, township: str | None, t: Translator
 ) -> int:
     from conversations import ledger
-    from storage.ledger import Scope
+    from storage.ledger_lines import Scope
     from storage.repositories import Places
 
     if output.suffix.lower() != ".xlsx":

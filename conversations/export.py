@@ -33,7 +33,7 @@ from conversations.engine.turn import Turn
 from monitoring.i18n import Translations, Translator
 from monitoring.people import Role
 from monitoring.weeks import Week, week_of
-from storage.ledger import Scope
+from storage.ledger_lines import Scope
 
 log = logging.getLogger(__name__)
 

@@ -36,7 +36,8 @@ from monitoring.proposals import RISK_TYPES
 from monitoring.risk import Reason
 from monitoring.weeks import Week
 from storage import ledger
-from storage.ledger import Scope
+from storage import ledger_lines as lines
+from storage.ledger_lines import Scope
 
 CATEGORY_NAMES = {
     Category.UNSTABLE.value: N_("unstable after leaving poverty"),
@@ -159,13 +160,13 @@ class LedgerData:
     (in another process for /export, so that the bot's database thread is never held)."""
 
     week: Week
-    households: list[ledger.HouseholdLine]
-    checkins: list[ledger.CheckInLine]
-    missed: list[ledger.MissedLine]
-    alerts: list[ledger.AlertLine]
-    measures: list[ledger.MeasureLine]
-    proposals: list[ledger.ProposalLine]
-    eliminations: list[ledger.EliminationLine]
+    households: list[lines.HouseholdLine]
+    checkins: list[lines.CheckInLine]
+    missed: list[lines.MissedLine]
+    alerts: list[lines.AlertLine]
+    measures: list[lines.MeasureLine]
+    proposals: list[lines.ProposalLine]
+    eliminations: list[lines.EliminationLine]
 
 
 def collect(session: Session, week: Week, scope: Scope, tz: ZoneInfo) -> LedgerData:
@@ -298,14 +299,14 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
     }
     risks = dict(RISK_TYPES)
 
-    def decided(row: ledger.ProposalLine) -> str:
+    def decided(row: lines.ProposalLine) -> str:
         return "；".join(
             f"{c.word(steps, step)} {c.word(decisions, decision)} {who} "
             f"{c.when(at):%Y-%m-%d %H:%M}" + (f"（{why}）" if why else "")
             for step, decision, who, at, why in row.decisions
         )
 
-    def held(row: ledger.EliminationLine) -> str:
+    def held(row: lines.EliminationLine) -> str:
         return "；".join(
             ("✅ " if item.get("holds") else "❌ ") + c.word(CRITERION_NAMES, item.get("code"))
             for item in row.criteria

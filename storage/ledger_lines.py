@@ -1,0 +1,145 @@
+"""The rows of the ledger (台账), as the queries return them and the workbook writes them, and
+the scope of a ledger (a township, or one of its villages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from storage.models import (
+    Household,
+    Village,
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which households: a township, one of its villages, or everything (both None)."""
+
+    township_id: int | None = None
+    village_id: int | None = None
+
+    def apply(self, query: Any) -> Any:
+        if self.township_id is not None:
+            query = query.where(Village.township_id == self.township_id)
+        if self.village_id is not None:
+            query = query.where(Household.village_id == self.village_id)
+        return query
+
+
+@dataclass(frozen=True)
+class HouseholdLine:
+    township: str
+    village: str
+    number: str
+    head_name: str
+    id_masked: str
+    members: int
+    category: str
+    status: str
+    last_year_income_per_capita: Decimal
+    expected_income: Decimal | None
+    helper: str | None
+    last_week: str | None
+    last_visit_at: datetime | None
+    level: str | None
+    open_alert: bool
+
+
+@dataclass(frozen=True)
+class CheckInLine:
+    village: str
+    number: str
+    head_name: str
+    helper: str
+    entered_by: str
+    entered_at: datetime
+    visit_method: str
+    members: int
+    income_changed: bool
+    expected_income: Decimal
+    per_capita_income: Decimal
+    expense_total: Decimal
+    expenses: list[dict[str, str]]
+    food_ok: bool
+    clothing_ok: bool
+    education_ok: bool | None
+    medical_ok: bool
+    housing_ok: bool
+    water_ok: bool
+    level: str
+    reasons: list[dict[str, Any]]
+    note: str | None
+    has_photo: bool
+    corrected: bool
+
+
+@dataclass(frozen=True)
+class MissedLine:
+    village: str
+    number: str
+    head_name: str
+    helper: str | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class AlertLine:
+    alert_id: int
+    village: str
+    number: str
+    head_name: str
+    opened_at: datetime
+    reasons: list[dict[str, Any]]  # the red reasons of the check-in that opened it
+    status: str
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    closed_at: datetime | None
+    close_reason: str | None
+    measures: int
+
+
+@dataclass(frozen=True)
+class MeasureLine:
+    alert_id: int | None
+    village: str
+    number: str
+    head_name: str
+    kind: str
+    responsible: str
+    note: str | None
+    taken_on: date
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ProposalLine:
+    proposal_id: int
+    village: str
+    head_name: str
+    number: str | None
+    members: int
+    category: str
+    risk_types: list[str]
+    expected_income: Decimal
+    proposer: str
+    created_at: datetime
+    status: str
+    decisions: list[tuple[str, str, str, datetime, str | None]]  # step, decision, who, at, why
+
+
+@dataclass(frozen=True)
+class EliminationLine:
+    village: str
+    number: str
+    head_name: str
+    eliminated_by: str
+    eliminated_at: datetime
+    criteria: list[dict[str, Any]]
+    override_reason: str | None
+    reinstated_by: str | None
+    reinstated_at: datetime | None
+    reinstate_reason: str | None
