@@ -126,38 +126,24 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
     )
     toasted = False
     for reply in replies:
-        if isinstance(reply, Say):
-            here = reply.chat_id is None or reply.chat_id == event.chat_id
+        if isinstance(reply, Say | Document):
             try:
-                await context.bot.send_message(
-                    event.chat_id if reply.chat_id is None else reply.chat_id,
-                    reply.text,
-                    reply_markup=markup(reply),
-                    reply_parameters=quote if here else None,
-                )
+                await _send(context, event, reply, quote)
             except (Forbidden, BadRequest) as exc:
                 if reply.if_refused is not None:
                     await deliver(update, context, event, [reply.if_refused])
                     toasted = toasted or isinstance(reply.if_refused, Toast)
                     continue
-                if not reply.best_effort:
+                if not (isinstance(reply, Say) and reply.best_effort):
                     raise
                 log.info("could not tell chat %s: %s", reply.chat_id, exc)
-        elif isinstance(reply, Photo | Document):
-            chat_id = event.chat_id if reply.chat_id is None else reply.chat_id
-            if isinstance(reply, Photo):
-                await context.bot.send_photo(
-                    chat_id, reply.png, filename=reply.filename, caption=reply.caption or None
-                )
-            else:
-                try:
-                    await context.bot.send_document(
-                        chat_id, reply.data, filename=reply.filename, caption=reply.caption or None
-                    )
-                except Forbidden:
-                    if reply.otherwise is None:
-                        raise
-                    await deliver(update, context, event, [reply.otherwise])
+        elif isinstance(reply, Photo):
+            await context.bot.send_photo(
+                event.chat_id if reply.chat_id is None else reply.chat_id,
+                reply.png,
+                filename=reply.filename,
+                caption=reply.caption or None,
+            )
         elif isinstance(reply, SetMenu):
             try:  # best effort: the menu is a convenience
                 await context.bot.set_my_commands(
@@ -197,6 +183,23 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
 
     if update.callback_query is not None and not toasted:  # the press is answered
         await answer_query(update.callback_query)
+
+
+async def _send(
+    context: AppContext, event: Event, reply: Say | Document, quote: ReplyParameters | None
+) -> None:
+    chat_id = event.chat_id if reply.chat_id is None else reply.chat_id
+    if isinstance(reply, Document):
+        await context.bot.send_document(
+            chat_id, reply.data, filename=reply.filename, caption=reply.caption or None
+        )
+        return
+    await context.bot.send_message(
+        chat_id,
+        reply.text,
+        reply_markup=markup(reply),
+        reply_parameters=quote if chat_id == event.chat_id else None,
+    )
 
 
 async def _later(update: Update, context: AppContext, event: Event, later: Later) -> None:

@@ -103,8 +103,6 @@ class LimitedBot(ExtBot[Any]):
     ) -> Message:
         pages = page_keyboard(kwargs.pop("reply_markup", None))
         parts = split_text(text)
-        if len(parts) == 1 and len(pages) == 1:
-            return await super().send_message(chat_id, text, reply_markup=pages[0], **kwargs)
         for part in parts[:-1]:
             await super().send_message(chat_id, part, **kwargs)
         carrying = await super().send_message(chat_id, parts[-1], reply_markup=pages[0], **kwargs)

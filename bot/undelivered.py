@@ -89,8 +89,10 @@ def lost_chat(session: Session, row_id: int, error: str, now: datetime) -> None:
             binding.title,
             now,
         )
-    if row.kind in WARNING_KINDS and not _save_the_warning(session, row, now):
-        _tell_staff(session, row, error, now)
+    if row.kind in WARNING_KINDS:
+        township_id = township_of(session, row)
+        if not _save_the_warning(session, row, township_id, now):
+            _tell_staff(session, row, township_id, error, now)
 
 
 def undeliverable(session: Session, row_id: int, error: str, now: datetime) -> None:
@@ -102,15 +104,17 @@ def undeliverable(session: Session, row_id: int, error: str, now: datetime) -> N
     log.error("outbox %s (%s to chat %s) not delivered: %s", row.id, row.kind, row.chat_id, error)
     if row.kind == "undelivered":  # a notice about a failure: no notice about the notice
         return
-    if row.kind in WARNING_KINDS and _save_the_warning(session, row, now):
+    township_id = township_of(session, row)
+    if row.kind in WARNING_KINDS and _save_the_warning(session, row, township_id, now):
         return
-    _tell_staff(session, row, error, now)
+    _tell_staff(session, row, township_id, error, now)
 
 
-def _save_the_warning(session: Session, row: OutboxMessage, now: datetime) -> bool:
+def _save_the_warning(
+    session: Session, row: OutboxMessage, township_id: int | None, now: datetime
+) -> bool:
     """Post the warning to the township group instead; False when that is the chat that
     failed or there is none (then the staff are told privately)."""
-    township_id = township_of(session, row)
     if township_id is None:
         return False
     group = Bindings(session).active_for(township_id, None)
@@ -127,8 +131,9 @@ def _save_the_warning(session: Session, row: OutboxMessage, now: datetime) -> bo
     return True
 
 
-def _tell_staff(session: Session, row: OutboxMessage, error: str, now: datetime) -> None:
-    township_id = township_of(session, row)
+def _tell_staff(
+    session: Session, row: OutboxMessage, township_id: int | None, error: str, now: datetime
+) -> None:
     if township_id is None:
         log.error("outbox %s: no township to tell of the failure", row.id)
         return

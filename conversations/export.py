@@ -124,7 +124,7 @@ async def export(turn: Turn) -> list[Reply]:
                 ledger.filename(title, week),
                 caption,
                 chat_id=event.user_id,  # always privately
-                otherwise=Say(
+                if_refused=Say(
                     t._(
                         "I can not write to you privately: please open a chat with me and "
                         "send /start."

@@ -125,5 +125,5 @@ def commands_for(role: Role | None) -> list[tuple[str, str]]:
     return [
         (c.name, c.describe(role))
         for c in COMMANDS
-        if c.chats is not Chats.GROUP and c.for_role(role) and (role is not None or not c.roles)
+        if c.chats is not Chats.GROUP and c.for_role(role)
     ]

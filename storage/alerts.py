@@ -163,8 +163,9 @@ class Alerts:
                 new=f"#{alert.id}",
             )
             return self._post(alert, household, "alert", "open", now)
-        assert alert is not None or decision.step is WarningStep.NONE
-        if decision.step is WarningStep.WIDEN and alert is not None:
+        if alert is None:  # nothing open, nothing opened
+            return NO_CHANGE
+        if decision.step is WarningStep.WIDEN:
             audit.update_fields(
                 alert,
                 {"red_codes": list(decision.red_codes), "checkin_id": row.id},
@@ -174,9 +175,9 @@ class Alerts:
                 key=household.number,
             )
             return self._post(alert, household, "alert_update", f"c{row.id}", now)
-        if decision.step is WarningStep.CLOSE and alert is not None:
+        if decision.step is WarningStep.CLOSE:
             return self.close(alert, by=None, reason="green", now=now, actor=actor)
-        return AlertChange(None, alert.id if alert else None)
+        return AlertChange(None, alert.id)
 
     def close(
         self, alert: Alert, *, by: Person | None, reason: str, now: datetime, actor: str

@@ -68,9 +68,9 @@ class Document:
     filename: str
     caption: str = ""
     chat_id: int | None = None  # None: the chat of the event
-    # Said in the event's chat when the platform refuses to deliver to `chat_id` (a person
-    # who never opened a private chat with the bot, or blocked it).
-    otherwise: Say | None = None
+    # Delivered instead when the chat refuses it (a person who never opened a private chat
+    # with the bot, or blocked it), as for `Say`.
+    if_refused: Reply | None = None
 
 
 @dataclass(frozen=True)

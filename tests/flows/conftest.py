@@ -40,6 +40,14 @@ class Runner:
         self.services = services
         self.update_id = 0
 
+    async def send(
+        self, flow: Flow, user_id: int | None, chat_id: int, kind: ChatKind, **what: Any
+    ) -> list[Reply]:
+        """One event, numbered as a platform would, through `flow`."""
+        self.update_id += 1
+        event = Event(self.update_id, chat_id, kind, user_id, **what)
+        return await flow(await turn_of(event, self.services))
+
     async def text(
         self,
         flow: Flow,
@@ -49,31 +57,21 @@ class Runner:
         chat_id: int | None = None,
         kind: ChatKind = ChatKind.PRIVATE,
     ) -> list[Reply]:
-        self.update_id += 1
-        event = Event(
-            self.update_id,
-            chat_id if chat_id is not None else (user_id or 0),
-            kind,
-            user_id,
-            text=text,
-        )
-        return await flow(await turn_of(event, self.services))
+        chat = chat_id if chat_id is not None else (user_id or 0)
+        return await self.send(flow, user_id, chat, kind, text=text)
 
     async def event(
         self, flow: Flow, user_id: int | None, chat_id: int, **what: Any
     ) -> list[Reply]:
-        """Any other event in a group (a button, the bot added or removed, a migration)."""
-        self.update_id += 1
+        """Any other event (a button, the bot added or removed, a migration); a chat whose
+        id is the user's is their private chat."""
         kind = ChatKind.PRIVATE if chat_id == user_id else ChatKind.GROUP
-        event = Event(self.update_id, chat_id, kind, user_id, **what)
-        return await flow(await turn_of(event, self.services))
+        return await self.send(flow, user_id, chat_id, kind, **what)
 
     async def contact(self, flow: Flow, user_id: int, phone: str, owner: int | None) -> list[Reply]:
-        self.update_id += 1
-        event = Event(
-            self.update_id, user_id, ChatKind.PRIVATE, user_id, contact=Contact(phone, owner)
+        return await self.send(
+            flow, user_id, user_id, ChatKind.PRIVATE, contact=Contact(phone, owner)
         )
-        return await flow(await turn_of(event, self.services))
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ async def test_the_ledger_comes_after_being_prepared_one_at_a_time(
     book = openpyxl.load_workbook(io.BytesIO(document.data))
     numbers = sorted(row[2].value for row in book["农户"].iter_rows(min_row=2))
     assert numbers == ["H1", "H2", "H3", "H4"]
-    assert document.otherwise is not None and "/start" in document.otherwise.text
+    assert isinstance(document.if_refused, Say) and "/start" in document.if_refused.text
     assert not services.exports_running  # a new one may start
 
     # Asked in a group: it goes privately, and the group hears only that.
