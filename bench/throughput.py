@@ -28,7 +28,7 @@ from sandbox.server import SandboxBotAPI
 from storage.bindings import Bindings
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
-from storage.models import CheckIn, CheckInDraft, Village
+from storage.models import CheckIn, Draft, Village
 from storage.repositories import People
 from storage.roster import import_roster
 
@@ -192,7 +192,7 @@ def completed_checkins(engine: Engine) -> tuple[int, int]:
     factory = make_session_factory(engine)
     with factory() as s:
         rows = len(list(s.scalars(select(CheckIn.id))))
-        drafts = len(list(s.scalars(select(CheckInDraft.helper_id))))
+        drafts = len(list(s.scalars(select(Draft.person_id))))
     return rows, drafts
 
 

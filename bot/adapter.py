@@ -31,7 +31,7 @@ from telegram.ext import (
     filters,
 )
 
-from conversations.base import AppContext, answer_query
+from bot.context import AppContext, answer_query
 from conversations.engine.events import ChatKind, Contact, Event
 from conversations.engine.replies import (
     Document,
@@ -44,6 +44,7 @@ from conversations.engine.replies import (
     SetMenu,
     Toast,
 )
+from conversations.engine.router import Router
 from conversations.engine.turn import Flow, MaybeFlow, turn_of
 from conversations.menu import COMMANDS, Chats
 
@@ -79,6 +80,7 @@ def event_of(update: Update) -> Event | None:
             **common,
             button=query.data if isinstance(query.data, str) else None,
             message_id=message.message_id if message is not None else None,
+            message_text=getattr(message, "text", None),
         )
     change = update.my_chat_member
     if change is not None:
@@ -90,6 +92,7 @@ def event_of(update: Update) -> Event | None:
     return Event(
         **common,
         text=message.text if message is not None else None,
+        photo=message.photo[-1].file_id if message is not None and message.photo else None,
         message_id=message.message_id if message is not None else None,
         contact=Contact(shared.phone_number, shared.user_id) if shared is not None else None,
         migrated_to=message.migrate_to_chat_id if message is not None else None,
@@ -124,7 +127,15 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
         if event.chat_kind is ChatKind.GROUP and event.text and event.message_id
         else None
     )
-    toasted = False
+    # A press is answered at once (the person sees the button took), with the flow's toast;
+    # only when the toast depends on a delivery (`if_refused`) does it wait for it.
+    query, toasted = update.callback_query, False
+    if query is not None and not any(
+        isinstance(getattr(r, "if_refused", None), Toast) for r in replies
+    ):
+        toast = next((r for r in replies if isinstance(r, Toast)), None)
+        await answer_query(query, toast.text or None if toast is not None else None)
+        toasted = True
     for reply in replies:
         if isinstance(reply, Say | Document):
             try:
@@ -176,13 +187,13 @@ async def deliver(update: Update, context: AppContext, event: Event, replies: li
                 await context.bot.send_message(
                     event.chat_id, reply.text, reply_markup=inline(reply.keyboard)
                 )
-        elif isinstance(reply, Toast) and update.callback_query is not None:
+        elif isinstance(reply, Toast) and query is not None:
             if not toasted:  # a press is answered once; the first answer stands
-                await answer_query(update.callback_query, reply.text or None)
+                await answer_query(query, reply.text or None)
             toasted = True
 
-    if update.callback_query is not None and not toasted:  # the press is answered
-        await answer_query(update.callback_query)
+    if query is not None and not toasted:  # the press is answered
+        await answer_query(query)
 
 
 async def _send(
@@ -227,9 +238,37 @@ def contacts(flow: Flow) -> BaseHandler[Update, AppContext, None]:
     return MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, handle(flow))
 
 
-def answers(flow: MaybeFlow) -> BaseHandler[Update, AppContext, None]:
-    """Typed private messages that may be an answer of an open conversation: when the flow
-    takes one (returns replies), no later handler group sees it."""
+def conversations(router: Router) -> list[BaseHandler[Update, AppContext, None]]:
+    """The buttons of the conversations in progress (check-in, measure, proposal…), taken by
+    the router (register after the handlers of more specific data)."""
+    return [
+        CallbackQueryHandler(_routed(router), pattern=f"^{prefix}:") for prefix in router.prefixes
+    ]
+
+
+def private_messages(router: Router) -> BaseHandler[Update, AppContext, None]:
+    """Every private message that is no command: an answer of the open conversation, or
+    "I did not understand that"."""
+    return MessageHandler(
+        filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.CONTACT & ~filters.StatusUpdate.ALL,
+        _routed(router),
+    )
+
+
+def _routed(router: Router) -> Callable[[Update, AppContext], Coroutine[Any, Any, None]]:
+    async def callback(update: Update, context: AppContext) -> None:
+        event = event_of(update)
+        if event is None:
+            return
+        await deliver(update, context, event, await router.answer(event, context.services))
+        raise ApplicationHandlerStop
+
+    return callback
+
+
+def interruptions(flow: MaybeFlow) -> BaseHandler[Update, AppContext, None]:
+    """Private commands, before their own handlers: when `flow` answers (a conversation is
+    open), the command's own handler does not run."""
 
     async def callback(update: Update, context: AppContext) -> None:
         event = event_of(update)
@@ -241,7 +280,7 @@ def answers(flow: MaybeFlow) -> BaseHandler[Update, AppContext, None]:
         await deliver(update, context, event, replies)
         raise ApplicationHandlerStop
 
-    return MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, callback)
+    return MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, callback)
 
 
 def buttons(prefix: str, flow: Flow) -> BaseHandler[Update, AppContext, None]:
@@ -263,4 +302,5 @@ def command(name: str, flow: Flow) -> BaseHandler[Update, AppContext, None]:
     """The handler of a command whose flow runs on the engine; taken in the chats the command
     table gives it (elsewhere the wrong-chat answer takes it)."""
     (entry,) = [c for c in COMMANDS if c.name == name]
-    return CommandHandler(name, handle(flow), filters=CHAT_FILTERS[entry.chats])
+    chats = Chats.BOTH if entry.checks_chat_itself else entry.chats
+    return CommandHandler(name, handle(flow), filters=CHAT_FILTERS[chats])

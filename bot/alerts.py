@@ -42,7 +42,7 @@ from bot.link import LinkState
 from bot.undelivered import cannot_write, lost_chat, undeliverable
 from conversations.alert_texts import alert_keyboard, alert_text, notice_text, undelivered_text
 from conversations.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
-from conversations.proposal_texts import proposal_markup, proposal_text
+from conversations.proposals.texts import proposal_keyboard, proposal_text
 from monitoring.i18n import Translations
 from storage.alerts import Alerts
 from storage.bindings import Bindings
@@ -275,7 +275,7 @@ class OutboxWorker:
                 return None  # decided meanwhile: nothing to ask any more
             helpers = proposals.helpers_of_village(proposal.village_id)
             text = proposal_text(proposal, self.t, self.tz, late=bool(row.payload.get("late")))
-            return Rendered(row.chat_id, text, proposal_markup(proposal, self.t, helpers))
+            return Rendered(row.chat_id, text, inline(proposal_keyboard(proposal, self.t, helpers)))
         if row.kind in JOB_KINDS:
             text, markup = render_job(row.kind, row.payload, self.t)
             if row.kind in CHART_KINDS:

@@ -15,27 +15,29 @@ from telegram.request import BaseRequest
 
 from bot import adapter, commands, guard
 from bot.alerts import OutboxWorker
+from bot.context import AppContext, AppType, BotData
 from bot.i18n import load_translations
 from bot.limits import LimitedBot
 from bot.request import AiohttpRequest
 from bot.schedule import JobScheduler, WakeSender, job_specs
 from bot.settings import Settings
 from conversations import (
-    checkin,
     export,
     groups,
     households,
-    measures,
-    proposals,
+    interrupt,
     registration,
     summary,
     warnings,
 )
-from conversations.base import AppContext, AppType, BotData
+from conversations.checkin.start import checkin as checkin_command
+from conversations.checkin.start import household_pressed
 from conversations.engine.services import Services
 from conversations.help import help_flow
 from conversations.menu import GROUP, commands_for
 from conversations.mine import mine
+from conversations.proposals import decide, eliminate, propose
+from conversations.registry import ROUTER
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
 from storage.db import make_engine, make_session_factory
 
@@ -86,41 +88,42 @@ def build_application(
     # group -2: a button pressed in a chat it does not belong in is refused here.
     for handler in guard.guard_handlers():
         app.add_handler(handler, group=-2)
-    # group -1: while a check-in is in progress, other commands get a clear reply and the
-    # question again (ApplicationHandlerStop keeps them from running).
-    for handler in checkin.guard_handlers():
-        app.add_handler(handler, group=-1)
-    # group 0: commands and flows, in the order they are tried.
+    # group -1: while a conversation is open (a check-in, a measure, a proposal…), another
+    # command gets where it stands instead (ApplicationHandlerStop keeps it from running).
+    app.add_handler(adapter.interruptions(interrupt.command_during), group=-1)
+    # group 0: commands and buttons, in the order they are tried.
     app.add_handler(adapter.command("start", registration.start))
     app.add_handler(adapter.contacts(registration.contact))
     app.add_handler(adapter.command("help", help_flow))
-    for handler in checkin.handlers():  # /checkin /cancel /mine and the check-in buttons
-        app.add_handler(handler)
+    app.add_handler(adapter.command("checkin", checkin_command))
+    app.add_handler(adapter.buttons("ci:hh", household_pressed))  # a household chosen
+    app.add_handler(adapter.command("cancel", interrupt.cancel))
     app.add_handler(adapter.command("bind", groups.bind))
     app.add_handler(adapter.command("unbind", groups.unbind))
     app.add_handler(adapter.buttons("gb", groups.bind_pressed))
     app.add_handler(adapter.memberships(groups.membership))  # added to / removed from a group
     app.add_handler(adapter.migrations(groups.migrated))  # a group became a supergroup
     app.add_handler(adapter.buttons("al", warnings.warning_pressed))  # Acknowledge, Record measure
-    app.add_handler(adapter.buttons("ms", measures.measure_pressed))
     app.add_handler(adapter.command("resolve", warnings.resolve))
     app.add_handler(adapter.command("history", households.history))
     app.add_handler(adapter.command("summary", summary.summary))
     app.add_handler(adapter.command("mine", mine))
     app.add_handler(adapter.command("export", export.export))
-    for handler in proposals.handlers():  # /propose /proposals /eliminate /reinstate, buttons
+    app.add_handler(adapter.command("propose", propose.propose))
+    app.add_handler(adapter.command("proposals", decide.proposals))
+    app.add_handler(adapter.buttons("pd", decide.decision_pressed))
+    app.add_handler(adapter.command("eliminate", eliminate.eliminate))
+    app.add_handler(adapter.buttons("el", eliminate.elimination_pressed))
+    app.add_handler(adapter.command("reinstate", eliminate.reinstate))
+    # The conversations' own buttons (ci, ms, pp), taken by the router in one transaction.
+    for handler in adapter.conversations(ROUTER):
         app.add_handler(handler)
-    # group 1: a private message is an answer when a check-in is open (then stops here).
-    for handler in checkin.answer_handlers():
-        app.add_handler(handler, group=1)
-    # group 2: else, a typed answer of a measure being recorded (then stops here).
-    app.add_handler(adapter.answers(measures.measure_typed), group=2)
-    # group 3: else, a typed reason or an answer of a proposal (then stops here).
-    for handler in proposals.answer_handlers():
-        app.add_handler(handler, group=3)
-    # group 4: what nobody took: stale buttons, stray messages.
+    # group 1: a private message that is no command: an answer of the open conversation, or
+    # "I did not understand that".
+    app.add_handler(adapter.private_messages(ROUTER), group=1)
+    # group 2: what nobody took: stale buttons, unknown commands, commands in the wrong chat.
     for handler in commands.fallback_handlers():
-        app.add_handler(handler, group=4)
+        app.add_handler(handler, group=2)
     app.add_error_handler(commands.on_error)
     return app
 
@@ -172,6 +175,7 @@ class _Lifecycle:
             translations=translations,
             tz=self.settings.tz,
             close_after_green=self.settings.alert_close_after_green,
+            router=ROUTER,
         )
         if self.clock is not None:
             app.bot_data.services.clock = self.clock

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from conversations.base import AppContext, answer_query, identify, translator
+from bot.context import AppContext, answer_query, identify, translator
 from conversations.buttons import KNOWN_PREFIXES
 from conversations.menu import GROUP_ONLY, KNOWN_COMMANDS, PRIVATE_ONLY
 from monitoring.i18n import N_

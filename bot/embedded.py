@@ -19,9 +19,9 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from bot.app import ALLOWED_UPDATES, build_application
+from bot.context import AppType
 from bot.polling import Poller
 from bot.settings import Settings
-from conversations.base import AppType
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler
 
-from conversations.base import AppContext, answer_query, identify, translator
+from bot.context import AppContext, answer_query, identify, translator
 from conversations.buttons import allowed_here, prefix_of
 from conversations.engine.events import ChatKind
 

@@ -8,7 +8,7 @@ from typing import Any
 from conversations.actions import START_CHECKIN
 from conversations.charts import week_chart
 from conversations.engine.replies import Button, Keyboard
-from conversations.proposal_texts import STEP_NAMES
+from conversations.proposals.texts import STEP_NAMES
 from conversations.summary import summary_text
 from monitoring.i18n import Translator
 from monitoring.people import mask_name

@@ -5,6 +5,7 @@ date. The measure draft row is the conversation's state, committed with each ans
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
@@ -17,12 +18,13 @@ from conversations.alert_texts import (
 )
 from conversations.engine.callbacks import Action
 from conversations.engine.replies import Button, Keyboard, Reply, Say, Toast
-from conversations.engine.services import PersonView
+from conversations.engine.router import Open
 from conversations.engine.turn import Turn
 from conversations.warning_copies import refreshed
-from monitoring.i18n import Translator
+from monitoring.i18n import N_, Translator
 from storage.alerts import Alerts
-from storage.measures import Measures
+from storage.drafts import Drafts
+from storage.measures import FLOW, Measures
 from storage.models import Person
 
 KIND = Action("ms", "k", "kind")
@@ -82,130 +84,151 @@ def parse_date(text: str, today: date) -> date | None:
     return value
 
 
-async def _step(
-    turn: Turn, person: PersonView, field: str, value: str | None
-) -> list[Reply] | None:
-    """Store one answer of the measure draft; save the measure when complete. None: the
-    person has no measure draft."""
-    services, t = turn.services, turn.t
-    now = services.now()
+@dataclass(frozen=True)
+class Taken:
+    what: str  # saved, ask, stale, note, invalid
+    answers: dict[str, str | None] | None = None
+    codes: tuple[str, ...] = ()  # the warning's reasons, to suggest measures
+    alert_id: int = 0
+    note: str | None = None  # msgid
 
-    def step(session: Session) -> tuple[str, object] | None:
-        measures = Measures(session)
-        draft = measures.draft(person.id)
-        if draft is None:
-            return None
+
+class MeasureConversation:
+    """A measure being recorded: which measure, the responsible unit, a note, the date. Each
+    answer is taken in the router's one transaction; the last one saves the measure."""
+
+    flow = FLOW
+    prefix = "ms"
+    none = N_("There is no measure being recorded.")
+
+    def take(self, at: Open) -> Taken:
+        answer = _answer_of(at)
+        if isinstance(answer, Taken):
+            return answer
+        field, value = answer
+        session, draft = at.session, at.draft
         answers = dict(draft.answers or {})
+        alert = Alerts(session).get(draft.subject_id or 0)
+        codes = tuple(alert.red_codes or []) if alert else ()
         expected = next((f for f in FIELDS if f not in answers), None)
         if field != expected:
-            return ("stale", answers)
+            return Taken("stale", answers, codes)
         answers[field] = value
-        draft.answers = answers
         if "taken_on" not in answers:
-            return ("ask", answers)
-        alert = Alerts(session).get(draft.alert_id)
-        by = session.get(Person, person.id)
+            Drafts(session).save(draft, answers=answers, now=at.now)
+            return Taken("ask", answers, codes)
+        by = session.get(Person, at.person.id)
         assert alert is not None and by is not None
-        measures.add(
+        Measures(session).add(
             alert=alert,
             kind=str(answers["kind"]),
             responsible=str(answers["responsible"]),
             note=answers.get("note"),
             taken_on=date.fromisoformat(str(answers["taken_on"])),
             by=by,
-            now=now,
+            now=at.now,
         )
-        session.delete(draft)
-        return ("saved", alert.id)
+        Drafts(session).drop(at.person.id, FLOW)
+        return Taken("saved", alert_id=alert.id)
 
-    result = await services.tx(step)
-    if result is None:
-        return None
-    status, data = result
-    if status == "saved":
-        assert isinstance(data, int)
-        return [Say(t._("The measure is recorded. Thank you.")), *await refreshed(services, data)]
-    assert isinstance(data, dict)
-    question = _next_question(data, t) if "kind" in data else None
-    if question is None:
-        codes = await services.tx(lambda s: _draft_codes(s, person.id))
-        text, keyboard = kind_question(codes, t)
-        return [Say(text, keyboard)]
-    prefix = (
-        t._("That was answered already; here is the current question.") + "\n"
-        if status == "stale"
-        else ""
-    )
-    return [Say(prefix + question[0], question[1])]
-
-
-def _draft_codes(session: Session, person_id: int) -> list[str]:
-    draft = Measures(session).draft(person_id)
-    alert = Alerts(session).get(draft.alert_id) if draft else None
-    return list(alert.red_codes or []) if alert else []
-
-
-async def measure_pressed(turn: Turn) -> list[Reply]:
-    person, t, services, data = turn.person, turn.t, turn.services, turn.event.button
-    kind, unit, note, day = KIND.read(data), UNIT.read(data), NO_NOTE.read(data), DAY.read(data)
-    if person is None:
-        return [Toast(t._("This button is no longer valid."))]
-    if kind is not None and kind["kind"] in MEASURE_NAMES:
-        field, value = "kind", kind["kind"]
-    elif unit is not None and unit["unit"] in RESPONSIBLE_NAMES:
-        field, value = "responsible", unit["unit"]
-    elif note is not None and note["note"] == "skip":
-        field, value = "note", None
-    elif day is not None and day["day"] in ("today", "yesterday"):
-        today = services.now().astimezone(services.tz).date()
-        taken = today if day["day"] == "today" else today - timedelta(days=1)
-        field, value = "taken_on", taken.isoformat()
-    else:
-        return [Toast(t._("This button is no longer valid."))]
-    replies = await _step(turn, person, field, value)
-    if replies is None:
-        return [Toast(""), Say(t._("There is no measure being recorded."))]
-    return [Toast(""), *replies]
-
-
-async def measure_typed(turn: Turn) -> list[Reply] | None:
-    """A typed answer of the measure conversation (unit, note, date); None when the person
-    records no measure (the text is someone else's to take)."""
-    person, t, services = turn.person, turn.t, turn.services
-    if person is None:
-        return None
-    field = await services.tx(lambda s: _expected(s, person.id))
-    if field is None:
-        return None
-    text = (turn.event.text or "").strip()
-    if not text or field in ("kind", "done"):
-        return [
-            Say(
-                t._(
-                    "Please press one of the buttons, or send /cancel to stop recording the "
-                    "measure."
-                )
-            )
-        ]
-    value: str | None = text[:100] if field == "responsible" else text[:1000]
-    if field == "taken_on":
-        parsed = parse_date(text, services.now().astimezone(services.tz).date())
-        if parsed is None:
+    async def reply(self, turn: Turn, taken: Taken) -> list[Reply]:
+        t = turn.t
+        if taken.what == "invalid":
+            return [Toast(t._("This button is no longer valid."))]
+        if taken.what == "saved":
             return [
-                Say(
-                    t._(
-                        "Please type a date such as 2026-11-28 (not in the "
-                        "future, within the last year), or press a button."
-                    )
-                )
+                Say(t._("The measure is recorded. Thank you.")),
+                *await refreshed(turn.services, taken.alert_id),
             ]
-        value = parsed.isoformat()
-    return await _step(turn, person, field, value) or []
+        prefix = ""
+        if taken.what == "stale":
+            prefix = t._("That was answered already; here is the current question.") + "\n"
+        elif taken.note:
+            prefix = t._(taken.note) + "\n"
+        return [_ask(taken, t, prefix)]
+
+    async def where(self, turn: Turn, busy: bool = False) -> list[Reply]:
+        person, t = turn.person, turn.t
+        if person is None:
+            return []
+        taken = await turn.services.tx(lambda s: _current(s, person.id))
+        if taken is None:
+            return []
+        prefix = ""
+        if busy:
+            prefix = (
+                t._(
+                    "You are recording a help measure. Please answer the question below, or "
+                    "send /cancel to stop recording it first."
+                )
+                + "\n"
+            )
+        return [_ask(taken, t, prefix)]
+
+    async def cancel(self, turn: Turn) -> list[Reply] | None:
+        return None  # discarded by the router
 
 
-def _expected(session: Session, person_id: int) -> str | None:
+def _ask(taken: Taken, t: Translator, prefix: str) -> Say:
+    answers = taken.answers or {}
+    question = _next_question(answers, t) if "kind" in answers else None
+    if question is None:
+        question = kind_question(list(taken.codes), t)
+    return Say(prefix + question[0], question[1])
+
+
+def _current(session: Session, person_id: int) -> Taken | None:
     draft = Measures(session).draft(person_id)
     if draft is None:
         return None
-    answers = draft.answers or {}
-    return next((f for f in FIELDS if f not in answers), "done")
+    alert = Alerts(session).get(draft.subject_id or 0)
+    return Taken("ask", dict(draft.answers or {}), tuple(alert.red_codes or []) if alert else ())
+
+
+def _answer_of(at: Open) -> tuple[str, str | None] | Taken:
+    """The (field, value) an event answers, or what to say instead."""
+    data, now, tz = at.event.button, at.now, at.services.tz
+    answers = dict(at.draft.answers or {})
+    alert = Alerts(at.session).get(at.draft.subject_id or 0)
+    codes = tuple(alert.red_codes or []) if alert else ()
+    if data is not None:
+        kind, unit, note, day = KIND.read(data), UNIT.read(data), NO_NOTE.read(data), DAY.read(data)
+        if kind is not None and kind["kind"] in MEASURE_NAMES:
+            return "kind", kind["kind"]
+        if unit is not None and unit["unit"] in RESPONSIBLE_NAMES:
+            return "responsible", unit["unit"]
+        if note is not None and note["note"] == "skip":
+            return "note", None
+        if day is not None and day["day"] in ("today", "yesterday"):
+            today = now.astimezone(tz).date()
+            taken = today if day["day"] == "today" else today - timedelta(days=1)
+            return "taken_on", taken.isoformat()
+        return Taken("invalid")
+    field = next((f for f in FIELDS if f not in answers), "done")
+    text = (at.event.text or "").strip()
+    if not text or field in ("kind", "done"):
+        return Taken(
+            "note",
+            answers,
+            codes,
+            note=N_(
+                "Please press one of the buttons, or send /cancel to stop recording the measure."
+            ),
+        )
+    if field == "taken_on":
+        parsed = parse_date(text, now.astimezone(tz).date())
+        if parsed is None:
+            return Taken(
+                "note",
+                answers,
+                codes,
+                note=N_(
+                    "Please type a date such as 2026-11-28 (not in the "
+                    "future, within the last year), or press a button."
+                ),
+            )
+        return field, parsed.isoformat()
+    return field, text[:100] if field == "responsible" else text[:1000]
+
+
+CONVERSATION = MeasureConversation()

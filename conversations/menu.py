@@ -3,7 +3,7 @@
 Derived from this table: each role's private menu and the group menu (setMyCommands), /help,
 the set of known commands (anything else is "I do not know that command"), the commands that
 get "send it in your private chat" / "send it in the group" when sent in the wrong chat, and
-the commands that may interrupt an unfinished check-in."""
+the commands that may be sent while a conversation is open."""
 
 from __future__ import annotations
 
@@ -35,8 +35,9 @@ class Command:
     # The handler itself says where to send it (after its own role check), so the wrong-chat
     # answer is not given for it.
     checks_chat_itself: bool = False
-    # May be sent while a check-in is unfinished (everything else gets the question again).
-    during_checkin: bool = False
+    # May be sent while a conversation (a check-in, a measure, a proposal…) is open; any
+    # other command gets where that conversation stands instead.
+    during_conversation: bool = False
 
     def for_role(self, role: Role | None) -> bool:
         return not self.roles or (role is not None and role in self.roles)
@@ -58,10 +59,13 @@ COMMANDS: tuple[Command, ...] = (
         chats=Chats.BOTH,
         in_group_menu=N_("What you can do here"),
     ),
-    Command("checkin", N_("Weekly check-in of a household"), (HELPER,), during_checkin=True),
+    Command("checkin", N_("Weekly check-in of a household"), (HELPER,), during_conversation=True),
     Command("mine", N_("My households and this week's status"), (HELPER,)),
     Command(
-        "cancel", N_("Stop what you are filling in"), (HELPER, HEAD, STAFF), during_checkin=True
+        "cancel",
+        N_("Stop what you are filling in"),
+        (HELPER, HEAD, STAFF),
+        during_conversation=True,
     ),
     Command("history", HISTORY, (HELPER, HEAD, STAFF)),
     Command("summary", SUMMARY, (HEAD, STAFF), Chats.BOTH, in_group_menu=SUMMARY),
@@ -115,7 +119,7 @@ PRIVATE_ONLY = tuple(
     c.name for c in COMMANDS if c.chats is Chats.PRIVATE and not c.checks_chat_itself and c.roles
 )
 GROUP_ONLY = tuple(c.name for c in COMMANDS if c.chats is Chats.GROUP)
-DURING_CHECKIN = frozenset(c.name for c in COMMANDS if c.during_checkin)
+DURING_CONVERSATION = frozenset(c.name for c in COMMANDS if c.during_conversation)
 GROUP: list[tuple[str, str]] = [(c.name, c.in_group_menu) for c in COMMANDS if c.in_group_menu]
 
 

@@ -15,6 +15,8 @@ from conversations.measures import kind_question
 from conversations.warning_copies import refreshed
 from monitoring.people import Role
 from storage.alerts import Alerts
+from storage.drafts import Drafts
+from storage.measures import FLOW as MEASURE
 from storage.measures import Measures
 from storage.models import Person
 from storage.outbox import Outbox
@@ -82,17 +84,30 @@ async def _start_measure(turn: Turn, alert_id: int) -> list[Reply]:
     t, services, viewer, event = turn.t, turn.services, turn.person, turn.event
     now = services.now()
 
-    def start(session: Session) -> list[str] | None:
+    def start(session: Session) -> list[str] | str | None:
         alerts = Alerts(session)
         alert = alerts.get(alert_id)
         person = _person(session, viewer)
         if alert is None or person is None or not alerts.may_record_measure(alert, person):
             return None
+        open_now = Drafts(session).get(person.id)
+        if open_now is not None and open_now.flow != MEASURE:
+            return "busy"  # one conversation at a time: the open one is not replaced
         Measures(session).start_draft(person.id, alert.id, now=now)
         return list(alert.red_codes or [])
 
     codes = await services.tx(start)
-    if codes is None or viewer is None or event.user_id is None:
+    if codes == "busy":
+        return [
+            Toast(
+                t._(
+                    "You are in the middle of something else in our private chat (a "
+                    "check-in, a proposal…). Finish it or send /cancel there, then press "
+                    "again."
+                )
+            )
+        ]
+    if not isinstance(codes, list) or viewer is None or event.user_id is None:
         return [
             Toast(
                 t._(

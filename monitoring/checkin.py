@@ -15,11 +15,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
 from monitoring.amounts import AmountError, parse_amount, parse_count
 from monitoring.i18n import N_
-from monitoring.risk import GUARANTEES
 
 Answers = dict[str, Any]
 
@@ -398,76 +397,3 @@ def parse_button_answer(question: Question, value: str) -> Any:
     if question.skippable and value == "skip":
         return None
     raise AnswerError(N_("Please press one of the buttons."))
-
-
-# ----------------------------------------------------------------------------- the result
-
-
-class Expense(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    cause: str
-    amount: Amount
-
-
-class ConfirmedAnswers(BaseModel):
-    """A complete check-in, validated once more before it is stored."""
-
-    model_config = ConfigDict(frozen=True)
-
-    visit_method: str
-    members: Count
-    income_changed: bool
-    expected_income: Amount | None = None
-    expenses: tuple[Expense, ...] = ()
-    guarantees: dict[str, bool | None] = Field(default_factory=dict)
-    school_child: bool | None = None
-    note: str | None = None
-    photo: str | None = None
-
-    @property
-    def expense_total(self) -> Decimal:
-        return sum((e.amount for e in self.expenses), Decimal(0))
-
-
-def confirmed(answers: Answers, facts: Facts) -> ConfirmedAnswers:
-    """Build the validated result from a draft the walker says is complete."""
-    if next_step(answers, facts) is not None:
-        raise ValueError("the check-in is not complete")
-    expenses: list[Expense] = []
-    if answers.get("rigid_expense") is True:
-        for cause, amount in zip(answers["expense_cause"], answers["expense_amount"], strict=False):
-            expenses.append(Expense(cause=cause, amount=amount))
-    school = has_school_child(answers, facts)
-    guarantees: dict[str, bool | None] = {item: None for item in GUARANTEES}
-    for question in all_questions():
-        if question.guarantee is None:
-            continue
-        if question.applies(answers, facts, None) and question.id in answers:
-            guarantees[question.guarantee] = answers[question.id] is question.ok_when
-        elif question.guarantee == "education":
-            guarantees["education"] = None  # no child of compulsory-school age
-    return ConfirmedAnswers(
-        visit_method=answers["visit_method"],
-        members=answers["members"],
-        income_changed=answers["income_changed"],
-        expected_income=answers.get("expected_income") if answers["income_changed"] else None,
-        expenses=tuple(expenses),
-        guarantees=guarantees,
-        school_child=school,
-        note=answers.get("note"),
-        photo=answers.get("photo"),
-    )
-
-
-def summary_rows(answers: Answers, facts: Facts) -> list[tuple[Question, Any]]:
-    """(question, value) for every applicable answered question, in order, for the summary."""
-    rows: list[tuple[Question, Any]] = []
-    for item in QUESTIONS:
-        if not item.applies(answers, facts, None):
-            continue
-        if isinstance(item, Group):
-            for question in item.questions[:-1]:
-                rows.append((question, answers.get(question.id) or []))
-        elif item.id in answers:
-            rows.append((item, answers[item.id]))
-    return rows

@@ -1,19 +1,18 @@
-"""Bringing households in and out of monitoring (POLICY.md: identification flow, risk types,
-leaving monitoring). Pure rules: the proposal's questions and their validation, the steps a
-proposal goes through, and the risk-elimination criteria checked against stored history."""
+"""Bringing households into monitoring (the identification flow, risk types). Pure rules: the
+proposal's questions and their validation, the steps a proposal goes through, who decides
+at each and where each decision leads. Leaving monitoring: `monitoring/elimination.py`."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from monitoring.i18n import N_
-from monitoring.weeks import Week
+from monitoring.people import Role
 
 # POLICY.md "Risk types", in its order: (code, msgid).
 RISK_TYPES: tuple[tuple[str, str], ...] = (
@@ -104,89 +103,68 @@ def parse_note(text: str) -> str:
     return note
 
 
-# ----------------------------------------------------------------------------- elimination
+class Refused(Exception):
+    """A step that may not be taken (the wrong person, a step already decided...); `msgid`
+    says why, translated by whoever tells the person."""
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.params = params
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    ASSIGN = "assign"  # the helper chosen
+
+
+# The steps: who decides at each, and where each decision leads.
+DECIDER = {
+    Status.VILLAGE: Role.VILLAGE_HEAD,
+    Status.TOWNSHIP: Role.TOWNSHIP_STAFF,
+    Status.HELPER: Role.TOWNSHIP_STAFF,
+}
+NEXT: dict[tuple[Status, Decision], Status] = {
+    (Status.VILLAGE, Decision.APPROVE): Status.TOWNSHIP,
+    (Status.VILLAGE, Decision.REJECT): Status.REJECTED,
+    (Status.TOWNSHIP, Decision.APPROVE): Status.HELPER,  # the household is registered
+    (Status.TOWNSHIP, Decision.REJECT): Status.REJECTED,
+    (Status.HELPER, Decision.ASSIGN): Status.APPROVED,
+}
 
 
 @dataclass(frozen=True)
-class IncomeRecord:
-    week: Week
-    per_capita: Decimal
-    watch_line: Decimal
+class Place:
+    """Where a person or a proposal is."""
+
+    township_id: int
+    village_id: int | None
 
 
-@dataclass(frozen=True)
-class EliminationFacts:
-    """What the stored history says about a household, as of `today`."""
-
-    today: date
-    identified_on: date
-    incomes: tuple[IncomeRecord, ...]  # current check-ins of the last STABLE_WEEKS weeks
-    first_checkin: Week | None  # the household's earliest check-in ever
-    latest_level: str | None
-    open_red: bool
-    measures: int
-    has_labour: bool | None
+def may_decide(status: Status, role: Role, person: Place, proposal: Place) -> bool:
+    """The village heads of its village decide at the village step; the staff of its
+    township at the township step and choose the helper."""
+    if DECIDER.get(status) is not role:
+        return False
+    if role is Role.VILLAGE_HEAD:
+        return person.village_id == proposal.village_id
+    return person.township_id == proposal.township_id
 
 
-@dataclass(frozen=True)
-class Criterion:
-    code: str
-    holds: bool
-    numbers: dict[str, str] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"code": self.code, "holds": self.holds, "numbers": dict(self.numbers)}
-
-
-STABLE_WEEKS = 26  # "about 6 months"
-MIN_CHECKINS = 20  # of those 26 weeks: steadily observed, a few missed visits allowed
-HALF_YEAR = timedelta(days=182)
-
-
-def elimination_criteria(facts: EliminationFacts, this_week: Week) -> list[Criterion]:
-    """POLICY.md "Leaving monitoring", each criterion with whether it holds and its numbers.
-
-    - stable_income: check-ins cover the last 26 weeks (the first is at least 25 weeks old),
-      at least 20 of those weeks were checked in, and every one had per-capita income at or
-      above that year's watch line;
-    - latest_green: the latest check-in was green (the guarantees and water secure, no rigid
-      expenditure above last year's income, income above the watch line);
-    - no_open_red: no red warning is open;
-    - measure_taken: at least one help measure was recorded;
-    - half_year: at least 182 days since the household was identified;
-    - labour: someone in the household is able to work (households without stay monitored).
-    """
-    start = this_week
-    for _ in range(STABLE_WEEKS - 1):
-        start = start.previous()
-    covered = facts.first_checkin is not None and facts.first_checkin <= start
-    below = [r for r in facts.incomes if r.per_capita < r.watch_line]
-    stable = covered and len(facts.incomes) >= MIN_CHECKINS and not below
-    lowest = min((r.per_capita for r in facts.incomes), default=None)
-    since = (facts.today - facts.identified_on).days
-    return [
-        Criterion(
-            "stable_income",
-            stable,
-            {
-                "checked": str(len(facts.incomes)),
-                "weeks": str(STABLE_WEEKS),
-                "needed": str(MIN_CHECKINS),
-                "below": str(len(below)),
-                "lowest": str(lowest) if lowest is not None else "—",
-            },
-        ),
-        Criterion("latest_green", facts.latest_level == "green", {}),
-        Criterion("no_open_red", not facts.open_red, {}),
-        Criterion("measure_taken", facts.measures > 0, {"measures": str(facts.measures)}),
-        Criterion(
-            "half_year",
-            facts.today - facts.identified_on >= HALF_YEAR,
-            {"days": str(since), "identified_on": facts.identified_on.isoformat()},
-        ),
-        Criterion(
-            "labour",
-            facts.has_labour is True,
-            {"known": "yes" if facts.has_labour is not None else "no"},
-        ),
-    ]
+def decide(
+    status: Status, step: str, decision: Decision, role: Role, person: Place, proposal: Place
+) -> Status:
+    """The status after `decision` taken at `step` (the step the person saw); Refused when
+    it is no longer that step, the person may not decide, or the step takes no such
+    decision."""
+    if status != step:
+        raise Refused(N_("This proposal has already been decided at this step."))
+    if not may_decide(status, role, person, proposal):
+        raise Refused(N_("Only the village heads of its village (then township staff) decide."))
+    after = NEXT.get((status, decision))
+    if after is None:
+        if status is Status.HELPER:
+            raise Refused(N_("The household is registered: choose its helper."))
+        raise Refused(N_("Please press one of the buttons."))
+    return after

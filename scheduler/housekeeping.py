@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta
 
 from scheduler.base import Sender, Tx
-from storage.checkins import CheckIns
+from storage.updates import Updates
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ CRON = "30 3 * * *"  # daily at 03:30, when nobody is checking in
 
 
 async def housekeeping(now: datetime, tx: Tx, sender: Sender) -> int:
-    pruned = await tx(lambda s: CheckIns(s).prune_handled(before=now - HANDLED_UPDATES_KEPT))
+    pruned = await tx(lambda s: Updates(s).prune_handled(before=now - HANDLED_UPDATES_KEPT))
     if pruned:
         log.info("forgot %s handled update ids older than %s", pruned, HANDLED_UPDATES_KEPT)
     return 0

@@ -1,4 +1,5 @@
-"""Check-in drafts, confirmed check-ins, and handled updates. Never commits."""
+"""The households a helper checks in, the check-in being answered, confirmed check-ins.
+Never commits."""
 
 from __future__ import annotations
 
@@ -8,21 +9,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitoring.checkin import Answers, ConfirmedAnswers, Facts, confirmed
+from monitoring.checkin import Answers, Facts
+from monitoring.confirmed import ConfirmedAnswers, confirmed
 from monitoring.people import HouseholdStatus
 from monitoring.policy import DEFAULT_LINES, PolicyLines, lines_for
 from monitoring.risk import Assessment, Level, Situation, assess
 from monitoring.weeks import Week
 from storage.alerts import NO_CHANGE, AlertChange, Alerts
-from storage.models import CheckIn, CheckInDraft, HandledUpdate, HelperAssignment, Household
+from storage.drafts import Drafts
+from storage.models import CheckIn, Draft, HelperAssignment, Household
 from storage.repositories import Audit
-
-
-class AlreadyHandled(Exception):
-    """This Telegram update's effects are already committed."""
 
 
 @dataclass(frozen=True)
@@ -48,31 +47,14 @@ class DraftView:
     week: str
     answers: Answers
     editing: str | None
-    cancel_requested: bool
+
+
+FLOW = "checkin"  # the drafts' flow name of a check-in being answered
 
 
 class CheckIns:
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    # ------------------------------------------------------------------ updates
-
-    def mark_handled(self, update_id: int, *, now: datetime) -> None:
-        """Record that this update's effects are in this transaction; AlreadyHandled if an
-        earlier transaction committed them."""
-        if self.session.get(HandledUpdate, update_id) is not None:
-            raise AlreadyHandled(update_id)
-        self.session.add(HandledUpdate(update_id=update_id, handled_at=now))
-
-    def was_handled(self, update_id: int) -> bool:
-        return self.session.get(HandledUpdate, update_id) is not None
-
-    def prune_handled(self, *, before: datetime) -> int:
-        """Forget handled updates older than `before` (Telegram keeps an update 24 hours)."""
-        result = self.session.execute(
-            delete(HandledUpdate).where(HandledUpdate.handled_at < before)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
 
     # ------------------------------------------------------------------ households
 
@@ -152,68 +134,23 @@ class CheckIns:
 
     # ------------------------------------------------------------------ drafts
 
-    def draft(self, helper_id: int) -> CheckInDraft | None:
-        return self.session.get(CheckInDraft, helper_id)
+    def draft(self, helper_id: int) -> Draft | None:
+        return Drafts(self.session).of(helper_id, FLOW)
 
     def draft_view(self, helper_id: int, week: Week) -> DraftView | None:
         draft = self.draft(helper_id)
-        if draft is None:
+        if draft is None or draft.subject_id is None:
             return None
-        household = self.household(draft.household_id, week)
+        household = self.household(draft.subject_id, week)
         assert household is not None
         return DraftView(
-            helper_id,
-            household,
-            draft.week,
-            dict(draft.answers or {}),
-            draft.editing,
-            draft.cancel_requested,
+            helper_id, household, str(draft.week), dict(draft.answers or {}), draft.editing
         )
 
-    def move_draft(self, draft: CheckInDraft, week: Week, *, now: datetime) -> None:
-        """The draft now belongs to `week` (its answers kept)."""
-        draft.week = str(week)
-        draft.updated_at = now
-
-    def start_draft(
-        self, helper_id: int, household_id: int, week: Week, *, now: datetime
-    ) -> CheckInDraft:
-        existing = self.draft(helper_id)
-        if existing is not None:
-            self.session.delete(existing)
-            self.session.flush()
-        draft = CheckInDraft(
-            helper_id=helper_id,
-            household_id=household_id,
-            week=str(week),
-            answers={},
-            editing=None,
-            cancel_requested=False,
-            started_at=now,
-            updated_at=now,
+    def start_draft(self, helper_id: int, household_id: int, week: Week, *, now: datetime) -> Draft:
+        return Drafts(self.session).start(
+            helper_id, FLOW, subject_id=household_id, week=str(week), now=now
         )
-        self.session.add(draft)
-        return draft
-
-    def save_draft(
-        self,
-        draft: CheckInDraft,
-        *,
-        answers: Mapping[str, Any] | None = None,
-        editing: str | bool | None = False,
-        cancel_requested: bool | None = None,
-        now: datetime,
-    ) -> None:
-        if answers is not None:
-            draft.answers = dict(answers)
-        if editing is not False:
-            draft.editing = editing if isinstance(editing, str) else None
-        if cancel_requested is not None:
-            draft.cancel_requested = cancel_requested
-        draft.updated_at = now
-
-    def discard_draft(self, draft: CheckInDraft) -> None:
-        self.session.delete(draft)
 
     # ------------------------------------------------------------------ confirmed
 
@@ -251,7 +188,7 @@ class ConfirmResult:
 
 def confirm_draft(
     session: Session,
-    draft: CheckInDraft,
+    draft: Draft,
     *,
     entered_by: int,
     now: datetime,
@@ -266,9 +203,9 @@ def confirm_draft(
     the household's red state opens, widens or closes its alert and queues the group
     messages (outbox) in the same transaction."""
     repo, audit = CheckIns(session), Audit(session)
-    household = session.get(Household, draft.household_id)
+    household = session.get(Household, draft.subject_id)
     assert household is not None
-    week = Week.parse(draft.week)
+    week = Week.parse(str(draft.week))
     facts = Facts(household.members, household.has_school_child)
     answers: ConfirmedAnswers = confirmed(dict(draft.answers or {}), facts)
 
@@ -295,7 +232,7 @@ def confirm_draft(
     row = CheckIn(
         household_id=household.id,
         week=str(week),
-        helper_id=draft.helper_id,
+        helper_id=draft.person_id,
         entered_by=entered_by,
         entered_at=now,
         visit_method=answers.visit_method,
@@ -351,7 +288,6 @@ def confirm_draft(
 
 
 __all__ = [
-    "AlreadyHandled",
     "CheckIns",
     "ConfirmResult",
     "DraftView",

@@ -9,14 +9,17 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.drafts import Drafts
 from storage.models import (
     Alert,
+    Draft,
     Household,
     Measure,
-    MeasureDraft,
     Person,
 )
 from storage.repositories import Audit
+
+FLOW = "measure"  # the drafts' flow name of a measure being recorded
 
 
 class Measures:
@@ -68,22 +71,8 @@ class Measures:
             select(Measure).where(Measure.household_id == household_id).order_by(Measure.id)
         ).all()
 
-    def draft(self, person_id: int) -> MeasureDraft | None:
-        return self.session.get(MeasureDraft, person_id)
+    def draft(self, person_id: int) -> Draft | None:
+        return Drafts(self.session).of(person_id, FLOW)
 
-    def drop_draft(self, person_id: int) -> bool:
-        """Forget the person's measure being recorded; False when there was none."""
-        draft = self.draft(person_id)
-        if draft is None:
-            return False
-        self.session.delete(draft)
-        return True
-
-    def start_draft(self, person_id: int, alert_id: int, *, now: datetime) -> MeasureDraft:
-        existing = self.draft(person_id)
-        if existing is not None:
-            self.session.delete(existing)
-            self.session.flush()
-        draft = MeasureDraft(person_id=person_id, alert_id=alert_id, answers={}, started_at=now)
-        self.session.add(draft)
-        return draft
+    def start_draft(self, person_id: int, alert_id: int, *, now: datetime) -> Draft:
+        return Drafts(self.session).start(person_id, FLOW, subject_id=alert_id, now=now)

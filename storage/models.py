@@ -140,20 +140,21 @@ class AuditEntry(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
 
 
-class CheckInDraft(Base):
-    """A helper's check-in in progress: each answer is written here the moment it is given.
+class Draft(Base):
+    """A conversation in progress: the row *is* its state. Every answer is written here the
+    moment it is given, so after a crash the next message continues where it stopped.
 
-    The row *is* the conversation state: after a crash the next message continues at the
-    first unanswered question. One draft per helper at a time."""
+    One per person: `flow` says which (checkin, measure, proposal, reason); `subject_id` is
+    what it is about (the household of a check-in, the warning of a measure)."""
 
-    __tablename__ = "checkin_drafts"
+    __tablename__ = "drafts"
 
-    helper_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
-    week: Mapped[str] = mapped_column(String(8))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    week: Mapped[str | None] = mapped_column(String(8))  # a check-in's week
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    editing: Mapped[str | None] = mapped_column(String(40))
-    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    editing: Mapped[str | None] = mapped_column(String(40))  # the question being changed
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -302,17 +303,6 @@ class Measure(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class MeasureDraft(Base):
-    """A measure being recorded in a private chat; the row is the conversation state."""
-
-    __tablename__ = "measure_drafts"
-
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class JobRun(Base):
     """One run of a scheduled job for one scheduled time: tells what is owed after downtime."""
 
@@ -376,19 +366,6 @@ class ProposalDecision(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(Text)
-
-
-class PersonDraft(Base):
-    """A short conversation in progress (a proposal, a reason being typed): the row is the
-    state, so a restart loses nothing. One per person and kind."""
-
-    __tablename__ = "person_drafts"
-
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # proposal, reason
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Elimination(Base):

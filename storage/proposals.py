@@ -1,246 +1,35 @@
-"""Proposals through village review and township approval, and risk elimination: every query
-and every change, with audit rows and the outbox messages each step causes. Never commits."""
+"""Proposals through village review and township approval: every query and every change,
+with audit rows and the outbox messages each step causes. Who may decide and where a decision
+leads: `monitoring/proposals.py`. Never commits."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from monitoring.i18n import N_
 from monitoring.people import HouseholdStatus, Role
-from monitoring.policy import lines_for
 from monitoring.proposals import (
-    LATE_AFTER,
-    STABLE_WEEKS,
-    Criterion,
-    EliminationFacts,
-    IncomeRecord,
+    Decision,
+    Refused,
     Status,
+    decide,
 )
-from monitoring.weeks import Week, week_of
-from storage.alerts import Alerts
-from storage.bindings import Bindings
 from storage.models import (
-    Alert,
-    CheckIn,
-    Elimination,
     Household,
-    Measure,
     Person,
-    PersonDraft,
     Proposal,
     ProposalDecision,
     Village,
 )
 from storage.outbox import Outbox
+from storage.proposal_views import ProposalQueries, places
 from storage.repositories import Audit, Households
 
 
-class Drafts:
-    """Short conversations in progress, one per person and kind; the row is the state."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def get(self, person_id: int, kind: str) -> PersonDraft | None:
-        return self.session.get(PersonDraft, (person_id, kind))
-
-    def start(self, person_id: int, kind: str, data: dict[str, Any], *, now: datetime) -> None:
-        draft = self.get(person_id, kind)
-        if draft is None:
-            self.session.add(
-                PersonDraft(
-                    person_id=person_id, kind=kind, data=data, started_at=now, updated_at=now
-                )
-            )
-        else:
-            draft.data, draft.started_at, draft.updated_at = data, now, now
-
-    def update(self, draft: PersonDraft, data: dict[str, Any], *, now: datetime) -> None:
-        draft.data = dict(data)  # a new object, so the JSON column sees the change
-        draft.updated_at = now
-
-    def drop(self, person_id: int, kind: str) -> bool:
-        draft = self.get(person_id, kind)
-        if draft is None:
-            return False
-        self.session.delete(draft)
-        return True
-
-
-@dataclass(frozen=True)
-class ProposalView:
-    id: int
-    status: Status
-    township_id: int
-    village_id: int
-    village_name: str
-    proposer_id: int
-    proposer_name: str
-    number: str | None
-    head_name: str
-    members: int
-    category: str
-    risk_types: list[str]
-    expected_income: Decimal
-    has_labour: bool
-    note: str | None
-    photo_file_id: str | None
-    household_number: str | None
-    helper_name: str | None
-    step_since: datetime
-    decisions: list[tuple[str, str, str, datetime, str | None]]  # step, decision, who, at, why
-
-
-class Refused(Exception):
-    """The person may not take this step, or the proposal is no longer at it. `msgid` says
-    why (translated by the caller)."""
-
-    def __init__(self, msgid: str, **params: Any) -> None:
-        super().__init__(msgid)
-        self.msgid = msgid
-        self.params = params
-
-
-class Proposals:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    # ------------------------------------------------------------------ reading
-
-    def villages(self, township_id: int) -> list[tuple[int, str]]:
-        return [
-            (vid, name)
-            for vid, name in self.session.execute(
-                select(Village.id, Village.name)
-                .where(Village.township_id == township_id)
-                .order_by(Village.name)
-            )
-        ]
-
-    def helpers_of_village(self, village_id: int) -> list[tuple[int, str]]:
-        return [
-            (pid, name)
-            for pid, name in self.session.execute(
-                select(Person.id, Person.name)
-                .where(Person.village_id == village_id, Person.role == Role.HELPER.value)
-                .order_by(Person.name)
-            )
-        ]
-
-    def get(self, proposal_id: int) -> Proposal | None:
-        return self.session.get(Proposal, proposal_id)
-
-    def view(self, proposal_id: int) -> ProposalView | None:
-        p = self.get(proposal_id)
-        if p is None:
-            return None
-        village = self.session.get(Village, p.village_id)
-        proposer = self.session.get(Person, p.proposer_id)
-        household = self.session.get(Household, p.household_id) if p.household_id else None
-        helper = self.session.get(Person, p.helper_id) if p.helper_id else None
-        assert village is not None and proposer is not None
-        decisions = [
-            (d.step, d.decision, name, d.at, d.reason)
-            for d, name in self.session.execute(
-                select(ProposalDecision, Person.name)
-                .join(Person, Person.id == ProposalDecision.person_id)
-                .where(ProposalDecision.proposal_id == p.id)
-                .order_by(ProposalDecision.id)
-            )
-        ]
-        return ProposalView(
-            p.id,
-            Status(p.status),
-            p.township_id,
-            p.village_id,
-            village.name,
-            p.proposer_id,
-            proposer.name,
-            p.number,
-            p.head_name,
-            p.members,
-            p.category,
-            list(p.risk_types or []),
-            p.expected_income,
-            p.has_labour,
-            p.note,
-            p.photo_file_id,
-            household.number if household else None,
-            helper.name if helper else None,
-            p.step_since,
-            decisions,
-        )
-
-    def holders(self, proposal: Proposal) -> Sequence[Person]:
-        """Who must act next: the village's heads, or the township's staff (linked ones)."""
-        if proposal.status == Status.VILLAGE:
-            return self.session.scalars(
-                select(Person)
-                .where(
-                    Person.village_id == proposal.village_id,
-                    Person.role == Role.VILLAGE_HEAD.value,
-                    Person.telegram_user_id.is_not(None),
-                )
-                .order_by(Person.id)
-            ).all()
-        if proposal.status in (Status.TOWNSHIP, Status.HELPER):
-            return Bindings(self.session).township_staff(proposal.township_id)
-        return []
-
-    def may_act(self, proposal: Proposal, person: Person) -> bool:
-        if proposal.status == Status.VILLAGE:
-            return (
-                person.role == Role.VILLAGE_HEAD.value and person.village_id == proposal.village_id
-            )
-        if proposal.status in (Status.TOWNSHIP, Status.HELPER):
-            return (
-                person.role == Role.TOWNSHIP_STAFF.value
-                and person.township_id == proposal.township_id
-            )
-        return False
-
-    def waiting_for(self, person: Person) -> Sequence[Proposal]:
-        """Open proposals this person may act on now, oldest first."""
-        query = select(Proposal).order_by(Proposal.step_since, Proposal.id)
-        if person.role == Role.VILLAGE_HEAD.value:
-            query = query.where(
-                Proposal.status == Status.VILLAGE.value, Proposal.village_id == person.village_id
-            )
-        elif person.role == Role.TOWNSHIP_STAFF.value:
-            query = query.where(
-                Proposal.status.in_([Status.TOWNSHIP.value, Status.HELPER.value]),
-                Proposal.township_id == person.township_id,
-            )
-        else:
-            return []
-        return self.session.scalars(query).all()
-
-    def of_proposer(self, person_id: int, *, limit: int = 10) -> Sequence[Proposal]:
-        return self.session.scalars(
-            select(Proposal)
-            .where(Proposal.proposer_id == person_id)
-            .order_by(Proposal.id.desc())
-            .limit(limit)
-        ).all()
-
-    def late(self, now: datetime) -> Sequence[Proposal]:
-        """Open proposals whose current step began more than 5 days ago."""
-        return self.session.scalars(
-            select(Proposal)
-            .where(
-                Proposal.status.in_([s.value for s in Status if s.open]),
-                Proposal.step_since < now - LATE_AFTER,
-            )
-            .order_by(Proposal.step_since)
-        ).all()
+class Proposals(ProposalQueries):
+    """The changes: submit, approve, reject, choose the helper, remind of late ones."""
 
     # ------------------------------------------------------------------ changing
 
@@ -355,26 +144,28 @@ class Proposals:
         )
         return row
 
-    def _check(self, proposal_id: int, person: Person, step: str) -> Proposal:
+    def _decide_step(
+        self, proposal_id: int, person: Person, step: str, decision: Decision
+    ) -> tuple[Proposal, Status]:
+        """The proposal and its status after the decision (the rules: monitoring)."""
         proposal = self.get(proposal_id)
         if proposal is None:
             raise Refused(N_("This proposal no longer exists."))
-        if proposal.status != step:
-            raise Refused(N_("This proposal has already been decided at this step."))
-        if not self.may_act(proposal, person):
-            raise Refused(N_("Only the village heads of its village (then township staff) decide."))
-        return proposal
+        after = decide(
+            Status(proposal.status), step, decision, Role(person.role), *places(person, proposal)
+        )
+        return proposal, after
 
     def approve(self, proposal_id: int, person: Person, step: str, *, now: datetime) -> Proposal:
         """Village approval passes it to the township; township approval registers the
         household (new, or re-entry) and waits for its helper to be chosen."""
-        proposal = self._check(proposal_id, person, step)
+        proposal, after = self._decide_step(proposal_id, person, step, Decision.APPROVE)
         # Register first: a refusal there must leave no decision behind.
-        household = self._register(proposal, person, now) if step == Status.TOWNSHIP else None
+        household = self._register(proposal, person, now) if after is Status.HELPER else None
         decision = self._decide(proposal, person, "approve", None, now)
         params = {"head": proposal.head_name, "by": person.name}
+        proposal.status = after.value
         if household is None:
-            proposal.status = Status.TOWNSHIP.value
             self._tell(
                 proposal.proposer_id,
                 f"proposal:{proposal.id}:decision:{decision.id}",
@@ -387,7 +178,6 @@ class Proposals:
             )
         else:
             proposal.household_id = household.id
-            proposal.status = Status.HELPER.value
             self._tell(
                 proposal.proposer_id,
                 f"proposal:{proposal.id}:decision:{decision.id}",
@@ -459,11 +249,9 @@ class Proposals:
     def reject(
         self, proposal_id: int, person: Person, step: str, reason: str, *, now: datetime
     ) -> Proposal:
-        proposal = self._check(proposal_id, person, step)
-        if step == Status.HELPER:
-            raise Refused(N_("The household is registered: choose its helper."))
+        proposal, after = self._decide_step(proposal_id, person, step, Decision.REJECT)
         decision = self._decide(proposal, person, "reject", reason, now)
-        proposal.status = Status.REJECTED.value
+        proposal.status = after.value
         proposal.step_since = now
         proposal.updated_at = now
         self._tell(
@@ -478,7 +266,9 @@ class Proposals:
     def assign(
         self, proposal_id: int, person: Person, helper_id: int, *, now: datetime
     ) -> Proposal:
-        proposal = self._check(proposal_id, person, Status.HELPER.value)
+        proposal, after = self._decide_step(
+            proposal_id, person, Status.HELPER.value, Decision.ASSIGN
+        )
         helper = self.session.get(Person, helper_id)
         if (
             helper is None
@@ -493,7 +283,7 @@ class Proposals:
             household, helper, now=now, actor=f"person:{person.id}"
         )
         proposal.helper_id = helper.id
-        proposal.status = Status.APPROVED.value
+        proposal.status = after.value
         proposal.step_since = now
         proposal.updated_at = now
         params = {"number": household.number, "head": household.head_name, "helper": helper.name}
@@ -532,160 +322,3 @@ class Proposals:
                     payload={"proposal_id": proposal.id, "step": proposal.status, "late": True},
                 )
         return queued
-
-
-# ----------------------------------------------------------------------------- elimination
-
-
-class Eliminations:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def facts(self, household: Household, *, now: datetime, tz: ZoneInfo) -> EliminationFacts:
-        this_week = week_of(now, tz)
-        start = this_week
-        for _ in range(STABLE_WEEKS - 1):
-            start = start.previous()
-        rows = self.session.execute(
-            select(CheckIn.week, CheckIn.per_capita_income, CheckIn.policy_year)
-            .where(
-                CheckIn.household_id == household.id,
-                CheckIn.is_current,
-                CheckIn.week >= str(start),
-                CheckIn.week <= str(this_week),
-            )
-            .order_by(CheckIn.week)
-        ).all()
-        incomes = tuple(
-            IncomeRecord(Week.parse(week), per_capita, lines_for(year).watch_line)
-            for week, per_capita, year in rows
-        )
-        first = self.session.scalar(
-            select(func.min(CheckIn.week)).where(
-                CheckIn.household_id == household.id, CheckIn.is_current
-            )
-        )
-        latest_level = self.session.scalar(
-            select(CheckIn.level)
-            .where(CheckIn.household_id == household.id, CheckIn.is_current)
-            .order_by(CheckIn.week.desc())
-            .limit(1)
-        )
-        open_red = (
-            self.session.scalar(
-                select(func.count(Alert.id)).where(
-                    Alert.household_id == household.id, Alert.status == "open"
-                )
-            )
-            or 0
-        )
-        measures = (
-            self.session.scalar(
-                select(func.count(Measure.id)).where(Measure.household_id == household.id)
-            )
-            or 0
-        )
-        identified = household.identified_on or household.created_at.astimezone(tz).date()
-        return EliminationFacts(
-            today=now.astimezone(tz).date(),
-            identified_on=identified,
-            incomes=incomes,
-            first_checkin=Week.parse(first) if first else None,
-            latest_level=latest_level,
-            open_red=open_red > 0,
-            measures=int(measures),
-            has_labour=household.has_labour,
-        )
-
-    def set_labour(
-        self, household: Household, value: bool, person: Person, *, now: datetime
-    ) -> None:
-        Audit(self.session).update_fields(
-            household,
-            {"has_labour": value},
-            now=now,
-            actor=f"person:{person.id}",
-            entity="household",
-            key=household.number,
-        )
-
-    def eliminate(
-        self,
-        household: Household,
-        person: Person,
-        criteria: list[Criterion],
-        *,
-        override_reason: str | None,
-        now: datetime,
-    ) -> Elimination:
-        if household.status != HouseholdStatus.MONITORED.value:
-            raise Refused(N_("Household {number} is not monitored."), number=household.number)
-        if not all(c.holds for c in criteria) and not override_reason:
-            raise Refused(N_("Not every criterion holds: a reason is needed to override."))
-        actor = f"person:{person.id}"
-        row = Elimination(
-            household_id=household.id,
-            eliminated_by=person.id,
-            eliminated_at=now,
-            criteria=[c.as_json() for c in criteria],
-            override_reason=override_reason,
-        )
-        self.session.add(row)
-        Audit(self.session).update_fields(
-            household,
-            {"status": HouseholdStatus.ELIMINATED.value},
-            now=now,
-            actor=actor,
-            entity="household",
-            key=household.number,
-        )
-        if override_reason:
-            Audit(self.session).record(
-                now=now,
-                actor=actor,
-                action="override",
-                entity="household",
-                key=household.number,
-                field="elimination",
-                new=override_reason,
-            )
-        alerts = Alerts(self.session)
-        alert = alerts.open_for(household.id)
-        if alert is not None:
-            alerts.close(alert, by=person, reason="eliminated", now=now, actor=actor)
-        self.session.flush()
-        return row
-
-    def reinstate(
-        self, household: Household, person: Person, reason: str, *, now: datetime
-    ) -> None:
-        if household.status != HouseholdStatus.ELIMINATED.value:
-            raise Refused(
-                N_("Household {number} is not marked eliminated."), number=household.number
-            )
-        latest = self.session.scalar(
-            select(Elimination)
-            .where(Elimination.household_id == household.id, Elimination.reinstated_at.is_(None))
-            .order_by(Elimination.id.desc())
-            .limit(1)
-        )
-        if latest is not None:
-            latest.reinstated_by = person.id
-            latest.reinstated_at = now
-            latest.reinstate_reason = reason
-        Audit(self.session).update_fields(
-            household,
-            {"status": HouseholdStatus.MONITORED.value},
-            now=now,
-            actor=f"person:{person.id}",
-            entity="household",
-            key=household.number,
-        )
-        Audit(self.session).record(
-            now=now,
-            actor=f"person:{person.id}",
-            action="reinstate",
-            entity="household",
-            key=household.number,
-            new=reason,
-        )

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, MetaData, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.context import AppType
 from bot.embedded import running_bot
 from bot.settings import Settings, load_settings
-from conversations.base import AppType
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxBotAPI
 from sandbox.thread import SandboxThread

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitoring.weeks import Week
 from storage.checkins import CheckIns, confirm_draft
+from storage.drafts import Drafts
 from storage.models import Household
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -49,7 +50,7 @@ def green_checkin(
             Week.parse(f"{when.isocalendar().year}-W{when.isocalendar().week}"),
             now=when,
         )
-        repo.save_draft(
+        Drafts(s).save(
             draft,
             now=when,
             answers={

@@ -28,6 +28,8 @@ class Event:
     text: str | None = None  # a message's text, commands included
     button: str | None = None  # the data of a pressed button
     message_id: int | None = None  # the message the button was on, or the message itself
+    message_text: str | None = None  # the text of the message the button was on
+    photo: str | None = None  # a sent photo (the platform's file id of its largest size)
     contact: Contact | None = None  # a shared contact
     chat_title: str | None = None  # a group's title
     bot_joined: bool = False  # the bot was added to this group (by `user_id`)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +18,9 @@ from monitoring.i18n import N_, Translations, Translator
 from monitoring.people import Role
 from storage.models import Person
 from storage.repositories import People
+
+if TYPE_CHECKING:
+    from conversations.engine.router import Router
 
 T = TypeVar("T")
 
@@ -48,6 +51,8 @@ class Services:
     # for one (one export per person at a time).
     export_pool: Executor | None = None
     exports_running: set[int] = field(default_factory=set)
+    # The conversations in progress (set by the adapter that builds the flows).
+    router: Router | None = None
 
     async def tx(self, work: Callable[[Session], T]) -> T:
         """Run `work(session)` in one transaction, in a worker thread (the loop never blocks).

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitoring.weeks import Week
-from storage.checkins import AlreadyHandled, CheckIns, confirm_draft
+from storage.checkins import CheckIns, confirm_draft
+from storage.drafts import Drafts
 from storage.models import CheckIn, HandledUpdate, Household, Person
+from storage.updates import AlreadyHandled, Updates
 from tests.conftest import import_examples
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
@@ -46,7 +48,7 @@ def check_in(factory: sessionmaker[Session], week: Week, data: dict[str, Any]) -
         helper = s.scalars(select(Person).where(Person.phone == "+8613800138001")).one()
         repo = CheckIns(s)
         draft = repo.start_draft(helper.id, household.id, week, now=NOW)
-        repo.save_draft(draft, answers=data, now=NOW)
+        Drafts(s).save(draft, answers=data, now=NOW)
         s.flush()
         return confirm_draft(s, draft, entered_by=helper.id, now=NOW)
 
@@ -95,12 +97,12 @@ def test_handled_updates_refuse_a_second_time_and_are_pruned(
     session_factory: sessionmaker[Session],
 ) -> None:
     with session_factory() as s, s.begin():
-        CheckIns(s).mark_handled(1, now=NOW - timedelta(days=30))
-        CheckIns(s).mark_handled(2, now=NOW)
+        Updates(s).mark_handled(1, now=NOW - timedelta(days=30))
+        Updates(s).mark_handled(2, now=NOW)
     with session_factory() as s, s.begin(), pytest.raises(AlreadyHandled):
-        CheckIns(s).mark_handled(2, now=NOW)
+        Updates(s).mark_handled(2, now=NOW)
     with session_factory() as s, s.begin():
-        assert CheckIns(s).prune_handled(before=NOW - timedelta(days=14)) == 1
+        assert Updates(s).prune_handled(before=NOW - timedelta(days=14)) == 1
     with session_factory() as s:
         assert s.scalars(select(HandledUpdate.update_id)).all() == [2]
 
@@ -112,8 +114,8 @@ async def test_the_daily_housekeeping_job_forgets_old_update_ids_while_the_bot_r
     from bot.settings import load_settings
 
     with session_factory() as s, s.begin():
-        CheckIns(s).mark_handled(1, now=NOW - timedelta(days=15))
-        CheckIns(s).mark_handled(2, now=NOW - timedelta(days=13))
+        Updates(s).mark_handled(1, now=NOW - timedelta(days=15))
+        Updates(s).mark_handled(2, now=NOW - timedelta(days=13))
 
     async def tx(work: Any) -> Any:
         with session_factory() as s, s.begin():

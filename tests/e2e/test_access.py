@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conversations.base import AppType
+from bot.context import AppType
 from sandbox.client import SandboxClient
 from storage.bindings import Bindings
-from storage.models import Alert, CheckInDraft, GroupBinding, Household, Person, Village
+from storage.models import Alert, Draft, GroupBinding, Household, Person, Village
 from storage.roster import import_roster
 from tests.conftest import EXAMPLES
 from tests.driver import Chat, register
@@ -441,7 +441,7 @@ async def test_an_eliminated_household_is_not_checked_in_and_resolve_says_one_th
     reply = await helper.press("LX01001")
     assert "不再监测" in reply["text"]
     with roster() as s:
-        assert not s.scalars(select(CheckInDraft)).all()
+        assert not s.scalars(select(Draft)).all()
     # /resolve: another township's household and no household at all read the same.
     other = Chat(client, chats["other_staff"])
     for number in ("LX01001", "NOPE"):

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conversations.base import AppType
+from bot.context import AppType
 from sandbox.client import SandboxClient
-from storage.models import Alert, AuditEntry, GroupBinding, Measure, MeasureDraft, OutboxMessage
+from storage.models import Alert, AuditEntry, Draft, GroupBinding, Measure, OutboxMessage
 from tests.conftest import import_examples
 from tests.driver import BotProcess, Chat, answer_checkin, register
 
@@ -369,5 +369,5 @@ async def test_a_measure_left_half_done_is_ended_by_cancel(
     assert "没看懂" in (await head.send("你好"))["text"]  # free again
     assert "没有可取消的内容" in (await head.send("/cancel"))["text"]
     with roster() as s:
-        assert not s.scalars(select(MeasureDraft)).all()
+        assert not s.scalars(select(Draft)).all()
         assert not s.scalars(select(Measure)).all()

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conversations.base import AppType
+from bot.context import AppType
 from sandbox.client import SandboxClient
-from storage.models import AuditEntry, CheckIn, CheckInDraft, Household
+from storage.models import AuditEntry, CheckIn, Draft, Household
 from tests.conftest import import_examples
 from tests.driver import Chat, answer_checkin, register
 
@@ -50,7 +50,7 @@ def checkins(factory: sessionmaker[Session], number: str) -> list[CheckIn]:
 
 def draft_answers(factory: sessionmaker[Session]) -> dict[str, Any] | None:
     with factory() as s:
-        draft = s.scalars(select(CheckInDraft)).first()
+        draft = s.scalars(select(Draft)).first()
         return dict(draft.answers) if draft else None
 
 
@@ -358,7 +358,7 @@ async def test_a_checkin_left_open_over_monday_is_recorded_for_the_new_week(
     stored = checkins(roster, "LX01001")
     assert [(c.week, c.is_current) for c in stored] == [("2026-W48", True)]
     with roster() as s:
-        assert s.scalars(select(CheckInDraft.week)).one() == "2026-W49"
+        assert s.scalars(select(Draft.week)).one() == "2026-W49"
     saved = await helper.press("确认提交")
     assert "已保存" in saved["text"]
     stored = checkins(roster, "LX01001")

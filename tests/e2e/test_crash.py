@@ -18,7 +18,7 @@ from sandbox.scripts import helper_name
 from sandbox.scripts import quick_checkin as many_script
 from sandbox.server import SandboxBotAPI
 from storage.bindings import Bindings
-from storage.models import CheckIn, CheckInDraft, Household, Village
+from storage.models import CheckIn, Draft, Household, Village
 from storage.repositories import People
 from storage.roster import import_roster
 from tests.conftest import import_examples
@@ -99,7 +99,7 @@ async def test_killed_after_every_answer_the_checkin_completes_with_all_answers(
     # ... and every answer was applied once.
     with session_factory() as s:
         rows = list(s.scalars(select(CheckIn).join(Household).where(Household.number == "LX01001")))
-        assert s.scalar(select(CheckInDraft)) is None
+        assert s.scalar(select(Draft)) is None
     assert len(rows) == 1, "a redelivered confirm must not store the check-in twice"
     row = rows[0]
     assert (row.visit_method, row.members, row.income_changed) == ("home", 3, True)
@@ -199,7 +199,7 @@ async def test_100_helpers_and_5_kills_lose_nothing_and_post_each_warning_once(
                 CheckIn, CheckIn.household_id == Household.id
             )
         ).all()
-        assert s.scalar(select(CheckInDraft)) is None
+        assert s.scalar(select(Draft)) is None
     assert len(rows) == HELPERS and len({r[0] for r in rows}) == HELPERS  # none lost, none twice
     for number, level, note, food in rows:
         i = int(number[1:])

@@ -14,7 +14,7 @@ from sqlalchemy import make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandbox.client import SandboxClient
-from storage.models import CheckInDraft, HandledUpdate
+from storage.models import Draft, HandledUpdate
 from tests.driver import Chat
 from tests.e2e.test_checkin import choose, draft_answers, helper, roster  # noqa: F401
 
@@ -66,7 +66,7 @@ async def test_sqlite_busy_the_helper_waits_and_the_answer_is_kept_once(
     assert answers == {**before, "members": 4}
     with roster() as s:  # the update was recorded once, with its answer
         assert len(s.scalars(select(HandledUpdate.update_id)).all()) >= 1
-        assert s.scalars(select(CheckInDraft)).one().answers["members"] == 4
+        assert s.scalars(select(Draft)).one().answers["members"] == 4
 
 
 async def test_postgresql_dropping_every_connection_the_bot_carries_on(

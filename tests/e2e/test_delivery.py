@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.context import AppType
 from bot.settings import Settings
-from conversations.base import AppType
 from sandbox.client import SandboxClient
 from storage.models import GroupBinding, OutboxMessage
 from storage.outbox import Outbox

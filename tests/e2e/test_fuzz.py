@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from conversations.base import AppType
+from bot.context import AppType
 from conversations.menu import KNOWN_COMMANDS
 from sandbox.client import SandboxClient
-from storage.models import AuditEntry, CheckIn, CheckInDraft, Household
+from storage.models import AuditEntry, CheckIn, Draft, Household
 from tests.conftest import import_examples
 from tests.driver import register
 
@@ -176,8 +176,8 @@ def check_data(factory: sessionmaker[Session]) -> None:
             or 0
         )
         assert audited >= checked, "a check-in without its audit row"
-        for draft in s.scalars(select(CheckInDraft)):
-            assert s.get(Household, draft.household_id) is not None
+        for draft in s.scalars(select(Draft).where(Draft.flow == "checkin")):
+            assert s.get(Household, draft.subject_id) is not None
 
 
 @pytest.mark.timeout(900)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
-from conversations.base import AppType
+from bot.context import AppType
 from monitoring.weeks import Week
 from sandbox.client import SandboxClient
 from storage.models import Household, Village

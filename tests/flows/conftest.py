@@ -16,6 +16,7 @@ from conversations.engine.events import ChatKind, Contact, Event
 from conversations.engine.replies import Reply
 from conversations.engine.services import Services
 from conversations.engine.turn import Flow, turn_of
+from conversations.registry import ROUTER
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -27,6 +28,7 @@ def services(session_factory: sessionmaker[Session]) -> Iterator[Services]:
         translations=load_translations("zh_CN"),
         tz=SHANGHAI,
         clock=lambda: datetime(2026, 11, 25, 2, 0, tzinfo=UTC),
+        router=ROUTER,
     )
     yield services
     if services.export_pool is not None:
@@ -67,6 +69,13 @@ class Runner:
         id is the user's is their private chat."""
         kind = ChatKind.PRIVATE if chat_id == user_id else ChatKind.GROUP
         return await self.send(flow, user_id, chat_id, kind, **what)
+
+    async def answer(self, user_id: int, **what: Any) -> list[Reply]:
+        """A private message that is no command, or a press of a conversation's button (text=,
+        button=, photo=, message_text=...): what the router makes of it."""
+        self.update_id += 1
+        event = Event(self.update_id, user_id, ChatKind.PRIVATE, user_id, **what)
+        return await ROUTER.answer(event, self.services)
 
     async def contact(self, flow: Flow, user_id: int, phone: str, owner: int | None) -> list[Reply]:
         return await self.send(

@@ -7,9 +7,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.engine.replies import Edit, Say, Toast
 from conversations.engine.services import Services
-from conversations.measures import measure_pressed, measure_typed
 from conversations.warnings import resolve, warning_pressed
-from storage.models import Alert, Measure, MeasureDraft, OutboxMessage
+from storage.models import Alert, Draft, Measure, OutboxMessage
 from storage.outbox import Outbox
 from tests.flows.conftest import Runner
 from tests.small_town import HEAD, STAFF, TOWNSHIP_GROUP, VILLAGE_GROUP, A, B, at, green_checkin
@@ -60,18 +59,19 @@ async def test_acknowledge_record_a_measure_and_resolve(
     assert ask.keyboard[0][0].data == "ms:k:relief"  # food fails: temporary relief first
     assert isinstance(sent, Toast)
 
-    assert "请按下方按钮" in (await run.text(measure_typed, A, "发了米"))[0].text
-    _, units = await run.event(measure_pressed, A, A, button="ms:k:relief")
+    assert "请按下方按钮" in (await run.answer(A, text="发了米"))[0].text
+    [units] = await run.answer(A, button="ms:k:relief")
     assert isinstance(units, Say) and "责任单位" in units.text
-    [note] = await run.text(measure_typed, A, "镇民政办")
+    [note] = await run.answer(A, text="镇民政办")
     assert isinstance(note, Say) and "简要说明" in note.text
-    await run.event(measure_pressed, A, A, button="ms:n:skip")
-    [bad_day] = await run.text(measure_typed, A, "2099-01-01")
+    await run.answer(A, button="ms:n:skip")
+    [bad_day] = await run.answer(A, text="2099-01-01")
     assert isinstance(bad_day, Say) and "日期" in bad_day.text
-    done, *refresh = await run.text(measure_typed, A, "11-23")
+    done, *refresh = await run.answer(A, text="11-23")
     assert isinstance(done, Say) and "已记录" in done.text
     assert refresh and all(isinstance(e, Edit) and "1 项帮扶措施" in e.text for e in refresh)
-    assert await run.text(measure_typed, A, "你好") is None  # nothing open any more
+    [nothing] = await run.answer(A, text="你好")  # nothing open any more
+    assert isinstance(nothing, Say) and "没看懂" in nothing.text
     with town() as s:
         [stored] = s.scalars(select(Measure)).all()
         assert (stored.kind, stored.responsible, str(stored.taken_on)) == (
@@ -79,7 +79,7 @@ async def test_acknowledge_record_a_measure_and_resolve(
             "镇民政办",
             "2026-11-23",
         )
-        assert not s.scalars(select(MeasureDraft)).all()
+        assert not s.scalars(select(Draft)).all()
 
     # /resolve closes it; every copy shows it closed, an all-clear is queued.
     [refused_resolve] = await run.text(resolve, HEAD, "/resolve H1")

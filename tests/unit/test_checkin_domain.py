@@ -14,11 +14,11 @@ from monitoring.checkin import (
     Facts,
     Question,
     clear_for_edit,
-    confirmed,
     next_step,
     parse_text_answer,
     record,
 )
+from monitoring.confirmed import confirmed
 
 FACTS = Facts(members=4, has_school_child=None)
 

@@ -7,10 +7,14 @@ from decimal import Decimal
 
 import pytest
 
+from monitoring.elimination import EliminationFacts, IncomeRecord, elimination_criteria
+from monitoring.people import Role
 from monitoring.proposals import (
-    EliminationFacts,
-    IncomeRecord,
-    elimination_criteria,
+    Decision,
+    Place,
+    Refused,
+    Status,
+    decide,
     next_field,
     parse_head_name,
     parse_household_number,
@@ -94,3 +98,35 @@ def test_the_questions_come_in_order_and_risks_need_done() -> None:
     assert next_field(answers) == "risk_types"  # still choosing
     answers["risk_types_done"] = True
     assert next_field(answers) == "expected_income"
+
+
+QINGSHAN, SHIQIAO = Place(1, 10), Place(1, 11)
+STAFF_PLACE, OTHER_TOWNSHIP = Place(1, None), Place(2, None)
+
+
+def test_the_proposal_steps_who_decides_and_where_it_leads() -> None:
+    head, staff = Role.VILLAGE_HEAD, Role.TOWNSHIP_STAFF
+    assert decide(Status.VILLAGE, "village", Decision.APPROVE, head, QINGSHAN, QINGSHAN) == (
+        Status.TOWNSHIP
+    )
+    assert decide(Status.TOWNSHIP, "township", Decision.APPROVE, staff, STAFF_PLACE, QINGSHAN) == (
+        Status.HELPER
+    )
+    assert decide(Status.TOWNSHIP, "township", Decision.REJECT, staff, STAFF_PLACE, QINGSHAN) == (
+        Status.REJECTED
+    )
+    assert decide(Status.HELPER, "helper", Decision.ASSIGN, staff, STAFF_PLACE, QINGSHAN) == (
+        Status.APPROVED
+    )
+    refusals = [
+        (Status.VILLAGE, "village", Decision.APPROVE, head, SHIQIAO),  # another village's head
+        (Status.VILLAGE, "village", Decision.APPROVE, staff, STAFF_PLACE),  # staff: not yet
+        (Status.TOWNSHIP, "village", Decision.APPROVE, head, QINGSHAN),  # decided already
+        (Status.TOWNSHIP, "township", Decision.APPROVE, staff, OTHER_TOWNSHIP),
+        (Status.HELPER, "helper", Decision.REJECT, staff, STAFF_PLACE),  # registered by now
+        (Status.REJECTED, "rejected", Decision.APPROVE, staff, STAFF_PLACE),
+        (Status.TOWNSHIP, "township", Decision.APPROVE, Role.HELPER, QINGSHAN),
+    ]
+    for status, step, decision, role, where in refusals:
+        with pytest.raises(Refused):
+            decide(status, step, decision, role, where, QINGSHAN)

@@ -1,4 +1,5 @@
-"""What every handler needs: the typed context, services, who is talking, and their language."""
+"""The Telegram side of what every handler needs: the typed context (its `services`), who is
+talking and their language, and answering a button press."""
 
 from __future__ import annotations
 

@@ -1,11 +1,9 @@
-"""How proposals and the risk-elimination check read, and their buttons."""
+"""How a proposal and the risk-elimination check read, and their buttons."""
 
 from __future__ import annotations
 
 from datetime import tzinfo
 from decimal import Decimal
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from conversations.actions import (
     APPROVE,
@@ -16,11 +14,13 @@ from conversations.actions import (
     OVERRIDE,
     REJECT,
 )
+from conversations.engine.replies import Button, Keyboard
 from conversations.ledger import CATEGORY_NAMES
 from conversations.texts import money
+from monitoring.elimination import Criterion
 from monitoring.i18n import N_, Translator
-from monitoring.proposals import RISK_TYPES, Criterion, Status
-from storage.proposals import ProposalView
+from monitoring.proposals import RISK_TYPES, Status
+from storage.proposal_views import ProposalView
 
 STATUS_NAMES = {
     Status.VILLAGE: N_("waiting for the village's review"),
@@ -97,30 +97,23 @@ def proposal_text(view: ProposalView, t: Translator, tz: tzinfo, *, late: bool =
     return "\n".join(lines)
 
 
-def proposal_markup(
+def proposal_keyboard(
     view: ProposalView, t: Translator, helpers: list[tuple[int, str]] | None = None
-) -> InlineKeyboardMarkup | None:
+) -> Keyboard:
+    """Approve / Reject at the village and township steps; then a button per helper."""
     if view.status in (Status.VILLAGE, Status.TOWNSHIP):
         step = view.status.value
-        return InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        t._("Approve"), callback_data=APPROVE.data(proposal=view.id, step=step)
-                    ),
-                    InlineKeyboardButton(
-                        t._("Reject"), callback_data=REJECT.data(proposal=view.id, step=step)
-                    ),
-                ]
-            ]
+        return (
+            (
+                Button(t._("Approve"), APPROVE.data(proposal=view.id, step=step)),
+                Button(t._("Reject"), REJECT.data(proposal=view.id, step=step)),
+            ),
         )
     if view.status is Status.HELPER and helpers is not None:
-        rows = [
-            [InlineKeyboardButton(name, callback_data=ASSIGN.data(proposal=view.id, helper=pid))]
-            for pid, name in helpers
-        ]
-        return InlineKeyboardMarkup(rows) if rows else None
-    return None
+        return tuple(
+            (Button(name, ASSIGN.data(proposal=view.id, helper=pid)),) for pid, name in helpers
+        )
+    return ()
 
 
 def criteria_text(number: str, head: str, criteria: list[Criterion], t: Translator) -> str:
@@ -145,46 +138,27 @@ def criteria_text(number: str, head: str, criteria: list[Criterion], t: Translat
     return "\n".join(lines)
 
 
-def criteria_markup(
-    household_id: int, criteria: list[Criterion], t: Translator
-) -> InlineKeyboardMarkup:
-    rows = []
+def criteria_keyboard(household_id: int, criteria: list[Criterion], t: Translator) -> Keyboard:
+    rows: list[tuple[Button, ...]] = []
     labour = next((c for c in criteria if c.code == "labour"), None)
     if labour is not None and labour.numbers.get("known") == "no":
         rows.append(
-            [
-                InlineKeyboardButton(
+            (
+                Button(
                     t._("Record: someone can work"),
-                    callback_data=LABOUR.data(household=household_id, can_work=1),
+                    LABOUR.data(household=household_id, can_work=1),
                 ),
-                InlineKeyboardButton(
+                Button(
                     t._("Record: no one can work"),
-                    callback_data=LABOUR.data(household=household_id, can_work=0),
+                    LABOUR.data(household=household_id, can_work=0),
                 ),
-            ]
+            )
         )
     if all(c.holds for c in criteria):
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t._("Confirm elimination"), callback_data=ELIMINATE.data(household=household_id)
-                )
-            ]
-        )
+        rows.append((Button(t._("Confirm elimination"), ELIMINATE.data(household=household_id)),))
     else:
         rows.append(
-            [
-                InlineKeyboardButton(
-                    t._("Override, giving a reason"),
-                    callback_data=OVERRIDE.data(household=household_id),
-                )
-            ]
+            (Button(t._("Override, giving a reason"), OVERRIDE.data(household=household_id)),)
         )
-    rows.append(
-        [
-            InlineKeyboardButton(
-                t._("Cancel"), callback_data=CANCEL_ELIMINATION.data(household=household_id)
-            )
-        ]
-    )
-    return InlineKeyboardMarkup(rows)
+    rows.append((Button(t._("Cancel"), CANCEL_ELIMINATION.data(household=household_id)),))
+    return tuple(rows)

@@ -1,0 +1,296 @@
+"""The check-in being answered: one question at a time, a summary, Confirm or Edit.
+
+The draft row is the conversation's state. Each answer (typed, a photo or a button) is taken
+in the router's one transaction, with the update's id, so a crash at any point loses nothing
+and an update delivered again is never applied twice; the next message simply continues at
+the first unanswered question."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from conversations.checkin.actions import (
+    ANSWER,
+    BACK_TO_SUMMARY,
+    CONFIRM,
+    DISCARD,
+    EDIT,
+    EDIT_ONE,
+)
+from conversations.checkin.texts import edit_keyboard, household_line, result_text, show, value_text
+from conversations.engine.replies import Button, Edit, Reply, Say, Toast
+from conversations.engine.router import Open
+from conversations.engine.turn import Turn
+from monitoring.checkin import (
+    EDITABLE,
+    QUESTION_BY_ID,
+    AnswerError,
+    Kind,
+    Question,
+    clear_for_edit,
+    next_step,
+    parse_button_answer,
+    parse_text_answer,
+    record,
+)
+from monitoring.i18n import N_
+from monitoring.weeks import week_of
+from storage.checkins import FLOW, CheckIns, ConfirmResult, DraftView, confirm_draft
+from storage.drafts import Drafts
+
+log = logging.getLogger(__name__)
+
+HINTS = {
+    Kind.PHOTO: N_("Please send a photo, or press No photo."),
+    Kind.AMOUNT: N_("Please type an amount in yuan, such as 4500, 4,500 or 1.2万."),
+    Kind.COUNT: N_(
+        "Please type the number of people living together, a whole number from 1 to 30."
+    ),
+    Kind.TEXT: N_("Please type the note as text, or press No note."),
+}
+PRESS = N_("Please press one of the buttons (or type 是 or 否).")
+STALE = N_("That question was already answered; here is where we are.")
+CONFIRM_PLEASE = N_("Please press Confirm to save the check-in, or Edit to change an answer.")
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What the transaction did, for the reply."""
+
+    what: str
+    draft: DraftView | None = None
+    note: str | None = None  # a msgid shown before the question
+    answered: str | None = None  # the question answered by a button (shown on its message)
+    result: ConfirmResult | None = None
+    started: str = ""  # the week a moved draft was started in
+    household: str = ""  # the household of a discarded draft
+
+
+class CheckinConversation:
+    flow = FLOW
+    prefix = "ci"
+    none = N_("There is no check-in in progress. Send /checkin to start one.")
+
+    # ------------------------------------------------------------------ in the transaction
+
+    def take(self, at: Open) -> Taken:
+        repo = CheckIns(at.session)
+        week = week_of(at.now, at.services.tz)
+
+        def view() -> DraftView | None:
+            return repo.draft_view(at.person.id, week)
+
+        data = at.event.button
+        if data is None:
+            return self._typed(at, repo, view)
+        answer = ANSWER.read(data)
+        if answer is not None:
+            value = answer["value"]
+            return self._answer(
+                at, repo, view, answer["question"], lambda q: parse_button_answer(q, value), True
+            )
+        if CONFIRM.read(data) is not None:
+            return self._confirm(at, repo, view)
+        if EDIT.read(data) is not None:
+            return Taken("edit list", view())
+        if BACK_TO_SUMMARY.read(data) is not None:
+            return Taken("close and show", view())
+        edit_one = EDIT_ONE.read(data)
+        if edit_one is not None and edit_one["question"] in EDITABLE:
+            return self._edit(at, repo, view, edit_one["question"])
+        discard = DISCARD.read(data)
+        if discard is not None and discard["discard"] == "1":
+            shown = view()
+            Drafts(at.session).drop(at.person.id, FLOW)
+            return Taken("discarded", household=household_line(shown.household) if shown else "")
+        if discard is not None and discard["discard"] == "0":
+            return Taken("show", view())
+        return Taken("invalid")
+
+    def _typed(self, at: Open, repo: CheckIns, view: Callable[[], DraftView | None]) -> Taken:
+        draft = at.draft
+        step = next_step(dict(draft.answers or {}), repo.facts(_household(at)), draft.editing)
+        if step is None:
+            return Taken("show", view(), CONFIRM_PLEASE)
+        question, photo, text = step.question, at.event.photo, at.event.text
+        if question.kind is Kind.PHOTO and photo:
+            return self._answer(at, repo, view, question.id, lambda q: photo, False)
+        if text is not None and question.kind is not Kind.PHOTO:
+            return self._answer(
+                at, repo, view, question.id, lambda q: parse_text_answer(q, text), False
+            )
+        return Taken("show", view(), HINTS.get(question.kind, PRESS))
+
+    def _answer(
+        self,
+        at: Open,
+        repo: CheckIns,
+        view: Callable[[], DraftView | None],
+        qid: str,
+        parse: Callable[[Question], Any],
+        pressed: bool,
+    ) -> Taken:
+        draft = at.draft
+        facts = repo.facts(_household(at))
+        answers, editing = dict(draft.answers or {}), draft.editing
+        step = next_step(answers, facts, editing)
+        if step is None or step.question.id != qid:
+            return Taken("close and show", view(), STALE)
+        try:
+            value = parse(step.question)
+        except AnswerError as exc:
+            return Taken("show", view(), exc.hint)
+        updated = record(answers, step, value)
+        if editing and next_step(updated, facts, editing) is None:
+            editing = None  # editing ends when the walker has nothing more to ask
+        Drafts(at.session).save(draft, answers=updated, editing=editing, now=at.now)
+        at.session.flush()
+        return Taken("answered", view(), answered=qid if pressed else None)
+
+    def _edit(
+        self, at: Open, repo: CheckIns, view: Callable[[], DraftView | None], qid: str
+    ) -> Taken:
+        draft = at.draft
+        answers = dict(draft.answers or {})
+        if next_step(answers, repo.facts(_household(at)), draft.editing) is not None:
+            return Taken("show", view())  # the summary is not what is shown
+        Drafts(at.session).save(
+            draft, answers=clear_for_edit(answers, qid), editing=qid, now=at.now
+        )
+        at.session.flush()
+        return Taken("close and show", view())
+
+    def _confirm(self, at: Open, repo: CheckIns, view: Callable[[], DraftView | None]) -> Taken:
+        draft = at.draft
+        if next_step(dict(draft.answers or {}), repo.facts(_household(at)), draft.editing):
+            return Taken("show", view())
+        week = str(week_of(at.now, at.services.tz))
+        if draft.week != week:
+            # Started in a week that has ended: it must not replace that week's check-in,
+            # and the new week must not stay due while the helper thinks it is done. The
+            # answers move to this week, and the helper confirms again, knowingly.
+            started = str(draft.week)
+            Drafts(at.session).save(draft, week=week, now=at.now)
+            return Taken("moved", view(), started=started)
+        result = confirm_draft(
+            at.session,
+            draft,
+            entered_by=at.person.id,
+            now=at.now,
+            close_after_green=at.services.close_after_green,
+        )
+        return Taken("confirmed", result=result)
+
+    # ------------------------------------------------------------------ after the commit
+
+    async def reply(self, turn: Turn, taken: Taken) -> list[Reply]:
+        t, event = turn.t, turn.event
+        draft = taken.draft
+        note = t._(taken.note) if taken.note else None
+        if taken.what == "invalid":
+            return [Toast(t._("This button is no longer valid."))]
+        if taken.what == "discarded":
+            return [
+                Say(
+                    t._("The check-in for {household} was discarded.").format(
+                        household=taken.household
+                    )
+                ),
+                *self._close(turn),
+            ]
+        if taken.what == "confirmed":
+            assert taken.result is not None
+            turn.services.wake_outbox()
+            log.info(
+                "check-in %s confirmed for household %s: %s",
+                taken.result.check_in_id,
+                taken.result.household_number,
+                taken.result.assessment.level,
+            )
+            return [Say(result_text(taken.result, t))]
+        if draft is None:
+            return [Say(t._(self.none))]
+        if taken.what == "moved":
+            note = t._(
+                "This check-in was started in week {started}, which has ended. It will be "
+                "recorded for this week, {week}: please check the answers and confirm again."
+            ).format(started=taken.started, week=draft.week)
+            return [show(draft, t, note)]
+        if taken.what == "answered":
+            replies: list[Reply] = []
+            if taken.answered and event.message_text is not None:
+                question = QUESTION_BY_ID[taken.answered]
+                value = draft.answers.get(taken.answered)
+                shown = value[-1] if isinstance(value, list) and value else value
+                replies.append(
+                    Edit(
+                        f"{event.message_text}\n→ {value_text(question, shown, t)}",
+                        best_effort=True,
+                    )
+                )
+            return [*replies, show(draft, t)]
+        if taken.what == "edit list":
+            summary = next_step(draft.answers, draft.household.facts, draft.editing) is None
+            if summary and event.message_text is not None:
+                return [Edit(event.message_text, edit_keyboard(t), best_effort=True)]
+            return [show(draft, t)]
+        if taken.what == "close and show":
+            return [*self._close(turn), show(draft, t, note)]
+        return [show(draft, t, note)]
+
+    @staticmethod
+    def _close(turn: Turn) -> list[Reply]:
+        """Take the buttons off the message pressed (it has been answered)."""
+        text = turn.event.message_text
+        return [Edit(text, best_effort=True)] if turn.event.button and text is not None else []
+
+    async def where(self, turn: Turn, busy: bool = False) -> list[Reply]:
+        draft = await _draft(turn)
+        if draft is None:
+            return []
+        note = None
+        if busy:
+            note = turn.t._(
+                "You are in the middle of the check-in for {household}. Please answer the "
+                "question below, or send /cancel to discard the check-in first."
+            ).format(household=household_line(draft.household))
+        return [show(draft, turn.t, note)]
+
+    async def cancel(self, turn: Turn) -> list[Reply] | None:
+        draft = await _draft(turn)
+        if draft is None:
+            return None
+        t = turn.t
+        return [
+            Say(
+                t._(
+                    "Discard the unfinished check-in for {household}? The answers given "
+                    "so far will be lost."
+                ).format(household=household_line(draft.household)),
+                (
+                    (
+                        Button(t._("Discard"), DISCARD.data(discard=1)),
+                        Button(t._("Keep going"), DISCARD.data(discard=0)),
+                    ),
+                ),
+            )
+        ]
+
+
+def _household(at: Open) -> int:
+    assert at.draft.subject_id is not None
+    return at.draft.subject_id
+
+
+async def _draft(turn: Turn) -> DraftView | None:
+    person, services = turn.person, turn.services
+    if person is None:
+        return None
+    week = week_of(services.now(), services.tz)
+    return await services.tx(lambda s: CheckIns(s).draft_view(person.id, week))
+
+
+CONVERSATION = CheckinConversation()

@@ -1,0 +1,132 @@
+"""Starting a check-in: `/checkin` (continue the open one, or choose a household) and the
+household buttons of that list and of the reminders."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from conversations.actions import START_CHECKIN
+from conversations.checkin.texts import household_line, show
+from conversations.engine.once import Redelivered, tx_once
+from conversations.engine.replies import Button, Edit, Reply, Say, Toast
+from conversations.engine.router import NOT_REGISTERED, router_of
+from conversations.engine.services import PersonView
+from conversations.engine.turn import Turn
+from monitoring.people import HouseholdStatus
+from monitoring.weeks import week_of
+from storage.checkins import FLOW, CheckIns, DraftView
+from storage.models import Household
+
+
+async def checkin(turn: Turn) -> list[Reply]:
+    person, t, services = turn.person, turn.t, turn.services
+    if person is None:
+        return [Say(t._(NOT_REGISTERED))]
+    busy = await router_of(services).busy(turn, starting=FLOW)
+    if busy is not None:
+        return busy
+    week = week_of(services.now(), services.tz)
+    draft = await services.tx(lambda s: CheckIns(s).draft_view(person.id, week))
+    if draft is not None:
+        return [
+            show(
+                draft,
+                t,
+                t._(
+                    "Continuing your unfinished check-in for {household} (send /cancel to "
+                    "discard it)."
+                ).format(household=household_line(draft.household)),
+            )
+        ]
+    households = await services.tx(lambda s: CheckIns(s).households_of(person.id, week))
+    if not households:
+        return [
+            Say(
+                t._(
+                    "No household is assigned to you for monitoring. If that is "
+                    "wrong, please contact the township office."
+                )
+            )
+        ]
+    if len(households) == 1:
+        return await _start(turn, person, households[0].id)
+    keyboard = tuple(
+        (
+            Button(
+                ("✅ " if h.done_this_week else "⏳ ") + household_line(h),
+                START_CHECKIN.data(household=h.id),
+            ),
+        )
+        for h in households
+    )
+    due = sum(1 for h in households if not h.done_this_week)
+    return [
+        Say(
+            t._(
+                "Which household are you checking in? Week {week}: {due} of {total} "
+                "still due (✅ done, ⏳ due)."
+            ).format(week=str(week), due=due, total=len(households)),
+            keyboard,
+        )
+    ]
+
+
+async def household_pressed(turn: Turn) -> list[Reply]:
+    """A household button: from the list above, or from a reminder."""
+    person, t = turn.person, turn.t
+    chosen = START_CHECKIN.read(turn.event.button)
+    if chosen is None or not chosen["household"].isdigit():
+        return [Toast(t._("This button is no longer valid."))]
+    if person is None:
+        return [Toast(""), Say(t._(NOT_REGISTERED))]
+    busy = await router_of(turn.services).busy(turn, starting=FLOW)
+    if busy is not None:
+        return busy
+    replies = await _start(turn, person, int(chosen["household"]))
+    text = turn.event.message_text
+    close: list[Reply] = [Edit(text, best_effort=True)] if text is not None else []
+    return [*replies, *close]
+
+
+async def _start(turn: Turn, person: PersonView, household_id: int) -> list[Reply]:
+    services, t = turn.services, turn.t
+    now = services.now()
+    week = week_of(now, services.tz)
+
+    def start(session: Session) -> DraftView | str:
+        repo = CheckIns(session)
+        if repo.helper_of(household_id) != person.id:
+            return "not yours"
+        household = session.get(Household, household_id)
+        if household is None or household.status != HouseholdStatus.MONITORED.value:
+            return "not monitored"  # eliminated: an old reminder's button, or a forged one
+        repo.start_draft(person.id, household_id, week, now=now)
+        session.flush()
+        draft = repo.draft_view(person.id, week)
+        assert draft is not None
+        return draft
+
+    try:
+        draft = await tx_once(services, turn.event, start)
+    except Redelivered:
+        current = await services.tx(lambda s: CheckIns(s).draft_view(person.id, week))
+        return [show(current, t)] if current is not None else []
+    if draft == "not yours":
+        return [Say(t._("That household is not one of yours."))]
+    if isinstance(draft, str):
+        return [
+            Say(
+                t._(
+                    "That household is no longer monitored (its risk was eliminated): no "
+                    "check-in is needed. Send /mine to see your households."
+                )
+            )
+        ]
+    prefix = None
+    if draft.household.done_this_week:
+        prefix = t._(
+            "{household} was already checked in this week; what you answer now "
+            "will replace it as a correction (the earlier one is kept in the "
+            "history)."
+        ).format(household=household_line(draft.household))
+    return [show(draft, t, prefix)]

@@ -1,0 +1,166 @@
+"""What the check-in shows: a question with its answer buttons, the summary with Confirm /
+Edit, the list of questions to edit, and the result after confirming."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conversations.checkin.actions import (
+    ANSWER,
+    BACK_TO_SUMMARY,
+    CONFIRM,
+    EDIT,
+    EDIT_ONE,
+)
+from conversations.engine.replies import Button, Keyboard, Say
+from conversations.texts import level_text, money, reason_text
+from monitoring.checkin import (
+    EDITABLE,
+    QUESTION_BY_ID,
+    Kind,
+    Question,
+    Step,
+    next_step,
+)
+from monitoring.confirmed import summary_rows
+from monitoring.i18n import Translator
+from monitoring.risk import Level
+from storage.checkins import ConfirmResult, DraftView, HouseholdView
+
+
+def household_line(h: HouseholdView) -> str:
+    return f"{h.number} {h.head_name}"
+
+
+def _rows(buttons: list[Button], width: int) -> Keyboard:
+    return tuple(tuple(buttons[i : i + width]) for i in range(0, len(buttons), width))
+
+
+def question_text(step: Step, draft: DraftView, t: Translator) -> str:
+    body = t._(step.question.text).format(members=draft.household.members)
+    if step.round:
+        body = t._("Expenditure {n}: {question}").format(n=step.round + 1, question=body)
+    return f"【{household_line(draft.household)}】\n{body}"
+
+
+def question_keyboard(step: Step, draft: DraftView, t: Translator) -> Keyboard:
+    q = step.question
+
+    def answer(label: str, value: str) -> Button:
+        return Button(label, ANSWER.data(question=q.id, value=value))
+
+    if q.kind is Kind.YESNO:
+        return ((answer(t._("Yes"), "1"), answer(t._("No"), "0")),)
+    if q.kind is Kind.CHOICE:
+        return _rows([answer(t._(label), value) for value, label in q.options], 3)
+    if q.kind is Kind.COUNT:
+        n = draft.household.members
+        return ((answer(t._("Still {n}").format(n=n), str(n)),),)
+    if q.skippable and q.kind is Kind.TEXT:
+        return ((answer(t._("No note"), "skip"),),)
+    if q.skippable and q.kind is Kind.PHOTO:
+        return ((answer(t._("No photo"), "skip"),),)
+    return ()
+
+
+def value_text(question: Question, value: Any, t: Translator) -> str:
+    if isinstance(value, list):
+        return "、".join(value_text(question, v, t) for v in value) or "—"
+    if value is None:
+        return "—"
+    if question.kind is Kind.YESNO:
+        return t._("Yes") if value else t._("No")
+    if question.kind is Kind.CHOICE:
+        return t._(dict(question.options).get(value, value))
+    if question.kind is Kind.AMOUNT:
+        return money(value, t)
+    if question.kind is Kind.PHOTO:
+        return t._("attached")
+    return str(value)
+
+
+def summary_text(draft: DraftView, t: Translator) -> str:
+    lines = [
+        t._("Check-in for {household}, week {week}. Please check:").format(
+            household=household_line(draft.household), week=draft.week
+        )
+    ]
+    cause_q, amount_q = QUESTION_BY_ID["expense_cause"], QUESTION_BY_ID["expense_amount"]
+    for question, value in summary_rows(draft.answers, draft.household.facts):
+        if question.id in ("expense_cause", "expense_amount"):
+            continue  # listed under the rigid-expenditure line
+        lines.append(f"• {t._(question.label)}：{value_text(question, value, t)}")
+        if question.id == "rigid_expense" and value:
+            for cause, amount in zip(
+                draft.answers.get("expense_cause") or [],
+                draft.answers.get("expense_amount") or [],
+                strict=False,
+            ):
+                lines.append(
+                    f"    – {value_text(cause_q, cause, t)} {value_text(amount_q, amount, t)}"
+                )
+    if draft.household.has_school_child is False and "school_child" not in draft.answers:
+        lines.append(
+            "• "
+            + t._("Child of compulsory-school age: none (recorded earlier; press Edit to change)")
+        )
+    return "\n".join(lines)
+
+
+def summary_keyboard(t: Translator) -> Keyboard:
+    return ((Button(t._("✅ Confirm"), CONFIRM.data()), Button(t._("✏️ Edit"), EDIT.data())),)
+
+
+def edit_keyboard(t: Translator) -> Keyboard:
+    buttons = [Button(t._(QUESTION_BY_ID[q].label), EDIT_ONE.data(question=q)) for q in EDITABLE]
+    return (
+        *_rows(buttons, 2),
+        (Button(t._("↩️ Back to the summary"), BACK_TO_SUMMARY.data()),),
+    )
+
+
+def show(draft: DraftView, t: Translator, prefix: str | None = None) -> Say:
+    """The draft's next question, or its summary when all is answered; `prefix` first."""
+    step = next_step(draft.answers, draft.household.facts, draft.editing)
+    if step is None:
+        text, keyboard = summary_text(draft, t), summary_keyboard(t)
+    else:
+        text, keyboard = question_text(step, draft, t), question_keyboard(step, draft, t)
+    return Say(f"{prefix}\n\n{text}" if prefix else text, keyboard)
+
+
+def result_text(result: ConfirmResult, t: Translator) -> str:
+    a = result.assessment
+    lines = [t._("Saved: check-in for household {number}.").format(number=result.household_number)]
+    if result.correction:
+        lines.append(
+            t._("It replaces the check-in recorded earlier this week, which stays in the history.")
+        )
+    lines.append(t._("Risk level: {level}").format(level=level_text(a.level, t)))
+    lines.append(t._("Per-capita income: {amount}").format(amount=money(a.per_capita_income, t)))
+    if a.reasons:
+        lines.append(t._("Why:"))
+        lines.extend(f"• {reason_text(r, t)}" for r in a.reasons)
+    if a.level is Level.RED:
+        change = result.alert
+        if change.action in ("opened", "updated") and change.chats:
+            lines.append(
+                t._(
+                    "The red warning is being posted to the village and township groups "
+                    "(if it can not be delivered, the township staff are told)."
+                )
+            )
+        elif change.action in ("opened", "updated"):
+            lines.append(
+                t._(
+                    "No group is bound for this village or township yet: please tell "
+                    "the village committee today."
+                )
+            )
+        else:
+            lines.append(t._("The household is already on red alert; the village knows."))
+    elif a.level is Level.WATCH:
+        lines.append(t._("The household stays on the watch list; keep visiting every week."))
+    else:
+        lines.append(t._("Thank you. See you at next week's visit."))
+    return "\n".join(lines)

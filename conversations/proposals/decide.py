@@ -1,0 +1,241 @@
+"""Deciding proposals: the village heads of its village review it, then township staff approve
+it and choose its helper. Approve and the helper's button act at once; Reject asks for a
+reason (a short conversation, `ReasonConversation`, shared with an elimination override).
+`/proposals` shows what waits for you with its buttons again, or your own proposals. The
+proposer hears of every decision (the outbox)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from conversations.actions import DECISIONS
+from conversations.engine.events import ChatKind
+from conversations.engine.once import Redelivered, tx_once
+from conversations.engine.replies import Edit, Reply, Say, Toast
+from conversations.engine.router import Open, router_of
+from conversations.engine.turn import Turn
+from conversations.proposals.texts import proposal_keyboard, proposal_text
+from monitoring.elimination import elimination_criteria
+from monitoring.i18n import N_
+from monitoring.people import Role
+from monitoring.proposals import Refused, Status
+from monitoring.weeks import week_of
+from storage.drafts import Drafts
+from storage.eliminations import Eliminations
+from storage.models import Household, Person
+from storage.proposal_views import ProposalView
+from storage.proposals import Proposals
+
+REASON = "reason"
+WHO_DECIDES = N_("Only the village heads of its village (then township staff) decide.")
+
+
+def _me(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    assert person is not None
+    return person
+
+
+async def decision_pressed(turn: Turn) -> list[Reply]:
+    """Approve / Reject at a step, or the helper chosen, by a village head or staff."""
+    person, t, services, data = turn.person, turn.t, turn.services, turn.event.button
+    found = next(
+        ((name, v) for name, act in DECISIONS.items() if (v := act.read(data)) is not None), None
+    )
+    if person is None or found is None or not found[1]["proposal"].isdigit():
+        return [Toast(t._(WHO_DECIDES))]
+    action, values = found
+    proposal_id = int(values["proposal"])
+    arg = values.get("step") or values["helper"]
+    now = services.now()
+
+    if action == "no":
+
+        def ask_reason(session: Session) -> str | None:
+            proposals = Proposals(session)
+            proposal = proposals.get(proposal_id)
+            if proposal is None or proposal.status != arg:
+                return N_("This proposal has already been decided at this step.")
+            if not proposals.may_act(proposal, _me(session, person.id)):
+                return WHO_DECIDES
+            open_now = Drafts(session).get(person.id)
+            if open_now is not None and open_now.flow != REASON:
+                return "busy"
+            answers = {"action": "reject", "proposal_id": proposal_id, "step": arg}
+            Drafts(session).start(person.id, REASON, answers=answers, now=now)
+            return None
+
+        try:
+            refused = await tx_once(services, turn.event, ask_reason)
+        except Redelivered:
+            return []
+        if refused == "busy":
+            return [Toast(""), *(await router_of(services).busy(turn) or [])]
+        if refused is not None:
+            return [Toast(t._(refused))]
+        return [
+            Say(
+                t._("Why is proposal no. {id} rejected? Please type the reason.").format(
+                    id=proposal_id
+                )
+            )
+        ]
+
+    def decide(session: Session) -> tuple[ProposalView, list[tuple[int, str]]] | str:
+        proposals = Proposals(session)
+        me = _me(session, person.id)
+        try:
+            if action == "ok":
+                proposal = proposals.approve(proposal_id, me, arg, now=now)
+            elif action == "h" and arg.isdigit():
+                proposal = proposals.assign(proposal_id, me, int(arg), now=now)
+            else:
+                return t._("Please press one of the buttons.")
+        except Refused as refused:
+            return t._(refused.msgid).format(**refused.params)
+        view = proposals.view(proposal.id)
+        assert view is not None
+        return view, proposals.helpers_of_village(proposal.village_id)
+
+    try:
+        result = await tx_once(services, turn.event, decide)
+    except Redelivered:
+        return []
+    if isinstance(result, str):
+        return [Toast(result)]
+    view, helpers = result
+    services.wake_outbox()
+    text = proposal_text(view, t, services.tz)
+    if view.status is Status.HELPER:
+        text += "\n" + (
+            t._("Who will be its helper?")
+            if helpers
+            else t._("The village has no helper on the roster: add one, then /proposals.")
+        )
+    return [Edit(text, proposal_keyboard(view, t, helpers), best_effort=True)]
+
+
+@dataclass(frozen=True)
+class Taken:
+    note: str  # msgid
+    params: dict[str, Any] = field(default_factory=dict)
+    done: bool = False  # a decision was stored: the outbox has messages
+
+
+class ReasonConversation:
+    """A reason being asked for: a rejection's, or an elimination override's."""
+
+    flow = REASON
+    prefix = ""  # no buttons of its own
+    none = N_("Please press one of the buttons.")
+
+    def take(self, at: Open) -> Taken:
+        reason = (at.event.text or "").strip()[:1000]
+        if len(reason) < 2:
+            return Taken(N_("Please type the reason (a few words)."))
+        draft = dict(at.draft.answers or {})
+        session, now = at.session, at.now
+        Drafts(session).drop(at.person.id, REASON)
+        me = _me(session, at.person.id)
+        try:
+            if draft.get("action") == "reject":
+                proposal = Proposals(session).reject(
+                    int(draft["proposal_id"]), me, str(draft["step"]), reason, now=now
+                )
+                return Taken(
+                    N_("Proposal no. {id} was rejected; the proposer is being told."),
+                    {"id": proposal.id},
+                    True,
+                )
+            if draft.get("action") == "eliminate":
+                household = session.get(Household, int(draft["household_id"]))
+                assert household is not None
+                facts = Eliminations(session).facts(household, now=now, tz=at.services.tz)
+                criteria = elimination_criteria(facts, week_of(now, at.services.tz))
+                Eliminations(session).eliminate(
+                    household, me, criteria, override_reason=reason, now=now
+                )
+                return Taken(
+                    N_(
+                        "Household {number}: risk eliminated (override recorded). It gets no "
+                        "more reminders; its history is kept. /reinstate reverses it."
+                    ),
+                    {"number": household.number},
+                    True,
+                )
+        except Refused as refused:
+            return Taken(refused.msgid, refused.params)
+        return Taken(N_("Please press one of the buttons."))
+
+    async def reply(self, turn: Turn, taken: Taken) -> list[Reply]:
+        if taken.done:
+            turn.services.wake_outbox()
+        return [Say(turn.t._(taken.note).format(**taken.params))]
+
+    async def where(self, turn: Turn, busy: bool = False) -> list[Reply]:
+        person, t = turn.person, turn.t
+        if person is None:
+            return []
+        draft = await turn.services.tx(lambda s: _answers(s, person.id))
+        if draft is None:
+            return []
+        if draft.get("action") == "reject":
+            text = t._("Why is proposal no. {id} rejected? Please type the reason.").format(
+                id=draft.get("proposal_id")
+            )
+        else:
+            text = t._("Why eliminate despite this? Please type the reason; it is audited.")
+        if busy:
+            text = t._("You were asked for a reason. Type it, or send /cancel.") + "\n" + text
+        return [Say(text)]
+
+    async def cancel(self, turn: Turn) -> list[Reply] | None:
+        return None  # discarded by the router
+
+
+def _answers(session: Session, person_id: int) -> dict[str, Any] | None:
+    draft = Drafts(session).of(person_id, REASON)
+    return dict(draft.answers or {}) if draft else None
+
+
+async def proposals(turn: Turn) -> list[Reply]:
+    """What waits for you, each with its buttons; for helpers, their own proposals."""
+    person, t, services = turn.person, turn.t, turn.services
+    if person is None:
+        return [Say(t._("Please register first: send /start."))]
+    if turn.event.chat_kind is not ChatKind.PRIVATE:  # proposals name households
+        return [
+            Say(
+                t._("Please send /{command} in your private chat with me.").format(
+                    command="proposals"
+                )
+            )
+        ]
+
+    def load(session: Session) -> tuple[list[tuple[ProposalView, list[tuple[int, str]]]], bool]:
+        repo = Proposals(session)
+        me = _me(session, person.id)
+        waiting = repo.waiting_for(me)
+        mine = not waiting and person.role in (Role.HELPER, Role.VILLAGE_HEAD)
+        rows = waiting if waiting else (repo.of_proposer(me.id) if mine else [])
+        views = []
+        for p in rows:
+            view = repo.view(p.id)
+            assert view is not None
+            views.append((view, repo.helpers_of_village(p.village_id)))
+        return views, mine
+
+    views, mine = await services.tx(load)
+    if not views:
+        return [Say(t._("No proposal waits for you."))]
+    replies: list[Reply] = [Say(t._("Your latest proposals:"))] if mine else []
+    for view, helpers in views:
+        keyboard = () if mine else proposal_keyboard(view, t, helpers)
+        replies.append(Say(proposal_text(view, t, services.tz), keyboard))
+    return replies
+
+
+CONVERSATION = ReasonConversation()

@@ -1,0 +1,109 @@
+"""Leaving monitoring (risk elimination): the criteria checked against the stored history, and
+when an elimination may be recorded. Pure rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from monitoring.i18n import N_
+from monitoring.proposals import Refused
+from monitoring.weeks import Week
+
+
+@dataclass(frozen=True)
+class IncomeRecord:
+    week: Week
+    per_capita: Decimal
+    watch_line: Decimal
+
+
+@dataclass(frozen=True)
+class EliminationFacts:
+    """What the stored history says about a household, as of `today`."""
+
+    today: date
+    identified_on: date
+    incomes: tuple[IncomeRecord, ...]  # current check-ins of the last STABLE_WEEKS weeks
+    first_checkin: Week | None  # the household's earliest check-in ever
+    latest_level: str | None
+    open_red: bool
+    measures: int
+    has_labour: bool | None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    holds: bool
+    numbers: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "holds": self.holds, "numbers": dict(self.numbers)}
+
+
+STABLE_WEEKS = 26  # "about 6 months"
+MIN_CHECKINS = 20  # of those 26 weeks: steadily observed, a few missed visits allowed
+HALF_YEAR = timedelta(days=182)
+
+
+def elimination_criteria(facts: EliminationFacts, this_week: Week) -> list[Criterion]:
+    """POLICY.md "Leaving monitoring", each criterion with whether it holds and its numbers.
+
+    - stable_income: check-ins cover the last 26 weeks (the first is at least 25 weeks old),
+      at least 20 of those weeks were checked in, and every one had per-capita income at or
+      above that year's watch line;
+    - latest_green: the latest check-in was green (the guarantees and water secure, no rigid
+      expenditure above last year's income, income above the watch line);
+    - no_open_red: no red warning is open;
+    - measure_taken: at least one help measure was recorded;
+    - half_year: at least 182 days since the household was identified;
+    - labour: someone in the household is able to work (households without stay monitored).
+    """
+    start = this_week
+    for _ in range(STABLE_WEEKS - 1):
+        start = start.previous()
+    covered = facts.first_checkin is not None and facts.first_checkin <= start
+    below = [r for r in facts.incomes if r.per_capita < r.watch_line]
+    stable = covered and len(facts.incomes) >= MIN_CHECKINS and not below
+    lowest = min((r.per_capita for r in facts.incomes), default=None)
+    since = (facts.today - facts.identified_on).days
+    return [
+        Criterion(
+            "stable_income",
+            stable,
+            {
+                "checked": str(len(facts.incomes)),
+                "weeks": str(STABLE_WEEKS),
+                "needed": str(MIN_CHECKINS),
+                "below": str(len(below)),
+                "lowest": str(lowest) if lowest is not None else "—",
+            },
+        ),
+        Criterion("latest_green", facts.latest_level == "green", {}),
+        Criterion("no_open_red", not facts.open_red, {}),
+        Criterion("measure_taken", facts.measures > 0, {"measures": str(facts.measures)}),
+        Criterion(
+            "half_year",
+            facts.today - facts.identified_on >= HALF_YEAR,
+            {"days": str(since), "identified_on": facts.identified_on.isoformat()},
+        ),
+        Criterion(
+            "labour",
+            facts.has_labour is True,
+            {"known": "yes" if facts.has_labour is not None else "no"},
+        ),
+    ]
+
+
+def check_elimination(
+    number: str, monitored: bool, criteria: list[Criterion], override_reason: str | None
+) -> None:
+    """Refused unless the household is monitored and every criterion holds, or an override
+    reason is given."""
+    if not monitored:
+        raise Refused(N_("Household {number} is not monitored."), number=number)
+    if not all(c.holds for c in criteria) and not override_reason:
+        raise Refused(N_("Not every criterion holds: a reason is needed to override."))

@@ -1,0 +1,179 @@
+"""Risk elimination and reinstatement: the facts the criteria are checked against, and the
+changes (with audit rows; an open warning is closed). The rules: `monitoring/elimination.py`.
+Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitoring.elimination import (
+    STABLE_WEEKS,
+    Criterion,
+    EliminationFacts,
+    IncomeRecord,
+    check_elimination,
+)
+from monitoring.i18n import N_
+from monitoring.people import HouseholdStatus
+from monitoring.policy import lines_for
+from monitoring.proposals import Refused
+from monitoring.weeks import Week, week_of
+from storage.alerts import Alerts
+from storage.models import Alert, CheckIn, Elimination, Household, Measure, Person
+from storage.repositories import Audit
+
+
+class Eliminations:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def facts(self, household: Household, *, now: datetime, tz: ZoneInfo) -> EliminationFacts:
+        this_week = week_of(now, tz)
+        start = this_week
+        for _ in range(STABLE_WEEKS - 1):
+            start = start.previous()
+        rows = self.session.execute(
+            select(CheckIn.week, CheckIn.per_capita_income, CheckIn.policy_year)
+            .where(
+                CheckIn.household_id == household.id,
+                CheckIn.is_current,
+                CheckIn.week >= str(start),
+                CheckIn.week <= str(this_week),
+            )
+            .order_by(CheckIn.week)
+        ).all()
+        incomes = tuple(
+            IncomeRecord(Week.parse(week), per_capita, lines_for(year).watch_line)
+            for week, per_capita, year in rows
+        )
+        first = self.session.scalar(
+            select(func.min(CheckIn.week)).where(
+                CheckIn.household_id == household.id, CheckIn.is_current
+            )
+        )
+        latest_level = self.session.scalar(
+            select(CheckIn.level)
+            .where(CheckIn.household_id == household.id, CheckIn.is_current)
+            .order_by(CheckIn.week.desc())
+            .limit(1)
+        )
+        open_red = (
+            self.session.scalar(
+                select(func.count(Alert.id)).where(
+                    Alert.household_id == household.id, Alert.status == "open"
+                )
+            )
+            or 0
+        )
+        measures = (
+            self.session.scalar(
+                select(func.count(Measure.id)).where(Measure.household_id == household.id)
+            )
+            or 0
+        )
+        identified = household.identified_on or household.created_at.astimezone(tz).date()
+        return EliminationFacts(
+            today=now.astimezone(tz).date(),
+            identified_on=identified,
+            incomes=incomes,
+            first_checkin=Week.parse(first) if first else None,
+            latest_level=latest_level,
+            open_red=open_red > 0,
+            measures=int(measures),
+            has_labour=household.has_labour,
+        )
+
+    def set_labour(
+        self, household: Household, value: bool, person: Person, *, now: datetime
+    ) -> None:
+        Audit(self.session).update_fields(
+            household,
+            {"has_labour": value},
+            now=now,
+            actor=f"person:{person.id}",
+            entity="household",
+            key=household.number,
+        )
+
+    def eliminate(
+        self,
+        household: Household,
+        person: Person,
+        criteria: list[Criterion],
+        *,
+        override_reason: str | None,
+        now: datetime,
+    ) -> Elimination:
+        monitored = household.status == HouseholdStatus.MONITORED.value
+        check_elimination(household.number, monitored, criteria, override_reason)
+        actor = f"person:{person.id}"
+        row = Elimination(
+            household_id=household.id,
+            eliminated_by=person.id,
+            eliminated_at=now,
+            criteria=[c.as_json() for c in criteria],
+            override_reason=override_reason,
+        )
+        self.session.add(row)
+        Audit(self.session).update_fields(
+            household,
+            {"status": HouseholdStatus.ELIMINATED.value},
+            now=now,
+            actor=actor,
+            entity="household",
+            key=household.number,
+        )
+        if override_reason:
+            Audit(self.session).record(
+                now=now,
+                actor=actor,
+                action="override",
+                entity="household",
+                key=household.number,
+                field="elimination",
+                new=override_reason,
+            )
+        alerts = Alerts(self.session)
+        alert = alerts.open_for(household.id)
+        if alert is not None:
+            alerts.close(alert, by=person, reason="eliminated", now=now, actor=actor)
+        self.session.flush()
+        return row
+
+    def reinstate(
+        self, household: Household, person: Person, reason: str, *, now: datetime
+    ) -> None:
+        if household.status != HouseholdStatus.ELIMINATED.value:
+            raise Refused(
+                N_("Household {number} is not marked eliminated."), number=household.number
+            )
+        latest = self.session.scalar(
+            select(Elimination)
+            .where(Elimination.household_id == household.id, Elimination.reinstated_at.is_(None))
+            .order_by(Elimination.id.desc())
+            .limit(1)
+        )
+        if latest is not None:
+            latest.reinstated_by = person.id
+            latest.reinstated_at = now
+            latest.reinstate_reason = reason
+        Audit(self.session).update_fields(
+            household,
+            {"status": HouseholdStatus.MONITORED.value},
+            now=now,
+            actor=f"person:{person.id}",
+            entity="household",
+            key=household.number,
+        )
+        Audit(self.session).record(
+            now=now,
+            actor=f"person:{person.id}",
+            action="reinstate",
+            entity="household",
+            key=household.number,
+            new=reason,
+        )

@@ -1,0 +1,174 @@
+"""Reading proposals: one as the people deciding it read it (`ProposalView`), the proposals
+waiting for a person, the late ones, the villages and helpers to choose from. Never
+commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitoring.people import Role
+from monitoring.proposals import LATE_AFTER, Place, Status, may_decide
+from storage.bindings import Bindings
+from storage.models import Household, Person, Proposal, ProposalDecision, Village
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    id: int
+    status: Status
+    township_id: int
+    village_id: int
+    village_name: str
+    proposer_id: int
+    proposer_name: str
+    number: str | None
+    head_name: str
+    members: int
+    category: str
+    risk_types: list[str]
+    expected_income: Decimal
+    has_labour: bool
+    note: str | None
+    photo_file_id: str | None
+    household_number: str | None
+    helper_name: str | None
+    step_since: datetime
+    decisions: list[tuple[str, str, str, datetime, str | None]]  # step, decision, who, at, why
+
+
+class ProposalQueries:
+    """What the flows, the jobs and the outbox read about proposals."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def villages(self, township_id: int) -> list[tuple[int, str]]:
+        return [
+            (vid, name)
+            for vid, name in self.session.execute(
+                select(Village.id, Village.name)
+                .where(Village.township_id == township_id)
+                .order_by(Village.name)
+            )
+        ]
+
+    def helpers_of_village(self, village_id: int) -> list[tuple[int, str]]:
+        return [
+            (pid, name)
+            for pid, name in self.session.execute(
+                select(Person.id, Person.name)
+                .where(Person.village_id == village_id, Person.role == Role.HELPER.value)
+                .order_by(Person.name)
+            )
+        ]
+
+    def get(self, proposal_id: int) -> Proposal | None:
+        return self.session.get(Proposal, proposal_id)
+
+    def view(self, proposal_id: int) -> ProposalView | None:
+        p = self.get(proposal_id)
+        if p is None:
+            return None
+        village = self.session.get(Village, p.village_id)
+        proposer = self.session.get(Person, p.proposer_id)
+        household = self.session.get(Household, p.household_id) if p.household_id else None
+        helper = self.session.get(Person, p.helper_id) if p.helper_id else None
+        assert village is not None and proposer is not None
+        decisions = [
+            (d.step, d.decision, name, d.at, d.reason)
+            for d, name in self.session.execute(
+                select(ProposalDecision, Person.name)
+                .join(Person, Person.id == ProposalDecision.person_id)
+                .where(ProposalDecision.proposal_id == p.id)
+                .order_by(ProposalDecision.id)
+            )
+        ]
+        return ProposalView(
+            p.id,
+            Status(p.status),
+            p.township_id,
+            p.village_id,
+            village.name,
+            p.proposer_id,
+            proposer.name,
+            p.number,
+            p.head_name,
+            p.members,
+            p.category,
+            list(p.risk_types or []),
+            p.expected_income,
+            p.has_labour,
+            p.note,
+            p.photo_file_id,
+            household.number if household else None,
+            helper.name if helper else None,
+            p.step_since,
+            decisions,
+        )
+
+    def holders(self, proposal: Proposal) -> Sequence[Person]:
+        """Who must act next: the village's heads, or the township's staff (linked ones)."""
+        if proposal.status == Status.VILLAGE:
+            return self.session.scalars(
+                select(Person)
+                .where(
+                    Person.village_id == proposal.village_id,
+                    Person.role == Role.VILLAGE_HEAD.value,
+                    Person.telegram_user_id.is_not(None),
+                )
+                .order_by(Person.id)
+            ).all()
+        if proposal.status in (Status.TOWNSHIP, Status.HELPER):
+            return Bindings(self.session).township_staff(proposal.township_id)
+        return []
+
+    def may_act(self, proposal: Proposal, person: Person) -> bool:
+        return may_decide(Status(proposal.status), Role(person.role), *places(person, proposal))
+
+    def waiting_for(self, person: Person) -> Sequence[Proposal]:
+        """Open proposals this person may act on now, oldest first."""
+        query = select(Proposal).order_by(Proposal.step_since, Proposal.id)
+        if person.role == Role.VILLAGE_HEAD.value:
+            query = query.where(
+                Proposal.status == Status.VILLAGE.value, Proposal.village_id == person.village_id
+            )
+        elif person.role == Role.TOWNSHIP_STAFF.value:
+            query = query.where(
+                Proposal.status.in_([Status.TOWNSHIP.value, Status.HELPER.value]),
+                Proposal.township_id == person.township_id,
+            )
+        else:
+            return []
+        return self.session.scalars(query).all()
+
+    def of_proposer(self, person_id: int, *, limit: int = 10) -> Sequence[Proposal]:
+        return self.session.scalars(
+            select(Proposal)
+            .where(Proposal.proposer_id == person_id)
+            .order_by(Proposal.id.desc())
+            .limit(limit)
+        ).all()
+
+    def late(self, now: datetime) -> Sequence[Proposal]:
+        """Open proposals whose current step began more than 5 days ago."""
+        return self.session.scalars(
+            select(Proposal)
+            .where(
+                Proposal.status.in_([s.value for s in Status if s.open]),
+                Proposal.step_since < now - LATE_AFTER,
+            )
+            .order_by(Proposal.step_since)
+        ).all()
+
+
+def places(person: Person, proposal: Proposal) -> tuple[Place, Place]:
+    return (
+        Place(person.township_id, person.village_id),
+        Place(proposal.township_id, proposal.village_id),
+    )

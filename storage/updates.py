@@ -1,0 +1,38 @@
+"""Platform updates whose effects are committed: an update delivered again after a restart is
+not applied twice (updates are confirmed to the platform only after they are handled).
+Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from storage.models import HandledUpdate
+
+
+class AlreadyHandled(Exception):
+    """This update's effects are already committed."""
+
+
+class Updates:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def mark_handled(self, update_id: int, *, now: datetime) -> None:
+        """Record that this update's effects are in this transaction; AlreadyHandled if an
+        earlier transaction committed them."""
+        if self.session.get(HandledUpdate, update_id) is not None:
+            raise AlreadyHandled(update_id)
+        self.session.add(HandledUpdate(update_id=update_id, handled_at=now))
+
+    def was_handled(self, update_id: int) -> bool:
+        return self.session.get(HandledUpdate, update_id) is not None
+
+    def prune_handled(self, *, before: datetime) -> int:
+        """Forget handled updates older than `before` (Telegram keeps an update 24 hours)."""
+        result = self.session.execute(
+            delete(HandledUpdate).where(HandledUpdate.handled_at < before)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,172 @@
+"""The check-in on the neutral engine: started by a command or a household button, answered
+through the router (typed, photo, buttons), one transaction per answer, handled once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from conversations.checkin.start import checkin, household_pressed
+from conversations.engine.events import ChatKind, Event
+from conversations.engine.replies import Edit, Say, Toast
+from conversations.engine.services import Services
+from conversations.interrupt import cancel, command_during
+from conversations.registry import ROUTER
+from conversations.warnings import warning_pressed
+from storage.models import Alert, CheckIn, Draft, HandledUpdate, Household
+from tests.flows.conftest import Runner
+from tests.flows.test_warnings_and_measures import delivered
+from tests.small_town import VILLAGE_GROUP, A, at, green_checkin
+
+TUESDAY = at("2026-11-24T10:00")
+
+
+def household_id(town: sessionmaker[Session], number: str) -> int:
+    with town() as s:
+        return s.scalars(select(Household.id).where(Household.number == number)).one()
+
+
+def draft_of(town: sessionmaker[Session], person: int = A) -> Draft | None:
+    with town() as s:
+        return s.scalars(select(Draft)).first()
+
+
+def counting(services: Services) -> list[int]:
+    """Count the transactions the services run from now on (one entry per transaction)."""
+    count: list[int] = []
+    original = services.tx
+
+    async def tx(work: Callable[[Session], Any]) -> Any:
+        count.append(1)
+        return await original(work)
+
+    services.tx = tx  # type: ignore[method-assign]
+    return count
+
+
+async def start_h1(run: Runner, town: sessionmaker[Session]) -> Say:
+    [listing] = await run.text(checkin, A, "/checkin")
+    assert isinstance(listing, Say) and "H1 王大山" in listing.keyboard[0][0].label
+    [first, close] = await run.event(
+        household_pressed,
+        A,
+        A,
+        button=f"ci:hh:{household_id(town, 'H1')}",
+        message_text=listing.text,
+    )
+    assert isinstance(close, Edit) and close.keyboard == () and close.best_effort
+    assert isinstance(first, Say)
+    return first
+
+
+async def test_a_whole_check_in_one_transaction_per_answer(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    services.clock = lambda: TUESDAY
+    first = await start_h1(run, town)
+    assert "【H1 王大山】" in first.text and "本次走访方式" in first.text
+    transactions = counting(services)
+
+    # A button answer: the question is edited to show the answer, the next one is asked.
+    edited, members = await run.answer(A, button="ci:a:visit_method:home", message_text=first.text)
+    assert isinstance(edited, Edit) and edited.text.endswith("→ 入户")
+    assert isinstance(members, Say) and "3" in members.keyboard[0][0].label
+    assert len(transactions) == 1  # who, the draft, the answer and the update id: together
+
+    [wrong] = await run.answer(A, text="三十五")  # not a number: asked again, nothing stored
+    assert isinstance(wrong, Say) and "【H1 王大山】" in wrong.text
+    [income] = await run.answer(A, text="3")
+    assert isinstance(income, Say) and "收入" in income.text
+    for text in ("否", "否", "是", "是", "否", "是", "是", "是"):
+        await run.answer(A, text=text)
+    [note] = await run.answer(A, button="ci:a:note:skip")
+    assert isinstance(note, Say) and "照片" in note.text
+    [summary] = await run.answer(A, photo="photo-file-1")
+    assert isinstance(summary, Say) and "请核对" in summary.text
+    assert [b.data for b in summary.keyboard[0]] == ["ci:ok", "ci:edit"]
+    assert len(transactions) == 13
+
+    [saved] = await run.answer(A, button="ci:ok", message_text=summary.text)
+    assert isinstance(saved, Say) and "已保存" in saved.text and "绿色" in saved.text
+    with town() as s:
+        [row] = s.scalars(select(CheckIn)).all()
+        assert (row.visit_method, row.members, row.photo_file_id) == ("home", 3, "photo-file-1")
+        assert s.scalars(select(Draft)).first() is None
+    _, stale = await run.answer(A, button="ci:ok", message_text=summary.text)
+    assert isinstance(stale, Say) and "没有进行中的走访记录" in stale.text
+
+
+async def test_an_answer_delivered_again_is_applied_once(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    services.clock = lambda: TUESDAY
+    first = await start_h1(run, town)
+    event = Event(
+        500, A, ChatKind.PRIVATE, A, button="ci:a:visit_method:phone", message_text=first.text
+    )
+    await ROUTER.answer(event, services)
+    again = await ROUTER.answer(event, services)  # after a crash, before it was confirmed
+    assert [type(r) for r in again] == [Say] and "共同生活" in again[0].text  # where we are
+    draft = draft_of(town)
+    assert draft is not None and draft.answers == {"visit_method": "phone"}
+    with town() as s:
+        assert s.get(HandledUpdate, 500) is not None
+    # A button of a question already answered: "already answered", nothing changes.
+    edit, stale = await run.answer(A, button="ci:a:visit_method:home", message_text=first.text)
+    assert isinstance(edit, Edit) and edit.keyboard == ()
+    assert isinstance(stale, Say) and "该问题已回答过" in stale.text
+    assert draft_of(town).answers == {"visit_method": "phone"}  # type: ignore[union-attr]
+
+
+async def test_cancel_asks_then_discards_and_commands_wait(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    services.clock = lambda: TUESDAY
+    await start_h1(run, town)
+    # Another command in the middle: the question again, saying why; /checkin continues.
+    [held] = await run.text(command_during, A, "/mine")  # type: ignore[arg-type]
+    assert isinstance(held, Say) and "您正在填写 H1 王大山 的走访记录" in held.text
+    assert await run.text(command_during, A, "/cancel") is None  # type: ignore[arg-type]
+    [again] = await run.text(checkin, A, "/checkin")
+    assert isinstance(again, Say) and "继续" in again.text
+
+    [ask] = await run.text(cancel, A, "/cancel")
+    assert isinstance(ask, Say) and [b.data for b in ask.keyboard[0]] == ["ci:cx:1", "ci:cx:0"]
+    [keep] = await run.answer(A, button="ci:cx:0")
+    assert isinstance(keep, Say) and "本次走访方式" in keep.text and draft_of(town) is not None
+    said, close = await run.answer(A, button="ci:cx:1", message_text=ask.text)
+    assert isinstance(said, Say) and "已放弃" in said.text and isinstance(close, Edit)
+    assert draft_of(town) is None
+    [nothing] = await run.text(cancel, A, "/cancel")
+    assert isinstance(nothing, Say) and "没有可取消" in nothing.text
+
+
+async def test_one_conversation_at_a_time_and_the_measure_trap(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    """Press Record measure and walk away: /cancel ends it, later texts are understood as
+    texts again; and a check-in open keeps a measure from starting over it."""
+    services.clock = lambda: TUESDAY
+    green_checkin(town, "H1", TUESDAY, food=False)  # red: a warning in the village group
+    with town() as s:
+        alert_id = s.scalars(select(Alert.id)).one()
+    copies = delivered(town)
+    press = {"button": f"al:m:{alert_id}", "message_id": copies[VILLAGE_GROUP]}
+    ask, _ = await run.event(warning_pressed, A, VILLAGE_GROUP, **press)
+    assert isinstance(ask, Say) and ask.chat_id == A
+    [press_please] = await run.answer(A, text="你好")
+    assert isinstance(press_please, Say) and "请按下方按钮" in press_please.text
+    [dropped] = await run.text(cancel, A, "/cancel")
+    assert isinstance(dropped, Say) and "已放弃正在填写的内容" in dropped.text
+    [understood] = await run.answer(A, text="你好")
+    assert isinstance(understood, Say) and "没看懂" in understood.text
+
+    # A check-in open: Record measure is refused (in the group, a toast only: nothing of
+    # the check-in is shown there), and /checkin says what is open when a measure is.
+    await start_h1(run, town)
+    [busy] = await run.event(warning_pressed, A, VILLAGE_GROUP, **press)
+    assert isinstance(busy, Toast) and "未完成" in busy.text
+    assert draft_of(town).flow == "checkin"  # type: ignore[union-attr]
