@@ -8,13 +8,19 @@ LOCALES := bot/locales
 PO := $(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint bench i18n install fonts clean
+.PHONY: run test test-long lint bench i18n install fonts clean
 
 run: install
 	$(BIN)/fangfanpin run
 
+# Two workers (this machine has 2 cores): the end-to-end tests spend most of their time
+# waiting on processes and the network. PYTEST_ARGS="-n 0" runs them one at a time.
 test: install
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+
+# The crash and outage scenarios at full size (100 helpers and 5 kills; a 110 s outage).
+test-long: install
+	FANGFANPIN_TEST_LONG=1 $(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
 
 # Benchmarks (not part of `make test`): throughput, fan-out, data scale; about 10 minutes.
 # Writes bench/results.json. With FANGFANPIN_TEST_DATABASE_URL set, throughput on PostgreSQL too.

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, MetaData, inspect, select, text
+from sqlalchemy import Engine, MetaData, inspect, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.context import AppType
@@ -45,10 +45,32 @@ TEST_DB_ENV = "FANGFANPIN_TEST_DATABASE_URL"
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """SQLite in the session's temporary directory, or FANGFANPIN_TEST_DATABASE_URL; with
+    `pytest -n` (xdist) each worker gets its own database beside the given one."""
     url = os.environ.get(TEST_DB_ENV)
     if url:
-        return url
+        return own_database(url, os.environ.get("PYTEST_XDIST_WORKER"))
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def own_database(url: str, worker: str | None) -> str:
+    """`url` for the only test process; else a database of the worker's own on the same
+    server (`test_gw0`...), created when missing."""
+    if not worker:
+        return url
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    server = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
 
 
 def drop_everything(engine: Engine) -> None:

@@ -23,6 +23,7 @@ from storage.repositories import People
 from storage.roster import import_roster
 from tests.conftest import import_examples
 from tests.driver import BotProcess, Chat, register
+from tests.long import sized
 
 # (action, value, fragment of the question that must come next)
 SCRIPT = [
@@ -111,16 +112,16 @@ async def test_killed_after_every_answer_the_checkin_completes_with_all_answers(
     assert row.level == "red"
 
 
-# ----------------------------------------------------------------------------- 100 helpers
+# ----------------------------------------------------------------------------- many helpers
 
-HELPERS = 100
-KILLS = 5
+HELPERS = sized(40, 100)
+KILLS = sized(3, 5)
 VILLAGE_GROUP, TOWNSHIP_GROUP = -700111, -700222
 
 
 @pytest.fixture
 def many(session_factory: sessionmaker[Session], sandbox: SandboxBotAPI, tmp_path: Path) -> None:
-    """100 helpers (already linked to Telegram), one household each, in two villages whose
+    """HELPERS helpers (already linked to Telegram), one household each, in two villages whose
     groups (and the township's) are bound."""
     households = [
         "乡镇,村,户编号,户主姓名,身份证号,家庭人口,监测类型,上年人均纯收入,帮扶责任人,帮扶责任人电话"
@@ -160,7 +161,7 @@ def many(session_factory: sessionmaker[Session], sandbox: SandboxBotAPI, tmp_pat
 
 
 @pytest.mark.timeout(900)
-async def test_100_helpers_and_5_kills_lose_nothing_and_post_each_warning_once(
+async def test_many_helpers_and_kills_lose_nothing_and_post_each_warning_once(
     many: None,
     bot_process: BotProcess,
     client: SandboxClient,
