@@ -1,4 +1,6 @@
-"""Commands that belong to the application rather than to one flow: /help, errors."""
+"""What belongs to the application rather than to one flow: errors, and the fallbacks for
+what no flow took (a stale button, an unknown command, a command in the wrong kind of chat;
+a private message no conversation takes is the router's)."""
 
 from __future__ import annotations
 
@@ -80,18 +82,6 @@ async def _tell(update: Update, context: AppContext, msgid: str) -> None:
         log.warning("could not tell the user about the failure", exc_info=True)
 
 
-async def stray_message(update: Update, context: AppContext) -> None:
-    """A private message no flow took."""
-    message = update.effective_message
-    assert message is not None
-    person = await identify(context, update.effective_user)
-    await message.reply_text(
-        translator(context, person)._(
-            "I did not understand that. Send /help to see what you can do."
-        )
-    )
-
-
 async def stray_button(update: Update, context: AppContext) -> None:
     """A button whose data no flow recognises (old, or forged)."""
     query = update.callback_query
@@ -140,9 +130,6 @@ def fallback_handlers() -> list[BaseHandler[Update, AppContext, None]]:
         CommandHandler(PRIVATE_ONLY, wrong_chat, filters=filters.ChatType.GROUPS),
         CommandHandler(GROUP_ONLY, wrong_chat, filters=private),
         MessageHandler(private & _UnknownCommand(), unknown_command),
-        MessageHandler(
-            private & ~filters.COMMAND & ~filters.CONTACT & ~filters.StatusUpdate.ALL, stray_message
-        ),
         CallbackQueryHandler(
             stray_button,
             # data of no flow (conversations.buttons): a stale or forged button

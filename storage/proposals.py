@@ -1,6 +1,7 @@
-"""Proposals through village review and township approval: every query and every change,
-with audit rows and the outbox messages each step causes. Who may decide and where a decision
-leads: `monitoring/proposals.py`. Never commits."""
+"""Proposals through village review and township approval: every change, with its audit
+rows, and the rows that put it before the people who decide next. Who may decide and where
+a decision leads: `monitoring/proposals.py`; who is told what:
+`conversations/proposals/steps.py`. Never commits."""
 
 from __future__ import annotations
 
@@ -101,20 +102,6 @@ class Proposals(ProposalQueries):
             )
         return queued
 
-    def _tell(
-        self, person_id: int, key: str, msgid: str, params: dict[str, Any], now: datetime
-    ) -> None:
-        person = self.session.get(Person, person_id)
-        if person is None or person.telegram_user_id is None:
-            return
-        Outbox(self.session).enqueue(
-            key=key,
-            kind="notice",
-            chat_id=person.telegram_user_id,
-            now=now,
-            payload={"text": msgid, "params": params},
-        )
-
     def _decide(
         self,
         proposal: Proposal,
@@ -156,43 +143,23 @@ class Proposals(ProposalQueries):
         )
         return proposal, after
 
-    def approve(self, proposal_id: int, person: Person, step: str, *, now: datetime) -> Proposal:
+    def approve(
+        self, proposal_id: int, person: Person, step: str, *, now: datetime
+    ) -> tuple[Proposal, ProposalDecision, Household | None]:
         """Village approval passes it to the township; township approval registers the
-        household (new, or re-entry) and waits for its helper to be chosen."""
+        household (new, or re-entry: returned) and waits for its helper to be chosen."""
         proposal, after = self._decide_step(proposal_id, person, step, Decision.APPROVE)
         # Register first: a refusal there must leave no decision behind.
         household = self._register(proposal, person, now) if after is Status.HELPER else None
         decision = self._decide(proposal, person, "approve", None, now)
-        params = {"head": proposal.head_name, "by": person.name}
         proposal.status = after.value
-        if household is None:
-            self._tell(
-                proposal.proposer_id,
-                f"proposal:{proposal.id}:decision:{decision.id}",
-                N_(
-                    "Your proposal for {head} was approved by the village ({by}); it now goes "
-                    "to the township."
-                ),
-                params,
-                now,
-            )
-        else:
+        if household is not None:
             proposal.household_id = household.id
-            self._tell(
-                proposal.proposer_id,
-                f"proposal:{proposal.id}:decision:{decision.id}",
-                N_(
-                    "Your proposal for {head} was approved by the township ({by}): household "
-                    "{number} is now monitored."
-                ),
-                {**params, "number": household.number},
-                now,
-            )
         proposal.step_since = now
         proposal.updated_at = now
         if proposal.status == Status.TOWNSHIP:
             self._ask_holders(proposal, now)
-        return proposal
+        return proposal, decision, household
 
     def _register(self, proposal: Proposal, person: Person, now: datetime) -> Household:
         actor = f"person:{person.id}"
@@ -248,24 +215,17 @@ class Proposals(ProposalQueries):
 
     def reject(
         self, proposal_id: int, person: Person, step: str, reason: str, *, now: datetime
-    ) -> Proposal:
+    ) -> tuple[Proposal, ProposalDecision]:
         proposal, after = self._decide_step(proposal_id, person, step, Decision.REJECT)
         decision = self._decide(proposal, person, "reject", reason, now)
         proposal.status = after.value
         proposal.step_since = now
         proposal.updated_at = now
-        self._tell(
-            proposal.proposer_id,
-            f"proposal:{proposal.id}:decision:{decision.id}",
-            N_("Your proposal for {head} was rejected by {by}. Reason: {reason}"),
-            {"head": proposal.head_name, "by": person.name, "reason": reason},
-            now,
-        )
-        return proposal
+        return proposal, decision
 
     def assign(
         self, proposal_id: int, person: Person, helper_id: int, *, now: datetime
-    ) -> Proposal:
+    ) -> tuple[Proposal, Household, Person]:
         proposal, after = self._decide_step(
             proposal_id, person, Status.HELPER.value, Decision.ASSIGN
         )
@@ -286,26 +246,7 @@ class Proposals(ProposalQueries):
         proposal.status = after.value
         proposal.step_since = now
         proposal.updated_at = now
-        params = {"number": household.number, "head": household.head_name, "helper": helper.name}
-        self._tell(
-            helper.id,
-            f"proposal:{proposal.id}:helper",
-            N_(
-                "You are now the helper of household {number} ({head}); it is in your weekly "
-                "check-ins from now on (/checkin)."
-            ),
-            params,
-            now,
-        )
-        if proposal.proposer_id != helper.id:
-            self._tell(
-                proposal.proposer_id,
-                f"proposal:{proposal.id}:assigned",
-                N_("Household {number} ({head}) has a helper: {helper}."),
-                params,
-                now,
-            )
-        return proposal
+        return proposal, household, helper
 
     def remind_late(self, now: datetime, day: date) -> int:
         """Remind each holder of a late proposal, once a day."""

@@ -17,6 +17,7 @@ from conversations.engine.once import Redelivered, tx_once
 from conversations.engine.replies import Edit, Reply, Say, Toast
 from conversations.engine.router import Open, router_of
 from conversations.engine.turn import Turn
+from conversations.proposals import steps
 from conversations.proposals.texts import proposal_keyboard, proposal_text
 from monitoring.elimination import elimination_criteria
 from monitoring.i18n import N_
@@ -89,9 +90,9 @@ async def decision_pressed(turn: Turn) -> list[Reply]:
         me = _me(session, person.id)
         try:
             if action == "ok":
-                proposal = proposals.approve(proposal_id, me, arg, now=now)
+                proposal = steps.approve(session, proposal_id, me, arg, now)
             elif action == "h" and arg.isdigit():
-                proposal = proposals.assign(proposal_id, me, int(arg), now=now)
+                proposal = steps.assign(session, proposal_id, me, int(arg), now)
             else:
                 return t._("Please press one of the buttons.")
         except Refused as refused:
@@ -142,8 +143,8 @@ class ReasonConversation:
         me = _me(session, at.person.id)
         try:
             if draft.get("action") == "reject":
-                proposal = Proposals(session).reject(
-                    int(draft["proposal_id"]), me, str(draft["step"]), reason, now=now
+                proposal = steps.reject(
+                    session, int(draft["proposal_id"]), me, str(draft["step"]), reason, now
                 )
                 return Taken(
                     N_("Proposal no. {id} was rejected; the proposer is being told."),

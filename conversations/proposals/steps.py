@@ -1,0 +1,97 @@
+"""A decision on a proposal, taken in the caller's transaction, and who hears of it in which
+words (a private notice through the outbox). The rules of the steps are in
+`monitoring/proposals.py`; the rows in `storage/proposals.py`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from monitoring.i18n import N_
+from monitoring.proposals import Status
+from storage.models import Person, Proposal
+from storage.outbox import Outbox
+from storage.proposals import Proposals
+
+
+def tell(
+    session: Session, person_id: int, key: str, msgid: str, params: dict[str, Any], now: datetime
+) -> None:
+    """A private notice to a person who has linked their account (else nobody to tell)."""
+    person = session.get(Person, person_id)
+    if person is None or person.telegram_user_id is None:
+        return
+    Outbox(session).enqueue(
+        key=key,
+        kind="notice",
+        chat_id=person.telegram_user_id,
+        now=now,
+        payload={"text": msgid, "params": params},
+    )
+
+
+def approve(
+    session: Session, proposal_id: int, person: Person, step: str, now: datetime
+) -> Proposal:
+    proposal, decision, household = Proposals(session).approve(proposal_id, person, step, now=now)
+    params = {"head": proposal.head_name, "by": person.name}
+    key = f"proposal:{proposal.id}:decision:{decision.id}"
+    if proposal.status == Status.TOWNSHIP:
+        msgid = N_(
+            "Your proposal for {head} was approved by the village ({by}); it now goes to the "
+            "township."
+        )
+    else:
+        assert household is not None
+        params["number"] = household.number
+        msgid = N_(
+            "Your proposal for {head} was approved by the township ({by}): household {number} "
+            "is now monitored."
+        )
+    tell(session, proposal.proposer_id, key, msgid, params, now)
+    return proposal
+
+
+def reject(
+    session: Session, proposal_id: int, person: Person, step: str, reason: str, now: datetime
+) -> Proposal:
+    proposal, decision = Proposals(session).reject(proposal_id, person, step, reason, now=now)
+    tell(
+        session,
+        proposal.proposer_id,
+        f"proposal:{proposal.id}:decision:{decision.id}",
+        N_("Your proposal for {head} was rejected by {by}. Reason: {reason}"),
+        {"head": proposal.head_name, "by": person.name, "reason": reason},
+        now,
+    )
+    return proposal
+
+
+def assign(
+    session: Session, proposal_id: int, person: Person, helper_id: int, now: datetime
+) -> Proposal:
+    proposal, household, helper = Proposals(session).assign(proposal_id, person, helper_id, now=now)
+    params = {"number": household.number, "head": household.head_name, "helper": helper.name}
+    tell(
+        session,
+        helper.id,
+        f"proposal:{proposal.id}:helper",
+        N_(
+            "You are now the helper of household {number} ({head}); it is in your weekly "
+            "check-ins from now on (/checkin)."
+        ),
+        params,
+        now,
+    )
+    if proposal.proposer_id != helper.id:
+        tell(
+            session,
+            proposal.proposer_id,
+            f"proposal:{proposal.id}:assigned",
+            N_("Household {number} ({head}) has a helper: {helper}."),
+            params,
+            now,
+        )
+    return proposal
