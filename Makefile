@@ -13,14 +13,14 @@ MO := $(PO:.po=.mo)
 run: install
 	$(BIN)/fangfanpin run
 
-# Two workers (this machine has 2 cores): the end-to-end tests spend most of their time
+# Four workers on this 2-core machine: the end-to-end tests spend most of their time
 # waiting on processes and the network. PYTEST_ARGS="-n 0" runs them one at a time.
 test: install
-	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 4 --dist worksteal $(PYTEST_ARGS)
 
 # The crash and outage scenarios at full size (100 helpers and 5 kills; a 110 s outage).
 test-long: install
-	FANGFANPIN_TEST_LONG=1 $(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+	FANGFANPIN_TEST_LONG=1 $(BIN)/python -m pytest -q -n 4 --dist worksteal $(PYTEST_ARGS)
 
 # Benchmarks (not part of `make test`): throughput, fan-out, data scale; about 10 minutes.
 # Writes bench/results.json. With FANGFANPIN_TEST_DATABASE_URL set, throughput on PostgreSQL too.

@@ -231,3 +231,18 @@ async def chats(client: SandboxClient) -> None:
     for chat_id, title in ((VILLAGE_GROUP, "青山村群"), (TOWNSHIP_GROUP, "龙溪镇群")):
         await client.create_group(chat_id, title)
         await client.bot_membership(chat_id, by_user_id=STAFF)
+
+
+# The longest tests start first, so that with several workers (`make test`: pytest -n) they
+# run side by side instead of one after another at the end.
+LONGEST_FIRST = (
+    "test_the_bot_rides_out_an_outage",
+    "test_killed_after_every_answer_the_checkin_completes_with_all_answers",
+    "test_many_helpers_and_kills_lose_nothing_and_post_each_warning_once",
+    "test_429_then_502_still_delivers_exactly_once",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.name, len(rank)))
