@@ -91,7 +91,7 @@ class Driver:
     def _event(self, event: dict[str, Any]) -> None:
         if event["kind"] == "update":
             self.offered[int(event["update_id"])] = float(event["at"])
-        elif event["kind"] == "message" and event["chat_id"] in self.queues:
+        elif event["kind"] in ("message", "edit") and event["chat_id"] in self.queues:
             self.queues[event["chat_id"]].put_nowait(event)
 
     def close(self) -> None:

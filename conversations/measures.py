@@ -17,7 +17,7 @@ from conversations.alert_texts import (
     responsible_for,
 )
 from conversations.engine.callbacks import Action
-from conversations.engine.replies import Button, Keyboard, Reply, Say, Toast
+from conversations.engine.replies import Button, Edit, Keyboard, Reply, Say, Toast
 from conversations.engine.router import Open
 from conversations.engine.turn import Turn
 from conversations.warning_copies import refreshed
@@ -140,12 +140,17 @@ class MeasureConversation:
                 Say(t._("The measure is recorded. Thank you.")),
                 *await refreshed(turn.services, taken.alert_id),
             ]
-        prefix = ""
+        pressed = turn.event.button is not None and turn.event.message_text is not None
         if taken.what == "stale":
+            if pressed:  # the current question is the newest message: no message for this
+                return [Toast(t._("That was answered already; here is the current question."))]
             prefix = t._("That was answered already; here is the current question.") + "\n"
-        elif taken.note:
-            prefix = t._(taken.note) + "\n"
-        return [_ask(taken, t, prefix)]
+        else:
+            prefix = t._(taken.note) + "\n" if taken.note else ""
+        ask = _ask(taken, t, prefix)
+        if pressed:  # a button answer: its question becomes the next one (one message)
+            return [Edit(ask.text, ask.keyboard)]
+        return [ask]
 
     async def where(self, turn: Turn, busy: bool = False) -> list[Reply]:
         person, t = turn.person, turn.t
@@ -167,6 +172,9 @@ class MeasureConversation:
 
     async def cancel(self, turn: Turn) -> list[Reply] | None:
         return None  # discarded by the router
+
+    async def ended(self, turn: Turn) -> list[Reply]:
+        return []  # its last answer's effects are in the outbox: they are delivered anyway
 
 
 def _ask(taken: Taken, t: Translator, prefix: str) -> Say:

@@ -205,6 +205,28 @@ class SandboxClient:
             if time.monotonic() >= deadline:
                 raise SandboxError(f"waited {timeout}s for a {kinds} event")
 
+    async def answer_to_press(
+        self, chat_id: int, message_id: int, *, after: int, timeout: float = 15.0
+    ) -> dict[str, Any]:
+        """The bot's answer to a press on `message_id`: its next message to the chat, or the
+        pressed message as edited (a conversation turns the answered question into the next
+        one). Edits of other messages are not the answer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = await self.events(
+                after=after,
+                chat_id=chat_id,
+                kinds="message,edit",
+                timeout=max(0.0, min(5.0, deadline - time.monotonic())),
+            )
+            for event in found:
+                if event["kind"] == "message" or event["message_id"] == message_id:
+                    return await self.message(chat_id, int(event["message_id"]))
+            if found:
+                after = max(int(e["seq"]) for e in found)
+            if time.monotonic() >= deadline:
+                raise SandboxError(f"chat {chat_id}: no answer to the press in {timeout}s")
+
     async def updates(self) -> dict[str, Any]:
         result: dict[str, Any] = await self._get("/sandbox/updates")
         return result

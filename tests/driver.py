@@ -41,10 +41,19 @@ class Chat:
                 return message, [b["text"] for row in rows for b in row]
         raise SandboxError(f"chat {self.chat_id}: no message with buttons")
 
-    async def press(self, text: str, *, wait: bool = True, edits: bool = False) -> dict[str, Any]:
-        """Press a button of the newest message with buttons; return the bot's next message
-        (or, with `edits`, that message as the bot edited it)."""
-        message, labels = await self.buttons()
+    async def press(
+        self, text: str, *, wait: bool = True, edits: bool = False, on: int | None = None
+    ) -> dict[str, Any]:
+        """Press a button of the newest message with buttons (or of message `on`); return the
+        bot's answer: its next message, or the pressed message as the bot edited it (a
+        conversation turns the answered question into the next one). With `edits`, wait for
+        the edit only."""
+        if on is None:
+            message, labels = await self.buttons()
+        else:
+            message = await self.client.message(self.chat_id, on)
+            rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+            labels = [b["text"] for row in rows for b in row]
         match = [label for label in labels if label == text] or [
             label for label in labels if text in label
         ]
@@ -57,7 +66,9 @@ class Chat:
         if edits:
             await self.client.wait_event(after=seq, kinds="edit", chat_id=self.chat_id)
             return await self.client.message(self.chat_id, message["message_id"])
-        return await self.client.reply(self.chat_id, after=seq) if wait else {}
+        if not wait:
+            return {}
+        return await self.client.answer_to_press(self.chat_id, message["message_id"], after=seq)
 
     async def press_data(self, data: str) -> dict[str, Any]:
         """Press a button with made-up data on the newest message (a stale or forged one)."""
@@ -68,14 +79,29 @@ class Chat:
         )
         return {"seq": seq, **result}
 
-    async def wait_last(self, fragment: str, timeout: float = 30.0) -> dict[str, Any]:
-        """Wait until the newest bot message contains `fragment`."""
+    async def wait_last(
+        self, fragment: str, timeout: float = 30.0, *, since: int | None = None
+    ) -> dict[str, Any]:
+        """Wait until the newest bot message contains `fragment`, or (with `since`, an event
+        number) a bot message sent or edited after that event does: after a restart the bot
+        may show the next question in the message that was pressed, above a copy of the
+        question sent again."""
         deadline = time.monotonic() + timeout
         seq = 0
         while True:
             messages = await self.bot_messages()
             if messages and fragment in messages[-1].get("text", ""):
                 return messages[-1]
+            if since is not None:
+                changed = {
+                    e["message_id"]
+                    for e in await self.client.events(
+                        after=since, chat_id=self.chat_id, kinds="message,edit"
+                    )
+                }
+                for message in reversed(messages):
+                    if message["message_id"] in changed and fragment in message.get("text", ""):
+                        return message
             if time.monotonic() > deadline:
                 last = messages[-1].get("text") if messages else None
                 raise SandboxError(f"waited for {fragment!r}; newest bot message: {last!r}")
@@ -83,7 +109,7 @@ class Chat:
             await self.client.events(
                 after=seq,
                 chat_id=self.chat_id,
-                kinds="message",
+                kinds="message,edit",
                 timeout=min(2.0, max(0.1, deadline - time.monotonic())),
             )
             seq = await self.client.last_seq()

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from conversations.checkin.actions import (
     ANSWER,
     BACK_TO_SUMMARY,
@@ -20,10 +23,18 @@ from conversations.checkin.actions import (
     EDIT,
     EDIT_ONE,
 )
-from conversations.checkin.texts import edit_keyboard, household_line, result_text, show, value_text
+from conversations.checkin.texts import (
+    edit_keyboard,
+    household_line,
+    in_place,
+    result_text,
+    show,
+    value_text,
+)
 from conversations.engine.replies import Button, Edit, Reply, Say, Toast
 from conversations.engine.router import Open
 from conversations.engine.turn import Turn
+from conversations.texts import level_text
 from monitoring.checkin import (
     EDITABLE,
     QUESTION_BY_ID,
@@ -40,6 +51,7 @@ from monitoring.i18n import N_
 from monitoring.weeks import week_of
 from storage.checkins import FLOW, CheckIns, ConfirmResult, DraftView, confirm_draft
 from storage.drafts import Drafts
+from storage.models import CheckIn, Household
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +72,7 @@ CONFIRM_PLEASE = N_("Please press Confirm to save the check-in, or Edit to chang
 class Taken:
     """What the transaction did, for the reply."""
 
-    what: str
+    what: str  # answered, stale, show, in place, edit list, moved, confirmed, discarded...
     draft: DraftView | None = None
     note: str | None = None  # a msgid shown before the question
     answered: str | None = None  # the question answered by a button (shown on its message)
@@ -97,7 +109,7 @@ class CheckinConversation:
         if EDIT.read(data) is not None:
             return Taken("edit list", view())
         if BACK_TO_SUMMARY.read(data) is not None:
-            return Taken("close and show", view())
+            return Taken("in place", view())
         edit_one = EDIT_ONE.read(data)
         if edit_one is not None and edit_one["question"] in EDITABLE:
             return self._edit(at, repo, view, edit_one["question"])
@@ -138,7 +150,7 @@ class CheckinConversation:
         answers, editing = dict(draft.answers or {}), draft.editing
         step = next_step(answers, facts, editing)
         if step is None or step.question.id != qid:
-            return Taken("close and show", view(), STALE)
+            return Taken("stale", view(), STALE)
         try:
             value = parse(step.question)
         except AnswerError as exc:
@@ -161,7 +173,7 @@ class CheckinConversation:
             draft, answers=clear_for_edit(answers, qid), editing=qid, now=at.now
         )
         at.session.flush()
-        return Taken("close and show", view())
+        return Taken("in place", view())
 
     def _confirm(self, at: Open, repo: CheckIns, view: Callable[[], DraftView | None]) -> Taken:
         draft = at.draft
@@ -219,26 +231,29 @@ class CheckinConversation:
                 "recorded for this week, {week}: please check the answers and confirm again."
             ).format(started=taken.started, week=draft.week)
             return [show(draft, t, note)]
+        pressed = event.button is not None and event.message_text is not None
         if taken.what == "answered":
-            replies: list[Reply] = []
-            if taken.answered and event.message_text is not None:
-                question = QUESTION_BY_ID[taken.answered]
-                value = draft.answers.get(taken.answered)
-                shown = value[-1] if isinstance(value, list) and value else value
-                replies.append(
-                    Edit(
-                        f"{event.message_text}\n→ {value_text(question, shown, t)}",
-                        best_effort=True,
-                    )
-                )
-            return [*replies, show(draft, t)]
+            if not taken.answered or not pressed:
+                return [show(draft, t)]  # a typed answer: the person's message shows it
+            # A button answer: its question becomes the next one, under a line saying what
+            # was answered (one message per answer: Telegram's flood limit counts them).
+            question = QUESTION_BY_ID[taken.answered]
+            value = draft.answers.get(taken.answered)
+            shown = value[-1] if isinstance(value, list) and value else value
+            trail = f"✓ {t._(question.label)}：{value_text(question, shown, t)}"
+            return [in_place(show(draft, t, trail))]
+        if taken.what == "stale" and event.button is not None:
+            current = show(draft, t)
+            if event.message_text is None or event.message_text.endswith(current.text):
+                return [Toast(t._(STALE))]  # it shows the current question already: no message
+            return [Toast(t._(STALE)), in_place(current)]  # an older message: it catches up
         if taken.what == "edit list":
             summary = next_step(draft.answers, draft.household.facts, draft.editing) is None
             if summary and event.message_text is not None:
                 return [Edit(event.message_text, edit_keyboard(t), best_effort=True)]
             return [show(draft, t)]
-        if taken.what == "close and show":
-            return [*self._close(turn), show(draft, t, note)]
+        if taken.what == "in place" and pressed:
+            return [in_place(show(draft, t, note))]
         return [show(draft, t, note)]
 
     @staticmethod
@@ -251,13 +266,30 @@ class CheckinConversation:
         draft = await _draft(turn)
         if draft is None:
             return []
-        note = None
         if busy:
             note = turn.t._(
                 "You are in the middle of the check-in for {household}. Please answer the "
                 "question below, or send /cancel to discard the check-in first."
             ).format(household=household_line(draft.household))
-        return [show(draft, turn.t, note)]
+            return [show(draft, turn.t, note)]
+        # A press delivered again after a restart: the pressed message shows where we are.
+        if turn.event.button is not None and turn.event.message_text is not None:
+            return [in_place(show(draft, turn.t))]
+        return [show(draft, turn.t)]
+
+    async def ended(self, turn: Turn) -> list[Reply]:
+        person, t = turn.person, turn.t
+        latest = await turn.services.tx(lambda s: _latest(s, person.id)) if person else None
+        if latest is None:
+            return []
+        number, level = latest
+        return [
+            Say(
+                t._("Saved: check-in for household {number}.").format(number=number)
+                + "\n"
+                + t._("Risk level: {level}").format(level=level_text(level, t))
+            )
+        ]
 
     async def cancel(self, turn: Turn) -> list[Reply] | None:
         draft = await _draft(turn)
@@ -278,6 +310,18 @@ class CheckinConversation:
                 ),
             )
         ]
+
+
+def _latest(session: Session, person_id: int) -> tuple[str, str] | None:
+    """The household number and level of the check-in this person confirmed last."""
+    row = session.execute(
+        select(Household.number, CheckIn.level)
+        .join(Household, Household.id == CheckIn.household_id)
+        .where(CheckIn.entered_by == person_id)
+        .order_by(CheckIn.entered_at.desc(), CheckIn.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 def _household(at: Open) -> int:

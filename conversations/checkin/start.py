@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from conversations.actions import START_CHECKIN
-from conversations.checkin.texts import household_line, show
+from conversations.checkin.texts import household_line, in_place, show
 from conversations.engine.once import Redelivered, tx_once
-from conversations.engine.replies import Button, Edit, Reply, Say, Toast
+from conversations.engine.replies import Button, Reply, Say, Toast
 from conversations.engine.router import NOT_REGISTERED, router_of
 from conversations.engine.services import PersonView
 from conversations.engine.turn import Turn
@@ -83,9 +83,11 @@ async def household_pressed(turn: Turn) -> list[Reply]:
     if busy is not None:
         return busy
     replies = await _start(turn, person, int(chosen["household"]))
-    text = turn.event.message_text
-    close: list[Reply] = [Edit(text, best_effort=True)] if text is not None else []
-    return [*replies, *close]
+    if turn.event.message_text is None:
+        return replies
+    # The list (or the reminder) becomes the first question: one message, and its other
+    # household buttons go (the next household: /checkin again).
+    return [in_place(r) if isinstance(r, Say) and r.keyboard else r for r in replies]
 
 
 async def _start(turn: Turn, person: PersonView, household_id: int) -> list[Reply]:

@@ -12,7 +12,7 @@ from conversations.checkin.actions import (
     EDIT,
     EDIT_ONE,
 )
-from conversations.engine.replies import Button, Keyboard, Say
+from conversations.engine.replies import Button, Edit, Keyboard, Say
 from conversations.texts import level_text, money, reason_text
 from monitoring.checkin import (
     EDITABLE,
@@ -127,6 +127,11 @@ def show(draft: DraftView, t: Translator, prefix: str | None = None) -> Say:
     else:
         text, keyboard = question_text(step, draft, t), question_keyboard(step, draft, t)
     return Say(f"{prefix}\n\n{text}" if prefix else text, keyboard)
+
+
+def in_place(say: Say) -> Edit:
+    """The same text and buttons, as an edit of the message whose button was pressed."""
+    return Edit(say.text, say.keyboard)
 
 
 def result_text(result: ConfirmResult, t: Translator) -> str:

@@ -30,6 +30,7 @@ from monitoring.i18n import N_
 from storage.drafts import Drafts
 from storage.models import Draft
 from storage.repositories import People
+from storage.updates import Updates
 
 NOT_UNDERSTOOD = N_("I did not understand that. Send /help to see what you can do.")
 NOT_REGISTERED = N_("You are not registered yet. Send /start and share your phone number.")
@@ -71,6 +72,10 @@ class Conversation(Protocol):
         """`/cancel` while it is open: its own answer (e.g. "Discard? Yes / Keep going"), or
         None to have the router discard it."""
 
+    async def ended(self, turn: Turn) -> list[Reply]:
+        """A press of its button, handled before a restart, that ended it (Confirm): how it
+        ended, since the answer may have been lost with the process."""
+
 
 # The outcome of the router's transaction.
 _REDELIVERED = object()
@@ -93,6 +98,9 @@ class Router:
             view = outcome["person"] = PersonView.of(person)
             draft = Drafts(session).get(view.id)
             if draft is None or draft.flow not in self.flows:
+                # Handled before a restart, by the answer that ended its conversation (a
+                # confirmed check-in, a saved measure): it was answered then.
+                outcome["handled"] = Updates(session).was_handled(event.update_id)
                 return
             conversation = self.flows[draft.flow]
             if pressed is not None and pressed is not conversation:
@@ -112,6 +120,8 @@ class Router:
         turn = Turn(event, person, language(services, person), services)
         t = turn.t
         conversation: Conversation | None = outcome.get("conversation")
+        if conversation is None and outcome.get("handled"):
+            return await pressed.ended(turn) if pressed is not None else []
         if conversation is None:
             if pressed is not None:
                 note = t._(pressed.none) if person else t._(NOT_REGISTERED)

@@ -196,6 +196,9 @@ class ReasonConversation:
     async def cancel(self, turn: Turn) -> list[Reply] | None:
         return None  # discarded by the router
 
+    async def ended(self, turn: Turn) -> list[Reply]:
+        return []  # its last answer's effects are in the outbox: they are delivered anyway
+
 
 def _answers(session: Session, person_id: int) -> dict[str, Any] | None:
     draft = Drafts(session).of(person_id, REASON)

@@ -201,7 +201,7 @@ class ProposalConversation:
         if taken.what == "refused":
             return [Say((t._(taken.note) if taken.note else "").format(**taken.params))]
         if taken.what == "discarded":
-            return [*close, Say(t._("The proposal was discarded."))]
+            return [Say(t._("The proposal was discarded.")), *close]
         if taken.what == "toggled":
             text, keyboard = question("risk_types", taken.answers, t, [])
             return [Edit(event.message_text or text, keyboard, best_effort=True)]
@@ -217,10 +217,13 @@ class ProposalConversation:
                     "proposal waits for them and shows as late to the township after 5 days."
                 )
             summary = [Edit(event.message_text, best_effort=True)] if event.message_text else []
-            return [*summary, Say(text)]
+            return [Say(text), *summary]
         note = t._(taken.note).format(**taken.params) if taken.note else None
         own = turn.person.village_id if turn.person else None
-        return [*close, ask_next(taken.answers, taken.villages, own, t, note)]
+        ask = ask_next(taken.answers, taken.villages, own, t, note)
+        if close:  # a button answer: its question becomes the next one (one message)
+            return [Edit(ask.text, ask.keyboard)]
+        return [ask]
 
     async def where(self, turn: Turn, busy: bool = False, note: str | None = None) -> list[Reply]:
         person, t = turn.person, turn.t
@@ -245,6 +248,9 @@ class ProposalConversation:
 
     async def cancel(self, turn: Turn) -> list[Reply] | None:
         return None  # discarded by the router
+
+    async def ended(self, turn: Turn) -> list[Reply]:
+        return []  # its last answer's effects are in the outbox: they are delivered anyway
 
 
 def _button_answer(data: str) -> tuple[str, Any] | None:

@@ -287,11 +287,13 @@ async def test_stale_forged_and_foreign_buttons_get_a_polite_answer(
     helper: Chat, client: SandboxClient, roster: sessionmaker[Session]
 ) -> None:
     await choose(helper, "LX01001")
-    # A "food" answer while the bot asks for the visit method: stale.
+    # A "food" answer while the bot asks for the visit method: stale. A toast says so and no
+    # message is spent (the question asked is the newest message).
     pressed = await helper.press_data("ci:a:food:1")
-    reply = await client.reply(helper.chat_id, after=pressed["seq"])
-    assert "已回答过" in reply["text"] and "本次走访方式" in reply["text"]
+    answer = await client.wait_event(after=pressed["seq"], kinds="callback_answer")
+    assert "已回答过" in answer["text"]
     assert draft_answers(roster) == {}
+    assert not await client.events(after=pressed["seq"], chat_id=helper.chat_id, kinds="message")
     # Garbage after the prefix, and data of no flow at all.
     for data in ("ci:a:food:DROP TABLE", "zz:1"):
         pressed = await helper.press_data(data)

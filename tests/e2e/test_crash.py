@@ -65,6 +65,7 @@ async def test_killed_after_every_answer_the_checkin_completes_with_all_answers(
     tmp_path: Path,
 ) -> None:
     helper = await register(client, 501, "李建国", "+8613800138001")
+    shown: int | None = None
     for index, (action, value, expected) in enumerate(SCRIPT):
         # Vary the moment of death: (0) before the bot may have handled the answer; (1) after
         # it answered with the next question; (2) after it answered but before it could
@@ -78,15 +79,16 @@ async def test_killed_after_every_answer_the_checkin_completes_with_all_answers(
         if action == "send":
             await helper.send(value, wait=wait_for_reply)
         else:
-            await helper.press(value, wait=wait_for_reply)
+            await helper.press(value, wait=wait_for_reply, on=shown)
         if mode == 2:  # the bot handled it and is now trying to confirm it
             await client.wait_event(after=seq, kinds="failed")
         bot_process.kill()
         restarted = await client.last_seq()
         bot_process.start()
         await client.wait_event(after=restarted, kinds="polled", timeout=60)
-        reply = await helper.wait_last(expected, timeout=60)
+        reply = await helper.wait_last(expected, timeout=60, since=seq)
         assert expected in reply["text"]
+        shown = reply["message_id"]  # the next answer is given on what the bot showed
 
     # Updates really were delivered again after a crash (not confirmed before handling) ...
     deliveries: dict[int, int] = {}
@@ -179,12 +181,14 @@ async def test_many_helpers_and_kills_lose_nothing_and_post_each_warning_once(
     async def helper_run(i: int) -> None:
         chat = Chat(client, 20000 + i)
         await asyncio.sleep(rng.random() * 2)
+        shown: int | None = None
         for action, value, expected in many_script(i):
+            seq = await client.last_seq()
             if action == "send":
                 await chat.send(value, wait=False)
             else:
-                await chat.press(value, wait=False)
-            await chat.wait_last(expected, timeout=240)
+                await chat.press(value, wait=False, on=shown)
+            shown = (await chat.wait_last(expected, timeout=240, since=seq))["message_id"]
 
     async def killer() -> None:
         for _ in range(KILLS):

@@ -214,7 +214,9 @@ async def test_long_lists_are_split_and_big_keyboards_paged(
     button = last["reply_markup"]["inline_keyboard"][-1][0]
     seq = await client.last_seq()
     await client.press(A, last["message_id"], text=button["text"], chat_id=A)
-    reply = await client.reply(A, after=seq)
+    reply = await client.answer_to_press(
+        A, last["message_id"], after=seq
+    )  # it becomes the question
     number = re.search(r"QS\d{4}", button["text"])
     assert number and number.group() in reply["text"]
 

@@ -47,18 +47,18 @@ def counting(services: Services) -> list[int]:
     return count
 
 
-async def start_h1(run: Runner, town: sessionmaker[Session]) -> Say:
+async def start_h1(run: Runner, town: sessionmaker[Session]) -> Edit:
     [listing] = await run.text(checkin, A, "/checkin")
     assert isinstance(listing, Say) and "H1 王大山" in listing.keyboard[0][0].label
-    [first, close] = await run.event(
+    # The list becomes the first question (one message; its other buttons go).
+    [first] = await run.event(
         household_pressed,
         A,
         A,
         button=f"ci:hh:{household_id(town, 'H1')}",
         message_text=listing.text,
     )
-    assert isinstance(close, Edit) and close.keyboard == () and close.best_effort
-    assert isinstance(first, Say)
+    assert isinstance(first, Edit) and first.message_id is None and first.keyboard
     return first
 
 
@@ -70,10 +70,12 @@ async def test_a_whole_check_in_one_transaction_per_answer(
     assert "【H1 王大山】" in first.text and "本次走访方式" in first.text
     transactions = counting(services)
 
-    # A button answer: the question is edited to show the answer, the next one is asked.
-    edited, members = await run.answer(A, button="ci:a:visit_method:home", message_text=first.text)
-    assert isinstance(edited, Edit) and edited.text.endswith("→ 入户")
-    assert isinstance(members, Say) and "3" in members.keyboard[0][0].label
+    # A button answer: its question message becomes the next question, under a line saying
+    # what was answered (one message per answer: the flood limit counts them).
+    [members] = await run.answer(A, button="ci:a:visit_method:home", message_text=first.text)
+    assert isinstance(members, Edit) and members.message_id is None  # the pressed message
+    assert members.text.startswith("✓ 走访方式：入户") and "共同生活" in members.text
+    assert "3" in members.keyboard[0][0].label
     assert len(transactions) == 1  # who, the draft, the answer and the update id: together
 
     [wrong] = await run.answer(A, text="三十五")  # not a number: asked again, nothing stored
@@ -95,6 +97,13 @@ async def test_a_whole_check_in_one_transaction_per_answer(
         [row] = s.scalars(select(CheckIn)).all()
         assert (row.visit_method, row.members, row.photo_file_id) == ("home", 3, "photo-file-1")
         assert s.scalars(select(Draft)).first() is None
+    # Confirm delivered again after a restart (its answer may have died with the process):
+    # it says again that the check-in is saved, and stores nothing twice.
+    confirm = Event(run.update_id, A, ChatKind.PRIVATE, A, button="ci:ok", message_text="…")
+    [again] = await ROUTER.answer(confirm, services)
+    assert isinstance(again, Say) and "已保存：H1" in again.text and "风险等级" in again.text
+    with town() as s:
+        assert len(s.scalars(select(CheckIn)).all()) == 1
     _, stale = await run.answer(A, button="ci:ok", message_text=summary.text)
     assert isinstance(stale, Say) and "没有进行中的走访记录" in stale.text
 
@@ -109,15 +118,19 @@ async def test_an_answer_delivered_again_is_applied_once(
     )
     await ROUTER.answer(event, services)
     again = await ROUTER.answer(event, services)  # after a crash, before it was confirmed
-    assert [type(r) for r in again] == [Say] and "共同生活" in again[0].text  # where we are
+    # where we are: the pressed message shows the current question (no second copy)
+    assert [type(r) for r in again] == [Edit] and "共同生活" in again[0].text
     draft = draft_of(town)
     assert draft is not None and draft.answers == {"visit_method": "phone"}
     with town() as s:
         assert s.get(HandledUpdate, 500) is not None
-    # A button of a question already answered: "already answered", nothing changes.
-    edit, stale = await run.answer(A, button="ci:a:visit_method:home", message_text=first.text)
-    assert isinstance(edit, Edit) and edit.keyboard == ()
-    assert isinstance(stale, Say) and "该问题已回答过" in stale.text
+    # A button of a question already answered, on a message that still shows it: a toast,
+    # and the message catches up; on one that shows the current question: a toast only.
+    toast, caught_up = await run.answer(A, button="ci:a:visit_method:home", message_text=first.text)
+    assert isinstance(toast, Toast) and "该问题已回答过" in toast.text
+    assert isinstance(caught_up, Edit) and "共同生活" in caught_up.text
+    [only] = await run.answer(A, button="ci:a:visit_method:home", message_text=caught_up.text)
+    assert isinstance(only, Toast)
     assert draft_of(town).answers == {"visit_method": "phone"}  # type: ignore[union-attr]
 
 

@@ -38,8 +38,11 @@ async def write_proposal(run: Runner) -> Say:
         {"button": "pp:c:sudden_hardship"},
     ]
     for step in steps:
-        [reply] = await run.answer(A, **step)
-        assert isinstance(reply, Say) and reply.keyboard  # the next question, with Cancel
+        pressed = "button" in step
+        [reply] = await run.answer(A, **step, **({"message_text": "上一问"} if pressed else {}))
+        # the next question, with Cancel: a pressed question becomes it (one message per
+        # answer), a typed answer gets it as a new message
+        assert isinstance(reply, Edit if pressed else Say) and reply.keyboard
     [toggled] = await run.answer(A, button="pp:r:illness", message_text="风险？")
     assert isinstance(toggled, Edit) and "✅" in toggled.keyboard[0][0].label
     [money] = await run.answer(A, button="pp:r:done")
@@ -60,7 +63,7 @@ async def test_propose_reject_with_a_reason_then_approve(
     services.clock = lambda: TUESDAY
     review = await write_proposal(run)
     assert draft_flow(town, A) == "proposal"
-    *_, sent = await run.answer(A, button="pp:ok", message_text=review.text)
+    sent, *_ = await run.answer(A, button="pp:ok", message_text=review.text)
     assert isinstance(sent, Say) and "已提交村级审核" in sent.text
     assert draft_flow(town, A) is None
     with town() as s:
