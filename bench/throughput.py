@@ -32,6 +32,10 @@ from storage.models import CheckIn, Draft, Village
 from storage.repositories import People
 from storage.roster import import_roster
 
+# What Telegram's flood limit (about 30 a second per bot) counts.
+FLOOD_LIMITED = frozenset(
+    {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto", "sendDocument"}
+)
 USER_BASE = 30_000
 VILLAGE_GROUP, TOWNSHIP_GROUP = -810001, -810002
 STEP_TIMEOUT = 120.0
@@ -260,6 +264,15 @@ async def measure(
         await client.aclose()
         await api.stop()
     result = run.summary()
+    # Message economy: Bot API calls that count against Telegram's flood limit, per update
+    # the people sent (answering a button press, polling and menus do not count).
+    # The people's own chats count per update; the groups' warnings (two per red check-in)
+    # are reported beside.
+    spent = [c for c in api.state.calls if c["method"] in FLOOD_LIMITED]
+    to_groups = sum(1 for c in spent if int(c["params"].get("chat_id", 0)) < 0)
+    private = len(spent) - to_groups
+    result["sends_per_update"] = round(private / run.updates, 3) if run.updates else None
+    result["group_sends"] = to_groups
     if engine is not None:
         rows, drafts = completed_checkins(engine)
         engine.dispose()

@@ -26,6 +26,8 @@ from storage.repositories import Audit
 
 @dataclass(frozen=True)
 class HouseholdView:
+    """A household as the check-in shows it (`last_level`: None where it is not needed)."""
+
     id: int
     number: str
     head_name: str
@@ -137,12 +139,35 @@ class CheckIns:
     def draft(self, helper_id: int) -> Draft | None:
         return Drafts(self.session).of(helper_id, FLOW)
 
-    def draft_view(self, helper_id: int, week: Week) -> DraftView | None:
-        draft = self.draft(helper_id)
+    def draft_view(
+        self, helper_id: int, week: Week, draft: Draft | None = None
+    ) -> DraftView | None:
+        """The helper's check-in being answered (`draft` when the caller has it), with what
+        its questions show of the household: one statement (it runs for every answer)."""
+        draft = draft if draft is not None else self.draft(helper_id)
         if draft is None or draft.subject_id is None:
             return None
-        household = self.household(draft.subject_id, week)
-        assert household is not None
+        done = (
+            select(CheckIn.id)
+            .where(
+                CheckIn.household_id == Household.id,
+                CheckIn.week == str(week),
+                CheckIn.is_current,
+            )
+            .exists()
+        )
+        row = self.session.execute(
+            select(
+                Household.id,
+                Household.number,
+                Household.head_name,
+                Household.village_id,
+                Household.members,
+                Household.has_school_child,
+                done,
+            ).where(Household.id == draft.subject_id)
+        ).one()
+        household = HouseholdView(*row[:6], last_level=None, done_this_week=bool(row[6]))
         return DraftView(
             helper_id, household, str(draft.week), dict(draft.answers or {}), draft.editing
         )

@@ -156,6 +156,28 @@ class People:
             .options(selectinload(Person.township), selectinload(Person.village))
         )
 
+    def card_by_telegram_id(self, user_id: int) -> Any:
+        """The person linked to this platform user as one row (no ORM object: this runs for
+        every update): id, name, role, phone, township id and name, village id and name,
+        locale, platform user id."""
+        return self.session.execute(
+            select(
+                Person.id,
+                Person.name,
+                Person.role,
+                Person.phone,
+                Person.township_id,
+                Township.name,
+                Person.village_id,
+                Village.name,
+                Person.locale,
+                Person.telegram_user_id,
+            )
+            .join(Township, Township.id == Person.township_id)
+            .outerjoin(Village, Village.id == Person.village_id)
+            .where(Person.telegram_user_id == user_id)
+        ).first()
+
     def link_telegram(self, person: Person, user_id: int, *, now: datetime, actor: str) -> None:
         """Link a Telegram account to a roster person; unlink it from anyone who held it."""
         audit = Audit(self.session)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -92,27 +92,34 @@ class CheckinConversation:
         repo = CheckIns(at.session)
         week = week_of(at.now, at.services.tz)
 
-        def view() -> DraftView | None:
-            return repo.draft_view(at.person.id, week)
+        read: list[DraftView] = []
+
+        def view() -> DraftView:
+            """The draft as it stands, read once (one statement) per answer."""
+            if not read:
+                current = repo.draft_view(at.person.id, week, at.draft)
+                assert current is not None
+                read.append(current)
+            return read[0]
 
         data = at.event.button
         if data is None:
-            return self._typed(at, repo, view)
+            return self._typed(at, view)
         answer = ANSWER.read(data)
         if answer is not None:
             value = answer["value"]
             return self._answer(
-                at, repo, view, answer["question"], lambda q: parse_button_answer(q, value), True
+                at, view, answer["question"], lambda q: parse_button_answer(q, value), True
             )
         if CONFIRM.read(data) is not None:
-            return self._confirm(at, repo, view)
+            return self._confirm(at, view)
         if EDIT.read(data) is not None:
             return Taken("edit list", view())
         if BACK_TO_SUMMARY.read(data) is not None:
             return Taken("in place", view())
         edit_one = EDIT_ONE.read(data)
         if edit_one is not None and edit_one["question"] in EDITABLE:
-            return self._edit(at, repo, view, edit_one["question"])
+            return self._edit(at, view, edit_one["question"])
         discard = DISCARD.read(data)
         if discard is not None and discard["discard"] == "1":
             shown = view()
@@ -122,31 +129,28 @@ class CheckinConversation:
             return Taken("show", view())
         return Taken("invalid")
 
-    def _typed(self, at: Open, repo: CheckIns, view: Callable[[], DraftView | None]) -> Taken:
+    def _typed(self, at: Open, view: Callable[[], DraftView]) -> Taken:
         draft = at.draft
-        step = next_step(dict(draft.answers or {}), repo.facts(_household(at)), draft.editing)
+        step = next_step(dict(draft.answers or {}), view().household.facts, draft.editing)
         if step is None:
             return Taken("show", view(), CONFIRM_PLEASE)
         question, photo, text = step.question, at.event.photo, at.event.text
         if question.kind is Kind.PHOTO and photo:
-            return self._answer(at, repo, view, question.id, lambda q: photo, False)
+            return self._answer(at, view, question.id, lambda q: photo, False)
         if text is not None and question.kind is not Kind.PHOTO:
-            return self._answer(
-                at, repo, view, question.id, lambda q: parse_text_answer(q, text), False
-            )
+            return self._answer(at, view, question.id, lambda q: parse_text_answer(q, text), False)
         return Taken("show", view(), HINTS.get(question.kind, PRESS))
 
     def _answer(
         self,
         at: Open,
-        repo: CheckIns,
-        view: Callable[[], DraftView | None],
+        view: Callable[[], DraftView],
         qid: str,
         parse: Callable[[Question], Any],
         pressed: bool,
     ) -> Taken:
         draft = at.draft
-        facts = repo.facts(_household(at))
+        facts = view().household.facts
         answers, editing = dict(draft.answers or {}), draft.editing
         step = next_step(answers, facts, editing)
         if step is None or step.question.id != qid:
@@ -159,25 +163,21 @@ class CheckinConversation:
         if editing and next_step(updated, facts, editing) is None:
             editing = None  # editing ends when the walker has nothing more to ask
         Drafts(at.session).save(draft, answers=updated, editing=editing, now=at.now)
-        at.session.flush()
-        return Taken("answered", view(), answered=qid if pressed else None)
+        after = replace(view(), answers=updated, editing=editing)
+        return Taken("answered", after, answered=qid if pressed else None)
 
-    def _edit(
-        self, at: Open, repo: CheckIns, view: Callable[[], DraftView | None], qid: str
-    ) -> Taken:
+    def _edit(self, at: Open, view: Callable[[], DraftView], qid: str) -> Taken:
         draft = at.draft
         answers = dict(draft.answers or {})
-        if next_step(answers, repo.facts(_household(at)), draft.editing) is not None:
+        if next_step(answers, view().household.facts, draft.editing) is not None:
             return Taken("show", view())  # the summary is not what is shown
-        Drafts(at.session).save(
-            draft, answers=clear_for_edit(answers, qid), editing=qid, now=at.now
-        )
-        at.session.flush()
-        return Taken("in place", view())
+        cleared = clear_for_edit(answers, qid)
+        Drafts(at.session).save(draft, answers=cleared, editing=qid, now=at.now)
+        return Taken("in place", replace(view(), answers=cleared, editing=qid))
 
-    def _confirm(self, at: Open, repo: CheckIns, view: Callable[[], DraftView | None]) -> Taken:
+    def _confirm(self, at: Open, view: Callable[[], DraftView]) -> Taken:
         draft = at.draft
-        if next_step(dict(draft.answers or {}), repo.facts(_household(at)), draft.editing):
+        if next_step(dict(draft.answers or {}), view().household.facts, draft.editing):
             return Taken("show", view())
         week = str(week_of(at.now, at.services.tz))
         if draft.week != week:
@@ -186,7 +186,7 @@ class CheckinConversation:
             # answers move to this week, and the helper confirms again, knowingly.
             started = str(draft.week)
             Drafts(at.session).save(draft, week=week, now=at.now)
-            return Taken("moved", view(), started=started)
+            return Taken("moved", replace(view(), week=week), started=started)
         result = confirm_draft(
             at.session,
             draft,
@@ -322,11 +322,6 @@ def _latest(session: Session, person_id: int) -> tuple[str, str] | None:
         .limit(1)
     ).first()
     return (row[0], row[1]) if row else None
-
-
-def _household(at: Open) -> int:
-    assert at.draft.subject_id is not None
-    return at.draft.subject_id
 
 
 async def _draft(turn: Turn) -> DraftView | None:

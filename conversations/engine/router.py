@@ -92,10 +92,10 @@ class Router:
         outcome: dict[str, Any] = {}
 
         def run(session: Session) -> None:
-            person = People(session).by_telegram_id(event.user_id) if event.user_id else None
-            if person is None:
+            card = People(session).card_by_telegram_id(event.user_id) if event.user_id else None
+            if card is None:
                 return
-            view = outcome["person"] = PersonView.of(person)
+            view = outcome["person"] = PersonView.of_card(card)
             draft = Drafts(session).get(view.id)
             if draft is None or draft.flow not in self.flows:
                 # Handled before a restart, by the answer that ended its conversation (a

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -89,6 +89,14 @@ class PersonView:
     telegram_user_id: int | None = None
 
     @classmethod
+    def of_card(cls, card: Any) -> PersonView:
+        """From `People.card_by_telegram_id`'s row."""
+        pid, name, role, phone, township_id, township, village_id, village, locale, user = card
+        return cls(
+            pid, name, Role(role), phone, township_id, township, village_id, village, locale, user
+        )
+
+    @classmethod
     def of(cls, person: Person) -> PersonView:
         return cls(
             id=person.id,
@@ -110,8 +118,8 @@ async def person_of(services: Services, user_id: int | None) -> PersonView | Non
         return None
 
     def load(session: Session) -> PersonView | None:
-        person = People(session).by_telegram_id(user_id)
-        return PersonView.of(person) if person else None
+        card = People(session).card_by_telegram_id(user_id)
+        return PersonView.of_card(card) if card else None
 
     return await services.tx(load)
 
