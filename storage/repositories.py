@@ -15,6 +15,7 @@ from monitoring.warnings import Actor
 from storage.models import (
     AuditEntry,
     Base,
+    Draft,
     HelperAssignment,
     Household,
     Person,
@@ -142,6 +143,25 @@ class Places:
         ).all()
 
 
+def _card() -> Any:
+    return (
+        select(
+            Person.id,
+            Person.name,
+            Person.role,
+            Person.phone,
+            Person.township_id,
+            Township.name,
+            Person.village_id,
+            Village.name,
+            Person.locale,
+            Person.telegram_user_id,
+        )
+        .join(Township, Township.id == Person.township_id)
+        .outerjoin(Village, Village.id == Person.village_id)
+    )
+
+
 class People:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -160,23 +180,18 @@ class People:
         """The person linked to this platform user as one row (no ORM object: this runs for
         every update): id, name, role, phone, township id and name, village id and name,
         locale, platform user id."""
-        return self.session.execute(
-            select(
-                Person.id,
-                Person.name,
-                Person.role,
-                Person.phone,
-                Person.township_id,
-                Township.name,
-                Person.village_id,
-                Village.name,
-                Person.locale,
-                Person.telegram_user_id,
-            )
-            .join(Township, Township.id == Person.township_id)
-            .outerjoin(Village, Village.id == Person.village_id)
+        return self.session.execute(_card().where(Person.telegram_user_id == user_id)).first()
+
+    def card_and_draft(self, user_id: int) -> tuple[Any, Draft | None] | None:
+        """The person's card and their open conversation's draft, in one statement (every
+        answer starts with it)."""
+        row = self.session.execute(
+            _card()
+            .add_columns(Draft)
+            .outerjoin(Draft, Draft.person_id == Person.id)
             .where(Person.telegram_user_id == user_id)
         ).first()
+        return (row[:10], row[10]) if row is not None else None
 
     def link_telegram(self, person: Person, user_id: int, *, now: datetime, actor: str) -> None:
         """Link a Telegram account to a roster person; unlink it from anyone who held it."""

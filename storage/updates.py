@@ -27,6 +27,12 @@ class Updates:
             raise AlreadyHandled(update_id)
         self.session.add(HandledUpdate(update_id=update_id, handled_at=now))
 
+    def record(self, update_id: int, *, now: datetime) -> None:
+        """Record the update without looking first (one statement fewer on the busiest
+        path): if it was recorded before, the transaction fails with an IntegrityError on
+        its primary key, and the caller treats it as delivered again."""
+        self.session.add(HandledUpdate(update_id=update_id, handled_at=now))
+
     def was_handled(self, update_id: int) -> bool:
         return self.session.get(HandledUpdate, update_id) is not None
 

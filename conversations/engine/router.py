@@ -14,15 +14,16 @@ The router also answers what is common to all of them: a command sent while one 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from conversations.engine.events import Event
-from conversations.engine.once import Redelivered, record
 from conversations.engine.replies import Reply, Say, Toast
 from conversations.engine.services import PersonView, Services, language
 from conversations.engine.turn import Turn
@@ -31,6 +32,8 @@ from storage.drafts import Drafts
 from storage.models import Draft
 from storage.repositories import People
 from storage.updates import Updates
+
+log = logging.getLogger(__name__)
 
 NOT_UNDERSTOOD = N_("I did not understand that. Send /help to see what you can do.")
 NOT_REGISTERED = N_("You are not registered yet. Send /start and share your phone number.")
@@ -92,11 +95,11 @@ class Router:
         outcome: dict[str, Any] = {}
 
         def run(session: Session) -> None:
-            card = People(session).card_by_telegram_id(event.user_id) if event.user_id else None
-            if card is None:
+            found = People(session).card_and_draft(event.user_id) if event.user_id else None
+            if found is None:
                 return
+            card, draft = found
             view = outcome["person"] = PersonView.of_card(card)
-            draft = Drafts(session).get(view.id)
             if draft is None or draft.flow not in self.flows:
                 # Handled before a restart, by the answer that ended its conversation (a
                 # confirmed check-in, a saved measure): it was answered then.
@@ -106,16 +109,20 @@ class Router:
             if pressed is not None and pressed is not conversation:
                 return  # a button of a conversation that is not the open one
             outcome["conversation"] = conversation
-            try:
-                record(session, event, services)
-            except Redelivered:
-                outcome["taken"] = _REDELIVERED
-                return
+            # Recorded without a look first: an update delivered again fails the
+            # transaction on the key (below), and nothing of it is applied twice.
+            Updates(session).record(event.update_id, now=services.now())
             outcome["taken"] = conversation.take(
                 Open(session, event, view, draft, services.now(), services)
             )
 
-        await services.tx(run)
+        try:
+            await services.tx(run)
+        except IntegrityError:
+            if not await services.tx(lambda s: Updates(s).was_handled(event.update_id)):
+                raise
+            log.info("update %s was handled before a restart", event.update_id)
+            outcome["taken"] = _REDELIVERED
         person: PersonView | None = outcome.get("person")
         turn = Turn(event, person, language(services, person), services)
         t = turn.t
