@@ -39,6 +39,7 @@ from telegram.error import (
 
 from bot.adapter import inline
 from bot.link import LinkState
+from bot.priority import bulk
 from bot.undelivered import cannot_write, lost_chat, undeliverable
 from conversations.alert_texts import alert_keyboard, alert_text, notice_text, undelivered_text
 from conversations.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
@@ -69,6 +70,7 @@ class Rendered:
     markup: InlineKeyboardMarkup | None
     chart: Callable[[], bytes] | None = None  # drawn outside the transaction, then sent
     alert_id: int | None = None  # a message showing an alert's state
+    bulk: bool = False  # a job's message: sent after the replies and warnings waiting
 
 
 class OutboxWorker:
@@ -182,19 +184,24 @@ class OutboxWorker:
         if rendered is None or rendered is False:
             return 0
         assert isinstance(rendered, Rendered)
+        png: bytes | None = None
+        if rendered.chart is not None:
+            try:
+                png = await asyncio.to_thread(rendered.chart)
+            except Exception as exc:  # a chart that can not be drawn never will be
+                return await self._give_up(row_id, "chart", exc)
         try:
-            if rendered.chart is not None:
-                try:
-                    png = await asyncio.to_thread(rendered.chart)
-                except Exception as exc:  # a chart that can not be drawn never will be
-                    return await self._give_up(row_id, "chart", exc)
-                message = await self.bot.send_photo(
-                    rendered.chat_id, png, caption=rendered.text, filename="chart.png"
-                )
-            else:
-                message = await self.bot.send_message(
-                    rendered.chat_id, rendered.text, reply_markup=rendered.markup
-                )
+            # A job's message (reminders, lists) goes after the replies and the warnings
+            # waiting for Telegram's flood limit.
+            with bulk() if rendered.bulk else contextlib.nullcontext():
+                if png is not None:
+                    message = await self.bot.send_photo(
+                        rendered.chat_id, png, caption=rendered.text, filename="chart.png"
+                    )
+                else:
+                    message = await self.bot.send_message(
+                        rendered.chat_id, rendered.text, reply_markup=rendered.markup
+                    )
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -280,8 +287,10 @@ class OutboxWorker:
             text, markup = render_job(row.kind, row.payload, self.t)
             if row.kind in CHART_KINDS:
                 kind, payload, t = row.kind, dict(row.payload), self.t
-                return Rendered(row.chat_id, text, None, lambda: job_chart(kind, payload, t))
-            return Rendered(row.chat_id, text, inline(markup))
+                return Rendered(
+                    row.chat_id, text, None, lambda: job_chart(kind, payload, t), bulk=True
+                )
+            return Rendered(row.chat_id, text, inline(markup), bulk=True)
         if row.alert_id is None:
             return None
         view = Alerts(session).view(row.alert_id)

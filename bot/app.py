@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot import adapter, commands, guard
@@ -18,6 +18,7 @@ from bot.alerts import OutboxWorker
 from bot.context import AppContext, AppType, BotData
 from bot.i18n import load_translations
 from bot.limits import LimitedBot
+from bot.priority import PriorityRateLimiter
 from bot.request import AiohttpRequest
 from bot.schedule import JobScheduler, WakeSender, job_specs
 from bot.settings import Settings
@@ -135,13 +136,14 @@ SEND_RATE_SHARE = 0.95
 BURST_SECONDS = 0.02
 
 
-def flood_limiter(send_rate: float) -> AIORateLimiter:
+def flood_limiter(send_rate: float) -> PriorityRateLimiter:
     """Overall: `send_rate` × SEND_RATE_SHARE per second in bursts of at most
-    BURST_SECONDS' worth; per group: Telegram's 20 per minute. A 429 that still comes is
-    waited out and retried (3 times) before the caller sees it."""
+    BURST_SECONDS' worth; per group: Telegram's 20 per minute; replies and warnings before
+    bulk sends (`bot/priority.py`). A 429 that still comes is waited out and retried (3
+    times) before the caller sees it."""
     rate = send_rate * SEND_RATE_SHARE
     burst = max(1.0, rate * BURST_SECONDS)
-    return AIORateLimiter(overall_max_rate=burst, overall_time_period=burst / rate, max_retries=3)
+    return PriorityRateLimiter(rate=rate, burst=burst, max_retries=3)
 
 
 class _Lifecycle:
