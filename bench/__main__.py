@@ -1,7 +1,8 @@
 """`make bench`: conversation throughput, fan-out and data scale; prints a table and writes
 bench/results.json. Targets are the issue's; a miss is printed as MISS, never hidden.
 
-    python -m bench [--only throughput,fanout,scale,exports] [--out bench/results.json]"""
+    python -m bench [--only throughput,fanout,scale,exports,congestion]
+                    [--out bench/results.json]"""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, text
 
-from bench import exports, fanout, scale, throughput
+from bench import congestion, exports, fanout, scale, throughput
 from storage.db import make_engine
 
 HERE = Path(__file__).resolve().parent
@@ -197,9 +198,22 @@ def export_rows(r: dict[str, Any]) -> list[str]:
     ]
 
 
+def congestion_rows(r: dict[str, Any]) -> list[str]:
+    return [
+        "| helpers | seconds | floor s (needed ÷ 30/s) | ÷ floor | calls made (needed) "
+        "| repeats | 429s | stored once | warnings once | targets |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+        f"| {r['helpers']} | {r['seconds']} | {r['floor_seconds']} | {r['ratio_to_floor']} "
+        f"| {r['flood_limited_calls']} ({r['needed_calls']}) "
+        f"| {r['repeats']} | {r['rate_limited']} | {r['stored_once']} "
+        f"| {r['warnings_once']} ({r['group_posts']} posts, {r['warning_rows']} rows) "
+        f"| ÷ floor ≤ 1.5: {check(r['ratio_to_floor'] or 99, 1.5, below=True)} |",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default="throughput,fanout,scale,exports")
+    parser.add_argument("--only", default="throughput,fanout,scale,exports,congestion")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     parser.add_argument("--sizes", default="10000,100000", help="data-scale household counts")
     args = parser.parse_args(argv)
@@ -230,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
             if len(sizes) == 2:
                 small, large = (results["scale"][str(n)] for n in sizes)
                 tables += ["", "Data scale (SQLite)", "", *scale_rows(small, large)]
+        if "congestion" in parts:
+            step("5. 100 helpers under the real flood limit, pressing again, 5 kills")
+            results["congestion"] = asyncio.run(congestion.run(directory))
+            tables += ["", "Congestion", "", *congestion_rows(results["congestion"])]
         if "exports" in parts:
             step("4. /help during five concurrent exports of a 10,000-household township")
             results["exports"] = asyncio.run(exports.measure(directory))

@@ -243,10 +243,9 @@ class CheckinConversation:
             trail = f"✓ {t._(question.label)}：{value_text(question, shown, t)}"
             return [in_place(show(draft, t, trail))]
         if taken.what == "stale" and event.button is not None:
-            current = show(draft, t)
-            if event.message_text is None or event.message_text.endswith(current.text):
-                return [Toast(t._(STALE))]  # it shows the current question already: no message
-            return [Toast(t._(STALE)), in_place(current)]  # an older message: it catches up
+            # Pressed again (nothing seemed to happen) or on an older copy: a toast, no
+            # message. Under the flood limit a message per repeat is what makes a queue grow.
+            return [Toast(t._(STALE))]
         if taken.what == "edit list":
             summary = next_step(draft.answers, draft.household.facts, draft.editing) is None
             if summary and event.message_text is not None:
