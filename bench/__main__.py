@@ -244,6 +244,18 @@ def main(argv: list[str] | None = None) -> int:
             if len(sizes) == 2:
                 small, large = (results["scale"][str(n)] for n in sizes)
                 tables += ["", "Data scale (SQLite)", "", *scale_rows(small, large)]
+            server = os.environ.get(TEST_DB_ENV)
+            if server:
+                step("3b. data scale (PostgreSQL)")
+                results["scale_postgresql"] = {
+                    str(n): scale.measure(
+                        n, directory, _log, database_url=server, reset=reset_database
+                    )
+                    for n in sizes
+                }
+                if len(sizes) == 2:
+                    small, large = (results["scale_postgresql"][str(n)] for n in sizes)
+                    tables += ["", "Data scale (PostgreSQL)", "", *scale_rows(small, large)]
         if "congestion" in parts:
             step("5. 100 helpers under the real flood limit, pressing again, 5 kills")
             results["congestion"] = asyncio.run(congestion.run(directory))

@@ -124,14 +124,24 @@ def worker(url: str) -> dict[str, Any]:
     return results
 
 
-def measure(households: int, directory: Path, log: Callable[[str], None]) -> dict[str, Any]:
-    """Generate a SQLite database of `households` and time everything on it."""
+def measure(
+    households: int,
+    directory: Path,
+    log: Callable[[str], None],
+    *,
+    database_url: str | None = None,
+    reset: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Generate a database of `households` (a fresh SQLite file, or the server database
+    `database_url`, emptied by `reset` first) and time everything on it."""
     from bench.common import fresh_sqlite
     from bench.generate import generate
     from storage.db import make_engine
 
-    url = fresh_sqlite(directory, f"scale-{households}.db")
     path = directory / f"scale-{households}.db"
+    url = database_url or fresh_sqlite(directory, path.name)
+    if database_url is not None and reset is not None:
+        reset(database_url)
     engine = make_engine(url)
     generated = generate(engine, households)
     engine.dispose()
@@ -149,7 +159,7 @@ def measure(households: int, directory: Path, log: Callable[[str], None]) -> dic
         raise RuntimeError(f"scale worker failed:\n{done.stderr[-3000:]}")
     results: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     results["generated"] = {"seconds": generated.seconds, "rows": generated.rows}
-    results["database_mb"] = path.stat().st_size / 2**20
+    results["database_mb"] = path.stat().st_size / 2**20 if database_url is None else None
     return results
 
 
