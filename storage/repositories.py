@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -182,16 +182,35 @@ class People:
         locale, platform user id."""
         return self.session.execute(_card().where(Person.telegram_user_id == user_id)).first()
 
-    def card_and_draft(self, user_id: int) -> tuple[Any, Draft | None] | None:
-        """The person's card and their open conversation's draft, in one statement (every
-        answer starts with it)."""
+    def card_and_draft(
+        self, user_id: int, household_flows: Collection[str] = ()
+    ) -> tuple[Any, Draft | None, Any] | None:
+        """The person's card, their open conversation's draft and, when that conversation is
+        about a household (`household_flows`), the household's id, number, head's name,
+        village, members and whether it has a school-age child: one statement (every answer
+        starts with it; on a database server each statement is a round trip)."""
         row = self.session.execute(
             _card()
-            .add_columns(Draft)
+            .add_columns(
+                Draft,
+                Household.id,
+                Household.number,
+                Household.head_name,
+                Household.village_id,
+                Household.members,
+                Household.has_school_child,
+            )
             .outerjoin(Draft, Draft.person_id == Person.id)
+            .outerjoin(
+                Household,
+                (Household.id == Draft.subject_id) & Draft.flow.in_(list(household_flows)),
+            )
             .where(Person.telegram_user_id == user_id)
         ).first()
-        return (row[:10], row[10]) if row is not None else None
+        if row is None:
+            return None
+        household = tuple(row[11:]) if row[11] is not None else None
+        return row[:10], row[10], household
 
     def link_telegram(self, person: Person, user_id: int, *, now: datetime, actor: str) -> None:
         """Link a Telegram account to a roster person; unlink it from anyone who held it."""

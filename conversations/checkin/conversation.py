@@ -49,7 +49,14 @@ from monitoring.checkin import (
 )
 from monitoring.i18n import N_
 from monitoring.weeks import week_of
-from storage.checkins import FLOW, CheckIns, ConfirmResult, DraftView, confirm_draft
+from storage.checkins import (
+    FLOW,
+    CheckIns,
+    ConfirmResult,
+    DraftView,
+    HouseholdView,
+    confirm_draft,
+)
 from storage.drafts import Drafts
 from storage.models import CheckIn, Household
 
@@ -84,6 +91,7 @@ class Taken:
 class CheckinConversation:
     flow = FLOW
     prefix = "ci"
+    about_household = True  # the router reads the household with the person
     none = N_("There is no check-in in progress. Send /checkin to start one.")
 
     # ------------------------------------------------------------------ in the transaction
@@ -97,7 +105,20 @@ class CheckinConversation:
         def view() -> DraftView:
             """The draft as it stands, read once (one statement) per answer."""
             if not read:
-                current = repo.draft_view(at.person.id, week, at.draft)
+                if at.household is not None:  # read by the router with the person
+                    hid, number, head, village, members, school = at.household
+                    household = HouseholdView(
+                        hid, number, head, village, members, school, None, False
+                    )
+                    current: DraftView | None = DraftView(
+                        at.person.id,
+                        household,
+                        str(at.draft.week),
+                        dict(at.draft.answers or {}),
+                        at.draft.editing,
+                    )
+                else:
+                    current = repo.draft_view(at.person.id, week, at.draft)
                 assert current is not None
                 read.append(current)
             return read[0]

@@ -52,6 +52,9 @@ class Open:
     draft: Draft
     now: datetime
     services: Services
+    # For a conversation about a household (`about_household`): read with the person, in
+    # the same statement (id, number, head's name, village, members, school-age child).
+    household: Any = None
 
 
 class Conversation(Protocol):
@@ -87,6 +90,9 @@ _REDELIVERED = object()
 class Router:
     def __init__(self, conversations: Sequence[Conversation]) -> None:
         self.flows = {c.flow: c for c in conversations}
+        self.household_flows = frozenset(
+            c.flow for c in conversations if getattr(c, "about_household", False)
+        )
         self.prefixes = {c.prefix: c for c in conversations if c.prefix}
 
     async def answer(self, event: Event, services: Services) -> list[Reply]:
@@ -95,10 +101,14 @@ class Router:
         outcome: dict[str, Any] = {}
 
         def run(session: Session) -> None:
-            found = People(session).card_and_draft(event.user_id) if event.user_id else None
+            found = (
+                People(session).card_and_draft(event.user_id, self.household_flows)
+                if event.user_id
+                else None
+            )
             if found is None:
                 return
-            card, draft = found
+            card, draft, household = found
             view = outcome["person"] = PersonView.of_card(card)
             if draft is None or draft.flow not in self.flows:
                 # Handled before a restart, by the answer that ended its conversation (a
@@ -113,7 +123,7 @@ class Router:
             # transaction on the key (below), and nothing of it is applied twice.
             Updates(session).record(event.update_id, now=services.now())
             outcome["taken"] = conversation.take(
-                Open(session, event, view, draft, services.now(), services)
+                Open(session, event, view, draft, services.now(), services, household)
             )
 
         try:
