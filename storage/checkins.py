@@ -76,27 +76,11 @@ class CheckIns:
         levels = self.last_levels(ids)
         return [self._view(h, levels.get(h.id), h.id in done) for h in rows]
 
-    def household(self, household_id: int, week: Week) -> HouseholdView | None:
-        household = self.session.get(Household, household_id)
-        if household is None:
-            return None
-        return self._view(
-            household,
-            self.last_levels([household_id]).get(household_id),
-            bool(self.done_in_week([household_id], week)),
-        )
-
     @staticmethod
     def _view(h: Household, level: str | None, done: bool) -> HouseholdView:
         return HouseholdView(
             h.id, h.number, h.head_name, h.village_id, h.members, h.has_school_child, level, done
         )
-
-    def facts(self, household_id: int) -> Facts:
-        """What the question walker needs of the household (one row, no week status)."""
-        household = self.session.get(Household, household_id)
-        assert household is not None
-        return Facts(household.members, household.has_school_child)
 
     def helper_of(self, household_id: int) -> int | None:
         assignment = self.session.get(HelperAssignment, household_id)
