@@ -12,25 +12,15 @@ from sqlalchemy.orm import Session
 from storage.models import HandledUpdate
 
 
-class AlreadyHandled(Exception):
-    """This update's effects are already committed."""
-
-
 class Updates:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def mark_handled(self, update_id: int, *, now: datetime) -> None:
-        """Record that this update's effects are in this transaction; AlreadyHandled if an
-        earlier transaction committed them."""
-        if self.session.get(HandledUpdate, update_id) is not None:
-            raise AlreadyHandled(update_id)
-        self.session.add(HandledUpdate(update_id=update_id, handled_at=now))
-
     def record(self, update_id: int, *, now: datetime) -> None:
-        """Record the update without looking first (one statement fewer on the busiest
-        path): if it was recorded before, the transaction fails with an IntegrityError on
-        its primary key, and the caller treats it as delivered again."""
+        """Record that this update's effects are in this transaction, without looking first
+        (one statement fewer on the busiest path): if an earlier transaction recorded it,
+        this one fails with an IntegrityError on the primary key (`conversations.engine.once`
+        tells that apart)."""
         self.session.add(HandledUpdate(update_id=update_id, handled_at=now))
 
     def was_handled(self, update_id: int) -> bool:

@@ -14,7 +14,6 @@ The router also answers what is common to all of them: a command sent while one 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from conversations.engine.events import Event
+from conversations.engine.once import handled_before, record
 from conversations.engine.replies import Reply, Say, Toast
 from conversations.engine.services import PersonView, Services, language
 from conversations.engine.turn import Turn
@@ -32,8 +32,6 @@ from storage.drafts import Drafts
 from storage.models import Draft
 from storage.repositories import People
 from storage.updates import Updates
-
-log = logging.getLogger(__name__)
 
 NOT_UNDERSTOOD = N_("I did not understand that. Send /help to see what you can do.")
 NOT_REGISTERED = N_("You are not registered yet. Send /start and share your phone number.")
@@ -119,9 +117,7 @@ class Router:
             if pressed is not None and pressed is not conversation:
                 return  # a button of a conversation that is not the open one
             outcome["conversation"] = conversation
-            # Recorded without a look first: an update delivered again fails the
-            # transaction on the key (below), and nothing of it is applied twice.
-            Updates(session).record(event.update_id, now=services.now())
+            record(session, event, services)  # delivered again: fails on the key (below)
             outcome["taken"] = conversation.take(
                 Open(session, event, view, draft, services.now(), services, household)
             )
@@ -129,9 +125,8 @@ class Router:
         try:
             await services.tx(run)
         except IntegrityError:
-            if not await services.tx(lambda s: Updates(s).was_handled(event.update_id)):
+            if not await handled_before(services, event):
                 raise
-            log.info("update %s was handled before a restart", event.update_id)
             outcome["taken"] = _REDELIVERED
         person: PersonView | None = outcome.get("person")
         turn = Turn(event, person, language(services, person), services)

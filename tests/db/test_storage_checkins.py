@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitoring.weeks import Week
 from storage.checkins import CheckIns, confirm_draft
 from storage.drafts import Drafts
 from storage.models import CheckIn, HandledUpdate, Household, Person
-from storage.updates import AlreadyHandled, Updates
+from storage.updates import Updates
 from tests.conftest import import_examples
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
@@ -97,10 +98,10 @@ def test_handled_updates_refuse_a_second_time_and_are_pruned(
     session_factory: sessionmaker[Session],
 ) -> None:
     with session_factory() as s, s.begin():
-        Updates(s).mark_handled(1, now=NOW - timedelta(days=30))
-        Updates(s).mark_handled(2, now=NOW)
-    with session_factory() as s, s.begin(), pytest.raises(AlreadyHandled):
-        Updates(s).mark_handled(2, now=NOW)
+        Updates(s).record(1, now=NOW - timedelta(days=30))
+        Updates(s).record(2, now=NOW)
+    with pytest.raises(IntegrityError), session_factory() as s, s.begin():
+        Updates(s).record(2, now=NOW)
     with session_factory() as s, s.begin():
         assert Updates(s).prune_handled(before=NOW - timedelta(days=14)) == 1
     with session_factory() as s:
@@ -114,8 +115,8 @@ async def test_the_daily_housekeeping_job_forgets_old_update_ids_while_the_bot_r
     from bot.settings import load_settings
 
     with session_factory() as s, s.begin():
-        Updates(s).mark_handled(1, now=NOW - timedelta(days=15))
-        Updates(s).mark_handled(2, now=NOW - timedelta(days=13))
+        Updates(s).record(1, now=NOW - timedelta(days=15))
+        Updates(s).record(2, now=NOW - timedelta(days=13))
 
     async def tx(work: Any) -> Any:
         with session_factory() as s, s.begin():
