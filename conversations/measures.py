@@ -99,6 +99,7 @@ class MeasureConversation:
 
     flow = FLOW
     prefix = "ms"
+    about_household = False
     none = N_("There is no measure being recorded.")
 
     def take(self, at: Open) -> Taken:

@@ -3,7 +3,7 @@ Never commits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -21,7 +21,7 @@ from monitoring.weeks import Week
 from storage.alerts import NO_CHANGE, AlertChange, Alerts
 from storage.drafts import Drafts
 from storage.models import CheckIn, Draft, HelperAssignment, Household
-from storage.repositories import Audit
+from storage.repositories import HOUSEHOLD_CARD, Audit
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,15 @@ class DraftView:
 
 
 FLOW = "checkin"  # the drafts' flow name of a check-in being answered
+
+
+def draft_view_of(
+    helper_id: int, draft: Draft, household: Sequence[Any], *, done_this_week: bool = False
+) -> DraftView:
+    """A check-in draft as its questions show it; `household`: a `HOUSEHOLD_CARD` row."""
+    hid, number, head, village, members, school = household
+    view = HouseholdView(hid, number, head, village, members, school, None, done_this_week)
+    return DraftView(helper_id, view, str(draft.week), dict(draft.answers or {}), draft.editing)
 
 
 class CheckIns:
@@ -123,12 +132,10 @@ class CheckIns:
     def draft(self, helper_id: int) -> Draft | None:
         return Drafts(self.session).of(helper_id, FLOW)
 
-    def draft_view(
-        self, helper_id: int, week: Week, draft: Draft | None = None
-    ) -> DraftView | None:
-        """The helper's check-in being answered (`draft` when the caller has it), with what
-        its questions show of the household: one statement (it runs for every answer)."""
-        draft = draft if draft is not None else self.draft(helper_id)
+    def draft_view(self, helper_id: int, week: Week) -> DraftView | None:
+        """The helper's check-in being answered, with what its questions show of the
+        household and whether it was checked in this `week`: one statement."""
+        draft = self.draft(helper_id)
         if draft is None or draft.subject_id is None:
             return None
         done = (
@@ -141,20 +148,9 @@ class CheckIns:
             .exists()
         )
         row = self.session.execute(
-            select(
-                Household.id,
-                Household.number,
-                Household.head_name,
-                Household.village_id,
-                Household.members,
-                Household.has_school_child,
-                done,
-            ).where(Household.id == draft.subject_id)
+            select(*HOUSEHOLD_CARD, done).where(Household.id == draft.subject_id)
         ).one()
-        household = HouseholdView(*row[:6], last_level=None, done_this_week=bool(row[6]))
-        return DraftView(
-            helper_id, household, str(draft.week), dict(draft.answers or {}), draft.editing
-        )
+        return draft_view_of(helper_id, draft, row[:-1], done_this_week=bool(row[-1]))
 
     def start_draft(self, helper_id: int, household_id: int, week: Week, *, now: datetime) -> Draft:
         return Drafts(self.session).start(

@@ -143,6 +143,18 @@ class Places:
         ).all()
 
 
+# What a check-in's questions show of its household (storage.checkins.HouseholdView's
+# first fields, in order).
+HOUSEHOLD_CARD = (
+    Household.id,
+    Household.number,
+    Household.head_name,
+    Household.village_id,
+    Household.members,
+    Household.has_school_child,
+)
+
+
 def _card() -> Any:
     return (
         select(
@@ -186,20 +198,11 @@ class People:
         self, user_id: int, household_flows: Collection[str] = ()
     ) -> tuple[Any, Draft | None, Any] | None:
         """The person's card, their open conversation's draft and, when that conversation is
-        about a household (`household_flows`), the household's id, number, head's name,
-        village, members and whether it has a school-age child: one statement (every answer
+        about a household (`household_flows`), its `HOUSEHOLD_CARD`: one statement (every answer
         starts with it; on a database server each statement is a round trip)."""
         row = self.session.execute(
             _card()
-            .add_columns(
-                Draft,
-                Household.id,
-                Household.number,
-                Household.head_name,
-                Household.village_id,
-                Household.members,
-                Household.has_school_child,
-            )
+            .add_columns(Draft, *HOUSEHOLD_CARD)
             .outerjoin(Draft, Draft.person_id == Person.id)
             .outerjoin(
                 Household,

@@ -54,8 +54,8 @@ from storage.checkins import (
     CheckIns,
     ConfirmResult,
     DraftView,
-    HouseholdView,
     confirm_draft,
+    draft_view_of,
 )
 from storage.drafts import Drafts
 from storage.models import CheckIn, Household
@@ -97,32 +97,10 @@ class CheckinConversation:
     # ------------------------------------------------------------------ in the transaction
 
     def take(self, at: Open) -> Taken:
-        repo = CheckIns(at.session)
-        week = week_of(at.now, at.services.tz)
-
-        read: list[DraftView] = []
-
-        def view() -> DraftView:
-            """The draft as it stands, read once (one statement) per answer."""
-            if not read:
-                if at.household is not None:  # read by the router with the person
-                    hid, number, head, village, members, school = at.household
-                    household = HouseholdView(
-                        hid, number, head, village, members, school, None, False
-                    )
-                    current: DraftView | None = DraftView(
-                        at.person.id,
-                        household,
-                        str(at.draft.week),
-                        dict(at.draft.answers or {}),
-                        at.draft.editing,
-                    )
-                else:
-                    current = repo.draft_view(at.person.id, week, at.draft)
-                assert current is not None
-                read.append(current)
-            return read[0]
-
+        # The household was read by the router with the person (`about_household`): an
+        # answer reads nothing more.
+        assert at.household is not None
+        view = draft_view_of(at.person.id, at.draft, at.household)
         data = at.event.button
         if data is None:
             return self._typed(at, view)
@@ -135,71 +113,71 @@ class CheckinConversation:
         if CONFIRM.read(data) is not None:
             return self._confirm(at, view)
         if EDIT.read(data) is not None:
-            return Taken("edit list", view())
+            return Taken("edit list", view)
         if BACK_TO_SUMMARY.read(data) is not None:
-            return Taken("in place", view())
+            return Taken("in place", view)
         edit_one = EDIT_ONE.read(data)
         if edit_one is not None and edit_one["question"] in EDITABLE:
             return self._edit(at, view, edit_one["question"])
         discard = DISCARD.read(data)
         if discard is not None and discard["discard"] == "1":
-            shown = view()
+            shown = view
             Drafts(at.session).drop(at.person.id, FLOW)
             return Taken("discarded", household=household_line(shown.household) if shown else "")
         if discard is not None and discard["discard"] == "0":
-            return Taken("show", view())
+            return Taken("show", view)
         return Taken("invalid")
 
-    def _typed(self, at: Open, view: Callable[[], DraftView]) -> Taken:
+    def _typed(self, at: Open, view: DraftView) -> Taken:
         draft = at.draft
-        step = next_step(dict(draft.answers or {}), view().household.facts, draft.editing)
+        step = next_step(dict(draft.answers or {}), view.household.facts, draft.editing)
         if step is None:
-            return Taken("show", view(), CONFIRM_PLEASE)
+            return Taken("show", view, CONFIRM_PLEASE)
         question, photo, text = step.question, at.event.photo, at.event.text
         if question.kind is Kind.PHOTO and photo:
             return self._answer(at, view, question.id, lambda q: photo, False)
         if text is not None and question.kind is not Kind.PHOTO:
             return self._answer(at, view, question.id, lambda q: parse_text_answer(q, text), False)
-        return Taken("show", view(), HINTS.get(question.kind, PRESS))
+        return Taken("show", view, HINTS.get(question.kind, PRESS))
 
     def _answer(
         self,
         at: Open,
-        view: Callable[[], DraftView],
+        view: DraftView,
         qid: str,
         parse: Callable[[Question], Any],
         pressed: bool,
     ) -> Taken:
         draft = at.draft
-        facts = view().household.facts
+        facts = view.household.facts
         answers, editing = dict(draft.answers or {}), draft.editing
         step = next_step(answers, facts, editing)
         if step is None or step.question.id != qid:
-            return Taken("stale", view(), STALE)
+            return Taken("stale", view, STALE)
         try:
             value = parse(step.question)
         except AnswerError as exc:
-            return Taken("show", view(), exc.hint)
+            return Taken("show", view, exc.hint)
         updated = record(answers, step, value)
         if editing and next_step(updated, facts, editing) is None:
             editing = None  # editing ends when the walker has nothing more to ask
         Drafts(at.session).save(draft, answers=updated, editing=editing, now=at.now)
-        after = replace(view(), answers=updated, editing=editing)
+        after = replace(view, answers=updated, editing=editing)
         return Taken("answered", after, answered=qid if pressed else None)
 
-    def _edit(self, at: Open, view: Callable[[], DraftView], qid: str) -> Taken:
+    def _edit(self, at: Open, view: DraftView, qid: str) -> Taken:
         draft = at.draft
         answers = dict(draft.answers or {})
-        if next_step(answers, view().household.facts, draft.editing) is not None:
-            return Taken("show", view())  # the summary is not what is shown
+        if next_step(answers, view.household.facts, draft.editing) is not None:
+            return Taken("show", view)  # the summary is not what is shown
         cleared = clear_for_edit(answers, qid)
         Drafts(at.session).save(draft, answers=cleared, editing=qid, now=at.now)
-        return Taken("in place", replace(view(), answers=cleared, editing=qid))
+        return Taken("in place", replace(view, answers=cleared, editing=qid))
 
-    def _confirm(self, at: Open, view: Callable[[], DraftView]) -> Taken:
+    def _confirm(self, at: Open, view: DraftView) -> Taken:
         draft = at.draft
-        if next_step(dict(draft.answers or {}), view().household.facts, draft.editing):
-            return Taken("show", view())
+        if next_step(dict(draft.answers or {}), view.household.facts, draft.editing):
+            return Taken("show", view)
         week = str(week_of(at.now, at.services.tz))
         if draft.week != week:
             # Started in a week that has ended: it must not replace that week's check-in,
@@ -207,7 +185,7 @@ class CheckinConversation:
             # answers move to this week, and the helper confirms again, knowingly.
             started = str(draft.week)
             Drafts(at.session).save(draft, week=week, now=at.now)
-            return Taken("moved", replace(view(), week=week), started=started)
+            return Taken("moved", replace(view, week=week), started=started)
         result = confirm_draft(
             at.session,
             draft,

@@ -59,6 +59,8 @@ class Conversation(Protocol):
     flow: str  # its drafts' flow name
     prefix: str  # the prefix of its buttons' data
     none: str  # msgid: its button pressed when it is not open ("No proposal is in progress…")
+    # Its draft's subject is a household: the router reads it with the person (`Open`).
+    about_household: bool
 
     def take(self, at: Open) -> Any:
         """Store the answer (typed, a photo or a button) in the router's transaction; return
@@ -88,9 +90,7 @@ _REDELIVERED = object()
 class Router:
     def __init__(self, conversations: Sequence[Conversation]) -> None:
         self.flows = {c.flow: c for c in conversations}
-        self.household_flows = frozenset(
-            c.flow for c in conversations if getattr(c, "about_household", False)
-        )
+        self.household_flows = frozenset(c.flow for c in conversations if c.about_household)
         self.prefixes = {c.prefix: c for c in conversations if c.prefix}
 
     async def answer(self, event: Event, services: Services) -> list[Reply]:

@@ -131,6 +131,7 @@ class ReasonConversation:
 
     flow = REASON
     prefix = ""  # no buttons of its own
+    about_household = False
     none = N_("Please press one of the buttons.")
 
     def take(self, at: Open) -> Taken:

@@ -89,6 +89,7 @@ async def propose(turn: Turn) -> list[Reply]:
 class ProposalConversation:
     flow = FLOW
     prefix = "pp"
+    about_household = False
     none = NONE
 
     def take(self, at: Open) -> Taken:
