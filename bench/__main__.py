@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import MetaData, text
 
 from bench import congestion, exports, fanout, scale, throughput
+from bot.alerts import MARK_BATCH
 from storage.db import make_engine
 
 HERE = Path(__file__).resolve().parent
@@ -138,6 +139,16 @@ def fanout_rows(r: dict[str, Any]) -> list[str]:
     ]
 
 
+def window_rows(r: dict[str, Any]) -> list[str]:
+    worst = r["worst"]
+    return [
+        f"Duplicate window: {r['kills']} SIGKILLs during a fan-out of 4,000 reminders; "
+        f"messages each kill would send twice: {', '.join(str(n) for n in r['at_risk'])} "
+        f"(worst {worst}; target: under one batch of marks, {MARK_BATCH}: "
+        f"{check(worst, MARK_BATCH, below=True)}).",
+    ]
+
+
 SCALE_TARGETS: dict[str, float | None] = {
     "summary_township": 200,
     "summary_district": 1000,
@@ -236,7 +247,10 @@ def main(argv: list[str] | None = None) -> int:
         if "fanout" in parts:
             step("2. fan-out of the weekly reminders")
             results["fanout"] = asyncio.run(fanout.measure(directory))
+            _log("  the duplicate window: kills during a fan-out")
+            results["fanout_window"] = asyncio.run(fanout.duplicate_window(directory))
             tables += ["", "Fan-out", "", *fanout_rows(results["fanout"])]
+            tables += ["", *window_rows(results["fanout_window"])]
         if "scale" in parts:
             step("3. data scale (SQLite)")
             sizes = [int(s) for s in args.sizes.split(",")]

@@ -4,11 +4,19 @@ same limit (FANGFANPIN_SEND_RATE).
 
 The job queues its messages in the outbox (as it does on Monday morning, timed here); the
 bot, started as its own process, delivers them. Reported: the achieved rate over the limit
-(first to last delivered message), messages lost, duplicates, and 429s received."""
+(first to last delivered message), messages lost, duplicates, and 429s received.
+
+Then the duplicate window: a job's messages are marked sent in batches (`bot/alerts.py`,
+MARK_BATCH), so a crash can leave messages that Telegram has but the outbox does not know
+of; they are sent again once their claim is stale. The bot is SIGKILLed at random moments of
+a second fan-out, and after each kill the rows still marked "sending" whose chat already has
+the message are counted: the messages that kill would send twice."""
 
 from __future__ import annotations
 
 import asyncio
+import random
+import signal
 import subprocess
 import sys
 import time
@@ -18,6 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.common import bot_env, fresh_sqlite
@@ -26,6 +35,7 @@ from monitoring.weeks import week_of
 from sandbox.server import SandboxBotAPI
 from scheduler.jobs import reminders
 from storage.db import make_engine, make_session_factory
+from storage.models import OutboxMessage
 
 T = TypeVar("T")
 # The bot's own jobs never fire during a bench run (a fresh database owes none either).
@@ -38,8 +48,10 @@ class _NoSender:
         return None
 
 
-async def measure(directory: Path, *, helpers: int = HELPERS, rate: int = RATE) -> dict[str, Any]:
-    url = fresh_sqlite(directory, "fanout.db")
+async def _queue(directory: Path, name: str, helpers: int) -> tuple[str, int, int, float]:
+    """A fresh database with `helpers` helpers due a reminder, queued by the job: (url,
+    first helper's Telegram id - 1, rows queued, job seconds)."""
+    url = fresh_sqlite(directory, name)
     engine = make_engine(url)
     # One household per helper, none visited yet this week: every helper is reminded.
     generated = generate(engine, helpers, households_per_helper=1, current_week_share=0.0)
@@ -54,18 +66,22 @@ async def measure(directory: Path, *, helpers: int = HELPERS, rate: int = RATE) 
     queued = await reminders(monday, tx, _NoSender(), tz=SHANGHAI)
     job_seconds = time.perf_counter() - started
     engine.dispose()
+    return url, generated.helper_telegram_base, queued, job_seconds
 
+
+async def measure(directory: Path, *, helpers: int = HELPERS, rate: int = RATE) -> dict[str, Any]:
+    url, base, queued, job_seconds = await _queue(directory, "fanout.db", helpers)
     api = SandboxBotAPI()
     await api.start()
     for i in range(helpers):
-        api.user(generated.helper_telegram_base + i + 1)
+        api.user(base + i + 1)
     api.state.rate_limit_per_second = float(rate)
     env = bot_env(api.state.token, api.url, url, send_rate=rate)
     log = (directory / "fanout.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
-    chats = {generated.helper_telegram_base + i + 1 for i in range(helpers)}
+    chats = {base + i + 1 for i in range(helpers)}
     try:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
@@ -106,3 +122,46 @@ async def measure(directory: Path, *, helpers: int = HELPERS, rate: int = RATE) 
         "responses_429": len(limited),
         "share_429": round(len(limited) / len(sends), 4) if sends else 0.0,
     }
+
+
+async def duplicate_window(
+    directory: Path, *, helpers: int = 4_000, rate: int = RATE, kills: int = 4, seed: int = 7
+) -> dict[str, Any]:
+    """SIGKILL the delivering bot `kills` times at random moments; after each, count the
+    messages that kill would send twice (module docstring)."""
+    url, base, _, _ = await _queue(directory, "window.db", helpers)
+    api = SandboxBotAPI()
+    await api.start()
+    for i in range(helpers):
+        api.user(base + i + 1)
+    api.state.rate_limit_per_second = float(rate)
+    env = bot_env(api.state.token, api.url, url, send_rate=rate)
+    engine = make_engine(url)
+    chance = random.Random(seed)
+    at_risk: list[int] = []
+    counted: set[int] = set()
+    log = (directory / "window.log").open("ab")
+    try:
+        for _ in range(kills):
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+            # Start-up takes about a second; then the bot sends at about the limit.
+            await asyncio.sleep(1.5 + chance.uniform(0.5, 2.0))
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+            delivered = {e["chat_id"] for e in api.state.events if e["kind"] == "message"}
+            with engine.connect() as conn:
+                sending = conn.execute(
+                    select(OutboxMessage.id, OutboxMessage.chat_id).where(
+                        OutboxMessage.status == "sending"
+                    )
+                ).all()
+            new = [(row_id, chat) for row_id, chat in sending if row_id not in counted]
+            counted.update(row_id for row_id, _ in new)
+            at_risk.append(sum(1 for _, chat in new if chat in delivered))
+    finally:
+        log.close()
+        engine.dispose()
+        await api.stop()
+    return {"kills": kills, "at_risk": at_risk, "worst": max(at_risk, default=0)}

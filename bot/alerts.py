@@ -47,7 +47,7 @@ from conversations.proposals.texts import proposal_keyboard, proposal_text
 from monitoring.i18n import Translations
 from storage.alerts import Alerts
 from storage.bindings import Bindings
-from storage.outbox import Outbox
+from storage.outbox import Outbox, Queued
 from storage.proposals import Proposals
 from storage.schedule import Schedule
 
@@ -58,6 +58,8 @@ Tx = Callable[[Callable[[Session], T]], Awaitable[T]]
 MAX_BACKOFF = timedelta(seconds=30)  # a message waits at most this long after Telegram is back
 BATCH = 200  # due rows taken per query
 PARALLEL = 16  # chats sent to at the same time
+MARK_BATCH = 50  # a job's messages marked sent in one transaction
+MARK_WAIT = 1.0  # seconds: or as soon as the first of them waited this long
 
 
 # ----------------------------------------------------------------------------- delivery
@@ -98,6 +100,8 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._marks: list[tuple[int, int, int]] = []  # sent, not yet marked (row, chat, id)
+        self._marks_since = 0.0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="outbox")
@@ -130,46 +134,51 @@ class OutboxWorker:
         sent = 0
         previous: list[tuple[int, int]] | None = None
         slots = asyncio.Semaphore(PARALLEL)
-        while not self._stopping.is_set():
-            rows = await self.tx(
-                lambda s: Outbox(s).due(self.now(), stale_after=self.stale_after, limit=BATCH)
-            )
-            if not rows or rows == previous:  # nothing due, or nothing could be taken
-                break
-            previous = rows
-            if self.link.down:  # one message tries the link; the rest wait until it is back
-                sent += await self.deliver(rows[0][0])
+        try:
+            while not self._stopping.is_set():
+                rows = await self.tx(
+                    lambda s: Outbox(s).due(self.now(), stale_after=self.stale_after, limit=BATCH)
+                )
+                if not rows or rows == previous:  # nothing due, or nothing could be taken
+                    break
+                previous = rows
+                if self.link.down:  # one message tries the link; the rest wait until it is back
+                    sent += await self.deliver(rows[0][0])
+                else:
+                    sent += await self._send_batch(rows, slots)
                 if self.link.down:
                     break
-                continue
-            by_chat: dict[int, list[int]] = {}
-            for row_id, chat_id in rows:
-                by_chat.setdefault(chat_id, []).append(row_id)
-
-            async def chat_in_order(ids: list[int]) -> int:
-                done = 0
-                async with slots:
-                    for row_id in ids:
-                        if self._stopping.is_set():
-                            break
-                        done += await self.deliver(row_id)
-                        if self.link.down:  # the rest waits for the next round
-                            break
-                return done
-
-            sent += sum(await asyncio.gather(*(chat_in_order(ids) for ids in by_chat.values())))
-            if self.link.down:
-                break
+        finally:  # what was sent is marked before the round ends
+            await self.flush_marks()
         return sent
+
+    async def _send_batch(self, rows: list[tuple[int, int]], slots: asyncio.Semaphore) -> int:
+        by_chat: dict[int, list[int]] = {}
+        for row_id, chat_id in rows:
+            by_chat.setdefault(chat_id, []).append(row_id)
+
+        async def chat_in_order(ids: list[int]) -> int:
+            done = 0
+            async with slots:
+                for row_id in ids:
+                    if self._stopping.is_set():
+                        break
+                    done += await self.deliver(row_id)
+                    if self.link.down:  # the rest waits for the next round
+                        break
+            return done
+
+        return sum(await asyncio.gather(*(chat_in_order(ids) for ids in by_chat.values())))
 
     async def deliver(self, row_id: int) -> int:
         now = self.now()
 
         def claim_and_render(session: Session) -> Rendered | bool | None:
             """False: another worker has it, or it is done; None: nothing to send."""
-            if not Outbox(session).claim(row_id, now, stale_after=self.stale_after):
+            row = Outbox(session).claim(row_id, now, stale_after=self.stale_after)
+            if row is None:
                 return False
-            rendered = self._render(session, row_id)
+            rendered = self._render(session, row)
             if rendered is None:
                 Outbox(session).failed(row_id, "nothing to send")
             return rendered
@@ -235,7 +244,11 @@ class OutboxWorker:
             await self.tx(lambda s: self._backoff(s, row_id, error))
             return 0
         self.link.ok()
-        await self.tx(lambda s: self._sent(s, row_id, rendered.chat_id, message.message_id))
+        if rendered.bulk:  # a job's message: marked sent with others (see `_mark_sent`)
+            await self._mark_sent(row_id, rendered.chat_id, message.message_id)
+        else:
+            mark = [(row_id, rendered.chat_id, message.message_id)]
+            await self.tx(lambda s: self._sent(s, mark))
         if rendered.alert_id is not None:
             await self._catch_up(row_id, rendered, message.message_id)
         return 1
@@ -252,7 +265,12 @@ class OutboxWorker:
         """An alert acknowledged (or given a measure) while its message was on the way: the
         handler refreshed the messages already marked sent, not this one; show the state now.
         (Marked sent first, then read: a change after this read finds the message sent.)"""
-        now = await self.tx(lambda s: self._render(s, row_id))
+
+        def render(session: Session) -> Rendered | None:
+            row = Outbox(session).queued(row_id)
+            return None if row is None else self._render(session, row)
+
+        now = await self.tx(render)
         if now is None or (now.text, now.markup) == (sent.text, sent.markup):
             return
         try:
@@ -262,15 +280,33 @@ class OutboxWorker:
         except TelegramError as exc:  # not modified, deleted, bot removed: best effort
             log.debug("outbox %s: could not bring the alert up to date: %s", row_id, exc)
 
-    def _sent(self, session: Session, row_id: int, chat_id: int, message_id: int) -> None:
-        Outbox(session).sent(row_id, message_id=message_id, now=self.now())
-        if chat_id > 0:
-            Schedule(session).mark_reachable(chat_id, now=self.now())
+    async def _mark_sent(self, row_id: int, chat_id: int, message_id: int) -> None:
+        """A job's message (a reminder, a list) is marked sent with the others sent about
+        the same time: one transaction per MARK_BATCH messages or MARK_WAIT, not one each.
+        The price: if the process dies before the marks are written, those messages (at
+        most MARK_BATCH, plus the ones on the wire) are sent again once their claim is
+        stale; `bench/fanout.py` counts them at a kill. Warnings, replies and notices are
+        marked one by one, as soon as Telegram has them."""
+        if not self._marks:
+            self._marks_since = asyncio.get_running_loop().time()
+        self._marks.append((row_id, chat_id, message_id))
+        waited = asyncio.get_running_loop().time() - self._marks_since
+        if len(self._marks) >= MARK_BATCH or waited >= MARK_WAIT:
+            await self.flush_marks()
 
-    def _render(self, session: Session, row_id: int) -> Rendered | None:
-        row = Outbox(session).get(row_id)
-        if row is None:
-            return None
+    async def flush_marks(self) -> None:
+        marks, self._marks = self._marks, []
+        if marks:
+            await self.tx(lambda s: self._sent(s, marks))
+
+    def _sent(self, session: Session, marks: list[tuple[int, int, int]]) -> None:
+        Outbox(session).sent(
+            [(row_id, message_id) for row_id, _, message_id in marks], now=self.now()
+        )
+        people = [chat_id for _, chat_id, _ in marks if chat_id > 0]
+        Schedule(session).mark_reachable(people, now=self.now())
+
+    def _render(self, session: Session, row: Queued) -> Rendered | None:
         if row.kind == "notice":
             return Rendered(row.chat_id, notice_text(row.payload, self.t), None)
         if row.kind == "undelivered":

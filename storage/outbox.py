@@ -3,15 +3,29 @@ worker (`bot/alerts.py`). Never commits."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
     OutboxMessage,
 )
+
+OUTBOX = cast(Table, OutboxMessage.__table__)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An outbox row as the worker renders it."""
+
+    id: int
+    kind: str
+    chat_id: int
+    alert_id: int | None
+    payload: dict[str, Any]
 
 
 class Outbox:
@@ -103,30 +117,55 @@ class Outbox:
             )
         ]
 
-    def claim(self, row_id: int, now: datetime, *, stale_after: timedelta) -> bool:
-        """Take the row for sending; False when another worker has it or it is done."""
+    def claim(self, row_id: int, now: datetime, *, stale_after: timedelta) -> Queued | None:
+        """Take the row for sending and return it; None when another worker has it or it
+        is done. Core statements: this runs for every message a job sends."""
         result = self.session.execute(
-            update(OutboxMessage)
+            update(OUTBOX)
             .where(
-                OutboxMessage.id == row_id,
+                OUTBOX.c.id == row_id,
                 or_(
-                    OutboxMessage.status == "pending",
-                    (OutboxMessage.status == "sending")
-                    & (OutboxMessage.claimed_at <= now - stale_after),
+                    OUTBOX.c.status == "pending",
+                    (OUTBOX.c.status == "sending") & (OUTBOX.c.claimed_at <= now - stale_after),
                 ),
             )
-            .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .values(status="sending", claimed_at=now, attempts=OUTBOX.c.attempts + 1)
         )
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        if int(getattr(result, "rowcount", 0) or 0) != 1:
+            return None
+        return self.queued(row_id)
+
+    def queued(self, row_id: int) -> Queued | None:
+        """What a row asks to send."""
+        row = self.session.execute(
+            select(
+                OUTBOX.c.id, OUTBOX.c.kind, OUTBOX.c.chat_id, OUTBOX.c.alert_id, OUTBOX.c.payload
+            ).where(OUTBOX.c.id == row_id)
+        ).one_or_none()
+        if row is None:
+            return None
+        return Queued(
+            int(row.id),
+            str(row.kind),
+            int(row.chat_id),
+            None if row.alert_id is None else int(row.alert_id),
+            dict(row.payload or {}),
+        )
 
     def get(self, row_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, row_id)
 
-    def sent(self, row_id: int, *, message_id: int, now: datetime) -> None:
+    def sent(self, marks: list[tuple[int, int]], *, now: datetime) -> None:
+        """Mark rows sent: (row id, Telegram's message id) each, in one statement."""
+        if not marks:
+            return
         self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
-            .values(status="sent", message_id=message_id, sent_at=now, last_error=None)
+            update(OUTBOX)
+            .where(OUTBOX.c.id == bindparam("row"))
+            .values(
+                status="sent", message_id=bindparam("telegram_id"), sent_at=now, last_error=None
+            ),
+            [{"row": row_id, "telegram_id": message_id} for row_id, message_id in marks],
         )
 
     def retry_at(self, row_id: int, at: datetime, error: str) -> None:

@@ -171,16 +171,22 @@ class Schedule:
             key=person.phone,
         )
 
-    def mark_reachable(self, telegram_user_id: int, *, now: datetime) -> None:
-        # Called for every private message sent: look at the column only (almost always
-        # nobody is marked), load the person only when there is something to clear.
-        person_id = self.session.scalar(
+    def mark_reachable(self, telegram_user_ids: list[int], *, now: datetime) -> None:
+        """Messages reached these people. Called for every batch of private messages sent:
+        one look at the column (almost always nobody is marked); a person is loaded only
+        when there is something to clear."""
+        if not telegram_user_ids:
+            return
+        person_ids = self.session.scalars(
             select(Person.id).where(
-                Person.telegram_user_id == telegram_user_id, Person.unreachable_since.is_not(None)
+                Person.telegram_user_id.in_(sorted(set(telegram_user_ids))),
+                Person.unreachable_since.is_not(None),
             )
-        )
-        person = self.session.get(Person, person_id) if person_id is not None else None
-        if person is not None and person.unreachable_since is not None:
+        ).all()
+        for person_id in person_ids:
+            person = self.session.get(Person, person_id)
+            if person is None or person.unreachable_since is None:
+                continue
             Audit(self.session).update_fields(
                 person,
                 {"unreachable_since": None},

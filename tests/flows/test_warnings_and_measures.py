@@ -20,8 +20,7 @@ def delivered(factory: sessionmaker[Session]) -> dict[int, int]:
     """Mark the warning's queued copies sent, as the outbox worker would: chat -> message id."""
     with factory() as s, s.begin():
         rows = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "alert")).all()
-        for row in rows:
-            Outbox(s).sent(row.id, message_id=1000 + row.id, now=TUESDAY)
+        Outbox(s).sent([(row.id, 1000 + row.id) for row in rows], now=TUESDAY)
         return {row.chat_id: 1000 + row.id for row in rows}
 
 
