@@ -1,7 +1,7 @@
 """`make bench`: conversation throughput, fan-out and data scale; prints a table and writes
 bench/results.json. Targets are the issue's; a miss is printed as MISS, never hidden.
 
-    python -m bench [--only throughput,fanout,scale,exports,congestion]
+    python -m bench [--only throughput,limited,fanout,scale,exports,congestion]
                     [--out bench/results.json]"""
 
 from __future__ import annotations
@@ -96,6 +96,55 @@ async def run_throughput(directory: Path, results: dict[str, Any]) -> None:
             run["ratio_to_echo"] = round(run["updates_per_s"] / base, 3) if base else None
             runs.append(run)
     results["throughput"] = runs
+
+
+LIMIT = 30  # Telegram's flood limit for a bot, messages a second
+PACE = 5.0  # seconds a person takes per answer
+
+
+async def run_limited(directory: Path, results: dict[str, Any]) -> None:
+    """Under Telegram's limit: saturation at 200 (ratio to echo) and 100 people at a human
+    pace (p95), both bots under fangfanpin's flood limiter. SQLite only: at 30 sends a
+    second the database is not what limits."""
+    runs: list[dict[str, Any]] = []
+    for helpers, pace in ((200, None), (100, PACE)):
+        echo: dict[str, Any] | None = None
+        for bot in ("echo", "fangfanpin"):
+            how = f"one answer every ~{pace:.0f} s each" if pace else "at once"
+            _log(f"  {bot}, {helpers} people {how}, limit {LIMIT}/s")
+            run = await throughput.measure(bot, helpers, directory, limit=LIMIT, pace=pace)
+            if echo is None:
+                echo = run
+            else:
+                base = echo["updates_per_s"]
+                run["ratio_to_echo"] = round(run["updates_per_s"] / base, 3) if base else None
+            runs.append(run)
+    results["throughput_limited"] = runs
+
+
+def limited_rows(runs: list[dict[str, Any]]) -> list[str]:
+    rows = [
+        "| bot | helpers | pace | updates/s | p50 ms | p95 ms | p99 ms | ratio to echo "
+        "| sends per update | 429s | targets |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in runs:
+        notes = []
+        if r["bot"] == "fangfanpin" and not r["pace"]:
+            notes.append(f"ratio ≥ 0.9: {check(r.get('ratio_to_echo') or 0, 0.9, below=False)}")
+        if r["bot"] == "fangfanpin" and r["pace"]:
+            notes.append(f"p95 < 300 ms: {check(r['p95_ms'], 300, below=True)}")
+        if r["bot"] == "fangfanpin" and r.get("stored_checkins") != r["helpers"]:
+            notes.append(f"STORED {r.get('stored_checkins')} of {r['helpers']}")
+        pace = f"~{r['pace']:.0f} s per answer" if r["pace"] else "at once"
+        rows.append(
+            f"| {r['bot']} | {r['helpers']} | {pace} | {r['updates_per_s']} | {r['p50_ms']} "
+            f"| {r['p95_ms']} | {r['p99_ms']} | {r.get('ratio_to_echo', '—')} "
+            f"| {r.get('sends_per_update', '—')}"
+            f"{' (+' + str(r['group_sends']) + ' to groups)' if r.get('group_sends') else ''} "
+            f"| {r['responses_429']} | {'; '.join(notes)} |"
+        )
+    return rows
 
 
 def throughput_rows(runs: list[dict[str, Any]]) -> list[str]:
@@ -224,7 +273,7 @@ def congestion_rows(r: dict[str, Any]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default="throughput,fanout,scale,exports,congestion")
+    parser.add_argument("--only", default="throughput,limited,fanout,scale,exports,congestion")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     parser.add_argument("--sizes", default="10000,100000", help="data-scale household counts")
     args = parser.parse_args(argv)
@@ -244,6 +293,15 @@ def main(argv: list[str] | None = None) -> int:
             step("1. conversation throughput")
             asyncio.run(run_throughput(directory, results))
             tables += ["", "Conversation throughput", "", *throughput_rows(results["throughput"])]
+        if "limited" in parts:
+            step(f"1b. conversation throughput under the flood limit ({LIMIT}/s)")
+            asyncio.run(run_limited(directory, results))
+            tables += [
+                "",
+                f"Under the flood limit ({LIMIT} a second)",
+                "",
+                *limited_rows(results["throughput_limited"]),
+            ]
         if "fanout" in parts:
             step("2. fan-out of the weekly reminders")
             results["fanout"] = asyncio.run(fanout.measure(directory))

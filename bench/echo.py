@@ -2,7 +2,10 @@
 against the same stand-in. Its built-in Updater polls; a message is answered with one
 message carrying one button, a button press with answerCallbackQuery and one message.
 
-    python -m bench.echo API_URL TOKEN"""
+With a third argument, it sends under fangfanpin's own flood limiter set to that many
+messages a second (`bot/app.py`'s `flood_limiter`), so both bots meet the limit the same way.
+
+    python -m bench.echo API_URL TOKEN [SEND_RATE]"""
 
 from __future__ import annotations
 
@@ -27,13 +30,18 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.send_message(update.effective_chat.id, "echo", reply_markup=BUTTON)
 
 
-def main(api_url: str, token: str) -> None:
+def main(api_url: str, token: str, send_rate: str | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)
-    app = ApplicationBuilder().token(token).base_url(api_url).build()
+    builder = ApplicationBuilder().token(token).base_url(api_url)
+    if send_rate is not None:
+        from bot.app import flood_limiter
+
+        builder = builder.rate_limiter(flood_limiter(float(send_rate)))
+    app = builder.build()
     app.add_handler(MessageHandler(None, on_message))
     app.add_handler(CallbackQueryHandler(on_press))
     app.run_polling(poll_interval=0.0, timeout=10)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:4])

@@ -3,6 +3,10 @@ the stand-in Bot API over HTTP, against the real bot (`python -m bot run`, its o
 then the same number of people talk to a bare python-telegram-bot echo bot.
 
 Helpers act as fast as the answers come (no reading time): this is the bot at saturation.
+With `pace`, each waits about that many seconds after each answer instead (a person reading
+and pressing). With `limit`, the stand-in answers 429 past `limit` sends a second, as
+Telegram does, and both bots send under the bot's own flood limiter set to it.
+
 Times are the stand-in's: from the moment an update is offered (it can be fetched by
 getUpdates) to the moment the bot's next message reaches that chat."""
 
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import subprocess
 import sys
 import time
@@ -107,10 +112,21 @@ class Driver:
                 return message
         raise RuntimeError(f"no message {message_id} in chat {chat_id}")
 
-    async def helper(self, user_id: int, script: list[tuple[str, str, str]], run: Run) -> None:
+    async def helper(
+        self,
+        user_id: int,
+        script: list[tuple[str, str, str]],
+        run: Run,
+        pace: float | None = None,
+    ) -> None:
         queue = self.queues.setdefault(user_id, asyncio.Queue())
         newest: dict[str, Any] | None = None
-        for action, value, expected in script:
+        chance = random.Random(user_id)
+        if pace:  # people do not start in the same instant
+            await asyncio.sleep(chance.uniform(0, pace))
+        for step, (action, value, expected) in enumerate(script):
+            if pace and step:  # reading the question, finding the answer
+                await asyncio.sleep(chance.uniform(0.5 * pace, 1.5 * pace))
             if action == "send":
                 sent = await self.api.send({"user_id": user_id, "text": value})
             else:
@@ -207,10 +223,16 @@ async def measure(
     *,
     database_url: str | None = None,
     reset: Any = None,
+    limit: int | None = None,
+    pace: float | None = None,
 ) -> dict[str, Any]:
-    """One run: a fresh stand-in, a fresh database (for fangfanpin), the bot as a process."""
+    """One run: a fresh stand-in, a fresh database (for fangfanpin), the bot as a process.
+    `limit`: the flood limit (sends a second) of the stand-in and of both bots' limiters;
+    None keeps it out of the way. `pace`: seconds a person takes per answer (None: none)."""
     api = SandboxBotAPI()
     await api.start()
+    if limit is not None:
+        api.state.rate_limit_per_second = float(limit)
     for chat_id in (VILLAGE_GROUP, TOWNSHIP_GROUP):
         api.add_group(chat_id, str(chat_id))
     env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFANPIN_")}
@@ -229,17 +251,19 @@ async def measure(
             FANGFANPIN_TELEGRAM_API_URL=api.url,
             FANGFANPIN_DATABASE_URL=database_url,
             FANGFANPIN_LOG_LEVEL="WARNING",
-            # The flood limit is measured by the fan-out run; here it is out of the way,
-            # as it is for the echo bot, so the bot's own ceiling shows.
-            FANGFANPIN_SEND_RATE="100000",
+            # Without a limit it is out of the way, as it is for the echo bot, so the bot's
+            # own ceiling shows.
+            FANGFANPIN_SEND_RATE=str(limit or 100_000),
             **QUIET_SCHEDULE,
         )
         command = [sys.executable, "-m", "bot", "run"]
         script = checkin_script
     else:
         command = [sys.executable, "-m", "bench.echo", api.url, api.state.token]
+        if limit is not None:
+            command.append(str(limit))
         script = echo_script
-    log = (directory / f"{bot}-{helpers}.log").open("ab")
+    log = (directory / f"{bot}-{helpers}-{limit}-{pace}.log").open("ab")
     client = SandboxClient(api.root, timeout=60)
     seq = await client.last_seq()
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -252,7 +276,7 @@ async def measure(
         started = time.monotonic()
         try:
             await asyncio.gather(
-                *(driver.helper(USER_BASE + i, script(i), run) for i in range(helpers))
+                *(driver.helper(USER_BASE + i, script(i), run, pace) for i in range(helpers))
             )
         finally:
             driver.close()
@@ -273,6 +297,8 @@ async def measure(
     private = len(spent) - to_groups
     result["sends_per_update"] = round(private / run.updates, 3) if run.updates else None
     result["group_sends"] = to_groups
+    result["limit"], result["pace"] = limit, pace
+    result["responses_429"] = sum(1 for c in api.state.calls if c.get("status") == 429)
     if engine is not None:
         rows, drafts = completed_checkins(engine)
         engine.dispose()
