@@ -10,8 +10,12 @@ silent: `bot/undelivered.py`.
 Exactly once, and its limit: the unique key of a row means the same alert is never queued
 twice for one chat, and a claimed row is not taken by another worker, so in normal operation
 nothing is posted twice. If the process dies after Telegram accepted a message but before
-"sent" was committed (milliseconds), or a request times out after Telegram accepted it, the
-row is sent again once its claim is stale: a duplicate is possible then, a lost warning is not.
+"sent" was committed (milliseconds; a job's messages are marked in batches, see
+`_mark_sent`), or a request times out after Telegram accepted it, the row is sent again: a
+duplicate is possible then, a lost warning is not. Again means once the claim is stale (2
+minutes), or at once when the claim was an earlier bot process's: the bot that starts
+takes those back (`_take_back`), so a warning waiting for the flood limit when the bot was
+killed is not two minutes late.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -88,6 +93,7 @@ class OutboxWorker:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         interval: float = 5.0,
         stale_after: timedelta = timedelta(minutes=2),
+        name: str = "cli",
     ) -> None:
         self.bot = bot
         self.tx = tx
@@ -96,6 +102,10 @@ class OutboxWorker:
         self.now = now
         self.interval = interval
         self.stale_after = stale_after
+        # "bot" for the running bot (one at a time per token: Telegram refuses a second
+        # poller), "cli" for a command's one drain. Recorded on every claim.
+        self.name = name
+        self.me = f"{name}:{uuid.uuid4().hex[:16]}"
         self.link = LinkState("outbox", log)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -118,6 +128,8 @@ class OutboxWorker:
         self._wake.set()
 
     async def run(self) -> None:
+        if self.name == "bot":
+            await self._take_back()
         while not self._stopping.is_set():
             try:
                 await self.drain()
@@ -126,6 +138,20 @@ class OutboxWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval)
             self._wake.clear()
+
+    async def _take_back(self) -> None:
+        """What an earlier bot process claimed and did not mark sent: it was killed (a
+        message might have reached Telegram; see the module's docstring). Due at once,
+        not when the claim goes stale."""
+        try:
+            taken = await self.tx(lambda s: Outbox(s).take_back(prefix="bot:", me=self.me))
+        except SQLAlchemyError:
+            log.exception("outbox: could not take back the claims of an earlier bot process")
+            return
+        if taken:
+            log.info(
+                "outbox: %s message(s) claimed by the bot before this one are due again", taken
+            )
 
     async def drain(self) -> int:
         """Send every due row, batch after batch until none is due: the rows of one chat in
@@ -175,7 +201,7 @@ class OutboxWorker:
 
         def claim_and_render(session: Session) -> Rendered | bool | None:
             """False: another worker has it, or it is done; None: nothing to send."""
-            row = Outbox(session).claim(row_id, now, stale_after=self.stale_after)
+            row = Outbox(session).claim(row_id, now, stale_after=self.stale_after, by=self.me)
             if row is None:
                 return False
             rendered = self._render(session, row)

@@ -184,7 +184,7 @@ class _Lifecycle:
         services = app.bot_data.services
         await set_default_commands(app, translations)
         # Deliver what is waiting in the outbox now, then continuously.
-        self.worker = OutboxWorker(app.bot, services.tx, translations, services.tz)
+        self.worker = OutboxWorker(app.bot, services.tx, translations, services.tz, name="bot")
         services.wake_outbox = self.worker.wake
         self.worker.start()
         # The scheduled jobs, and those owed after downtime.

@@ -117,9 +117,11 @@ class Outbox:
             )
         ]
 
-    def claim(self, row_id: int, now: datetime, *, stale_after: timedelta) -> Queued | None:
-        """Take the row for sending and return it; None when another worker has it or it
-        is done. Core statements: this runs for every message a job sends."""
+    def claim(
+        self, row_id: int, now: datetime, *, stale_after: timedelta, by: str | None = None
+    ) -> Queued | None:
+        """Take the row for sending (for the worker `by`) and return it; None when another
+        worker has it or it is done. Core statements: this runs for every message sent."""
         result = self.session.execute(
             update(OUTBOX)
             .where(
@@ -129,11 +131,25 @@ class Outbox:
                     (OUTBOX.c.status == "sending") & (OUTBOX.c.claimed_at <= now - stale_after),
                 ),
             )
-            .values(status="sending", claimed_at=now, attempts=OUTBOX.c.attempts + 1)
+            .values(status="sending", claimed_at=now, claimed_by=by, attempts=OUTBOX.c.attempts + 1)
         )
         if int(getattr(result, "rowcount", 0) or 0) != 1:
             return None
         return self.queued(row_id)
+
+    def take_back(self, *, prefix: str, me: str) -> int:
+        """Rows claimed by other workers whose name starts with `prefix` are due again now
+        (a bot that starts: the bot before it died). Returns how many."""
+        result = self.session.execute(
+            update(OUTBOX)
+            .where(
+                OUTBOX.c.status == "sending",
+                OUTBOX.c.claimed_by.startswith(prefix, autoescape=True),
+                OUTBOX.c.claimed_by != me,
+            )
+            .values(status="pending", next_attempt_at=OUTBOX.c.claimed_at, claimed_by=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def queued(self, row_id: int) -> Queued | None:
         """What a row asks to send."""

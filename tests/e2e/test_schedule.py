@@ -262,3 +262,34 @@ def _scheduler(app: AppType) -> JobScheduler | None:
 def test_utc_is_not_the_township_clock() -> None:
     monday_local = at("2026-11-30T00:30")
     assert monday_local.astimezone(UTC).day == 29  # still Sunday in UTC
+
+
+async def test_a_bot_that_starts_sends_at_once_what_a_killed_bot_had_claimed(
+    settings: Settings,
+    db: Engine,
+    client: SandboxClient,
+    town: sessionmaker[Session],
+    chats: None,
+) -> None:
+    async def tx(work: Any) -> Any:
+        with town() as s, s.begin():
+            return work(s)
+
+    monday = at("2026-11-30T09:00")
+    assert await job_specs(settings)["reminders"].run(monday, tx, WakeSender(lambda: None)) == 3
+    # A bot process claimed A's and B's reminders and was killed before marking them sent
+    # (waiting for the flood limit, say); a command's drain is sending C's right now.
+    # A minute ago by the worker's clock (the real one): not stale yet, that takes two.
+    claims = {A: "bot:killed", B: "bot:killed", C: "cli:running"}
+    claimed = datetime.now(UTC) - timedelta(minutes=1)
+    with town() as s, s.begin():
+        for row in s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")):
+            row.status, row.claimed_at, row.claimed_by = "sending", claimed, claims[row.chat_id]
+            row.attempts = 1
+    async with running_bot(
+        settings, engine=db, poll_timeout=1.0, clock=lambda: at("2026-11-30T09:01")
+    ) as (app, _):
+        await _caught_up(app)
+        sent = await delivered(client, town, "reminder", 2)
+    assert {r.chat_id: r.status for r in sent} == {A: "sent", B: "sent", C: "sending"}
+    assert [len(await messages_with(client, u, "待走访")) for u in (A, B, C)] == [1, 1, 0]
