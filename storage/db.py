@@ -22,9 +22,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if database and database != ":memory:" and not database.startswith("file:"):
             _create_private(Path(database))
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT)
-    if parsed.get_backend_name() != "sqlite":
-        # A connection the server dropped (a restart, a failover) is replaced before use.
-        kwargs.setdefault("pool_pre_ping", True)
+    # A connection a server dropped (a restart, a failover) is not pinged before every use
+    # (a round trip per transaction): the transaction that meets it runs again on a new one
+    # (`Services.tx`), and SQLAlchemy lets go of every pooled connection older than it.
     # Statement parameters (names, phone and ID numbers) never appear in errors or logs.
     kwargs.setdefault("hide_parameters", True)
     engine = create_engine(parsed, **kwargs)

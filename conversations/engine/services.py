@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitoring.i18n import N_, Translations, Translator
@@ -60,6 +61,15 @@ class Services:
         Commits when `work` returns, rolls back when it raises."""
 
         def run() -> T:
+            try:
+                with self.session_factory() as session, session.begin():
+                    return work(session)
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+            # The server dropped the connection (a restart, a failover, an administrator):
+            # the pool has let it go; once more on a new one. (No ping before every
+            # transaction: that was a round trip each.) A second failure is the caller's.
             with self.session_factory() as session, session.begin():
                 return work(session)
 
