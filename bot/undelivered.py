@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations.alert_texts import WARNING_KINDS  # their loss would leave a warning unseen
+from conversations.alert_texts import GROUP_WARNING_KINDS  # their loss: a warning unseen
 from conversations.notices import tell_staff_group_lost
 from storage.bindings import BROKEN, Bindings
 from storage.models import Alert, Household, OutboxMessage, Village
@@ -89,7 +89,7 @@ def lost_chat(session: Session, row_id: int, error: str, now: datetime) -> None:
             binding.title,
             now,
         )
-    if row.kind in WARNING_KINDS:
+    if row.kind in GROUP_WARNING_KINDS:
         township_id = township_of(session, row)
         if not _save_the_warning(session, row, township_id, now):
             _tell_staff(session, row, township_id, error, now)
@@ -105,7 +105,7 @@ def undeliverable(session: Session, row_id: int, error: str, now: datetime) -> N
     if row.kind == "undelivered":  # a notice about a failure: no notice about the notice
         return
     township_id = township_of(session, row)
-    if row.kind in WARNING_KINDS and _save_the_warning(session, row, township_id, now):
+    if row.kind in GROUP_WARNING_KINDS and _save_the_warning(session, row, township_id, now):
         return
     _tell_staff(session, row, township_id, error, now)
 

@@ -1,5 +1,8 @@
 """How red warnings, escalations, all-clears and notices read: rendered when sent, in the
-group's language. Groups never see an ID number or a phone number; the given name is masked."""
+group's language. Groups never see an ID number or a phone number; the given name is masked;
+the reasons are named in general words (the area, never a health condition or an income
+figure). The reasons in full go privately, with the same buttons, to those who may act on the
+warning (kind `alert_detail`)."""
 
 from __future__ import annotations
 
@@ -9,14 +12,16 @@ from zoneinfo import ZoneInfo
 
 from conversations.actions import ACKNOWLEDGE, RECORD_MEASURE
 from conversations.engine.replies import Button, Keyboard
-from conversations.texts import reason_text
+from conversations.texts import reason_area, reason_text
 from monitoring.i18n import N_, Translator
 from monitoring.people import mask_name
 from monitoring.risk import Level, Reason
 from storage.alerts import AlertView
 
 # Outbox kinds whose message shows an open red warning (with its buttons).
-WARNING_KINDS = frozenset({"alert", "alert_update", "escalation"})
+WARNING_KINDS = frozenset({"alert", "alert_update", "escalation", "alert_detail"})
+# Of those, the ones posted to groups (a failed private copy is not re-posted to a group).
+GROUP_WARNING_KINDS = frozenset({"alert", "alert_update", "escalation"})
 
 MEASURE_NAMES = {
     "industry": N_("industry support"),
@@ -109,7 +114,7 @@ def alert_text(
     lines = []
     if kind == "escalation":
         lines.append(t._("⏰ Not yet acknowledged, reminder:"))
-    if kind == "alert_update":
+    if kind == "alert_update" or (kind == "alert_detail" and payload.get("update")):
         lines.append(t._("New red-warning reasons for a household already on alert:"))
     lines.append(t._("🔴 Red warning"))
     lines.append(
@@ -123,10 +128,13 @@ def alert_text(
         )
     )
     lines.append(t._("Reasons:"))
-    for data in view.reasons:
-        reason = Reason.from_json(data)
-        if reason.level is Level.RED:
-            lines.append(f"• {reason_text(reason, t)}")
+    reasons = [Reason.from_json(data) for data in view.reasons]
+    red = [reason for reason in reasons if reason.level is Level.RED]
+    if kind == "alert_detail":  # a private chat: the reasons in full
+        lines.extend(f"• {reason_text(reason, t)}" for reason in red)
+    else:  # a group: the areas only, each once
+        areas = list(dict.fromkeys(reason_area(reason, t) for reason in red))
+        lines.extend(f"• {area}" for area in areas)
     lines.append(t._("Helper: {name}").format(name=view.helper_name or "—"))
     lines.append(t._("Since: {when}").format(when=_when(view.opened_at, t, tz)))
     if payload.get("no_village_group"):
@@ -152,6 +160,10 @@ def alert_text(
         )
     if view.status == "closed":
         lines.append(t._("Closed."))
+    if kind == "alert_detail":
+        lines.append(
+            t._("(For you only: the groups are told the problem areas, not these details.)")
+        )
     return "\n".join(lines)
 
 
@@ -174,6 +186,7 @@ UNDELIVERED_WHAT = {
     "alert": N_("the red warning for household {household}"),
     "alert_update": N_("the new red-warning reasons for household {household}"),
     "escalation": N_("the reminder of the red warning for household {household}"),
+    "alert_detail": N_("the details of the red warning for household {household}"),
     "all_clear": N_("the all-clear for household {household}"),
     "reminder": N_("a check-in reminder"),
     "missed_helper": N_("a missed-visits notice"),

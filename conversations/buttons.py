@@ -18,6 +18,7 @@ from conversations.engine.events import ChatKind
 class Where(Enum):
     OWN_PRIVATE = "own private chat"  # the presser's private chat with the bot
     GROUP = "group"
+    GROUP_OR_OWN_PRIVATE = "group, or the presser's private chat"
 
 
 # prefix -> the chats its buttons belong in, with the flow that owns them
@@ -28,7 +29,9 @@ BUTTONS: dict[str, Where] = {
     "pd": Where.OWN_PRIVATE,  # deciding a proposal (conversations/proposals.py)
     "el": Where.OWN_PRIVATE,  # risk elimination (conversations/proposals.py)
     "gb": Where.GROUP,  # binding a group (conversations/groups.py)
-    "al": Where.GROUP,  # a red warning's buttons (conversations/warnings.py)
+    # a red warning's buttons: on its copies in the groups, and on the copy with the full
+    # reasons sent privately to those who may act on it (conversations/warnings.py)
+    "al": Where.GROUP_OR_OWN_PRIVATE,
 }
 KNOWN_PREFIXES = tuple(f"{prefix}:" for prefix in BUTTONS)
 
@@ -54,6 +57,10 @@ def allowed_here(
         return True
     if on_message is not None and prefix not in on_message:
         return False
+    own_private = chat_kind is ChatKind.PRIVATE and chat_id == user_id
     if where is Where.OWN_PRIVATE:
-        return chat_kind is ChatKind.PRIVATE and chat_id == user_id
-    return chat_kind is ChatKind.GROUP and on_message is not None
+        return own_private
+    in_group = chat_kind is ChatKind.GROUP and on_message is not None
+    if where is Where.GROUP_OR_OWN_PRIVATE:
+        return in_group or (own_private and on_message is not None)
+    return in_group

@@ -35,6 +35,20 @@ REASON_TEXTS = {
         "{last_year_income} yuan"
     ),
 }
+# The same reasons in general words, for groups: the problem area, never a health condition
+# or an income figure (a village group is semi-public, as a notice board is).
+REASON_AREAS = {
+    "guarantee_food": N_("basic needs at risk: food"),
+    "guarantee_clothing": N_("basic needs at risk: clothing"),
+    "guarantee_education": N_("basic needs at risk: compulsory education"),
+    "guarantee_medical": N_("basic needs at risk: medical care"),
+    "guarantee_housing": N_("basic needs at risk: safe housing"),
+    "guarantee_water": N_("basic needs at risk: drinking water"),
+    "income_below_red_line": N_("income below the line"),
+    "income_below_watch_line": N_("income near the line"),
+    "expenditure_above_last_year_income": N_("large unavoidable expenditure"),
+    "income_dropped": N_("income fell sharply"),
+}
 MONEY_KEYS = frozenset({"per_capita", "line", "expenditure", "last_year_income", "expected"})
 
 
@@ -52,6 +66,12 @@ def reason_text(reason: Reason, t: Translator) -> str:
         for key, value in reason.numbers.items()
     }
     return t._(template).format(**numbers)
+
+
+def reason_area(reason: Reason, t: Translator) -> str:
+    """The reason in general words, as a group may read it."""
+    area = REASON_AREAS.get(reason.code)
+    return t._(area) if area is not None else t._("other risk")
 
 
 def money(value: Decimal | str, t: Translator) -> str:

@@ -71,6 +71,13 @@ def may_act_on_warning(actor: Actor, township_id: int, village_id: int) -> bool:
     return actor.role is Role.VILLAGE_HEAD and actor.village_id == village_id
 
 
+def reads_the_details(actor: Actor, township_id: int, village_id: int) -> bool:
+    """Who is told a warning's reasons in full, in a private chat, with its buttons: those
+    who may act on it. Groups are semi-public: they are told the problem area in general
+    words only (never a health condition or an income figure)."""
+    return may_act_on_warning(actor, township_id, village_id)
+
+
 def may_record_measure(
     actor: Actor, township_id: int, village_id: int, helper_id: int | None
 ) -> bool:

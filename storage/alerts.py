@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from monitoring.people import Role
 from monitoring.risk import Assessment, Level
 from monitoring.warnings import (
     WarningStep,
     after_checkin,
     may_act_on_warning,
     may_record_measure,
+    reads_the_details,
 )
 from storage.bindings import Bindings
 from storage.measures import Measures
@@ -97,6 +99,27 @@ class Alerts:
             chats.append((township_group.chat_id, {"no_village_group": village_group is None}))
         return chats, village_group is None
 
+    def detail_readers(self, household: Household) -> list[Person]:
+        """Who is told the warning's reasons in full, privately (`reads_the_details`):
+        linked people only."""
+        village = self.session.get(Village, household.village_id)
+        assert village is not None
+        candidates = self.session.scalars(
+            select(Person)
+            .where(
+                Person.telegram_user_id.is_not(None),
+                or_(
+                    (Person.role == Role.VILLAGE_HEAD.value) & (Person.village_id == village.id),
+                    (Person.role == Role.TOWNSHIP_STAFF.value)
+                    & (Person.township_id == village.township_id),
+                ),
+            )
+            .order_by(Person.id)
+        ).all()
+        return [
+            p for p in candidates if reads_the_details(actor_of(p), village.township_id, village.id)
+        ]
+
     def _post(
         self, alert: Alert, household: Household, kind: str, tag: str, now: datetime
     ) -> AlertChange:
@@ -111,6 +134,17 @@ class Alerts:
                 payload=payload,
                 now=now,
             )
+        if kind in ("alert", "alert_update"):  # the reasons in full, privately
+            for person in self.detail_readers(household):
+                assert person.telegram_user_id is not None
+                outbox.enqueue(
+                    key=f"alert:{alert.id}:{tag}:p{person.id}",
+                    kind="alert_detail",
+                    chat_id=person.telegram_user_id,
+                    alert_id=alert.id,
+                    payload={"update": kind == "alert_update"},
+                    now=now,
+                )
         action = {"alert": "opened", "alert_update": "updated", "all_clear": "closed"}[kind]
         return AlertChange(action, alert.id, tuple(c for c, _ in chats), not chats)
 

@@ -61,13 +61,24 @@ async def town(
     return people
 
 
-async def checkin(helper: Chat, number: str, *, food: bool) -> dict[str, Any]:
+async def checkin(
+    helper: Chat, number: str, *, food: bool, readers: tuple[int, ...] = (HEAD[0], STAFF[0])
+) -> dict[str, Any]:
+    """A check-in to the end. When it raises a red warning, also wait for the warning's
+    details in the private chats of `readers` (the linked village head and staff), so that
+    what a test sends them next is not answered by it."""
     listing = await helper.send("/checkin")
     first = await helper.press(number) if "请选择" in listing["text"] else listing
     if "更正" in first["text"]:
         first = await helper.last()
     await answer_checkin(helper, food=food)
-    return await helper.press("确认提交")
+    seq = await helper.client.last_seq()
+    result = await helper.press("确认提交")
+    if "红色预警正在推送" in result["text"]:
+        for reader in readers:
+            [detail] = await helper.client.wait_bot_messages(reader, after=seq)
+            assert "仅发给您" in detail["text"]
+    return result
 
 
 async def red_warning_in_the_village(town: dict[str, Chat], client: SandboxClient) -> Any:
@@ -79,8 +90,15 @@ async def red_warning_in_the_village(town: dict[str, Chat], client: SandboxClien
 
 
 def outbox(factory: sessionmaker[Session]) -> list[OutboxMessage]:
+    """The rows for groups (the warnings' private copies with the details aside)."""
     with factory() as s:
-        return list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        return list(
+            s.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.kind != "alert_detail")
+                .order_by(OutboxMessage.id)
+            )
+        )
 
 
 async def alerts_in(
@@ -112,7 +130,8 @@ async def test_red_checkin_posts_one_alert_per_group_masked_and_with_reasons(
     for message in (village, township):
         text = message["text"]
         assert "🔴 红色预警" in text and "徐**" in text and "LX01001" in text
-        assert "吃饭没有保障" in text and "帮扶责任人：李建国" in text and "青山村" in text
+        assert "两不愁三保障有问题：吃饭" in text and "帮扶责任人：李建国" in text
+        assert "青山村" in text and "吃饭没有保障" not in text  # the area, not the detail
         assert "徐德明" not in text and ID_NUMBER not in text and ID_NUMBER[-4:] not in text
         assert HELPER_PHONE not in text and "138" not in text
         labels = [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
@@ -129,6 +148,37 @@ async def test_red_checkin_posts_one_alert_per_group_masked_and_with_reasons(
     assert "已在红色预警中" in again["text"]
     assert len(outbox(roster)) == 2
     assert len(await alerts_in(client, VILLAGE_GROUP)) == 1
+
+
+async def test_the_reasons_in_full_go_privately_with_the_same_buttons(
+    town: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
+) -> None:
+    await checkin(town["helper"], "LX01001", food=False)  # waits for the private copies
+
+    async def detail_of(user_id: int) -> dict[str, Any]:
+        [detail] = [m for m in await client.bot_messages(user_id) if "仅发给您" in m["text"]]
+        return detail
+
+    details = {user: await detail_of(user) for user in (HEAD[0], STAFF[0])}
+    for detail in details.values():
+        assert "吃饭没有保障" in detail["text"] and "徐**" in detail["text"]
+        labels = [b["text"] for row in detail["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["✅ 确认收到", "📝 记录帮扶措施"]
+    assert not [m for m in await client.bot_messages(HELPER[0]) if "仅发给您" in m["text"]]
+
+    # The village head acknowledges in the private chat: every copy shows it, each in its
+    # own words (the groups still the area only).
+    seq = await client.last_seq()
+    await client.press(HEAD[0], details[HEAD[0]]["message_id"], text="✅ 确认收到")
+    for chat in (VILLAGE_GROUP, TOWNSHIP_GROUP, STAFF[0]):
+        await client.wait_event(after=seq, kinds="edit", chat_id=chat)
+    for chat in (VILLAGE_GROUP, TOWNSHIP_GROUP):
+        [edited] = await alerts_in(client, chat)
+        assert "✅ 已确认：张卫东" in edited["text"] and "吃饭没有保障" not in edited["text"]
+    staff_copy = await detail_of(STAFF[0])
+    assert "✅ 已确认：张卫东" in staff_copy["text"] and "吃饭没有保障" in staff_copy["text"]
+    with roster() as s:
+        assert s.scalars(select(Alert.acknowledged_by)).one() is not None
 
 
 async def test_429_then_502_still_delivers_exactly_once(
@@ -233,7 +283,7 @@ async def test_two_green_checkins_close_the_alert_and_post_the_all_clear(
 async def test_resolve_by_township_staff_closes_the_alert(
     town: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
 ) -> None:
-    await checkin(town["helper"], "LX01001", food=False)
+    await red_warning_in_the_village(town, client)  # delivered before what follows
     assert "只有镇街干部" in (await town["head"].send("/resolve LX01001"))["text"]
     seq = await client.last_seq()
     done = await town["staff"].send("/resolve LX01001")
@@ -251,7 +301,7 @@ async def test_no_village_group_sends_to_the_township_with_a_line_saying_so(
     await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "镇街群")
     helper = await register(client, 511, "陈红梅", "+8613900139001")  # 石桥村
     seq = await client.last_seq()
-    await checkin(helper, "LX02001", food=False)
+    await checkin(helper, "LX02001", food=False, readers=(STAFF[0],))
     [message] = await client.wait_bot_messages(TOWNSHIP_GROUP, after=seq)
     assert "本村尚未绑定村群" in message["text"] and "石桥村" in message["text"]
 
@@ -318,7 +368,7 @@ async def test_killed_before_delivery_delivers_once_after_restart_and_escalates(
     helper = await register(client, *HELPER)
     for chat in (VILLAGE_GROUP, TOWNSHIP_GROUP):
         await client.fail("500", method="sendMessage", chat_id=chat, count=10_000)
-    await checkin(helper, "LX01001", food=False)
+    await checkin(helper, "LX01001", food=False, readers=(STAFF[0],))
 
     async def tried_and_waiting() -> bool:
         rows = outbox(roster)
