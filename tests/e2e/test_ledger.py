@@ -3,6 +3,7 @@ expected numbers computed here, independently of the summary queries."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import random
 import re
@@ -14,14 +15,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
 from bot.context import AppType
 from monitoring.weeks import Week
 from sandbox.client import SandboxClient
-from storage.models import Household, Village
+from storage.models import Household, OutboxMessage, Village
 from storage.repositories import People
 from storage.roster import import_roster
 from storage.schedule import Schedule
@@ -99,6 +100,21 @@ def seeded(session_factory: sessionmaker[Session]) -> list[Seeded]:
     return result
 
 
+async def delivered_everything(factory: sessionmaker[Session]) -> None:
+    """Wait (at most 30 s) until the outbox has nothing waiting."""
+    for _ in range(300):
+        with factory() as s:
+            waiting = s.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status.in_(("pending", "sending")))
+            )
+        if not waiting:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{waiting} outbox message(s) still waiting")
+
+
 def village_line(text: str, village: str) -> tuple[int, ...]:
     match = re.search(
         rf"{village}：监测 (\d+) 户，待走访 (\d+)，已走访 (\d+)（\d+%）.*?未走访 (\d+)，"
@@ -123,6 +139,8 @@ async def test_summary_and_export_of_a_seeded_week(
         (STRANGER, "路人"),
     ):
         await client.user(user_id, name)
+    # The seeded red warnings' private copies reach the staff and the village head first.
+    await delivered_everything(session_factory)
 
     # ---- /summary in the staff member's private chat: text and chart
     text, chart = await send_for(Chat(client, STAFF), "/summary 2026-W48", 2)
