@@ -177,6 +177,7 @@ class _Lifecycle:
             translations=translations,
             tz=self.settings.tz,
             close_after_green=self.settings.alert_close_after_green,
+            policy=self.settings.policy,
             router=ROUTER,
         )
         if self.clock is not None:

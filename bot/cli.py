@@ -190,6 +190,7 @@ async def run_job(settings: Settings, name: str, at: datetime | None, t: Transla
             session_factory=make_session_factory(engine),
             translations=load_translations(settings.locale),
             tz=settings.tz,
+            policy=settings.policy,
         )
         sender = _CliSender(settings, services, t)
         queued = await job_specs(settings)[name].run(now, services.tx, sender)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from monitoring.i18n import parse_locale
+from monitoring.policy import Policy, PolicyError, parse_policy
 from storage.db import DEFAULT_DATABASE_URL
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
+# The policy file used when FANGFANPIN_POLICY_FILE is not set: the seed plan's 2020 lines.
+SHIPPED_POLICY = Path(__file__).with_name("policy.toml")
 PREFIX = "FANGFANPIN_"
 
 
@@ -53,6 +57,27 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=30.0, gt=0, le=100_000)
     # Where `run` without a token (and `sandbox`) serves the stand-in and its page.
     sandbox_port: int = Field(default=8081, ge=1, le=65535)
+    # The lines and rules assessments use (docs/policy.md); empty: the shipped file.
+    policy_file: str | None = None
+    _policy: Policy | None = PrivateAttr(default=None)
+
+    @field_validator("policy_file")
+    @classmethod
+    def _policy_file(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            load_policy(value.strip())
+        except PolicyError as exc:
+            raise ValueError(str(exc)) from None
+        return value.strip()
+
+    @property
+    def policy(self) -> Policy:
+        """The policy file, read once (it was checked when the settings were made)."""
+        if self._policy is None:
+            self._policy = load_policy(self.policy_file)
+        return self._policy
 
     @field_validator(
         "schedule_reminders",
@@ -148,6 +173,17 @@ class Settings(BaseSettings):
         if base.endswith("/bot"):
             return base[: -len("/bot")] + "/file/bot"
         return base + "/file/bot"
+
+
+def load_policy(path: str | None) -> Policy:
+    """The policy in `path` (None: the shipped file); PolicyError names the file, the key and
+    the value of what is wrong."""
+    file = Path(path) if path else SHIPPED_POLICY
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{file}: can not be read ({exc})") from None
+    return parse_policy(text, str(file))
 
 
 class SettingsError(Exception):

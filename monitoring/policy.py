@@ -1,34 +1,242 @@
-"""The yearly lines of the policy (POLICY.md, "Risk levels"), one row per year."""
+"""The policy the bot assesses with (docs/policy.md): per year, the red and watch lines and
+the income-drop share, nationally or for a region (a province, a county), and how rigid
+expenditure is counted.
+
+It comes from a TOML file (`FANGFANPIN_POLICY_FILE`; the shipped default holds the 2020
+lines of the seed plan). Pure: `parse_policy` takes the file's text; reading it is the
+caller's. Every error names the file, the key and the value."""
 
 from __future__ import annotations
 
 import logging
+import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
 
 log = logging.getLogger(__name__)
+
+DEFAULT_INCOME_DROP = Decimal("0.30")
+
+
+class PolicyError(ValueError):
+    """The policy file can not be used; the message says where and why."""
+
+
+class Expenditure(StrEnum):
+    """Which rigid expenditure counts against a year's income."""
+
+    CALENDAR_YEAR = "calendar_year"  # reported in the weeks of the check-in's year
+    LAST_12_MONTHS = "last_12_months"  # reported in the 52 weeks up to the check-in
 
 
 @dataclass(frozen=True)
 class PolicyLines:
     year: int
-    standard: Decimal  # the year's poverty standard, yuan per person per year
-    red_line: Decimal  # per-capita income below this is RED (1.2 x standard)
-    watch_line: Decimal  # below this is WATCH (1.5 x standard)
-    income_drop: Decimal  # a drop of at least this share against last year is WATCH
+    red_line: Decimal  # per-capita income below this is RED (yuan per person per year)
+    watch_line: Decimal  # below this is WATCH
+    income_drop: Decimal = DEFAULT_INCOME_DROP  # a drop of this share against last year: WATCH
+    region: str | None = None  # where the line comes from; None: the file's general table
 
 
-DEFAULT_LINES: dict[int, PolicyLines] = {
-    2020: PolicyLines(2020, Decimal(4000), Decimal(4800), Decimal(6000), Decimal("0.30")),
-}
+@dataclass(frozen=True)
+class Region:
+    name: str
+    within: str | None  # a county's province, whose lines apply where the county has none
+    lines: Mapping[int, PolicyLines]
 
 
-def lines_for(year: int, table: Mapping[int, PolicyLines] = DEFAULT_LINES) -> PolicyLines:
-    """The row for `year`, else the latest earlier row (said in the log), else the earliest."""
-    if year in table:
-        return table[year]
-    earlier = [y for y in table if y < year]
-    chosen = max(earlier) if earlier else min(table)
-    log.info("no policy lines for %s: using those of %s", year, chosen)
-    return table[chosen]
+@dataclass(frozen=True)
+class Choice:
+    """The lines an assessment of `wanted` uses; `exact` is False when the year has none
+    and an earlier year's are used (the staff are told, `/summary` says so)."""
+
+    lines: PolicyLines
+    wanted: int
+
+    @property
+    def exact(self) -> bool:
+        return self.lines.year == self.wanted
+
+
+@dataclass(frozen=True)
+class Policy:
+    lines: Mapping[int, PolicyLines]
+    regions: Mapping[str, Region] = field(default_factory=dict)
+    region: str | None = None  # the deployment's region, for townships not listed
+    townships: Mapping[str, str] = field(default_factory=dict)  # township name -> region
+    expenditure: Expenditure = Expenditure.CALENDAR_YEAR
+    source: str = "the shipped default"
+
+    def region_of(self, township: str | None) -> str | None:
+        if township is not None and township in self.townships:
+            return self.townships[township]
+        return self.region
+
+    def _tables(self, township: str | None) -> list[Mapping[int, PolicyLines]]:
+        """The tables that apply, the most specific first: the region, the regions it lies
+        within, then the general table."""
+        tables: list[Mapping[int, PolicyLines]] = []
+        name = self.region_of(township)
+        while name is not None:
+            region = self.regions[name]
+            tables.append(region.lines)
+            name = region.within
+        tables.append(self.lines)
+        return tables
+
+    def choose(self, year: int, township: str | None = None) -> Choice:
+        """The year's lines where the township is; a year without any: the latest earlier
+        year's (else the earliest there is)."""
+        tables = self._tables(township)
+        for table in tables:
+            if year in table:
+                return Choice(table[year], year)
+        years = sorted({y for table in tables for y in table})
+        earlier = [y for y in years if y < year]
+        chosen = max(earlier) if earlier else min(years)
+        for table in tables:
+            if chosen in table:
+                log.info("no policy lines for %s: using those of %s", year, chosen)
+                return Choice(table[chosen], year)
+        raise AssertionError("a policy has at least one year")  # parse_policy makes sure
+
+    def lines_for(self, year: int, township: str | None = None) -> PolicyLines:
+        return self.choose(year, township).lines
+
+
+# The seed plan's 2020 lines (standard 4,000; red 1.2 ×, watch 1.5 ×), as the shipped file.
+DEFAULT_POLICY = Policy({2020: PolicyLines(2020, Decimal(4800), Decimal(6000))})
+
+_TOP_KEYS = {"lines", "regions", "region", "townships", "expenditure", "income_drop"}
+_YEAR_KEYS = {"red_line", "watch_line", "income_drop", "standard", "source"}
+_REGION_KEYS = {"within", "lines"}
+
+
+def parse_policy(text: str, source: str) -> Policy:
+    """The policy in a TOML file's text; PolicyError names `source`, the key and the value."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{source}: not a TOML file: {exc}") from None
+    _only(data, _TOP_KEYS, source, "")
+    default_drop = _share(data.get("income_drop", DEFAULT_INCOME_DROP), source, "income_drop")
+    lines = _lines(data.get("lines"), source, "lines", default_drop, None)
+    if not lines:
+        raise PolicyError(f"{source}: [lines.YEAR] is missing: give at least one year's lines")
+    regions_data = _table(data.get("regions", {}), source, "regions")
+    regions: dict[str, Region] = {}
+    for name, body in regions_data.items():
+        key = f"regions.{name}"
+        body = _table(body, source, key)
+        _only(body, _REGION_KEYS, source, key)
+        within = body.get("within")
+        if within is not None and not isinstance(within, str):
+            raise PolicyError(f"{source}: {key}.within = {within!r}: give a region's name")
+        region_lines = _lines(body.get("lines", {}), source, f"{key}.lines", default_drop, name)
+        regions[name] = Region(name, within, region_lines)
+    for each in regions.values():
+        seen = {each.name}
+        up = each.within
+        while up is not None:
+            if up not in regions:
+                raise PolicyError(
+                    f"{source}: regions.{each.name}.within = {up!r}: no [regions.{up}]"
+                )
+            if up in seen:
+                raise PolicyError(f"{source}: regions.{each.name}.within: a circle via {up!r}")
+            seen.add(up)
+            up = regions[up].within
+    chosen = data.get("region")
+    if chosen is not None and chosen not in regions:
+        raise PolicyError(f"{source}: region = {chosen!r}: no [regions.{chosen}] in the file")
+    townships = _table(data.get("townships", {}), source, "townships")
+    for township, name in townships.items():
+        if name not in regions:
+            raise PolicyError(
+                f"{source}: townships.{township} = {name!r}: no [regions.{name}] in the file"
+            )
+    expenditure = data.get("expenditure", Expenditure.CALENDAR_YEAR.value)
+    try:
+        counted = Expenditure(expenditure)
+    except ValueError:
+        allowed = " or ".join(repr(e.value) for e in Expenditure)
+        raise PolicyError(f"{source}: expenditure = {expenditure!r}: use {allowed}") from None
+    return Policy(lines, regions, chosen, dict(townships), counted, source)
+
+
+def _only(data: Mapping[str, Any], allowed: set[str], source: str, where: str) -> None:
+    for key in data:
+        if key not in allowed:
+            name = f"{where}.{key}" if where else key
+            raise PolicyError(
+                f"{source}: {name}: unknown key (known here: {', '.join(sorted(allowed))})"
+            )
+
+
+def _table(value: Any, source: str, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PolicyError(f"{source}: {key} = {value!r}: should be a table ([{key}])")
+    return value
+
+
+def _lines(
+    value: Any, source: str, key: str, default_drop: Decimal, region: str | None
+) -> dict[int, PolicyLines]:
+    if value is None:
+        return {}
+    table = _table(value, source, key)
+    lines: dict[int, PolicyLines] = {}
+    for year_text, body in table.items():
+        where = f"{key}.{year_text}"
+        try:
+            year = int(year_text)
+        except ValueError:
+            year = 0
+        if not 2000 <= year <= 2100:
+            raise PolicyError(f"{source}: {where}: the key should be a year such as 2026")
+        body = _table(body, source, where)
+        _only(body, _YEAR_KEYS, source, where)
+        for needed in ("red_line", "watch_line"):
+            if needed not in body:
+                raise PolicyError(f"{source}: {where}.{needed} is missing (yuan per person)")
+        red = _yuan(body["red_line"], source, f"{where}.red_line")
+        watch = _yuan(body["watch_line"], source, f"{where}.watch_line")
+        if red >= watch:
+            raise PolicyError(
+                f"{source}: {where}.red_line = {body['red_line']!r}: should be below "
+                f"watch_line ({body['watch_line']!r})"
+            )
+        if "standard" in body:
+            _yuan(body["standard"], source, f"{where}.standard")
+        drop = _share(body.get("income_drop", default_drop), source, f"{where}.income_drop")
+        lines[year] = PolicyLines(year, red, watch, drop, region)
+    return lines
+
+
+def _number(value: Any, source: str, key: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise PolicyError(f"{source}: {key} = {value!r}: not a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise PolicyError(f"{source}: {key} = {value!r}: not a number") from None
+    if not number.is_finite():
+        raise PolicyError(f"{source}: {key} = {value!r}: not a number")
+    return number
+
+
+def _yuan(value: Any, source: str, key: str) -> Decimal:
+    number = _number(value, source, key)
+    if not 0 < number < 1_000_000:
+        raise PolicyError(f"{source}: {key} = {value!r}: yuan per person per year, above 0")
+    return number
+
+
+def _share(value: Any, source: str, key: str) -> Decimal:
+    number = _number(value, source, key)
+    if not 0 < number < 1:
+        raise PolicyError(f"{source}: {key} = {value!r}: a share between 0 and 1, e.g. 0.30")
+    return number

@@ -3,7 +3,7 @@ Never commits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from monitoring.checkin import Answers, Facts
 from monitoring.confirmed import ConfirmedAnswers, confirmed
 from monitoring.people import HouseholdStatus
-from monitoring.policy import DEFAULT_LINES, PolicyLines, lines_for
+from monitoring.policy import DEFAULT_POLICY, Expenditure, Policy
 from monitoring.risk import Assessment, Level, Situation, assess
 from monitoring.weeks import Week
 from storage.alerts import NO_CHANGE, AlertChange, Alerts
 from storage.drafts import Drafts
 from storage.models import CheckIn, Draft, HelperAssignment, Household
-from storage.repositories import HOUSEHOLD_CARD, Audit
+from storage.repositories import HOUSEHOLD_CARD, Audit, Households
 
 
 @dataclass(frozen=True)
@@ -166,16 +166,24 @@ class CheckIns:
             )
         )
 
-    def expenditure_this_year(
-        self, household_id: int, year: int, *, excluding_week: Week
-    ) -> Decimal:
-        """Rigid expenditure reported in the current check-ins of weeks of `year`."""
+    def expenditure_before(self, household_id: int, week: Week, counted: Expenditure) -> Decimal:
+        """Rigid expenditure reported in the household's current check-ins before `week`
+        that counts with it: the weeks of its year, or the 51 weeks before it (with it, 52:
+        the last twelve months), as the policy says."""
+        if counted is Expenditure.CALENDAR_YEAR:
+            weeks = CheckIn.week.like(f"{week.year}-W%")
+        else:
+            earlier, back = [], week
+            for _ in range(51):
+                back = back.previous()
+                earlier.append(str(back))
+            weeks = CheckIn.week.in_(earlier)
         total = self.session.scalar(
             select(func.coalesce(func.sum(CheckIn.expense_total), 0)).where(
                 CheckIn.household_id == household_id,
                 CheckIn.is_current,
-                CheckIn.week.like(f"{year}-W%"),
-                CheckIn.week != str(excluding_week),
+                weeks,
+                CheckIn.week != str(week),
             )
         )
         return Decimal(total or 0)
@@ -197,7 +205,7 @@ def confirm_draft(
     *,
     entered_by: int,
     now: datetime,
-    policy: Mapping[int, PolicyLines] = DEFAULT_LINES,
+    policy: Policy = DEFAULT_POLICY,
     close_after_green: int = 2,
 ) -> ConfirmResult:
     """Assess the draft and store it as the week's check-in, in the caller's transaction.
@@ -217,7 +225,7 @@ def confirm_draft(
     expected = answers.expected_income if answers.income_changed else household.expected_income
     if expected is None:  # never asked yet: last year's per-capita income times members
         expected = household.last_year_income_per_capita * household.members
-    earlier = repo.expenditure_this_year(household.id, week.year, excluding_week=week)
+    earlier = repo.expenditure_before(household.id, week, policy.expenditure)
     situation = Situation(
         members=answers.members,
         expected_income=expected,
@@ -226,7 +234,8 @@ def confirm_draft(
         last_year_members=household.members,
         guarantees=answers.guarantees,
     )
-    assessment = assess(situation, lines_for(week.year, policy))
+    township = Households(session).township_name(household)
+    assessment = assess(situation, policy.lines_for(week.year, township))
 
     previous = repo.current(household.id, week)
     previous_any = repo.last_levels([household.id]).get(household.id)

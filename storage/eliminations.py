@@ -19,19 +19,26 @@ from monitoring.elimination import (
 )
 from monitoring.i18n import N_
 from monitoring.people import HouseholdStatus
-from monitoring.policy import lines_for
+from monitoring.policy import DEFAULT_POLICY, Policy
 from monitoring.proposals import Refused
 from monitoring.weeks import Week, week_of
 from storage.alerts import Alerts
 from storage.models import Alert, CheckIn, Elimination, Household, Measure, Person
-from storage.repositories import Audit
+from storage.repositories import Audit, Households
 
 
 class Eliminations:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def facts(self, household: Household, *, now: datetime, tz: ZoneInfo) -> EliminationFacts:
+    def facts(
+        self,
+        household: Household,
+        *,
+        now: datetime,
+        tz: ZoneInfo,
+        policy: Policy = DEFAULT_POLICY,
+    ) -> EliminationFacts:
         this_week = week_of(now, tz)
         start = this_week
         for _ in range(STABLE_WEEKS - 1):
@@ -46,8 +53,9 @@ class Eliminations:
             )
             .order_by(CheckIn.week)
         ).all()
-        incomes = tuple(
-            IncomeRecord(Week.parse(week), per_capita, lines_for(year).watch_line)
+        township = Households(self.session).township_name(household)
+        incomes = tuple(  # each week against the watch line it was assessed with
+            IncomeRecord(Week.parse(week), per_capita, policy.lines_for(year, township).watch_line)
             for week, per_capita, year in rows
         )
         first = self.session.scalar(

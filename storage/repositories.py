@@ -254,6 +254,17 @@ class Households:
     def all(self) -> Sequence[Household]:
         return self.session.scalars(select(Household).order_by(Household.number)).all()
 
+    def township_name(self, household: Household) -> str:
+        """The name of the township the household's village is in (the policy's lines may
+        differ by region)."""
+        return str(
+            self.session.scalar(
+                select(Township.name)
+                .join(Village, Village.township_id == Township.id)
+                .where(Village.id == household.village_id)
+            )
+        )
+
     def helper_of(self, household_id: int) -> Person | None:
         return self.session.scalar(
             select(Person)

@@ -191,6 +191,7 @@ class CheckinConversation:
             draft,
             entered_by=at.person.id,
             now=at.now,
+            policy=at.services.policy,
             close_after_green=at.services.close_after_green,
         )
         return Taken("confirmed", result=result)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitoring.i18n import N_, Translations, Translator
 from monitoring.people import Role
+from monitoring.policy import DEFAULT_POLICY, Policy
 from storage.models import Person
 from storage.repositories import People
 
@@ -41,6 +42,8 @@ class Services:
     translations: Translations
     tz: ZoneInfo
     close_after_green: int = 2
+    # The lines and rules assessments use (FANGFANPIN_POLICY_FILE).
+    policy: Policy = DEFAULT_POLICY
     # The clock of the handler layer; tests and the sandbox's clock control may set it.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # Set by the outbox worker: handlers call it after queueing messages.

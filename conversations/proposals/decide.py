@@ -155,7 +155,9 @@ class ReasonConversation:
             if draft.get("action") == "eliminate":
                 household = session.get(Household, int(draft["household_id"]))
                 assert household is not None
-                facts = Eliminations(session).facts(household, now=now, tz=at.services.tz)
+                facts = Eliminations(session).facts(
+                    household, now=now, tz=at.services.tz, policy=at.services.policy
+                )
                 criteria = elimination_criteria(facts, week_of(now, at.services.tz))
                 Eliminations(session).eliminate(
                     household, me, criteria, override_reason=reason, now=now

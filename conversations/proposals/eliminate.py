@@ -32,7 +32,7 @@ from storage.repositories import Households
 def _criteria(session: Session, household: Household, turn: Turn) -> list[Criterion]:
     services = turn.services
     now = services.now()
-    facts = Eliminations(session).facts(household, now=now, tz=services.tz)
+    facts = Eliminations(session).facts(household, now=now, tz=services.tz, policy=services.policy)
     return elimination_criteria(facts, week_of(now, services.tz))
 
 

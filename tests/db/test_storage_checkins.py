@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitoring.policy import DEFAULT_POLICY, Expenditure, Policy
 from monitoring.weeks import Week
 from storage.checkins import CheckIns, confirm_draft
 from storage.drafts import Drafts
@@ -43,7 +45,12 @@ def answers(expense: str | None = None, **overrides: Any) -> dict[str, Any]:
     return base
 
 
-def check_in(factory: sessionmaker[Session], week: Week, data: dict[str, Any]) -> Any:
+def check_in(
+    factory: sessionmaker[Session],
+    week: Week,
+    data: dict[str, Any],
+    policy: Policy = DEFAULT_POLICY,
+) -> Any:
     with factory() as s, s.begin():
         household = s.scalars(select(Household).where(Household.number == "LX01001")).one()
         helper = s.scalars(select(Person).where(Person.phone == "+8613800138001")).one()
@@ -51,7 +58,7 @@ def check_in(factory: sessionmaker[Session], week: Week, data: dict[str, Any]) -
         draft = repo.start_draft(helper.id, household.id, week, now=NOW)
         Drafts(s).save(draft, answers=data, now=NOW)
         s.flush()
-        return confirm_draft(s, draft, entered_by=helper.id, now=NOW)
+        return confirm_draft(s, draft, entered_by=helper.id, now=NOW, policy=policy)
 
 
 @pytest.fixture
@@ -81,6 +88,23 @@ def test_expenditure_adds_up_over_the_year_and_a_correction_replaces_its_week(
             ("2026-W41", True),
             ("2027-W01", True),
         ]
+
+
+def test_expenditure_of_the_last_twelve_months_when_the_policy_says_so(
+    roster: sessionmaker[Session],
+) -> None:
+    twelve = replace(DEFAULT_POLICY, expenditure=Expenditure.LAST_12_MONTHS)
+    check_in(roster, Week(2026, 40), answers("6000"), twelve)
+    # 2027-W01: 2026-W40 is within the last 52 weeks: it still counts.
+    later = check_in(roster, Week(2027, 1), answers(None), twelve)
+    assert later.assessment.per_capita_income == Decimal(7000)  # (20000 - 6000) / 2
+    # 2027-W40: 52 weeks on, it no longer does.
+    year_on = check_in(roster, Week(2027, 40), answers(None), twelve)
+    assert year_on.assessment.per_capita_income == Decimal(10000)
+    # By calendar year (the default), 2027 starts afresh.
+    assert check_in(roster, Week(2027, 2), answers(None)).assessment.per_capita_income == Decimal(
+        10000
+    )
 
 
 def test_unchanged_income_uses_the_stored_or_the_roster_income(

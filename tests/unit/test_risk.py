@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitoring.policy import DEFAULT_LINES, PolicyLines, lines_for
+from monitoring.policy import DEFAULT_POLICY
 from monitoring.risk import GUARANTEES, Level, Situation, assess
 
-LINES = DEFAULT_LINES[2020]
+LINES = DEFAULT_POLICY.lines[2020]
 ALL_OK = dict.fromkeys(GUARANTEES, True)
 
 
@@ -144,17 +143,3 @@ def test_level_is_the_worst_of_its_reasons(
     assert (result.level is Level.RED) == (Decimal(per_capita) < LINES.red_line)
     if Decimal(per_capita) >= LINES.watch_line and not result.reasons:
         assert result.level is Level.GREEN
-
-
-def test_a_year_without_lines_uses_the_latest_earlier_one_and_says_so(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    table = {
-        2020: LINES,
-        2023: PolicyLines(2023, Decimal(5000), Decimal(6000), Decimal(7500), Decimal("0.30")),
-    }
-    with caplog.at_level(logging.INFO, logger="monitoring.policy"):
-        assert lines_for(2025, table).year == 2023
-    assert "no policy lines for 2025: using those of 2023" in caplog.text
-    assert lines_for(2021, table).year == 2020
-    assert lines_for(2023, table).year == 2023
