@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes
@@ -40,6 +41,7 @@ from conversations.mine import mine
 from conversations.proposals import decide, eliminate, propose
 from conversations.registry import ROUTER
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
+from scheduler.policy_check import policy_check
 from storage.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -197,6 +199,17 @@ class _Lifecycle:
             lambda: services.now(),
         )
         self.jobs.start()
+        # A year without a line in the policy file: the staff are told at once.
+        try:
+            await policy_check(
+                services.now(),
+                services.tx,
+                WakeSender(services.wake_outbox),
+                policy=services.policy,
+                tz=services.tz,
+            )
+        except SQLAlchemyError:
+            log.exception("policy check at start-up failed (the daily run will try again)")
 
     async def post_stop(self, app: AppType) -> None:
         if self.jobs is not None:

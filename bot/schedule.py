@@ -27,6 +27,8 @@ from scheduler.escalations import escalations
 from scheduler.housekeeping import CRON as HOUSEKEEPING_CRON
 from scheduler.housekeeping import housekeeping
 from scheduler.jobs import missed_visits, reminders, weekly_summary
+from scheduler.policy_check import CRON as POLICY_CHECK_CRON
+from scheduler.policy_check import policy_check
 from storage.schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,9 @@ def job_specs(settings: Settings) -> dict[str, JobSpec]:
     async def run_summary(now: datetime, tx: Tx, sender: Sender) -> int:
         return await weekly_summary(now, tx, sender, tz=tz)
 
+    async def run_policy_check(now: datetime, tx: Tx, sender: Sender) -> int:
+        return await policy_check(now, tx, sender, policy=settings.policy, tz=tz)
+
     day, week = timedelta(days=1), timedelta(days=6)
     return {
         "reminders": JobSpec("reminders", settings.crons("reminders"), day, run_reminders),
@@ -70,6 +75,8 @@ def job_specs(settings: Settings) -> dict[str, JobSpec]:
         ),
         # the bookkeeping of handled updates (no messages; not a setting)
         "housekeeping": JobSpec("housekeeping", [HOUSEKEEPING_CRON], day, housekeeping),
+        # a year without a line in the policy file: the staff told (also at start-up)
+        "policy-check": JobSpec("policy-check", [POLICY_CHECK_CRON], day, run_policy_check),
     }
 
 

@@ -10,6 +10,7 @@ from conversations.charts import week_chart
 from conversations.engine.replies import Button, Keyboard
 from conversations.proposals.texts import STEP_NAMES
 from conversations.summary import summary_text
+from conversations.texts import policy_gap_text
 from monitoring.i18n import Translator
 from monitoring.people import mask_name
 from monitoring.weeks import Week
@@ -23,6 +24,7 @@ JOB_KINDS = frozenset(
         "missed_township",
         "weekly_summary",
         "weekly_chart",
+        "policy_gap",
     }
 )
 CHART_KINDS = frozenset({"weekly_chart"})
@@ -111,6 +113,8 @@ def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, 
                 )
             text = "\n".join(lines)
         return text, ()
+    if kind == "policy_gap":
+        return policy_gap_text(int(payload["year"]), int(payload["used"]), t), ()
     if kind == "weekly_chart":
         return t._("{title}, week {week}").format(title=payload.get("township", ""), week=week), ()
     raise ValueError(f"unknown message kind {kind!r}")

@@ -251,6 +251,7 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Drinking water"), 8, lambda r: c.yes_no(r.water_ok)),
         Column(N_("Level"), 10, lambda r: c.word(levels, r.level)),
         Column(N_("Reasons"), 40, lambda r: c.reasons(r.reasons)),
+        Column(N_("Lines of year"), 8, lambda r: r.policy_year, "0"),
         Column(N_("Note"), 30, lambda r: r.note or ""),
         Column(N_("Photo"), 6, lambda r: c.yes_no(r.has_photo)),
         Column(N_("Corrected"), 6, lambda r: c.yes_no(r.corrected)),

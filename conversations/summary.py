@@ -15,6 +15,7 @@ from conversations.engine.replies import Photo, Reply, Say
 from conversations.engine.services import Services
 from conversations.engine.turn import Turn
 from conversations.mine import mine
+from conversations.texts import policy_gap_text
 from monitoring.i18n import Translator
 from monitoring.people import Role, mask_name
 from monitoring.weeks import Week, week_of
@@ -192,5 +193,8 @@ async def summary(turn: Turn) -> list[Reply]:
         tz=services.tz,
         village=village,
     )
+    choice = services.policy.choose(week.year, person.township_name)
+    if not choice.exact:  # the staff are told daily as well (scheduler/policy_check.py)
+        text = "\n".join([text, "", policy_gap_text(week.year, choice.lines.year, t)])
     png = await asyncio.to_thread(week_chart, numbers, title, t)
     return [Say(text), Photo(png, f"summary-{week}.png")]

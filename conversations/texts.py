@@ -68,6 +68,14 @@ def reason_text(reason: Reason, t: Translator) -> str:
     return t._(template).format(**numbers)
 
 
+def policy_gap_text(year: int, used: int, t: Translator) -> str:
+    """A year without a monitoring line in the policy file (scheduler/policy_check.py)."""
+    return t._(
+        "⚠️ The policy file has no monitoring line for {year}: check-ins are assessed with "
+        "the lines of {used} for now. Please ask the county to add the {year} line."
+    ).format(year=year, used=used)
+
+
 def reason_area(reason: Reason, t: Translator) -> str:
     """The reason in general words, as a group may read it."""
     area = REASON_AREAS.get(reason.code)

@@ -137,6 +137,7 @@ def checkins(session: Session, week: Week, scope: Scope) -> list[CheckInLine]:
             CheckIn.water_ok,
             CheckIn.level,
             CheckIn.reasons,
+            CheckIn.policy_year,
             CheckIn.note,
             CheckIn.photo_file_id.is_not(None),
             CheckIn.supersedes_id.is_not(None),

@@ -71,6 +71,7 @@ class CheckInLine:
     water_ok: bool
     level: str
     reasons: list[dict[str, Any]]
+    policy_year: int  # the year of the lines it was assessed with
     note: str | None
     has_photo: bool
     corrected: bool

@@ -40,6 +40,8 @@ from tests.small_town import (
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+# Lines for every year: no test but those about it sees a year without a line.
+ALL_YEARS = ROOT / "tests" / "policy_all_years.toml"
 TEST_DB_ENV = "FANGFANPIN_TEST_DATABASE_URL"
 
 
@@ -143,6 +145,7 @@ def settings(sandbox: SandboxBotAPI, database_url: str) -> Settings:
         telegram_token=sandbox.state.token,
         telegram_api_url=sandbox.url,
         database_url=database_url,
+        policy_file=str(ALL_YEARS),
         _env_file=None,
     )
 
@@ -168,6 +171,7 @@ def bot_process(
         FANGFANPIN_TELEGRAM_TOKEN=sandbox.state.token,
         FANGFANPIN_TELEGRAM_API_URL=sandbox.url,
         FANGFANPIN_DATABASE_URL=database_url,
+        FANGFANPIN_POLICY_FILE=str(ALL_YEARS),
     )
     process = BotProcess(env, tmp_path)
     process.start()

@@ -247,6 +247,7 @@ async def test_summary_and_export_of_a_seeded_week(
         assert line["不愁吃"] == ("是" if by_number[line["户编号"]].food else "否")
         assert isinstance(line["录入时间"], datetime)
         assert isinstance(line["人均纯收入（元）"], int | float)
+        assert line["研判标准年度"] == 2020  # seeded with the shipped lines (2020's)
     missed = [r[1].value for r in book["未走访"].iter_rows(min_row=2)]
     assert sorted(missed) == sorted(r.number for r in seeded if not r.done)
     alerts = [r[2].value for r in book["红色预警"].iter_rows(min_row=2)]
