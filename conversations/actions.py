@@ -15,9 +15,9 @@ APPROVE = Action("pd", "ok", "proposal", "step")
 REJECT = Action("pd", "no", "proposal", "step")
 ASSIGN = Action("pd", "h", "proposal", "helper")
 DECISIONS = {"ok": APPROVE, "no": REJECT, "h": ASSIGN}
-# Risk elimination: record labour capacity, confirm, override with a reason, cancel.
+# Risk elimination: record labour capacity, confirm, refer to the county with a reason, cancel.
 LABOUR = Action("el", "lab", "household", "can_work")
 ELIMINATE = Action("el", "ok", "household")
-OVERRIDE = Action("el", "ov", "household")
+REFER = Action("el", "rf", "household")  # to the county, with a reason (no override)
 CANCEL_ELIMINATION = Action("el", "x", "household")
-ELIMINATION = {"lab": LABOUR, "ok": ELIMINATE, "ov": OVERRIDE, "x": CANCEL_ELIMINATION}
+ELIMINATION = {"lab": LABOUR, "ok": ELIMINATE, "rf": REFER, "x": CANCEL_ELIMINATION}

@@ -42,7 +42,7 @@ RESPONSIBLE_NAMES = {
     "township": N_("township government"),
     "other": N_("other"),
 }
-# "Give what is missing" (POLICY.md): the measures offered first for each red reason.
+# "Give what is missing" (docs/policy.md): the measures offered first for each red reason.
 SUGGESTED_MEASURES = {
     "guarantee_food": ("relief", "protection"),
     "guarantee_clothing": ("relief",),
@@ -52,7 +52,7 @@ SUGGESTED_MEASURES = {
     "guarantee_water": ("water",),
     "income_below_red_line": ("employment", "industry", "protection"),
 }
-# The responsible units POLICY.md names for each measure, offered first.
+# The responsible units docs/policy.md names for each measure, offered first.
 RESPONSIBLE_FOR = {
     "industry": ("village", "helper"),
     "employment": ("social_security", "helper"),

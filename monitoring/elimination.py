@@ -50,7 +50,7 @@ HALF_YEAR = timedelta(days=182)
 
 
 def elimination_criteria(facts: EliminationFacts, this_week: Week) -> list[Criterion]:
-    """POLICY.md "Leaving monitoring", each criterion with whether it holds and its numbers.
+    """docs/policy.md "Leaving monitoring", each criterion with whether it holds and its numbers.
 
     - stable_income: check-ins cover the last 26 weeks (the first is at least 25 weeks old),
       at least 20 of those weeks were checked in, and every one had per-capita income at or
@@ -98,12 +98,26 @@ def elimination_criteria(facts: EliminationFacts, this_week: Week) -> list[Crite
     ]
 
 
-def check_elimination(
-    number: str, monitored: bool, criteria: list[Criterion], override_reason: str | None
-) -> None:
-    """Refused unless the household is monitored and every criterion holds, or an override
-    reason is given."""
+def check_elimination(number: str, monitored: bool, criteria: list[Criterion]) -> None:
+    """Refused unless the household is monitored and every criterion holds. There is no
+    override: a household whose income is not stable is not marked eliminated, and one with
+    no one able to work is not eliminated on income alone (it stays monitored, with social
+    protection as its measure); a special case is referred to the county."""
     if not monitored:
         raise Refused(N_("Household {number} is not monitored."), number=number)
-    if not all(c.holds for c in criteria) and not override_reason:
-        raise Refused(N_("Not every criterion holds: a reason is needed to override."))
+    if not all(c.holds for c in criteria):
+        raise Refused(
+            N_(
+                "Not every criterion holds: the risk can not be marked eliminated. A special "
+                "case can be referred to the county, with a reason."
+            )
+        )
+
+
+def check_referral(number: str, monitored: bool, criteria: list[Criterion]) -> None:
+    """A referral to the county is for a monitored household whose criteria do not all
+    hold (when they do, the elimination is confirmed instead)."""
+    if not monitored:
+        raise Refused(N_("Household {number} is not monitored."), number=number)
+    if all(c.holds for c in criteria):
+        raise Refused(N_("Every criterion holds: confirm the elimination instead."))

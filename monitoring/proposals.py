@@ -14,7 +14,7 @@ from typing import Any
 from monitoring.i18n import N_
 from monitoring.people import Role
 
-# POLICY.md "Risk types", in its order: (code, msgid).
+# docs/policy.md "Risk types", in its order: (code, msgid).
 RISK_TYPES: tuple[tuple[str, str], ...] = (
     ("illness", N_("Illness")),
     ("disability", N_("Disability")),

@@ -16,6 +16,7 @@ from monitoring.elimination import (
     EliminationFacts,
     IncomeRecord,
     check_elimination,
+    check_referral,
 )
 from monitoring.i18n import N_
 from monitoring.people import HouseholdStatus
@@ -23,7 +24,15 @@ from monitoring.policy import DEFAULT_POLICY, Policy
 from monitoring.proposals import Refused
 from monitoring.weeks import Week, week_of
 from storage.alerts import Alerts
-from storage.models import Alert, CheckIn, Elimination, Household, Measure, Person
+from storage.models import (
+    Alert,
+    CheckIn,
+    Elimination,
+    EliminationReferral,
+    Household,
+    Measure,
+    Person,
+)
 from storage.repositories import Audit, Households
 
 
@@ -113,18 +122,16 @@ class Eliminations:
         person: Person,
         criteria: list[Criterion],
         *,
-        override_reason: str | None,
         now: datetime,
     ) -> Elimination:
         monitored = household.status == HouseholdStatus.MONITORED.value
-        check_elimination(household.number, monitored, criteria, override_reason)
+        check_elimination(household.number, monitored, criteria)
         actor = f"person:{person.id}"
         row = Elimination(
             household_id=household.id,
             eliminated_by=person.id,
             eliminated_at=now,
             criteria=[c.as_json() for c in criteria],
-            override_reason=override_reason,
         )
         self.session.add(row)
         Audit(self.session).update_fields(
@@ -135,20 +142,43 @@ class Eliminations:
             entity="household",
             key=household.number,
         )
-        if override_reason:
-            Audit(self.session).record(
-                now=now,
-                actor=actor,
-                action="override",
-                entity="household",
-                key=household.number,
-                field="elimination",
-                new=override_reason,
-            )
         alerts = Alerts(self.session)
         alert = alerts.open_for(household.id)
         if alert is not None:
             alerts.close(alert, by=person, reason="eliminated", now=now, actor=actor)
+        self.session.flush()
+        return row
+
+    def refer(
+        self,
+        household: Household,
+        person: Person,
+        criteria: list[Criterion],
+        reason: str,
+        *,
+        now: datetime,
+    ) -> EliminationReferral:
+        """Criteria that do not all hold, and a reason: referred to the county, recorded and
+        audited; the household stays monitored."""
+        monitored = household.status == HouseholdStatus.MONITORED.value
+        check_referral(household.number, monitored, criteria)
+        row = EliminationReferral(
+            household_id=household.id,
+            referred_by=person.id,
+            referred_at=now,
+            criteria=[c.as_json() for c in criteria],
+            reason=reason,
+        )
+        self.session.add(row)
+        Audit(self.session).record(
+            now=now,
+            actor=f"person:{person.id}",
+            action="refer",
+            entity="household",
+            key=household.number,
+            field="elimination",
+            new=reason,
+        )
         self.session.flush()
         return row
 

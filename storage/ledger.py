@@ -23,12 +23,14 @@ from storage.ledger_lines import (
     MeasureLine,
     MissedLine,
     ProposalLine,
+    ReferralLine,
     Scope,
 )
 from storage.models import (
     Alert,
     CheckIn,
     Elimination,
+    EliminationReferral,
     HelperAssignment,
     Household,
     Measure,
@@ -78,6 +80,12 @@ def households(session: Session, week: Week, scope: Scope) -> list[HouseholdLine
         .correlate(Household)
         .scalar_subquery()
     )
+    eliminated = (
+        select(func.max(Elimination.eliminated_at))
+        .where(Elimination.household_id == Household.id, Elimination.reinstated_at.is_(None))
+        .correlate(Household)
+        .scalar_subquery()
+    )
     query = scope.apply(
         select(
             Township.name,
@@ -95,6 +103,11 @@ def households(session: Session, week: Week, scope: Scope) -> list[HouseholdLine
             last.entered_at,
             last.level,
             open_alert,
+            Household.identified_on,
+            Household.risk_types,
+            Household.has_labour,
+            Household.villager_group,
+            eliminated,
         )
         .select_from(Household)
         .join(Village, Village.id == Household.village_id)
@@ -108,7 +121,8 @@ def households(session: Session, week: Week, scope: Scope) -> list[HouseholdLine
         )
         .order_by(Township.name, Village.name, Household.number)
     )
-    return [HouseholdLine(*row) for row in _rows(session, query, {4: _masked, 14: bool})]
+    lists: dict[int, Callable[[Any], Any]] = {4: _masked, 14: bool, 16: lambda v: list(v or [])}
+    return [HouseholdLine(*row) for row in _rows(session, query, lists)]
 
 
 def checkins(session: Session, week: Week, scope: Scope) -> list[CheckInLine]:
@@ -321,3 +335,26 @@ def eliminations(session: Session, week: Week, scope: Scope, *, tz: Any) -> list
         .order_by(Elimination.eliminated_at, Elimination.id)
     )
     return [EliminationLine(*row) for row in _rows(session, query, {5: lambda v: list(v or [])})]
+
+
+def referrals(session: Session, week: Week, scope: Scope, *, tz: Any) -> list[ReferralLine]:
+    """Eliminations referred to the county (criteria not all holding), up to the week."""
+    end = week.ends_at(tz)
+    query = scope.apply(
+        select(
+            Village.name,
+            Household.number,
+            Household.head_name,
+            Person.name,
+            EliminationReferral.referred_at,
+            EliminationReferral.criteria,
+            EliminationReferral.reason,
+        )
+        .select_from(EliminationReferral)
+        .join(Household, Household.id == EliminationReferral.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Person, Person.id == EliminationReferral.referred_by)
+        .where(EliminationReferral.referred_at < end)
+        .order_by(EliminationReferral.referred_at, EliminationReferral.id)
+    )
+    return [ReferralLine(*row) for row in _rows(session, query, {5: lambda v: list(v or [])})]

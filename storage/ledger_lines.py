@@ -46,6 +46,11 @@ class HouseholdLine:
     last_visit_at: datetime | None
     level: str | None
     open_alert: bool
+    identified_on: date | None
+    risk_types: list[str]
+    has_labour: bool | None
+    villager_group: str | None
+    eliminated_at: datetime | None  # the risk marked eliminated (and not reinstated)
 
 
 @dataclass(frozen=True)
@@ -144,3 +149,14 @@ class EliminationLine:
     reinstated_by: str | None
     reinstated_at: datetime | None
     reinstate_reason: str | None
+
+
+@dataclass(frozen=True)
+class ReferralLine:
+    village: str
+    number: str
+    head_name: str
+    referred_by: str
+    referred_at: datetime
+    criteria: list[dict[str, Any]]
+    reason: str

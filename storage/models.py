@@ -80,10 +80,13 @@ class Household(Timestamps, Base):
     # Facts the weekly check-in keeps current (None until a check-in says).
     expected_income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     has_school_child: Mapped[bool | None] = mapped_column(Boolean)
-    # When the household was identified for monitoring (a township approval); None for
-    # households from the roster, whose identification predates the bot (created_at is used).
+    # When the household was identified for monitoring: a township approval, or the roster's
+    # 纳入日期; None when neither says (created_at is used then).
     identified_on: Mapped[date | None] = mapped_column(Date)
     has_labour: Mapped[bool | None] = mapped_column(Boolean)  # someone able to work; None: unknown
+    # The roster's 风险类型 (codes of monitoring.proposals.RISK_TYPES) and 村民小组.
+    risk_types: Mapped[list[str] | None] = mapped_column(JSON)
+    villager_group: Mapped[str | None] = mapped_column(String(50))
 
     village: Mapped[Village] = relationship()
     assignment: Mapped[HelperAssignment | None] = relationship(
@@ -369,6 +372,20 @@ class ProposalDecision(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class EliminationReferral(Base):
+    """A household whose elimination criteria do not all hold, referred to the county with
+    a reason (never marked eliminated by the bot)."""
+
+    __tablename__ = "elimination_referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    referred_by: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    referred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # as checked
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class Elimination(Base):

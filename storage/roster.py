@@ -33,7 +33,7 @@ def import_roster(
     before validation finished, but a rollback is always right).
     """
     people, households = People(session), Households(session)
-    household_rows, staff_rows, validator = read_roster(paths)
+    household_rows, staff_rows, validator = read_roster(paths, now.date())
     validator.cross_check(people, households)  # on the rows that passed, so all is reported
     if validator.errors:
         raise RosterError(validator.errors)
@@ -107,6 +107,15 @@ def import_roster(
         }
         if h.id_number is not None:  # an empty cell keeps a stored ID number
             fields["id_number"] = h.id_number
+        facts = h.facts  # the optional columns: likewise
+        if facts.identified_on is not None:
+            fields["identified_on"] = facts.identified_on
+        if facts.risk_types is not None:
+            fields["risk_types"] = list(facts.risk_types)
+        if facts.has_labour is not None:
+            fields["has_labour"] = facts.has_labour
+        if facts.villager_group is not None:
+            fields["villager_group"] = facts.villager_group
         if household is None:
             household = Household(
                 number=h.number,

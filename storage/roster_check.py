@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from monitoring.people import (
 )
 from monitoring.phones import InvalidPhone, normalize_mobile
 from storage.repositories import Households, People
+from storage.roster_facts import read_facts
 from storage.roster_files import Table, cell_text, read_csv, read_xlsx
 from storage.roster_format import (
     HOUSEHOLD_COLUMNS,
@@ -65,7 +67,8 @@ def _parse_income(text: str) -> Decimal:
 
 
 class _Validator:
-    def __init__(self) -> None:
+    def __init__(self, today: date) -> None:
+        self.today = today  # the latest identification date a row may give
         self.errors: list[RowError] = []
         self.households: list[HouseholdRow] = []
         self.staff: list[StaffRow] = []
@@ -232,7 +235,10 @@ class _Validator:
                 except ValueError:
                     self.error(source, row, N_("身份证号 is not a valid ID number"))
                     ok = False
-        if ok:
+        facts, problems = read_facts(values, raw, self.today)
+        for reason, params in problems:
+            self.error(source, row, reason, **params)
+        if ok and not problems:
             self.households.append(
                 HouseholdRow(
                     source,
@@ -247,6 +253,7 @@ class _Validator:
                     income,
                     values["helper_name"],
                     helper_phone,
+                    facts,
                 )
             )
 
@@ -363,8 +370,10 @@ class _Validator:
             helper_names.setdefault(h.helper_phone, h)
 
 
-def read_roster(paths: Sequence[Path]) -> tuple[list[HouseholdRow], list[StaffRow], _Validator]:
-    validator = _Validator()
+def read_roster(
+    paths: Sequence[Path], today: date
+) -> tuple[list[HouseholdRow], list[StaffRow], _Validator]:
+    validator = _Validator(today)
     for path in paths:
         if not path.exists():
             validator.error(path.name, None, N_("file not found: {path}"), path=str(path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from monitoring.people import (
@@ -25,8 +26,15 @@ HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
     "last_year_income_per_capita": ("上年人均纯收入", "last_year_income_per_capita"),
     "helper_name": ("帮扶责任人", "helper_name"),
     "helper_phone": ("帮扶责任人电话", "helper_phone"),
+    # optional facts (storage/roster_facts.py)
+    "identified_on": ("纳入日期", "identified_on"),
+    "risk_types": ("风险类型", "risk_types"),
+    "labour": ("劳动能力", "labour"),
+    "villager_group": ("村民小组", "villager_group"),
 }
-HOUSEHOLD_OPTIONAL = frozenset({"id_number"})
+HOUSEHOLD_OPTIONAL = frozenset(
+    {"id_number", "identified_on", "risk_types", "labour", "villager_group"}
+)
 
 STAFF_COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "name"),
@@ -67,6 +75,16 @@ class ImportResult:
 
 
 @dataclass(frozen=True)
+class HouseholdFacts:
+    """The optional columns of a household row; None: not given (a stored value stays)."""
+
+    identified_on: date | None = None
+    risk_types: tuple[str, ...] | None = None
+    has_labour: bool | None = None
+    villager_group: str | None = None
+
+
+@dataclass(frozen=True)
 class HouseholdRow:
     source: str
     row: int
@@ -80,6 +98,7 @@ class HouseholdRow:
     income: Decimal
     helper_name: str
     helper_phone: str
+    facts: HouseholdFacts = HouseholdFacts()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Deciding proposals: the village heads of its village review it, then township staff approve
 it and choose its helper. Approve and the helper's button act at once; Reject asks for a
-reason (a short conversation, `ReasonConversation`, shared with an elimination override).
+reason (a short conversation, `ReasonConversation`, shared with a referral to the county).
 `/proposals` shows what waits for you with its buttons again, or your own proposals. The
 proposer hears of every decision (the outbox)."""
 
@@ -127,7 +127,7 @@ class Taken:
 
 
 class ReasonConversation:
-    """A reason being asked for: a rejection's, or an elimination override's."""
+    """A reason being asked for: a rejection's, or a referral's to the county."""
 
     flow = REASON
     prefix = ""  # no buttons of its own
@@ -152,20 +152,20 @@ class ReasonConversation:
                     {"id": proposal.id},
                     True,
                 )
-            if draft.get("action") == "eliminate":
+            # "eliminate": an override's reason asked before the upgrade that removed
+            # overrides; it is taken as a referral.
+            if draft.get("action") in ("refer", "eliminate"):
                 household = session.get(Household, int(draft["household_id"]))
                 assert household is not None
                 facts = Eliminations(session).facts(
                     household, now=now, tz=at.services.tz, policy=at.services.policy
                 )
                 criteria = elimination_criteria(facts, week_of(now, at.services.tz))
-                Eliminations(session).eliminate(
-                    household, me, criteria, override_reason=reason, now=now
-                )
+                Eliminations(session).refer(household, me, criteria, reason, now=now)
                 return Taken(
                     N_(
-                        "Household {number}: risk eliminated (override recorded). It gets no "
-                        "more reminders; its history is kept. /reinstate reverses it."
+                        "Household {number}: referred to the county with your reason. It "
+                        "stays monitored until the county decides."
                     ),
                     {"number": household.number},
                     True,

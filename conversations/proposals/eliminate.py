@@ -1,8 +1,9 @@
 """Taking households out of monitoring and back (township staff, private chat):
 
 - `/eliminate <number>`: the criteria of the policy checked against the stored history, with
-  buttons: record labour capacity, confirm when all hold, or override giving a reason (the
-  reason is asked for by `decide.ReasonConversation`);
+  buttons: record labour capacity, confirm when all hold, or (when they do not) refer the
+  case to the county giving a reason (asked for by `decide.ReasonConversation`); there is
+  no override;
 - `/reinstate <number> <reason>`: back into monitoring."""
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ async def eliminate(turn: Turn) -> list[Reply]:
 
 
 async def elimination_pressed(turn: Turn) -> list[Reply]:
-    """Record labour capacity, confirm, override (then a reason is asked for), cancel."""
+    """Record labour capacity, confirm, refer to the county (then a reason is asked for),
+    cancel."""
     person, t, services, data = turn.person, turn.t, turn.services, turn.event.button
     found = next(
         ((name, v) for name, act in ELIMINATION.items() if (v := act.read(data)) is not None),
@@ -148,21 +150,24 @@ def _act(
         return t._("Household {number} is not monitored.").format(number=household.number), ()
     criteria = _criteria(session, household, turn)
     if action == "ok":
-        Eliminations(session).eliminate(household, me, criteria, override_reason=None, now=now)
+        Eliminations(session).eliminate(household, me, criteria, now=now)
         return t._(
             "Household {number}: risk eliminated. It gets no more reminders; its "
             "history is kept. /reinstate reverses it."
         ).format(number=household.number), ()
-    if action == "ov":
+    if action == "rf":
         open_now = Drafts(session).get(person.id)
         if open_now is not None and open_now.flow != REASON:
             return None
-        answers = {"action": "eliminate", "household_id": household.id}
+        answers = {"action": "refer", "household_id": household.id}
         Drafts(session).start(person.id, REASON, answers=answers, now=now)
         return (
             criteria_text(household.number, household.head_name, criteria, t)
             + "\n"
-            + t._("Why eliminate despite this? Please type the reason; it is audited."),
+            + t._(
+                "Why should the county look at this case? Please type the reason; it is "
+                "recorded and audited."
+            ),
             (),
         )
     return t._("Please press one of the buttons."), ()

@@ -11,7 +11,7 @@ from conversations.actions import (
     CANCEL_ELIMINATION,
     ELIMINATE,
     LABOUR,
-    OVERRIDE,
+    REFER,
     REJECT,
 )
 from conversations.engine.replies import Button, Keyboard
@@ -130,11 +130,21 @@ def criteria_text(number: str, head: str, criteria: list[Criterion], t: Translat
         failed = sum(not c.holds for c in criteria)
         lines.append(
             t.ngettext(
-                "{n} criterion does not hold: elimination needs an override with a reason.",
-                "{n} criteria do not hold: elimination needs an override with a reason.",
+                "{n} criterion does not hold: the risk can not be marked eliminated.",
+                "{n} criteria do not hold: the risk can not be marked eliminated.",
                 failed,
             ).format(n=failed)
         )
+        labour = next((c for c in criteria if c.code == "labour"), None)
+        if labour is not None and labour.numbers.get("known") == "yes" and not labour.holds:
+            lines.append(
+                t._(
+                    "No one in the household can work: it stays monitored whatever its "
+                    "income; social protection (minimum living allowance, support for the "
+                    "extremely poor) is the measure to record."
+                )
+            )
+        lines.append(t._("A special case can be referred to the county, with a reason."))
     return "\n".join(lines)
 
 
@@ -158,7 +168,11 @@ def criteria_keyboard(household_id: int, criteria: list[Criterion], t: Translato
         rows.append((Button(t._("Confirm elimination"), ELIMINATE.data(household=household_id)),))
     else:
         rows.append(
-            (Button(t._("Override, giving a reason"), OVERRIDE.data(household=household_id)),)
+            (
+                Button(
+                    t._("Refer to the county, giving a reason"), REFER.data(household=household_id)
+                ),
+            )
         )
     rows.append((Button(t._("Cancel"), CANCEL_ELIMINATION.data(household=household_id)),))
     return tuple(rows)

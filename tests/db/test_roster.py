@@ -367,3 +367,76 @@ def test_a_malformed_file_gets_its_problem_and_exit_1_never_a_traceback(
     assert "数据未作任何改动" in err and reason in err, err
     assert "Traceback" not in err
     assert counts(session_factory) == before
+
+
+FACTS_HEADER = [*HH_HEADER, "纳入日期", "风险类型", "劳动能力", "村民小组"]
+
+
+def test_the_optional_facts_are_kept_and_an_empty_cell_keeps_what_is_stored(
+    env_database: str, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    rows = [
+        [*GOOD, "2024年3月15日", "因病、因学", "整户无劳动力", "三组"],
+        [*GOOD[:2], "T002", *GOOD[3:], "2023/9/1", "illness; 缺劳动力", "弱劳动力", ""],
+    ]
+    assert run_import(write_csv(tmp_path / "households.csv", FACTS_HEADER, rows)) == 0
+    with session_factory() as s:
+        found = {
+            h.number: (str(h.identified_on), h.risk_types, h.has_labour, h.villager_group)
+            for h in s.scalars(select(Household))
+        }
+    assert found == {
+        "T001": ("2024-03-15", ["illness", "schooling"], False, "三组"),
+        "T002": ("2023-09-01", ["illness", "labour"], True, None),
+    }
+    # The same file without the columns (or with empty cells) changes none of them.
+    assert run_import(write_csv(tmp_path / "plain.csv", HH_HEADER, [GOOD])) == 0
+    blank = [[*GOOD, "", "", "", ""]]
+    assert run_import(write_csv(tmp_path / "blank.csv", FACTS_HEADER, blank)) == 0
+    with session_factory() as s:
+        household = s.scalars(select(Household).where(Household.number == "T001")).one()
+        assert (str(household.identified_on), household.has_labour) == ("2024-03-15", False)
+
+
+def test_xlsx_date_cell_of_identification(
+    env_database: str, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from datetime import datetime
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(FACTS_HEADER)
+    sheet.append([*GOOD[:5], 3, GOOD[6], 5200, GOOD[8], GOOD[9], datetime(2022, 6, 30), "因灾"])
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    assert run_import(path) == 0
+    with session_factory() as s:
+        household = s.scalars(select(Household)).one()
+        assert (str(household.identified_on), household.risk_types) == ("2022-06-30", ["disaster"])
+
+
+@pytest.mark.parametrize(
+    ("facts", "reason"),
+    [
+        (["2099-01-01", "", "", ""], "纳入日期 2099-01-01 不是 2015 年至今的日期"),
+        (["2024-02-30", "", "", ""], "纳入日期 2024-02-30"),
+        (["", "因穷", "", ""], "未知的风险类型 因穷"),
+        (["", "", "一般", ""], "无法识别的劳动能力 一般"),
+        (["", "", "", "组" * 51], "村民小组超过 50 个字"),
+    ],
+)
+def test_a_bad_fact_is_named_and_changes_nothing(
+    env_database: str,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    facts: list[str],
+    reason: str,
+) -> None:
+    before = counts(session_factory)
+    path = write_csv(tmp_path / "households.csv", FACTS_HEADER, [[*GOOD, *facts]])
+    assert run_import(path) == 1
+    err = capsys.readouterr().err
+    assert "households.csv 第 2 行" in err and reason in err
+    assert counts(session_factory) == before

@@ -49,7 +49,7 @@ class Seeded:
 
 
 def expected_level(per_capita: Decimal, food: bool) -> str:
-    """POLICY.md for a green-answered check-in with unchanged income (2020 lines)."""
+    """docs/policy.md for a green-answered check-in with unchanged income (2020 lines)."""
     if not food or per_capita < 4800:
         return "red"
     return "watch" if per_capita < 6000 else "green"

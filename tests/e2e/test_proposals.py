@@ -322,35 +322,27 @@ async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that
     assert "LX01007" not in (await people["helper"].send("/mine"))["text"]
     assert "LX01007" in (await staff.send("/history LX01007"))["text"]
 
-    # A household that fails: refused without a reason, recorded with one (audited).
+    # A household that fails: no override, only a referral to the county with a reason
+    # (audited); it stays monitored.
     check = await staff.send("/eliminate LX01001")
     assert "❌ 近 26 周收入稳定高于监测线（走访 0 次" in check["text"]
-    ask = await staff.press("说明理由后强制标注", edits=True)
+    assert "不能标注风险消除" in check["text"]
+    ask = await staff.press("说明理由移交县里", edits=True)
     assert "理由" in ask["text"]
-    done = await staff.send("已外出务工多年，县里核实无返贫风险")
-    assert "强制理由已记录" in done["text"]
+    done = await staff.send("已外出务工多年，请县里核实")
+    assert "移交县里研究" in done["text"]
     with roster() as s:
         assert (
             s.scalar(
                 select(AuditEntry.new_value).where(
-                    AuditEntry.action == "override", AuditEntry.entity_key == "LX01001"
+                    AuditEntry.action == "refer", AuditEntry.entity_key == "LX01001"
                 )
             )
-            == "已外出务工多年，县里核实无返贫风险"
+            == "已外出务工多年，请县里核实"
         )
-
-    # Reinstate needs a reason; then the household is monitored again.
-    assert "理由" in (await staff.send("/reinstate LX01001"))["text"]
-    back = await staff.send("/reinstate LX01001 收入再次下降")
-    assert "已重新纳入监测" in back["text"]
-    with roster() as s:
         assert (
             s.scalars(select(Household.status).where(Household.number == "LX01001")).one()
             == "monitored"
-        )
-        assert (
-            s.scalar(select(AuditEntry.new_value).where(AuditEntry.action == "reinstate"))
-            == "收入再次下降"
         )
 
     # Only township staff; only their township's households; only when monitored.
@@ -358,11 +350,29 @@ async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that
     assert "本镇没有户编号为 NOPE" in (await staff.send("/eliminate NOPE"))["text"]
     assert "不在监测中" in (await staff.send("/eliminate LX01007"))["text"]
 
-    # The ledger has a sheet of eliminations (and one of proposals).
+    # Reinstate needs a reason, and an eliminated household; then it is monitored again.
+    assert "理由" in (await staff.send("/reinstate LX01007"))["text"]
+    assert "未被标注风险消除" in (await staff.send("/reinstate LX01001 收入下降"))["text"]
+    back = await staff.send("/reinstate LX01007 收入再次下降")
+    assert "已重新纳入监测" in back["text"]
+    with roster() as s:
+        assert (
+            s.scalars(select(Household.status).where(Household.number == "LX01007")).one()
+            == "monitored"
+        )
+        assert (
+            s.scalar(select(AuditEntry.new_value).where(AuditEntry.action == "reinstate"))
+            == "收入再次下降"
+        )
+
+    # The ledger has a sheet of eliminations, one of referrals (and one of proposals).
     document = await ledger_of(staff, "/export")
     book = openpyxl.load_workbook(io.BytesIO(await client.file(document["document"]["file_id"])))
     rows = [[c.value for c in row] for row in book["风险消除"].iter_rows(min_row=2)]
-    assert [r[1] for r in rows] == ["LX01007", "LX01001"]
-    assert rows[0][6] is None and rows[1][6] == "已外出务工多年，县里核实无返贫风险"
-    assert rows[1][9] == "收入再次下降" and "❌ 收入稳定高于监测线" in rows[1][5]
+    assert [r[1] for r in rows] == ["LX01007"]
+    assert rows[0][6] is None and rows[0][9] == "收入再次下降"
+    referred = [[c.value for c in row] for row in book["移交县级"].iter_rows(min_row=2)]
+    assert [r[1] for r in referred] == ["LX01001"]
+    assert referred[0][6] == "已外出务工多年，请县里核实"
+    assert "❌ 收入稳定高于监测线" in referred[0][5]
     assert "纳入申请" in book.sheetnames

@@ -1,6 +1,6 @@
 """Proposals and elimination on the neutral engine: /propose answered through the router,
 the village head's Reject asking for a reason (a second conversation kind), the staff's
-approval, and an elimination override whose reason is typed."""
+approval, and a referral to the county whose reason is typed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from conversations.interrupt import cancel
 from conversations.proposals.decide import decision_pressed, proposals
 from conversations.proposals.eliminate import eliminate, elimination_pressed
 from conversations.proposals.propose import propose
-from storage.models import Draft, Elimination, Household, Proposal, ProposalDecision
+from storage.models import (
+    Draft,
+    Elimination,
+    EliminationReferral,
+    Household,
+    Proposal,
+    ProposalDecision,
+)
 from tests.flows.conftest import Runner
 from tests.small_town import HEAD, STAFF, A, at
 
@@ -103,26 +110,38 @@ async def test_propose_reject_with_a_reason_then_approve(
         assert s.get(Proposal, second).household_id is not None  # type: ignore[union-attr]
 
 
-async def test_an_override_reason_and_cancel_in_the_middle(
+async def test_a_referral_reason_and_cancel_in_the_middle(
     run: Runner, services: Services, town: sessionmaker[Session]
 ) -> None:
     services.clock = lambda: TUESDAY
     [check] = await run.text(eliminate, STAFF, "/eliminate H1")
     assert isinstance(check, Say) and "❌" in check.text
-    override = next(b.data for row in check.keyboard for b in row if b.data.startswith("el:ov"))
-    [asked] = await run.event(elimination_pressed, STAFF, STAFF, button=override)
-    assert isinstance(asked, Edit) and "理由是什么" in asked.text
+    assert not [b for row in check.keyboard for b in row if b.data.startswith("el:ok")]
+    refer = next(b.data for row in check.keyboard for b in row if b.data.startswith("el:rf"))
+    [asked] = await run.event(elimination_pressed, STAFF, STAFF, button=refer)
+    assert isinstance(asked, Edit) and "移交县里研究的理由" in asked.text
     assert draft_flow(town, STAFF) == "reason"
     [dropped] = await run.text(cancel, STAFF, "/cancel")
     assert isinstance(dropped, Say) and "已放弃" in dropped.text
     [understood] = await run.answer(STAFF, text="已脱贫")
     assert isinstance(understood, Say) and "没看懂" in understood.text
 
-    await run.event(elimination_pressed, STAFF, STAFF, button=override)
+    await run.event(elimination_pressed, STAFF, STAFF, button=refer)
     [done] = await run.answer(STAFF, text="外出务工收入稳定")
-    assert isinstance(done, Say) and "已标注风险消除" in done.text
+    assert isinstance(done, Say) and "移交县里研究" in done.text and "继续监测" in done.text
     with town() as s:
-        [row] = s.scalars(select(Elimination)).all()
-        assert row.override_reason == "外出务工收入稳定"
-        number = s.scalars(select(Household.number).where(Household.id == row.household_id))
-        assert number.one() == "H1"
+        assert s.scalars(select(Elimination)).all() == []  # never marked eliminated
+        [row] = s.scalars(select(EliminationReferral)).all()
+        assert row.reason == "外出务工收入稳定" and row.criteria
+        household = s.get(Household, row.household_id)
+        assert household is not None and (household.number, household.status) == (
+            "H1",
+            "monitored",
+        )
+    # A forged "confirm" on the failing household is refused: no override, ever.
+    [refused] = await run.event(
+        elimination_pressed, STAFF, STAFF, button=f"el:ok:{row.household_id}"
+    )
+    assert isinstance(refused, Edit) and "不能标注风险消除" in refused.text
+    with town() as s:
+        assert s.scalars(select(Elimination)).all() == []

@@ -1,4 +1,4 @@
-"""assess() pinned to POLICY.md: every rule, its boundaries, and never GREEN on a failure."""
+"""assess() pinned to docs/policy.md: every rule, its boundaries, and never GREEN on a failure."""
 
 from __future__ import annotations
 
