@@ -1,4 +1,4 @@
-"""Risk assessment exactly as docs/policy.md says: RED / WATCH / GREEN, every reason with its numbers.
+"""Risk assessment as docs/policy.md says: RED / WATCH / GREEN, every reason with its numbers.
 
 Pure: the caller gathers the household's situation (this check-in plus history) and the
 year's lines; `assess` decides.
@@ -25,7 +25,7 @@ class Level(StrEnum):
 
 
 # The five guarantees of 两不愁三保障, plus drinking water, which the policy checks with
-# housing (docs/policy.md: "default: ask it"); a failure of any of them is RED.
+# housing (docs/policy.md: asked as its own question); a failure of any of them is RED.
 GUARANTEES = ("food", "clothing", "education", "medical", "housing", "water")
 
 
