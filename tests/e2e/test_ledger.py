@@ -212,6 +212,7 @@ async def test_summary_and_export_of_a_seeded_week(
         "帮扶措施",
         "纳入申请",
         "风险消除",
+        "移交县级",
     ]
     households = book["农户"]
     assert households.freeze_panes == "A2"
@@ -293,6 +294,7 @@ def test_export_from_the_command_line(
         "Measures",
         "Proposals",
         "Eliminations",
+        "Referred to the county",
     ]
     numbers = [row[2].value for row in book["Households"].iter_rows(min_row=2)]
     assert sorted(numbers) == sorted(r.number for r in seeded)

@@ -282,7 +282,7 @@ async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that
     assert "✅ 近 26 周收入稳定高于监测线（走访 26 次" in check["text"]
     assert "✅ 识别纳入已满半年" in check["text"] and "有 2 项条件不满足" in check["text"]
     labels = [b["text"] for row in check["reply_markup"]["inline_keyboard"] for b in row]
-    assert "确认标注风险消除" not in labels and "说明理由后强制标注" in labels
+    assert "确认标注风险消除" not in labels and "说明理由移交县里" in labels
 
     # Record that someone can work, and a measure: every criterion holds.
     rechecked = await staff.press("登记：有劳动能力", edits=True)
@@ -375,4 +375,15 @@ async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that
     assert [r[1] for r in referred] == ["LX01001"]
     assert referred[0][6] == "已外出务工多年，请县里核实"
     assert "❌ 收入稳定高于监测线" in referred[0][5]
+    sheet = book["农户"]
+    header = [c.value for c in sheet[1]]
+    households = {
+        row["户编号"]: row
+        for row in (
+            dict(zip(header, (c.value for c in r), strict=True)) for r in sheet.iter_rows(min_row=2)
+        )
+    }
+    assert households["LX01007"]["劳动能力"] == "有劳动能力"  # recorded with the button
+    assert households["LX01007"]["风险消除日期"] is None  # reinstated since
+    assert {"纳入日期", "风险类型", "村民小组"} <= set(header)
     assert "纳入申请" in book.sheetnames
