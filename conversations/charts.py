@@ -29,6 +29,7 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
+from conversations.texts import week_label
 from monitoring.i18n import Translator
 from storage.summary import TrendPoint, WeekSummary
 
@@ -110,7 +111,7 @@ def week_figure(summary: WeekSummary, title: str, t: Translator) -> Figure:
     height = max(3.0, 1.2 + 0.45 * len(names))
     figure = _figure(9.0, height)
     figure.suptitle(
-        t._("{title}, week {week}").format(title=title, week=str(summary.week)), fontsize=13
+        t._("{title}, {week}").format(title=title, week=week_label(summary.week, t)), fontsize=13
     )
     rate_ax, level_ax = figure.subplots(1, 2, sharey=True)
     positions = list(range(len(names)))

@@ -30,6 +30,7 @@ from conversations.engine.events import ChatKind
 from conversations.engine.replies import Document, Later, Reply, Say
 from conversations.engine.services import Services
 from conversations.engine.turn import Turn
+from conversations.texts import week_label
 from monitoring.i18n import Translations, Translator
 from monitoring.people import Role
 from monitoring.weeks import Week, week_of
@@ -96,13 +97,13 @@ async def export(turn: Turn) -> list[Reply]:
                 )
             ]
         if week > week_of(now, services.tz):
-            return [Say(t._("Week {week} has not begun yet.").format(week=str(week)))]
+            return [Say(t._("{week} has not begun yet.").format(week=week_label(week, t)))]
     if person.id in services.exports_running:
         return [Say(t._("Your ledger is already being prepared; it will come in a moment."))]
     village = person.role is Role.VILLAGE_HEAD
     title = (person.village_name if village else person.township_name) or ""
     if event.chat_kind is ChatKind.PRIVATE:
-        said = t._("Preparing the ledger of {title}, week {week}: it will come here in a moment.")
+        said = t._("Preparing the ledger of {title}, {week}: it will come here in a moment.")
     else:
         said = t._("Preparing the ledger: I will send it to you in our private chat.")
     services.exports_running.add(person.id)
@@ -117,7 +118,7 @@ async def export(turn: Turn) -> list[Reply]:
             return [Say(t._("Sorry, the ledger could not be prepared. Please try again later."))]
         finally:
             services.exports_running.discard(person.id)
-        caption = t._("Ledger of {title}, week {week}").format(title=title, week=str(week))
+        caption = t._("Ledger of {title}, {week}").format(title=title, week=week_label(week, t))
         return [
             Document(
                 data,
@@ -133,4 +134,4 @@ async def export(turn: Turn) -> list[Reply]:
             )
         ]
 
-    return [Say(said.format(title=title, week=str(week))), Later(prepare)]
+    return [Say(said.format(title=title, week=week_label(week, t))), Later(prepare)]

@@ -10,7 +10,7 @@ from conversations.charts import week_chart
 from conversations.engine.replies import Button, Keyboard
 from conversations.proposals.texts import STEP_NAMES
 from conversations.summary import summary_text
-from conversations.texts import policy_gap_text
+from conversations.texts import policy_gap_text, week_label
 from monitoring.i18n import Translator
 from monitoring.people import mask_name
 from monitoring.weeks import Week
@@ -31,12 +31,12 @@ CHART_KINDS = frozenset({"weekly_chart"})
 
 
 def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, Keyboard]:
-    week = payload.get("week", "")
+    week = week_label(payload["week"], t) if payload.get("week") else ""
     if kind == "reminder":
         households = payload.get("households", [])
         text = t.ngettext(
-            "Weekly check-in, week {week}: {n} household is still due.",
-            "Weekly check-in, week {week}: {n} households are still due.",
+            "Weekly check-in, {week}: {n} household is still due.",
+            "Weekly check-in, {week}: {n} households are still due.",
             len(households),
         ).format(week=week, n=len(households))
         buttons = tuple(
@@ -50,13 +50,13 @@ def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, 
         )
         return text, buttons
     if kind == "missed_helper":
-        lines = [t._("Week {week} has ended without a check-in of:").format(week=week)]
+        lines = [t._("{week} has ended without a check-in of:").format(week=week)]
         lines += [f"• {number} {head}" for number, head in payload.get("households", [])]
         lines.append(t._("Please visit them this week; send /checkin."))
         return "\n".join(lines), ()
     if kind == "missed_village":
         lines = [
-            t._("Missed visits in {village}, week {week}:").format(
+            t._("Missed visits in {village}, {week}:").format(
                 village=payload.get("village", ""), week=week
             )
         ]
@@ -65,7 +65,7 @@ def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, 
             lines.append(t._("• {helper}: {households}").format(helper=helper, households=listed))
         return "\n".join(lines), ()
     if kind == "missed_township":
-        lines = [t._("Missed visits, week {week}, for the township:").format(week=week)]
+        lines = [t._("Missed visits, {week}, for the township:").format(week=week)]
         if payload.get("households"):
             lines.append(
                 t._("Not visited {weeks} weeks in a row:").format(weeks=payload.get("weeks", 2))
@@ -116,7 +116,7 @@ def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, 
     if kind == "policy_gap":
         return policy_gap_text(int(payload["year"]), int(payload["used"]), t), ()
     if kind == "weekly_chart":
-        return t._("{title}, week {week}").format(title=payload.get("township", ""), week=week), ()
+        return t._("{title}, {week}").format(title=payload.get("township", ""), week=week), ()
     raise ValueError(f"unknown message kind {kind!r}")
 
 

@@ -360,7 +360,9 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Reinstated because"), 30, lambda r: r.reinstate_reason or ""),
     ]
     _sheet(book, t._("Households"), household_columns, data.households, t)
-    _sheet(book, t._("Check-ins {week}").format(week=str(week)), checkin_columns, data.checkins, t)
+    # A sheet's name has at most 31 characters: the week's number only (the file has it all).
+    checkins_title = t._("Check-ins, week {number}").format(number=week.number)
+    _sheet(book, checkins_title, checkin_columns, data.checkins, t)
     _sheet(book, t._("Missed visits"), missed_columns, data.missed, t)
     _sheet(book, t._("Red warnings"), alert_columns, data.alerts, t)
     _sheet(book, t._("Measures"), measure_columns, data.measures, t)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conversations.engine.replies import Reply, Say
 from conversations.engine.turn import Turn
-from conversations.texts import level_text
+from conversations.texts import level_text, week_label
 from monitoring.weeks import week_of
 from storage.checkins import CheckIns
 
@@ -19,8 +19,8 @@ async def mine(turn: Turn) -> list[Reply]:
         return [Say(t._("No household is assigned to you for monitoring."))]
     due = sum(1 for h in households if not h.done_this_week)
     lines = [
-        t._("Your households, week {week}: {due} of {total} still due.").format(
-            week=str(week), due=due, total=len(households)
+        t._("Your households, {week}: {due} of {total} still due.").format(
+            week=week_label(week, t), due=due, total=len(households)
         )
     ]
     for h in households:

@@ -15,7 +15,7 @@ from conversations.engine.replies import Photo, Reply, Say
 from conversations.engine.services import Services
 from conversations.engine.turn import Turn
 from conversations.mine import mine
-from conversations.texts import policy_gap_text
+from conversations.texts import policy_gap_text, week_label
 from monitoring.i18n import Translator
 from monitoring.people import Role, mask_name
 from monitoring.weeks import Week, week_of
@@ -55,7 +55,7 @@ def summary_text(
     tz: tzinfo,
     village: bool,
 ) -> str:
-    lines = [t._("{title}, week {week}").format(title=title, week=str(summary.week))]
+    lines = [t._("{title}, {week}").format(title=title, week=week_label(summary.week, t))]
     for line in summary.villages:
         lines.append("• " + _line(line.name, line, t))
     if not village:
@@ -101,7 +101,7 @@ def trend_text(points: list[TrendPoint], title: str, t: Translator) -> str:
         rate = format_percent(point.rate, locale=t.locale) if point.rate is not None else "—"
         lines.append(
             t._("• {week}: {done}/{monitored} checked in ({rate}), {red} red").format(
-                week=str(point.week),
+                week=week_label(point.week, t),
                 done=t.number(point.done),
                 monitored=t.number(point.monitored),
                 rate=rate,
@@ -145,7 +145,7 @@ async def summary(turn: Turn) -> list[Reply]:
                 )
             ]
         if week > week_of(now, services.tz):
-            return [Say(t._("Week {week} has not begun yet.").format(week=str(week)))]
+            return [Say(t._("{week} has not begun yet.").format(week=week_label(week, t)))]
     if person is not None and person.role is Role.HELPER:
         if in_group:  # their households' names stay out of groups
             return [Say(t._("Please send /mine in your private chat with me."))]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel.dates import format_skeleton
+
 from monitoring.i18n import N_, Translator
 from monitoring.risk import Level, Reason
+from monitoring.weeks import Week
 
 LEVEL_MARKS = {Level.RED: "🔴", Level.WATCH: "🟡", Level.GREEN: "🟢"}
 LEVEL_NAMES = {
@@ -66,6 +69,20 @@ def reason_text(reason: Reason, t: Translator) -> str:
         for key, value in reason.numbers.items()
     }
     return t._(template).format(**numbers)
+
+
+def week_label(week: Week | str, t: Translator) -> str:
+    """The week as a cadre reads it: `第48周（11月23日—29日）`, `Week 48 (Nov 23–29)`. The
+    `2026-W48` form is for what people type (/summary 2026-W48) and for file names."""
+    if isinstance(week, str):
+        week = Week.parse(week)
+    monday, sunday = week.monday, week.sunday
+    end = "d" if (monday.year, monday.month) == (sunday.year, sunday.month) else "MMMd"
+    return t._("Week {number} ({start}–{end})").format(
+        number=week.number,
+        start=format_skeleton("MMMd", monday, locale=t.locale),
+        end=format_skeleton(end, sunday, locale=t.locale),
+    )
 
 
 def policy_gap_text(year: int, used: int, t: Translator) -> str:

@@ -34,7 +34,7 @@ from conversations.checkin.texts import (
 from conversations.engine.replies import Button, Edit, Reply, Say, Toast
 from conversations.engine.router import Open
 from conversations.engine.turn import Turn
-from conversations.texts import level_text
+from conversations.texts import level_text, week_label
 from monitoring.checkin import (
     EDITABLE,
     QUESTION_BY_ID,
@@ -227,9 +227,9 @@ class CheckinConversation:
             return [Say(t._(self.none))]
         if taken.what == "moved":
             note = t._(
-                "This check-in was started in week {started}, which has ended. It will be "
+                "This check-in was started in {started}, which has ended. It will be "
                 "recorded for this week, {week}: please check the answers and confirm again."
-            ).format(started=taken.started, week=draft.week)
+            ).format(started=week_label(taken.started, t), week=week_label(draft.week, t))
             return [show(draft, t, note)]
         pressed = event.button is not None and event.message_text is not None
         if taken.what == "answered":

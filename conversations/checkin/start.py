@@ -12,6 +12,7 @@ from conversations.engine.replies import Button, Reply, Say, Toast
 from conversations.engine.router import NOT_REGISTERED, router_of
 from conversations.engine.services import PersonView
 from conversations.engine.turn import Turn
+from conversations.texts import week_label
 from monitoring.people import HouseholdStatus
 from monitoring.weeks import week_of
 from storage.checkins import FLOW, CheckIns, DraftView
@@ -63,9 +64,9 @@ async def checkin(turn: Turn) -> list[Reply]:
     return [
         Say(
             t._(
-                "Which household are you checking in? Week {week}: {due} of {total} "
+                "Which household are you checking in? {week}: {due} of {total} "
                 "still due (✅ done, ⏳ due)."
-            ).format(week=str(week), due=due, total=len(households)),
+            ).format(week=week_label(week, t), due=due, total=len(households)),
             keyboard,
         )
     ]

@@ -13,7 +13,7 @@ from conversations.checkin.actions import (
     EDIT_ONE,
 )
 from conversations.engine.replies import Button, Edit, Keyboard, Say
-from conversations.texts import level_text, money, reason_text
+from conversations.texts import level_text, money, reason_text, week_label
 from monitoring.checkin import (
     EDITABLE,
     QUESTION_BY_ID,
@@ -81,8 +81,8 @@ def value_text(question: Question, value: Any, t: Translator) -> str:
 
 def summary_text(draft: DraftView, t: Translator) -> str:
     lines = [
-        t._("Check-in for {household}, week {week}. Please check:").format(
-            household=household_line(draft.household), week=draft.week
+        t._("Check-in for {household}, {week}. Please check:").format(
+            household=household_line(draft.household), week=week_label(draft.week, t)
         )
     ]
     cause_q, amount_q = QUESTION_BY_ID["expense_cause"], QUESTION_BY_ID["expense_amount"]

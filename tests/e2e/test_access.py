@@ -64,7 +64,7 @@ def expected(role: str, where: str, command: str) -> str:
         if role not in TOWN:
             return "仅供镇街干部和村干部"
         if private or (where == "bound" and role == "head"):  # the bound group is 青山村's
-            return f"{TOWN[role]} 2026-W49 周"
+            return f"{TOWN[role]} 第49周（11月30日—12月6日）"
         return "只在您本村或本镇绑定的工作群中回答"
     if name == "export":
         if role not in TOWN:

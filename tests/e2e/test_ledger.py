@@ -165,7 +165,7 @@ async def test_summary_and_export_of_a_seeded_week(
 
     # ---- a village head gets their village only, with the due list by helper
     head_text, _ = await send_for(Chat(client, HEAD), "/summary 2026-W48", 2)
-    assert head_text["text"].startswith("青山村 2026-W48 周")
+    assert head_text["text"].startswith("青山村 第48周（11月23日—29日）")
     assert "石桥村" not in head_text["text"] and "全镇合计" not in head_text["text"]
     due_qingshan = [r for r in by_village["青山村"] if not r.done]
     for row in due_qingshan:
@@ -175,11 +175,13 @@ async def test_summary_and_export_of_a_seeded_week(
     trend_text, trend_chart = await send_for(Chat(client, STAFF), "/summary trend", 2)
     lines = [line for line in trend_text["text"].splitlines() if line.startswith("• ")]
     assert (
-        len(lines) == 8 and lines[0].startswith("• 2026-W42") and lines[-1].startswith("• 2026-W49")
+        len(lines) == 8
+        and lines[0].startswith("• 第42周（10月12日—18日）")
+        and lines[-1].startswith("• 第49周（11月30日—12月6日）")
     )
-    assert f"• 2026-W48：已走访 {total_done}/{len(seeded)}" in trend_text["text"]
+    assert f"• 第48周（11月23日—29日）：已走访 {total_done}/{len(seeded)}" in trend_text["text"]
     assert f"红色预警 {len(reds)} 户" in lines[-2]
-    assert "• 2026-W47：已走访 0/30" in trend_text["text"]
+    assert "• 第47周（11月16日—22日）：已走访 0/30" in trend_text["text"]
     assert (await client.file(trend_chart["photo"][-1]["file_id"])).startswith(b"\x89PNG")
 
     # ---- helpers get their own households; strangers are refused
@@ -206,7 +208,7 @@ async def test_summary_and_export_of_a_seeded_week(
     book = openpyxl.load_workbook(io.BytesIO(await client.file(document["document"]["file_id"])))
     assert book.sheetnames == [
         "农户",
-        "2026-W48 周走访",
+        "第48周走访",
         "未走访",
         "红色预警",
         "帮扶措施",
@@ -237,7 +239,7 @@ async def test_summary_and_export_of_a_seeded_week(
             assert line["当前风险等级"] == levels[str(row.level)]
         else:
             assert line["最近走访时间"] is None
-    checkins = book["2026-W48 周走访"]
+    checkins = book["第48周走访"]
     checkin_header = [c.value for c in checkins[1]]
     checkin_rows = [
         dict(zip(checkin_header, (c.value for c in r), strict=True))
@@ -288,7 +290,7 @@ def test_export_from_the_command_line(
     book = openpyxl.load_workbook(target)
     assert book.sheetnames == [
         "Households",
-        "Check-ins 2026-W48",
+        "Check-ins, week 48",
         "Missed visits",
         "Red warnings",
         "Measures",
@@ -298,7 +300,7 @@ def test_export_from_the_command_line(
     ]
     numbers = [row[2].value for row in book["Households"].iter_rows(min_row=2)]
     assert sorted(numbers) == sorted(r.number for r in seeded)
-    done = [row[1].value for row in book["Check-ins 2026-W48"].iter_rows(min_row=2)]
+    done = [row[1].value for row in book["Check-ins, week 48"].iter_rows(min_row=2)]
     assert sorted(done) == sorted(r.number for r in seeded if r.done)
     assert not list(tmp_path.glob("*.partial"))
 

@@ -121,7 +121,7 @@ async def test_missed_visits_recorded_told_and_escalated_once(
     # Different chats are sent to side by side: wait for each kind of this week's messages.
     await delivered(client, town, "missed_township", 2)
     await delivered(client, town, "missed_village", 2)
-    await Chat(client, A).wait_last("2026-W48 周已结束")
+    await Chat(client, A).wait_last("第48周（11月23日—29日）已结束")
 
     with town() as s:
         missed = sorted(
@@ -139,13 +139,14 @@ async def test_missed_visits_recorded_told_and_escalated_once(
     assert unreachable is not None
 
     to_a = (await client.bot_messages(A))[-1]
-    assert "2026-W48 周已结束" in to_a["text"] and "H1 王大山" in to_a["text"]
-    [village] = await messages_with(client, VILLAGE_GROUP, "2026-W48 周未走访")
+    assert "第48周（11月23日—29日）已结束" in to_a["text"] and "H1 王大山" in to_a["text"]
+    [village] = await messages_with(client, VILLAGE_GROUP, "第48周（11月23日—29日）未走访")
     assert (
-        "青山村 2026-W48 周未走访" in village["text"] and "甲：H1 王**、H2 李**" in village["text"]
+        "青山村第48周（11月23日—29日）未走访" in village["text"]
+        and "甲：H1 王**、H2 李**" in village["text"]
     )
     assert "H4" not in village["text"] and "13800000001" not in village["text"]
-    [township] = await messages_with(client, TOWNSHIP_GROUP, "2026-W48 周未走访情况")
+    [township] = await messages_with(client, TOWNSHIP_GROUP, "第48周（11月23日—29日）未走访情况")
     assert "连续 2 周未走访" in township["text"]
     for words in (
         "青山村 H1 王**（甲）",
@@ -178,12 +179,12 @@ async def test_weekly_summary_to_the_township_group(
     await delivered(client, town, "weekly_chart", 1)
     [summary] = await messages_with(client, TOWNSHIP_GROUP, "全镇合计")
     text = summary["text"]
-    assert text.startswith("龙溪镇 2026-W48 周")
+    assert text.startswith("龙溪镇 第48周（11月23日—29日）")
     assert "青山村：监测 3 户，待走访 1，已走访 2（67%），未走访 0，红色 1" in text
     assert "石桥村：监测 1 户，待走访 1，已走访 0（0%）" in text
     assert "青山村 H3 赵**：已 5 天，未确认" in text and "赵长生" not in text
     [chart] = [m for m in await client.bot_messages(TOWNSHIP_GROUP) if "photo" in m]
-    assert chart["caption"] == "龙溪镇 2026-W48 周"
+    assert chart["caption"] == "龙溪镇 第48周（11月23日—29日）"
     assert (await client.file(chart["photo"][-1]["file_id"])).startswith(b"\x89PNG")
     # A second run the same week queues nothing.
     assert await run_job(bot, settings, "weekly-summary", at("2026-11-30T09:00")) == 0

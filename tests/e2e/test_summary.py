@@ -31,7 +31,7 @@ async def test_summary_for_each_role(
     staff, chart = await send_for(Chat(client, STAFF), "/summary", 2)
     assert chart["photo"] and "text" not in chart
     text = staff["text"]
-    assert "龙溪镇 2026-W49 周" in text
+    assert "龙溪镇 第49周（11月30日—12月6日）" in text
     assert "青山村：监测 3 户，待走访 1，已走访 2（67%），未走访 0，红色 1，黄色 0" in text
     assert "石桥村：监测 1 户，待走访 1，已走访 0（0%）" in text
     assert "全镇合计：监测 4 户，待走访 2，已走访 2（50%）" in text
@@ -48,7 +48,7 @@ async def test_summary_for_each_role(
         assert "H3" not in refused["text"]
 
     head, _ = await send_for(Chat(client, HEAD), "/summary", 2)
-    assert head["text"].startswith("青山村 2026-W49 周")
+    assert head["text"].startswith("青山村 第49周（11月30日—12月6日）")
     assert "石桥村" not in head["text"] and "全镇合计" not in head["text"]
     assert "甲：H2 李春花" in head["text"]
 

@@ -21,7 +21,7 @@ async def test_the_ledger_comes_after_being_prepared_one_at_a_time(
     services.clock = lambda: at("2026-12-02T10:00")
     green_checkin(town, "H1", at("2026-12-01T10:00"))
     told, later = await run.text(export, STAFF, "/export")
-    assert isinstance(told, Say) and "正在生成龙溪镇 2026-W49 周台账" in told.text
+    assert isinstance(told, Say) and "正在生成龙溪镇第49周（11月30日—12月6日）台账" in told.text
     assert isinstance(later, Later)
     [again] = await run.text(export, STAFF, "/export")  # while it is being prepared
     assert isinstance(again, Say) and "正在生成中" in again.text

@@ -31,7 +31,7 @@ async def test_summary_by_role_and_place(
     text, chart = await run.text(summary, STAFF, "/summary")
     assert isinstance(text, Say) and isinstance(chart, Photo)
     assert chart.png.startswith(b"\x89PNG") and chart.filename == "summary-2026-W49.png"
-    assert "龙溪镇 2026-W49 周" in text.text and "H3 赵长生" in text.text
+    assert "龙溪镇 第49周（11月30日—12月6日）" in text.text and "H3 赵长生" in text.text
 
     in_group, _ = await run.text(
         summary, STAFF, "/summary", chat_id=TOWNSHIP_GROUP, kind=ChatKind.GROUP
@@ -44,7 +44,7 @@ async def test_summary_by_role_and_place(
         assert isinstance(refused, Say) and "只在您本村或本镇绑定的工作群中回答" in refused.text
 
     head, _ = await run.text(summary, HEAD, "/summary")
-    assert isinstance(head, Say) and head.text.startswith("青山村 2026-W49 周")
+    assert isinstance(head, Say) and head.text.startswith("青山村 第49周（11月30日—12月6日）")
     assert "甲：H2 李春花" in head.text
 
     trend_text, trend_chart = await run.text(summary, STAFF, "/summary trend")
@@ -69,7 +69,7 @@ async def test_mine_lists_the_week(
     [reply] = await run.text(mine, A, "/mine")
     assert isinstance(reply, Say)
     lines = reply.text.splitlines()
-    assert "2026-W49" in lines[0] and "共 2 户" in lines[0]
+    assert "第49周（11月30日—12月6日）" in lines[0] and "共 2 户" in lines[0]
     assert lines[1].startswith("✅ H1 王大山") and lines[2].startswith("⏳ H2 李春花")
     [none] = await run.text(mine, STAFF, "/mine")
     assert isinstance(none, Say) and "没有分配给您的监测户" in none.text
