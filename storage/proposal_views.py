@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitoring.people import Role
+from monitoring.people import HouseholdStatus, Role
 from monitoring.proposals import LATE_AFTER, Place, Status, may_decide
 from storage.bindings import Bindings
 from storage.models import Household, Person, Proposal, ProposalDecision, Village
@@ -40,6 +40,9 @@ class ProposalView:
     helper_name: str | None
     step_since: datetime
     decisions: list[tuple[str, str, str, datetime, str | None]]  # step, decision, who, at, why
+    # Monitored households of the village with the same head of household: everyone who
+    # reviews the proposal is shown them (the same household proposed twice?).
+    same_head: tuple[str, ...] = ()
 
 
 class ProposalQueries:
@@ -110,7 +113,23 @@ class ProposalQueries:
             helper.name if helper else None,
             p.step_since,
             decisions,
+            self.same_head(p),
         )
+
+    def same_head(self, p: Proposal) -> tuple[str, ...]:
+        """Numbers of the village's monitored households whose head has the proposal's
+        name (its own household, once registered, aside)."""
+        numbers = self.session.scalars(
+            select(Household.number)
+            .where(
+                Household.village_id == p.village_id,
+                Household.head_name == p.head_name,
+                Household.status == HouseholdStatus.MONITORED.value,
+                Household.id != (p.household_id or 0),
+            )
+            .order_by(Household.number)
+        )
+        return tuple(numbers)
 
     def holders(self, proposal: Proposal) -> Sequence[Person]:
         """Who must act next: the village's heads, or the township's staff (linked ones)."""

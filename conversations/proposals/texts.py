@@ -55,6 +55,13 @@ def proposal_text(view: ProposalView, t: Translator, tz: tzinfo, *, late: bool =
     lines = []
     if late:
         lines.append(t._("⏰ This proposal has waited more than 5 days for you."))
+    if view.same_head:
+        lines.append(
+            t._(
+                "⚠️ The village already has a monitored household with this head of household: "
+                "{numbers}. Please make sure it is not the same household."
+            ).format(numbers="、".join(view.same_head))
+        )
     lines += [
         t._("Proposal no. {id} for monitoring: {village}, {head}").format(
             id=view.id, village=view.village_name, head=view.head_name

@@ -33,13 +33,13 @@ def draft_flow(town: sessionmaker[Session], person: int) -> str | None:
         return draft.flow if draft else None
 
 
-async def write_proposal(run: Runner) -> Say:
+async def write_proposal(run: Runner, head: str = "刘大海") -> Say:
     [village] = await run.text(propose, A, "/propose")
     assert isinstance(village, Say) and "哪个村" in village.text
     assert village.keyboard[0][0].label == "青山村"  # the proposer's own village first
     steps: list[dict[str, str]] = [
         {"button": village.keyboard[0][0].data},
-        {"text": "刘大海"},
+        {"text": head},
         {"button": "pp:n:-"},
         {"text": "4"},
         {"button": "pp:c:sudden_hardship"},
@@ -62,6 +62,17 @@ async def write_proposal(run: Runner) -> Say:
     [review] = await run.answer(A, button="pp:s:photo")
     assert isinstance(review, Say) and "请核对申请" in review.text
     return review
+
+
+async def test_a_head_of_household_already_monitored_in_the_village_is_flagged(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    services.clock = lambda: TUESDAY
+    review = await write_proposal(run, head="王大山")  # H1's head, 青山村
+    await run.answer(A, button="pp:ok", message_text=review.text)
+    [waiting, *_] = await run.text(proposals, HEAD, "/proposals")
+    assert isinstance(waiting, Say)
+    assert "本村已有同名户主的监测户：H1" in waiting.text
 
 
 async def test_propose_reject_with_a_reason_then_approve(
