@@ -69,14 +69,22 @@ async def _queue(directory: Path, name: str, helpers: int) -> tuple[str, int, in
     return url, generated.helper_telegram_base, queued, job_seconds
 
 
-async def measure(directory: Path, *, helpers: int = HELPERS, rate: int = RATE) -> dict[str, Any]:
-    url, base, queued, job_seconds = await _queue(directory, "fanout.db", helpers)
+async def _stand_in(
+    url: str, base: int, helpers: int, rate: int
+) -> tuple[SandboxBotAPI, dict[str, str]]:
+    """A started stand-in that knows the helpers and answers 429 above `rate`, and the
+    environment of a bot process sending to it at that rate."""
     api = SandboxBotAPI()
     await api.start()
     for i in range(helpers):
         api.user(base + i + 1)
     api.state.rate_limit_per_second = float(rate)
-    env = bot_env(api.state.token, api.url, url, send_rate=rate)
+    return api, bot_env(api.state.token, api.url, url, send_rate=rate)
+
+
+async def measure(directory: Path, *, helpers: int = HELPERS, rate: int = RATE) -> dict[str, Any]:
+    url, base, queued, job_seconds = await _queue(directory, "fanout.db", helpers)
+    api, env = await _stand_in(url, base, helpers, rate)
     log = (directory / "fanout.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
@@ -130,12 +138,7 @@ async def duplicate_window(
     """SIGKILL the delivering bot `kills` times at random moments; after each, count the
     messages that kill would send twice (module docstring)."""
     url, base, _, _ = await _queue(directory, "window.db", helpers)
-    api = SandboxBotAPI()
-    await api.start()
-    for i in range(helpers):
-        api.user(base + i + 1)
-    api.state.rate_limit_per_second = float(rate)
-    env = bot_env(api.state.token, api.url, url, send_rate=rate)
+    api, env = await _stand_in(url, base, helpers, rate)
     engine = make_engine(url)
     chance = random.Random(seed)
     at_risk: list[int] = []
