@@ -22,7 +22,7 @@ def quick_checkin(index: int) -> list[tuple[str, str, str]]:
         ("press", "是", "饮水安全"),
         ("press", "是", "要备注的吗"),
         ("send", f"第{index}户走访", "走访照片"),
-        ("press", "不加照片", "请核对"),
+        ("press", "跳过", "请核对"),
         ("press", "确认提交", "已保存"),
     ]
 

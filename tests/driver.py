@@ -173,8 +173,8 @@ async def answer_checkin(chat: Chat, *, food: bool = True) -> dict[str, Any]:
     await chat.press("是")
     await chat.press("是")
     await chat.press("是")
-    await chat.press("不填备注")
-    return await chat.press("不加照片")
+    await chat.press("跳过")
+    return await chat.press("跳过")
 
 
 async def ledger_of(chat: Chat, command: str) -> dict[str, Any]:

@@ -80,8 +80,8 @@ async def answer_all_green(
     await chat.press("是")  # medical
     await chat.press("是")  # housing
     await chat.press("是")  # water
-    await chat.press("不填备注")
-    return await chat.press("不加照片")
+    await chat.press("跳过")
+    return await chat.press("跳过")
 
 
 async def test_full_checkin_with_amounts_in_every_form_ends_red(
@@ -126,7 +126,7 @@ async def test_full_checkin_with_amounts_in_every_form_ends_red(
     result = await helper.press("确认提交")
     assert "已保存" in result["text"] and "🔴 红色预警" in result["text"]
     assert "吃饭没有保障" in result["text"]
-    assert "人均纯收入 3,600 元，低于红色预警线 4,800 元" in result["text"]
+    assert "人均收入（扣除刚性支出）3,600 元，低于红色预警线 4,800 元" in result["text"]
 
     [row] = checkins(roster, "LX01001")
     assert (row.visit_method, row.members, row.income_changed) == ("phone", 3, True)
@@ -244,10 +244,10 @@ async def test_unexpected_input_at_every_question_is_refused_and_stores_nothing(
         await refuse("document", "file", "输入“是”或“否”", "")
         await helper.press("是")
     await refuse("photo", "x", "请用文字输入备注", "备注")
-    await helper.press("不填备注")
+    await helper.press("跳过")
     await refuse("text", "这是照片", "请发送照片", "走访照片")
     await refuse("sticker", "😀", "请发送照片", "走访照片")
-    await helper.press("不加照片")
+    await helper.press("跳过")
     await refuse("text", "好了", "请点“确认提交”保存", "请核对")
     answers = draft_answers(roster)
     assert answers is not None

@@ -219,8 +219,8 @@ def test_a_red_checkin_through_the_page(sandbox_page: str, browser: object, tmp_
     press("是", "住房安全")
     press("是", "饮水安全")
     press("是", "备注")
-    press("不填备注", "照片")
-    press("不加照片", "请核对")
+    press("跳过", "照片")
+    press("跳过", "请核对")
     press("确认提交", "已保存")
 
     wait_bot("village", "🔴 红色预警")
