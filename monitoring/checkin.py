@@ -51,6 +51,9 @@ class Question:
     skippable: bool = False
     guarantee: str | None = None  # the item of GUARANTEES this answers
     ok_when: bool = True  # for a guarantee: the answer that means "secure"
+    # For a guarantee: the buttons, (secure, a problem), which say what they mean instead
+    # of yes / no (a wrong tap on 是 changes a household's level); secure is on the left.
+    says: tuple[str, str] = (N_("Secure"), N_("A problem"))
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,7 @@ QUESTIONS: tuple[Question | Group, ...] = (
         N_("Child out of school"),
         guarantee="education",
         ok_when=False,
+        says=(N_("All in school"), N_("Out of school")),
         applies=lambda a, f, e: has_school_child(a, f) is True,
     ),
     Question(

@@ -8,7 +8,7 @@ from __future__ import annotations
 def quick_checkin(index: int) -> list[tuple[str, str, str]]:
     """(action, value, fragment of the bot's next message): 14 updates, 3 messages and 11
     button presses; every 10th helper (by `index`) answers that food is not secure (red)."""
-    food = "否" if index % 10 == 0 else "是"
+    food = "有问题" if index % 10 == 0 else "有保障"
     return [
         ("send", "/checkin", "本次走访方式"),
         ("press", "入户", "几口人"),
@@ -16,11 +16,11 @@ def quick_checkin(index: int) -> list[tuple[str, str, str]]:
         ("press", "否", "大额刚性支出吗"),
         ("press", "否", "吃饭有保障"),
         ("press", food, "衣物和被褥"),
-        ("press", "是", "义务教育阶段（约"),
+        ("press", "有保障", "义务教育阶段（约"),
         ("press", "否", "基本医疗保险"),
-        ("press", "是", "住房安全吗"),
-        ("press", "是", "饮水安全"),
-        ("press", "是", "要备注的吗"),
+        ("press", "有保障", "住房安全吗"),
+        ("press", "有保障", "饮水安全"),
+        ("press", "有保障", "要备注的吗"),
         ("send", f"第{index}户走访", "走访照片"),
         ("press", "跳过", "请核对"),
         ("press", "确认提交", "已保存"),

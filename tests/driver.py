@@ -166,13 +166,13 @@ async def answer_checkin(chat: Chat, *, food: bool = True) -> dict[str, Any]:
     await chat.press("仍为")
     await chat.press("否")  # income unchanged
     await chat.press("否")  # no rigid expenditure
-    await chat.press("是" if food else "否")
-    reply = await chat.press("是")  # clothing
+    await chat.press("有保障" if food else "有问题")
+    reply = await chat.press("有保障")  # clothing
     if "义务教育阶段（约" in reply["text"]:
         await chat.press("否")
-    await chat.press("是")
-    await chat.press("是")
-    await chat.press("是")
+    await chat.press("有保障")  # medical
+    await chat.press("有保障")  # housing
+    await chat.press("有保障")  # water
     await chat.press("跳过")
     return await chat.press("跳过")
 

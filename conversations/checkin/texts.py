@@ -49,6 +49,10 @@ def question_keyboard(step: Step, draft: DraftView, t: Translator) -> Keyboard:
     def answer(label: str, value: str) -> Button:
         return Button(label, ANSWER.data(question=q.id, value=value))
 
+    if q.kind is Kind.YESNO and q.guarantee is not None:  # what it means, secure first
+        secure, problem = q.says
+        ok, bad = ("1", "0") if q.ok_when else ("0", "1")
+        return ((answer(t._(secure), ok), answer(t._(problem), bad)),)
     if q.kind is Kind.YESNO:
         return ((answer(t._("Yes"), "1"), answer(t._("No"), "0")),)
     if q.kind is Kind.CHOICE:
@@ -68,6 +72,9 @@ def value_text(question: Question, value: Any, t: Translator) -> str:
         return "、".join(value_text(question, v, t) for v in value) or "—"
     if value is None:
         return "—"
+    if question.kind is Kind.YESNO and question.guarantee is not None:
+        secure, problem = question.says
+        return t._(secure) if bool(value) == question.ok_when else t._(problem)
     if question.kind is Kind.YESNO:
         return t._("Yes") if value else t._("No")
     if question.kind is Kind.CHOICE:

@@ -71,15 +71,15 @@ async def answer_all_green(
         await chat.send(members)
     await chat.press("否")  # income unchanged
     await chat.press("否")  # no rigid expenditure
-    await chat.press("是")  # food
-    reply = await chat.press("是")  # clothing
+    await chat.press("有保障")  # food
+    reply = await chat.press("有保障")  # clothing
     if school_asked:
         assert "义务教育阶段" in reply["text"]
         reply = await chat.press("否")  # no school-age child
     assert "基本医疗保险" in reply["text"]
-    await chat.press("是")  # medical
-    await chat.press("是")  # housing
-    await chat.press("是")  # water
+    await chat.press("有保障")  # medical
+    await chat.press("有保障")  # housing
+    await chat.press("有保障")  # water
     await chat.press("跳过")
     return await chat.press("跳过")
 
@@ -101,13 +101,13 @@ async def test_full_checkin_with_amounts_in_every_form_ends_red(
         last = index == len(expenses) - 1
         nxt = await helper.press("否" if last else "是")
         assert ("吃饭有保障" if last else f"第 {index + 2} 笔支出") in nxt["text"]
-    await helper.press("否")  # food NOT secure
-    await helper.press("是")  # clothing
+    await helper.press("有问题")  # food NOT secure
+    await helper.press("有保障")  # clothing
     assert "失学辍学吗" in (await helper.press("是"))["text"]  # has a school-age child
-    await helper.press("否")  # not out of school
-    await helper.press("是")
-    await helper.press("是")
-    assert "备注" in (await helper.press("是"))["text"]
+    await helper.press("都在校")  # not out of school
+    await helper.press("有保障")
+    await helper.press("有保障")
+    assert "备注" in (await helper.press("有保障"))["text"]
     assert "照片" in (await helper.send("老人住院，孩子上学开销大"))["text"]
     summary = await helper.send_other("photo", "jpeg-bytes")
     assert "请核对" in summary["text"]
@@ -118,7 +118,7 @@ async def test_full_checkin_with_amounts_in_every_form_ends_red(
         "因病 4,500 元",
         "因学 3,000 元",
         "因灾 1,200 元",
-        "不愁吃：否",
+        "不愁吃：有问题",
         "照片：已附",
     ):
         assert words in summary["text"], words
@@ -238,11 +238,11 @@ async def test_unexpected_input_at_every_question_is_refused_and_stores_nothing(
     await helper.press("否")
     for _ in range(2):  # food, clothing
         await refuse("sticker", "😀", "输入“是”或“否”", "")
-        await helper.press("是")
+        await helper.press("有保障")
     await helper.press("否")  # no school child
     for _ in range(3):  # medical, housing, water
         await refuse("document", "file", "输入“是”或“否”", "")
-        await helper.press("是")
+        await helper.press("有保障")
     await refuse("photo", "x", "请用文字输入备注", "备注")
     await helper.press("跳过")
     await refuse("text", "这是照片", "请发送照片", "走访照片")
@@ -355,7 +355,8 @@ async def test_a_checkin_left_open_over_monday_is_recorded_for_the_new_week(
     assert "确认提交" in str(summary.get("reply_markup"))
     services.clock = lambda: at("2026-11-30T09:00")  # Monday: week 49
     moved = await helper.press("确认提交")
-    assert "2026-W48" in moved["text"] and "2026-W49" in moved["text"]
+    assert "开始于第48周（11月23日—29日）" in moved["text"]
+    assert "本周第49周（11月30日—12月6日）" in moved["text"]
     assert "确认提交" in str(moved.get("reply_markup"))  # the summary again, to confirm
     stored = checkins(roster, "LX01001")
     assert [(c.week, c.is_current) for c in stored] == [("2026-W48", True)]

@@ -53,7 +53,7 @@ async def test_summary_for_each_role(
     assert "甲：H2 李春花" in head["text"]
 
     earlier, _ = await send_for(Chat(client, STAFF), "/summary 2026-W48", 2)
-    assert "2026-W48" in earlier["text"] and "已走访 0（0%）" in earlier["text"]
+    assert "第48周（11月23日—29日）" in earlier["text"] and "已走访 0（0%）" in earlier["text"]
     assert "YYYY-Www" in (await Chat(client, STAFF).send("/summary 48"))["text"]
     assert "您负责的农户" in (await Chat(client, A).send("/summary"))["text"]
     assert "仅供镇街干部和村干部" in (await Chat(client, 9999).send("/summary"))["text"]
