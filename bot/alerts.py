@@ -94,6 +94,7 @@ class OutboxWorker:
         interval: float = 5.0,
         stale_after: timedelta = timedelta(minutes=2),
         name: str = "cli",
+        notice_days: int = 5,
     ) -> None:
         self.bot = bot
         self.tx = tx
@@ -105,6 +106,7 @@ class OutboxWorker:
         # "bot" for the running bot (one at a time per token: Telegram refuses a second
         # poller), "cli" for a command's one drain. Recorded on every claim.
         self.name = name
+        self.notice_days = notice_days  # a proposal's public notice (the policy file)
         self.me = f"{name}:{uuid.uuid4().hex[:16]}"
         self.link = LinkState("outbox", log)
         self._wake = asyncio.Event()
@@ -343,7 +345,14 @@ class OutboxWorker:
             if proposal is None or proposal.status.value != row.payload.get("step"):
                 return None  # decided meanwhile: nothing to ask any more
             helpers = proposals.helpers_of_village(proposal.village_id)
-            text = proposal_text(proposal, self.t, self.tz, late=bool(row.payload.get("late")))
+            text = proposal_text(
+                proposal,
+                self.t,
+                self.tz,
+                late=bool(row.payload.get("late")),
+                now=self.now(),
+                notice_days=self.notice_days,
+            )
             return Rendered(row.chat_id, text, inline(proposal_keyboard(proposal, self.t, helpers)))
         if row.kind in JOB_KINDS:
             text, markup = render_job(row.kind, row.payload, self.t)

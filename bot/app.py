@@ -187,7 +187,14 @@ class _Lifecycle:
         services = app.bot_data.services
         await set_default_commands(app, translations)
         # Deliver what is waiting in the outbox now, then continuously.
-        self.worker = OutboxWorker(app.bot, services.tx, translations, services.tz, name="bot")
+        self.worker = OutboxWorker(
+            app.bot,
+            services.tx,
+            translations,
+            services.tz,
+            name="bot",
+            notice_days=services.policy.notice_days,
+        )
         services.wake_outbox = self.worker.wake
         self.worker.start()
         # The scheduled jobs, and those owed after downtime.

@@ -172,6 +172,7 @@ class _CliSender:
                 self.services.tx,
                 self.services.translations,
                 self.services.tz,
+                notice_days=self.services.policy.notice_days,
             )
             self.sent = await worker.drain()
         return self.sent

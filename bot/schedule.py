@@ -55,10 +55,12 @@ def job_specs(settings: Settings) -> dict[str, JobSpec]:
         return await missed_visits(now, tx, sender, tz=tz, escalate_after_weeks=weeks)
 
     async def run_escalations(now: datetime, tx: Tx, sender: Sender) -> int:
-        return await escalations(now, tx, sender, after=after, tz=tz)
+        return await escalations(
+            now, tx, sender, after=after, tz=tz, notice_days=settings.policy.notice_days
+        )
 
     async def run_summary(now: datetime, tx: Tx, sender: Sender) -> int:
-        return await weekly_summary(now, tx, sender, tz=tz)
+        return await weekly_summary(now, tx, sender, tz=tz, notice_days=settings.policy.notice_days)
 
     async def run_policy_check(now: datetime, tx: Tx, sender: Sender) -> int:
         return await policy_check(now, tx, sender, policy=settings.policy, tz=tz)

@@ -14,7 +14,17 @@ RECORD_MEASURE = Action("al", "m", "alert")
 APPROVE = Action("pd", "ok", "proposal", "step")
 REJECT = Action("pd", "no", "proposal", "step")
 ASSIGN = Action("pd", "h", "proposal", "helper")
-DECISIONS = {"ok": APPROVE, "no": REJECT, "h": ASSIGN}
+POST_NOTICE = Action("pd", "post", "proposal")  # the public notice is up in the village
+OBJECTION = Action("pd", "obj", "proposal")  # record an objection (typed)
+COUNTY = Action("pd", "cty", "proposal")  # record the county's approval (date, document)
+DECISIONS = {
+    "ok": APPROVE,
+    "no": REJECT,
+    "h": ASSIGN,
+    "post": POST_NOTICE,
+    "obj": OBJECTION,
+    "cty": COUNTY,
+}
 # Risk elimination: record labour capacity, confirm, refer to the county with a reason, cancel.
 LABOUR = Action("el", "lab", "household", "can_work")
 ELIMINATE = Action("el", "ok", "household")

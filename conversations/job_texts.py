@@ -8,7 +8,7 @@ from typing import Any
 from conversations.actions import START_CHECKIN
 from conversations.charts import week_chart
 from conversations.engine.replies import Button, Keyboard
-from conversations.proposals.texts import STEP_NAMES
+from conversations.proposals.names import STEP_NAMES
 from conversations.summary import summary_text
 from conversations.texts import policy_gap_text, week_label
 from monitoring.i18n import Translator
@@ -100,7 +100,7 @@ def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, 
         )
         late = payload.get("late_proposals", [])
         if late:
-            lines = [text, t._("Proposals waiting more than 5 days:")]
+            lines = [text, t._("Proposals past their step's deadline:")]
             for proposal_id, head, step, since in late:
                 days = (at - datetime.fromisoformat(since)).days
                 lines.append(

@@ -28,11 +28,12 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.orm import Session
 
 from conversations.alert_texts import MEASURE_NAMES, RESPONSIBLE_NAMES
+from conversations.proposals import names
 from conversations.texts import LEVEL_NAMES, REASON_TEXTS, reason_text
 from monitoring.checkin import EXPENSE_CAUSES, VISIT_OPTIONS
 from monitoring.i18n import N_, Translator
 from monitoring.people import Category, HouseholdStatus
-from monitoring.proposals import RISK_TYPES
+from monitoring.proposals import RISK_TYPES, Status, chain_days
 from monitoring.risk import Reason
 from monitoring.weeks import Week
 from storage import ledger
@@ -57,6 +58,14 @@ CRITERION_NAMES = {
     "half_year": N_("half a year since identification"),
     "labour": N_("someone able to work"),
 }
+
+
+def _chain_days(row: lines.ProposalLine, week_end: datetime) -> int:
+    """Days from the report to the last step (finished) or to the week's end (open)."""
+    until = week_end if Status(row.status).open else row.updated_at
+    return chain_days(row.created_at, min(until, week_end))
+
+
 LABOUR_NAMES = {"yes": N_("someone can work"), "no": N_("no one can work")}
 
 
@@ -203,6 +212,7 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
     levels = {level.value: name for level, name in LEVEL_NAMES.items()}
     visits = dict(VISIT_OPTIONS)
     risks = dict(RISK_TYPES)
+    week_end = week.ends_at(tz)
     book = Workbook(write_only=True)
 
     household_columns = [
@@ -304,15 +314,8 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Recorded by"), 12, lambda r: r.recorded_by),
         Column(N_("Recorded at"), 17, lambda r: c.when(r.recorded_at), DATETIME_FORMAT),
     ]
-    steps = {"village": N_("village"), "township": N_("township"), "helper": N_("helper")}
-    decisions = {"approve": N_("approved"), "reject": N_("rejected"), "assign": N_("assigned")}
-    statuses = {
-        "village": N_("waiting for the village's review"),
-        "township": N_("waiting for the township's approval"),
-        "helper": N_("approved; waiting for a helper to be chosen"),
-        "approved": N_("approved"),
-        "rejected": N_("rejected"),
-    }
+    steps, decisions = names.STEP_NAMES, names.DECISION_NAMES
+    statuses = {status.value: name for status, name in names.STATUS_NAMES.items()}
 
     def decided(row: lines.ProposalLine) -> str:
         return "；".join(
@@ -344,6 +347,10 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Proposed by"), 12, lambda r: r.proposer),
         Column(N_("Proposed at"), 17, lambda r: c.when(r.created_at), DATETIME_FORMAT),
         Column(N_("Status"), 18, lambda r: c.word(statuses, r.status)),
+        Column(N_("Notice posted"), 17, lambda r: c.when(r.notice_posted_at), DATETIME_FORMAT),
+        Column(N_("County decision"), 11, lambda r: r.county_decided_on, DATE_FORMAT),
+        Column(N_("Document no."), 20, lambda r: r.county_document or ""),
+        Column(N_("Days since the report"), 8, lambda r: _chain_days(r, week_end), "0"),
         Column(N_("Decisions"), 60, decided),
     ]
     elimination_columns = [

@@ -69,6 +69,7 @@ class Policy:
     townships: Mapping[str, str] = field(default_factory=dict)  # township name -> region
     expenditure: Expenditure = Expenditure.CALENDAR_YEAR
     source: str = "the shipped default"
+    notice_days: int = 5  # a proposal's public notice in the village, at least
 
     def region_of(self, township: str | None) -> str | None:
         if township is not None and township in self.townships:
@@ -110,7 +111,15 @@ class Policy:
 # The seed plan's 2020 lines (standard 4,000; red 1.2 ×, watch 1.5 ×), as the shipped file.
 DEFAULT_POLICY = Policy({2020: PolicyLines(2020, Decimal(4800), Decimal(6000))})
 
-_TOP_KEYS = {"lines", "regions", "region", "townships", "expenditure", "income_drop"}
+_TOP_KEYS = {
+    "lines",
+    "regions",
+    "region",
+    "townships",
+    "expenditure",
+    "income_drop",
+    "notice_days",
+}
 _YEAR_KEYS = {"red_line", "watch_line", "income_drop", "standard", "source"}
 _REGION_KEYS = {"within", "lines"}
 
@@ -164,7 +173,14 @@ def parse_policy(text: str, source: str) -> Policy:
     except ValueError:
         allowed = " or ".join(repr(e.value) for e in Expenditure)
         raise PolicyError(f"{source}: expenditure = {expenditure!r}: use {allowed}") from None
-    return Policy(lines, regions, chosen, dict(townships), counted, source)
+    notice_days = data.get("notice_days", 5)
+    if (
+        isinstance(notice_days, bool)
+        or not isinstance(notice_days, int)
+        or not 1 <= notice_days <= 30
+    ):
+        raise PolicyError(f"{source}: notice_days = {notice_days!r}: whole days, 1 to 30")
+    return Policy(lines, regions, chosen, dict(townships), counted, source, notice_days)
 
 
 def _only(data: Mapping[str, Any], allowed: set[str], source: str, where: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -47,21 +47,93 @@ TYPED = frozenset({"head_name", "number", "members", "expected_income", "note"})
 
 
 class Status(StrEnum):
-    """Where a proposal is: waiting for the village, for the township, for a helper to be
-    chosen (the household is registered by then), or finished."""
+    """Where a proposal is, in the order of national practice: the village's democratic
+    review, the public notice in the village, the township's review, the county's decision
+    (recorded by township staff), a helper to be chosen (the household is registered by
+    then), or finished."""
 
     VILLAGE = "village"
+    NOTICE = "notice"
     TOWNSHIP = "township"
+    COUNTY = "county"
     HELPER = "helper"
     APPROVED = "approved"
     REJECTED = "rejected"
 
     @property
     def open(self) -> bool:
-        return self in (Status.VILLAGE, Status.TOWNSHIP, Status.HELPER)
+        return self not in (Status.APPROVED, Status.REJECTED)
 
 
-LATE_AFTER = timedelta(days=5)  # a step waiting longer is late (listed and reminded)
+NOTICE_DAYS = 5  # the public notice's period, at least (the policy file's `notice_days`)
+CHAIN_DAYS = 15  # the whole chain, from the first report
+# Each step's time, in days (the notice: its period and two days to post it and go on).
+STEP_DAYS = {
+    Status.VILLAGE: 3,
+    Status.TOWNSHIP: 3,
+    Status.COUNTY: 5,
+    Status.HELPER: 2,
+}
+
+
+def step_deadline(status: Status, since: datetime, notice_days: int = NOTICE_DAYS) -> datetime:
+    """When the step that began at `since` is due."""
+    days = notice_days + 2 if status is Status.NOTICE else STEP_DAYS.get(status, CHAIN_DAYS)
+    return since + timedelta(days=days)
+
+
+def is_late(status: Status, since: datetime, now: datetime, notice_days: int = NOTICE_DAYS) -> bool:
+    """An open step past its deadline (reminded to its holders daily, listed on Mondays)."""
+    return status.open and now > step_deadline(status, since, notice_days)
+
+
+def chain_days(reported: datetime, until: datetime) -> int:
+    """Whole days from the first report (the chain should take at most CHAIN_DAYS)."""
+    return max(0, (until - reported).days)
+
+
+def check_notice(
+    decision: Decision, posted_at: datetime | None, now: datetime, notice_days: int
+) -> None:
+    """At the notice step: post it once; objections while it is up; go on to the township
+    only when its period has passed."""
+    if decision is Decision.POST and posted_at is not None:
+        raise Refused(N_("The public notice has been posted already."))
+    if decision in (Decision.OBJECT, Decision.APPROVE) and posted_at is None:
+        raise Refused(
+            N_("Please post the public notice first (its text is above), then press Posted.")
+        )
+    if decision is Decision.APPROVE and posted_at is not None:
+        ends = posted_at + timedelta(days=notice_days)
+        if now < ends:
+            left = -(-(ends - now) // timedelta(days=1))  # whole days, rounded up
+            raise Refused(N_("The notice period is not over: {days} day(s) left."), days=left)
+
+
+_COUNTY_RE = re.compile(r"^\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*(.*)$", re.S)
+
+
+def parse_county_decision(text: str, today: date) -> tuple[date, str]:
+    """`2026-12-01 永扶办〔2026〕12号`: the county's decision, its date (not in the future) and
+    its document number."""
+    from monitoring.household_facts import parse_identified_on
+
+    match = _COUNTY_RE.match(unicodedata.normalize("NFKC", text))
+    hint = N_(
+        "Please type the decision's date and its document number, e.g. "
+        "2026-12-01 永扶办〔2026〕12号."
+    )
+    if match is None:
+        raise ValueError(hint)
+    try:
+        day = parse_identified_on(match.group(1), today=today)
+    except ValueError:
+        raise ValueError(hint) from None
+    document = " ".join(match.group(2).split())
+    if not 2 <= len(document) <= 100:
+        raise ValueError(hint)
+    return day, document
+
 
 _NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -117,19 +189,29 @@ class Decision(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     ASSIGN = "assign"  # the helper chosen
+    POST = "post"  # the public notice posted in the village
+    OBJECT = "object"  # an objection to the notice, recorded
 
 
 # The steps: who decides at each, and where each decision leads.
 DECIDER = {
     Status.VILLAGE: Role.VILLAGE_HEAD,
+    Status.NOTICE: Role.VILLAGE_HEAD,
     Status.TOWNSHIP: Role.TOWNSHIP_STAFF,
+    Status.COUNTY: Role.TOWNSHIP_STAFF,  # records the county's decision and its document
     Status.HELPER: Role.TOWNSHIP_STAFF,
 }
 NEXT: dict[tuple[Status, Decision], Status] = {
-    (Status.VILLAGE, Decision.APPROVE): Status.TOWNSHIP,
+    (Status.VILLAGE, Decision.APPROVE): Status.NOTICE,
     (Status.VILLAGE, Decision.REJECT): Status.REJECTED,
-    (Status.TOWNSHIP, Decision.APPROVE): Status.HELPER,  # the household is registered
+    (Status.NOTICE, Decision.POST): Status.NOTICE,
+    (Status.NOTICE, Decision.OBJECT): Status.NOTICE,
+    (Status.NOTICE, Decision.APPROVE): Status.TOWNSHIP,  # the period over
+    (Status.NOTICE, Decision.REJECT): Status.REJECTED,  # an objection upheld
+    (Status.TOWNSHIP, Decision.APPROVE): Status.COUNTY,
     (Status.TOWNSHIP, Decision.REJECT): Status.REJECTED,
+    (Status.COUNTY, Decision.APPROVE): Status.HELPER,  # the household is registered
+    (Status.COUNTY, Decision.REJECT): Status.REJECTED,
     (Status.HELPER, Decision.ASSIGN): Status.APPROVED,
 }
 
@@ -143,8 +225,8 @@ class Place:
 
 
 def may_decide(status: Status, role: Role, person: Place, proposal: Place) -> bool:
-    """The village heads of its village decide at the village step; the staff of its
-    township at the township step and choose the helper."""
+    """The village heads of its village at the village and notice steps; the staff of its
+    township at the township and county steps, and they choose the helper."""
     if DECIDER.get(status) is not role:
         return False
     if role is Role.VILLAGE_HEAD:

@@ -18,13 +18,19 @@ log = logging.getLogger(__name__)
 
 
 async def escalations(
-    now: datetime, tx: Tx, sender: Sender, *, after: timedelta, tz: ZoneInfo
+    now: datetime,
+    tx: Tx,
+    sender: Sender,
+    *,
+    after: timedelta,
+    tz: ZoneInfo,
+    notice_days: int = 5,
 ) -> int:
     day = now.astimezone(tz).date()
 
     def work(session: Session) -> int:
         alerts = Alerts(session).escalate(now=now, after=after, day=day)
-        return alerts + Proposals(session).remind_late(now, day)
+        return alerts + Proposals(session).remind_late(now, day, notice_days)
 
     queued = await tx(work)
     log.info("escalations at %s: %s reminder(s) queued", now.isoformat(), queued)

@@ -154,7 +154,9 @@ def _by_helper(rows: list[HouseholdRow]) -> list[list[object]]:
     return [[name, households] for name, households in sorted(grouped.items())]
 
 
-async def weekly_summary(now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo) -> int:
+async def weekly_summary(
+    now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo, notice_days: int = 5
+) -> int:
     """Last week's summary (the numbers of /summary, red households masked) and its chart to
     each township group: two messages per township, each queued once per week."""
     week = week_of(now, tz).previous()
@@ -169,7 +171,7 @@ async def weekly_summary(now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo)
             summary = week_summary(session, week, now=now, tz=tz, township_id=township_id)
             late = [
                 [p.id, p.head_name, p.status, p.step_since.astimezone(tz).isoformat()]
-                for p in proposals.late(now)
+                for p in proposals.late(now, notice_days)
                 if p.township_id == township_id
             ]
             payload = {

@@ -277,6 +277,10 @@ def proposals(session: Session, week: Week, scope: Scope, *, tz: Any) -> list[Pr
             Person.name,
             Proposal.created_at,
             Proposal.status,
+            Proposal.notice_posted_at,
+            Proposal.county_decided_on,
+            Proposal.county_document,
+            Proposal.updated_at,
         )
         .select_from(Proposal)
         .join(Village, Village.id == Proposal.village_id)

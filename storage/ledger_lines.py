@@ -134,6 +134,10 @@ class ProposalLine:
     proposer: str
     created_at: datetime
     status: str
+    notice_posted_at: datetime | None
+    county_decided_on: date | None
+    county_document: str | None
+    updated_at: datetime  # the last step's time: the chain's days for a finished proposal
     decisions: list[tuple[str, str, str, datetime, str | None]]  # step, decision, who, at, why
 
 

@@ -355,9 +355,13 @@ class Proposal(Timestamps, Base):
     has_labour: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(Text)
     photo_file_id: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20))  # village, township, helper, approved, rejected
+    # village, notice, township, county, helper, approved, rejected (monitoring.proposals)
+    status: Mapped[str] = mapped_column(String(20))
     step_since: Mapped[datetime] = mapped_column(UTCDateTime)  # when the current step began
     helper_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    notice_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # in the village
+    county_decided_on: Mapped[date | None] = mapped_column(Date)  # the county's decision
+    county_document: Mapped[str | None] = mapped_column(String(100))  # its document number
 
 
 class ProposalDecision(Base):

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitoring.people import HouseholdStatus, Role
-from monitoring.proposals import LATE_AFTER, Place, Status, may_decide
+from monitoring.proposals import Place, Status, is_late, may_decide
 from storage.bindings import Bindings
 from storage.models import Household, Person, Proposal, ProposalDecision, Village
 
@@ -43,6 +43,10 @@ class ProposalView:
     # Monitored households of the village with the same head of household: everyone who
     # reviews the proposal is shown them (the same household proposed twice?).
     same_head: tuple[str, ...] = ()
+    reported_at: datetime | None = None  # the first report: the chain's clock starts
+    notice_posted_at: datetime | None = None
+    county_decided_on: date | None = None
+    county_document: str | None = None
 
 
 class ProposalQueries:
@@ -114,6 +118,10 @@ class ProposalQueries:
             p.step_since,
             decisions,
             self.same_head(p),
+            p.created_at,
+            p.notice_posted_at,
+            p.county_decided_on,
+            p.county_document,
         )
 
     def same_head(self, p: Proposal) -> tuple[str, ...]:
@@ -133,7 +141,7 @@ class ProposalQueries:
 
     def holders(self, proposal: Proposal) -> Sequence[Person]:
         """Who must act next: the village's heads, or the township's staff (linked ones)."""
-        if proposal.status == Status.VILLAGE:
+        if proposal.status in (Status.VILLAGE, Status.NOTICE):
             return self.session.scalars(
                 select(Person)
                 .where(
@@ -143,7 +151,7 @@ class ProposalQueries:
                 )
                 .order_by(Person.id)
             ).all()
-        if proposal.status in (Status.TOWNSHIP, Status.HELPER):
+        if proposal.status in (Status.TOWNSHIP, Status.COUNTY, Status.HELPER):
             return Bindings(self.session).township_staff(proposal.township_id)
         return []
 
@@ -155,11 +163,14 @@ class ProposalQueries:
         query = select(Proposal).order_by(Proposal.step_since, Proposal.id)
         if person.role == Role.VILLAGE_HEAD.value:
             query = query.where(
-                Proposal.status == Status.VILLAGE.value, Proposal.village_id == person.village_id
+                Proposal.status.in_([Status.VILLAGE.value, Status.NOTICE.value]),
+                Proposal.village_id == person.village_id,
             )
         elif person.role == Role.TOWNSHIP_STAFF.value:
             query = query.where(
-                Proposal.status.in_([Status.TOWNSHIP.value, Status.HELPER.value]),
+                Proposal.status.in_(
+                    [Status.TOWNSHIP.value, Status.COUNTY.value, Status.HELPER.value]
+                ),
                 Proposal.township_id == person.township_id,
             )
         else:
@@ -174,16 +185,14 @@ class ProposalQueries:
             .limit(limit)
         ).all()
 
-    def late(self, now: datetime) -> Sequence[Proposal]:
-        """Open proposals whose current step began more than 5 days ago."""
-        return self.session.scalars(
+    def late(self, now: datetime, notice_days: int = 5) -> Sequence[Proposal]:
+        """Open proposals whose current step is past its deadline (`is_late`)."""
+        open_ones = self.session.scalars(
             select(Proposal)
-            .where(
-                Proposal.status.in_([s.value for s in Status if s.open]),
-                Proposal.step_since < now - LATE_AFTER,
-            )
+            .where(Proposal.status.in_([s.value for s in Status if s.open]))
             .order_by(Proposal.step_since)
         ).all()
+        return [p for p in open_ones if is_late(Status(p.status), p.step_since, now, notice_days)]
 
 
 def places(person: Person, proposal: Proposal) -> tuple[Place, Place]:

@@ -12,9 +12,11 @@ from typing import Any
 from monitoring.i18n import N_
 from monitoring.people import HouseholdStatus, Role
 from monitoring.proposals import (
+    NOTICE_DAYS,
     Decision,
     Refused,
     Status,
+    check_notice,
     decide,
 )
 from storage.models import (
@@ -144,22 +146,66 @@ class Proposals(ProposalQueries):
         return proposal, after
 
     def approve(
-        self, proposal_id: int, person: Person, step: str, *, now: datetime
+        self,
+        proposal_id: int,
+        person: Person,
+        step: str,
+        *,
+        now: datetime,
+        notice_days: int = NOTICE_DAYS,
+        county: tuple[date, str] | None = None,
     ) -> tuple[Proposal, ProposalDecision, Household | None]:
-        """Village approval passes it to the township; township approval registers the
-        household (new, or re-entry: returned) and waits for its helper to be chosen."""
+        """The step's approval: the village's sends it to public notice; the notice's (its
+        period over) to the township; the township's to the county; the county's (`county`:
+        its decision's date and document number) registers the household (new, or re-entry:
+        returned) and waits for its helper to be chosen."""
         proposal, after = self._decide_step(proposal_id, person, step, Decision.APPROVE)
+        if proposal.status == Status.NOTICE:
+            check_notice(Decision.APPROVE, proposal.notice_posted_at, now, notice_days)
+        if proposal.status == Status.COUNTY and county is None:
+            raise Refused(N_("Please give the county's decision: its date and document number."))
         # Register first: a refusal there must leave no decision behind.
         household = self._register(proposal, person, now) if after is Status.HELPER else None
-        decision = self._decide(proposal, person, "approve", None, now)
+        why = f"{county[0].isoformat()} {county[1]}" if county else None
+        decision = self._decide(proposal, person, "approve", why, now)
+        if county is not None:
+            proposal.county_decided_on, proposal.county_document = county
         proposal.status = after.value
         if household is not None:
             proposal.household_id = household.id
         proposal.step_since = now
         proposal.updated_at = now
-        if proposal.status == Status.TOWNSHIP:
+        if proposal.status == Status.TOWNSHIP:  # from the village to the township's staff
             self._ask_holders(proposal, now)
         return proposal, decision, household
+
+    def post_notice(
+        self, proposal_id: int, person: Person, *, now: datetime, notice_days: int = NOTICE_DAYS
+    ) -> Proposal:
+        """The village head posted the public notice: its period starts now."""
+        proposal, _ = self._decide_step(proposal_id, person, Status.NOTICE.value, Decision.POST)
+        check_notice(Decision.POST, proposal.notice_posted_at, now, notice_days)
+        self._decide(proposal, person, "post", None, now)
+        proposal.notice_posted_at = now
+        proposal.updated_at = now
+        return proposal
+
+    def object(
+        self,
+        proposal_id: int,
+        person: Person,
+        text: str,
+        *,
+        now: datetime,
+        notice_days: int = NOTICE_DAYS,
+    ) -> tuple[Proposal, ProposalDecision]:
+        """An objection to the notice, as the village head heard it: recorded; the village
+        then goes on (after the period) or rejects."""
+        proposal, _ = self._decide_step(proposal_id, person, Status.NOTICE.value, Decision.OBJECT)
+        check_notice(Decision.OBJECT, proposal.notice_posted_at, now, notice_days)
+        decision = self._decide(proposal, person, "object", text, now)
+        proposal.updated_at = now
+        return proposal, decision
 
     def _register(self, proposal: Proposal, person: Person, now: datetime) -> Household:
         actor = f"person:{person.id}"
@@ -248,11 +294,11 @@ class Proposals(ProposalQueries):
         proposal.updated_at = now
         return proposal, household, helper
 
-    def remind_late(self, now: datetime, day: date) -> int:
-        """Remind each holder of a late proposal, once a day."""
+    def remind_late(self, now: datetime, day: date, notice_days: int = NOTICE_DAYS) -> int:
+        """Remind each holder of a proposal past its step's deadline, once a day."""
         queued = 0
         outbox = Outbox(self.session)
-        for proposal in self.late(now):
+        for proposal in self.late(now, notice_days):
             for holder in self.holders(proposal):
                 assert holder.telegram_user_id is not None
                 queued += outbox.enqueue(

@@ -22,7 +22,7 @@ from conversations.proposals.texts import proposal_keyboard, proposal_text
 from monitoring.elimination import elimination_criteria
 from monitoring.i18n import N_
 from monitoring.people import Role
-from monitoring.proposals import Refused, Status
+from monitoring.proposals import Refused, Status, parse_county_decision
 from monitoring.weeks import week_of
 from storage.drafts import Drafts
 from storage.eliminations import Eliminations
@@ -32,6 +32,18 @@ from storage.proposals import Proposals
 
 REASON = "reason"
 WHO_DECIDES = N_("Only the village heads of its village (then township staff) decide.")
+ASK = {  # what a decision that needs words asks for
+    "reject": N_("Why is proposal no. {id} rejected? Please type the reason."),
+    "object": N_("The objection to proposal no. {id}: please type who raised it and what it says."),
+    "county": N_(
+        "The county's decision on proposal no. {id}: please type its date and document "
+        "number, e.g. 2026-12-01 永扶办〔2026〕12号."
+    ),
+    "refer": N_(
+        "Why should the county look at this case? Please type the reason; it is recorded and "
+        "audited."
+    ),
+}
 
 
 def _me(session: Session, person_id: int) -> Person:
@@ -50,22 +62,27 @@ async def decision_pressed(turn: Turn) -> list[Reply]:
         return [Toast(t._(WHO_DECIDES))]
     action, values = found
     proposal_id = int(values["proposal"])
-    arg = values.get("step") or values["helper"]
+    arg = values.get("step") or values.get("helper") or ""
     now = services.now()
+    notice_days = services.policy.notice_days
+    # Buttons whose decision needs words: a rejection's reason, an objection, the county's
+    # decision (its date and document number).
+    asks = {"no": ("reject", arg), "obj": ("object", "notice"), "cty": ("county", "county")}
 
-    if action == "no":
+    if action in asks:
+        kind, step = asks[action]
 
         def ask_reason(session: Session) -> str | None:
             proposals = Proposals(session)
             proposal = proposals.get(proposal_id)
-            if proposal is None or proposal.status != arg:
+            if proposal is None or proposal.status != step:
                 return N_("This proposal has already been decided at this step.")
             if not proposals.may_act(proposal, _me(session, person.id)):
                 return WHO_DECIDES
             open_now = Drafts(session).get(person.id)
             if open_now is not None and open_now.flow != REASON:
                 return "busy"
-            answers = {"action": "reject", "proposal_id": proposal_id, "step": arg}
+            answers = {"action": kind, "proposal_id": proposal_id, "step": step}
             Drafts(session).start(person.id, REASON, answers=answers, now=now)
             return None
 
@@ -77,20 +94,16 @@ async def decision_pressed(turn: Turn) -> list[Reply]:
             return [Toast(""), *(await router_of(services).busy(turn) or [])]
         if refused is not None:
             return [Toast(t._(refused))]
-        return [
-            Say(
-                t._("Why is proposal no. {id} rejected? Please type the reason.").format(
-                    id=proposal_id
-                )
-            )
-        ]
+        return [Say(t._(ASK[kind]).format(id=proposal_id))]
 
     def decide(session: Session) -> tuple[ProposalView, list[tuple[int, str]]] | str:
         proposals = Proposals(session)
         me = _me(session, person.id)
         try:
             if action == "ok":
-                proposal = steps.approve(session, proposal_id, me, arg, now)
+                proposal = steps.approve(session, proposal_id, me, arg, now, notice_days)
+            elif action == "post":
+                proposal = proposals.post_notice(proposal_id, me, now=now, notice_days=notice_days)
             elif action == "h" and arg.isdigit():
                 proposal = steps.assign(session, proposal_id, me, int(arg), now)
             else:
@@ -109,7 +122,7 @@ async def decision_pressed(turn: Turn) -> list[Reply]:
         return [Toast(result)]
     view, helpers = result
     services.wake_outbox()
-    text = proposal_text(view, t, services.tz)
+    text = proposal_text(view, t, services.tz, now=now, notice_days=notice_days)
     if view.status is Status.HELPER:
         text += "\n" + (
             t._("Who will be its helper?")
@@ -152,6 +165,35 @@ class ReasonConversation:
                     {"id": proposal.id},
                     True,
                 )
+            days = at.services.policy.notice_days
+            if draft.get("action") == "object":
+                pid = int(draft["proposal_id"])
+                Proposals(session).object(pid, me, reason, now=now, notice_days=days)
+                return Taken(
+                    N_(
+                        "The objection to proposal no. {id} is recorded. When the notice "
+                        "period is over, go on to the township or do not include it "
+                        "(/proposals)."
+                    ),
+                    {"id": pid},
+                )
+            if draft.get("action") == "county":
+                try:
+                    county = parse_county_decision(reason, now.astimezone(at.services.tz).date())
+                except ValueError as bad:
+                    Drafts(session).start(at.person.id, REASON, answers=draft, now=now)
+                    return Taken(str(bad))
+                pid = int(draft["proposal_id"])
+                proposal = steps.approve(session, pid, me, "county", now, days, county=county)
+                household = session.get(Household, proposal.household_id)
+                return Taken(
+                    N_(
+                        "Proposal no. {id}: the county's decision is recorded and household "
+                        "{number} is registered. Choose its helper: /proposals"
+                    ),
+                    {"id": pid, "number": household.number if household else "?"},
+                    True,
+                )
             # "eliminate": an override's reason asked before the upgrade that removed
             # overrides; it is taken as a referral.
             if draft.get("action") in ("refer", "eliminate"):
@@ -186,12 +228,8 @@ class ReasonConversation:
         draft = await turn.services.tx(lambda s: _answers(s, person.id))
         if draft is None:
             return []
-        if draft.get("action") == "reject":
-            text = t._("Why is proposal no. {id} rejected? Please type the reason.").format(
-                id=draft.get("proposal_id")
-            )
-        else:
-            text = t._("Why eliminate despite this? Please type the reason; it is audited.")
+        kind = str(draft.get("action"))
+        text = t._(ASK.get(kind, ASK["refer"])).format(id=draft.get("proposal_id"))
         if busy:
             text = t._("You were asked for a reason. Type it, or send /cancel.") + "\n" + text
         return [Say(text)]
@@ -241,7 +279,10 @@ async def proposals(turn: Turn) -> list[Reply]:
     replies: list[Reply] = [Say(t._("Your latest proposals:"))] if mine else []
     for view, helpers in views:
         keyboard = () if mine else proposal_keyboard(view, t, helpers)
-        replies.append(Say(proposal_text(view, t, services.tz), keyboard))
+        text = proposal_text(
+            view, t, services.tz, now=services.now(), notice_days=services.policy.notice_days
+        )
+        replies.append(Say(text, keyboard))
     return replies
 
 

@@ -4,13 +4,13 @@ words (a private notice through the outbox). The rules of the steps are in
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from monitoring.i18n import N_
-from monitoring.proposals import Status
+from monitoring.proposals import NOTICE_DAYS, Status
 from storage.models import Person, Proposal
 from storage.outbox import Outbox
 from storage.proposals import Proposals
@@ -33,22 +33,37 @@ def tell(
 
 
 def approve(
-    session: Session, proposal_id: int, person: Person, step: str, now: datetime
+    session: Session,
+    proposal_id: int,
+    person: Person,
+    step: str,
+    now: datetime,
+    notice_days: int = NOTICE_DAYS,
+    *,
+    county: tuple[date, str] | None = None,
 ) -> Proposal:
-    proposal, decision, household = Proposals(session).approve(proposal_id, person, step, now=now)
+    proposal, decision, household = Proposals(session).approve(
+        proposal_id, person, step, now=now, notice_days=notice_days, county=county
+    )
     params = {"head": proposal.head_name, "by": person.name}
     key = f"proposal:{proposal.id}:decision:{decision.id}"
-    if proposal.status == Status.TOWNSHIP:
+    if proposal.status == Status.NOTICE:
         msgid = N_(
-            "Your proposal for {head} was approved by the village ({by}); it now goes to the "
-            "township."
+            "Your proposal for {head} passed the village's review ({by}); it is now on public "
+            "notice in the village."
+        )
+    elif proposal.status == Status.TOWNSHIP:
+        msgid = N_("The public notice for {head} is over; the proposal goes to the township.")
+    elif proposal.status == Status.COUNTY:
+        msgid = N_(
+            "Your proposal for {head} was approved by the township ({by}); it goes to the "
+            "county for its decision."
         )
     else:
         assert household is not None
         params["number"] = household.number
         msgid = N_(
-            "Your proposal for {head} was approved by the township ({by}): household {number} "
-            "is now monitored."
+            "The county approved the proposal for {head}: household {number} is now monitored."
         )
     tell(session, proposal.proposer_id, key, msgid, params, now)
     return proposal

@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from conversations.actions import (
     APPROVE,
     ASSIGN,
     CANCEL_ELIMINATION,
+    COUNTY,
     ELIMINATE,
     LABOUR,
+    OBJECTION,
+    POST_NOTICE,
     REFER,
     REJECT,
 )
 from conversations.engine.replies import Button, Keyboard
 from conversations.ledger import CATEGORY_NAMES
+from conversations.proposals.names import DECISION_NAMES, NOTICE_RISKS, STATUS_NAMES, STEP_NAMES
 from conversations.texts import money
 from monitoring.elimination import Criterion
 from monitoring.i18n import N_, Translator
-from monitoring.proposals import RISK_TYPES, Status
+from monitoring.proposals import CHAIN_DAYS, NOTICE_DAYS, RISK_TYPES, Status, chain_days
 from storage.proposal_views import ProposalView
 
-STATUS_NAMES = {
-    Status.VILLAGE: N_("waiting for the village's review"),
-    Status.TOWNSHIP: N_("waiting for the township's approval"),
-    Status.HELPER: N_("approved; waiting for a helper to be chosen"),
-    Status.APPROVED: N_("approved"),
-    Status.REJECTED: N_("rejected"),
-}
-STEP_NAMES = {"village": N_("village"), "township": N_("township"), "helper": N_("helper")}
-DECISION_NAMES = {"approve": N_("approved"), "reject": N_("rejected"), "assign": N_("assigned")}
 CRITERIA = {
     "stable_income": N_(
         "Income stable above the watch line for {weeks} weeks ({checked} check-ins, {needed} "
@@ -51,10 +46,18 @@ def risk_names(codes: list[str], t: Translator) -> str:
     return "、".join(t._(names[c]) if c in names else c for c in codes) or "—"
 
 
-def proposal_text(view: ProposalView, t: Translator, tz: tzinfo, *, late: bool = False) -> str:
+def proposal_text(
+    view: ProposalView,
+    t: Translator,
+    tz: tzinfo,
+    *,
+    late: bool = False,
+    now: datetime | None = None,
+    notice_days: int = NOTICE_DAYS,
+) -> str:
     lines = []
     if late:
-        lines.append(t._("⏰ This proposal has waited more than 5 days for you."))
+        lines.append(t._("⏰ This step of the proposal is past its deadline."))
     if view.same_head:
         lines.append(
             t._(
@@ -93,21 +96,94 @@ def proposal_text(view: ProposalView, t: Translator, tz: tzinfo, *, late: bool =
             who=who,
             when=t.datetime(at.astimezone(tz)),
         )
-        if why and decision == "reject":
+        if why and decision in ("reject", "object"):
             line += t._(" (reason: {reason})").format(reason=why)
+        elif why and decision == "approve" and step == "county":
+            line += t._(" (decision of {decision})").format(decision=why)
         elif why and decision == "assign":
             line += f" → {why}"
         lines.append("• " + line)
+    if view.notice_posted_at is not None:
+        posted = view.notice_posted_at.astimezone(tz)
+        lines.append(
+            t._("Public notice posted {posted}; the period ends {ends}.").format(
+                posted=t.date(posted.date()),
+                ends=t.date((posted + timedelta(days=notice_days)).date()),
+            )
+        )
+    if now is not None and view.reported_at is not None and view.status.open:
+        lines.append(
+            t._("Day {days} since the report (the whole procedure: {limit} days at most).").format(
+                days=chain_days(view.reported_at, now) + 1, limit=CHAIN_DAYS
+            )
+        )
     if view.helper_name:
         lines.append(t._("Helper: {name}").format(name=view.helper_name))
     lines.append(t._("Status: {status}").format(status=t._(STATUS_NAMES[view.status])))
+    if view.status is Status.NOTICE and view.notice_posted_at is None:
+        lines += [
+            "",
+            notice_text(view, t, tz, notice_days),
+            "",
+            t._("Post this notice in the village (board or group), then press Posted."),
+        ]
     return "\n".join(lines)
+
+
+def notice_text(view: ProposalView, t: Translator, tz: tzinfo, notice_days: int) -> str:
+    """The public notice for the village board or group: head of household, village,
+    category and risk in general words; never an ID or phone number, a health condition or
+    an income figure."""
+    risks = list(
+        dict.fromkeys(t._(NOTICE_RISKS.get(r, NOTICE_RISKS["other"])) for r in view.risk_types)
+    )
+    return "\n".join(
+        [
+            t._("Public notice"),
+            t._(
+                "After the village's democratic review, the household below is proposed for "
+                "monitoring to prevent a return to poverty. The notice runs for {days} days. "
+                "Objections: to the village committee."
+            ).format(days=notice_days),
+            t._("Village: {village}; head of household: {head}").format(
+                village=view.village_name, head=view.head_name
+            ),
+            t._("Category: {category}; risk: {risks}").format(
+                category=t._(CATEGORY_NAMES[view.category])
+                if view.category in CATEGORY_NAMES
+                else view.category,
+                risks="、".join(risks) or "—",
+            ),
+        ]
+    )
 
 
 def proposal_keyboard(
     view: ProposalView, t: Translator, helpers: list[tuple[int, str]] | None = None
 ) -> Keyboard:
-    """Approve / Reject at the village and township steps; then a button per helper."""
+    """Approve / Reject at the village and township steps; at the notice, Posted, then
+    Objection and Go on; at the county, its decision; then a button per helper."""
+    if view.status is Status.NOTICE:
+        reject = Button(t._("Do not include"), REJECT.data(proposal=view.id, step="notice"))
+        if view.notice_posted_at is None:
+            return ((Button(t._("Posted"), POST_NOTICE.data(proposal=view.id)), reject),)
+        return (
+            (
+                Button(t._("Record an objection"), OBJECTION.data(proposal=view.id)),
+                Button(
+                    t._("Notice over: to the township"),
+                    APPROVE.data(proposal=view.id, step="notice"),
+                ),
+            ),
+            (reject,),
+        )
+    if view.status is Status.COUNTY:
+        return (
+            (
+                Button(t._("County approved: record it"), COUNTY.data(proposal=view.id)),
+                Button(t._("County rejected"), REJECT.data(proposal=view.id, step="county")),
+            ),
+        )
     if view.status in (Status.VILLAGE, Status.TOWNSHIP):
         step = view.status.value
         return (

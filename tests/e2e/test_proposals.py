@@ -96,7 +96,7 @@ def decisions(roster: sessionmaker[Session]) -> list[tuple[str, str, str | None]
 
 
 async def test_a_proposal_is_approved_registered_and_assigned(
-    people: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
+    bot: AppType, people: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
 ) -> None:
     helper, head, staff = people["helper"], people["head"], people["staff"]
     seq = await client.last_seq()
@@ -123,11 +123,10 @@ async def test_a_proposal_is_approved_registered_and_assigned(
 
     seq = await client.last_seq()
     approved = await head.press("同意", edits=True)
-    assert "村级审核：张卫东已同意" in approved["text"] and "等待镇级审批" in approved["text"]
-    [to_staff] = await client.wait_bot_messages(STAFF[0], after=seq)
-    assert "刘大海" in to_staff["text"]
+    assert "村级评议：张卫东已同意" in approved["text"] and "村内公示中" in approved["text"]
+    assert "经村级民主评议" in approved["text"]  # the notice's text, to post in the village
     told = await client.wait_bot_messages(HELPER[0], after=seq)
-    assert "已通过村级审核" in told[0]["text"]
+    assert "已通过村级民主评议" in told[0]["text"]
     # The village head presses again: already decided.
     seq = await client.last_seq()
     await client.press(
@@ -139,13 +138,28 @@ async def test_a_proposal_is_approved_registered_and_assigned(
     )
     assert "已经处理过" in (await client.wait_event(after=seq, kinds="callback_answer"))["text"]
 
+    # The public notice: posted, then (five days on) over; the township is asked.
+    posted = await head.press("已张贴公示", edits=True)
+    assert "公示张贴于" in posted["text"]
+    bot.bot_data.services.clock = lambda: NOW + timedelta(days=5, hours=1)
     seq = await client.last_seq()
-    choose = await staff.press("同意", edits=True)
-    assert "请指定帮扶责任人" in choose["text"]
+    over = await head.press("公示期满，报镇审核", edits=True)
+    assert "待镇街审核" in over["text"]
+    [to_staff] = await client.wait_bot_messages(STAFF[0], after=seq)
+    assert "刘大海" in to_staff["text"]
+
+    # The township's review, then the county's decision with its document number.
+    seq = await client.last_seq()
+    to_county = await staff.press("同意", edits=True)
+    assert "待县级审定" in to_county["text"]
+    assert "文号" in (await staff.press("县级审定同意，录入文号"))["text"]
+    recorded = await staff.send("2026-12-05 永扶办〔2026〕12号")
+    assert "县级审定结果已录入" in recorded["text"]
+    told = await client.wait_bot_messages(HELPER[0], after=seq, count=3)  # every step told
+    assert [m["text"] for m in told if "已纳入监测" in m["text"]]
+    choose = await staff.send("/proposals")  # the helper is chosen on it
     labels = [b["text"] for row in choose["reply_markup"]["inline_keyboard"] for b in row]
     assert labels == ["李建国", "王秀英", "赵志强"]  # the helpers of 青山村
-    told = await client.wait_bot_messages(HELPER[0], after=seq)
-    assert "已纳入监测" in told[0]["text"]
     with roster() as s:
         household = s.scalars(select(Household).where(Household.head_name == "刘大海")).one()
         assert household.status == "monitored" and household.members == 4
@@ -173,14 +187,17 @@ async def test_a_proposal_is_approved_registered_and_assigned(
         assert s.get(Person, helper_id).name == "王秀英"  # type: ignore[union-attr]
     assert [d[:2] for d in decisions(roster)] == [
         ("village", "approve"),
+        ("notice", "post"),
+        ("notice", "approve"),
         ("township", "approve"),
+        ("county", "approve"),
         ("helper", "assign"),
     ]
     with roster() as s:
         actions = s.scalars(
             select(AuditEntry.action).where(AuditEntry.entity == "proposal").order_by(AuditEntry.id)
         ).all()
-        assert actions == ["propose", "approve", "approve", "assign"]
+        assert actions == ["propose", "approve", "post", "approve", "approve", "approve", "assign"]
         assert s.scalar(
             select(AuditEntry.id).where(
                 AuditEntry.entity == "household",
@@ -230,7 +247,7 @@ async def test_late_proposals_are_reminded_and_listed(
     sender = WakeSender(services.wake_outbox)
     assert await job_specs(settings)["escalations"].run(later, services.tx, sender) == 1
     [late] = await client.wait_bot_messages(HEAD[0], after=seq)
-    assert "已等待您处理超过 5 天" in late["text"]
+    assert "本环节已超过办理时限" in late["text"]  # the village's review: 3 days
     # Once a day only.
     assert (
         await job_specs(settings)["escalations"].run(
@@ -256,8 +273,8 @@ async def test_late_proposals_are_reminded_and_listed(
     seq = await client.last_seq()
     assert await job_specs(settings)["weekly-summary"].run(later, services.tx, sender) == 2
     [summary, _chart] = await client.wait_bot_messages(TOWN_GROUP, after=seq, count=2)
-    assert "等待超过 5 天的纳入申请" in summary["text"]
-    assert f"• 第 {ask_id(roster)} 号 周*：在村级审核环节已 6 天" in summary["text"]
+    assert "超过办理时限的纳入申请" in summary["text"]
+    assert f"• 第 {ask_id(roster)} 号 周*：在村级评议环节已 6 天" in summary["text"]
 
 
 def _green_weeks(roster: sessionmaker[Session], number: str, weeks: int, *, end: datetime) -> None:

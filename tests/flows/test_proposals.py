@@ -4,6 +4,8 @@ approval, and a referral to the county whose reason is typed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -102,23 +104,91 @@ async def test_propose_reject_with_a_reason_then_approve(
             ("village", "reject", "收入高于监测线")
         ]
 
-    # A second proposal: the head approves, the staff approve and choose the helper.
+    # A second proposal goes the whole way, as national practice describes it.
     review = await write_proposal(run)
     await run.answer(A, button="pp:ok", message_text=review.text)
     with town() as s:
         second = s.scalars(select(Proposal.id).order_by(Proposal.id.desc())).first()
-    [approved] = await run.event(
-        decision_pressed, HEAD, HEAD, button=f"pd:ok:{second}:village", message_text="…"
-    )
-    assert isinstance(approved, Edit) and "等待镇级审批" in approved.text
-    [again] = await run.event(decision_pressed, HEAD, HEAD, button=f"pd:ok:{second}:village")
-    assert isinstance(again, Toast) and again.text
-    [helpers] = await run.event(decision_pressed, STAFF, STAFF, button=f"pd:ok:{second}:township")
-    assert isinstance(helpers, Edit) and "帮扶责任人" in helpers.text
-    [assigned] = await run.event(decision_pressed, STAFF, STAFF, button=helpers.keyboard[0][0].data)
+    assert second is not None
+    await walk_the_chain(run, services, town, second)
+
+
+async def press(run: Runner, user: int, data: str) -> Edit | Toast | Say:
+    [reply] = await run.event(decision_pressed, user, user, button=data, message_text="…")
+    assert isinstance(reply, Edit | Toast | Say)
+    return reply
+
+
+async def walk_the_chain(
+    run: Runner, services: Services, town: sessionmaker[Session], pid: int
+) -> None:
+    """Village review → public notice (posted, an objection, its period) → township review
+    → county decision (date and document number) → helper."""
+    # 1. The village's democratic review: the notice's text comes with Posted.
+    notice = await press(run, HEAD, f"pd:ok:{pid}:village")
+    assert isinstance(notice, Edit) and "村内公示中" in notice.text
+    assert "经村级民主评议" in notice.text and "风险：大额刚性支出" in notice.text
+    public = notice.text.split("\n公示\n", 1)[1]  # the notice itself: no health, no income
+    assert "因病" not in public and "元" not in public and "重病" not in public
+    assert [b.label for row in notice.keyboard for b in row] == ["已张贴公示", "不予纳入"]
+    # Going on before it is posted, or before its period is over, is refused.
+    early = await press(run, HEAD, f"pd:ok:{pid}:notice")
+    assert isinstance(early, Toast) and "请先张贴公示" in early.text
+    posted = await press(run, HEAD, f"pd:post:{pid}")
+    assert isinstance(posted, Edit) and "公示张贴于" in posted.text
+    labels = [b.label for row in posted.keyboard for b in row]
+    assert labels == ["记录异议", "公示期满，报镇审核", "不予纳入"]
+    assert isinstance(await press(run, HEAD, f"pd:post:{pid}"), Toast)  # posted once
+    too_soon = await press(run, HEAD, f"pd:ok:{pid}:notice")
+    assert isinstance(too_soon, Toast) and "公示期未满，还有 5 天" in too_soon.text
+    # An objection, typed; recorded as a decision with its words.
+    ask = await press(run, HEAD, f"pd:obj:{pid}")
+    assert isinstance(ask, Say) and "异议" in ask.text
+    [noted] = await run.answer(HEAD, text="邻居反映其子女在外务工收入较高")
+    assert isinstance(noted, Say) and "异议已记录" in noted.text
+    # Staff can not act at the notice step; five days later the village goes on.
+    assert isinstance(await press(run, STAFF, f"pd:ok:{pid}:notice"), Toast)
+    services.clock = lambda: TUESDAY + timedelta(days=5, hours=1)
+    township = await press(run, HEAD, f"pd:ok:{pid}:notice")
+    assert isinstance(township, Edit) and "待镇街审核" in township.text
+    assert "自报告起第 6 天" in township.text
+    # 2. The township's review, then the county's decision with its document number.
+    county = await press(run, STAFF, f"pd:ok:{pid}:township")
+    assert isinstance(county, Edit) and "待县级审定" in county.text
+    ask = await press(run, STAFF, f"pd:cty:{pid}")
+    assert isinstance(ask, Say) and "文号" in ask.text
+    [bad] = await run.answer(STAFF, text="下周")
+    assert isinstance(bad, Say) and "请输入审定日期和文号" in bad.text
+    [done] = await run.answer(STAFF, text="2026-11-28 永扶办〔2026〕12号")
+    assert isinstance(done, Say) and "县级审定结果已录入" in done.text
+    [waiting, *_] = await run.text(proposals, STAFF, "/proposals")
+    assert isinstance(waiting, Say) and waiting.keyboard  # a button per helper of the village
+    assigned = await press(run, STAFF, waiting.keyboard[0][0].data)
     assert isinstance(assigned, Edit) and "状态：已同意" in assigned.text
     with town() as s:
-        assert s.get(Proposal, second).household_id is not None  # type: ignore[union-attr]
+        proposal = s.get(Proposal, pid)
+        assert proposal is not None and proposal.household_id is not None
+        assert (str(proposal.county_decided_on), proposal.county_document) == (
+            "2026-11-28",
+            "永扶办〔2026〕12号",
+        )
+        steps = [
+            (d.step, d.decision)
+            for d in s.scalars(
+                select(ProposalDecision)
+                .where(ProposalDecision.proposal_id == pid)
+                .order_by(ProposalDecision.id)
+            )
+        ]
+    assert steps == [
+        ("village", "approve"),
+        ("notice", "post"),
+        ("notice", "object"),
+        ("notice", "approve"),
+        ("township", "approve"),
+        ("county", "approve"),
+        ("helper", "assign"),
+    ]
 
 
 async def test_a_referral_reason_and_cancel_in_the_middle(

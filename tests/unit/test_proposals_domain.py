@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,8 +14,12 @@ from monitoring.proposals import (
     Place,
     Refused,
     Status,
+    chain_days,
+    check_notice,
     decide,
+    is_late,
     next_field,
+    parse_county_decision,
     parse_head_name,
     parse_household_number,
 )
@@ -106,23 +110,28 @@ STAFF_PLACE, OTHER_TOWNSHIP = Place(1, None), Place(2, None)
 
 def test_the_proposal_steps_who_decides_and_where_it_leads() -> None:
     head, staff = Role.VILLAGE_HEAD, Role.TOWNSHIP_STAFF
-    assert decide(Status.VILLAGE, "village", Decision.APPROVE, head, QINGSHAN, QINGSHAN) == (
-        Status.TOWNSHIP
-    )
-    assert decide(Status.TOWNSHIP, "township", Decision.APPROVE, staff, STAFF_PLACE, QINGSHAN) == (
-        Status.HELPER
-    )
-    assert decide(Status.TOWNSHIP, "township", Decision.REJECT, staff, STAFF_PLACE, QINGSHAN) == (
-        Status.REJECTED
-    )
-    assert decide(Status.HELPER, "helper", Decision.ASSIGN, staff, STAFF_PLACE, QINGSHAN) == (
-        Status.APPROVED
-    )
+    chain = [
+        (Status.VILLAGE, Decision.APPROVE, head, QINGSHAN, Status.NOTICE),
+        (Status.NOTICE, Decision.POST, head, QINGSHAN, Status.NOTICE),
+        (Status.NOTICE, Decision.OBJECT, head, QINGSHAN, Status.NOTICE),
+        (Status.NOTICE, Decision.APPROVE, head, QINGSHAN, Status.TOWNSHIP),
+        (Status.NOTICE, Decision.REJECT, head, QINGSHAN, Status.REJECTED),
+        (Status.TOWNSHIP, Decision.APPROVE, staff, STAFF_PLACE, Status.COUNTY),
+        (Status.TOWNSHIP, Decision.REJECT, staff, STAFF_PLACE, Status.REJECTED),
+        (Status.COUNTY, Decision.APPROVE, staff, STAFF_PLACE, Status.HELPER),
+        (Status.COUNTY, Decision.REJECT, staff, STAFF_PLACE, Status.REJECTED),
+        (Status.HELPER, Decision.ASSIGN, staff, STAFF_PLACE, Status.APPROVED),
+    ]
+    for status, decision, role, where, after in chain:
+        assert decide(status, status.value, decision, role, where, QINGSHAN) is after
     refusals = [
         (Status.VILLAGE, "village", Decision.APPROVE, head, SHIQIAO),  # another village's head
         (Status.VILLAGE, "village", Decision.APPROVE, staff, STAFF_PLACE),  # staff: not yet
-        (Status.TOWNSHIP, "village", Decision.APPROVE, head, QINGSHAN),  # decided already
+        (Status.NOTICE, "village", Decision.APPROVE, head, QINGSHAN),  # decided already
+        (Status.NOTICE, "notice", Decision.APPROVE, staff, STAFF_PLACE),  # the village's step
         (Status.TOWNSHIP, "township", Decision.APPROVE, staff, OTHER_TOWNSHIP),
+        (Status.COUNTY, "county", Decision.APPROVE, head, QINGSHAN),
+        (Status.VILLAGE, "village", Decision.POST, head, QINGSHAN),  # no notice before review
         (Status.HELPER, "helper", Decision.REJECT, staff, STAFF_PLACE),  # registered by now
         (Status.REJECTED, "rejected", Decision.APPROVE, staff, STAFF_PLACE),
         (Status.TOWNSHIP, "township", Decision.APPROVE, Role.HELPER, QINGSHAN),
@@ -130,3 +139,39 @@ def test_the_proposal_steps_who_decides_and_where_it_leads() -> None:
     for status, step, decision, role, where in refusals:
         with pytest.raises(Refused):
             decide(status, step, decision, role, where, QINGSHAN)
+
+
+def test_the_notice_is_posted_once_and_its_period_runs_out_before_the_township() -> None:
+    posted = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    check_notice(Decision.POST, None, posted, 5)
+    for decision in (Decision.APPROVE, Decision.OBJECT):
+        with pytest.raises(Refused):
+            check_notice(decision, None, posted, 5)  # not posted yet
+    with pytest.raises(Refused):
+        check_notice(Decision.POST, posted, posted, 5)  # posted once
+    check_notice(Decision.OBJECT, posted, posted + timedelta(days=1), 5)
+    with pytest.raises(Refused) as early:
+        check_notice(Decision.APPROVE, posted, posted + timedelta(days=4, hours=1), 5)
+    assert early.value.params == {"days": 1}
+    check_notice(Decision.APPROVE, posted, posted + timedelta(days=5), 5)
+
+
+def test_deadlines_per_step_and_the_chain() -> None:
+    since = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    assert not is_late(Status.VILLAGE, since, since + timedelta(days=3))
+    assert is_late(Status.VILLAGE, since, since + timedelta(days=3, seconds=1))
+    assert not is_late(Status.NOTICE, since, since + timedelta(days=7))  # 5 days and 2
+    assert is_late(Status.NOTICE, since, since + timedelta(days=4), notice_days=1)
+    assert not is_late(Status.APPROVED, since, since + timedelta(days=99))
+    assert chain_days(since, since + timedelta(days=15, hours=3)) == 15
+
+
+def test_the_county_decision_is_a_date_and_a_document_number() -> None:
+    today = date(2026, 12, 2)
+    assert parse_county_decision("2026-12-01 永扶办〔2026〕12号", today) == (
+        date(2026, 12, 1),
+        "永扶办〔2026〕12号",
+    )
+    for bad in ("下周", "2026-12-01", "2026-12-09 永扶办12号", "永扶办〔2026〕12号"):
+        with pytest.raises(ValueError):
+            parse_county_decision(bad, today)
