@@ -47,7 +47,7 @@ STEP_TIMEOUT = 120.0
 
 
 def echo_script(index: int) -> list[tuple[str, str, str]]:
-    """The same mix of updates (3 messages, 11 button presses) for the echo bot."""
+    """The same mix of updates (3 messages, 12 button presses) for the echo bot."""
     return [
         (action, "好" if action == "press" else value, "echo")
         for action, value, _ in checkin_script(index)

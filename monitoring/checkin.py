@@ -195,11 +195,19 @@ QUESTIONS: tuple[Question | Group, ...] = (
         says=(N_("All in school"), N_("Out of school")),
         applies=lambda a, f, e: has_school_child(a, f) is True,
     ),
+    # 基本医疗有保障 is two things, asked one at a time: insured, and treatment affordable.
     Question(
         "medical",
         Kind.YESNO,
-        N_("Is everyone in basic medical insurance, and is needed treatment affordable?"),
-        N_("Medical insurance and treatment"),
+        N_("Is everyone in the household in basic medical insurance?"),
+        N_("Basic medical insurance"),
+        guarantee="medical",
+    ),
+    Question(
+        "treatment",
+        Kind.YESNO,
+        N_("Can the household afford the treatment it needs?"),
+        N_("Treatment affordable"),
         guarantee="medical",
     ),
     Question(

@@ -63,7 +63,9 @@ def confirmed(answers: Answers, facts: Facts) -> ConfirmedAnswers:
         if question.guarantee is None:
             continue
         if question.applies(answers, facts, None) and question.id in answers:
-            guarantees[question.guarantee] = answers[question.id] is question.ok_when
+            ok = answers[question.id] is question.ok_when
+            before = guarantees[question.guarantee]  # two questions may answer one item
+            guarantees[question.guarantee] = ok if before is None else before and ok
         elif question.guarantee == "education":
             guarantees["education"] = None  # no child of compulsory-school age
     return ConfirmedAnswers(

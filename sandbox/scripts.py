@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 def quick_checkin(index: int) -> list[tuple[str, str, str]]:
-    """(action, value, fragment of the bot's next message): 14 updates, 3 messages and 11
+    """(action, value, fragment of the bot's next message): 15 updates, 3 messages and 12
     button presses; every 10th helper (by `index`) answers that food is not secure (red)."""
     food = "有问题" if index % 10 == 0 else "有保障"
     return [
@@ -18,6 +18,7 @@ def quick_checkin(index: int) -> list[tuple[str, str, str]]:
         ("press", food, "衣物和被褥"),
         ("press", "有保障", "义务教育阶段（约"),
         ("press", "否", "基本医疗保险"),
+        ("press", "有保障", "看得起病"),
         ("press", "有保障", "住房安全吗"),
         ("press", "有保障", "饮水安全"),
         ("press", "有保障", "要备注的吗"),

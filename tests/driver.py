@@ -170,7 +170,8 @@ async def answer_checkin(chat: Chat, *, food: bool = True) -> dict[str, Any]:
     reply = await chat.press("有保障")  # clothing
     if "义务教育阶段（约" in reply["text"]:
         await chat.press("否")
-    await chat.press("有保障")  # medical
+    await chat.press("有保障")  # medical insurance
+    await chat.press("有保障")  # treatment
     await chat.press("有保障")  # housing
     await chat.press("有保障")  # water
     await chat.press("跳过")

@@ -62,6 +62,7 @@ def green_checkin(
                 "clothing": True,
                 "school_child": False,
                 "medical": True,
+                "treatment": True,
                 "housing": True,
                 "water": True,
                 "note": note,

@@ -34,6 +34,7 @@ def answers(expense: str | None = None, **overrides: Any) -> dict[str, Any]:
         "clothing": True,
         "school_child": False,
         "medical": True,
+        "treatment": True,
         "housing": True,
         "water": True,
         "note": None,

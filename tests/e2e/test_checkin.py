@@ -77,7 +77,8 @@ async def answer_all_green(
         assert "义务教育阶段" in reply["text"]
         reply = await chat.press("否")  # no school-age child
     assert "基本医疗保险" in reply["text"]
-    await chat.press("有保障")  # medical
+    await chat.press("有保障")  # medical insurance
+    await chat.press("有保障")  # treatment
     await chat.press("有保障")  # housing
     await chat.press("有保障")  # water
     await chat.press("跳过")
@@ -105,6 +106,7 @@ async def test_full_checkin_with_amounts_in_every_form_ends_red(
     await helper.press("有保障")  # clothing
     assert "失学辍学吗" in (await helper.press("是"))["text"]  # has a school-age child
     await helper.press("都在校")  # not out of school
+    await helper.press("有保障")
     await helper.press("有保障")
     await helper.press("有保障")
     assert "备注" in (await helper.press("有保障"))["text"]
@@ -240,7 +242,7 @@ async def test_unexpected_input_at_every_question_is_refused_and_stores_nothing(
         await refuse("sticker", "😀", "输入“是”或“否”", "")
         await helper.press("有保障")
     await helper.press("否")  # no school child
-    for _ in range(3):  # medical, housing, water
+    for _ in range(4):  # medical insurance, treatment, housing, water
         await refuse("document", "file", "输入“是”或“否”", "")
         await helper.press("有保障")
     await refuse("photo", "x", "请用文字输入备注", "备注")

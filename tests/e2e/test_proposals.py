@@ -155,8 +155,7 @@ async def test_a_proposal_is_approved_registered_and_assigned(
     assert "文号" in (await staff.press("县级审定同意，录入文号"))["text"]
     recorded = await staff.send("2026-12-05 永扶办〔2026〕12号")
     assert "县级审定结果已录入" in recorded["text"]
-    told = await client.wait_bot_messages(HELPER[0], after=seq, count=3)  # every step told
-    assert [m["text"] for m in told if "已纳入监测" in m["text"]]
+    await Chat(client, HELPER[0]).wait_last("已纳入监测", since=seq)  # the proposer is told
     choose = await staff.send("/proposals")  # the helper is chosen on it
     labels = [b["text"] for row in choose["reply_markup"]["inline_keyboard"] for b in row]
     assert labels == ["李建国", "王秀英", "赵志强"]  # the helpers of 青山村

@@ -216,6 +216,7 @@ def test_a_red_checkin_through_the_page(sandbox_page: str, browser: object, tmp_
     press("有保障", "衣物")
     press("有保障", "义务教育阶段")
     press("否", "基本医疗保险")
+    press("有保障", "看得起病")
     press("有保障", "住房安全")
     press("有保障", "饮水安全")
     press("有保障", "备注")

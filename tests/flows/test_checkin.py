@@ -82,14 +82,16 @@ async def test_a_whole_check_in_one_transaction_per_answer(
     assert isinstance(wrong, Say) and "【H1 王大山】" in wrong.text
     [income] = await run.answer(A, text="3")
     assert isinstance(income, Say) and "收入" in income.text
-    for text in ("否", "否", "是", "是", "否", "是", "是", "是"):
+    # income unchanged, no expenditure, food, clothing, no school child, insurance,
+    # treatment, housing, water
+    for text in ("否", "否", "是", "是", "否", "是", "是", "是", "是"):
         await run.answer(A, text=text)
     [note] = await run.answer(A, button="ci:a:note:skip")
     assert isinstance(note, Say) and "照片" in note.text
     [summary] = await run.answer(A, photo="photo-file-1")
     assert isinstance(summary, Say) and "请核对" in summary.text
     assert [b.data for b in summary.keyboard[0]] == ["ci:ok", "ci:edit"]
-    assert len(transactions) == 13
+    assert len(transactions) == 14
 
     [saved] = await run.answer(A, button="ci:ok", message_text=summary.text)
     assert isinstance(saved, Say) and "已保存" in saved.text and "绿色" in saved.text

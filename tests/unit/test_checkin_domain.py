@@ -110,6 +110,7 @@ def test_questions_follow_from_answers() -> None:
         "clothing",
         "school_child",
         "medical",
+        "treatment",
         "housing",
         "water",
         "note",
@@ -179,6 +180,7 @@ def test_confirmed_answers_map_questions_to_guarantees() -> None:
         "school_child": True,
         "out_of_school": True,
         "medical": True,
+        "treatment": False,
         "housing": True,
         "water": True,
         "note": None,
@@ -186,11 +188,11 @@ def test_confirmed_answers_map_questions_to_guarantees() -> None:
     }
     result = confirmed(answers, FACTS)
     assert result.expense_total == Decimal("150.50")
-    assert result.guarantees == {
+    assert result.guarantees == {  # insured, treatment not affordable: medical fails
         "food": True,
         "clothing": False,
         "education": False,
-        "medical": True,
+        "medical": False,
         "housing": True,
         "water": True,
     }
