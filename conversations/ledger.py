@@ -347,6 +347,7 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Proposed by"), 12, lambda r: r.proposer),
         Column(N_("Proposed at"), 17, lambda r: c.when(r.created_at), DATETIME_FORMAT),
         Column(N_("Status"), 18, lambda r: c.word(statuses, r.status)),
+        Column(N_("For"), 10, lambda r: c.word(names.KIND_NAMES, r.kind)),
         Column(N_("Notice posted"), 17, lambda r: c.when(r.notice_posted_at), DATETIME_FORMAT),
         Column(N_("County decision"), 11, lambda r: r.county_decided_on, DATE_FORMAT),
         Column(N_("Document no."), 20, lambda r: r.county_document or ""),

@@ -185,6 +185,14 @@ class Refused(Exception):
         self.params = params
 
 
+class Kind(StrEnum):
+    """What a proposal asks: to take a household into monitoring, or to mark its risk
+    eliminated. Both go the same way: village review, public notice, township, county."""
+
+    IDENTIFY = "identify"
+    ELIMINATE = "eliminate"
+
+
 class Decision(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
@@ -235,7 +243,13 @@ def may_decide(status: Status, role: Role, person: Place, proposal: Place) -> bo
 
 
 def decide(
-    status: Status, step: str, decision: Decision, role: Role, person: Place, proposal: Place
+    status: Status,
+    step: str,
+    decision: Decision,
+    role: Role,
+    person: Place,
+    proposal: Place,
+    kind: Kind = Kind.IDENTIFY,
 ) -> Status:
     """The status after `decision` taken at `step` (the step the person saw); Refused when
     it is no longer that step, the person may not decide, or the step takes no such
@@ -249,4 +263,6 @@ def decide(
         if status is Status.HELPER:
             raise Refused(N_("The household is registered: choose its helper."))
         raise Refused(N_("Please press one of the buttons."))
+    if kind is Kind.ELIMINATE and after is Status.HELPER:
+        return Status.APPROVED  # the risk is marked eliminated: no helper to choose
     return after

@@ -281,6 +281,7 @@ def proposals(session: Session, week: Week, scope: Scope, *, tz: Any) -> list[Pr
             Proposal.county_decided_on,
             Proposal.county_document,
             Proposal.updated_at,
+            Proposal.kind,
         )
         .select_from(Proposal)
         .join(Village, Village.id == Proposal.village_id)

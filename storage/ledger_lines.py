@@ -138,6 +138,7 @@ class ProposalLine:
     county_decided_on: date | None
     county_document: str | None
     updated_at: datetime  # the last step's time: the chain's days for a finished proposal
+    kind: str  # identify, eliminate
     decisions: list[tuple[str, str, str, datetime, str | None]]  # step, decision, who, at, why
 
 

@@ -359,6 +359,7 @@ class Proposal(Timestamps, Base):
     status: Mapped[str] = mapped_column(String(20))
     step_since: Mapped[datetime] = mapped_column(UTCDateTime)  # when the current step began
     helper_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="identify", server_default="identify")
     notice_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # in the village
     county_decided_on: Mapped[date | None] = mapped_column(Date)  # the county's decision
     county_document: Mapped[str | None] = mapped_column(String(100))  # its document number

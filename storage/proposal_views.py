@@ -47,6 +47,7 @@ class ProposalView:
     notice_posted_at: datetime | None = None
     county_decided_on: date | None = None
     county_document: str | None = None
+    kind: str = "identify"  # or "eliminate" (monitoring.proposals.Kind)
 
 
 class ProposalQueries:
@@ -122,6 +123,7 @@ class ProposalQueries:
             p.notice_posted_at,
             p.county_decided_on,
             p.county_document,
+            p.kind,
         )
 
     def same_head(self, p: Proposal) -> tuple[str, ...]:

@@ -9,16 +9,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+
+from monitoring.elimination import Criterion, check_elimination
 from monitoring.i18n import N_
 from monitoring.people import HouseholdStatus, Role
 from monitoring.proposals import (
     NOTICE_DAYS,
     Decision,
+    Kind,
     Refused,
     Status,
     check_notice,
     decide,
 )
+from storage.eliminations import Eliminations
 from storage.models import (
     Household,
     Person,
@@ -141,7 +146,12 @@ class Proposals(ProposalQueries):
         if proposal is None:
             raise Refused(N_("This proposal no longer exists."))
         after = decide(
-            Status(proposal.status), step, decision, Role(person.role), *places(person, proposal)
+            Status(proposal.status),
+            step,
+            decision,
+            Role(person.role),
+            *places(person, proposal),
+            Kind(proposal.kind),
         )
         return proposal, after
 
@@ -154,18 +164,26 @@ class Proposals(ProposalQueries):
         now: datetime,
         notice_days: int = NOTICE_DAYS,
         county: tuple[date, str] | None = None,
+        criteria: list[Criterion] | None = None,
     ) -> tuple[Proposal, ProposalDecision, Household | None]:
         """The step's approval: the village's sends it to public notice; the notice's (its
         period over) to the township; the township's to the county; the county's (`county`:
         its decision's date and document number) registers the household (new, or re-entry:
         returned) and waits for its helper to be chosen."""
         proposal, after = self._decide_step(proposal_id, person, step, Decision.APPROVE)
+        eliminating = proposal.kind == Kind.ELIMINATE and after is Status.APPROVED
+        if eliminating and criteria is None:
+            raise Refused(N_("Please check the criteria again (/eliminate)."))
         if proposal.status == Status.NOTICE:
             check_notice(Decision.APPROVE, proposal.notice_posted_at, now, notice_days)
         if proposal.status == Status.COUNTY and county is None:
             raise Refused(N_("Please give the county's decision: its date and document number."))
-        # Register first: a refusal there must leave no decision behind.
+        # Register (or eliminate) first: a refusal there must leave no decision behind.
         household = self._register(proposal, person, now) if after is Status.HELPER else None
+        if eliminating and criteria is not None:
+            household = self.session.get(Household, proposal.household_id)
+            assert household is not None
+            Eliminations(self.session).eliminate(household, person, criteria, now=now)
         why = f"{county[0].isoformat()} {county[1]}" if county else None
         decision = self._decide(proposal, person, "approve", why, now)
         if county is not None:
@@ -178,6 +196,61 @@ class Proposals(ProposalQueries):
         if proposal.status == Status.TOWNSHIP:  # from the village to the township's staff
             self._ask_holders(proposal, now)
         return proposal, decision, household
+
+    def start_elimination(
+        self, household: Household, person: Person, criteria: list[Criterion], *, now: datetime
+    ) -> Proposal:
+        """Every criterion holds: the elimination goes the way identification goes (village
+        review, public notice, township, county), as a proposal of kind "eliminate"."""
+        monitored = household.status == HouseholdStatus.MONITORED.value
+        check_elimination(household.number, monitored, criteria)
+        if self.session.scalar(
+            select(Proposal.id).where(
+                Proposal.household_id == household.id,
+                Proposal.kind == Kind.ELIMINATE.value,
+                Proposal.status.in_([s.value for s in Status if s.open]),
+            )
+        ):
+            raise Refused(
+                N_("The elimination of household {number} is already under way (/proposals)."),
+                number=household.number,
+            )
+        village = self.session.get(Village, household.village_id)
+        assert village is not None
+        proposal = Proposal(
+            kind=Kind.ELIMINATE.value,
+            township_id=village.township_id,
+            village_id=village.id,
+            proposer_id=person.id,
+            household_id=household.id,
+            number=household.number,
+            head_name=household.head_name,
+            members=household.members,
+            category=household.category,
+            risk_types=list(household.risk_types or []),
+            expected_income=household.expected_income
+            if household.expected_income is not None
+            else household.last_year_income_per_capita * household.members,
+            has_labour=bool(household.has_labour),
+            note=None,
+            photo_file_id=None,
+            status=Status.VILLAGE.value,
+            step_since=now,
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(proposal)
+        self.session.flush()
+        Audit(self.session).record(
+            now=now,
+            actor=f"person:{person.id}",
+            action="propose_elimination",
+            entity="proposal",
+            key=str(proposal.id),
+            new=household.number,
+        )
+        self._ask_holders(proposal, now)
+        return proposal
 
     def post_notice(
         self, proposal_id: int, person: Person, *, now: datetime, notice_days: int = NOTICE_DAYS

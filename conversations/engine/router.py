@@ -14,6 +14,7 @@ The router also answers what is common to all of them: a command sent while one 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,8 @@ from storage.drafts import Drafts
 from storage.models import Draft
 from storage.repositories import People
 from storage.updates import Updates
+
+log = logging.getLogger(__name__)
 
 NOT_UNDERSTOOD = N_("I did not understand that. Send /help to see what you can do.")
 NOT_REGISTERED = N_("You are not registered yet. Send /start and share your phone number.")
@@ -133,6 +136,7 @@ class Router:
         t = turn.t
         conversation: Conversation | None = outcome.get("conversation")
         if conversation is None and outcome.get("handled"):
+            log.info("update %s was handled before a restart", event.update_id)
             return await pressed.ended(turn) if pressed is not None else []
         if conversation is None:
             if pressed is not None:

@@ -19,7 +19,7 @@ from conversations.engine.router import Open, router_of
 from conversations.engine.turn import Turn
 from conversations.proposals import steps
 from conversations.proposals.texts import proposal_keyboard, proposal_text
-from monitoring.elimination import elimination_criteria
+from monitoring.elimination import Criterion, elimination_criteria
 from monitoring.i18n import N_
 from monitoring.people import Role
 from monitoring.proposals import Refused, Status, parse_county_decision
@@ -184,8 +184,20 @@ class ReasonConversation:
                     Drafts(session).start(at.person.id, REASON, answers=draft, now=now)
                     return Taken(str(bad))
                 pid = int(draft["proposal_id"])
-                proposal = steps.approve(session, pid, me, "county", now, days, county=county)
+                criteria = _criteria_now(session, pid, at)  # an elimination: checked again
+                proposal = steps.approve(
+                    session, pid, me, "county", now, days, county=county, criteria=criteria
+                )
                 household = session.get(Household, proposal.household_id)
+                if criteria is not None:
+                    return Taken(
+                        N_(
+                            "Proposal no. {id}: the county's decision is recorded; household "
+                            "{number}'s risk is marked eliminated."
+                        ),
+                        {"id": pid, "number": household.number if household else "?"},
+                        True,
+                    )
                 return Taken(
                     N_(
                         "Proposal no. {id}: the county's decision is recorded and household "
@@ -239,6 +251,19 @@ class ReasonConversation:
 
     async def ended(self, turn: Turn) -> list[Reply]:
         return []  # its last answer's effects are in the outbox: they are delivered anyway
+
+
+def _criteria_now(session: Session, proposal_id: int, at: Open) -> list[Criterion] | None:
+    """For an elimination, its criteria as they stand now (None for an identification)."""
+    proposal = Proposals(session).get(proposal_id)
+    if proposal is None or proposal.kind != "eliminate" or proposal.household_id is None:
+        return None
+    household = session.get(Household, proposal.household_id)
+    assert household is not None
+    facts = Eliminations(session).facts(
+        household, now=at.now, tz=at.services.tz, policy=at.services.policy
+    )
+    return elimination_criteria(facts, week_of(at.now, at.services.tz))
 
 
 def _answers(session: Session, person_id: int) -> dict[str, Any] | None:

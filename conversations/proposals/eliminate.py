@@ -27,6 +27,7 @@ from monitoring.weeks import week_of
 from storage.drafts import Drafts
 from storage.eliminations import Eliminations
 from storage.models import Household, Person
+from storage.proposals import Proposals
 from storage.repositories import Households
 
 
@@ -149,12 +150,13 @@ def _act(
     if household.status != HouseholdStatus.MONITORED.value:
         return t._("Household {number} is not monitored.").format(number=household.number), ()
     criteria = _criteria(session, household, turn)
-    if action == "ok":
-        Eliminations(session).eliminate(household, me, criteria, now=now)
+    if action == "ok":  # every criterion holds: the procedure starts
+        proposal = Proposals(session).start_elimination(household, me, criteria, now=now)
         return t._(
-            "Household {number}: risk eliminated. It gets no more reminders; its "
-            "history is kept. /reinstate reverses it."
-        ).format(number=household.number), ()
+            "Household {number}: every criterion holds. The elimination (no. {id}) now goes "
+            "to the village's review, a public notice in the village, the township's review "
+            "and the county's decision; you will be told of each step."
+        ).format(number=household.number, id=proposal.id), ()
     if action == "rf":
         open_now = Drafts(session).get(person.id)
         if open_now is not None and open_now.flow != REASON:

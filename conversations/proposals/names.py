@@ -15,6 +15,7 @@ STATUS_NAMES = {
     Status.APPROVED: N_("approved"),
     Status.REJECTED: N_("rejected"),
 }
+KIND_NAMES = {"identify": N_("identification"), "eliminate": N_("risk elimination")}
 STEP_NAMES = {
     "village": N_("village review"),
     "notice": N_("public notice"),

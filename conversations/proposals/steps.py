@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from monitoring.elimination import Criterion
 from monitoring.i18n import N_
-from monitoring.proposals import NOTICE_DAYS, Status
+from monitoring.proposals import NOTICE_DAYS, Kind, Status
 from storage.models import Person, Proposal
 from storage.outbox import Outbox
 from storage.proposals import Proposals
@@ -41,13 +42,22 @@ def approve(
     notice_days: int = NOTICE_DAYS,
     *,
     county: tuple[date, str] | None = None,
+    criteria: list[Criterion] | None = None,
 ) -> Proposal:
     proposal, decision, household = Proposals(session).approve(
-        proposal_id, person, step, now=now, notice_days=notice_days, county=county
+        proposal_id,
+        person,
+        step,
+        now=now,
+        notice_days=notice_days,
+        county=county,
+        criteria=criteria,
     )
-    params = {"head": proposal.head_name, "by": person.name}
+    params = {"head": proposal.head_name, "by": person.name, "number": proposal.number or ""}
     key = f"proposal:{proposal.id}:decision:{decision.id}"
-    if proposal.status == Status.NOTICE:
+    if proposal.kind == Kind.ELIMINATE:
+        msgid = ELIMINATION_STEPS[Status(proposal.status)]
+    elif proposal.status == Status.NOTICE:
         msgid = N_(
             "Your proposal for {head} passed the village's review ({by}); it is now on public "
             "notice in the village."
@@ -67,6 +77,27 @@ def approve(
         )
     tell(session, proposal.proposer_id, key, msgid, params, now)
     return proposal
+
+
+# What the staff member who started an elimination hears at each step.
+ELIMINATION_STEPS = {
+    Status.NOTICE: N_(
+        "The elimination for household {number} ({head}) passed the village's review ({by}); "
+        "it is now on public notice in the village."
+    ),
+    Status.TOWNSHIP: N_(
+        "The public notice of the elimination for household {number} is over; it goes to "
+        "the township's review."
+    ),
+    Status.COUNTY: N_(
+        "The elimination for household {number} passed the township's review ({by}); it "
+        "goes to the county."
+    ),
+    Status.APPROVED: N_(
+        "The county approved: household {number}'s risk is marked eliminated. Its history "
+        "is kept; /reinstate reverses it."
+    ),
+}
 
 
 def reject(

@@ -65,10 +65,13 @@ def proposal_text(
                 "{numbers}. Please make sure it is not the same household."
             ).format(numbers="、".join(view.same_head))
         )
+    title = (
+        N_("Risk elimination no. {id}: {village}, {head}")
+        if view.kind == "eliminate"
+        else N_("Proposal no. {id} for monitoring: {village}, {head}")
+    )
     lines += [
-        t._("Proposal no. {id} for monitoring: {village}, {head}").format(
-            id=view.id, village=view.village_name, head=view.head_name
-        ),
+        t._(title).format(id=view.id, village=view.village_name, head=view.head_name),
         t._("Household number: {number}").format(
             number=view.household_number or view.number or t._("not known yet")
         ),
@@ -141,9 +144,17 @@ def notice_text(view: ProposalView, t: Translator, tz: tzinfo, notice_days: int)
         [
             t._("Public notice"),
             t._(
-                "After the village's democratic review, the household below is proposed for "
-                "monitoring to prevent a return to poverty. The notice runs for {days} days. "
-                "Objections: to the village committee."
+                N_(
+                    "After the village's democratic review, the risk of the household below "
+                    "is proposed to be marked eliminated. The notice runs for {days} days. "
+                    "Objections: to the village committee."
+                )
+                if view.kind == "eliminate"
+                else N_(
+                    "After the village's democratic review, the household below is proposed "
+                    "for monitoring to prevent a return to poverty. The notice runs for {days} "
+                    "days. Objections: to the village committee."
+                )
             ).format(days=notice_days),
             t._("Village: {village}; head of household: {head}").format(
                 village=view.village_name, head=view.head_name

@@ -152,9 +152,12 @@ async def test_a_proposal_is_approved_registered_and_assigned(
     seq = await client.last_seq()
     to_county = await staff.press("同意", edits=True)
     assert "待县级审定" in to_county["text"]
-    assert "文号" in (await staff.press("县级审定同意，录入文号"))["text"]
-    recorded = await staff.send("2026-12-05 永扶办〔2026〕12号")
-    assert "县级审定结果已录入" in recorded["text"]
+    mark = await client.last_seq()
+    await staff.press("县级审定同意，录入文号", wait=False)
+    await staff.wait_last("请输入审定日期和文号", since=mark)  # (a step's notice may come first)
+    mark = await client.last_seq()
+    await staff.send("2026-12-05 永扶办〔2026〕12号", wait=False)
+    await staff.wait_last("县级审定结果已录入", since=mark)
     await Chat(client, HELPER[0]).wait_last("已纳入监测", since=seq)  # the proposer is told
     choose = await staff.send("/proposals")  # the helper is chosen on it
     labels = [b["text"] for row in choose["reply_markup"]["inline_keyboard"] for b in row]
@@ -283,7 +286,7 @@ def _green_weeks(roster: sessionmaker[Session], number: str, weeks: int, *, end:
 
 
 async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that_meets_all(
-    people: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
+    bot: AppType, people: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
 ) -> None:
     staff = people["staff"]
     # LX01007: 8,500 yuan per person, green every week for 26 weeks, on the roster since May.
@@ -320,8 +323,38 @@ async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that
         )
     check = await staff.send("/eliminate LX01007")
     assert "全部条件均已满足" in check["text"]
+    seq = await client.last_seq()
     done = await staff.press("确认标注风险消除", edits=True)
-    assert "已标注风险消除" in done["text"]
+    assert (
+        "条件全部满足" in done["text"] and "村级评议、村内公示、镇街审核和县级审定" in done["text"]
+    )
+    # Elimination goes the way identification goes: village review, public notice (its text
+    # says what is proposed, in general words), township review, the county's decision.
+    head = people["head"]
+    [review] = await client.wait_bot_messages(HEAD[0], after=seq)
+    assert "风险消除申请" in review["text"] and "王兰英" in review["text"]
+    notice = await head.press("同意", edits=True, on=review["message_id"])
+    assert "拟对下列监测户标注风险消除" in notice["text"]
+    assert "收入" not in notice["text"].split("\n公示\n", 1)[1]  # no figures in the notice
+    await head.press("已张贴公示", edits=True)
+    bot.bot_data.services.clock = lambda: NOW + timedelta(days=5, hours=1)
+    seq = await client.last_seq()
+    await head.press("公示期满，报镇审核", edits=True)
+    [asked] = await client.wait_bot_messages(STAFF[0], after=seq)  # the township is asked
+    assert "风险消除申请" in asked["text"]
+    await staff.press("同意", edits=True, on=asked["message_id"])
+    seq = await client.last_seq()
+    await staff.press("县级审定同意，录入文号", wait=False)
+    await staff.wait_last("请输入审定日期和文号", since=seq)  # (the step's notice may come first)
+    with roster() as s:  # not yet: the county's decision is not recorded
+        assert (
+            s.scalars(select(Household.status).where(Household.number == "LX01007")).one()
+            == "monitored"
+        )
+    seq = await client.last_seq()
+    await staff.send("2026-12-04 永扶办〔2026〕20号", wait=False)
+    recorded = await staff.wait_last("已标注风险消除", since=seq)
+    assert "已标注风险消除" in recorded["text"]
     with roster() as s:
         assert (
             s.scalars(select(Household.status).where(Household.number == "LX01007")).one()
