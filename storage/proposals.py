@@ -82,15 +82,22 @@ class Proposals(ProposalQueries):
             created_at=now,
             updated_at=now,
         )
+        what = f"{village.name} {proposal.head_name} {number or ''}".strip()
+        return self._open(proposal, person, "propose", what, now)
+
+    def _open(
+        self, proposal: Proposal, person: Person, action: str, what: str, now: datetime
+    ) -> Proposal:
+        """A new proposal stored, audited, and its first holders (the village heads) asked."""
         self.session.add(proposal)
         self.session.flush()
         Audit(self.session).record(
             now=now,
             actor=f"person:{person.id}",
-            action="propose",
+            action=action,
             entity="proposal",
             key=str(proposal.id),
-            new=f"{village.name} {proposal.head_name} {number or ''}".strip(),
+            new=what,
         )
         self._ask_holders(proposal, now)
         return proposal
@@ -239,18 +246,7 @@ class Proposals(ProposalQueries):
             created_at=now,
             updated_at=now,
         )
-        self.session.add(proposal)
-        self.session.flush()
-        Audit(self.session).record(
-            now=now,
-            actor=f"person:{person.id}",
-            action="propose_elimination",
-            entity="proposal",
-            key=str(proposal.id),
-            new=household.number,
-        )
-        self._ask_holders(proposal, now)
-        return proposal
+        return self._open(proposal, person, "propose_elimination", household.number, now)
 
     def post_notice(
         self, proposal_id: int, person: Person, *, now: datetime, notice_days: int = NOTICE_DAYS

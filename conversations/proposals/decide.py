@@ -189,23 +189,19 @@ class ReasonConversation:
                     session, pid, me, "county", now, days, county=county, criteria=criteria
                 )
                 household = session.get(Household, proposal.household_id)
-                if criteria is not None:
-                    return Taken(
-                        N_(
-                            "Proposal no. {id}: the county's decision is recorded; household "
-                            "{number}'s risk is marked eliminated."
-                        ),
-                        {"id": pid, "number": household.number if household else "?"},
-                        True,
-                    )
-                return Taken(
+                said = (
                     N_(
+                        "Proposal no. {id}: the county's decision is recorded; household "
+                        "{number}'s risk is marked eliminated."
+                    )
+                    if criteria is not None
+                    else N_(
                         "Proposal no. {id}: the county's decision is recorded and household "
                         "{number} is registered. Choose its helper: /proposals"
-                    ),
-                    {"id": pid, "number": household.number if household else "?"},
-                    True,
+                    )
                 )
+                number = household.number if household else "?"
+                return Taken(said, {"id": pid, "number": number}, True)
             # "eliminate": an override's reason asked before the upgrade that removed
             # overrides; it is taken as a referral.
             if draft.get("action") in ("refer", "eliminate"):
