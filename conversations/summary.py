@@ -16,7 +16,7 @@ from conversations.engine.services import Services
 from conversations.engine.turn import Turn
 from conversations.mine import mine
 from conversations.texts import policy_gap_text, week_label
-from monitoring.i18n import Translator
+from monitoring.i18n import N_, Translator
 from monitoring.people import Role, mask_name
 from monitoring.weeks import Week, week_of
 from storage.bindings import ACTIVE, Bindings
@@ -29,17 +29,26 @@ def _rate(line: VillageLine, t: Translator) -> str:
     return format_percent(line.done / line.monitored, locale=t.locale)
 
 
-def _line(label: str, line: VillageLine, t: Translator) -> str:
-    return t._(
-        "{label}: {monitored} monitored, {due} due, {done} done ({rate}), {missed} "
-        "missed, {red} red, {watch} watch"
-    ).format(
+def _line(label: str, line: VillageLine, t: Translator, *, ended: bool) -> str:
+    """A running week counts what is still due; an ended one what was not visited (each
+    only where it applies: the same households are not counted twice)."""
+    template = (
+        N_(
+            "{label}: {monitored} monitored, {done} visited ({rate}), {due} not visited, "
+            "{red} red, {watch} watch"
+        )
+        if ended
+        else N_(
+            "{label}: {monitored} monitored, {done} visited ({rate}), {due} still due, "
+            "{red} red, {watch} watch"
+        )
+    )
+    return t._(template).format(
         label=label,
         monitored=t.number(line.monitored),
         due=t.number(line.due),
         done=t.number(line.done),
         rate=_rate(line, t),
-        missed=t.number(line.missed),
         red=t.number(line.red),
         watch=t.number(line.watch),
     )
@@ -56,19 +65,23 @@ def summary_text(
     village: bool,
 ) -> str:
     lines = [t._("{title}, {week}").format(title=title, week=week_label(summary.week, t))]
+    ended = summary.week.sunday < now_date
     for line in summary.villages:
-        lines.append("• " + _line(line.name, line, t))
+        lines.append("• " + _line(line.name, line, t, ended=ended))
     if not village:
-        lines.append(_line(t._("Town total"), summary.total, t))
+        lines.append(_line(t._("Town total"), summary.total, t, ended=ended))
     if summary.open_red:
         lines.append(t._("Open red warnings:"))
     for red in summary.open_red:
         days = (now_date - red.opened_at.astimezone(tz).date()).days
         head = mask_name(red.head_name) if in_group else red.head_name
+        since = (
+            N_("• {village} {number} {head}: since today, {ack}, {measures} measure(s)")
+            if days == 0
+            else N_("• {village} {number} {head}: open {days} day(s), {ack}, {measures} measure(s)")
+        )
         lines.append(
-            t._(
-                "• {village} {number} {head}: open {days} day(s), {ack}, {measures} measure(s)"
-            ).format(
+            t._(since).format(
                 village=red.village,
                 number=red.number,
                 head=head,

@@ -27,11 +27,13 @@ async def test_summary_by_role_and_place(
     clock(services, WEDNESDAY)
     green_checkin(town, "H1", at("2026-12-01T10:00"))
     green_checkin(town, "H3", at("2026-11-30T10:00"), food=False)  # red since Monday
+    green_checkin(town, "H4", at("2026-12-02T08:00"), food=False)  # red since today
 
     text, chart = await run.text(summary, STAFF, "/summary")
     assert isinstance(text, Say) and isinstance(chart, Photo)
     assert chart.png.startswith(b"\x89PNG") and chart.filename == "summary-2026-W49.png"
     assert "龙溪镇 第49周（11月30日—12月6日）" in text.text and "H3 赵长生" in text.text
+    assert "H3 赵长生：已 2 天" in text.text and "H4 刘桂芳：今天发出" in text.text
 
     in_group, _ = await run.text(
         summary, STAFF, "/summary", chat_id=TOWNSHIP_GROUP, kind=ChatKind.GROUP
