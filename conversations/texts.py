@@ -60,10 +60,38 @@ def level_text(level: Level | str, t: Translator) -> str:
     return f"{LEVEL_MARKS[level]} {t._(LEVEL_NAMES[level])}"
 
 
+# Below zero the per-capita figure means this year's expenditure exceeds the income: said so.
+SHORTFALL_TEXTS = {
+    "income_below_red_line": N_(
+        "rigid expenditure exceeds the household's income this year, by {gap} yuan per "
+        "person (red line {line} yuan)"
+    ),
+    "income_below_watch_line": N_(
+        "rigid expenditure exceeds the household's income this year, by {gap} yuan per "
+        "person (watch line {line} yuan)"
+    ),
+}
+
+
+def per_capita_text(value: Decimal, t: Translator) -> str:
+    """The per-capita figure as a cadre reads it: below zero, the shortfall per person."""
+    if value < 0:
+        return t._("expenditure exceeds income: short by {amount} per person").format(
+            amount=money(-value, t)
+        )
+    return money(value, t)
+
+
 def reason_text(reason: Reason, t: Translator) -> str:
     template = REASON_TEXTS.get(reason.code)
     if template is None:
         return reason.code
+    per_capita = reason.numbers.get("per_capita")
+    if per_capita is not None and Decimal(per_capita) < 0 and reason.code in SHORTFALL_TEXTS:
+        return t._(SHORTFALL_TEXTS[reason.code]).format(
+            gap=t.number(-Decimal(per_capita).normalize()),
+            line=t.number(Decimal(reason.numbers["line"]).normalize()),
+        )
     numbers = {
         key: (t.number(Decimal(value).normalize()) if key in MONEY_KEYS else value)
         for key, value in reason.numbers.items()

@@ -13,7 +13,7 @@ from conversations.checkin.actions import (
     EDIT_ONE,
 )
 from conversations.engine.replies import Button, Edit, Keyboard, Say
-from conversations.texts import level_text, money, reason_text, week_label
+from conversations.texts import level_text, money, per_capita_text, reason_text, week_label
 from monitoring.checkin import (
     EDITABLE,
     QUESTION_BY_ID,
@@ -149,7 +149,9 @@ def result_text(result: ConfirmResult, t: Translator) -> str:
             t._("It replaces the check-in recorded earlier this week, which stays in the history.")
         )
     lines.append(t._("Risk level: {level}").format(level=level_text(a.level, t)))
-    lines.append(t._("Per-capita income: {amount}").format(amount=money(a.per_capita_income, t)))
+    lines.append(
+        t._("Per-capita income: {amount}").format(amount=per_capita_text(a.per_capita_income, t))
+    )
     if a.reasons:
         lines.append(t._("Why:"))
         lines.extend(f"• {reason_text(r, t)}" for r in a.reasons)
