@@ -6,7 +6,7 @@ from __future__ import annotations
 from conversations.engine.replies import Reply, Say
 from conversations.engine.services import ROLE_LABELS, PersonView
 from conversations.engine.turn import Turn
-from conversations.menu import commands_for
+from conversations.menu import commands_for, main_commands
 from monitoring.i18n import Translator
 
 
@@ -29,6 +29,16 @@ def help_text(person: PersonView | None, t: Translator) -> str:
     lines.append(t._("Commands:"))
     for command, description in commands_for(person.role if person else None):
         lines.append(f"/{command} — {t._(description)}")
+    return "\n".join(lines)
+
+
+def short_help(person: PersonView, t: Translator) -> str:
+    """After registration: the commands this person uses most, and /help for the rest."""
+    lines = [t._("Most used:")]
+    lines += [
+        f"/{command} — {t._(description)}" for command, description in main_commands(person.role)
+    ]
+    lines.append(t._("Send /help for every command."))
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from conversations.alert_texts import MEASURE_NAMES, RESPONSIBLE_NAMES
 from conversations.engine.replies import Reply, Say
 from conversations.engine.turn import Turn
-from conversations.texts import level_text
+from conversations.texts import level_text, week_label
 from storage.history import HouseholdHistory, household_history
 from storage.models import Person
 
@@ -37,7 +37,7 @@ async def history(turn: Turn) -> list[Reply]:
     ]
     lines.append(t._("Check-ins:") if history.checkins else t._("No check-in yet."))
     for week, level, _at in history.checkins:
-        lines.append(f"  {week} {level_text(level, t)}")
+        lines.append(f"  {week_label(week, t)} {level_text(level, t)}")
     if history.alerts:
         lines.append(t._("Red warnings:"))
     for alert_id, opened, _status, acked, closed in history.alerts:

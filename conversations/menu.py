@@ -123,6 +123,19 @@ DURING_CONVERSATION = frozenset(c.name for c in COMMANDS if c.during_conversatio
 GROUP: list[tuple[str, str]] = [(c.name, c.in_group_menu) for c in COMMANDS if c.in_group_menu]
 
 
+# The two or three commands a person of each role uses most: shown after registration
+# (the whole list is one /help away; on a phone it read heavy).
+MAIN_COMMANDS: dict[Role, tuple[str, ...]] = {
+    Role.HELPER: ("checkin", "mine"),
+    Role.VILLAGE_HEAD: ("summary", "proposals"),
+    Role.TOWNSHIP_STAFF: ("summary", "export", "proposals"),
+}
+
+
+def main_commands(role: Role) -> list[tuple[str, str]]:
+    return [(n, d) for n, d in commands_for(role) if n in MAIN_COMMANDS.get(role, ())]
+
+
 def commands_for(role: Role | None) -> list[tuple[str, str]]:
     """(command, description msgid) of a person's private menu and /help: everyone's
     commands, then the role's, in the table's order."""

@@ -13,7 +13,7 @@ from conversations.engine.events import ChatKind
 from conversations.engine.replies import Reply, Say, SetMenu
 from conversations.engine.services import PersonView, language
 from conversations.engine.turn import Turn
-from conversations.help import describe, help_text
+from conversations.help import describe, short_help
 from conversations.menu import commands_for
 from monitoring.i18n import Translator
 from monitoring.phones import InvalidPhone, normalize_mobile
@@ -106,6 +106,6 @@ async def contact(turn: Turn) -> list[Reply]:
             ),
             clear_ask_phone=True,
         ),
-        Say(help_text(person, t)),
+        Say(short_help(person, t)),
         SetMenu(tuple((c, t._(d)) for c, d in commands_for(person.role))),
     ]

@@ -50,8 +50,12 @@ async def register(
 
 
 @pytest.mark.parametrize(
-    ("who", "role_words"),
-    [(HELPER, "帮扶责任人"), (VILLAGE_HEAD, "村干部"), (TOWNSHIP_STAFF, "镇街干部")],
+    ("who", "role_words", "most_used"),
+    [
+        (HELPER, "帮扶责任人", ["/checkin", "/mine"]),
+        (VILLAGE_HEAD, "村干部", ["/summary", "/proposals"]),
+        (TOWNSHIP_STAFF, "镇街干部", ["/summary", "/export", "/proposals"]),
+    ],
 )
 async def test_each_role_registers_by_sharing_contact(
     bot: AppType,
@@ -59,6 +63,7 @@ async def test_each_role_registers_by_sharing_contact(
     roster: sessionmaker[Session],
     who: tuple[int, str, str],
     role_words: str,
+    most_used: list[str],
 ) -> None:
     user_id, name, phone = who
     seq = await client.last_seq()
@@ -66,7 +71,10 @@ async def test_each_role_registers_by_sharing_contact(
 
     assert name in greeting["text"] and role_words in greeting["text"]
     assert greeting["reply_markup"] == {"remove_keyboard": True}
-    assert "/help" in help_message["text"]
+    # A short screen: the role's most used commands, /help for the rest.
+    lines = help_message["text"].splitlines()
+    assert lines[0] == "常用命令：" and lines[-1] == "其他命令请发送 /help。"
+    assert [line.split(" ")[0] for line in lines[1:-1]] == most_used
     assert person(roster, phone).telegram_user_id == user_id
     with roster() as session:
         audit = session.scalars(

@@ -202,7 +202,7 @@ def test_a_red_checkin_through_the_page(sandbox_page: str, browser: object, tmp_
     type_in("private", "/start")
     wait_bot("private", "发送您的手机号")
     driver.find_element(By.CSS_SELECTOR, "[data-testid=share-phone]").click()
-    wait_bot("private", "帮扶责任人")  # "…您已登记为帮扶责任人…", then the help text
+    wait_bot("private", "常用命令")  # "…您已登记为帮扶责任人…", then the most used commands
 
     type_in("private", "/checkin")
     wait_bot("private", "请选择")

@@ -43,7 +43,7 @@ async def test_history_for_those_who_may_see_it(run: Runner, roster: object) -> 
     for user_id in (HELPER, HEAD, STAFF):
         text = said(await run.text(history, user_id, "/history LX01001"))
         assert text.splitlines()[0] == "LX01001 徐德明，青山村"
-        assert "2026-W48 🔴 红色预警" in text and "未确认" in text
+        assert "第48周（11月23日—29日） 🔴 红色预警" in text and "未确认" in text
     refused = said(await run.text(history, OTHER_HELPER, "/history LX01001"))
     assert "没有您可以查看的" in refused and "徐德明" not in refused
     assert "没有您可以查看的" in said(await run.text(history, STAFF, "/history NOPE"))
