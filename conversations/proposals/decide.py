@@ -19,11 +19,10 @@ from conversations.engine.router import Open, router_of
 from conversations.engine.turn import Turn
 from conversations.proposals import steps
 from conversations.proposals.texts import proposal_keyboard, proposal_text
-from monitoring.elimination import Criterion, elimination_criteria
+from monitoring.elimination import Criterion
 from monitoring.i18n import N_
 from monitoring.people import Role
-from monitoring.proposals import Refused, Status, parse_county_decision
-from monitoring.weeks import week_of
+from monitoring.proposals import Kind, Refused, Status, parse_county_decision
 from storage.drafts import Drafts
 from storage.eliminations import Eliminations
 from storage.models import Household, Person
@@ -207,10 +206,7 @@ class ReasonConversation:
             if draft.get("action") in ("refer", "eliminate"):
                 household = session.get(Household, int(draft["household_id"]))
                 assert household is not None
-                facts = Eliminations(session).facts(
-                    household, now=now, tz=at.services.tz, policy=at.services.policy
-                )
-                criteria = elimination_criteria(facts, week_of(now, at.services.tz))
+                criteria = steps.criteria_of(session, household, at.services, now)
                 Eliminations(session).refer(household, me, criteria, reason, now=now)
                 return Taken(
                     N_(
@@ -252,14 +248,11 @@ class ReasonConversation:
 def _criteria_now(session: Session, proposal_id: int, at: Open) -> list[Criterion] | None:
     """For an elimination, its criteria as they stand now (None for an identification)."""
     proposal = Proposals(session).get(proposal_id)
-    if proposal is None or proposal.kind != "eliminate" or proposal.household_id is None:
+    if proposal is None or proposal.kind != Kind.ELIMINATE or proposal.household_id is None:
         return None
     household = session.get(Household, proposal.household_id)
     assert household is not None
-    facts = Eliminations(session).facts(
-        household, now=at.now, tz=at.services.tz, policy=at.services.policy
-    )
-    return elimination_criteria(facts, week_of(at.now, at.services.tz))
+    return steps.criteria_of(session, household, at.services, at.now)
 
 
 def _answers(session: Session, person_id: int) -> dict[str, Any] | None:

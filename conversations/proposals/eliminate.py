@@ -18,12 +18,12 @@ from conversations.engine.router import router_of
 from conversations.engine.services import PersonView
 from conversations.engine.turn import Turn
 from conversations.proposals.decide import REASON
+from conversations.proposals.steps import criteria_of
 from conversations.proposals.texts import criteria_keyboard, criteria_text
-from monitoring.elimination import Criterion, elimination_criteria
+from monitoring.elimination import Criterion
 from monitoring.i18n import Translator
 from monitoring.people import HouseholdStatus, Role
 from monitoring.proposals import Refused
-from monitoring.weeks import week_of
 from storage.drafts import Drafts
 from storage.eliminations import Eliminations
 from storage.models import Household, Person
@@ -32,10 +32,7 @@ from storage.repositories import Households
 
 
 def _criteria(session: Session, household: Household, turn: Turn) -> list[Criterion]:
-    services = turn.services
-    now = services.now()
-    facts = Eliminations(session).facts(household, now=now, tz=services.tz, policy=services.policy)
-    return elimination_criteria(facts, week_of(now, services.tz))
+    return criteria_of(session, household, turn.services, turn.services.now())
 
 
 def _staff(turn: Turn, command: str) -> tuple[PersonView | None, list[Reply]]:

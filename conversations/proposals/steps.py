@@ -9,12 +9,24 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from monitoring.elimination import Criterion
+from conversations.engine.services import Services
+from monitoring.elimination import Criterion, elimination_criteria
 from monitoring.i18n import N_
 from monitoring.proposals import NOTICE_DAYS, Kind, Status
-from storage.models import Person, Proposal
+from monitoring.weeks import week_of
+from storage.eliminations import Eliminations
+from storage.models import Household, Person, Proposal
 from storage.outbox import Outbox
 from storage.proposals import Proposals
+
+
+def criteria_of(
+    session: Session, household: Household, services: Services, now: datetime
+) -> list[Criterion]:
+    """The household's elimination criteria as they stand at `now` (its stored history
+    against the policy's lines)."""
+    facts = Eliminations(session).facts(household, now=now, tz=services.tz, policy=services.policy)
+    return elimination_criteria(facts, week_of(now, services.tz))
 
 
 def tell(

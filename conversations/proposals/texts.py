@@ -23,7 +23,7 @@ from conversations.proposals.names import DECISION_NAMES, NOTICE_RISKS, STATUS_N
 from conversations.texts import money
 from monitoring.elimination import Criterion
 from monitoring.i18n import N_, Translator
-from monitoring.proposals import CHAIN_DAYS, NOTICE_DAYS, RISK_TYPES, Status, chain_days
+from monitoring.proposals import CHAIN_DAYS, NOTICE_DAYS, RISK_TYPES, Kind, Status, chain_days
 from storage.proposal_views import ProposalView
 
 CRITERIA = {
@@ -67,7 +67,7 @@ def proposal_text(
         )
     title = (
         N_("Risk elimination no. {id}: {village}, {head}")
-        if view.kind == "eliminate"
+        if view.kind == Kind.ELIMINATE
         else N_("Proposal no. {id} for monitoring: {village}, {head}")
     )
     lines += [
@@ -149,7 +149,7 @@ def notice_text(view: ProposalView, t: Translator, tz: tzinfo, notice_days: int)
                     "is proposed to be marked eliminated. The notice runs for {days} days. "
                     "Objections: to the village committee."
                 )
-                if view.kind == "eliminate"
+                if view.kind == Kind.ELIMINATE
                 else N_(
                     "After the village's democratic review, the household below is proposed "
                     "for monitoring to prevent a return to poverty. The notice runs for {days} "
