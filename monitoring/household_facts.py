@@ -5,9 +5,13 @@ villager group (村民小组). Pure parsing: text in, value out, ValueError when
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 from monitoring.proposals import RISK_CODES, RISK_TYPES
+from monitoring.weeks import parse_day
+
+# An identification date before the targeted poverty alleviation ledgers is a typo.
+EARLIEST = date(2015, 1, 1)
 
 # The risk types as ledgers write them (POLICY "致贫返贫风险类型"), with or without 因.
 RISK_WORDS: dict[str, str] = {
@@ -60,8 +64,6 @@ LABOUR_WORDS: dict[str, bool] = {
     "no": False,
 }
 _SEPARATORS = re.compile(r"[、,，;；/\s]+")
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-EARLIEST = date(2015, 1, 1)  # before the targeted poverty alleviation ledgers: a typo
 
 
 def parse_risk_types(text: str) -> tuple[str, ...]:
@@ -89,18 +91,5 @@ def parse_labour(text: str) -> bool:
 
 
 def parse_identified_on(value: object, *, today: date) -> date:
-    """A date as spreadsheets hold it (a date cell) or people type it (`2024-03-15`,
-    `2024/3/15`, `2024年3月15日`), not before 2015 and not after `today`."""
-    if isinstance(value, datetime):
-        day = value.date()
-    elif isinstance(value, date):
-        day = value
-    else:
-        match = _DATE.match(str(value).strip())
-        if match is None:
-            raise ValueError(value)
-        year, month, dom = (int(g) for g in match.groups())
-        day = date(year, month, dom)  # ValueError for 2024-02-30
-    if not EARLIEST <= day <= today:
-        raise ValueError(value)
-    return day
+    """The roster's 纳入日期, from 2015 to `today`."""
+    return parse_day(value, earliest=EARLIEST, today=today)

@@ -13,6 +13,7 @@ from typing import Any
 
 from monitoring.i18n import N_
 from monitoring.people import Role
+from monitoring.weeks import parse_day
 
 # docs/policy.md "Risk types", in its order: (code, msgid).
 RISK_TYPES: tuple[tuple[str, str], ...] = (
@@ -113,11 +114,12 @@ def check_notice(
 _COUNTY_RE = re.compile(r"^\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*(.*)$", re.S)
 
 
+COUNTY_EARLIEST = date(2015, 1, 1)  # a county decision older than the ledgers: a typo
+
+
 def parse_county_decision(text: str, today: date) -> tuple[date, str]:
     """`2026-12-01 永扶办〔2026〕12号`: the county's decision, its date (not in the future) and
     its document number."""
-    from monitoring.household_facts import parse_identified_on
-
     match = _COUNTY_RE.match(unicodedata.normalize("NFKC", text))
     hint = N_(
         "Please type the decision's date and its document number, e.g. "
@@ -126,7 +128,7 @@ def parse_county_decision(text: str, today: date) -> tuple[date, str]:
     if match is None:
         raise ValueError(hint)
     try:
-        day = parse_identified_on(match.group(1), today=today)
+        day = parse_day(match.group(1), earliest=COUNTY_EARLIEST, today=today)
     except ValueError:
         raise ValueError(hint) from None
     document = " ".join(match.group(2).split())

@@ -65,3 +65,24 @@ def week_of(now: datetime, tz: ZoneInfo) -> Week:
     if now.tzinfo is None:
         raise ValueError("week_of needs an aware datetime")
     return week_of_date(now.astimezone(tz).date())
+
+
+_DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_day(value: object, *, earliest: date, today: date) -> date:
+    """A date as spreadsheets hold it (a date cell) or people type it (`2024-03-15`,
+    `2024/3/15`, `2024年3月15日`), from `earliest` to `today`; ValueError otherwise."""
+    if isinstance(value, datetime):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        match = _DAY.match(str(value).strip())
+        if match is None:
+            raise ValueError(value)
+        year, month, dom = (int(g) for g in match.groups())
+        day = date(year, month, dom)  # ValueError for 2024-02-30
+    if not earliest <= day <= today:
+        raise ValueError(value)
+    return day
