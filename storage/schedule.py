@@ -173,20 +173,16 @@ class Schedule:
 
     def mark_reachable(self, telegram_user_ids: list[int], *, now: datetime) -> None:
         """Messages reached these people. Called for every batch of private messages sent:
-        one look at the column (almost always nobody is marked); a person is loaded only
-        when there is something to clear."""
+        one query (almost always nobody is marked, and nothing is loaded)."""
         if not telegram_user_ids:
             return
-        person_ids = self.session.scalars(
-            select(Person.id).where(
+        marked = self.session.scalars(
+            select(Person).where(
                 Person.telegram_user_id.in_(sorted(set(telegram_user_ids))),
                 Person.unreachable_since.is_not(None),
             )
         ).all()
-        for person_id in person_ids:
-            person = self.session.get(Person, person_id)
-            if person is None or person.unreachable_since is None:
-                continue
+        for person in marked:
             Audit(self.session).update_fields(
                 person,
                 {"unreachable_since": None},
