@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitoring.people import Role
 from monitoring.risk import Assessment, Level
 from monitoring.warnings import (
     WarningStep,
@@ -104,18 +103,11 @@ class Alerts:
         linked people only."""
         village = self.session.get(Village, household.village_id)
         assert village is not None
-        candidates = self.session.scalars(
-            select(Person)
-            .where(
-                Person.telegram_user_id.is_not(None),
-                or_(
-                    (Person.role == Role.VILLAGE_HEAD.value) & (Person.village_id == village.id),
-                    (Person.role == Role.TOWNSHIP_STAFF.value)
-                    & (Person.township_id == village.township_id),
-                ),
-            )
-            .order_by(Person.id)
-        ).all()
+        bindings = Bindings(self.session)
+        candidates = [
+            *bindings.village_heads(village.id),
+            *bindings.township_staff(village.township_id),
+        ]
         return [
             p for p in candidates if reads_the_details(actor_of(p), village.township_id, village.id)
         ]

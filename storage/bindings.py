@@ -134,6 +134,18 @@ class Bindings:
         )
         return binding
 
+    def village_heads(self, village_id: int) -> Sequence[Person]:
+        """The village's heads who have linked their Telegram account."""
+        return self.session.scalars(
+            select(Person)
+            .where(
+                Person.village_id == village_id,
+                Person.role == Role.VILLAGE_HEAD.value,
+                Person.telegram_user_id.is_not(None),
+            )
+            .order_by(Person.id)
+        ).all()
+
     def township_staff(self, township_id: int) -> Sequence[Person]:
         return self.session.scalars(
             select(Person)

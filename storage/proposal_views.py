@@ -144,15 +144,7 @@ class ProposalQueries:
     def holders(self, proposal: Proposal) -> Sequence[Person]:
         """Who must act next: the village's heads, or the township's staff (linked ones)."""
         if proposal.status in (Status.VILLAGE, Status.NOTICE):
-            return self.session.scalars(
-                select(Person)
-                .where(
-                    Person.village_id == proposal.village_id,
-                    Person.role == Role.VILLAGE_HEAD.value,
-                    Person.telegram_user_id.is_not(None),
-                )
-                .order_by(Person.id)
-            ).all()
+            return Bindings(self.session).village_heads(proposal.village_id)
         if proposal.status in (Status.TOWNSHIP, Status.COUNTY, Status.HELPER):
             return Bindings(self.session).township_staff(proposal.township_id)
         return []
