@@ -126,14 +126,14 @@ def proposal_text(
     if view.status is Status.NOTICE and view.notice_posted_at is None:
         lines += [
             "",
-            notice_text(view, t, tz, notice_days),
+            public_notice_text(view, t, notice_days),
             "",
             t._("Post this notice in the village (board or group), then press Posted."),
         ]
     return "\n".join(lines)
 
 
-def notice_text(view: ProposalView, t: Translator, tz: tzinfo, notice_days: int) -> str:
+def public_notice_text(view: ProposalView, t: Translator, notice_days: int) -> str:
     """The public notice for the village board or group: head of household, village,
     category and risk in general words; never an ID or phone number, a health condition or
     an income figure."""
