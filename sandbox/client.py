@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
+
+T = TypeVar("T")
 
 
 class SandboxError(AssertionError):
@@ -164,34 +167,19 @@ class SandboxClient:
         events: list[dict[str, Any]] = result["events"]
         return events
 
-    async def wait_bot_messages(
-        self, chat_id: int, *, after: int, count: int = 1, timeout: float = 15.0
-    ) -> list[dict[str, Any]]:
-        """Wait until the bot has sent `count` new messages to `chat_id` after event `after`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = await self.events(
-                after=after,
-                chat_id=chat_id,
-                kinds="message",
-                timeout=max(0.0, min(5.0, deadline - time.monotonic())),
-            )
-            if len(found) >= count:
-                ids = {e["message_id"] for e in found[:count]}
-                return [m for m in await self.messages(chat_id) if m["message_id"] in ids]
-            if time.monotonic() >= deadline:
-                raise SandboxError(
-                    f"chat {chat_id}: waited {timeout}s for {count} bot message(s), got "
-                    f"{len(found)}; last messages: {(await self.messages(chat_id))[-3:]}"
-                )
-
-    async def reply(self, chat_id: int, *, after: int, timeout: float = 15.0) -> dict[str, Any]:
-        """The first message the bot sent to `chat_id` after event `after`."""
-        return (await self.wait_bot_messages(chat_id, after=after, timeout=timeout))[0]
-
-    async def wait_event(
-        self, *, after: int, kinds: str, chat_id: int | None = None, timeout: float = 15.0
-    ) -> dict[str, Any]:
+    async def _poll(
+        self,
+        pick: Callable[[list[dict[str, Any]]], T | None],
+        *,
+        after: int,
+        kinds: str,
+        chat_id: int | None,
+        timeout: float,
+        advance: bool = False,
+    ) -> T | None:
+        """Long-poll the event log after `after` until `pick` finds what is waited for in
+        the events (None when `timeout` passes first). With `advance`, each round looks only
+        at the events after those already seen."""
         deadline = time.monotonic() + timeout
         while True:
             found = await self.events(
@@ -200,10 +188,51 @@ class SandboxClient:
                 kinds=kinds,
                 timeout=max(0.0, min(5.0, deadline - time.monotonic())),
             )
-            if found:
-                return found[0]
+            picked = pick(found)
+            if picked is not None:
+                return picked
+            if advance and found:
+                after = max(int(e["seq"]) for e in found)
             if time.monotonic() >= deadline:
-                raise SandboxError(f"waited {timeout}s for a {kinds} event")
+                return None
+
+    async def wait_bot_messages(
+        self, chat_id: int, *, after: int, count: int = 1, timeout: float = 15.0
+    ) -> list[dict[str, Any]]:
+        """Wait until the bot has sent `count` new messages to `chat_id` after event `after`."""
+        first = await self._poll(
+            lambda found: found[:count] if len(found) >= count else None,
+            after=after,
+            kinds="message",
+            chat_id=chat_id,
+            timeout=timeout,
+        )
+        if first is None:
+            seen = await self.events(after=after, chat_id=chat_id, kinds="message")
+            raise SandboxError(
+                f"chat {chat_id}: waited {timeout}s for {count} bot message(s), got "
+                f"{len(seen)}; last messages: {(await self.messages(chat_id))[-3:]}"
+            )
+        ids = {e["message_id"] for e in first}
+        return [m for m in await self.messages(chat_id) if m["message_id"] in ids]
+
+    async def reply(self, chat_id: int, *, after: int, timeout: float = 15.0) -> dict[str, Any]:
+        """The first message the bot sent to `chat_id` after event `after`."""
+        return (await self.wait_bot_messages(chat_id, after=after, timeout=timeout))[0]
+
+    async def wait_event(
+        self, *, after: int, kinds: str, chat_id: int | None = None, timeout: float = 15.0
+    ) -> dict[str, Any]:
+        event = await self._poll(
+            lambda found: found[0] if found else None,
+            after=after,
+            kinds=kinds,
+            chat_id=chat_id,
+            timeout=timeout,
+        )
+        if event is None:
+            raise SandboxError(f"waited {timeout}s for a {kinds} event")
+        return event
 
     async def answer_to_press(
         self, chat_id: int, message_id: int, *, after: int, timeout: float = 15.0
@@ -211,21 +240,20 @@ class SandboxClient:
         """The bot's answer to a press on `message_id`: its next message to the chat, or the
         pressed message as edited (a conversation turns the answered question into the next
         one). Edits of other messages are not the answer."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = await self.events(
-                after=after,
-                chat_id=chat_id,
-                kinds="message,edit",
-                timeout=max(0.0, min(5.0, deadline - time.monotonic())),
-            )
-            for event in found:
-                if event["kind"] == "message" or event["message_id"] == message_id:
-                    return await self.message(chat_id, int(event["message_id"]))
-            if found:
-                after = max(int(e["seq"]) for e in found)
-            if time.monotonic() >= deadline:
-                raise SandboxError(f"chat {chat_id}: no answer to the press in {timeout}s")
+        answer = await self._poll(
+            lambda found: next(
+                (e for e in found if e["kind"] == "message" or e["message_id"] == message_id),
+                None,
+            ),
+            after=after,
+            kinds="message,edit",
+            chat_id=chat_id,
+            timeout=timeout,
+            advance=True,
+        )
+        if answer is None:
+            raise SandboxError(f"chat {chat_id}: no answer to the press in {timeout}s")
+        return await self.message(chat_id, int(answer["message_id"]))
 
     async def updates(self) -> dict[str, Any]:
         result: dict[str, Any] = await self._get("/sandbox/updates")
