@@ -13,7 +13,7 @@ from enum import Enum
 from monitoring.i18n import N_
 from monitoring.people import Role
 
-HELPER, HEAD, STAFF = Role.HELPER, Role.VILLAGE_HEAD, Role.TOWNSHIP_STAFF
+HELPER, HEAD, STAFF, COUNTY = Role.HELPER, Role.VILLAGE_HEAD, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF
 
 
 class Chats(Enum):
@@ -64,7 +64,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "cancel",
         N_("Stop what you are filling in"),
-        (HELPER, HEAD, STAFF),
+        (HELPER, HEAD, STAFF, COUNTY),
         during_conversation=True,
     ),
     Command("history", HISTORY, (HELPER, HEAD, STAFF)),
@@ -95,8 +95,11 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "proposals",
         N_("Proposals: yours, or waiting for you"),
-        (HELPER, HEAD, STAFF),
-        described_for={STAFF: N_("Proposals waiting for you")},
+        (HELPER, HEAD, STAFF, COUNTY),
+        described_for={
+            STAFF: N_("Proposals waiting for you"),
+            COUNTY: N_("Proposals waiting for the county's decision"),
+        },
         checks_chat_itself=True,
     ),
     Command(
@@ -129,6 +132,7 @@ MAIN_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.HELPER: ("checkin", "mine"),
     Role.VILLAGE_HEAD: ("summary", "proposals"),
     Role.TOWNSHIP_STAFF: ("summary", "export", "proposals"),
+    Role.COUNTY_STAFF: ("proposals",),
 }
 
 

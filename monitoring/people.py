@@ -9,6 +9,9 @@ class Role(StrEnum):
     HELPER = "helper"
     VILLAGE_HEAD = "village_head"
     TOWNSHIP_STAFF = "township_staff"
+    # Records the county's decisions on a township's proposals, when the roster names one
+    # (otherwise the township staff record them).
+    COUNTY_STAFF = "county_staff"
 
 
 class Category(StrEnum):
@@ -29,6 +32,8 @@ ROLE_WORDS: dict[str, Role] = {
     "village_head": Role.VILLAGE_HEAD,
     "镇街干部": Role.TOWNSHIP_STAFF,
     "township_staff": Role.TOWNSHIP_STAFF,
+    "县级干部": Role.COUNTY_STAFF,
+    "county_staff": Role.COUNTY_STAFF,
 }
 
 CATEGORY_WORDS: dict[str, Category] = {

@@ -208,7 +208,7 @@ DECIDER = {
     Status.VILLAGE: Role.VILLAGE_HEAD,
     Status.NOTICE: Role.VILLAGE_HEAD,
     Status.TOWNSHIP: Role.TOWNSHIP_STAFF,
-    Status.COUNTY: Role.TOWNSHIP_STAFF,  # records the county's decision and its document
+    Status.COUNTY: Role.TOWNSHIP_STAFF,  # records the county's decision (see `decider`)
     Status.HELPER: Role.TOWNSHIP_STAFF,
 }
 NEXT: dict[tuple[Status, Decision], Status] = {
@@ -234,10 +234,28 @@ class Place:
     village_id: int | None
 
 
-def may_decide(status: Status, role: Role, person: Place, proposal: Place) -> bool:
+def decider(status: Status, county_staff: bool = False) -> Role | None:
+    """Who decides at `status`. The county's decision is recorded by the county staff the
+    roster names for the proposal's township (`county_staff`), else by its township staff."""
+    if status is Status.COUNTY and county_staff:
+        return Role.COUNTY_STAFF
+    return DECIDER.get(status)
+
+
+def who_decides(status: Status, county_staff: bool = False) -> str:
+    """Why a person may not decide at this step (msgid)."""
+    if status is Status.COUNTY and county_staff:
+        return N_("The county staff record the county's decision.")
+    return N_("Only the village heads of its village (then township staff) decide.")
+
+
+def may_decide(
+    status: Status, role: Role, person: Place, proposal: Place, county_staff: bool = False
+) -> bool:
     """The village heads of its village at the village and notice steps; the staff of its
-    township at the township and county steps, and they choose the helper."""
-    if DECIDER.get(status) is not role:
+    township at the township step, and they choose the helper; at the county step the
+    township's county staff when the roster names any, else its township staff."""
+    if decider(status, county_staff) is not role:
         return False
     if role is Role.VILLAGE_HEAD:
         return person.village_id == proposal.village_id
@@ -252,14 +270,15 @@ def decide(
     person: Place,
     proposal: Place,
     kind: Kind = Kind.IDENTIFY,
+    county_staff: bool = False,
 ) -> Status:
     """The status after `decision` taken at `step` (the step the person saw); Refused when
     it is no longer that step, the person may not decide, or the step takes no such
     decision."""
     if status != step:
         raise Refused(N_("This proposal has already been decided at this step."))
-    if not may_decide(status, role, person, proposal):
-        raise Refused(N_("Only the village heads of its village (then township staff) decide."))
+    if not may_decide(status, role, person, proposal, county_staff):
+        raise Refused(who_decides(status, county_staff))
     after = NEXT.get((status, decision))
     if after is None:
         if status is Status.HELPER:

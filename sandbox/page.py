@@ -81,7 +81,7 @@ def people_from_roster(staff_csv: Path) -> list[PagePerson]:
                 FIRST_USER_ID + index, row["姓名"], role.value, "86" + row["电话"], row["村"] or ""
             )
         )
-    order = [Role.HELPER.value, Role.VILLAGE_HEAD.value, Role.TOWNSHIP_STAFF.value]
+    order = [r.value for r in Role]
     return sorted(people, key=lambda p: (order.index(p.role), p.user_id))
 
 

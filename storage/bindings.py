@@ -146,13 +146,29 @@ class Bindings:
             .order_by(Person.id)
         ).all()
 
-    def township_staff(self, township_id: int) -> Sequence[Person]:
+    def township_staff(
+        self, township_id: int, role: Role = Role.TOWNSHIP_STAFF
+    ) -> Sequence[Person]:
+        """The township's staff (or, with `role`, its county staff) who have linked their
+        account."""
         return self.session.scalars(
             select(Person)
             .where(
                 Person.township_id == township_id,
-                Person.role == Role.TOWNSHIP_STAFF.value,
+                Person.role == role.value,
                 Person.telegram_user_id.is_not(None),
             )
             .order_by(Person.id)
         ).all()
+
+    def has_county_staff(self, township_id: int) -> bool:
+        """Whether the roster names county staff for the township (linked or not): then they,
+        not the township staff, record the county's decisions."""
+        return (
+            self.session.scalar(
+                select(Person.id)
+                .where(Person.township_id == township_id, Person.role == Role.COUNTY_STAFF.value)
+                .limit(1)
+            )
+            is not None
+        )

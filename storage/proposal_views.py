@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitoring.people import HouseholdStatus, Role
-from monitoring.proposals import Place, Status, is_late, may_decide
+from monitoring.proposals import Place, Status, decider, is_late, may_decide
 from storage.bindings import Bindings
 from storage.models import Household, Person, Proposal, ProposalDecision, Village
 
@@ -141,30 +141,47 @@ class ProposalQueries:
         )
         return tuple(numbers)
 
+    def county_staff(self, proposal: Proposal) -> bool:
+        """Whether the county step is the county staff's (the roster names some for its
+        township)."""
+        return Bindings(self.session).has_county_staff(proposal.township_id)
+
     def holders(self, proposal: Proposal) -> Sequence[Person]:
-        """Who must act next: the village's heads, or the township's staff (linked ones)."""
-        if proposal.status in (Status.VILLAGE, Status.NOTICE):
+        """Who must act next: the village's heads, the township's staff, or at the county
+        step its county staff when the roster names any (linked ones)."""
+        role = decider(Status(proposal.status), self.county_staff(proposal))
+        if role is Role.VILLAGE_HEAD:
             return Bindings(self.session).village_heads(proposal.village_id)
-        if proposal.status in (Status.TOWNSHIP, Status.COUNTY, Status.HELPER):
-            return Bindings(self.session).township_staff(proposal.township_id)
+        if role in (Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF):
+            return Bindings(self.session).township_staff(proposal.township_id, role)
         return []
 
     def may_act(self, proposal: Proposal, person: Person) -> bool:
-        return may_decide(Status(proposal.status), Role(person.role), *places(person, proposal))
+        return may_decide(
+            Status(proposal.status),
+            Role(person.role),
+            *places(person, proposal),
+            self.county_staff(proposal),
+        )
 
     def waiting_for(self, person: Person) -> Sequence[Proposal]:
         """Open proposals this person may act on now, oldest first."""
         query = select(Proposal).order_by(Proposal.step_since, Proposal.id)
+        county = Bindings(self.session).has_county_staff(person.township_id)
         if person.role == Role.VILLAGE_HEAD.value:
             query = query.where(
                 Proposal.status.in_([Status.VILLAGE.value, Status.NOTICE.value]),
                 Proposal.village_id == person.village_id,
             )
         elif person.role == Role.TOWNSHIP_STAFF.value:
+            steps = [Status.TOWNSHIP, Status.HELPER] + ([] if county else [Status.COUNTY])
             query = query.where(
-                Proposal.status.in_(
-                    [Status.TOWNSHIP.value, Status.COUNTY.value, Status.HELPER.value]
-                ),
+                Proposal.status.in_([s.value for s in steps]),
+                Proposal.township_id == person.township_id,
+            )
+        elif person.role == Role.COUNTY_STAFF.value:
+            query = query.where(
+                Proposal.status == Status.COUNTY.value,
                 Proposal.township_id == person.township_id,
             )
         else:

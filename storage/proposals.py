@@ -22,6 +22,7 @@ from monitoring.proposals import (
     Status,
     check_notice,
     decide,
+    decider,
 )
 from storage.eliminations import Eliminations
 from storage.models import (
@@ -159,6 +160,7 @@ class Proposals(ProposalQueries):
             Role(person.role),
             *places(person, proposal),
             Kind(proposal.kind),
+            self.county_staff(proposal),
         )
         return proposal, after
 
@@ -195,12 +197,18 @@ class Proposals(ProposalQueries):
         decision = self._decide(proposal, person, "approve", why, now)
         if county is not None:
             proposal.county_decided_on, proposal.county_document = county
+        county_staff = self.county_staff(proposal)
+        handed_over = decider(Status(proposal.status), county_staff) is not decider(
+            after, county_staff
+        )
         proposal.status = after.value
         if household is not None:
             proposal.household_id = household.id
         proposal.step_since = now
         proposal.updated_at = now
-        if proposal.status == Status.TOWNSHIP:  # from the village to the township's staff
+        # The one who decided sees the next step in place of the message they pressed; when
+        # the next step is someone else's (the township's, the county staff's), they are asked.
+        if handed_over and after.open:
             self._ask_holders(proposal, now)
         return proposal, decision, household
 

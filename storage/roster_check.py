@@ -269,8 +269,8 @@ class _Validator:
                     source,
                     row,
                     N_(
-                        "unknown 角色 {value} (use 帮扶责任人, 村干部, 镇街干部, "
-                        "helper, village_head or township_staff)"
+                        "unknown 角色 {value} (use 帮扶责任人, 村干部, 镇街干部, 县级干部, "
+                        "helper, village_head, township_staff or county_staff)"
                     ),
                     value=values["role"],
                 )
@@ -291,8 +291,10 @@ class _Validator:
         if ok and role is Role.VILLAGE_HEAD and not village:
             self.error(source, row, N_("a village head needs a 村/village"))
             ok = False
-        if ok and role is Role.TOWNSHIP_STAFF and village:
-            self.error(source, row, N_("township staff have no 村/village; leave it empty"))
+        if ok and role in (Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF) and village:
+            self.error(
+                source, row, N_("township and county staff have no 村/village; leave it empty")
+            )
             ok = False
         if ok:
             self.staff.append(

@@ -31,6 +31,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.HELPER: N_("Helper"),
     Role.VILLAGE_HEAD: N_("Village head"),
     Role.TOWNSHIP_STAFF: N_("Township staff"),
+    Role.COUNTY_STAFF: N_("County staff"),
 }
 
 

@@ -22,7 +22,7 @@ from conversations.proposals.texts import proposal_keyboard, proposal_text
 from monitoring.elimination import Criterion
 from monitoring.i18n import N_
 from monitoring.people import Role
-from monitoring.proposals import Kind, Refused, Status, parse_county_decision
+from monitoring.proposals import Kind, Refused, Status, parse_county_decision, who_decides
 from storage.drafts import Drafts
 from storage.eliminations import Eliminations
 from storage.models import Household, Person
@@ -77,7 +77,7 @@ async def decision_pressed(turn: Turn) -> list[Reply]:
             if proposal is None or proposal.status != step:
                 return N_("This proposal has already been decided at this step.")
             if not proposals.may_act(proposal, _me(session, person.id)):
-                return WHO_DECIDES
+                return who_decides(Status(proposal.status), proposals.county_staff(proposal))
             open_now = Drafts(session).get(person.id)
             if open_now is not None and open_now.flow != REASON:
                 return "busy"

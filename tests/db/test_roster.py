@@ -188,13 +188,15 @@ def test_duplicates_and_role_rules_are_reported_across_files(
             ["丙", "13700000003", "会计", "龙溪镇", "青山村"],
             ["丁", "13700000004", "帮扶责任人", "龙溪镇", "青山村"],
             ["戊", "137-0000-0004", "帮扶责任人", "龙溪镇", "青山村"],
+            ["己", "13700000006", "县级干部", "龙溪镇", "青山村"],
         ],
     )
     assert run_import(hh, staff) == 1
     err = capsys.readouterr().err
     assert "hh.csv 第 3 行: 户编号 T001 重复（首次出现在 hh.csv 第 2 行）" in err
     assert "people.csv 第 2 行: 村干部必须填写“村”" in err
-    assert "people.csv 第 3 行: 镇街干部不填“村”" in err
+    assert "people.csv 第 3 行: 镇街干部和县级干部不填“村”" in err
+    assert "people.csv 第 7 行: 镇街干部和县级干部不填“村”" in err
     assert "people.csv 第 4 行: 未知的角色 会计" in err
     assert "people.csv 第 6 行: 电话 +8613700000004 已登记给 丁" in err
     assert counts(session_factory)["Household"] == 0

@@ -5,6 +5,7 @@ approval, and a referral to the county whose reason is typed."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,9 +21,12 @@ from storage.models import (
     Elimination,
     EliminationReferral,
     Household,
+    OutboxMessage,
     Proposal,
     ProposalDecision,
 )
+from storage.repositories import People
+from storage.roster import import_roster
 from tests.flows.conftest import Runner
 from tests.small_town import HEAD, STAFF, A, at
 
@@ -226,3 +230,73 @@ async def test_a_referral_reason_and_cancel_in_the_middle(
     assert isinstance(refused, Edit) and "不能标注风险消除" in refused.text
     with town() as s:
         assert s.scalars(select(Elimination)).all() == []
+
+
+COUNTY = 607  # the county staff the roster names for 龙溪镇 (in the test below)
+
+
+def name_county_staff(town: sessionmaker[Session], tmp_path: Path, *, link: bool = True) -> None:
+    staff = tmp_path / "county.csv"
+    staff.write_text("姓名,电话,角色,乡镇,村\n县扶贫办老周,18900000007,县级干部,龙溪镇,\n")
+    with town() as s, s.begin():
+        import_roster(s, [staff], now=TUESDAY, actor="test")
+        person = People(s).by_phone("+8618900000007")
+        assert person is not None and person.role == "county_staff"
+        if link:
+            People(s).link_telegram(person, COUNTY, now=TUESDAY, actor="test")
+
+
+async def test_county_staff_named_by_the_roster_record_the_county_decision(
+    run: Runner, services: Services, town: sessionmaker[Session], tmp_path: Path
+) -> None:
+    name_county_staff(town, tmp_path)
+    services.clock = lambda: TUESDAY
+    review = await write_proposal(run)
+    await run.answer(A, button="pp:ok", message_text=review.text)
+    with town() as s:
+        pid = s.scalars(select(Proposal.id)).one()
+    await press(run, HEAD, f"pd:ok:{pid}:village")
+    await press(run, HEAD, f"pd:post:{pid}")
+    services.clock = lambda: TUESDAY + timedelta(days=5, hours=1)
+    await press(run, HEAD, f"pd:ok:{pid}:notice")
+    # Before the township decides, the county staff have nothing waiting.
+    [nothing] = await run.text(proposals, COUNTY, "/proposals")
+    assert isinstance(nothing, Say) and "没有等待您处理的申请" in nothing.text
+    county = await press(run, STAFF, f"pd:ok:{pid}:township")
+    assert isinstance(county, Edit) and "待县级审定" in county.text
+    with town() as s:
+        asked = s.scalars(
+            select(OutboxMessage.chat_id).where(OutboxMessage.key.like(f"proposal:{pid}:county:%"))
+        ).all()
+    assert asked == [COUNTY]  # the county step goes to the county staff, not the township's
+
+    # The township staff may no longer record it; /proposals no longer lists it for them.
+    refused = await press(run, STAFF, f"pd:cty:{pid}")
+    assert isinstance(refused, Toast) and "县级干部" in refused.text
+    [staff_list, *_] = await run.text(proposals, STAFF, "/proposals")
+    assert isinstance(staff_list, Say) and "没有等待您处理的申请" in staff_list.text
+
+    [waiting] = await run.text(proposals, COUNTY, "/proposals")
+    assert isinstance(waiting, Say) and "待县级审定" in waiting.text
+    labels = [b.label for row in waiting.keyboard for b in row]
+    assert labels == ["县级审定同意，录入文号", "县级未通过"]
+    ask = await press(run, COUNTY, f"pd:cty:{pid}")
+    assert isinstance(ask, Say) and "文号" in ask.text
+    [done] = await run.answer(COUNTY, text="2026-11-29 永扶办〔2026〕31号")
+    assert isinstance(done, Say) and "县级审定结果已录入" in done.text
+    # Then the township staff choose the helper, as before.
+    [choose, *_] = await run.text(proposals, STAFF, "/proposals")
+    assert isinstance(choose, Say) and choose.keyboard
+    with town() as s:
+        proposal = s.get(Proposal, pid)
+        assert proposal is not None and proposal.status == "helper"
+        [decision] = s.scalars(
+            select(ProposalDecision).where(ProposalDecision.step == "county")
+        ).all()
+        county_person = People(s).by_phone("+8618900000007")
+        assert county_person is not None and decision.person_id == county_person.id
+        # the helper step is the township's again: its staff are asked for it
+        told = s.scalars(
+            select(OutboxMessage.chat_id).where(OutboxMessage.key.like(f"proposal:{pid}:helper:%"))
+        ).all()
+    assert told == [STAFF]

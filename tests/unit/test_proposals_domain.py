@@ -141,6 +141,35 @@ def test_the_proposal_steps_who_decides_and_where_it_leads() -> None:
             decide(status, step, decision, role, where, QINGSHAN)
 
 
+def test_county_staff_named_for_the_township_take_the_county_step_and_only_that() -> None:
+    county, staff = Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF
+    after = decide(
+        Status.COUNTY, "county", Decision.APPROVE, county, STAFF_PLACE, QINGSHAN, county_staff=True
+    )
+    assert after is Status.HELPER
+    with pytest.raises(Refused) as refused:  # the township staff, once county staff are named
+        decide(
+            Status.COUNTY,
+            "county",
+            Decision.APPROVE,
+            staff,
+            STAFF_PLACE,
+            QINGSHAN,
+            county_staff=True,
+        )
+    assert "county staff" in refused.value.msgid
+    for status, role, where, named in [
+        (Status.COUNTY, county, STAFF_PLACE, False),  # none named: the township staff decide
+        (Status.COUNTY, county, OTHER_TOWNSHIP, True),  # another township's county staff
+        (Status.TOWNSHIP, county, STAFF_PLACE, True),  # the township's own review
+        (Status.HELPER, county, STAFF_PLACE, True),  # the helper: the township chooses
+    ]:
+        with pytest.raises(Refused):
+            decide(
+                status, status.value, Decision.APPROVE, role, where, QINGSHAN, county_staff=named
+            )
+
+
 def test_the_notice_is_posted_once_and_its_period_runs_out_before_the_township() -> None:
     posted = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
     check_notice(Decision.POST, None, posted, 5)
