@@ -49,10 +49,12 @@ def job_specs(settings: Settings) -> dict[str, JobSpec]:
     weeks = settings.missed_weeks_escalate
 
     async def run_reminders(now: datetime, tx: Tx, sender: Sender) -> int:
-        return await reminders(now, tx, sender, tz=tz)
+        return await reminders(now, tx, sender, tz=tz, cadence=settings.policy.visits)
 
     async def run_missed(now: datetime, tx: Tx, sender: Sender) -> int:
-        return await missed_visits(now, tx, sender, tz=tz, escalate_after_weeks=weeks)
+        return await missed_visits(
+            now, tx, sender, tz=tz, escalate_after_weeks=weeks, cadence=settings.policy.visits
+        )
 
     async def run_escalations(now: datetime, tx: Tx, sender: Sender) -> int:
         return await escalations(
@@ -60,7 +62,14 @@ def job_specs(settings: Settings) -> dict[str, JobSpec]:
         )
 
     async def run_summary(now: datetime, tx: Tx, sender: Sender) -> int:
-        return await weekly_summary(now, tx, sender, tz=tz, notice_days=settings.policy.notice_days)
+        return await weekly_summary(
+            now,
+            tx,
+            sender,
+            tz=tz,
+            notice_days=settings.policy.notice_days,
+            cadence=settings.policy.visits,
+        )
 
     async def run_policy_check(now: datetime, tx: Tx, sender: Sender) -> int:
         return await policy_check(now, tx, sender, policy=settings.policy, tz=tz)

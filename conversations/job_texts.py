@@ -10,7 +10,8 @@ from conversations.charts import week_chart
 from conversations.engine.replies import Button, Keyboard
 from conversations.proposals.names import STEP_NAMES
 from conversations.summary import summary_text
-from conversations.texts import policy_gap_text, week_label
+from conversations.texts import period_label, policy_gap_text, week_label
+from monitoring.cadence import Cadence
 from monitoring.i18n import Translator
 from monitoring.people import mask_name
 from monitoring.weeks import Week
@@ -32,13 +33,23 @@ CHART_KINDS = frozenset({"weekly_chart"})
 
 def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, Keyboard]:
     week = week_label(payload["week"], t) if payload.get("week") else ""
+    period = payload.get("period")  # fortnightly or monthly visits: the whole period
+    if period:
+        week = period_label(period[0], period[1], t)
     if kind == "reminder":
         households = payload.get("households", [])
-        text = t.ngettext(
-            "Weekly check-in, {week}: {n} household is still due.",
-            "Weekly check-in, {week}: {n} households are still due.",
-            len(households),
-        ).format(week=week, n=len(households))
+        if period:
+            text = t.ngettext(
+                "{week}: {n} household not visited yet; the period ends on Sunday.",
+                "{week}: {n} households not visited yet; the period ends on Sunday.",
+                len(households),
+            ).format(week=week, n=len(households))
+        else:
+            text = t.ngettext(
+                "Weekly check-in, {week}: {n} household is still due.",
+                "Weekly check-in, {week}: {n} households are still due.",
+                len(households),
+            ).format(week=week, n=len(households))
         buttons = tuple(
             (
                 Button(
@@ -52,7 +63,11 @@ def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, 
     if kind == "missed_helper":
         lines = [t._("{week} has ended without a check-in of:").format(week=week)]
         lines += [f"• {number} {head}" for number, head in payload.get("households", [])]
-        lines.append(t._("Please visit them this week; send /checkin."))
+        lines.append(
+            t._("Please visit them soon; send /checkin.")
+            if period
+            else t._("Please visit them this week; send /checkin.")
+        )
         return "\n".join(lines), ()
     if kind == "missed_village":
         lines = [
@@ -67,9 +82,12 @@ def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, 
     if kind == "missed_township":
         lines = [t._("Missed visits, {week}, for the township:").format(week=week)]
         if payload.get("households"):
-            lines.append(
-                t._("Not visited {weeks} weeks in a row:").format(weeks=payload.get("weeks", 2))
+            in_a_row = (
+                t._("Not visited {weeks} visit periods in a row:")
+                if period
+                else t._("Not visited {weeks} weeks in a row:")
             )
+            lines.append(in_a_row.format(weeks=payload.get("weeks", 2)))
             lines += [
                 f"• {village} {number} {head}（{helper}）"
                 for village, number, head, helper in payload["households"]
@@ -97,6 +115,7 @@ def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, 
             now_date=at.date(),
             tz=at.tzinfo or UTC,  # the township's offset, as queued
             village=False,
+            cadence=Cadence(payload.get("cadence", Cadence.WEEKLY.value)),
         )
         late = payload.get("late_proposals", [])
         if late:

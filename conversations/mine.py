@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conversations.engine.replies import Reply, Say
 from conversations.engine.turn import Turn
-from conversations.texts import level_text, week_label
+from conversations.texts import level_text, visit_label
 from monitoring.weeks import week_of
 from storage.checkins import CheckIns
 
@@ -14,13 +14,15 @@ async def mine(turn: Turn) -> list[Reply]:
     if person is None:
         return [Say(t._("You are not registered yet. Send /start and share your phone number."))]
     week = week_of(services.now(), services.tz)
-    households = await services.tx(lambda s: CheckIns(s).households_of(person.id, week))
+    households = await services.tx(
+        lambda s: CheckIns(s).households_of(person.id, week, services.policy.visits)
+    )
     if not households:
         return [Say(t._("No household is assigned to you for monitoring."))]
     due = sum(1 for h in households if not h.done_this_week)
     lines = [
         t._("Your households, {week}: {due} of {total} still due.").format(
-            week=week_label(week, t), due=due, total=len(households)
+            week=visit_label(week, services.policy.visits, t), due=due, total=len(households)
         )
     ]
     for h in households:

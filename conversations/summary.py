@@ -15,7 +15,8 @@ from conversations.engine.replies import Photo, Reply, Say
 from conversations.engine.services import Services
 from conversations.engine.turn import Turn
 from conversations.mine import mine
-from conversations.texts import policy_gap_text, week_label
+from conversations.texts import period_label, policy_gap_text, week_label
+from monitoring.cadence import Cadence, period_of
 from monitoring.i18n import N_, Translator
 from monitoring.people import Role, mask_name
 from monitoring.weeks import Week, week_of
@@ -63,9 +64,13 @@ def summary_text(
     now_date: date,
     tz: tzinfo,
     village: bool,
+    cadence: Cadence = Cadence.WEEKLY,
 ) -> str:
     lines = [t._("{title}, {week}").format(title=title, week=week_label(summary.week, t))]
-    ended = summary.week.sunday < now_date
+    period = period_of(summary.week, cadence)
+    if len(period) > 1:  # fortnightly or monthly visits: visited counts the whole period
+        lines.append(period_label(period[0], period[-1], t))
+    ended = period[-1].sunday < now_date
     for line in summary.villages:
         lines.append("• " + _line(line.name, line, t, ended=ended))
     if not village:
@@ -181,7 +186,13 @@ async def summary(turn: Turn) -> list[Reply]:
     if want_trend:
         points = await services.tx(
             lambda s: trend(
-                s, week, now=now, tz=services.tz, township_id=township_id, village_id=village_id
+                s,
+                week,
+                now=now,
+                tz=services.tz,
+                township_id=township_id,
+                village_id=village_id,
+                cadence=services.policy.visits,
             )
         )
         png = await asyncio.to_thread(trend_chart, points, title, t)
@@ -195,6 +206,7 @@ async def summary(turn: Turn) -> list[Reply]:
             township_id=township_id,
             village_id=village_id,
             due_list=village,
+            cadence=services.policy.visits,
         )
     )
     text = summary_text(
@@ -205,6 +217,7 @@ async def summary(turn: Turn) -> list[Reply]:
         now_date=now.astimezone(services.tz).date(),
         tz=services.tz,
         village=village,
+        cadence=services.policy.visits,
     )
     choice = services.policy.choose(week.year, person.township_name)
     if not choice.exact:  # the staff are told daily as well (scheduler/policy_check.py)

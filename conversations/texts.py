@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from babel.dates import format_skeleton
 
+from monitoring.cadence import Cadence, period_of
 from monitoring.i18n import N_, Translator
 from monitoring.risk import Level, Reason
 from monitoring.weeks import Week
@@ -111,6 +112,27 @@ def week_label(week: Week | str, t: Translator) -> str:
         start=format_skeleton("MMMd", monday, locale=t.locale),
         end=format_skeleton(end, sunday, locale=t.locale),
     )
+
+
+def period_label(first: Week | str, last: Week | str, t: Translator) -> str:
+    """A visit period of several weeks (fortnightly or monthly visits), by its dates:
+    `走访期（11月23日—12月6日）`."""
+    first = Week.parse(first) if isinstance(first, str) else first
+    last = Week.parse(last) if isinstance(last, str) else last
+    monday, sunday = first.monday, last.sunday
+    end = "d" if (monday.year, monday.month) == (sunday.year, sunday.month) else "MMMd"
+    return t._("Visit period ({start}–{end})").format(
+        start=format_skeleton("MMMd", monday, locale=t.locale),
+        end=format_skeleton(end, sunday, locale=t.locale),
+    )
+
+
+def visit_label(week: Week, cadence: Cadence, t: Translator) -> str:
+    """The visit period `week` lies in, as people read it: the week for weekly visits."""
+    if cadence is Cadence.WEEKLY:
+        return week_label(week, t)
+    weeks = period_of(week, cadence)
+    return period_label(weeks[0], weeks[-1], t)
 
 
 def policy_gap_text(year: int, used: int, t: Translator) -> str:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from monitoring.cadence import Cadence, period_of, periods_needed
 from monitoring.i18n import N_
 from monitoring.proposals import Refused
 from monitoring.weeks import Week
@@ -49,12 +50,15 @@ MIN_CHECKINS = 20  # of those 26 weeks: steadily observed, a few missed visits a
 HALF_YEAR = timedelta(days=182)
 
 
-def elimination_criteria(facts: EliminationFacts, this_week: Week) -> list[Criterion]:
+def elimination_criteria(
+    facts: EliminationFacts, this_week: Week, cadence: Cadence = Cadence.WEEKLY
+) -> list[Criterion]:
     """docs/policy.md "Leaving monitoring", each criterion with whether it holds and its numbers.
 
     - stable_income: check-ins cover the last 26 weeks (the first is at least 25 weeks old),
-      at least 20 of those weeks were checked in, and every one had per-capita income at or
-      above that year's watch line;
+      at least 20 of those weeks were checked in (with fortnightly or monthly visits: 10 of
+      13 fortnights, 5 of 6 months; `cadence.periods_needed`), and every one had per-capita
+      income at or above that year's watch line;
     - latest_green: the latest check-in was green (the guarantees and water secure, no rigid
       expenditure above last year's income, income above the watch line);
     - no_open_red: no red warning is open;
@@ -67,7 +71,9 @@ def elimination_criteria(facts: EliminationFacts, this_week: Week) -> list[Crite
         start = start.previous()
     covered = facts.first_checkin is not None and facts.first_checkin <= start
     below = [r for r in facts.incomes if r.per_capita < r.watch_line]
-    stable = covered and len(facts.incomes) >= MIN_CHECKINS and not below
+    _, needed = periods_needed(STABLE_WEEKS, MIN_CHECKINS / STABLE_WEEKS, cadence)
+    visited = len({period_of(r.week, cadence)[0] for r in facts.incomes})
+    stable = covered and visited >= needed and not below
     lowest = min((r.per_capita for r in facts.incomes), default=None)
     since = (facts.today - facts.identified_on).days
     return [
@@ -75,9 +81,9 @@ def elimination_criteria(facts: EliminationFacts, this_week: Week) -> list[Crite
             "stable_income",
             stable,
             {
-                "checked": str(len(facts.incomes)),
+                "checked": str(visited),
                 "weeks": str(STABLE_WEEKS),
-                "needed": str(MIN_CHECKINS),
+                "needed": str(needed),
                 "below": str(len(below)),
                 "lowest": str(lowest) if lowest is not None else "—",
             },

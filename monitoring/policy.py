@@ -1,6 +1,6 @@
 """The policy the bot assesses with (docs/policy.md): per year, the red and watch lines and
-the income-drop share, nationally or for a region (a province, a county), and how rigid
-expenditure is counted.
+the income-drop share, nationally or for a region (a province, a county), how rigid
+expenditure is counted, and how often households are visited (`monitoring/cadence.py`).
 
 It comes from a TOML file (`FANGFANPIN_POLICY_FILE`; the shipped default holds the 2020
 lines of the seed plan). Pure: `parse_policy` takes the file's text; reading it is the
@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
+
+from monitoring.cadence import Cadence
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ class Policy:
     expenditure: Expenditure = Expenditure.CALENDAR_YEAR
     source: str = "the shipped default"
     notice_days: int = 5  # a proposal's public notice in the village, at least
+    visits: Cadence = Cadence.WEEKLY  # how often each household is visited
 
     def region_of(self, township: str | None) -> str | None:
         if township is not None and township in self.townships:
@@ -119,6 +122,7 @@ _TOP_KEYS = {
     "expenditure",
     "income_drop",
     "notice_days",
+    "visits",
 }
 _YEAR_KEYS = {"red_line", "watch_line", "income_drop", "standard", "source"}
 _REGION_KEYS = {"within", "lines"}
@@ -180,7 +184,13 @@ def parse_policy(text: str, source: str) -> Policy:
         or not 1 <= notice_days <= 30
     ):
         raise PolicyError(f"{source}: notice_days = {notice_days!r}: whole days, 1 to 30")
-    return Policy(lines, regions, chosen, dict(townships), counted, source, notice_days)
+    visits = data.get("visits", Cadence.WEEKLY.value)
+    try:
+        cadence = Cadence(visits)
+    except ValueError:
+        allowed = " or ".join(repr(c.value) for c in Cadence)
+        raise PolicyError(f"{source}: visits = {visits!r}: use {allowed}") from None
+    return Policy(lines, regions, chosen, dict(townships), counted, source, notice_days, cadence)
 
 
 def _only(data: Mapping[str, Any], allowed: set[str], source: str, where: str) -> None:

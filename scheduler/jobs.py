@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from monitoring.cadence import Cadence, is_last_week, period_of
 from monitoring.people import mask_name
-from monitoring.weeks import week_of
+from monitoring.weeks import Week, week_of
 from scheduler.base import Sender, Tx
 from storage.outbox import Outbox
 from storage.proposals import Proposals
@@ -22,16 +23,23 @@ from storage.summary import week_summary
 log = logging.getLogger(__name__)
 
 
-async def reminders(now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo) -> int:
+async def reminders(
+    now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo, cadence: Cadence = Cadence.WEEKLY
+) -> int:
     """Each helper with households still due this week gets one private message listing
-    them (once per day); a helper with nothing due gets nothing."""
+    them (once per day); a helper with nothing due gets nothing. With fortnightly or monthly
+    visits, only in the visit period's last week (due: not visited in the whole period)."""
     week = week_of(now, tz)
     day = now.astimezone(tz).date().isoformat()
+    if not is_last_week(week, cadence):
+        log.info("reminders for %s: not the last week of a visit period", week)
+        return 0
+    period = period_payload(week, cadence)
 
     def work(session: Session) -> int:
         by_helper: dict[int, list[HouseholdRow]] = defaultdict(list)
         chats: dict[int, int] = {}
-        for row in Schedule(session).due(week):
+        for row in Schedule(session).due(week, cadence):
             if row.helper_id is None or row.helper_chat is None:
                 continue  # not linked to Telegram yet: nowhere to send
             by_helper[row.helper_id].append(row)
@@ -45,6 +53,7 @@ async def reminders(now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo) -> i
                     "payload": {
                         "week": str(week),
                         "households": [[r.id, r.number, r.head_name] for r in rows],
+                        **period,
                     },
                 }
                 for helper_id, rows in by_helper.items()
@@ -59,16 +68,27 @@ async def reminders(now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo) -> i
 
 
 async def missed_visits(
-    now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo, escalate_after_weeks: int = 2
+    now: datetime,
+    tx: Tx,
+    sender: Sender,
+    *,
+    tz: ZoneInfo,
+    escalate_after_weeks: int = 2,
+    cadence: Cadence = Cadence.WEEKLY,
 ) -> int:
     """For the week just ended: record each monitored household without a check-in, tell
     each helper, tell each village group (by helper), and escalate households missed
-    `escalate_after_weeks` weeks in a row, and unreachable helpers, to the township group."""
+    `escalate_after_weeks` weeks (visit periods) in a row, and unreachable helpers, to the
+    township group. With fortnightly or monthly visits, only when the week ended a period."""
     week = week_of(now, tz).previous()
+    if not is_last_week(week, cadence):
+        log.info("missed visits for %s: the visit period has not ended", week)
+        return 0
+    period = period_payload(week, cadence)
 
     def work(session: Session) -> int:
         schedule, outbox = Schedule(session), Outbox(session)
-        missed = schedule.record_missed(week, now=now)
+        missed = schedule.record_missed(week, now=now, cadence=cadence)
         queued = 0
         by_helper: dict[int, list[HouseholdRow]] = defaultdict(list)
         by_village: dict[int, list[HouseholdRow]] = defaultdict(list)
@@ -85,6 +105,7 @@ async def missed_visits(
                     "payload": {
                         "week": str(week),
                         "households": [[r.number, r.head_name] for r in rows],
+                        **period,
                     },
                 }
                 for helper_id, rows in by_helper.items()
@@ -107,10 +128,15 @@ async def missed_visits(
                 kind="missed_village",
                 chat_id=group,
                 now=now,
-                payload={"week": str(week), "village": rows[0].village_name, "by_helper": listing},
+                payload={
+                    "week": str(week),
+                    "village": rows[0].village_name,
+                    "by_helper": listing,
+                    **period,
+                },
             )
         in_a_row = schedule.missed_weeks_in_a_row(
-            [r.id for r in missed], week, escalate_after_weeks
+            [r.id for r in missed], week, escalate_after_weeks, cadence
         )
         unreachable: dict[int, set[str]] = defaultdict(set)
         for row in missed:
@@ -137,6 +163,7 @@ async def missed_visits(
                     "weeks": escalate_after_weeks,
                     **town,
                     "unreachable": sorted(unreachable[township_id]),
+                    **period,
                 },
             )
         return queued
@@ -147,6 +174,15 @@ async def missed_visits(
     return queued
 
 
+def period_payload(week: Week, cadence: Cadence) -> dict[str, object]:
+    """What a job's message says of its visit period: nothing for weekly visits (the week
+    says it); else the period's first and last week and how often visits are due."""
+    if cadence is Cadence.WEEKLY:
+        return {}
+    weeks = period_of(week, cadence)
+    return {"period": [str(weeks[0]), str(weeks[-1])], "cadence": cadence.value}
+
+
 def _by_helper(rows: list[HouseholdRow]) -> list[list[object]]:
     grouped: dict[str, list[list[str]]] = defaultdict(list)
     for row in rows:
@@ -155,7 +191,13 @@ def _by_helper(rows: list[HouseholdRow]) -> list[list[object]]:
 
 
 async def weekly_summary(
-    now: datetime, tx: Tx, sender: Sender, *, tz: ZoneInfo, notice_days: int = 5
+    now: datetime,
+    tx: Tx,
+    sender: Sender,
+    *,
+    tz: ZoneInfo,
+    notice_days: int = 5,
+    cadence: Cadence = Cadence.WEEKLY,
 ) -> int:
     """Last week's summary (the numbers of /summary, red households masked) and its chart to
     each township group: two messages per township, each queued once per week."""
@@ -168,7 +210,9 @@ async def weekly_summary(
             group = schedule.group_of(township_id, None)
             if group is None:
                 continue
-            summary = week_summary(session, week, now=now, tz=tz, township_id=township_id)
+            summary = week_summary(
+                session, week, now=now, tz=tz, township_id=township_id, cadence=cadence
+            )
             late = [
                 [p.id, p.head_name, p.status, p.step_since.astimezone(tz).isoformat()]
                 for p in proposals.late(now, notice_days)
@@ -178,6 +222,7 @@ async def weekly_summary(
                 "week": str(week),
                 "township": name,
                 "late_proposals": late,
+                **({} if cadence is Cadence.WEEKLY else {"cadence": cadence.value}),
                 "at": now.astimezone(tz).isoformat(),  # local: days open count local days
                 "villages": [
                     [v.name, v.monitored, v.done, v.missed, v.red, v.watch]

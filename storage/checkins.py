@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitoring.cadence import Cadence, period_of
 from monitoring.checkin import Answers, Facts
 from monitoring.confirmed import ConfirmedAnswers, confirmed
 from monitoring.people import HouseholdStatus
@@ -69,8 +70,11 @@ class CheckIns:
 
     # ------------------------------------------------------------------ households
 
-    def households_of(self, helper_id: int, week: Week) -> list[HouseholdView]:
-        """The helper's monitored households, with this week's status and the last level."""
+    def households_of(
+        self, helper_id: int, week: Week, cadence: Cadence = Cadence.WEEKLY
+    ) -> list[HouseholdView]:
+        """The helper's monitored households, with whether each was visited in the visit
+        period `week` lies in (the week itself for weekly visits), and the last level."""
         rows = self.session.scalars(
             select(Household)
             .join(HelperAssignment, HelperAssignment.household_id == Household.id)
@@ -81,7 +85,7 @@ class CheckIns:
             .order_by(Household.number)
         ).all()
         ids = [h.id for h in rows]
-        done = self.done_in_week(ids, week)
+        done = self.done_in(ids, period_of(week, cadence))
         levels = self.last_levels(ids)
         return [self._view(h, levels.get(h.id), h.id in done) for h in rows]
 
@@ -95,14 +99,17 @@ class CheckIns:
         assignment = self.session.get(HelperAssignment, household_id)
         return assignment.helper_id if assignment else None
 
-    def done_in_week(self, household_ids: Iterable[int], week: Week) -> set[int]:
+    def done_in(self, household_ids: Iterable[int], weeks: Sequence[Week]) -> set[int]:
+        """Of the households, those with a check-in in any of `weeks`."""
         ids = list(household_ids)
         if not ids:
             return set()
         return set(
             self.session.scalars(
                 select(CheckIn.household_id).where(
-                    CheckIn.household_id.in_(ids), CheckIn.week == str(week), CheckIn.is_current
+                    CheckIn.household_id.in_(ids),
+                    CheckIn.week.in_([str(w) for w in weeks]),
+                    CheckIn.is_current,
                 )
             )
         )

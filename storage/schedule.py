@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
 
+from monitoring.cadence import Cadence, period_of, previous_period_end
 from monitoring.people import HouseholdStatus, mask_name
 from monitoring.weeks import Week
 from storage.bindings import Bindings
@@ -49,11 +51,12 @@ class Schedule:
         *,
         township_id: int | None = None,
         village_id: int | None = None,
-        not_done_in: Week | None = None,
+        not_done_in: Sequence[Week] = (),
     ) -> list[HouseholdRow]:
         """Monitored households with their village and helper, optionally of one township or
-        village, optionally only those without a check-in in `not_done_in` (all filtered in
-        the query, and only the columns needed are loaded: a province is 100,000 rows)."""
+        village, optionally only those without a check-in in any of the weeks `not_done_in`
+        (a visit period; all filtered in the query, and only the columns needed are loaded:
+        a province is 100,000 rows)."""
         query = (
             select(
                 Household.id,
@@ -78,13 +81,11 @@ class Schedule:
             query = query.where(Village.township_id == township_id)
         if village_id is not None:
             query = query.where(Household.village_id == village_id)
-        if not_done_in is not None:
+        if not_done_in:
+            weeks = [str(w) for w in not_done_in]
+            in_period = CheckIn.week == weeks[0] if len(weeks) == 1 else CheckIn.week.in_(weeks)
             query = query.where(
-                ~exists().where(
-                    CheckIn.household_id == Household.id,
-                    CheckIn.week == str(not_done_in),
-                    CheckIn.is_current,
-                )
+                ~exists().where(CheckIn.household_id == Household.id, in_period, CheckIn.is_current)
             )
         return [
             HouseholdRow(hid, number, head, vid, vname, tid, pid, pname, chat, bool(unreachable))
@@ -93,15 +94,19 @@ class Schedule:
             )
         ]
 
-    def due(self, week: Week) -> list[HouseholdRow]:
-        return self.monitored(not_done_in=week)
+    def due(self, week: Week, cadence: Cadence = Cadence.WEEKLY) -> list[HouseholdRow]:
+        """Households without a check-in in the visit period `week` lies in."""
+        return self.monitored(not_done_in=period_of(week, cadence))
 
     # ------------------------------------------------------------------ missed visits
 
-    def record_missed(self, week: Week, *, now: datetime) -> list[HouseholdRow]:
-        """Record every monitored household without a check-in in `week` (once per
-        household and week, in one bulk insert) and return them all."""
-        missed = self.due(week)
+    def record_missed(
+        self, week: Week, *, now: datetime, cadence: Cadence = Cadence.WEEKLY
+    ) -> list[HouseholdRow]:
+        """Record every monitored household without a check-in in the visit period that
+        `week` ends (once per household, under that week, in one bulk insert) and return
+        them all."""
+        missed = self.due(week, cadence)
         existing = set(
             self.session.scalars(
                 select(MissedVisit.household_id).where(MissedVisit.week == str(week))
@@ -121,12 +126,15 @@ class Schedule:
             self.session.execute(insert(MissedVisit), new)
         return missed
 
-    def missed_weeks_in_a_row(self, household_ids: list[int], week: Week, weeks: int) -> set[int]:
-        """Of `household_ids`, those missed in `week` and each of the `weeks - 1` weeks
-        before it. (No IN list of the ids: a province's first week can miss 100,000.)"""
+    def missed_weeks_in_a_row(
+        self, household_ids: list[int], week: Week, weeks: int, cadence: Cadence = Cadence.WEEKLY
+    ) -> set[int]:
+        """Of `household_ids`, those missed in the period `week` ends and each of the
+        `weeks - 1` periods before it. (No IN list of the ids: a province's first week can
+        miss 100,000.)"""
         wanted = [week]
         for _ in range(weeks - 1):
-            wanted.append(wanted[-1].previous())
+            wanted.append(previous_period_end(wanted[-1], cadence))
         rows = self.session.execute(
             select(MissedVisit.household_id)
             .where(MissedVisit.week.in_([str(w) for w in wanted]))

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from monitoring.cadence import Cadence, period_of
 from monitoring.people import HouseholdStatus
 from monitoring.weeks import Week
 from storage.models import (
@@ -111,6 +112,13 @@ def _cutoff(week: Week, now: datetime, tz: Any) -> datetime:
     return min(week.ends_at(tz), now)
 
 
+def _visited(week: Week, cadence: Cadence) -> ColumnElement[bool]:
+    """A check-in in the visit period of `week`, up to `week`."""
+    weeks = [str(p) for p in period_of(week, cadence) if p <= week]
+    in_period = CheckIn.week == weeks[0] if len(weeks) == 1 else CheckIn.week.in_(weeks)
+    return exists().where(CheckIn.household_id == Household.id, in_period, CheckIn.is_current)
+
+
 def week_summary(
     session: Session,
     week: Week,
@@ -120,6 +128,7 @@ def week_summary(
     township_id: int | None = None,
     village_id: int | None = None,
     due_list: bool = False,
+    cadence: Cadence = Cadence.WEEKLY,
 ) -> WeekSummary:
     """The week for a township, one of its villages, or (no township) everything: monitored,
     due, done, missed, red and watch households per village, the red warnings open at the
@@ -177,7 +186,9 @@ def week_summary(
         villages,
         total,
         open_red(session, cutoff, township_id=township_id, village_id=village_id),
-        due_by_helper(session, week, cutoff, township_id=township_id, village_id=village_id)
+        due_by_helper(
+            session, week, cutoff, township_id=township_id, village_id=village_id, cadence=cadence
+        )
         if due_list
         else {},
         undelivered_count(session, township_id, week.starts_at(tz), cutoff)
@@ -251,11 +262,11 @@ def due_by_helper(
     *,
     township_id: int | None = None,
     village_id: int | None = None,
+    cadence: Cadence = Cadence.WEEKLY,
 ) -> dict[str, list[tuple[str, str]]]:
-    """Households without a check-in in `week`, by helper name ("—" for none)."""
-    done = exists().where(
-        CheckIn.household_id == Household.id, CheckIn.week == str(week), CheckIn.is_current
-    )
+    """Households not visited in `week`'s visit period so far, by helper name ("—" for
+    none)."""
+    done = _visited(week, cadence)
     query = _scope(
         select(Person.name, Household.number, Household.head_name)
         .select_from(Household)
@@ -283,6 +294,7 @@ def trend(
     weeks: int = 8,
     township_id: int | None = None,
     village_id: int | None = None,
+    cadence: Cadence = Cadence.WEEKLY,
 ) -> list[TrendPoint]:
     """The `weeks` weeks ending with `last`: monitored, checked in and red households per
     week, oldest first. One query over the households in scope, with a flag per week for
@@ -300,9 +312,7 @@ def trend(
     columns: list[ColumnElement[int]] = []
     for w, cutoff in zip(span, cutoffs, strict=True):
         registered = Household.created_at < cutoff
-        done = exists().where(
-            CheckIn.household_id == Household.id, CheckIn.week == str(w), CheckIn.is_current
-        )
+        done = _visited(w, cadence)
         red = exists().where(Alert.household_id == Household.id, _open_at(cutoff))
         columns += [flag(registered), flag(and_(registered, done)), flag(and_(registered, red))]
     query = _scope(

@@ -12,7 +12,7 @@ from conversations.engine.replies import Button, Reply, Say, Toast
 from conversations.engine.router import NOT_REGISTERED, router_of
 from conversations.engine.services import PersonView
 from conversations.engine.turn import Turn
-from conversations.texts import week_label
+from conversations.texts import visit_label
 from monitoring.people import HouseholdStatus
 from monitoring.weeks import week_of
 from storage.checkins import FLOW, CheckIns, DraftView
@@ -39,7 +39,9 @@ async def checkin(turn: Turn) -> list[Reply]:
                 ).format(household=household_line(draft.household)),
             )
         ]
-    households = await services.tx(lambda s: CheckIns(s).households_of(person.id, week))
+    households = await services.tx(
+        lambda s: CheckIns(s).households_of(person.id, week, services.policy.visits)
+    )
     if not households:
         return [
             Say(
@@ -66,7 +68,9 @@ async def checkin(turn: Turn) -> list[Reply]:
             t._(
                 "Which household are you checking in? {week}: {due} of {total} "
                 "still due (✅ done, ⏳ due)."
-            ).format(week=week_label(week, t), due=due, total=len(households)),
+            ).format(
+                week=visit_label(week, services.policy.visits, t), due=due, total=len(households)
+            ),
             keyboard,
         )
     ]

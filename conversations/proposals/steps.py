@@ -26,7 +26,7 @@ def criteria_of(
     """The household's elimination criteria as they stand at `now` (its stored history
     against the policy's lines)."""
     facts = Eliminations(session).facts(household, now=now, tz=services.tz, policy=services.policy)
-    return elimination_criteria(facts, week_of(now, services.tz))
+    return elimination_criteria(facts, week_of(now, services.tz), services.policy.visits)
 
 
 def tell(
