@@ -132,12 +132,11 @@ def week_summary(
 ) -> WeekSummary:
     """The week for a township, one of its villages, or (no township) everything: monitored,
     due, done, missed, red and watch households per village, the red warnings open at the
-    cutoff, and (with `due_list`) who still has households to visit."""
+    cutoff, and (with `due_list`) who still has households to visit. Done: visited in the
+    visit period so far (`cadence`: the week itself for weekly visits)."""
     cutoff = _cutoff(week, now, tz)
     w = str(week)
-    done = exists().where(
-        CheckIn.household_id == Household.id, CheckIn.week == w, CheckIn.is_current
-    )
+    done = _visited(week, cadence)
     missed = exists().where(MissedVisit.household_id == Household.id, MissedVisit.week == w)
     red = exists().where(Alert.household_id == Household.id, _open_at(cutoff))
     latest_level = (
