@@ -5,6 +5,7 @@ the elimination's half year counted in periods."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 from decimal import Decimal
 
 import pytest
@@ -39,7 +40,7 @@ def test_every_week_lies_in_exactly_one_period_of_whole_consecutive_weeks(
     for week in weeks:
         period = period_of(week, cadence)
         assert week in period
-        for earlier, later in zip(period, period[1:], strict=False):
+        for earlier, later in pairwise(period):
             assert earlier.next() == later  # consecutive
         for other in period:  # each of its weeks has this same period: in one period only
             assert period_of(other, cadence) == period
@@ -105,7 +106,7 @@ def test_the_half_year_of_stable_income_is_counted_in_visit_periods() -> None:
     assert not stable(one_per_fortnight, Cadence.WEEKLY)  # 13 of 26 weeks: too few
     assert not stable(one_per_fortnight[:9], Cadence.FORTNIGHTLY)
     # two check-ins in one fortnight count once
-    doubled = one_per_fortnight[:9] + [period_of(one_per_fortnight[0], Cadence.FORTNIGHTLY)[0]]
+    doubled = [*one_per_fortnight[:9], period_of(one_per_fortnight[0], Cadence.FORTNIGHTLY)[0]]
     assert not stable(doubled, Cadence.FORTNIGHTLY)
     one_per_month = [w for w in weeks if is_last_week(w, Cadence.MONTHLY)]
     assert stable(one_per_month[:5], Cadence.MONTHLY)
