@@ -5,8 +5,8 @@ the elimination's half year counted in periods."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from itertools import pairwise
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
@@ -47,9 +47,9 @@ def test_every_week_lies_in_exactly_one_period_of_whole_consecutive_weeks(
         assert is_last_week(week, cadence) == (period[-1] == week)
         assert period_of(previous_period_end(week, cadence), cadence)[-1].next() == period[0]
     sizes = {len(period_of(w, cadence)) for w in weeks}
-    assert sizes == {Cadence.WEEKLY: {1}, Cadence.FORTNIGHTLY: {2}, Cadence.MONTHLY: {4, 5}}[
-        cadence
-    ]
+    assert (
+        sizes == {Cadence.WEEKLY: {1}, Cadence.FORTNIGHTLY: {2}, Cadence.MONTHLY: {4, 5}}[cadence]
+    )
 
 
 def test_fortnights_run_on_across_a_new_year_and_months_follow_thursdays() -> None:
@@ -59,9 +59,7 @@ def test_fortnights_run_on_across_a_new_year_and_months_follow_thursdays() -> No
         (Week(2026, 53), Week(2027, 1)),
     )
     # December 2026: Thursdays 3, 10, 17, 24, 31 (W49 to W53); W48's Thursday is 26 Nov.
-    assert period_of(Week(2026, 50), Cadence.MONTHLY) == tuple(
-        Week(2026, n) for n in range(49, 54)
-    )
+    assert period_of(Week(2026, 50), Cadence.MONTHLY) == tuple(Week(2026, n) for n in range(49, 54))
     assert period_of(Week(2026, 48), Cadence.MONTHLY)[-1] == Week(2026, 48)
     assert period_of(Week(2027, 1), Cadence.MONTHLY)[0] == Week(2027, 1)  # Thu 7 Jan
 
