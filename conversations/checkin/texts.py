@@ -86,31 +86,61 @@ def value_text(question: Question, value: Any, t: Translator) -> str:
     return str(value)
 
 
+# The summary on a phone screen: answers that belong together share a line, and the
+# guarantees (food, clothing, schooling, medical care, housing, water) are one line when all
+# are secure, else the problems are named.
+_LINES = (
+    ("visit_method", "members", "school_child"),
+    ("income_changed", "expected_income"),
+    ("rigid_expense",),
+    ("note", "photo"),
+)
+
+
 def summary_text(draft: DraftView, t: Translator) -> str:
     lines = [
         t._("Check-in for {household}, {week}. Please check:").format(
             household=household_line(draft.household), week=week_label(draft.week, t)
         )
     ]
+    answered: dict[str, str] = {}
+    secure: list[str] = []
+    problems: list[str] = []
     cause_q, amount_q = QUESTION_BY_ID["expense_cause"], QUESTION_BY_ID["expense_amount"]
     for question, value in summary_rows(draft.answers, draft.household.facts):
         if question.id in ("expense_cause", "expense_amount"):
-            continue  # listed under the rigid-expenditure line
-        lines.append(f"• {t._(question.label)}：{value_text(question, value, t)}")
+            continue  # listed with the rigid-expenditure answer
+        if question.guarantee is not None:
+            ok = bool(value) == question.ok_when
+            (secure if ok else problems).append(t._(question.label))
+            continue
+        text = f"{t._(question.label)}：{value_text(question, value, t)}"
         if question.id == "rigid_expense" and value:
-            for cause, amount in zip(
-                draft.answers.get("expense_cause") or [],
-                draft.answers.get("expense_amount") or [],
-                strict=False,
-            ):
-                lines.append(
-                    f"    – {value_text(cause_q, cause, t)} {value_text(amount_q, amount, t)}"
+            spent = [
+                f"{value_text(cause_q, cause, t)} {value_text(amount_q, amount, t)}"
+                for cause, amount in zip(
+                    draft.answers.get("expense_cause") or [],
+                    draft.answers.get("expense_amount") or [],
+                    strict=False,
                 )
+            ]
+            text += "（" + "、".join(spent) + "）" if spent else ""
+        answered[question.id] = text
     if draft.household.has_school_child is False and "school_child" not in draft.answers:
-        lines.append(
-            "• "
-            + t._("Child of compulsory-school age: none (recorded earlier; press Edit to change)")
-        )
+        answered["school_child"] = t._("Child of compulsory-school age: none (recorded earlier)")
+    for group in _LINES[:3]:
+        parts = [answered[q] for q in group if q in answered]
+        if parts:
+            lines.append("• " + "；".join(parts))
+    if problems:
+        lines.append("• " + t._("⚠️ Problem: {areas}").format(areas="、".join(problems)))
+        if secure:
+            lines.append("• " + t._("Secure: {areas}").format(areas="、".join(secure)))
+    elif secure:
+        lines.append("• " + t._("Food, clothing, schooling, medical care, housing, water: secure"))
+    parts = [answered[q] for q in _LINES[3] if q in answered]
+    if parts:
+        lines.append("• " + "；".join(parts))
     return "\n".join(lines)
 
 

@@ -120,7 +120,7 @@ async def test_full_checkin_with_amounts_in_every_form_ends_red(
         "因病 4,500 元",
         "因学 3,000 元",
         "因灾 1,200 元",
-        "不愁吃：有问题",
+        "⚠️ 有问题：不愁吃",
         "照片：已附",
     ):
         assert words in summary["text"], words

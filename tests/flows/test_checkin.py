@@ -90,6 +90,9 @@ async def test_a_whole_check_in_one_transaction_per_answer(
     assert isinstance(note, Say) and "照片" in note.text
     [summary] = await run.answer(A, photo="photo-file-1")
     assert isinstance(summary, Say) and "请核对" in summary.text
+    # one phone screen: answers that belong together share a line, the guarantees one line
+    assert len(summary.text.splitlines()) == 6
+    assert "• 吃、穿、义务教育、医疗、住房、饮水：都有保障" in summary.text
     assert [b.data for b in summary.keyboard[0]] == ["ci:ok", "ci:edit"]
     assert len(transactions) == 14
 
