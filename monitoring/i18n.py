@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -63,7 +63,9 @@ class Translator:
         return format_date(value, format="medium", locale=self.locale)
 
     def datetime(self, value: datetime) -> str:
-        return format_datetime(value, format="medium", locale=self.locale)
+        """`11月24日 10:00`: a moment in the past months, as a phone screen shows it."""
+        day = format_skeleton("MMMd", value, locale=self.locale)
+        return f"{day} {format_time(value, 'HH:mm', locale=self.locale)}"
 
 
 @dataclass

@@ -70,28 +70,29 @@ def proposal_text(
         if view.kind == Kind.ELIMINATE
         else N_("Proposal no. {id} for monitoring: {village}, {head}")
     )
+    number = view.household_number or view.number or t._("not known yet")
+    category = (
+        t._(CATEGORY_NAMES[view.category]) if view.category in CATEGORY_NAMES else view.category
+    )
     lines += [
         t._(title).format(id=view.id, village=view.village_name, head=view.head_name),
-        t._("Household number: {number}").format(
-            number=view.household_number or view.number or t._("not known yet")
-        ),
-        t._("Members: {members}; category: {category}").format(
-            members=view.members,
-            category=t._(CATEGORY_NAMES[view.category])
-            if view.category in CATEGORY_NAMES
-            else view.category,
+        t._("Household number: {number}; members: {members}; category: {category}").format(
+            number=number, members=view.members, category=category
         ),
         t._("Risks: {risks}").format(risks=risk_names(view.risk_types, t)),
-        t._("Expected income this year: {amount}").format(
-            amount=money(Decimal(view.expected_income), t)
-        ),
-        t._("Someone able to work: {answer}").format(
-            answer=t._("yes") if view.has_labour else t._("no")
+        t._("Expected income this year: {amount}; someone able to work: {answer}").format(
+            amount=money(Decimal(view.expected_income), t),
+            answer=t._("yes") if view.has_labour else t._("no"),
         ),
     ]
     if view.note:
         lines.append(t._("Note: {note}").format(note=view.note))
-    lines.append(t._("Proposed by {name}").format(name=view.proposer_name))
+    proposed = t._("Proposed by {name}").format(name=view.proposer_name)
+    if now is not None and view.reported_at is not None and view.status.open:
+        proposed += t._("; day {days} since the report ({limit} at most)").format(
+            days=chain_days(view.reported_at, now) + 1, limit=CHAIN_DAYS
+        )
+    lines.append(proposed)
     for step, decision, who, at, why in view.decisions:
         line = t._("{step}: {decision} by {who}, {when}").format(
             step=t._(STEP_NAMES.get(step, step)),
@@ -112,12 +113,6 @@ def proposal_text(
             t._("Public notice posted {posted}; the period ends {ends}.").format(
                 posted=t.date(posted.date()),
                 ends=t.date((posted + timedelta(days=notice_days)).date()),
-            )
-        )
-    if now is not None and view.reported_at is not None and view.status.open:
-        lines.append(
-            t._("Day {days} since the report (the whole procedure: {limit} days at most).").format(
-                days=chain_days(view.reported_at, now) + 1, limit=CHAIN_DAYS
             )
         )
     if view.helper_name:
