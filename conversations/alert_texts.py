@@ -116,9 +116,8 @@ def alert_text(
         lines.append(t._("⏰ Not yet acknowledged, reminder:"))
     if kind == "alert_update" or (kind == "alert_detail" and payload.get("update")):
         lines.append(t._("New red-warning reasons for a household already on alert:"))
-    lines.append(t._("🔴 Red warning"))
     lines.append(
-        t._("Village: {village} ({township})").format(
+        t._("🔴 Red warning: {village} ({township})").format(
             village=view.village_name, township=view.township_name
         )
     )
@@ -127,16 +126,19 @@ def alert_text(
             head=mask_name(view.head_name), number=view.household_number
         )
     )
-    lines.append(t._("Reasons:"))
     reasons = [Reason.from_json(data) for data in view.reasons]
     red = [reason for reason in reasons if reason.level is Level.RED]
     if kind == "alert_detail":  # a private chat: the reasons in full
+        lines.append(t._("Reasons:"))
         lines.extend(f"• {reason_text(reason, t)}" for reason in red)
-    else:  # a group: the areas only, each once
+    else:  # a group: the areas only, each once, on one line
         areas = list(dict.fromkeys(reason_area(reason, t) for reason in red))
-        lines.extend(f"• {area}" for area in areas)
-    lines.append(t._("Helper: {name}").format(name=view.helper_name or "—"))
-    lines.append(t._("Since: {when}").format(when=_when(view.opened_at, t, tz)))
+        lines.append("⚠️ " + "；".join(areas))
+    lines.append(
+        t._("Helper: {name}; since {when}").format(
+            name=view.helper_name or "—", when=_when(view.opened_at, t, tz)
+        )
+    )
     if payload.get("no_village_group"):
         lines.append(t._("(This village has no group bound yet: sent to the township group.)"))
     if payload.get("village_group_failed"):
