@@ -98,7 +98,8 @@ class OutboxWorker:
     ) -> None:
         self.bot = bot
         self.tx = tx
-        self.t = translations.get()
+        self.translations = translations
+        self.t = translations.get()  # groups, and people who chose no language
         self.tz = tz
         self.now = now
         self.interval = interval
@@ -335,10 +336,12 @@ class OutboxWorker:
         Schedule(session).mark_reachable(people, now=self.now())
 
     def _render(self, session: Session, row: Queued) -> Rendered | None:
+        # a private chat in its person's language (/language); groups in the default
+        t = self.translations.get(row.locale) if row.locale else self.t
         if row.kind == "notice":
-            return Rendered(row.chat_id, notice_text(row.payload, self.t), None)
+            return Rendered(row.chat_id, notice_text(row.payload, t), None)
         if row.kind == "undelivered":
-            return Rendered(row.chat_id, undelivered_text(row.payload, self.t), None)
+            return Rendered(row.chat_id, undelivered_text(row.payload, t), None)
         if row.kind == "proposal":
             proposals = Proposals(session)
             proposal = proposals.view(int(row.payload["proposal_id"]))
@@ -347,17 +350,17 @@ class OutboxWorker:
             helpers = proposals.helpers_of_village(proposal.village_id)
             text = proposal_text(
                 proposal,
-                self.t,
+                t,
                 self.tz,
                 late=bool(row.payload.get("late")),
                 now=self.now(),
                 notice_days=self.notice_days,
             )
-            return Rendered(row.chat_id, text, inline(proposal_keyboard(proposal, self.t, helpers)))
+            return Rendered(row.chat_id, text, inline(proposal_keyboard(proposal, t, helpers)))
         if row.kind in JOB_KINDS:
-            text, markup = render_job(row.kind, row.payload, self.t)
+            text, markup = render_job(row.kind, row.payload, t)
             if row.kind in CHART_KINDS:
-                kind, payload, t = row.kind, dict(row.payload), self.t
+                kind, payload = row.kind, dict(row.payload)
                 return Rendered(
                     row.chat_id, text, None, lambda: job_chart(kind, payload, t), bulk=True
                 )
@@ -367,12 +370,10 @@ class OutboxWorker:
         view = Alerts(session).view(row.alert_id)
         if view is None:
             return None
-        text = alert_text(view, self.t, self.tz, kind=row.kind, payload=row.payload)
+        text = alert_text(view, t, self.tz, kind=row.kind, payload=row.payload)
         if row.kind == "all_clear":
             return Rendered(row.chat_id, text, None)
-        return Rendered(
-            row.chat_id, text, inline(alert_keyboard(view, self.t)), alert_id=row.alert_id
-        )
+        return Rendered(row.chat_id, text, inline(alert_keyboard(view, t)), alert_id=row.alert_id)
 
     def _backoff(self, session: Session, row_id: int, error: str) -> None:
         row = Outbox(session).get(row_id)

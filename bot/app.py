@@ -28,6 +28,7 @@ from conversations import (
     groups,
     households,
     interrupt,
+    language,
     registration,
     summary,
     warnings,
@@ -98,6 +99,8 @@ def build_application(
     app.add_handler(adapter.command("start", registration.start))
     app.add_handler(adapter.contacts(registration.contact))
     app.add_handler(adapter.command("help", help_flow))
+    app.add_handler(adapter.command("language", language.language))
+    app.add_handler(adapter.buttons("lg", language.language_pressed))
     app.add_handler(adapter.command("checkin", checkin_command))
     app.add_handler(adapter.buttons("ci:hh", household_pressed))  # a household chosen
     app.add_handler(adapter.command("cancel", interrupt.cancel))

@@ -388,6 +388,7 @@ def run_sandbox(settings: Settings, *, port: int) -> int:
         job_env={},
         translations=load_translations(settings.locale),
         tz=settings.tz,
+        events=lambda: api.state.events,
     )
     api.extra_routes.extend(page.routes())
     try:

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from matplotlib import font_manager
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
@@ -85,10 +86,24 @@ def cjk_font() -> Path | None:
     return None
 
 
+# Drawn for a phone: a picture about as wide as it is tall, shown at the screen's width
+# (about 400 points), so text is set large and axes carry few ticks.
+WIDTH = 5.4  # inches, at DPI: 810 pixels
+DPI = 150
+TEXT, SMALL, TITLE = 12, 11, 14
+
+
 def _figure(width: float, height: float) -> Figure:
-    figure = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     figure.set_facecolor("white")
     return figure
+
+
+def _readable(ax: Axes) -> None:
+    ax.tick_params(labelsize=SMALL)
+    ax.title.set_fontsize(TEXT + 1)
+    ax.xaxis.label.set_fontsize(TEXT)
+    ax.yaxis.label.set_fontsize(TEXT)
 
 
 def render(figure: Figure) -> bytes:
@@ -105,32 +120,34 @@ def render(figure: Figure) -> bytes:
 
 
 def week_figure(summary: WeekSummary, title: str, t: Translator) -> Figure:
-    """Check-in completion by village (bars, %) beside red and watch households by village."""
+    """Check-in completion by village (bars, %) above red and watch households by village:
+    stacked, for a phone's screen."""
     villages = summary.villages or []
     names = [v.name for v in villages]
-    height = max(3.0, 1.2 + 0.45 * len(names))
-    figure = _figure(9.0, height)
+    rows = max(1, len(names))
+    figure = _figure(WIDTH, 1.6 + 2 * (0.8 + 0.42 * rows))
     figure.suptitle(
-        t._("{title}, {week}").format(title=title, week=week_label(summary.week, t)), fontsize=13
+        t._("{title}, {week}").format(title=title, week=week_label(summary.week, t)),
+        fontsize=TITLE,
     )
-    rate_ax, level_ax = figure.subplots(1, 2, sharey=True)
+    rate_ax, level_ax = figure.subplots(2, 1)
     positions = list(range(len(names)))
     rates = [100 * (v.rate or 0) for v in villages]
     bars = rate_ax.barh(positions, rates, color=GREEN, height=0.6)
-    rate_ax.set_xlim(0, 110)
+    rate_ax.set_xlim(0, 125)  # room for the "done/monitored" label after a full bar
+    rate_ax.set_xticks([0, 50, 100])
     rate_ax.set_yticks(positions, names)
     rate_ax.invert_yaxis()
     rate_ax.set_title(t._("Check-ins done (%)"))
-    rate_ax.set_xlabel(t._("Households checked in / monitored"))
     for bar, line in zip(bars, villages, strict=True):
         rate_ax.text(
-            bar.get_width() + 1,
+            bar.get_width() + 2,
             bar.get_y() + bar.get_height() / 2,
             f"{line.done}/{line.monitored}",
             va="center",
-            fontsize=9,
+            fontsize=SMALL,
         )
-    half = 0.35
+    half = 0.38
     level_ax.barh(
         [p - half / 2 for p in positions],
         [v.red for v in villages],
@@ -145,34 +162,48 @@ def week_figure(summary: WeekSummary, title: str, t: Translator) -> Figure:
         color=YELLOW,
         label=t._("Watch"),
     )
+    level_ax.set_yticks(positions, names)
+    level_ax.invert_yaxis()
     level_ax.set_title(t._("Red and watch households"))
-    level_ax.set_xlabel(t._("Households"))
-    level_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    level_ax.legend(loc="best")
+    level_ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    level_ax.legend(loc="lower right", fontsize=SMALL)
+    for ax in (rate_ax, level_ax):
+        _readable(ax)
     if not names:
         rate_ax.text(0.5, 0.5, t._("No monitored households"), ha="center", va="center")
     return figure
 
 
 def trend_figure(points: list[TrendPoint], title: str, t: Translator) -> Figure:
-    """The completion rate (line, left axis, %) and red households (line, right axis) by week."""
-    figure = _figure(9.0, 4.2)
-    figure.suptitle(t._("{title}: the last {n} weeks").format(title=title, n=len(points)))
+    """The completion rate (line, left axis, %) and red households (line, right axis) by week;
+    every other week labelled when there are many."""
+    figure = _figure(WIDTH, 4.8)
+    figure.suptitle(
+        t._("{title}: the last {n} weeks").format(title=title, n=len(points)), fontsize=TITLE
+    )
     ax = figure.subplots()
     labels = [f"W{p.week.number:02d}" for p in points]
     rates = [100 * p.rate if p.rate is not None else float("nan") for p in points]
     ax.plot(labels, rates, marker="o", color=GREEN, label=t._("Check-ins done (%)"))
     ax.set_ylim(0, 105)
+    ax.set_yticks([0, 50, 100])
     ax.set_ylabel(t._("Check-ins done (%)"))
-    ax.set_xlabel(t._("Week"))
+    step = 2 if len(labels) > 6 else 1
+    ax.set_xticks(range(0, len(labels), step), labels[::step])
     red_ax = ax.twinx()
     red_ax.plot(labels, [p.red for p in points], marker="s", color=RED, label=t._("Red"))
     red_ax.set_ylabel(t._("Red households"))
     red_ax.set_ylim(bottom=0, top=max([p.red for p in points] + [4]) * 1.2)
-    red_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    red_ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    for each in (ax, red_ax):
+        _readable(each)
     handles = ax.get_legend_handles_labels()[0] + red_ax.get_legend_handles_labels()[0]
     figure.legend(
-        handles, [str(h.get_label()) for h in handles], loc="outside lower center", ncols=2
+        handles,
+        [str(h.get_label()) for h in handles],
+        loc="outside lower center",
+        ncols=2,
+        fontsize=SMALL,
     )
     return figure
 

@@ -114,6 +114,12 @@ COMMANDS: tuple[Command, ...] = (
         (STAFF,),
         checks_chat_itself=True,
     ),
+    Command(
+        "language",
+        N_("The language the bot uses with you (中文 / English)"),
+        (HELPER, HEAD, STAFF, COUNTY),
+        checks_chat_itself=True,
+    ),
 )
 
 KNOWN_COMMANDS = frozenset(c.name for c in COMMANDS)

@@ -15,20 +15,30 @@ import asyncio
 import csv
 import json
 import os
+import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from monitoring.i18n import N_, SUPPORTED_LOCALES, Translations, parse_locale
+from monitoring.i18n import N_, SUPPORTED_LOCALES, Translations, Translator, parse_locale
 from monitoring.people import Role, parse_role
 
 PAGE = Path(__file__).with_name("page.html")
-JOB_NAMES = ("reminders", "missed-visits", "escalations", "weekly-summary")
+# The jobs the clock control runs, as the page names them.
+JOBS = {
+    "reminders": N_("Check-in reminders"),
+    "missed-visits": N_("Missed visits of last week"),
+    "escalations": N_("Reminders of unacknowledged warnings and late proposals"),
+    "weekly-summary": N_("Monday summary to the township group"),
+}
+JOB_NAMES = tuple(JOBS)
+DELIVERY_WAIT = 15.0  # seconds the page waits for the running bot to deliver a job's messages
 FIRST_USER_ID = 7001
 
 LABELS = {
@@ -47,6 +57,9 @@ LABELS = {
     "helper": N_("helper"),
     "village_head": N_("village head"),
     "township_staff": N_("township staff"),
+    "county_staff": N_("county staff"),
+    "tab_private": N_("My chat"),
+    "enlarge": N_("Tap to enlarge"),
     "hint": N_(
         "Choose who you are, send /start in the private chat and share the phone number; "
         "helpers then send /checkin. Red warnings appear in the village and township groups."
@@ -96,8 +109,10 @@ class SandboxPage:
         tz: ZoneInfo | None = None,
         job_timeout: float = 120.0,
         job_command: tuple[str, ...] = (sys.executable, "-m", "bot", "jobs", "run"),
+        events: Callable[[], Sequence[Mapping[str, Any]]] = tuple,
     ) -> None:
-        """`translations`: the bot's catalogs (the page's labels are in them too)."""
+        """`translations`: the bot's catalogs (the page's labels are in them too); `events`:
+        the stand-in's event log, to count what a job's messages delivered."""
         self.people, self.groups = people, groups
         self.job_env = dict(job_env)
         self.default_locale = translations.default_locale
@@ -105,6 +120,7 @@ class SandboxPage:
         self.translations = translations
         self.job_timeout = job_timeout
         self.job_command = job_command  # + NAME --at WHEN
+        self.events = events
         self._job_lock = asyncio.Lock()  # one job at a time
 
     def routes(self) -> list[web.RouteDef]:
@@ -135,7 +151,8 @@ class SandboxPage:
             "other_name": {"zh_CN": "中文", "en": "English"}[other],
             "people": [asdict(p) for p in self.people],
             "groups": [asdict(g) for g in self.groups],
-            "jobs": list(JOB_NAMES),
+            "jobs": [[name, t._(label)] for name, label in JOBS.items()],
+            "default_locale": self.default_locale,
             # The clock control's default: now, on the township's clock (as `--at` reads it).
             "now": datetime.now(self.tz).strftime("%Y-%m-%dT%H:%M"),
         }
@@ -164,18 +181,21 @@ class SandboxPage:
             return web.json_response({"ok": False, "output": "bad request"}, status=400)
         if name not in JOB_NAMES:
             return web.json_response({"ok": False, "output": f"unknown job {name}"}, status=400)
+        t = self.translations.get(str(body.get("lang") or self.default_locale))
         if self._job_lock.locked():
             return web.json_response({"ok": False, "output": "another job is running"}, status=409)
         async with self._job_lock:
-            return await self._run_job(name, at)
+            return await self._run_job(name, at, t)
 
-    async def _run_job(self, name: str, at: datetime) -> web.Response:
+    async def _run_job(self, name: str, at: datetime, t: Translator) -> web.Response:
+        before = len(self.events())
         process = await asyncio.create_subprocess_exec(
             *self.job_command,
             name,
             "--at",
             at.isoformat(timespec="minutes"),
-            env={**os.environ, **self.job_env},
+            # English output, read below; what the job queues does not depend on it
+            env={**os.environ, **self.job_env, "FANGFANPIN_LOCALE": "en"},
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
@@ -189,6 +209,29 @@ class SandboxPage:
                 status=504,
             )
         text = output.decode("utf-8", "replace").strip().splitlines()
-        return web.json_response(
-            {"ok": process.returncode == 0, "output": text[-1] if text else ""}
+        last = text[-1] if text else ""
+        found = _QUEUED.search(last)
+        if process.returncode != 0 or found is None:
+            return web.json_response({"ok": False, "output": last})
+        queued = int(found.group(1))
+        delivered = await self._delivered(before, queued)
+        report = t._("{job}: {queued} message(s) queued, {delivered} delivered.").format(
+            job=t._(JOBS[name]), queued=queued, delivered=delivered
         )
+        if delivered < queued:
+            report += " " + t._("The rest is still being sent.")
+        return web.json_response({"ok": True, "output": report})
+
+    async def _delivered(self, before: int, queued: int) -> int:
+        """Messages the bot sent since event `before`: waited for until there are `queued`
+        (or DELIVERY_WAIT has passed: a group's messages are paced at 20 a minute)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DELIVERY_WAIT
+        while True:
+            sent = sum(1 for e in list(self.events())[before:] if e.get("kind") == "message")
+            if sent >= queued or loop.time() > deadline:
+                return sent
+            await asyncio.sleep(0.2)
+
+
+_QUEUED = re.compile(r"(\d+) message\(s\) queued")

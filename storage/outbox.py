@@ -10,9 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import (
-    OutboxMessage,
-)
+from storage.models import OutboxMessage, Person
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
 
@@ -26,6 +24,7 @@ class Queued:
     chat_id: int
     alert_id: int | None
     payload: dict[str, Any]
+    locale: str | None = None  # a private chat's person's chosen language (None: the default)
 
 
 class Outbox:
@@ -152,11 +151,20 @@ class Outbox:
         return int(getattr(result, "rowcount", 0) or 0)
 
     def queued(self, row_id: int) -> Queued | None:
-        """What a row asks to send."""
+        """What a row asks to send, with the language of the person whose private chat it
+        goes to (in the same statement)."""
+        people = cast(Table, Person.__table__)
         row = self.session.execute(
             select(
-                OUTBOX.c.id, OUTBOX.c.kind, OUTBOX.c.chat_id, OUTBOX.c.alert_id, OUTBOX.c.payload
-            ).where(OUTBOX.c.id == row_id)
+                OUTBOX.c.id,
+                OUTBOX.c.kind,
+                OUTBOX.c.chat_id,
+                OUTBOX.c.alert_id,
+                OUTBOX.c.payload,
+                people.c.locale,
+            )
+            .outerjoin(people, people.c.telegram_user_id == OUTBOX.c.chat_id)
+            .where(OUTBOX.c.id == row_id)
         ).one_or_none()
         if row is None:
             return None
@@ -166,6 +174,7 @@ class Outbox:
             int(row.chat_id),
             None if row.alert_id is None else int(row.alert_id),
             dict(row.payload or {}),
+            row.locale,
         )
 
     def get(self, row_id: int) -> OutboxMessage | None:

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -182,6 +183,38 @@ def test_a_red_checkin_through_the_page(sandbox_page: str, browser: object, tmp_
     def wait_bot(key: str, fragment: str) -> None:
         wait.until(lambda _d: fragment in last_bot_text(key), f"{fragment!r} in the {key} pane")
 
+    def find_all(css: str) -> list[Any]:
+        return list(driver.find_elements(By.CSS_SELECTOR, css))
+
+    def job_output() -> str:
+        return str(driver.find_element(By.CSS_SELECTOR, "[data-testid=job-output]").text)
+
+    def in_view(element: Any) -> bool:
+        return bool(
+            driver.execute_script(
+                "const r = arguments[0].getBoundingClientRect();"
+                "return r.top >= 0 && r.bottom <= window.innerHeight + 1;",
+                element,
+            )
+        )
+
+    def choose(name: str) -> None:
+        driver.execute_script(
+            "const s = document.querySelector('[data-testid=person]');"
+            "s.value = [...s.options].find((o) => o.text.includes(arguments[0])).value;"
+            "s.dispatchEvent(new Event('change'));",
+            name,
+        )
+        wait.until(lambda _d: name in last_pane_title(), f"acting as {name}")
+
+    def last_pane_title() -> str:
+        return str(
+            driver.execute_script(
+                "const h = document.querySelector('[data-testid=pane-private] h2');"
+                "return h ? h.textContent : '';"
+            )
+        )
+
     def type_in(key: str, text: str) -> None:
         field = driver.find_element(By.CSS_SELECTOR, f"[data-testid=input-{key}]")
         field.send_keys(text)
@@ -229,15 +262,38 @@ def test_a_red_checkin_through_the_page(sandbox_page: str, browser: object, tmp_
     assert "500118197511021743" not in last_bot_text("village")
     wait_bot("township", "🔴 红色预警")
 
-    # The clock control runs a job as `fangfanpin jobs run NAME --at` does.
+    # A press's answer is shown where the button was: a helper may not acknowledge.
+    click_in_village = (
+        "const b = [...document.querySelectorAll('[data-testid=pane-village] "
+        "[data-testid=button]')].find((x) => x.textContent.includes(arguments[0]));"
+        "if (b) b.click(); return Boolean(b);"
+    )
+    assert driver.execute_script(click_in_village, "确认收到")
+    wait.until(
+        lambda _d: "无权操作" in " ".join(t.text for t in find_all("[data-testid=toast]")),
+        "the toast",
+    )
+
+    # The clock control runs a job as `fangfanpin jobs run NAME --at` does, named in the
+    # page's language, and says what was delivered.
     Select(driver.find_element(By.CSS_SELECTOR, "[data-testid=job]")).select_by_value("reminders")
     driver.find_element(By.CSS_SELECTOR, "[data-testid=run-job]").click()
-    wait.until(
-        lambda _d: (
-            "reminders" in driver.find_element(By.CSS_SELECTOR, "[data-testid=job-output]").text
-        ),
-        "the job's output",
-    )
+    wait.until(lambda _d: "已送达" in job_output(), "the job's report")
+    assert job_output().startswith("走访提醒：已生成 1 条消息，已送达 1 条"), job_output()
+
+    # The township staff's /summary: its chart opens enlarged on a tap.
+    choose("杨振华")
+    type_in("private", "/start")
+    wait_bot("private", "发送您的手机号")
+    driver.find_element(By.CSS_SELECTOR, "[data-testid=share-phone]").click()
+    wait_bot("private", "常用命令")
+    type_in("private", "/summary")
+    wait.until(lambda _d: find_all("[data-testid=pane-private] [data-testid=photo]"), "a chart")
+    find_all("[data-testid=pane-private] [data-testid=photo]")[-1].click()
+    lightbox = driver.find_element(By.CSS_SELECTOR, "[data-testid=lightbox]")
+    wait.until(lambda _d: lightbox.is_displayed(), "the enlarged chart")
+    lightbox.click()
+    wait.until(lambda _d: not lightbox.is_displayed(), "the chart closed")
 
     shot = tmp_path / "sandbox.png"
     driver.save_screenshot(str(shot))
@@ -245,9 +301,41 @@ def test_a_red_checkin_through_the_page(sandbox_page: str, browser: object, tmp_
     if target := os.environ.get("FANGFANPIN_SCREENSHOT"):
         shutil.copy(shot, target)
 
-    # The page speaks English too.
-    driver.get(sandbox_page + "?lang=en")
+    # On a phone (390 × 844): one chat at a time, with tabs that count what is new. A reload
+    # keeps who you are acting as.
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True},
+    )
+    driver.refresh()
+    wait.until(lambda _d: find_all("[data-testid=tab-village]"), "the tabs")
+    person = Select(driver.find_element(By.CSS_SELECTOR, "[data-testid=person]"))
+    assert "杨振华" in person.first_selected_option.text  # remembered across the reload
+    village = driver.find_element(By.CSS_SELECTOR, "[data-testid=pane-village]")
+    private = driver.find_element(By.CSS_SELECTOR, "[data-testid=pane-private]")
+    assert private.is_displayed() and not village.is_displayed()
+    wait.until(lambda _d: find_all("[data-testid=unread-village]"), "the village tab's badge")
+    field = driver.find_element(By.CSS_SELECTOR, "[data-testid=input-private]")
+    assert field.is_displayed() and in_view(field), "the input box is on the screen"
+    driver.find_element(By.CSS_SELECTOR, "[data-testid=tab-village]").click()
+    assert village.is_displayed() and not private.is_displayed()
+    assert not find_all("[data-testid=unread-village]")  # read now
+    newest = find_all("[data-testid=pane-village] [data-testid=bot-message]")[-1]
+    assert "🔴 红色预警" in newest.text and in_view(newest), "the newest warning is in view"
+    phone_shot = tmp_path / "sandbox-phone.png"
+    driver.save_screenshot(str(phone_shot))
+    if target := os.environ.get("FANGFANPIN_SCREENSHOT_PHONE"):
+        shutil.copy(phone_shot, target)
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    # The page's English switch: the page, and the bot for the person acted as; kept too.
+    driver.find_element(By.CSS_SELECTOR, "[data-testid=language]").click()
     wait.until(lambda _d: "Share my phone number" in driver.page_source, "English labels")
+    wait_bot("private", "The bot now speaks English with you")
+    driver.get(sandbox_page)  # no ?lang: the language chosen last
+    wait.until(lambda _d: "Share my phone number" in driver.page_source, "English kept")
+    type_in("private", "/help")
+    wait_bot("private", "Commands:")
 
 
 def test_make_run_without_a_token_prints_the_page_address(tmp_path: Path) -> None:

@@ -101,6 +101,27 @@ async def test_reminders_reach_helpers_with_due_households_once_a_day(
     assert "H2 李春花" in started["text"] and "本次走访方式" in started["text"]
 
 
+async def test_a_person_who_chose_english_gets_private_messages_in_english(
+    bot: AppType,
+    settings: Settings,
+    client: SandboxClient,
+    town: sessionmaker[Session],
+    chats: None,
+) -> None:
+    """/language is kept on the person: the outbox's private messages to them (here a
+    reminder) are in their language, while others and the groups keep the township's."""
+    bot.bot_data.services.clock = lambda: at("2026-11-30T08:00")
+    chosen = await Chat(client, A).send("/language en")
+    assert chosen["text"].startswith("The bot now speaks English with you")
+    await run_job(bot, settings, "reminders", at("2026-11-30T09:00"))
+    await delivered(client, town, "reminder", 3)
+    [to_a] = [m for m in await client.bot_messages(A) if m["message_id"] > chosen["message_id"]]
+    assert to_a["text"].startswith("Weekly check-in, Week 49 (Nov 30")
+    assert buttons(to_a) == ["Start check-in: H1 王大山", "Start check-in: H2 李春花"]
+    [to_b] = await client.bot_messages(B)
+    assert "还有 1 户待走访" in to_b["text"]
+
+
 async def test_missed_visits_recorded_told_and_escalated_once(
     bot: AppType,
     settings: Settings,
