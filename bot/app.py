@@ -34,11 +34,11 @@ from conversations import (
     warnings,
 )
 from conversations.checkin.start import checkin as checkin_command
-from conversations.checkin.start import household_pressed
+from conversations.checkin.start import household_pressed, picker_page_pressed
 from conversations.engine.services import Services
 from conversations.help import help_flow
 from conversations.menu import GROUP, commands_for
-from conversations.mine import mine
+from conversations.mine import mine, mine_page_pressed
 from conversations.proposals import decide, eliminate, propose
 from conversations.registry import ROUTER
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
@@ -103,6 +103,7 @@ def build_application(
     app.add_handler(adapter.buttons("lg", language.language_pressed))
     app.add_handler(adapter.command("checkin", checkin_command))
     app.add_handler(adapter.buttons("ci:hh", household_pressed))  # a household chosen
+    app.add_handler(adapter.buttons("ci:pg", picker_page_pressed))  # its list's other page
     app.add_handler(adapter.command("cancel", interrupt.cancel))
     app.add_handler(adapter.command("bind", groups.bind))
     app.add_handler(adapter.command("unbind", groups.unbind))
@@ -114,6 +115,7 @@ def build_application(
     app.add_handler(adapter.command("history", households.history))
     app.add_handler(adapter.command("summary", summary.summary))
     app.add_handler(adapter.command("mine", mine))
+    app.add_handler(adapter.buttons("mn", mine_page_pressed))
     app.add_handler(adapter.command("export", export.export))
     app.add_handler(adapter.command("propose", propose.propose))
     app.add_handler(adapter.command("proposals", decide.proposals))

@@ -7,6 +7,7 @@ from conversations.engine.callbacks import Action
 
 # The check-in: choose a household (the household list, and each reminder's buttons).
 START_CHECKIN = Action("ci", "hh", "household")
+PICK_PAGE = Action("ci", "pg", "page")  # the household list's other page
 # A red warning's buttons, on each copy of the warning in the groups.
 ACKNOWLEDGE = Action("al", "ack", "alert")
 RECORD_MEASURE = Action("al", "m", "alert")

@@ -30,6 +30,7 @@ BUTTONS: dict[str, Where] = {
     "el": Where.OWN_PRIVATE,  # risk elimination (conversations/proposals.py)
     "gb": Where.GROUP,  # binding a group (conversations/groups.py)
     "lg": Where.OWN_PRIVATE,  # choosing one's language (conversations/language.py)
+    "mn": Where.OWN_PRIVATE,  # /mine's pages (conversations/mine.py)
     # a red warning's buttons: on its copies in the groups, and on the copy with the full
     # reasons sent privately to those who may act on it (conversations/warnings.py)
     "al": Where.GROUP_OR_OWN_PRIVATE,

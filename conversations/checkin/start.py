@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from conversations.actions import START_CHECKIN
+from conversations.actions import PICK_PAGE, START_CHECKIN
 from conversations.checkin.texts import household_line, in_place, show
 from conversations.engine.once import Redelivered, tx_once
-from conversations.engine.replies import Button, Reply, Say, Toast
+from conversations.engine.replies import Button, Edit, Keyboard, Reply, Say, Toast
 from conversations.engine.router import NOT_REGISTERED, router_of
 from conversations.engine.services import PersonView
 from conversations.engine.turn import Turn
+from conversations.pages import page_note, page_of, page_pressed, pager
 from conversations.texts import visit_label
 from monitoring.people import HouseholdStatus
 from monitoring.weeks import week_of
-from storage.checkins import FLOW, CheckIns, DraftView
+from storage.checkins import FLOW, CheckIns, DraftView, HouseholdView
 from storage.models import Household
 
 
@@ -53,27 +54,46 @@ async def checkin(turn: Turn) -> list[Reply]:
         ]
     if len(households) == 1:
         return await _start(turn, person, households[0].id)
-    keyboard = tuple(
+    text, keyboard = _picker(turn, households, 1)
+    return [Say(text, keyboard)]
+
+
+def _picker(turn: Turn, households: list[HouseholdView], page: int) -> tuple[str, Keyboard]:
+    """Which household: a button each, those still due first, a screen at a time."""
+    t, services = turn.t, turn.services
+    week = week_of(services.now(), services.tz)
+    due = sum(1 for h in households if not h.done_this_week)
+    ordered = sorted(households, key=lambda h: h.done_this_week)
+    shown, page, pages = page_of(ordered, page)
+    keyboard: Keyboard = tuple(
         (
             Button(
                 ("✅ " if h.done_this_week else "⏳ ") + household_line(h),
                 START_CHECKIN.data(household=h.id),
             ),
         )
-        for h in households
+        for h in shown
     )
-    due = sum(1 for h in households if not h.done_this_week)
-    return [
-        Say(
-            t._(
-                "Which household are you checking in? {week}: {due} of {total} "
-                "still due (✅ done, ⏳ due)."
-            ).format(
-                week=visit_label(week, services.policy.visits, t), due=due, total=len(households)
-            ),
-            keyboard,
-        )
-    ]
+    if pages > 1:
+        keyboard = (*keyboard, pager(PICK_PAGE, page, pages, t))
+    text = t._(
+        "Which household are you checking in? {week}: {due} of {total} still due (✅ done, ⏳ due)."
+    ).format(week=visit_label(week, services.policy.visits, t), due=due, total=len(households))
+    return text + page_note(page, pages, t), keyboard
+
+
+async def picker_page_pressed(turn: Turn) -> list[Reply]:
+    """◀ / ▶ under the household list: the list's other page, in place."""
+    person, t, services = turn.person, turn.t, turn.services
+    page = page_pressed(PICK_PAGE, turn.event.button)
+    if person is None or page is None:
+        return [Toast(t._("This button is no longer valid."))]
+    week = week_of(services.now(), services.tz)
+    households = await services.tx(
+        lambda s: CheckIns(s).households_of(person.id, week, services.policy.visits)
+    )
+    text, keyboard = _picker(turn, households, page)
+    return [Toast(""), Edit(text, keyboard)]
 
 
 async def household_pressed(turn: Turn) -> list[Reply]:

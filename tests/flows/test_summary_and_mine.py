@@ -72,6 +72,7 @@ async def test_mine_lists_the_week(
     assert isinstance(reply, Say)
     lines = reply.text.splitlines()
     assert "第49周（11月30日—12月6日）" in lines[0] and "共 2 户" in lines[0]
-    assert lines[1].startswith("✅ H1 王大山") and lines[2].startswith("⏳ H2 李春花")
+    # still due first
+    assert lines[1].startswith("⏳ H2 李春花") and lines[2].startswith("✅ H1 王大山")
     [none] = await run.text(mine, STAFF, "/mine")
     assert isinstance(none, Say) and "没有分配给您的监测户" in none.text

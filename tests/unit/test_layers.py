@@ -65,13 +65,13 @@ def test_no_module_of_the_product_is_over_about_400_lines() -> None:
     assert long == {}
 
 
-def test_only_the_cli_of_the_bot_knows_the_sandbox() -> None:
+def test_only_the_sandbox_command_of_the_bot_knows_the_sandbox() -> None:
     users = sorted(
         str(path.relative_to(ROOT))
         for path in (ROOT / "bot").rglob("*.py")
         if "sandbox" in imported_roots(path)
     )
-    assert users == ["bot/cli.py"]
+    assert users == ["bot/sandbox_run.py"]
 
 
 def test_below_the_handlers_nobody_reads_the_clock() -> None:

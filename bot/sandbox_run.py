@@ -1,0 +1,96 @@
+"""`fangfanpin sandbox` (and `make run` without a token): the Bot API stand-in with its page,
+the sample roster in a database of its own, and the real bot against them."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot.cli import EXAMPLES, open_database, run_bot
+from bot.i18n import load_translations
+from bot.settings import Settings
+from storage.db import make_session_factory
+from storage.roster import import_roster
+
+
+def run_sandbox(settings: Settings, *, port: int) -> int:
+    """The stand-in on 127.0.0.1:port with its page, the sample roster in a separate database
+    (never the real one), two groups already bound, and the real bot against it all."""
+    from sandbox.page import PageGroup, SandboxPage, people_from_roster
+    from sandbox.thread import SandboxThread
+    from storage.bindings import Bindings
+    from storage.models import Person, Village
+
+    data = Path("data")
+    data.mkdir(exist_ok=True)
+    db_path = (data / "sandbox.db").resolve()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    sandbox_settings = settings.model_copy(update={"database_url": f"sqlite:///{db_path}"})
+    engine = open_database(sandbox_settings)
+    session_factory = make_session_factory(engine)
+    groups = [PageGroup(-1001001, "青山村防返贫群"), PageGroup(-1001002, "龙溪镇防返贫工作群")]
+    now = datetime.now(UTC)
+    with session_factory() as session, session.begin():
+        import_roster(session, sorted(EXAMPLES.glob("*.csv")), now=now, actor="sandbox")
+        staff = session.scalars(
+            select(Person).where(Person.role == "township_staff").order_by(Person.id)
+        ).first()
+        village = session.scalars(select(Village).where(Village.name == "青山村")).first()
+        assert staff is not None and village is not None
+        bindings = Bindings(session)
+        for group, village_id in ((groups[0], village.id), (groups[1], None)):
+            bindings.bind(
+                chat_id=group.chat_id,
+                title=group.title,
+                township_id=staff.township_id,
+                village_id=village_id,
+                by=staff,
+                now=now,
+            )
+    engine.dispose()
+    thread = SandboxThread(port=port)
+    api = thread.api
+    for group in groups:
+        api.add_group(group.chat_id, group.title)
+    page = SandboxPage(
+        people_from_roster(EXAMPLES / "staff.csv"),
+        groups,
+        job_env={},
+        translations=load_translations(settings.locale),
+        tz=settings.tz,
+        events=lambda: api.state.events,
+    )
+    api.extra_routes.extend(page.routes())
+    try:
+        thread.start()
+    except OSError as exc:
+        print(
+            f"fangfanpin: can not listen on 127.0.0.1:{port} ({exc}); set "
+            "FANGFANPIN_SANDBOX_PORT or --port",
+            file=sys.stderr,
+        )
+        return 2
+    page.job_env = {  # known once listening (the port may have been 0)
+        "FANGFANPIN_DATABASE_URL": sandbox_settings.database_url,
+        "FANGFANPIN_TELEGRAM_TOKEN": api.state.token,
+        "FANGFANPIN_TELEGRAM_API_URL": api.url,
+        "FANGFANPIN_TELEGRAM_FILE_URL": api.file_url,
+    }
+    try:
+        print(f"Sandbox page: {api.root}/  (open it in a browser)", flush=True)
+        print(f"Sandbox Bot API: {api.url}", flush=True)
+        sandbox_settings = sandbox_settings.model_copy(
+            update={
+                "telegram_api_url": api.url,
+                "telegram_file_url": api.file_url,
+                "telegram_token": SecretStr(api.state.token),
+            }
+        )
+        return run_bot(sandbox_settings)
+    finally:
+        thread.stop()
