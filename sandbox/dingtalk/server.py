@@ -1,0 +1,239 @@
+"""A DingTalk stand-in: the Stream gateway (`gateway.py`), the OpenAPI endpoints a robot
+application calls (`openapi.py`), and a control API under `/control/...` for tests and the
+sandbox page: people and groups of the organisation, a person writing to the robot (single
+chat or group, text or picture), pressing a card's button, and failures (refused
+connections, a dropped socket, 429 and 5xx answers).
+
+Verified against the official `dingtalk-stream` SDK (tests/e2e/test_dingtalk_standin.py); the
+real DingTalk has not been reached from here (no internet), so what the documentation does
+not say (how soon an unacknowledged callback comes again, exact error codes of every API) is
+this stand-in's assumption, named where it is made."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.dingtalk.gateway import Gateway
+from sandbox.dingtalk.openapi import OpenApi
+from sandbox.dingtalk.state import (
+    BOT_MESSAGE_TOPIC,
+    CARD_CALLBACK_TOPIC,
+    CORP_ID,
+    DingState,
+    Failure,
+    Frame,
+    new_id,
+)
+
+
+class DingTalkStandIn(Gateway, OpenApi):
+    """`await start()` on any event loop; `url` is the OpenAPI and gateway base."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = DingState()
+        self.host, self.port = host, port
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+        self._init_gateway()
+
+    def make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self.failures])
+        app.add_routes(
+            [
+                *self.gateway_routes(),
+                *self.openapi_routes(),
+                web.post("/control/users", self._c_user),
+                web.post("/control/groups", self._c_group),
+                web.post("/control/groups/{id}/robot", self._c_group_robot),
+                web.post("/control/send", self._c_send),
+                web.post("/control/press", self._c_press),
+                web.post("/control/fail", self._c_fail),
+                web.post("/control/refuse", self._c_refuse),
+                web.post("/control/drop", self._c_drop),
+                web.post("/control/redeliver", self._c_redeliver),
+                web.post("/control/system/{topic}", self._c_system),
+                web.get("/control/messages", self._c_messages),
+                web.get("/control/frames", self._c_frames),
+                web.get("/control/calls", self._c_calls),
+                web.get("/control/acked/{id}", self._c_acked),
+            ]
+        )
+        return app
+
+    async def start(self) -> str:
+        self._runner = web.AppRunner(self.make_app())
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        sockets = getattr(site._server, "sockets", None) or []  # the port, when 0 was asked
+        self.port = int(sockets[0].getsockname()[1])
+        self.url = f"http://{self.host}:{self.port}"
+        return self.url
+
+    async def stop(self) -> None:
+        await self.drop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # ------------------------------------------------------------------ the organisation
+
+    async def _c_user(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        user = {"userid": str(body["userid"]), "name": body["name"], "mobile": body["mobile"]}
+        self.state.users[user["userid"]] = user
+        return web.json_response(user)
+
+    async def _c_group(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        group = {
+            "id": str(body.get("id") or new_id("cid")),
+            "title": body["title"],
+            "members": [str(m) for m in body.get("members", [])],
+            "robot": bool(body.get("robot", True)),
+        }
+        self.state.groups[group["id"]] = group
+        return web.json_response(group)
+
+    async def _c_group_robot(self, request: web.Request) -> web.Response:
+        group = self.state.groups.get(request.match_info["id"])
+        if group is None:
+            return web.json_response({"error": "no such group"}, status=404)
+        group["robot"] = bool((await request.json()).get("present", True))
+        return web.json_response(group)
+
+    # ------------------------------------------------------------------ people act
+
+    def _chatbot_message(
+        self, user: dict[str, Any], group: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        now = int(time.time() * 1000)
+        conversation = group["id"] if group else "cid-single-" + user["userid"]
+        message: dict[str, Any] = {
+            "conversationId": conversation,
+            "chatbotCorpId": CORP_ID,
+            "chatbotUserId": "$:LWCP_v1:$sandboxrobot",
+            "msgId": new_id("msg"),
+            "senderNick": user["name"],
+            "isAdmin": False,
+            "senderStaffId": user["userid"],
+            "sessionWebhookExpiredTime": now + 90 * 60 * 1000,
+            "createAt": now,
+            "senderCorpId": CORP_ID,
+            "conversationType": "2" if group else "1",
+            "senderId": "$:LWCP_v1:$" + user["userid"],
+            "sessionWebhook": f"{self.url}/robot/sendBySession?session={new_id('s')}",
+            "robotCode": self.state.client_id,
+        }
+        if group:
+            message.update(conversationTitle=group["title"], isInAtList=True)
+        return message
+
+    async def _c_send(self, request: web.Request) -> web.Response:
+        """A person writes to the robot: `text`, or a picture (`picture`: base64 bytes), in
+        the single chat or (`group`) a group the robot is in."""
+        body = await request.json()
+        user = self.state.users.get(str(body.get("userid")))
+        group = self.state.groups.get(str(body["group"])) if body.get("group") else None
+        if user is None or (body.get("group") and (group is None or not group["robot"])):
+            return web.json_response({"error": "no such person, or no robot there"}, status=404)
+        if group is not None and user["userid"] not in group["members"]:
+            return web.json_response({"error": "not a member of the group"}, status=403)
+        message = self._chatbot_message(user, group)
+        if "picture" in body:
+            code = new_id("download-")
+            self.state.media[code] = base64.b64decode(body["picture"])
+            message.update(msgtype="picture", content={"downloadCode": code})
+        else:
+            message.update(msgtype="text", text={"content": str(body.get("text", ""))})
+        frame = Frame("CALLBACK", BOT_MESSAGE_TOPIC, message)
+        pushed = await self.push(frame)
+        return web.json_response({"messageId": frame.message_id, "pushed": pushed})
+
+    async def _c_press(self, request: web.Request) -> web.Response:
+        """A person presses a card's button: the card callback with its `params`."""
+        body = await request.json()
+        user = self.state.users.get(str(body.get("userid")))
+        card = self.state.cards.get(str(body.get("outTrackId")))
+        if user is None or card is None:
+            return web.json_response({"error": "no such person or card"}, status=404)
+        group = self.state.groups.get(card["to"])
+        if card["to"] != user["userid"] and (
+            group is None or user["userid"] not in group["members"]
+        ):
+            return web.json_response({"error": "the person can not see the card"}, status=403)
+        content = {"cardPrivateData": {"actionIds": ["button"], "params": body.get("params", {})}}
+        data = {
+            "extension": "{}",
+            "corpId": CORP_ID,
+            "type": "actionCallback",
+            "userId": user["userid"],
+            "content": json.dumps(content, ensure_ascii=False),
+            "outTrackId": card["outTrackId"],
+            "spaceType": "IM_GROUP" if group else "IM_ROBOT",
+            "spaceId": card["to"],
+        }
+        frame = Frame("CALLBACK", CARD_CALLBACK_TOPIC, data)
+        pushed = await self.push(frame)
+        return web.json_response({"messageId": frame.message_id, "pushed": pushed})
+
+    # ------------------------------------------------------------------ failures
+
+    async def _c_fail(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.state.failures.append(
+            Failure(str(body["path"]), int(body["status"]), int(body.get("times", 1)))
+        )
+        return web.json_response({"ok": True})
+
+    async def _c_refuse(self, request: web.Request) -> web.Response:
+        self.state.refuse_connections = int((await request.json()).get("times", 1))
+        return web.json_response({"ok": True})
+
+    async def _c_drop(self, request: web.Request) -> web.Response:
+        return web.json_response({"dropped": await self.drop()})
+
+    async def _c_redeliver(self, request: web.Request) -> web.Response:
+        return web.json_response({"pushed": await self.redeliver()})
+
+    async def _c_system(self, request: web.Request) -> web.Response:
+        """A SYSTEM frame: `ping` (answered with its data) or `disconnect` (connect again)."""
+        topic = request.match_info["topic"]
+        frame = Frame("SYSTEM", topic, {"opaque": new_id("")})
+        return web.json_response({"messageId": frame.message_id, "pushed": await self.push(frame)})
+
+    # ------------------------------------------------------------------ what happened
+
+    async def _c_messages(self, request: web.Request) -> web.Response:
+        to = request.query.get("to")
+        return web.json_response([m for m in self.state.sent if to is None or m["to"] == to])
+
+    async def _c_frames(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            [
+                {
+                    "messageId": f.message_id,
+                    "type": f.type,
+                    "topic": f.topic,
+                    "acked": f.acked,
+                    "pushed": f.pushed,
+                    "ack": f.ack,
+                }
+                for f in self.state.frames.values()
+            ]
+        )
+
+    async def _c_calls(self, request: web.Request) -> web.Response:
+        return web.json_response(self.state.calls)
+
+    async def _c_acked(self, request: web.Request) -> web.Response:
+        message_id = request.match_info["id"]
+        if message_id not in self.state.frames:
+            return web.json_response({"error": "no such frame"}, status=404)
+        timeout = float(request.query.get("timeout", "10"))
+        return web.json_response({"acked": await self.wait_acked(message_id, timeout)})

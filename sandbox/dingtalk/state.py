@@ -1,0 +1,108 @@
+"""What the DingTalk stand-in holds: the application's credentials, the organisation's people
+and groups, the access tokens, every message and card the application sent, the callbacks
+pushed down the Stream connection (unacknowledged ones are pushed again), and the failures
+a test asked for."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_CLIENT_ID = "dingsandboxapp0001"  # an app's AppKey (also its robotCode)
+DEFAULT_CLIENT_SECRET = "sandbox-secret-0001"
+CORP_ID = "dingsandboxcorp"
+TOKEN_SECONDS = 7200  # /v1.0/oauth2/accessToken answers expireIn 7200
+
+BOT_MESSAGE_TOPIC = "/v1.0/im/bot/messages/get"
+CARD_CALLBACK_TOPIC = "/v1.0/card/instances/callback"
+
+
+def new_id(prefix: str) -> str:
+    return prefix + secrets.token_hex(8)
+
+
+@dataclass
+class Frame:
+    """A frame of the Stream protocol pushed to the application: SYSTEM, EVENT or CALLBACK,
+    its headers, and `data` (a JSON string inside the frame)."""
+
+    type: str
+    topic: str
+    data: dict[str, Any]
+    message_id: str = field(default_factory=lambda: new_id("msg-"))
+    acked: bool = False
+    pushed: int = 0  # times sent down a connection
+    ack: dict[str, Any] | None = None
+
+    def wire(self, connection_id: str, app_id: str) -> str:
+        return json.dumps(
+            {
+                "specVersion": "1.0",
+                "type": self.type,
+                "headers": {
+                    "appId": app_id,
+                    "connectionId": connection_id,
+                    "contentType": "application/json",
+                    "messageId": self.message_id,
+                    "time": str(int(time.time() * 1000)),
+                    "topic": self.topic,
+                },
+                "data": json.dumps(self.data, ensure_ascii=False),
+            },
+            ensure_ascii=False,
+        )
+
+
+@dataclass
+class Failure:
+    """The next `times` requests whose path starts with `path` are answered `status`."""
+
+    path: str
+    status: int
+    times: int
+
+
+@dataclass
+class DingState:
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str = DEFAULT_CLIENT_SECRET
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # userid -> user
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # openConversationId -> group
+    tokens: dict[str, float] = field(default_factory=dict)  # token -> expires at (epoch)
+    tickets: dict[str, float] = field(default_factory=dict)  # one-time connection tickets
+    sent: list[dict[str, Any]] = field(default_factory=list)  # messages and cards, in order
+    cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # outTrackId -> card
+    frames: dict[str, Frame] = field(default_factory=dict)  # messageId -> frame
+    media: dict[str, bytes] = field(default_factory=dict)
+    calls: list[dict[str, Any]] = field(default_factory=list)  # every request, answered how
+    failures: list[Failure] = field(default_factory=list)
+    refuse_connections: int = 0  # connections/open answers 503 this many times
+    connections: int = 0  # WebSocket connections accepted so far
+
+    def token_valid(self, token: str | None) -> bool:
+        return token is not None and self.tokens.get(token, 0) > time.time()
+
+    def new_token(self) -> str:
+        token = new_id("sandbox-token-")
+        self.tokens[token] = time.time() + TOKEN_SECONDS
+        return token
+
+    def failure_for(self, path: str) -> int | None:
+        for rule in self.failures:
+            if path.startswith(rule.path) and rule.times > 0:
+                rule.times -= 1
+                return rule.status
+        return None
+
+    def record(self, kind: str, to: str, **what: Any) -> dict[str, Any]:
+        """A message or card the application sent to a person (`to` a userid) or a group
+        (`to` an openConversationId)."""
+        entry = {"seq": len(self.sent) + 1, "kind": kind, "to": to, "at": time.time(), **what}
+        self.sent.append(entry)
+        return entry
+
+    def unacked(self) -> list[Frame]:
+        return [f for f in self.frames.values() if not f.acked and f.type != "SYSTEM"]

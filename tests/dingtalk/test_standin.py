@@ -1,0 +1,273 @@
+"""The DingTalk stand-in speaks what the adapter will rely on: the Stream gateway (open a
+connection, frames, acknowledgements, unacknowledged callbacks pushed again after a dropped
+socket, SYSTEM ping), the OpenAPI (token, robot messages to people and groups, cards created
+and updated, the contacts API, media) and its failures (refused connections, 429, 5xx); and
+the official `dingtalk-stream` SDK connects to it, gets a message and a card press, and
+acknowledges both."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from sandbox.dingtalk.server import DingTalkStandIn
+from sandbox.dingtalk.state import BOT_MESSAGE_TOPIC, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[DingTalkStandIn]:
+    server = DingTalkStandIn()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def post(http: aiohttp.ClientSession, url: str, body: Any, **headers: str) -> Any:
+    async with http.post(url, json=body, headers=headers) as response:
+        return response.status, await response.json()
+
+
+async def organisation(http: aiohttp.ClientSession, url: str) -> None:
+    await post(
+        http, url + "/control/users", {"userid": "u1", "name": "李建国", "mobile": "13800138001"}
+    )
+    await post(
+        http, url + "/control/users", {"userid": "u2", "name": "张卫东", "mobile": "13700137001"}
+    )
+    await post(
+        http,
+        url + "/control/groups",
+        {"id": "cid-qs", "title": "青山村防返贫群", "members": ["u1", "u2"]},
+    )
+
+
+async def connect(http: aiohttp.ClientSession, url: str) -> aiohttp.ClientWebSocketResponse:
+    status, opened = await post(
+        http,
+        url + "/v1.0/gateway/connections/open",
+        {
+            "clientId": DEFAULT_CLIENT_ID,
+            "clientSecret": DEFAULT_CLIENT_SECRET,
+            "subscriptions": [{"type": "CALLBACK", "topic": BOT_MESSAGE_TOPIC}],
+        },
+    )
+    assert status == 200 and opened["endpoint"].startswith("ws://")
+    return await http.ws_connect(f"{opened['endpoint']}?ticket={opened['ticket']}")
+
+
+def ack(frame: dict[str, Any], data: str = '{"response": "OK"}') -> dict[str, Any]:
+    return {
+        "code": 200,
+        "headers": {"messageId": frame["headers"]["messageId"], "contentType": "application/json"},
+        "message": "OK",
+        "data": data,
+    }
+
+
+async def test_stream_frames_acknowledgements_and_redelivery_after_a_drop(
+    standin: DingTalkStandIn, http: aiohttp.ClientSession
+) -> None:
+    url = standin.url
+    await organisation(http, url)
+    wrong = await post(
+        http,
+        url + "/v1.0/gateway/connections/open",
+        {"clientId": DEFAULT_CLIENT_ID, "clientSecret": "x"},
+    )
+    assert wrong[0] == 400 and wrong[1]["code"] == "invalidClientIdOrSecret"
+
+    socket = await connect(http, url)
+    _, sent = await post(http, url + "/control/send", {"userid": "u1", "text": "/start"})
+    frame = json.loads((await socket.receive()).data)
+    assert frame["type"] == "CALLBACK" and frame["headers"]["topic"] == BOT_MESSAGE_TOPIC
+    data = json.loads(frame["data"])
+    assert (data["conversationType"], data["senderStaffId"], data["text"]["content"]) == (
+        "1",
+        "u1",
+        "/start",
+    )
+    # Not acknowledged, and the socket drops: the next connection gets it again.
+    await post(http, url + "/control/drop", {})
+    await socket.close()
+    again = await connect(http, url)
+    redelivered = json.loads((await again.receive()).data)
+    assert redelivered["headers"]["messageId"] == sent["messageId"]
+    await again.send_str(json.dumps(ack(redelivered)))
+    async with http.get(f"{url}/control/acked/{sent['messageId']}?timeout=5") as response:
+        assert (await response.json())["acked"] is True
+    # A ping is answered with its own data.
+    await post(http, url + "/control/system/ping", {})
+    ping = json.loads((await again.receive()).data)
+    assert (ping["type"], ping["headers"]["topic"]) == ("SYSTEM", "ping")
+    await again.send_str(json.dumps(ack(ping, ping["data"])))
+    # A group message names the group; a refused connection is a 503.
+    await post(http, url + "/control/send", {"userid": "u2", "text": "/bind", "group": "cid-qs"})
+    group = json.loads(json.loads((await again.receive()).data)["data"])
+    assert (group["conversationType"], group["conversationId"], group["conversationTitle"]) == (
+        "2",
+        "cid-qs",
+        "青山村防返贫群",
+    )
+    await post(http, url + "/control/refuse", {"times": 1})
+    refused = await post(
+        http,
+        url + "/v1.0/gateway/connections/open",
+        {"clientId": DEFAULT_CLIENT_ID, "clientSecret": DEFAULT_CLIENT_SECRET},
+    )
+    assert refused[0] == 503
+    await again.close()
+
+
+async def test_openapi_messages_cards_contacts_and_failures(
+    standin: DingTalkStandIn, http: aiohttp.ClientSession
+) -> None:
+    url = standin.url
+    await organisation(http, url)
+    status, token = await post(
+        http,
+        url + "/v1.0/oauth2/accessToken",
+        {"appKey": DEFAULT_CLIENT_ID, "appSecret": DEFAULT_CLIENT_SECRET},
+    )
+    assert status == 200 and token["expireIn"] == 7200
+    auth = {"x-acs-dingtalk-access-token": token["accessToken"]}
+    text = {
+        "robotCode": DEFAULT_CLIENT_ID,
+        "msgKey": "sampleText",
+        "msgParam": '{"content": "你好"}',
+    }
+    assert (
+        await post(http, url + "/v1.0/robot/oToMessages/batchSend", {**text, "userIds": ["u1"]})
+    )[0] == 401
+    status, sent = await post(
+        http,
+        url + "/v1.0/robot/oToMessages/batchSend",
+        {**text, "userIds": ["u1", "nobody"]},
+        **auth,
+    )
+    assert status == 200 and sent["invalidStaffIdList"] == ["nobody"]
+    status, _ = await post(
+        http,
+        url + "/v1.0/robot/groupMessages/send",
+        {**text, "openConversationId": "cid-qs"},
+        **auth,
+    )
+    assert status == 200
+    # Removed from the group: sending there fails, so the adapter can mark the binding broken.
+    await post(http, url + "/control/groups/cid-qs/robot", {"present": False})
+    status, gone = await post(
+        http,
+        url + "/v1.0/robot/groupMessages/send",
+        {**text, "openConversationId": "cid-qs"},
+        **auth,
+    )
+    assert status == 400 and gone["code"] == "robot.not.in.group"
+    await post(http, url + "/control/groups/cid-qs/robot", {"present": True})
+
+    card = {
+        "cardTemplateId": "fangfanpin.buttons",
+        "outTrackId": "card-1",
+        "openSpaceId": "dtv1.card//IM_GROUP.cid-qs",
+        "cardData": {"cardParamMap": {"markdown": "🔴 红色预警", "buttons": "[]"}},
+    }
+    assert (await post(http, url + "/v1.0/card/instances/createAndDeliver", card, **auth))[0] == 200
+    async with http.put(
+        url + "/v1.0/card/instances",
+        json={"outTrackId": "card-1", "cardData": {"cardParamMap": {"markdown": "✅ 已确认"}}},
+        headers=auth,
+    ) as response:
+        assert response.status == 200
+    async with http.get(url + "/control/messages?to=cid-qs") as response:
+        in_group = await response.json()
+    assert [m["kind"] for m in in_group] == ["message", "card"]
+    assert in_group[1]["params"]["markdown"] == "✅ 已确认" and in_group[1]["updates"] == 1
+
+    status, user = await post(
+        http, f"{url}/topapi/v2/user/get?access_token={token['accessToken']}", {"userid": "u1"}
+    )
+    assert user["errcode"] == 0 and user["result"]["mobile"] == "13800138001"
+    _, nobody = await post(
+        http, f"{url}/topapi/v2/user/get?access_token={token['accessToken']}", {"userid": "x"}
+    )
+    assert nobody["errcode"] == 60121
+
+    # Failures asked for: a 429 (throttled), then a 503, then the call goes through.
+    await post(http, url + "/control/fail", {"path": "/v1.0/robot/", "status": 429, "times": 1})
+    await post(http, url + "/control/fail", {"path": "/v1.0/robot/", "status": 503, "times": 1})
+    statuses = []
+    for _ in range(3):
+        statuses.append(
+            (
+                await post(
+                    http,
+                    url + "/v1.0/robot/oToMessages/batchSend",
+                    {**text, "userIds": ["u1"]},
+                    **auth,
+                )
+            )[0]
+        )
+    assert statuses == [429, 503, 200]
+
+
+async def test_the_official_sdk_connects_gets_a_message_and_a_card_press_and_acknowledges(
+    standin: DingTalkStandIn, http: aiohttp.ClientSession
+) -> None:
+    url = standin.url
+    await organisation(http, url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "tests" / "dingtalk" / "sdk_client.py"),
+        DEFAULT_CLIENT_ID,
+        DEFAULT_CLIENT_SECRET,
+        env={**os.environ, "DINGTALK_OPENAPI_ENDPOINT": url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    try:
+        assert json.loads(await asyncio.wait_for(process.stdout.readline(), 30)) == {
+            "started": True
+        }
+        for _ in range(100):  # until the SDK has connected
+            if standin.connected:
+                break
+            await asyncio.sleep(0.1)
+        _, sent = await post(http, url + "/control/send", {"userid": "u1", "text": "/help"})
+        line = json.loads(await asyncio.wait_for(process.stdout.readline(), 10))
+        assert line == {"text": "/help", "from": "u1"}
+        async with http.get(f"{url}/control/acked/{sent['messageId']}?timeout=5") as response:
+            assert (await response.json())["acked"] is True
+
+        standin.state.cards["card-9"] = standin.state.record(
+            "card", "u1", outTrackId="card-9", template="t", params={}
+        )
+        _, pressed = await post(
+            http,
+            url + "/control/press",
+            {"userid": "u1", "outTrackId": "card-9", "params": {"data": "al:ack:7"}},
+        )
+        line = json.loads(await asyncio.wait_for(process.stdout.readline(), 10))
+        assert line == {"card": "card-9", "params": {"data": "al:ack:7"}}
+        async with http.get(f"{url}/control/acked/{pressed['messageId']}?timeout=5") as response:
+            assert (await response.json())["acked"] is True
+    finally:
+        process.kill()
+        await process.wait()
