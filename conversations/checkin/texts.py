@@ -204,7 +204,7 @@ def result_text(result: ConfirmResult, t: Translator) -> str:
         else:
             lines.append(t._("The household is already on red alert; the village knows."))
     elif a.level is Level.WATCH:
-        lines.append(t._("The household stays on the watch list; keep visiting every week."))
+        lines.append(t._("The household stays on the watch list; keep visiting it on schedule."))
     else:
-        lines.append(t._("Thank you. See you at next week's visit."))
+        lines.append(t._("Thank you. See you at the next visit."))
     return "\n".join(lines)
