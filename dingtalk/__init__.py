@@ -1,0 +1,1 @@
+"""The DingTalk adapter (being built: docs/dingtalk.md): the Stream connection so far."""
