@@ -53,6 +53,7 @@ from monitoring.i18n import Translations
 from storage.alerts import Alerts
 from storage.bindings import Bindings
 from storage.outbox import Outbox, Queued
+from storage.platform_ids import Platform
 from storage.proposals import Proposals
 from storage.schedule import Schedule
 
@@ -166,7 +167,12 @@ class OutboxWorker:
         try:
             while not self._stopping.is_set():
                 rows = await self.tx(
-                    lambda s: Outbox(s).due(self.now(), stale_after=self.stale_after, limit=BATCH)
+                    lambda s: Outbox(s).due(
+                        self.now(),
+                        stale_after=self.stale_after,
+                        limit=BATCH,
+                        platform=Platform.TELEGRAM,
+                    )
                 )
                 if not rows or rows == previous:  # nothing due, or nothing could be taken
                     break

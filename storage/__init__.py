@@ -3,3 +3,5 @@
 Repositories run queries and never commit: the caller (one handler step, one job run,
 one CLI command) owns the transaction with `with session.begin(): ...`.
 """
+
+from storage import models_platforms  # noqa: F401  (its table in the metadata)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage, Person
+from storage.platform_ids import Platform
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
 
@@ -94,11 +95,18 @@ class Outbox:
         return len(new)
 
     def due(
-        self, now: datetime, *, stale_after: timedelta, limit: int = 50
+        self,
+        now: datetime,
+        *,
+        stale_after: timedelta,
+        limit: int = 50,
+        platform: Platform | None = None,
     ) -> list[tuple[int, int]]:
         """(id, chat) of rows to send, oldest first: pending and due, or claimed by a worker
         that died. A row never tried is due at once (it may carry the time of another clock,
-        such as a job's --at); retry times are set by the worker's own clock."""
+        such as a job's --at); retry times are set by the worker's own clock. `platform`:
+        only its chats (`storage/platform_ids.py`), for a deployment serving two."""
+        chats = platform.chats(OutboxMessage.chat_id) if platform is not None else true()
         return [
             (int(row_id), int(chat_id))
             for row_id, chat_id in self.session.execute(
@@ -109,7 +117,8 @@ class Outbox:
                         & ((OutboxMessage.attempts == 0) | (OutboxMessage.next_attempt_at <= now)),
                         (OutboxMessage.status == "sending")
                         & (OutboxMessage.claimed_at <= now - stale_after),
-                    )
+                    ),
+                    chats,
                 )
                 .order_by(OutboxMessage.id)
                 .limit(limit)

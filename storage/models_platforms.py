@@ -1,0 +1,29 @@
+"""The table behind `storage/platform_ids.py` (kept beside `models.py`, which is at its
+length limit; `storage/__init__.py` imports it so the metadata always has it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base
+from storage.types import UTCDateTime
+
+
+class PlatformId(Base):
+    """A person, a group or a message of a platform whose ids are not integers (DingTalk's
+    user ids, conversation ids, card ids), and the integer the rest of fangfanpin knows it
+    by (`storage/platform_ids.py` says which)."""
+
+    __tablename__ = "platform_ids"
+    __table_args__ = (
+        UniqueConstraint("platform", "kind", "external_id", name="uq_platform_ids_external"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))  # user, group, message
+    external_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

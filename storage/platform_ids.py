@@ -1,0 +1,92 @@
+"""Integers for the people, groups and messages of a platform whose ids are strings.
+
+Everything below the adapters knows a chat by one integer: a person's linked account
+(`Person.telegram_user_id`), a group binding, an outbox row, an event's user and chat. On
+Telegram these are Telegram's own ids, which have at most 52 significant bits (the Bot API
+says so of user and chat ids). DingTalk's user ids, conversation ids and card ids are strings:
+each gets a row here and the integer 2^53 + row (a person, a card) or -(2^53 + row) (a group:
+negative, as Telegram's groups are), outside anything Telegram gives. So one database can
+serve both platforms at once, a person being linked on either, and each platform's outbox
+worker takes only its own chats (`Platform.of`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from storage.models_platforms import PlatformId
+
+TELEGRAM_LIMIT = 2**53  # every Telegram id lies strictly between -LIMIT and LIMIT
+
+
+class Platform(StrEnum):
+    TELEGRAM = "telegram"
+    DINGTALK = "dingtalk"
+
+    @staticmethod
+    def of(chat_id: int) -> Platform:
+        return (
+            Platform.TELEGRAM if -TELEGRAM_LIMIT < chat_id < TELEGRAM_LIMIT else Platform.DINGTALK
+        )
+
+    def chats(self, column: InstrumentedAttribute[int]) -> ColumnElement[bool]:
+        """The rows of `column` (a chat id) that belong to this platform."""
+        inside = and_(column > -TELEGRAM_LIMIT, column < TELEGRAM_LIMIT)
+        if self is Platform.TELEGRAM:
+            return inside
+        return or_(column >= TELEGRAM_LIMIT, column <= -TELEGRAM_LIMIT)
+
+
+class Kind(StrEnum):
+    USER = "user"  # a person (and their single chat with the robot)
+    GROUP = "group"
+    MESSAGE = "message"  # a card or message, for edits in place
+
+
+class PlatformIds:
+    def __init__(self, session: Session, platform: Platform = Platform.DINGTALK) -> None:
+        self.session = session
+        self.platform = platform
+
+    def number(self, kind: Kind, external_id: str, *, now: datetime) -> int:
+        """The integer for `external_id`, the same every time (created on first use)."""
+        row_id = self._row(kind, external_id)
+        if row_id is None:
+            row = PlatformId(
+                platform=self.platform.value,
+                kind=kind.value,
+                external_id=external_id,
+                created_at=now,
+            )
+            self.session.add(row)
+            self.session.flush()
+            row_id = row.id
+        return -(TELEGRAM_LIMIT + row_id) if kind is Kind.GROUP else TELEGRAM_LIMIT + row_id
+
+    def known(self, kind: Kind, external_id: str) -> int | None:
+        """The integer for `external_id` if it has one (nothing is created)."""
+        row_id = self._row(kind, external_id)
+        if row_id is None:
+            return None
+        return -(TELEGRAM_LIMIT + row_id) if kind is Kind.GROUP else TELEGRAM_LIMIT + row_id
+
+    def external(self, number: int) -> tuple[Kind, str] | None:
+        """What an integer of this platform stands for, or None (a Telegram id, unknown)."""
+        if Platform.of(number) is Platform.TELEGRAM:
+            return None
+        row = self.session.get(PlatformId, abs(number) - TELEGRAM_LIMIT)
+        if row is None or row.platform != self.platform.value:
+            return None
+        return Kind(row.kind), row.external_id
+
+    def _row(self, kind: Kind, external_id: str) -> int | None:
+        return self.session.scalar(
+            select(PlatformId.id).where(
+                PlatformId.platform == self.platform.value,
+                PlatformId.kind == kind.value,
+                PlatformId.external_id == external_id,
+            )
+        )

@@ -1,0 +1,59 @@
+"""DingTalk's string ids get integers of their own, outside Telegram's range: stable, per
+kind (a group's negative, as Telegram's groups are), read back; and each platform's outbox
+worker takes only its own chats, so one database can serve both."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.outbox import Outbox
+from storage.platform_ids import TELEGRAM_LIMIT, Kind, Platform, PlatformIds
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def test_ids_are_stable_per_kind_and_outside_telegrams_range(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory() as s, s.begin():
+        ids = PlatformIds(s)
+        assert ids.known(Kind.USER, "manager4220") is None
+        person = ids.number(Kind.USER, "manager4220", now=NOW)
+        group = ids.number(Kind.GROUP, "cidABC==", now=NOW)
+        card = ids.number(Kind.MESSAGE, "ffp-card-1", now=NOW)
+        same_text_other_kind = ids.number(Kind.GROUP, "manager4220", now=NOW)
+    assert person >= TELEGRAM_LIMIT and card >= TELEGRAM_LIMIT and group <= -TELEGRAM_LIMIT
+    assert len({person, group, card, same_text_other_kind}) == 4
+    assert {Platform.of(n) for n in (person, group, card)} == {Platform.DINGTALK}
+    assert (
+        Platform.of(2**52) is Platform.TELEGRAM and Platform.of(-1001234567890) is Platform.TELEGRAM
+    )
+    with session_factory() as s, s.begin():
+        ids = PlatformIds(s)
+        assert ids.number(Kind.USER, "manager4220", now=NOW) == person  # the same, every time
+        assert ids.known(Kind.GROUP, "cidABC==") == group
+        assert ids.external(person) == (Kind.USER, "manager4220")
+        assert ids.external(group) == (Kind.GROUP, "cidABC==")
+        assert ids.external(12345) is None  # a Telegram id
+
+
+def test_each_platforms_outbox_worker_takes_only_its_chats(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory() as s, s.begin():
+        dingtalk_user = PlatformIds(s).number(Kind.USER, "u1", now=NOW)
+        outbox = Outbox(s)
+        outbox.enqueue(key="a", kind="notice", chat_id=501, now=NOW, payload={})
+        outbox.enqueue(key="b", kind="notice", chat_id=dingtalk_user, now=NOW, payload={})
+        outbox.enqueue(key="c", kind="notice", chat_id=-1001234567890, now=NOW, payload={})
+    with session_factory() as s:
+        outbox = Outbox(s)
+        stale = timedelta(minutes=2)
+        telegram = outbox.due(NOW, stale_after=stale, platform=Platform.TELEGRAM)
+        dingtalk = outbox.due(NOW, stale_after=stale, platform=Platform.DINGTALK)
+        both = outbox.due(NOW, stale_after=stale)
+    assert [chat for _, chat in telegram] == [501, -1001234567890]
+    assert [chat for _, chat in dingtalk] == [dingtalk_user]
+    assert len(both) == 3
