@@ -23,23 +23,10 @@ from bot.priority import PriorityRateLimiter
 from bot.request import AiohttpRequest
 from bot.schedule import JobScheduler, WakeSender, job_specs
 from bot.settings import Settings
-from conversations import (
-    export,
-    groups,
-    households,
-    interrupt,
-    language,
-    registration,
-    summary,
-    warnings,
-)
-from conversations.checkin.start import checkin as checkin_command
-from conversations.checkin.start import household_pressed, picker_page_pressed
+from conversations import groups, interrupt, registration
+from conversations.dispatch import BUTTON_FLOWS, COMMAND_FLOWS
 from conversations.engine.services import Services
-from conversations.help import help_flow
 from conversations.menu import GROUP, commands_for
-from conversations.mine import mine, mine_page_pressed
-from conversations.proposals import decide, eliminate, propose
 from conversations.registry import ROUTER
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
 from scheduler.policy_check import policy_check
@@ -95,34 +82,14 @@ def build_application(
     # group -1: while a conversation is open (a check-in, a measure, a proposal…), another
     # command gets where it stands instead (ApplicationHandlerStop keeps it from running).
     app.add_handler(adapter.interruptions(interrupt.command_during), group=-1)
-    # group 0: commands and buttons, in the order they are tried.
-    app.add_handler(adapter.command("start", registration.start))
+    # group 0: commands and buttons (one table for every platform: conversations/dispatch).
     app.add_handler(adapter.contacts(registration.contact))
-    app.add_handler(adapter.command("help", help_flow))
-    app.add_handler(adapter.command("language", language.language))
-    app.add_handler(adapter.buttons("lg", language.language_pressed))
-    app.add_handler(adapter.command("checkin", checkin_command))
-    app.add_handler(adapter.buttons("ci:hh", household_pressed))  # a household chosen
-    app.add_handler(adapter.buttons("ci:pg", picker_page_pressed))  # its list's other page
-    app.add_handler(adapter.command("cancel", interrupt.cancel))
-    app.add_handler(adapter.command("bind", groups.bind))
-    app.add_handler(adapter.command("unbind", groups.unbind))
-    app.add_handler(adapter.buttons("gb", groups.bind_pressed))
+    for name, flow in COMMAND_FLOWS:
+        app.add_handler(adapter.command(name, flow))
+    for prefix, flow in BUTTON_FLOWS:
+        app.add_handler(adapter.buttons(prefix, flow))
     app.add_handler(adapter.memberships(groups.membership))  # added to / removed from a group
     app.add_handler(adapter.migrations(groups.migrated))  # a group became a supergroup
-    app.add_handler(adapter.buttons("al", warnings.warning_pressed))  # Acknowledge, Record measure
-    app.add_handler(adapter.command("resolve", warnings.resolve))
-    app.add_handler(adapter.command("history", households.history))
-    app.add_handler(adapter.command("summary", summary.summary))
-    app.add_handler(adapter.command("mine", mine))
-    app.add_handler(adapter.buttons("mn", mine_page_pressed))
-    app.add_handler(adapter.command("export", export.export))
-    app.add_handler(adapter.command("propose", propose.propose))
-    app.add_handler(adapter.command("proposals", decide.proposals))
-    app.add_handler(adapter.buttons("pd", decide.decision_pressed))
-    app.add_handler(adapter.command("eliminate", eliminate.eliminate))
-    app.add_handler(adapter.buttons("el", eliminate.elimination_pressed))
-    app.add_handler(adapter.command("reinstate", eliminate.reinstate))
     # The conversations' own buttons (ci, ms, pp), taken by the router in one transaction.
     for handler in adapter.conversations(ROUTER):
         app.add_handler(handler)
