@@ -1,0 +1,93 @@
+"""The DingTalk adapter: each Stream callback (a robot message, a card's button) becomes a
+neutral event, goes through the same table of flows as on Telegram
+(`conversations/dispatch.py`), and the replies are carried out on DingTalk
+(`dingtalk/outbound.py`). It returns True, so the callback is acknowledged, only when all of
+that is done: a crash before leaves the callback to be pushed again, and its update id
+(DingTalk's message id) keeps it from being applied twice.
+
+A person is found on the roster by the mobile number of their DingTalk account (the
+contacts API) on their first message: the registration flow gets it as the person's own
+shared contact, with the same audit and the same refusal of unknown numbers as on Telegram,
+and no contact-sharing step."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from dingtalk_stream.frames import CallbackMessage
+
+from conversations.dispatch import dispatch
+from conversations.engine.events import ChatKind
+from conversations.engine.replies import Reply, Say
+from conversations.engine.services import Services, language, person_of
+from dingtalk.inbound import (
+    BOT_MESSAGE_TOPIC,
+    CARD_CALLBACK_TOPIC,
+    Incoming,
+    message_event,
+    press_event,
+    with_contact,
+)
+from dingtalk.openapi import OpenApi
+from dingtalk.outbound import Deliverer
+from monitoring.i18n import N_
+from storage.platform_ids import Kind, PlatformIds
+
+log = logging.getLogger(__name__)
+
+TOPICS = (BOT_MESSAGE_TOPIC, CARD_CALLBACK_TOPIC)
+NO_MOBILE = N_(
+    "Your DingTalk account shows no mobile number, so the township's roster can not find "
+    "you. Please ask the township office to check your DingTalk contact details."
+)
+
+
+class DingTalkAdapter:
+    def __init__(self, services: Services, api: OpenApi, card_template: str) -> None:
+        self.services, self.api = services, api
+        self.deliverer = Deliverer(api, card_template, self._resolve, self._number)
+
+    async def on_callback(self, callback: CallbackMessage) -> bool:
+        """Handle one callback; True when it may be acknowledged."""
+        now = self.services.now()
+        topic, data = callback.headers.topic, dict(callback.data or {})
+        incoming: Incoming | None
+        if topic == BOT_MESSAGE_TOPIC:
+            incoming = await self.services.tx(lambda s: message_event(s, data, now=now))
+        elif topic == CARD_CALLBACK_TOPIC:
+            frame_id = str(callback.headers.message_id)
+            incoming = await self.services.tx(lambda s: press_event(s, data, frame_id, now=now))
+        else:
+            return True  # a topic not subscribed to: nothing to do
+        if incoming is None:
+            return True
+        event = incoming.event
+        on_message: frozenset[str] | None = None
+        button = event.button
+        if button is not None:
+            known = self.deliverer.card(event.message_id)
+            if known is not None:
+                event = dataclasses.replace(event, message_text=known[0])
+                on_message = known[1]
+            else:  # a card sent before a restart: its own buttons, as far as can be told
+                on_message = frozenset({button.split(":", 1)[0]})
+        replies: list[Reply]
+        unknown = await person_of(self.services, event.user_id) is None
+        if unknown and event.chat_kind is ChatKind.PRIVATE and event.button is None:
+            mobile = await self.api.mobile_of(incoming.staff_id)
+            if mobile is None:
+                replies = [Say(language(self.services, None)._(NO_MOBILE))]
+                await self.deliverer.deliver(event, replies)
+                return True
+            event = with_contact(event, mobile)
+        replies = await dispatch(event, self.services, on_message)
+        await self.deliverer.deliver(event, replies)
+        return True
+
+    async def _resolve(self, number: int) -> tuple[Kind, str] | None:
+        return await self.services.tx(lambda s: PlatformIds(s).external(number))
+
+    async def _number(self, kind: Kind, external: str) -> int:
+        now = self.services.now()
+        return await self.services.tx(lambda s: PlatformIds(s).number(kind, external, now=now))

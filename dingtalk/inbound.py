@@ -1,0 +1,94 @@
+"""DingTalk's callbacks in the engine's neutral words: a robot message (single chat or group,
+text or picture) or a card's button pressed becomes an `Event`, DingTalk's string ids
+becoming integers (`storage/platform_ids.py`). The event's update id comes from DingTalk's
+message id, so a callback pushed again (not acknowledged before a restart) is the same event
+and is not applied twice."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from conversations.engine.events import ChatKind, Contact, Event
+from storage.platform_ids import Kind, PlatformIds
+
+BOT_MESSAGE_TOPIC = "/v1.0/im/bot/messages/get"
+CARD_CALLBACK_TOPIC = "/v1.0/card/instances/callback"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    event: Event
+    staff_id: str  # the person's DingTalk user id (for the contacts API)
+
+
+def message_event(session: Session, data: dict[str, Any], *, now: datetime) -> Incoming | None:
+    """A robot message: text (a command or an answer) or a picture."""
+    staff_id = str(data.get("senderStaffId") or "")
+    if not staff_id:
+        return None  # someone outside the organisation: no roster person can be them
+    ids = PlatformIds(session)
+    user = ids.number(Kind.USER, staff_id, now=now)
+    group = str(data.get("conversationType")) == "2"
+    chat = ids.number(Kind.GROUP, str(data["conversationId"]), now=now) if group else user
+    update_id = ids.number(Kind.EVENT, "msg:" + str(data.get("msgId")), now=now)
+    text = None
+    photo = None
+    if data.get("msgtype") == "text":
+        text = str((data.get("text") or {}).get("content") or "").strip()
+    elif data.get("msgtype") == "picture":
+        photo = str((data.get("content") or {}).get("downloadCode") or "") or None
+    event = Event(
+        update_id,
+        chat,
+        ChatKind.GROUP if group else ChatKind.PRIVATE,
+        user,
+        text=text,
+        photo=photo,
+        chat_title=str(data.get("conversationTitle") or "") or None,
+    )
+    return Incoming(event, staff_id)
+
+
+def press_event(
+    session: Session, data: dict[str, Any], message_id: str, *, now: datetime
+) -> Incoming | None:
+    """A card's button: its `data` param, on the card (`outTrackId`) it was pressed on."""
+    staff_id = str(data.get("userId") or "")
+    try:
+        content = json.loads(data.get("content") or "{}")
+    except ValueError:
+        return None
+    button = ((content.get("cardPrivateData") or {}).get("params") or {}).get("data")
+    if not staff_id or not isinstance(button, str):
+        return None
+    ids = PlatformIds(session)
+    user = ids.number(Kind.USER, staff_id, now=now)
+    group = data.get("spaceType") == "IM_GROUP"
+    chat = ids.number(Kind.GROUP, str(data.get("spaceId")), now=now) if group else user
+    card = ids.number(Kind.MESSAGE, str(data.get("outTrackId")), now=now)
+    update_id = ids.number(Kind.EVENT, "press:" + message_id, now=now)
+    event = Event(
+        update_id,
+        chat,
+        ChatKind.GROUP if group else ChatKind.PRIVATE,
+        user,
+        button=button,
+        message_id=card,
+    )
+    return Incoming(event, staff_id)
+
+
+def with_contact(event: Event, mobile: str) -> Event:
+    """The event as a shared contact of the person's own mobile number (registration)."""
+    return Event(
+        event.update_id,
+        event.chat_id,
+        event.chat_kind,
+        event.user_id,
+        contact=Contact(mobile, event.user_id),
+    )

@@ -1,0 +1,132 @@
+"""The engine's replies carried out on DingTalk:
+
+- a text with buttons is an interactive card (the template named by the deployment, whose
+  variables are `markdown`, the text, and `buttons`, a JSON list of rows of {text, data});
+  an `Edit` updates that card in place, as Telegram edits a message;
+- a text without buttons is a robot text message; a picture (a chart) and a file (the
+  ledger) are uploaded and sent as image and file messages;
+- DingTalk has no "toast" under a pressed button: a toast with words goes to the presser's
+  single chat; command menus and the share-my-phone button have no counterpart (a person is
+  found by the contacts API) and are left out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from conversations.engine.events import Event
+from conversations.engine.replies import (
+    Document,
+    Edit,
+    Keyboard,
+    Later,
+    Photo,
+    Reply,
+    Say,
+    SetMenu,
+    Toast,
+)
+from dingtalk.openapi import OpenApi
+from storage.platform_ids import Kind
+
+log = logging.getLogger(__name__)
+
+KEEP_CARDS = 10_000  # cards whose text and buttons are remembered (for message_text)
+Resolve = Callable[[int], Awaitable[tuple[Kind, str] | None]]
+Number = Callable[[Kind, str], Awaitable[int]]
+
+
+def card_params(text: str, keyboard: Keyboard) -> dict[str, str]:
+    rows = [[{"text": b.label, "data": b.data} for b in row] for row in keyboard]
+    return {"markdown": text, "buttons": json.dumps(rows, ensure_ascii=False)}
+
+
+class Deliverer:
+    def __init__(self, api: OpenApi, template: str, resolve: Resolve, number: Number) -> None:
+        """`resolve`: what an integer chat or card id stands for; `number`: the integer
+        for a new card (both in storage, through the adapter's transactions)."""
+        self.api, self.template = api, template
+        self.resolve, self.number = resolve, number
+        self.cards: OrderedDict[int, tuple[str, frozenset[str]]] = OrderedDict()
+
+    def card(self, card_id: int | None) -> tuple[str, frozenset[str]] | None:
+        """The text and button prefixes of a card this process sent (None: not known)."""
+        return self.cards.get(card_id) if card_id is not None else None
+
+    async def deliver(self, event: Event, replies: list[Reply]) -> None:
+        for reply in replies:
+            await self._one(event, reply)
+
+    async def _one(self, event: Event, reply: Reply) -> None:
+        if isinstance(reply, Say):
+            await self._say(reply.chat_id or event.chat_id, reply.text, reply.keyboard)
+        elif isinstance(reply, Edit):
+            card_id = reply.message_id if reply.message_id is not None else event.message_id
+            target = await self.resolve(card_id) if card_id is not None else None
+            if target is None or target[0] is not Kind.MESSAGE:
+                await self._say(reply.chat_id or event.chat_id, reply.text, reply.keyboard)
+                return
+            await self.api.update_card(target[1], card_params(reply.text, reply.keyboard))
+            self._remember(card_id, reply.text, reply.keyboard)
+        elif isinstance(reply, Toast):
+            if reply.text and event.user_id is not None:
+                await self._say(event.user_id, reply.text, ())
+        elif isinstance(reply, Photo):
+            media = await self.api.upload(reply.png, reply.filename, "image")
+            await self._message(
+                reply.chat_id or event.chat_id, "sampleImageMsg", {"photoURL": media}
+            )
+        elif isinstance(reply, Document):
+            media = await self.api.upload(reply.data, reply.filename, "file")
+            kind = reply.filename.rsplit(".", 1)[-1]
+            await self._message(
+                reply.chat_id or event.chat_id,
+                "sampleFile",
+                {"mediaId": media, "fileName": reply.filename, "fileType": kind},
+            )
+        elif isinstance(reply, Later):
+            work = reply.work
+
+            async def later() -> None:
+                await self.deliver(event, await work())
+
+            asyncio.get_running_loop().create_task(later())
+        elif isinstance(reply, SetMenu):
+            return  # DingTalk robots have no per-chat command menu
+
+    async def _say(self, chat_id: int, text: str, keyboard: Keyboard) -> None:
+        if not keyboard:
+            await self._message(chat_id, "sampleText", {"content": text})
+            return
+        target = await self.resolve(chat_id)
+        if target is None:
+            raise LookupError(f"no DingTalk chat for {chat_id}")
+        kind, external = target
+        space = f"IM_ROBOT.{external}" if kind is Kind.USER else f"IM_GROUP.{external}"
+        track = "ffp-" + secrets.token_hex(12)
+        await self.api.create_card(track, self.template, space, card_params(text, keyboard))
+        self._remember(await self.number(Kind.MESSAGE, track), text, keyboard)
+
+    async def _message(self, chat_id: int, key: str, params: dict[str, Any]) -> None:
+        target = await self.resolve(chat_id)
+        if target is None:
+            raise LookupError(f"no DingTalk chat for {chat_id}")
+        kind, external = target
+        if kind is Kind.USER:
+            await self.api.to_people([external], key, params)
+        else:
+            await self.api.to_group(external, key, params)
+
+    def _remember(self, card_id: int | None, text: str, keyboard: Keyboard) -> None:
+        if card_id is None:
+            return
+        prefixes = frozenset(b.data.split(":", 1)[0] for row in keyboard for b in row)
+        self.cards[card_id] = (text, prefixes)
+        self.cards.move_to_end(card_id)
+        while len(self.cards) > KEEP_CARDS:
+            self.cards.popitem(last=False)

@@ -1,0 +1,178 @@
+"""The DingTalk adapter end to end through the stand-in and the real database: a person is
+found on the roster by their DingTalk mobile number on their first message (an unknown
+number and an account without one are told what to do), /checkin comes as a card whose
+buttons update it in place question by question, a typed answer is taken, and a press
+pushed again by DingTalk is not applied twice."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.i18n import load_translations
+from conversations.engine.services import Services
+from conversations.registry import ROUTER
+from dingtalk.adapter import TOPICS, DingTalkAdapter
+from dingtalk.openapi import OpenApi
+from dingtalk.stream import StreamConnection
+from sandbox.dingtalk.server import DingTalkStandIn
+from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from storage.models import AuditEntry, Draft, Person
+from tests.conftest import import_examples
+
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Shanghai
+PEOPLE = [
+    {"userid": "manager0001", "name": "李建国", "mobile": "13800138001"},  # a helper
+    {"userid": "manager0002", "name": "路人甲", "mobile": "13912345678"},  # not on the roster
+    {"userid": "manager0003", "name": "无手机", "mobile": ""},  # no mobile in DingTalk
+]
+
+
+class Town:
+    def __init__(self, standin: DingTalkStandIn, http: aiohttp.ClientSession) -> None:
+        self.standin, self.http = standin, http
+
+    async def send(self, userid: str, text: str) -> str:
+        async with self.http.post(
+            self.standin.url + "/control/send", json={"userid": userid, "text": text}
+        ) as response:
+            answer: dict[str, Any] = await response.json()
+        message_id = str(answer["messageId"])
+        assert await self.standin.wait_acked(message_id, 10), f"{text!r} not acknowledged"
+        return message_id
+
+    async def press(self, userid: str, card: str, data: str) -> str:
+        async with self.http.post(
+            self.standin.url + "/control/press",
+            json={"userid": userid, "outTrackId": card, "params": {"data": data}},
+        ) as response:
+            answer: dict[str, Any] = await response.json()
+        message_id = str(answer["messageId"])
+        assert await self.standin.wait_acked(message_id, 10), f"{data} not acknowledged"
+        return message_id
+
+    def texts(self, userid: str) -> list[str]:
+        return [
+            str(m["msgParam"].get("content"))
+            for m in self.standin.state.sent
+            if m["to"] == userid and m["kind"] == "message"
+        ]
+
+    def cards(self, userid: str) -> list[dict[str, Any]]:
+        return [m for m in self.standin.state.sent if m["to"] == userid and m["kind"] == "card"]
+
+
+@pytest.fixture
+async def town(session_factory: sessionmaker[Session]) -> AsyncIterator[Town]:
+    import_examples(session_factory)
+    standin = DingTalkStandIn()
+    await standin.start()
+    services = Services(
+        session_factory=session_factory,
+        translations=load_translations("zh_CN"),
+        tz=ZoneInfo("Asia/Shanghai"),
+        clock=lambda: NOW,
+        router=ROUTER,
+    )
+    api = OpenApi(
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=DEFAULT_CLIENT_SECRET,
+        api_url=standin.url,
+        oapi_url=standin.url,
+        retries=(0.01, 0.02),
+    )
+    adapter = DingTalkAdapter(services, api, "fangfanpin.buttons")
+    stream = StreamConnection(
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=DEFAULT_CLIENT_SECRET,
+        api_url=standin.url,
+        topics=TOPICS,
+        on_callback=adapter.on_callback,
+        backoff=(0.05,),
+    )
+    task = asyncio.create_task(stream.run())
+    async with aiohttp.ClientSession() as http:
+        for person in PEOPLE:
+            await http.post(standin.url + "/control/users", json=person)
+        for _ in range(200):
+            if standin.connected:
+                break
+            await asyncio.sleep(0.02)
+        try:
+            yield Town(standin, http)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await api.close()
+            await standin.stop()
+            if services.export_pool is not None:
+                services.export_pool.shutdown()
+
+
+async def test_registration_by_mobile_and_a_check_in_on_cards(
+    town: Town, session_factory: sessionmaker[Session]
+) -> None:
+    helper = "manager0001"
+    await town.send(helper, "你好")
+    hello, most_used = town.texts(helper)
+    assert hello.startswith("李建国您好") and "帮扶责任人" in hello
+    assert "/checkin" in most_used
+    with session_factory() as s:
+        person = s.scalars(select(Person).where(Person.phone == "+8613800138001")).one()
+        assert person.telegram_user_id is not None and person.telegram_user_id >= 2**53
+        assert s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.entity_key == "+8613800138001", AuditEntry.field == "telegram_user_id"
+            )
+        ).first()
+
+    # /checkin: a card listing the helper's households; a press turns it into the first
+    # question, and each answer into the next, on the same card
+    await town.send(helper, "/checkin")
+    [listing] = town.cards(helper)
+    assert "请选择要走访的农户" in listing["params"]["markdown"]
+    household = next(
+        b["data"]
+        for row in json.loads(listing["params"]["buttons"])
+        for b in row
+        if "LX01001" in b["text"]
+    )
+    await town.press(helper, listing["outTrackId"], household)
+    assert "本次走访方式" in listing["params"]["markdown"] and listing["updates"] == 1
+    pressed = await town.press(helper, listing["outTrackId"], "ci:a:visit_method:home")
+    assert "共同生活" in listing["params"]["markdown"] and listing["updates"] == 2
+    # DingTalk pushes the same press again (as after a restart): not applied twice
+    frame = town.standin.state.frames[pressed]
+    frame.acked = False
+    await town.standin.redeliver()
+    assert await town.standin.wait_acked(pressed, 10)
+    with session_factory() as s:
+        [draft] = s.scalars(select(Draft)).all()
+        assert draft.answers == {"visit_method": "home"}
+    # a typed answer (the members) is taken; the next question comes as a new card
+    await town.send(helper, "5")
+    with session_factory() as s:
+        [draft] = s.scalars(select(Draft)).all()
+        assert draft.answers == {"visit_method": "home", "members": 5}
+    latest = town.cards(helper)[-1]
+    assert latest is not listing and "收入" in latest["params"]["markdown"]
+
+
+async def test_unknown_numbers_and_accounts_without_one_are_told(town: Town) -> None:
+    await town.send("manager0002", "/start")
+    [told] = town.texts("manager0002")
+    assert "名单" in told
+    await town.send("manager0003", "你好")
+    [no_mobile] = town.texts("manager0003")
+    assert no_mobile.startswith("您的钉钉账号没有手机号")
