@@ -46,15 +46,11 @@ from bot.adapter import inline
 from bot.link import LinkState
 from bot.priority import bulk
 from bot.undelivered import cannot_write, lost_chat, undeliverable
-from conversations.alert_texts import alert_keyboard, alert_text, notice_text, undelivered_text
-from conversations.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
-from conversations.proposals.texts import proposal_keyboard, proposal_text
+from conversations.outbox_render import render
 from monitoring.i18n import Translations
-from storage.alerts import Alerts
 from storage.bindings import Bindings
 from storage.outbox import Outbox, Queued
 from storage.platform_ids import Platform
-from storage.proposals import Proposals
 from storage.schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -99,8 +95,7 @@ class OutboxWorker:
     ) -> None:
         self.bot = bot
         self.tx = tx
-        self.translations = translations
-        self.t = translations.get()  # groups, and people who chose no language
+        self.translations = translations  # a private chat in its person's language
         self.tz = tz
         self.now = now
         self.interval = interval
@@ -342,44 +337,12 @@ class OutboxWorker:
         Schedule(session).mark_reachable(people, now=self.now())
 
     def _render(self, session: Session, row: Queued) -> Rendered | None:
-        # a private chat in its person's language (/language); groups in the default
-        t = self.translations.get(row.locale) if row.locale else self.t
-        if row.kind == "notice":
-            return Rendered(row.chat_id, notice_text(row.payload, t), None)
-        if row.kind == "undelivered":
-            return Rendered(row.chat_id, undelivered_text(row.payload, t), None)
-        if row.kind == "proposal":
-            proposals = Proposals(session)
-            proposal = proposals.view(int(row.payload["proposal_id"]))
-            if proposal is None or proposal.status.value != row.payload.get("step"):
-                return None  # decided meanwhile: nothing to ask any more
-            helpers = proposals.helpers_of_village(proposal.village_id)
-            text = proposal_text(
-                proposal,
-                t,
-                self.tz,
-                late=bool(row.payload.get("late")),
-                now=self.now(),
-                notice_days=self.notice_days,
-            )
-            return Rendered(row.chat_id, text, inline(proposal_keyboard(proposal, t, helpers)))
-        if row.kind in JOB_KINDS:
-            text, markup = render_job(row.kind, row.payload, t)
-            if row.kind in CHART_KINDS:
-                kind, payload = row.kind, dict(row.payload)
-                return Rendered(
-                    row.chat_id, text, None, lambda: job_chart(kind, payload, t), bulk=True
-                )
-            return Rendered(row.chat_id, text, inline(markup), bulk=True)
-        if row.alert_id is None:
+        out = render(session, row, self.translations, self.tz, self.now(), self.notice_days)
+        if out is None:
             return None
-        view = Alerts(session).view(row.alert_id)
-        if view is None:
-            return None
-        text = alert_text(view, t, self.tz, kind=row.kind, payload=row.payload)
-        if row.kind == "all_clear":
-            return Rendered(row.chat_id, text, None)
-        return Rendered(row.chat_id, text, inline(alert_keyboard(view, t)), alert_id=row.alert_id)
+        return Rendered(
+            out.chat_id, out.text, inline(out.keyboard), out.chart, out.alert_id, out.bulk
+        )
 
     def _backoff(self, session: Session, row_id: int, error: str) -> None:
         row = Outbox(session).get(row_id)
