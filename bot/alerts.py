@@ -5,7 +5,7 @@ row (committed) before calling Telegram and marks it sent, with Telegram's messa
 when Telegram returned the message. Network errors and 5xx are retried with backoff, 429
 waits for the given retry_after, a group upgraded to a supergroup keeps its binding. A chat
 the bot can not write in (403, or a 400 saying so) and any other permanent refusal are never
-silent: `bot/undelivered.py`.
+silent: `conversations/undelivered.py`.
 
 Exactly once, and its limit: the unique key of a row means the same alert is never queued
 twice for one chat, and a claimed row is not taken by another worker, so in normal operation
@@ -45,8 +45,8 @@ from telegram.error import (
 from bot.adapter import inline
 from bot.link import LinkState
 from bot.priority import bulk
-from bot.undelivered import cannot_write, lost_chat, undeliverable
 from conversations.outbox_render import render
+from conversations.undelivered import cannot_write, lost_chat, undeliverable
 from monitoring.i18n import Translations
 from storage.bindings import Bindings
 from storage.outbox import Outbox, Queued

@@ -82,9 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fangfanpin: configuration error: {exc}", file=sys.stderr)
         return 2
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
-    setup_logging(settings.log_level, token)
+    secret = settings.dingtalk_client_secret
+    setup_logging(settings.log_level, token or (secret.get_secret_value() if secret else None))
     t = load_translations(settings.locale).get()
 
+    if args.command == "run" and settings.platform == "dingtalk":
+        return run_dingtalk(settings)
     if args.command == "run":
         if token is None:
             print(
@@ -332,6 +335,17 @@ def import_summary(result: ImportResult, t: Translator) -> str:
             ).format(numbers=", ".join(result.households_not_in_files))
         )
     return "\n".join(lines)
+
+
+def run_dingtalk(settings: Settings) -> int:
+    from dingtalk.run import serve_dingtalk
+
+    engine = open_database(settings)
+    try:
+        log.info("DingTalk bot starting (database %s)", engine.url.render_as_string(True))
+        return asyncio.run(serve_dingtalk(settings, engine))
+    finally:
+        engine.dispose()
 
 
 def run_bot(settings: Settings) -> int:

@@ -130,6 +130,11 @@ def week_figure(summary: WeekSummary, title: str, t: Translator) -> Figure:
         t._("{title}, {week}").format(title=title, week=week_label(summary.week, t)),
         fontsize=TITLE,
     )
+    if not names:
+        ax = figure.subplots()
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, t._("No monitored households"), ha="center", va="center", fontsize=TEXT)
+        return figure
     rate_ax, level_ax = figure.subplots(2, 1)
     positions = list(range(len(names)))
     rates = [100 * (v.rate or 0) for v in villages]
@@ -167,10 +172,8 @@ def week_figure(summary: WeekSummary, title: str, t: Translator) -> Figure:
     level_ax.set_title(t._("Red and watch households"))
     level_ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
     level_ax.legend(loc="lower right", fontsize=SMALL)
-    for ax in (rate_ax, level_ax):
-        _readable(ax)
-    if not names:
-        rate_ax.text(0.5, 0.5, t._("No monitored households"), ha="center", va="center")
+    for each in (rate_ax, level_ax):
+        _readable(each)
     return figure
 
 

@@ -47,6 +47,9 @@ class DingTalkAdapter:
     def __init__(self, services: Services, api: OpenApi, card_template: str) -> None:
         self.services, self.api = services, api
         self.deliverer = Deliverer(api, card_template, self._resolve, self._number)
+        # A group's title, from its messages: a card's press does not carry it (/bind's
+        # button names the group by it).
+        self.titles: dict[int, str] = {}
 
     async def on_callback(self, callback: CallbackMessage) -> bool:
         """Handle one callback; True when it may be acknowledged."""
@@ -63,6 +66,10 @@ class DingTalkAdapter:
         if incoming is None:
             return True
         event = incoming.event
+        if event.chat_kind is ChatKind.GROUP and event.chat_title:
+            self.titles[event.chat_id] = event.chat_title
+        elif event.chat_kind is ChatKind.GROUP and event.chat_id in self.titles:
+            event = dataclasses.replace(event, chat_title=self.titles[event.chat_id])
         on_message: frozenset[str] | None = None
         button = event.button
         if button is not None:

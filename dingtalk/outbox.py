@@ -1,0 +1,207 @@
+"""The outbox on DingTalk: red warnings (as cards, so an acknowledgement updates them in
+place), all-clears, notices, proposals and every job's messages, claimed and marked sent as
+on Telegram (`storage/outbox.py`: a row is claimed, committed, then sent, and marked sent
+with the integer of what DingTalk made of it).
+
+Failures: throttling and 5xx are retried by the OpenAPI client (1, 2, 4 s) and then given
+back to the outbox with a pause; a group the robot was removed from (`robot.not.in.group`)
+or a person DingTalk does not know marks the chat lost, exactly as a Telegram 403 does
+(`conversations/undelivered.py`: the binding broken, the staff told, a warning posted to the
+township group instead); any other refusal is never silent either. Groups are paced at 20
+messages a minute, DingTalk's documented limit per robot and group."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from conversations.outbox_render import Outgoing, render
+from conversations.undelivered import lost_chat, undeliverable
+from dingtalk.openapi import DingTalkError, OpenApi
+from dingtalk.outbound import card_params
+from monitoring.i18n import Translations
+from storage.outbox import Outbox
+from storage.platform_ids import Kind, Platform, PlatformIds
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Tx = Callable[[Callable[[Session], T]], Awaitable[T]]
+
+GROUP_PER_MINUTE = 20
+LOST = {"robot.not.in.group"}  # the chat is gone for the robot
+
+
+class GroupPace:
+    """At most `per_minute` messages a minute to one group (a sliding minute)."""
+
+    def __init__(self, per_minute: int = GROUP_PER_MINUTE) -> None:
+        self.per_minute = per_minute
+        self.sent: dict[int, deque[float]] = {}
+
+    async def wait(self, chat_id: int) -> None:
+        if chat_id > 0:
+            return  # a person's chat
+        times = self.sent.setdefault(chat_id, deque())
+        while True:
+            now = time.monotonic()
+            while times and now - times[0] >= 60:
+                times.popleft()
+            if len(times) < self.per_minute:
+                times.append(now)
+                return
+            await asyncio.sleep(60 - (now - times[0]))
+
+
+class DingTalkOutbox:
+    def __init__(
+        self,
+        api: OpenApi,
+        tx: Tx[Any],
+        translations: Translations,
+        tz: ZoneInfo,
+        *,
+        card_template: str,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        interval: float = 5.0,
+        stale_after: timedelta = timedelta(minutes=2),
+        notice_days: int = 5,
+        pace: GroupPace | None = None,
+    ) -> None:
+        self.api, self.tx, self.translations, self.tz = api, tx, translations, tz
+        self.card_template = card_template
+        self.now, self.interval, self.stale_after = now, interval, stale_after
+        self.notice_days = notice_days
+        self.pace = pace or GroupPace()
+        self.me = f"dingtalk:{uuid.uuid4().hex[:16]}"
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="dingtalk-outbox")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        await self.tx(lambda s: Outbox(s).take_back(prefix="dingtalk:", me=self.me))
+        while not self._stopping.is_set():
+            try:
+                await self.drain()
+            except Exception:  # the worker outlives a bad row or a database hiccup
+                log.exception("DingTalk outbox round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
+
+    async def drain(self) -> int:
+        """Send what is due, chats side by side, each chat's rows in order."""
+        sent, previous = 0, None
+        while not self._stopping.is_set():
+            rows = await self.tx(
+                lambda s: Outbox(s).due(
+                    self.now(), stale_after=self.stale_after, platform=Platform.DINGTALK
+                )
+            )
+            if not rows or rows == previous:
+                break
+            previous = rows
+            by_chat: dict[int, list[int]] = {}
+            for row_id, chat_id in rows:
+                by_chat.setdefault(chat_id, []).append(row_id)
+
+            async def in_order(ids: list[int]) -> int:
+                return sum([await self.deliver(row_id) for row_id in ids])
+
+            sent += sum(await asyncio.gather(*(in_order(ids) for ids in by_chat.values())))
+        return sent
+
+    async def deliver(self, row_id: int) -> int:
+        now = self.now()
+
+        def claim(session: Session) -> tuple[Outgoing, tuple[Kind, str] | None] | bool | None:
+            row = Outbox(session).claim(row_id, now, stale_after=self.stale_after, by=self.me)
+            if row is None:
+                return False
+            out = render(session, row, self.translations, self.tz, now, self.notice_days)
+            if out is None:
+                Outbox(session).failed(row_id, "nothing to send")
+                return None
+            return out, PlatformIds(session).external(out.chat_id)
+
+        claimed = await self.tx(claim)
+        if not isinstance(claimed, tuple):
+            return 0
+        out, target = claimed
+        if target is None:
+            error = f"no DingTalk chat for {out.chat_id}"
+            await self.tx(lambda s: undeliverable(s, row_id, error, self.now()))
+            return 0
+        try:
+            await self.pace.wait(out.chat_id)
+            external = await self._send(out, target)
+        except DingTalkError as exc:
+            return await self._failed(row_id, exc)
+        number = await self.tx(
+            lambda s: PlatformIds(s).number(Kind.MESSAGE, external, now=self.now())
+        )
+        await self.tx(lambda s: Outbox(s).sent([(row_id, number)], now=self.now()))
+        return 1
+
+    async def _send(self, out: Outgoing, target: tuple[Kind, str]) -> str:
+        """Send; what DingTalk made of it (a card's id, a message's query key)."""
+        kind, external = target
+        if out.keyboard:
+            track = "ffp-" + secrets.token_hex(12)
+            space = f"IM_ROBOT.{external}" if kind is Kind.USER else f"IM_GROUP.{external}"
+            params = card_params(out.text, out.keyboard)
+            await self.api.create_card(track, self.card_template, space, params)
+            return track
+        if out.chart is not None:
+            png = await asyncio.to_thread(out.chart)
+            media = await self.api.upload(png, "chart.png", "image")
+            key, params2 = "sampleImageMsg", {"photoURL": media}
+            await self._message(kind, external, "sampleText", {"content": out.text})
+        else:
+            key, params2 = "sampleText", {"content": out.text}
+        return await self._message(kind, external, key, params2)
+
+    async def _message(self, kind: Kind, external: str, key: str, params: dict[str, Any]) -> str:
+        if kind is Kind.USER:
+            unknown = await self.api.to_people([external], key, params)
+            if unknown:
+                raise DingTalkError(400, "staffId.notExisted", f"DingTalk has no {external}")
+            return "user:" + secrets.token_hex(8)
+        return "group:" + (await self.api.to_group(external, key, params) or secrets.token_hex(8))
+
+    async def _failed(self, row_id: int, exc: DingTalkError) -> int:
+        error = str(exc)[:300]
+        if exc.code in LOST or exc.code == "staffId.notExisted":
+            log.warning("DingTalk outbox %s: the chat is lost: %s", row_id, error)
+            await self.tx(lambda s: lost_chat(s, row_id, error, self.now()))
+        elif exc.status in (0, 429) or exc.status >= 500:
+            later = self.now() + timedelta(seconds=30)
+            await self.tx(lambda s: Outbox(s).retry_at(row_id, later, error))
+        else:
+            await self.tx(lambda s: undeliverable(s, row_id, error, self.now()))
+        self.wake()  # the notices, and a warning's copy for the township group
+        return 0

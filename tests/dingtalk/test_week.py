@@ -1,0 +1,239 @@
+"""A week of monitoring on DingTalk, end to end: the DingTalk bot (`dingtalk/run.py`, the
+same database, flows, scheduler and outbox as on Telegram) against the stand-in. People
+register by their DingTalk mobile; the staff bind the village and township groups with card
+buttons; a helper's check-in ends red; the warning reaches both groups once, as cards naming
+the problem in general words (no full name, no amounts, no health details); the village head
+acknowledges it with the card's button and the cards show it; reminders and missed visits go
+out; /summary comes with its chart; a dropped socket loses no answer, and what a person
+sends while the bot is down is answered when it is back (a callback pushed again is not
+applied twice: tests/dingtalk/test_adapter.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.schedule import WakeSender, job_specs
+from bot.settings import Settings, load_settings
+from dingtalk.run import Running, running_dingtalk
+from sandbox.dingtalk.server import DingTalkStandIn
+from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from storage.models import Alert, CheckIn, GroupBinding
+from tests.conftest import ALL_YEARS, import_examples
+from tests.privacy import leaks
+from tests.small_town import at
+
+HELPER, HEAD, STAFF = "ding-helper", "ding-head", "ding-staff"
+VILLAGE, TOWNSHIP = "cid-qingshan", "cid-longxi"
+TUESDAY = at("2026-11-24T10:00")
+
+
+class Town:
+    def __init__(self, standin: DingTalkStandIn, http: aiohttp.ClientSession) -> None:
+        self.standin, self.http = standin, http
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        async with self.http.post(self.standin.url + path, json=body) as response:
+            answer: dict[str, Any] = await response.json()
+            assert response.status == 200, answer
+            return answer
+
+    async def say(self, user: str, text: str, group: str | None = None) -> str:
+        body = {"userid": user, "text": text, **({"group": group} if group else {})}
+        message_id = str((await self._post("/control/send", body))["messageId"])
+        assert await self.standin.wait_acked(message_id, 15), f"{text!r} not acknowledged"
+        return message_id
+
+    def sent(self, to: str) -> list[dict[str, Any]]:
+        return [m for m in self.standin.state.sent if m["to"] == to]
+
+    def card(self, to: str) -> dict[str, Any]:
+        return [m for m in self.sent(to) if m["kind"] == "card"][-1]
+
+    def text(self, message: dict[str, Any]) -> str:
+        if message["kind"] == "card":
+            return str(message["params"]["markdown"])
+        return str(message["msgParam"].get("content") or message["msgParam"].get("photoURL"))
+
+    async def press(self, user: str, card: dict[str, Any], label: str) -> str:
+        buttons = [b for row in json.loads(card["params"]["buttons"]) for b in row]
+        data = next((b["data"] for b in buttons if label in b["text"]), None)
+        assert data is not None, f"no {label!r} in {[b['text'] for b in buttons]}"
+        body = {"userid": user, "outTrackId": card["outTrackId"], "params": {"data": data}}
+        message_id = str((await self._post("/control/press", body))["messageId"])
+        assert await self.standin.wait_acked(message_id, 15), f"{label} not acknowledged"
+        return message_id
+
+    async def until(self, to: str, fragment: str, timeout: float = 15) -> dict[str, Any]:
+        """The newest message or card to `to` showing `fragment` (the outbox is async)."""
+        for _ in range(int(timeout / 0.05)):
+            for message in reversed(self.sent(to)):
+                if fragment in self.text(message):
+                    return message
+            await asyncio.sleep(0.05)
+        raise AssertionError(
+            f"{fragment!r} never reached {to}: {[self.text(m) for m in self.sent(to)]}"
+        )
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[DingTalkStandIn]:
+    server = DingTalkStandIn()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+def settings(standin: DingTalkStandIn, database_url: str) -> Settings:
+    return load_settings(
+        database_url=database_url,
+        policy_file=str(ALL_YEARS),
+        platform="dingtalk",
+        dingtalk_client_id=DEFAULT_CLIENT_ID,
+        dingtalk_client_secret=DEFAULT_CLIENT_SECRET,
+        dingtalk_card_template="fangfanpin.buttons",
+        dingtalk_api_url=standin.url,
+        dingtalk_oapi_url=standin.url,
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+async def town(
+    standin: DingTalkStandIn, session_factory: sessionmaker[Session]
+) -> AsyncIterator[Town]:
+    import_examples(session_factory)
+    async with aiohttp.ClientSession() as http:
+        town = Town(standin, http)
+        for user, name, mobile in (
+            (HELPER, "李建国", "13800138001"),
+            (HEAD, "张卫东", "13700137001"),
+            (STAFF, "杨振华", "18700187001"),
+        ):
+            await town._post("/control/users", {"userid": user, "name": name, "mobile": mobile})
+        await town._post(
+            "/control/groups",
+            {"id": VILLAGE, "title": "青山村防返贫群", "members": [HELPER, HEAD, STAFF]},
+        )
+        await town._post(
+            "/control/groups",
+            {"id": TOWNSHIP, "title": "龙溪镇防返贫工作群", "members": [HEAD, STAFF]},
+        )
+        yield town
+
+
+async def connected(standin: DingTalkStandIn, times: int = 1) -> None:
+    for _ in range(400):
+        if standin.connected and standin.state.connections >= times:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("the DingTalk bot did not connect")
+
+
+async def run_job(running: Running, settings: Settings, name: str, when: datetime) -> int:
+    services = running.services
+    return await job_specs(settings)[name].run(when, services.tx, WakeSender(running.outbox.wake))
+
+
+async def test_a_week_on_dingtalk(
+    town: Town, settings: Settings, db: Engine, session_factory: sessionmaker[Session]
+) -> None:
+    clock = {"now": TUESDAY}
+    async with running_dingtalk(
+        settings, db, clock=lambda: clock["now"], backoff=(0.05,)
+    ) as running:
+        await connected(town.standin)
+        for user in (HELPER, HEAD, STAFF):  # registered by their DingTalk mobile
+            await town.say(user, "你好")
+            assert "您已登记为" in town.text(town.sent(user)[0])
+
+        # The staff bind both groups with the card's buttons.
+        await town.say(STAFF, "/bind", group=VILLAGE)
+        await town.press(STAFF, town.card(VILLAGE), "青山村")
+        await town.say(STAFF, "/bind", group=TOWNSHIP)
+        await town.press(STAFF, town.card(TOWNSHIP), "镇街群")
+        with session_factory() as s:
+            assert s.scalar(select(func.count(GroupBinding.id))) == 2
+
+        # A check-in that ends red, answered on cards (and one typed amount).
+        await town.say(HELPER, "/checkin")
+        await town.press(HELPER, town.card(HELPER), "LX01001")
+        for label in ("入户", "仍为", "是"):
+            await town.press(HELPER, town.card(HELPER), label)
+        await town.say(HELPER, "1.2万")  # 12,000 yuan for 5 people: below the red line
+        # the socket drops between two answers: nothing is lost
+        await town._post("/control/drop", {})
+        await connected(town.standin, 2)
+        await town.press(HELPER, town.card(HELPER), "否")  # no large expenditure
+        for label in ("有保障", "有保障", "否", "有保障", "有保障", "有保障", "有保障"):
+            await town.press(HELPER, town.card(HELPER), label)
+        await town.press(HELPER, town.card(HELPER), "跳过")  # no note
+        await town.press(HELPER, town.card(HELPER), "跳过")  # no photo
+        await town.press(HELPER, town.card(HELPER), "确认提交")
+        saved = await town.until(HELPER, "已保存")
+        assert "🔴 红色预警" in town.text(saved)
+
+        # The warning reaches both groups once, as a card, in general words.
+        village = await town.until(VILLAGE, "🔴 红色预警")
+        township = await town.until(TOWNSHIP, "🔴 红色预警")
+        for card in (village, township):
+            text = town.text(card)
+            assert "徐**" in text and "徐德明" not in text and "LX01001" in text
+        await town.until(HEAD, "仅发给您")  # the reasons in full, privately
+        # The village head acknowledges on the group's card: both cards show it.
+        await town.press(HEAD, village, "确认收到")
+        await town.until(VILLAGE, "已确认")
+        await town.until(TOWNSHIP, "已确认")
+        with session_factory() as s:
+            [alert] = s.scalars(select(Alert)).all()
+            assert alert.acknowledged_at is not None
+            warnings = [m for m in town.standin.state.sent if "🔴 红色预警" in town.text(m)]
+            assert sorted(m["to"] for m in warnings if m["to"] in (VILLAGE, TOWNSHIP)) == [
+                TOWNSHIP,
+                VILLAGE,
+            ]  # once each
+
+        # Thursday's reminders reach the helper; Monday's missed-visits lists reach the group.
+        await run_job(running, settings, "reminders", at("2026-11-26T09:00"))
+        await town.until(HELPER, "户待走访")
+        await run_job(running, settings, "missed-visits", at("2026-11-30T00:30"))
+        await town.until(VILLAGE, "未走访")
+        # /summary in the township group, with its chart as an image message.
+        clock["now"] = at("2026-11-30T09:00")
+        await town.say(STAFF, "/summary", group=TOWNSHIP)
+        await town.until(TOWNSHIP, "龙溪镇")
+        assert any(
+            m["msgKey"] == "sampleImageMsg" for m in town.sent(TOWNSHIP) if m["kind"] == "message"
+        )
+
+    # The bot is down (a restart): what the helper sends meanwhile waits at DingTalk, and is
+    # answered once the bot is back.
+    pending = await town._post("/control/send", {"userid": HELPER, "text": "/mine"})
+    assert pending["pushed"] is False
+    async with running_dingtalk(settings, db, clock=lambda: clock["now"], backoff=(0.05,)):
+        assert await town.standin.wait_acked(str(pending["messageId"]), 15)
+        await town.until(HELPER, "您负责的农户")
+    with session_factory() as s:
+        assert s.scalar(select(func.count(CheckIn.id))) == 1  # the answers all kept, once
+    # Nothing private in any group: every message and card the groups got, as the privacy
+    # rule reads a platform's calls (a file in a group counts as one too).
+    group_calls = [
+        {
+            "method": "sendDocument" if m.get("msgKey") == "sampleFile" else "sendMessage",
+            "params": {"chat_id": -1, "text": town.text(m)},
+        }
+        for m in town.standin.state.sent
+        if m["to"] in (VILLAGE, TOWNSHIP)
+    ]
+    assert len(group_calls) >= 6 and leaks(group_calls) == []
