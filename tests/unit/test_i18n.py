@@ -49,6 +49,7 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
             "conversations",
             "scheduler",
             "bot",
+            "dingtalk",
             "sandbox",
         ],
         cwd=ROOT,
