@@ -71,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--port", type=int, default=None, help="port (default FANGFANPIN_SANDBOX_PORT, 8081)"
     )
+    sandbox.add_argument(
+        "--platform",
+        choices=("telegram", "dingtalk"),
+        default="telegram",
+        help="which platform's stand-in the page drives (default telegram)",
+    )
     return parser
 
 
@@ -101,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_sandbox(settings, port=settings.sandbox_port)
         return run_bot(settings)
+    if args.command == "sandbox" and args.platform == "dingtalk":
+        from bot.sandbox_run import run_dingtalk_sandbox
+
+        return run_dingtalk_sandbox(settings, port=args.port or settings.sandbox_port)
     if args.command == "sandbox":
         from bot.sandbox_run import run_sandbox
 

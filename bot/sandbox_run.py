@@ -4,11 +4,13 @@ the sample roster in a database of its own, and the real bot against them."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.cli import EXAMPLES, open_database, run_bot
 from bot.i18n import load_translations
@@ -22,37 +24,9 @@ def run_sandbox(settings: Settings, *, port: int) -> int:
     (never the real one), two groups already bound, and the real bot against it all."""
     from sandbox.page import PageGroup, SandboxPage, people_from_roster
     from sandbox.thread import SandboxThread
-    from storage.bindings import Bindings
-    from storage.models import Person, Village
 
-    data = Path("data")
-    data.mkdir(exist_ok=True)
-    db_path = (data / "sandbox.db").resolve()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    sandbox_settings = settings.model_copy(update={"database_url": f"sqlite:///{db_path}"})
-    engine = open_database(sandbox_settings)
-    session_factory = make_session_factory(engine)
     groups = [PageGroup(-1001001, "青山村防返贫群"), PageGroup(-1001002, "龙溪镇防返贫工作群")]
-    now = datetime.now(UTC)
-    with session_factory() as session, session.begin():
-        import_roster(session, sorted(EXAMPLES.glob("*.csv")), now=now, actor="sandbox")
-        staff = session.scalars(
-            select(Person).where(Person.role == "township_staff").order_by(Person.id)
-        ).first()
-        village = session.scalars(select(Village).where(Village.name == "青山村")).first()
-        assert staff is not None and village is not None
-        bindings = Bindings(session)
-        for group, village_id in ((groups[0], village.id), (groups[1], None)):
-            bindings.bind(
-                chat_id=group.chat_id,
-                title=group.title,
-                township_id=staff.township_id,
-                village_id=village_id,
-                by=staff,
-                now=now,
-            )
-    engine.dispose()
+    sandbox_settings = prepare_database(settings, [(g.chat_id, g.title) for g in groups])
     thread = SandboxThread(port=port)
     api = thread.api
     for group in groups:
@@ -92,5 +66,113 @@ def run_sandbox(settings: Settings, *, port: int) -> int:
             }
         )
         return run_bot(sandbox_settings)
+    finally:
+        thread.stop()
+
+
+def prepare_database(
+    settings: Settings,
+    groups: list[tuple[int, str]],
+    chat_of: Callable[[Session, int], int] = lambda _session, chat_id: chat_id,
+) -> Settings:
+    """A fresh sandbox database (never the real one) with the sample roster, and the groups
+    (chat id, title) bound: the first to 青山村, the second to the township (`chat_of`: the
+    platform's chat id of a page group). Returns the settings pointing at it."""
+    from storage.bindings import Bindings
+    from storage.models import Person, Village
+
+    data = Path("data")
+    data.mkdir(exist_ok=True)
+    db_path = (data / "sandbox.db").resolve()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    sandbox_settings = settings.model_copy(update={"database_url": f"sqlite:///{db_path}"})
+    engine = open_database(sandbox_settings)
+    session_factory = make_session_factory(engine)
+    now = datetime.now(UTC)
+    with session_factory() as session, session.begin():
+        import_roster(session, sorted(EXAMPLES.glob("*.csv")), now=now, actor="sandbox")
+        staff = session.scalars(
+            select(Person).where(Person.role == "township_staff").order_by(Person.id)
+        ).first()
+        village = session.scalars(select(Village).where(Village.name == "青山村")).first()
+        assert staff is not None and village is not None
+        bindings = Bindings(session)
+        for (chat_id, title), village_id in zip(groups, (village.id, None), strict=True):
+            bindings.bind(
+                chat_id=chat_of(session, chat_id),
+                title=title,
+                township_id=staff.township_id,
+                village_id=village_id,
+                by=staff,
+                now=now,
+            )
+    engine.dispose()
+    return sandbox_settings
+
+
+def run_dingtalk_sandbox(settings: Settings, *, port: int) -> int:
+    """The same page over the DingTalk stand-in (`fangfanpin sandbox --platform dingtalk`):
+    the DingTalk bot (`dingtalk/run.py`) against it, people found by their mobile numbers,
+    buttons as cards."""
+    import asyncio
+
+    from dingtalk.run import serve_dingtalk
+    from sandbox.dingtalk.page_bridge import PageBridge, group_of
+    from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+    from sandbox.dingtalk.thread import DingTalkThread
+    from sandbox.page import PageGroup, SandboxPage, people_from_roster
+    from storage.platform_ids import Kind, PlatformIds
+
+    groups = [PageGroup(-1001001, "青山村防返贫群"), PageGroup(-1001002, "龙溪镇防返贫工作群")]
+    now = datetime.now(UTC)
+    sandbox_settings = prepare_database(
+        settings,
+        [(g.chat_id, g.title) for g in groups],
+        lambda session, chat_id: PlatformIds(session).number(
+            Kind.GROUP, group_of(chat_id), now=now
+        ),
+    )
+    thread = DingTalkThread(port=port)
+    standin = thread.standin
+    people = people_from_roster(EXAMPLES / "staff.csv")
+    bridge = PageBridge(standin, people, groups)
+    page = SandboxPage(
+        people,
+        groups,
+        job_env={"FANGFANPIN_DATABASE_URL": sandbox_settings.database_url},
+        translations=load_translations(settings.locale),
+        tz=settings.tz,
+        events=lambda: [{"kind": "message"}] * len(standin.state.sent),
+        platform="dingtalk",
+    )
+    standin.extra_routes.extend([*page.routes(), *bridge.routes()])
+    try:
+        url = thread.start()
+    except OSError as exc:
+        print(
+            f"fangfanpin: can not listen on 127.0.0.1:{port} ({exc}); set "
+            "FANGFANPIN_SANDBOX_PORT or --port",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        print(f"Sandbox page: {url}/  (open it in a browser)", flush=True)
+        print(f"Sandbox DingTalk API: {url}", flush=True)
+        sandbox_settings = sandbox_settings.model_copy(
+            update={
+                "platform": "dingtalk",
+                "dingtalk_client_id": DEFAULT_CLIENT_ID,
+                "dingtalk_client_secret": SecretStr(DEFAULT_CLIENT_SECRET),
+                "dingtalk_card_template": "fangfanpin.buttons",
+                "dingtalk_api_url": url,
+                "dingtalk_oapi_url": url,
+            }
+        )
+        engine = open_database(sandbox_settings)
+        try:
+            return asyncio.run(serve_dingtalk(sandbox_settings, engine))
+        finally:
+            engine.dispose()
     finally:
         thread.stop()

@@ -64,6 +64,10 @@ LABELS = {
         "Choose who you are, send /start in the private chat and share the phone number; "
         "helpers then send /checkin. Red warnings appear in the village and township groups."
     ),
+    "hint_dingtalk": N_(
+        "DingTalk: choose who you are and send any message in the private chat: the bot "
+        "finds you by your DingTalk mobile number. Buttons come as cards."
+    ),
 }
 
 
@@ -110,6 +114,7 @@ class SandboxPage:
         job_timeout: float = 120.0,
         job_command: tuple[str, ...] = (sys.executable, "-m", "bot", "jobs", "run"),
         events: Callable[[], Sequence[Mapping[str, Any]]] = tuple,
+        platform: str = "telegram",
     ) -> None:
         """`translations`: the bot's catalogs (the page's labels are in them too); `events`:
         the stand-in's event log, to count what a job's messages delivered."""
@@ -121,6 +126,7 @@ class SandboxPage:
         self.job_timeout = job_timeout
         self.job_command = job_command  # + NAME --at WHEN
         self.events = events
+        self.platform = platform  # "dingtalk": the same page over the DingTalk stand-in
         self._job_lock = asyncio.Lock()  # one job at a time
 
     def routes(self) -> list[web.RouteDef]:
@@ -153,6 +159,7 @@ class SandboxPage:
             "groups": [asdict(g) for g in self.groups],
             "jobs": [[name, t._(label)] for name, label in JOBS.items()],
             "default_locale": self.default_locale,
+            "platform": self.platform,
             # The clock control's default: now, on the township's clock (as `--at` reads it).
             "now": datetime.now(self.tz).strftime("%Y-%m-%dT%H:%M"),
         }

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -39,10 +40,11 @@ class DingTalkStandIn(Gateway, OpenApi):
         self.host, self.port = host, port
         self.url = ""
         self._runner: web.AppRunner | None = None
+        self.extra_routes: list[web.RouteDef] = []  # the sandbox page's, when it runs here
         self._init_gateway()
 
     def make_app(self) -> web.Application:
-        app = web.Application(middlewares=[self.failures])
+        app = web.Application(middlewares=[self._from_here_only, self.failures])
         app.add_routes(
             [
                 *self.gateway_routes(),
@@ -61,9 +63,28 @@ class DingTalkStandIn(Gateway, OpenApi):
                 web.get("/control/frames", self._c_frames),
                 web.get("/control/calls", self._c_calls),
                 web.get("/control/acked/{id}", self._c_acked),
+                *self.extra_routes,
             ]
         )
         return app
+
+    @web.middleware
+    async def _from_here_only(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """The control API and the page drive the stand-in: a web page open on the same
+        machine must not (the Host must be this server, no other Origin, JSON posts)."""
+        if not request.path.startswith(("/control/", "/sandbox/", "/page/")):
+            return await handler(request)
+        own = {f"{name}:{self.port}" for name in (self.host, "127.0.0.1", "localhost")}
+        origin = request.headers.get("Origin")
+        if request.host not in own or (
+            origin is not None and origin.removeprefix("http://") not in own
+        ):
+            return web.json_response({"error": "refused: not from this machine's page"}, status=403)
+        if request.method == "POST" and request.content_type != "application/json":
+            return web.json_response({"error": "send application/json"}, status=415)
+        return await handler(request)
 
     async def start(self) -> str:
         self._runner = web.AppRunner(self.make_app())
@@ -135,39 +156,55 @@ class DingTalkStandIn(Gateway, OpenApi):
         return message
 
     async def _c_send(self, request: web.Request) -> web.Response:
-        """A person writes to the robot: `text`, or a picture (`picture`: base64 bytes), in
-        the single chat or (`group`) a group the robot is in."""
         body = await request.json()
-        user = self.state.users.get(str(body.get("userid")))
-        group = self.state.groups.get(str(body["group"])) if body.get("group") else None
-        if user is None or (body.get("group") and (group is None or not group["robot"])):
-            return web.json_response({"error": "no such person, or no robot there"}, status=404)
+        picture = base64.b64decode(body["picture"]) if "picture" in body else None
+        answer = await self.person_sends(
+            str(body.get("userid")), str(body.get("text", "")), picture, body.get("group")
+        )
+        return web.json_response(answer, status=int(answer.pop("status", 200)))
+
+    async def person_sends(
+        self, userid: str, text: str = "", picture: bytes | None = None, group_id: Any = None
+    ) -> dict[str, Any]:
+        """A person writes to the robot: `text`, or a `picture`, in the single chat or (in
+        `group_id`) a group the robot is in."""
+        user = self.state.users.get(userid)
+        group = self.state.groups.get(str(group_id)) if group_id else None
+        if user is None or (group_id and (group is None or not group["robot"])):
+            return {"status": 404, "error": "no such person, or no robot there"}
         if group is not None and user["userid"] not in group["members"]:
-            return web.json_response({"error": "not a member of the group"}, status=403)
+            return {"status": 403, "error": "not a member of the group"}
         message = self._chatbot_message(user, group)
-        if "picture" in body:
+        if picture is not None:
             code = new_id("download-")
-            self.state.media[code] = base64.b64decode(body["picture"])
+            self.state.media[code] = picture
             message.update(msgtype="picture", content={"downloadCode": code})
         else:
-            message.update(msgtype="text", text={"content": str(body.get("text", ""))})
+            message.update(msgtype="text", text={"content": text})
         frame = Frame("CALLBACK", BOT_MESSAGE_TOPIC, message)
         pushed = await self.push(frame)
-        return web.json_response({"messageId": frame.message_id, "pushed": pushed})
+        return {"messageId": frame.message_id, "pushed": pushed}
 
     async def _c_press(self, request: web.Request) -> web.Response:
-        """A person presses a card's button: the card callback with its `params`."""
         body = await request.json()
-        user = self.state.users.get(str(body.get("userid")))
-        card = self.state.cards.get(str(body.get("outTrackId")))
+        answer = await self.person_presses(
+            str(body.get("userid")), str(body.get("outTrackId")), body.get("params", {})
+        )
+        return web.json_response(answer, status=int(answer.pop("status", 200)))
+
+    async def person_presses(
+        self, userid: str, out_track_id: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A person presses a card's button: the card callback with its `params`."""
+        user = self.state.users.get(userid)
+        card = self.state.cards.get(out_track_id)
         if user is None or card is None:
-            return web.json_response({"error": "no such person or card"}, status=404)
+            return {"status": 404, "error": "no such person or card"}
         group = self.state.groups.get(card["to"])
-        if card["to"] != user["userid"] and (
-            group is None or user["userid"] not in group["members"]
-        ):
-            return web.json_response({"error": "the person can not see the card"}, status=403)
-        content = {"cardPrivateData": {"actionIds": ["button"], "params": body.get("params", {})}}
+        member = group is not None and user["userid"] in group["members"]
+        if card["to"] != user["userid"] and not member:
+            return {"status": 403, "error": "the person can not see the card"}
+        content = {"cardPrivateData": {"actionIds": ["button"], "params": params}}
         data = {
             "extension": "{}",
             "corpId": CORP_ID,
@@ -180,7 +217,7 @@ class DingTalkStandIn(Gateway, OpenApi):
         }
         frame = Frame("CALLBACK", CARD_CALLBACK_TOPIC, data)
         pushed = await self.push(frame)
-        return web.json_response({"messageId": frame.message_id, "pushed": pushed})
+        return {"messageId": frame.message_id, "pushed": pushed}
 
     # ------------------------------------------------------------------ failures
 

@@ -360,3 +360,70 @@ def test_make_run_without_a_token_prints_the_page_address(tmp_path: Path) -> Non
             process.wait(15)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
+
+
+@pytest.fixture
+def dingtalk_page(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox", "--platform", "dingtalk", "--port", str(port)],
+        cwd=tmp_path,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        line = wait_for_line(process, "Sandbox page:", ADDRESS_WITHIN)
+        yield line.split("Sandbox page:")[1].split()[0]
+    finally:
+        stop(process)
+
+
+def test_the_same_page_over_dingtalk(dingtalk_page: str, browser: object, tmp_path: Path) -> None:
+    """`fangfanpin sandbox --platform dingtalk`: the person is found by their DingTalk mobile
+    on their first message, and buttons are cards that a press updates in place."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver: WebDriver = browser  # type: ignore[assignment]
+    wait = WebDriverWait(driver, 20)
+    driver.get(dingtalk_page)
+    wait.until(lambda _d: "钉钉" in driver.find_element(By.CSS_SELECTOR, ".hint").text)
+
+    def bot_texts() -> list[str]:
+        return [
+            str(t)
+            for t in driver.execute_script(
+                "return [...document.querySelectorAll("
+                "'[data-testid=pane-private] [data-testid=bot-message] .text')]"
+                ".map((m) => m.textContent);"
+            )
+        ]
+
+    def type_in(text: str) -> None:
+        driver.find_element(By.CSS_SELECTOR, "[data-testid=input-private]").send_keys(text)
+        driver.find_element(By.CSS_SELECTOR, "[data-testid=send-private]").click()
+
+    def press(label: str) -> None:
+        click = (
+            "const b = [...document.querySelectorAll('[data-testid=pane-private] "
+            "[data-testid=button]')].reverse().find((x) => x.textContent.includes(arguments[0]));"
+            "if (b) b.click(); return Boolean(b);"
+        )
+        wait.until(lambda _d: driver.execute_script(click, label), f"a button {label!r}")
+
+    type_in("你好")
+    wait.until(lambda _d: any("您已登记为" in t for t in bot_texts()), "registered by mobile")
+    type_in("/checkin")
+    press("LX01001")
+    wait.until(lambda _d: any("本次走访方式" in t for t in bot_texts()), "the card's question")
+    cards = len(bot_texts())
+    press("入户")
+    wait.until(lambda _d: any("共同生活" in t for t in bot_texts()), "the next question")
+    assert len(bot_texts()) == cards  # the same card, updated in place
+    shot = tmp_path / "sandbox-dingtalk.png"
+    driver.save_screenshot(str(shot))
+    if target := os.environ.get("FANGFANPIN_SCREENSHOT_DINGTALK"):
+        shutil.copy(shot, target)
