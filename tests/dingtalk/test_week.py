@@ -3,8 +3,8 @@ same database, flows, scheduler and outbox as on Telegram) against the stand-in.
 register by their DingTalk mobile; the staff bind the village and township groups with card
 buttons; a helper's check-in ends red; the warning reaches both groups once, as cards naming
 the problem in general words (no full name, no amounts, no health details); the village head
-acknowledges it with the card's button and the cards show it; reminders and missed visits go
-out; /summary comes with its chart; a dropped socket loses no answer, and what a person
+acknowledges it and records a help measure with the cards' buttons, and the cards show
+both; reminders and missed visits go out; /summary comes with its chart; a dropped socket loses no answer, and what a person
 sends while the bot is down is answered when it is back (a callback pushed again is not
 applied twice: tests/dingtalk/test_adapter.py)."""
 
@@ -26,7 +26,7 @@ from bot.settings import Settings, load_settings
 from dingtalk.run import Running, running_dingtalk
 from sandbox.dingtalk.server import DingTalkStandIn
 from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from storage.models import Alert, CheckIn, GroupBinding
+from storage.models import Alert, CheckIn, GroupBinding, Measure
 from tests.conftest import ALL_YEARS, import_examples
 from tests.privacy import leaks
 from tests.small_town import at
@@ -71,6 +71,12 @@ class Town:
         message_id = str((await self._post("/control/press", body))["messageId"])
         assert await self.standin.wait_acked(message_id, 15), f"{label} not acknowledged"
         return message_id
+
+    async def press_data(self, user: str, card: dict[str, Any], prefix: str) -> None:
+        """Press the first button whose data starts with `prefix`."""
+        buttons = [b for row in json.loads(card["params"]["buttons"]) for b in row]
+        label = next(b["text"] for b in buttons if b["data"].startswith(prefix))
+        await self.press(user, card, label)
 
     async def until(self, to: str, fragment: str, timeout: float = 15) -> dict[str, Any]:
         """The newest message or card to `to` showing `fragment` (the outbox is async)."""
@@ -195,7 +201,13 @@ async def test_a_week_on_dingtalk(
         await town.press(HEAD, village, "确认收到")
         await town.until(VILLAGE, "已确认")
         await town.until(TOWNSHIP, "已确认")
+        # ...and records a help measure: the group card's button starts it privately, on cards.
+        await town.press(HEAD, village, "记录帮扶措施")
+        for prefix in ("ms:k:", "ms:r:", "ms:n:", "ms:d:today"):
+            await town.press_data(HEAD, town.card(HEAD), prefix)
+        await town.until(VILLAGE, "已记录 1 项帮扶措施")
         with session_factory() as s:
+            assert s.scalar(select(func.count(Measure.id))) == 1
             [alert] = s.scalars(select(Alert)).all()
             assert alert.acknowledged_at is not None
             warnings = [m for m in town.standin.state.sent if "🔴 红色预警" in town.text(m)]
