@@ -4,9 +4,9 @@ register by their DingTalk mobile; the staff bind the village and township group
 buttons; a helper's check-in ends red; the warning reaches both groups once, as cards naming
 the problem in general words (no full name, no amounts, no health details); the village head
 acknowledges it and records a help measure with the cards' buttons, and the cards show
-both; reminders and missed visits go out; /summary comes with its chart; a dropped socket loses no answer, and what a person
-sends while the bot is down is answered when it is back (a callback pushed again is not
-applied twice: tests/dingtalk/test_adapter.py)."""
+both; reminders and missed visits go out; /summary comes with its chart; a dropped socket
+loses no answer, and what a person sends while the bot is down is answered when it is back
+(a callback pushed again is not applied twice: tests/dingtalk/test_adapter.py)."""
 
 from __future__ import annotations
 
