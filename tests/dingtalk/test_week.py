@@ -11,6 +11,7 @@ loses no answer, and what a person sends while the bot is down is answered when 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -185,7 +186,9 @@ async def test_a_week_on_dingtalk(
         for label in ("有保障", "有保障", "否", "有保障", "有保障", "有保障", "有保障"):
             await town.press(HELPER, town.card(HELPER), label)
         await town.press(HELPER, town.card(HELPER), "跳过")  # no note
-        await town.press(HELPER, town.card(HELPER), "跳过")  # no photo
+        photo = {"userid": HELPER, "picture": base64.b64encode(b"jpeg of the house").decode()}
+        sent = await town._post("/control/send", photo)  # a picture, as DingTalk sends one
+        assert await town.standin.wait_acked(str(sent["messageId"]), 15)
         await town.press(HELPER, town.card(HELPER), "确认提交")
         saved = await town.until(HELPER, "已保存")
         assert "🔴 红色预警" in town.text(saved)
@@ -237,7 +240,9 @@ async def test_a_week_on_dingtalk(
         assert await town.standin.wait_acked(str(pending["messageId"]), 15)
         await town.until(HELPER, "您负责的农户")
     with session_factory() as s:
-        assert s.scalar(select(func.count(CheckIn.id))) == 1  # the answers all kept, once
+        [checkin] = s.scalars(select(CheckIn)).all()  # the answers all kept, once
+        assert checkin.photo_file_id is not None
+        assert town.standin.state.media[checkin.photo_file_id] == b"jpeg of the house"
     # Nothing private in any group: every message and card the groups got, as the privacy
     # rule reads a platform's calls (a file in a group counts as one too).
     group_calls = [

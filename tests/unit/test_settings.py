@@ -84,3 +84,59 @@ def test_start_up_stops_with_one_line(tmp_path: Path) -> None:
         "fangfanpin: configuration error: FANGFANPIN_TIMEZONE: unknown time zone "
         "'Mars/Olympus' (e.g. Asia/Shanghai)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({"FANGFANPIN_PLATFORM": "wechat"}, "FANGFANPIN_PLATFORM: use telegram or dingtalk"),
+        (
+            {"FANGFANPIN_PLATFORM": "dingtalk"},
+            "FANGFANPIN_DINGTALK_CLIENT_ID is needed for FANGFANPIN_PLATFORM=dingtalk",
+        ),
+        (
+            {
+                "FANGFANPIN_PLATFORM": "dingtalk",
+                "FANGFANPIN_DINGTALK_CLIENT_ID": "dingabc",
+                "FANGFANPIN_DINGTALK_CLIENT_SECRET": "s3cret",
+            },
+            "FANGFANPIN_DINGTALK_CARD_TEMPLATE is needed for FANGFANPIN_PLATFORM=dingtalk",
+        ),
+        (
+            {"FANGFANPIN_DINGTALK_CLIENT_ID": "ding abc"},
+            "FANGFANPIN_DINGTALK_CLIENT_ID: no spaces: copy it from DingTalk's developer console",
+        ),
+        (
+            {"FANGFANPIN_DINGTALK_API_URL": "api.dingtalk.com"},
+            "FANGFANPIN_DINGTALK_API_URL: a DingTalk API base URL must be an http(s) URL such "
+            "as https://api.dingtalk.com",
+        ),
+    ],
+)
+def test_dingtalk_settings_stop_start_up_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], line: str
+) -> None:
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert str(info.value) == line
+    assert "s3cret" not in str(info.value)
+
+
+def test_a_complete_dingtalk_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable, value in {
+        "FANGFANPIN_PLATFORM": "DingTalk",
+        "FANGFANPIN_DINGTALK_CLIENT_ID": "dingabc",
+        "FANGFANPIN_DINGTALK_CLIENT_SECRET": "s3cret",
+        "FANGFANPIN_DINGTALK_CARD_TEMPLATE": "tpl-1.schema",
+    }.items():
+        monkeypatch.setenv(variable, value)
+    s = load_settings()
+    assert (s.platform, s.dingtalk_client_id, s.dingtalk_card_template) == (
+        "dingtalk",
+        "dingabc",
+        "tpl-1.schema",
+    )
+    assert s.dingtalk_api_url == "https://api.dingtalk.com"
+    assert "s3cret" not in repr(s)
