@@ -136,7 +136,7 @@ class PageBridge:
         after = int(request.query.get("after", "0"))
         timeout = min(float(request.query.get("timeout", "0")), 30)
         for _ in range(int(timeout / 0.2)):  # a long poll: the stand-in's changes, read often
-            if self.version() != after:
+            if self.version() != after or self.standin.closing:
                 break
             await asyncio.sleep(0.2)
         return web.json_response({"last_seq": self.version(), "events": []})

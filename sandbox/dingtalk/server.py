@@ -41,6 +41,7 @@ class DingTalkStandIn(Gateway, OpenApi):
         self.url = ""
         self._runner: web.AppRunner | None = None
         self.extra_routes: list[web.RouteDef] = []  # the sandbox page's, when it runs here
+        self.closing = False  # long polls end at once when the stand-in stops
         self._init_gateway()
 
     def make_app(self) -> web.Application:
@@ -97,6 +98,7 @@ class DingTalkStandIn(Gateway, OpenApi):
         return self.url
 
     async def stop(self) -> None:
+        self.closing = True
         await self.drop()
         if self._runner is not None:
             await self._runner.cleanup()
