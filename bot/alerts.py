@@ -48,6 +48,7 @@ from bot.priority import bulk
 from conversations.outbox_render import render
 from conversations.undelivered import cannot_write, lost_chat, undeliverable
 from monitoring.i18n import Translations
+from scheduler.worker import Worker
 from storage.bindings import Bindings
 from storage.outbox import Outbox, Queued
 from storage.platform_ids import Platform
@@ -77,8 +78,10 @@ class Rendered:
     bulk: bool = False  # a job's message: sent after the replies and warnings waiting
 
 
-class OutboxWorker:
+class OutboxWorker(Worker):
     """Sends due outbox rows: at start-up, when woken, and every `interval` seconds."""
+
+    task_name = "outbox"
 
     def __init__(
         self,
@@ -93,6 +96,7 @@ class OutboxWorker:
         name: str = "cli",
         notice_days: int = 5,
     ) -> None:
+        super().__init__()
         self.bot = bot
         self.tx = tx
         self.translations = translations  # a private chat in its person's language
@@ -106,37 +110,12 @@ class OutboxWorker:
         self.notice_days = notice_days  # a proposal's public notice (the policy file)
         self.me = f"{name}:{uuid.uuid4().hex[:16]}"
         self.link = LinkState("outbox", log)
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._marks: list[tuple[int, int, int]] = []  # sent, not yet marked (row, chat, id)
         self._marks_since = 0.0
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="outbox")
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._task is not None:
-            with contextlib.suppress(Exception):
-                await self._task
-            self._task = None
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run(self) -> None:
+    async def before(self) -> None:
         if self.name == "bot":
             await self._take_back()
-        while not self._stopping.is_set():
-            try:
-                await self.drain()
-            except Exception:  # the worker must outlive a bad row or a database hiccup
-                log.exception("outbox delivery round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
-            self._wake.clear()
 
     async def _take_back(self) -> None:
         """What an earlier bot process claimed and did not mark sent: it was killed (a

@@ -43,12 +43,7 @@ def run_sandbox(settings: Settings, *, port: int) -> int:
     try:
         thread.start()
     except OSError as exc:
-        print(
-            f"fangfanpin: can not listen on 127.0.0.1:{port} ({exc}); set "
-            "FANGFANPIN_SANDBOX_PORT or --port",
-            file=sys.stderr,
-        )
-        return 2
+        return cannot_listen(port, exc)
     page.job_env = {  # known once listening (the port may have been 0)
         "FANGFANPIN_DATABASE_URL": sandbox_settings.database_url,
         "FANGFANPIN_TELEGRAM_TOKEN": api.state.token,
@@ -68,6 +63,15 @@ def run_sandbox(settings: Settings, *, port: int) -> int:
         return run_bot(sandbox_settings)
     finally:
         thread.stop()
+
+
+def cannot_listen(port: int, exc: OSError) -> int:
+    print(
+        f"fangfanpin: can not listen on 127.0.0.1:{port} ({exc}); set "
+        "FANGFANPIN_SANDBOX_PORT or --port",
+        file=sys.stderr,
+    )
+    return 2
 
 
 def prepare_database(
@@ -150,12 +154,7 @@ def run_dingtalk_sandbox(settings: Settings, *, port: int) -> int:
     try:
         url = thread.start()
     except OSError as exc:
-        print(
-            f"fangfanpin: can not listen on 127.0.0.1:{port} ({exc}); set "
-            "FANGFANPIN_SANDBOX_PORT or --port",
-            file=sys.stderr,
-        )
-        return 2
+        return cannot_listen(port, exc)
     try:
         print(f"Sandbox page: {url}/  (open it in a browser)", flush=True)
         print(f"Sandbox DingTalk API: {url}", flush=True)

@@ -13,7 +13,6 @@ messages a minute, DingTalk's documented limit per robot and group."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -31,6 +30,7 @@ from conversations.undelivered import lost_chat, undeliverable
 from dingtalk.openapi import DingTalkError, OpenApi
 from dingtalk.outbound import card_params
 from monitoring.i18n import Translations
+from scheduler.worker import Worker
 from storage.outbox import Outbox
 from storage.platform_ids import Kind, Platform, PlatformIds
 
@@ -63,7 +63,9 @@ class GroupPace:
             await asyncio.sleep(60 - (now - times[0]))
 
 
-class DingTalkOutbox:
+class DingTalkOutbox(Worker):
+    task_name = "dingtalk-outbox"
+
     def __init__(
         self,
         api: OpenApi,
@@ -78,40 +80,16 @@ class DingTalkOutbox:
         notice_days: int = 5,
         pace: GroupPace | None = None,
     ) -> None:
+        super().__init__()
         self.api, self.tx, self.translations, self.tz = api, tx, translations, tz
         self.card_template = card_template
         self.now, self.interval, self.stale_after = now, interval, stale_after
         self.notice_days = notice_days
         self.pace = pace or GroupPace()
         self.me = f"dingtalk:{uuid.uuid4().hex[:16]}"
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="dingtalk-outbox")
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._task is not None:
-            with contextlib.suppress(Exception):
-                await self._task
-            self._task = None
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run(self) -> None:
+    async def before(self) -> None:
         await self.tx(lambda s: Outbox(s).take_back(prefix="dingtalk:", me=self.me))
-        while not self._stopping.is_set():
-            try:
-                await self.drain()
-            except Exception:  # the worker outlives a bad row or a database hiccup
-                log.exception("DingTalk outbox round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
-            self._wake.clear()
 
     async def drain(self) -> int:
         """Send what is due, chats side by side, each chat's rows in order."""

@@ -17,23 +17,6 @@ from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Fai
 
 
 @pytest.fixture
-async def standin() -> AsyncIterator[DingTalkStandIn]:
-    server = DingTalkStandIn()
-    await server.start()
-    async with aiohttp.ClientSession() as http:
-        for user in ({"userid": "u1", "name": "李建国", "mobile": "13800138001"},):
-            await http.post(server.url + "/control/users", json=user)
-        await http.post(
-            server.url + "/control/groups",
-            json={"id": "cid-qs", "title": "青山村防返贫群", "members": ["u1"]},
-        )
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
 async def api(standin: DingTalkStandIn) -> AsyncIterator[OpenApi]:
     client = OpenApi(
         client_id=DEFAULT_CLIENT_ID,

@@ -26,16 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-async def standin() -> AsyncIterator[DingTalkStandIn]:
-    server = DingTalkStandIn()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -18,21 +17,6 @@ from dingtalk_stream.frames import CallbackMessage
 from dingtalk.stream import StreamConnection, StreamRefused
 from sandbox.dingtalk.server import DingTalkStandIn
 from sandbox.dingtalk.state import BOT_MESSAGE_TOPIC, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[DingTalkStandIn]:
-    server = DingTalkStandIn()
-    await server.start()
-    async with aiohttp.ClientSession() as http:
-        await http.post(
-            server.url + "/control/users",
-            json={"userid": "u1", "name": "李建国", "mobile": "13800138001"},
-        )
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 async def control(standin: DingTalkStandIn, path: str, body: object = None) -> dict[str, object]:

@@ -92,16 +92,6 @@ class Town:
 
 
 @pytest.fixture
-async def standin() -> AsyncIterator[DingTalkStandIn]:
-    server = DingTalkStandIn()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
 def settings(standin: DingTalkStandIn, database_url: str) -> Settings:
     return load_settings(
         database_url=database_url,

@@ -109,11 +109,11 @@ def once(database_url: str) -> None:
         pytest.skip("uses the sandbox's own SQLite database; runs in the SQLite pass")
 
 
-@pytest.fixture
-def sandbox_page(tmp_path: Path) -> Iterator[str]:
+def page_process(tmp_path: Path, *extra: str) -> Iterator[str]:
+    """`fangfanpin sandbox` in a process of its own; its page's address."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "sandbox", "--port", str(port)],
+        [sys.executable, "-m", "bot", "sandbox", "--port", str(port), *extra],
         cwd=tmp_path,
         env=clean_env(),
         stdout=subprocess.PIPE,
@@ -125,6 +125,11 @@ def sandbox_page(tmp_path: Path) -> Iterator[str]:
         yield line.split("Sandbox page:")[1].split()[0]
     finally:
         stop(process)
+
+
+@pytest.fixture
+def sandbox_page(tmp_path: Path) -> Iterator[str]:
+    yield from page_process(tmp_path)
 
 
 @pytest.fixture
@@ -364,20 +369,7 @@ def test_make_run_without_a_token_prints_the_page_address(tmp_path: Path) -> Non
 
 @pytest.fixture
 def dingtalk_page(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "sandbox", "--platform", "dingtalk", "--port", str(port)],
-        cwd=tmp_path,
-        env=clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        line = wait_for_line(process, "Sandbox page:", ADDRESS_WITHIN)
-        yield line.split("Sandbox page:")[1].split()[0]
-    finally:
-        stop(process)
+    yield from page_process(tmp_path, "--platform", "dingtalk")
 
 
 def test_the_same_page_over_dingtalk(dingtalk_page: str, browser: object, tmp_path: Path) -> None:
