@@ -15,6 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage.models_platforms import PlatformId
@@ -56,15 +58,23 @@ class PlatformIds:
         """The integer for `external_id`, the same every time (created on first use)."""
         row_id = self._row(kind, external_id)
         if row_id is None:
-            row = PlatformId(
-                platform=self.platform.value,
-                kind=kind.value,
-                external_id=external_id,
-                created_at=now,
+            # Two transactions may ask for the same new id at once (a card's press while the
+            # outbox records that card): the second insert waits for the first, then does
+            # nothing, and both read the same row.
+            postgres = self.session.get_bind().dialect.name == "postgresql"
+            insert = pg_insert if postgres else sqlite_insert
+            self.session.execute(
+                insert(PlatformId)
+                .values(
+                    platform=self.platform.value,
+                    kind=kind.value,
+                    external_id=external_id,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["platform", "kind", "external_id"])
             )
-            self.session.add(row)
-            self.session.flush()
-            row_id = row.id
+            row_id = self._row(kind, external_id)
+            assert row_id is not None
         return -(TELEGRAM_LIMIT + row_id) if kind is Kind.GROUP else TELEGRAM_LIMIT + row_id
 
     def known(self, kind: Kind, external_id: str) -> int | None:

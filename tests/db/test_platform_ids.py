@@ -57,3 +57,28 @@ def test_each_platforms_outbox_worker_takes_only_its_chats(
     assert [chat for _, chat in telegram] == [501, -1001234567890]
     assert [chat for _, chat in dingtalk] == [dingtalk_user]
     assert len(both) == 3
+
+
+def test_two_transactions_asking_for_the_same_new_id_get_the_same_one(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """A card's press while the outbox records that card: both want the card's integer at
+    once; the second waits for the first and gets the same number (no unique violation)."""
+    import threading
+
+    first = session_factory()
+    first.begin()
+    mine = PlatformIds(first).number(Kind.MESSAGE, "ffp-card-race", now=NOW)  # not committed
+    theirs: list[int] = []
+
+    def other() -> None:
+        with session_factory() as s, s.begin():
+            theirs.append(PlatformIds(s).number(Kind.MESSAGE, "ffp-card-race", now=NOW))
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join(0.5)  # it waits for the first transaction
+    first.commit()
+    first.close()
+    thread.join(10)
+    assert theirs == [mine]
