@@ -12,8 +12,10 @@ and no contact-sharing step."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+from typing import Any
 
 from dingtalk_stream.frames import CallbackMessage
 
@@ -50,11 +52,21 @@ class DingTalkAdapter:
         # A group's title, from its messages: a card's press does not carry it (/bind's
         # button names the group by it).
         self.titles: dict[int, str] = {}
+        self._locks: dict[str, asyncio.Lock] = {}  # per person: their callbacks in order
 
     async def on_callback(self, callback: CallbackMessage) -> bool:
-        """Handle one callback; True when it may be acknowledged."""
+        """Handle one callback; True when it may be acknowledged. One person's callbacks are
+        handled one at a time, in the order they came (as the Telegram poller does): two
+        quick answers never race for the same conversation."""
+        data = dict(callback.data or {})
+        person = str(data.get("senderStaffId") or data.get("userId") or "")
+        lock = self._locks.setdefault(person, asyncio.Lock())
+        async with lock:
+            return await self._handle(callback, data)
+
+    async def _handle(self, callback: CallbackMessage, data: dict[str, Any]) -> bool:
         now = self.services.now()
-        topic, data = callback.headers.topic, dict(callback.data or {})
+        topic = callback.headers.topic
         incoming: Incoming | None
         if topic == BOT_MESSAGE_TOPIC:
             incoming = await self.services.tx(lambda s: message_event(s, data, now=now))

@@ -176,3 +176,33 @@ async def test_unknown_numbers_and_accounts_without_one_are_told(town: Town) -> 
     await town.send("manager0003", "你好")
     [no_mobile] = town.texts("manager0003")
     assert no_mobile.startswith("您的钉钉账号没有手机号")
+
+
+async def test_one_persons_quick_presses_are_handled_in_order(
+    town: Town, session_factory: sessionmaker[Session]
+) -> None:
+    """Two answers pressed at once (weak signal, a double tap): DingTalk may deliver them
+    together; they are taken one after the other, in order, both kept."""
+    helper = "manager0001"
+    await town.send(helper, "你好")
+    await town.send(helper, "/checkin")
+    [listing] = town.cards(helper)
+    household = next(
+        b["data"]
+        for row in json.loads(listing["params"]["buttons"])
+        for b in row
+        if "LX01001" in b["text"]
+    )
+    await town.press(helper, listing["outTrackId"], household)
+    pushed = []
+    for data in ("ci:a:visit_method:home", "ci:a:members:5"):  # without waiting in between
+        async with town.http.post(
+            town.standin.url + "/control/press",
+            json={"userid": helper, "outTrackId": listing["outTrackId"], "params": {"data": data}},
+        ) as response:
+            pushed.append(str((await response.json())["messageId"]))
+    for message_id in pushed:
+        assert await town.standin.wait_acked(message_id, 10)
+    with session_factory() as s:
+        [draft] = s.scalars(select(Draft)).all()
+        assert draft.answers == {"visit_method": "home", "members": 5}
