@@ -3,6 +3,7 @@ emptied between tests; the Bot API stand-in; the real bot running against it."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -109,6 +110,17 @@ def db(engine: Engine) -> Iterator[Engine]:
     """The migrated database, empty at the start of the test."""
     empty_tables(engine)
     yield engine
+
+
+@pytest.fixture(autouse=True)
+def root_log_handlers() -> Iterator[None]:
+    """A test that runs the CLI in-process installs the CLI's log handler on that test's
+    captured stderr; later tests must not log to it once it is closed."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

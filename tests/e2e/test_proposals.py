@@ -368,13 +368,18 @@ async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that
                 AuditEntry.new_value == "eliminated",
             )
         )
-    # No longer in the helper's households (so no reminders); the history stays.
+    # No longer in the helper's households (so no reminders); the history stays. (The staff
+    # are also told of the chain's steps: wait for each answer by its own words.)
     assert "LX01007" not in (await people["helper"].send("/mine"))["text"]
-    assert "LX01007" in (await staff.send("/history LX01007"))["text"]
+    seq = await client.last_seq()
+    await staff.send("/history LX01007", wait=False)
+    assert "LX01007" in (await staff.wait_last("走访记录", since=seq))["text"]
 
     # A household that fails: no override, only a referral to the county with a reason
     # (audited); it stays monitored.
-    check = await staff.send("/eliminate LX01001")
+    seq = await client.last_seq()
+    await staff.send("/eliminate LX01001", wait=False)
+    check = await staff.wait_last("不能标注风险消除", since=seq)
     assert "❌ 近 26 周收入稳定高于监测线（走访 0 次" in check["text"]
     assert "不能标注风险消除" in check["text"]
     ask = await staff.press("说明理由移交县里", edits=True)
