@@ -20,6 +20,7 @@ from monitoring.cadence import Cadence, period_of
 from monitoring.i18n import N_, Translator
 from monitoring.people import Role, mask_name
 from monitoring.weeks import Week, week_of
+from storage.api_usage import ApiUsages
 from storage.bindings import ACTIVE, Bindings
 from storage.summary import TrendPoint, VillageLine, WeekSummary, trend, week_summary
 
@@ -222,5 +223,33 @@ async def summary(turn: Turn) -> list[Reply]:
     choice = services.policy.choose(week.year, person.township_name)
     if not choice.exact:  # the staff are told daily as well (scheduler/policy_check.py)
         text = "\n".join([text, "", policy_gap_text(week.year, choice.lines.year, t)])
+    if not village:  # the township's staff: DingTalk's monthly quota, when it is in use
+        month = now.astimezone(services.tz).strftime("%Y-%m")
+        used = await services.tx(lambda s: ApiUsages(s).of("dingtalk", month))
+        if used:
+            text = "\n".join([text, "", quota_text(used, t)])
     png = await asyncio.to_thread(week_chart, numbers, title, t)
     return [Say(text), Photo(png, f"summary-{week}.png")]
+
+
+# DingTalk's standard plan: an organisation's internal applications may make this many metered
+# API calls a month (docs/dingtalk.md); warned of from WARN_SHARE on.
+DINGTALK_MONTHLY_QUOTA = 10_000
+WARN_SHARE = 0.8
+
+
+def quota_text(used: int, t: Translator) -> str:
+    line = t._(
+        "DingTalk API calls this month: {used} (the standard plan allows {quota} a month)."
+    ).format(used=t.number(used), quota=t.number(DINGTALK_MONTHLY_QUOTA))
+    if used >= DINGTALK_MONTHLY_QUOTA * WARN_SHARE:
+        line = (
+            "⚠️ "
+            + line
+            + " "
+            + t._(
+                "When the quota is used up, DingTalk refuses the bot's messages until next month: "
+                "ask the county to raise the organisation's plan."
+            )
+        )
+    return line

@@ -26,6 +26,7 @@ from dingtalk.adapter import TOPICS, DingTalkAdapter
 from dingtalk.openapi import OpenApi
 from dingtalk.outbox import DingTalkOutbox
 from dingtalk.stream import StreamConnection, StreamRefused
+from dingtalk.usage import UsageMeter
 from scheduler.policy_check import policy_check
 from storage.db import make_session_factory
 
@@ -38,6 +39,7 @@ class Running:
     adapter: DingTalkAdapter
     outbox: DingTalkOutbox
     stream: asyncio.Task[None]
+    usage: UsageMeter
 
 
 @asynccontextmanager
@@ -92,11 +94,13 @@ async def running_dingtalk(
         on_callback=adapter.on_callback,
         **({"backoff": backoff} if backoff else {}),
     )
+    usage = UsageMeter(api, services.tx, services.now, services.tz)
     jobs = JobScheduler(
         job_specs(settings), services.tx, WakeSender(outbox.wake), services.tz, services.now
     )
     outbox.start()
     jobs.start()
+    usage.start()
     task = asyncio.create_task(stream.run(), name="dingtalk-stream")
     try:
         with contextlib.suppress(SQLAlchemyError):  # the daily run tries again
@@ -107,13 +111,14 @@ async def running_dingtalk(
                 policy=services.policy,
                 tz=services.tz,
             )
-        yield Running(services, adapter, outbox, task)
+        yield Running(services, adapter, outbox, task, usage)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, StreamRefused):
             await task
         await jobs.stop()
         await outbox.stop()
+        await usage.stop()
         await api.close()
         if services.export_pool is not None:
             services.export_pool.shutdown(wait=False, cancel_futures=True)

@@ -27,3 +27,14 @@ class PlatformId(Base):
     kind: Mapped[str] = mapped_column(String(20))  # user, group, message
     external_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiUsage(Base):
+    """Metered API calls a platform's adapter made in a month (DingTalk counts them against
+    the organisation's monthly quota): shown to the staff in /summary."""
+
+    __tablename__ = "api_usage"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 2026-12
+    calls: Mapped[int] = mapped_column(Integer, default=0)

@@ -82,3 +82,25 @@ def test_two_transactions_asking_for_the_same_new_id_get_the_same_one(
     first.close()
     thread.join(10)
     assert theirs == [mine]
+
+
+def test_the_months_api_calls_add_up_and_the_summary_warns_near_the_quota(
+    session_factory: sessionmaker[Session],
+) -> None:
+    from bot.i18n import load_translations
+    from conversations.summary import quota_text
+    from storage.api_usage import ApiUsages
+
+    with session_factory() as s, s.begin():
+        usage = ApiUsages(s)
+        usage.add("dingtalk", "2026-12", 17)
+        usage.add("dingtalk", "2026-12", 25)
+        usage.add("dingtalk", "2026-11", 3)
+        usage.add("dingtalk", "2026-12", 0)
+    with session_factory() as s:
+        assert ApiUsages(s).of("dingtalk", "2026-12") == 42
+        assert ApiUsages(s).of("dingtalk", "2027-01") == 0
+    t = load_translations("zh_CN").get()
+    assert quota_text(42, t) == "本月钉钉接口调用 42 次（标准版每月 10,000 次）。"
+    near = quota_text(8_000, t)
+    assert near.startswith("⚠️ 本月钉钉接口调用 8,000 次") and "升级" in near

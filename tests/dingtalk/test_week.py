@@ -216,8 +216,10 @@ async def test_a_week_on_dingtalk(
         await town.until(VILLAGE, "未走访")
         # /summary in the township group, with its chart as an image message.
         clock["now"] = at("2026-11-30T09:00")
+        assert await running.usage.drain() > 0  # the metered calls so far, written
         await town.say(STAFF, "/summary", group=TOWNSHIP)
-        await town.until(TOWNSHIP, "龙溪镇")
+        summary = await town.until(TOWNSHIP, "本月钉钉接口调用")
+        assert "标准版每月 10,000 次" in town.text(summary)
         assert any(
             m["msgKey"] == "sampleImageMsg" for m in town.sent(TOWNSHIP) if m["kind"] == "message"
         )
