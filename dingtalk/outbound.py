@@ -46,6 +46,28 @@ def card_params(text: str, keyboard: Keyboard) -> dict[str, str]:
     return {"markdown": text, "buttons": json.dumps(rows, ensure_ascii=False)}
 
 
+async def send_card(
+    api: OpenApi, template: str, target: tuple[Kind, str], text: str, keyboard: Keyboard
+) -> str:
+    """A card to a person or a group; its out-track id (for updates in place)."""
+    kind, external = target
+    space = f"IM_ROBOT.{external}" if kind is Kind.USER else f"IM_GROUP.{external}"
+    track = "ffp-" + secrets.token_hex(12)
+    await api.create_card(track, template, space, card_params(text, keyboard))
+    return track
+
+
+async def send_message(
+    api: OpenApi, target: tuple[Kind, str], key: str, params: dict[str, Any]
+) -> bool:
+    """A robot message to a person or a group; False when DingTalk does not know the person."""
+    kind, external = target
+    if kind is Kind.USER:
+        return not await api.to_people([external], key, params)
+    await api.to_group(external, key, params)
+    return True
+
+
 class Deliverer:
     def __init__(self, api: OpenApi, template: str, resolve: Resolve, number: Number) -> None:
         """`resolve`: what an integer chat or card id stands for; `number`: the integer
@@ -103,24 +125,19 @@ class Deliverer:
         if not keyboard:
             await self._message(chat_id, "sampleText", {"content": text})
             return
-        target = await self.resolve(chat_id)
-        if target is None:
-            raise LookupError(f"no DingTalk chat for {chat_id}")
-        kind, external = target
-        space = f"IM_ROBOT.{external}" if kind is Kind.USER else f"IM_GROUP.{external}"
-        track = "ffp-" + secrets.token_hex(12)
-        await self.api.create_card(track, self.template, space, card_params(text, keyboard))
+        track = await send_card(
+            self.api, self.template, await self._target(chat_id), text, keyboard
+        )
         self._remember(await self.number(Kind.MESSAGE, track), text, keyboard)
 
     async def _message(self, chat_id: int, key: str, params: dict[str, Any]) -> None:
+        await send_message(self.api, await self._target(chat_id), key, params)
+
+    async def _target(self, chat_id: int) -> tuple[Kind, str]:
         target = await self.resolve(chat_id)
         if target is None:
             raise LookupError(f"no DingTalk chat for {chat_id}")
-        kind, external = target
-        if kind is Kind.USER:
-            await self.api.to_people([external], key, params)
-        else:
-            await self.api.to_group(external, key, params)
+        return target
 
     def _remember(self, card_id: int | None, text: str, keyboard: Keyboard) -> None:
         if card_id is None:

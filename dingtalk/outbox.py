@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 import uuid
 from collections import deque
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 from conversations.outbox_render import Outgoing, render
 from conversations.undelivered import lost_chat, undeliverable
 from dingtalk.openapi import DingTalkError, OpenApi
-from dingtalk.outbound import card_params
+from dingtalk.outbound import send_card, send_message
 from monitoring.i18n import Translations
 from scheduler.worker import Worker
 from storage.outbox import Outbox
@@ -39,7 +38,8 @@ T = TypeVar("T")
 Tx = Callable[[Callable[[Session], T]], Awaitable[T]]
 
 GROUP_PER_MINUTE = 20
-LOST = {"robot.not.in.group"}  # the chat is gone for the robot
+UNKNOWN_PERSON = "staffId.notExisted"
+LOST = {"robot.not.in.group", UNKNOWN_PERSON}  # the chat is gone for the robot
 
 
 class GroupPace:
@@ -136,44 +136,38 @@ class DingTalkOutbox(Worker):
             return 0
         try:
             await self.pace.wait(out.chat_id)
-            external = await self._send(out, target)
+            card = await self._send(out, target)
         except DingTalkError as exc:
             return await self._failed(row_id, exc)
-        number = await self.tx(
-            lambda s: PlatformIds(s).number(Kind.MESSAGE, external, now=self.now())
-        )
-        await self.tx(lambda s: Outbox(s).sent([(row_id, number)], now=self.now()))
+
+        def sent(session: Session) -> None:
+            # a card gets its integer (a warning's card is updated when acknowledged); a
+            # message has nothing to update
+            number = (
+                PlatformIds(session).number(Kind.MESSAGE, card, now=self.now()) if card else None
+            )
+            Outbox(session).sent([(row_id, number)], now=self.now())
+
+        await self.tx(sent)
         return 1
 
-    async def _send(self, out: Outgoing, target: tuple[Kind, str]) -> str:
-        """Send; what DingTalk made of it (a card's id, a message's query key)."""
-        kind, external = target
+    async def _send(self, out: Outgoing, target: tuple[Kind, str]) -> str | None:
+        """Send; a card's out-track id (None for a message)."""
         if out.keyboard:
-            track = "ffp-" + secrets.token_hex(12)
-            space = f"IM_ROBOT.{external}" if kind is Kind.USER else f"IM_GROUP.{external}"
-            params = card_params(out.text, out.keyboard)
-            await self.api.create_card(track, self.card_template, space, params)
-            return track
+            return await send_card(self.api, self.card_template, target, out.text, out.keyboard)
+        messages: list[tuple[str, dict[str, Any]]] = [("sampleText", {"content": out.text})]
         if out.chart is not None:
             png = await asyncio.to_thread(out.chart)
             media = await self.api.upload(png, "chart.png", "image")
-            key, params2 = "sampleImageMsg", {"photoURL": media}
-            await self._message(kind, external, "sampleText", {"content": out.text})
-        else:
-            key, params2 = "sampleText", {"content": out.text}
-        return await self._message(kind, external, key, params2)
-
-    async def _message(self, kind: Kind, external: str, key: str, params: dict[str, Any]) -> str:
-        if kind is Kind.USER:
-            unknown = await self.api.to_people([external], key, params)
-            if unknown:
-                raise DingTalkError(400, "staffId.notExisted", f"DingTalk has no {external}")
-            return "user:" + secrets.token_hex(8)
-        return "group:" + (await self.api.to_group(external, key, params) or secrets.token_hex(8))
+            messages.append(("sampleImageMsg", {"photoURL": media}))
+        for key, params in messages:
+            if not await send_message(self.api, target, key, params):
+                raise DingTalkError(400, UNKNOWN_PERSON, f"DingTalk has no {target[1]}")
+        return None
 
     async def _failed(self, row_id: int, exc: DingTalkError) -> int:
         error = str(exc)[:300]
-        if exc.code in LOST or exc.code == "staffId.notExisted":
+        if exc.code in LOST:
             log.warning("DingTalk outbox %s: the chat is lost: %s", row_id, error)
             await self.tx(lambda s: lost_chat(s, row_id, error, self.now()))
         elif exc.status in (0, 429) or exc.status >= 500:

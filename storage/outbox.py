@@ -189,8 +189,9 @@ class Outbox:
     def get(self, row_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, row_id)
 
-    def sent(self, marks: list[tuple[int, int]], *, now: datetime) -> None:
-        """Mark rows sent: (row id, Telegram's message id) each, in one statement."""
+    def sent(self, marks: list[tuple[int, int | None]], *, now: datetime) -> None:
+        """Mark rows sent: (row id, the platform's message id, None when it has none to
+        refer to) each, in one statement."""
         if not marks:
             return
         self.session.execute(
