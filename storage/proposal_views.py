@@ -55,6 +55,7 @@ class ProposalQueries:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._county_staff: dict[int, bool] = {}  # township -> named (read once per repository)
 
     def villages(self, township_id: int) -> list[tuple[int, str]]:
         return [
@@ -144,7 +145,13 @@ class ProposalQueries:
     def county_staff(self, proposal: Proposal) -> bool:
         """Whether the county step is the county staff's (the roster names some for its
         township)."""
-        return Bindings(self.session).has_county_staff(proposal.township_id)
+        return self._has_county_staff(proposal.township_id)
+
+    def _has_county_staff(self, township_id: int) -> bool:
+        if township_id not in self._county_staff:
+            named = Bindings(self.session).has_county_staff(township_id)
+            self._county_staff[township_id] = named
+        return self._county_staff[township_id]
 
     def holders(self, proposal: Proposal) -> Sequence[Person]:
         """Who must act next: the village's heads, the township's staff, or at the county
@@ -167,7 +174,7 @@ class ProposalQueries:
     def waiting_for(self, person: Person) -> Sequence[Proposal]:
         """Open proposals this person may act on now, oldest first."""
         query = select(Proposal).order_by(Proposal.step_since, Proposal.id)
-        county = Bindings(self.session).has_county_staff(person.township_id)
+        county = self._has_county_staff(person.township_id)
         if person.role == Role.VILLAGE_HEAD.value:
             query = query.where(
                 Proposal.status.in_([Status.VILLAGE.value, Status.NOTICE.value]),
