@@ -1,11 +1,12 @@
 """DingTalk's callbacks in the engine's neutral words: a robot message (single chat or group,
 text or picture) or a card's button pressed becomes an `Event`, DingTalk's string ids
-becoming integers (`storage/platform_ids.py`). The event's update id comes from DingTalk's
-message id, so a callback pushed again (not acknowledged before a restart) is the same event
-and is not applied twice."""
+becoming integers (`storage/platform_ids.py`). The event's update id is derived from
+DingTalk's message id, so a callback pushed again (not acknowledged before a restart) is the
+same event and is not applied twice."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from conversations.engine.events import ChatKind, Contact, Event
-from storage.platform_ids import Kind, PlatformIds
+from storage.platform_ids import TELEGRAM_LIMIT, Kind, PlatformIds
 
 BOT_MESSAGE_TOPIC = "/v1.0/im/bot/messages/get"
 CARD_CALLBACK_TOPIC = "/v1.0/card/instances/callback"
@@ -26,16 +27,31 @@ class Incoming:
     staff_id: str  # the person's DingTalk user id (for the contacts API)
 
 
+def update_id_of(message_id: str) -> int:
+    """The event's update id, from DingTalk's message id: the same id every time it is pushed,
+    above Telegram's update ids (nothing is stored for it; handled updates are pruned)."""
+    digest = int.from_bytes(hashlib.sha256(message_id.encode()).digest()[:8], "big")
+    return TELEGRAM_LIMIT + digest % (2**62 - TELEGRAM_LIMIT)
+
+
+def _who(
+    session: Session, staff_id: str, group: str | None, now: datetime
+) -> tuple[int, int, ChatKind]:
+    """The person's integer, the chat's (a group's, or the person's own), and its kind."""
+    ids = PlatformIds(session)
+    user = ids.number(Kind.USER, staff_id, now=now)
+    if group is None:
+        return user, user, ChatKind.PRIVATE
+    return user, ids.number(Kind.GROUP, group, now=now), ChatKind.GROUP
+
+
 def message_event(session: Session, data: dict[str, Any], *, now: datetime) -> Incoming | None:
     """A robot message: text (a command or an answer) or a picture."""
     staff_id = str(data.get("senderStaffId") or "")
     if not staff_id:
         return None  # someone outside the organisation: no roster person can be them
-    ids = PlatformIds(session)
-    user = ids.number(Kind.USER, staff_id, now=now)
-    group = str(data.get("conversationType")) == "2"
-    chat = ids.number(Kind.GROUP, str(data["conversationId"]), now=now) if group else user
-    update_id = ids.number(Kind.EVENT, "msg:" + str(data.get("msgId")), now=now)
+    group = str(data["conversationId"]) if str(data.get("conversationType")) == "2" else None
+    user, chat, kind = _who(session, staff_id, group, now)
     text = None
     photo = None
     if data.get("msgtype") == "text":
@@ -43,9 +59,9 @@ def message_event(session: Session, data: dict[str, Any], *, now: datetime) -> I
     elif data.get("msgtype") == "picture":
         photo = str((data.get("content") or {}).get("downloadCode") or "") or None
     event = Event(
-        update_id,
+        update_id_of("msg:" + str(data.get("msgId"))),
         chat,
-        ChatKind.GROUP if group else ChatKind.PRIVATE,
+        kind,
         user,
         text=text,
         photo=photo,
@@ -66,19 +82,11 @@ def press_event(
     button = ((content.get("cardPrivateData") or {}).get("params") or {}).get("data")
     if not staff_id or not isinstance(button, str):
         return None
-    ids = PlatformIds(session)
-    user = ids.number(Kind.USER, staff_id, now=now)
-    group = data.get("spaceType") == "IM_GROUP"
-    chat = ids.number(Kind.GROUP, str(data.get("spaceId")), now=now) if group else user
-    card = ids.number(Kind.MESSAGE, str(data.get("outTrackId")), now=now)
-    update_id = ids.number(Kind.EVENT, "press:" + message_id, now=now)
+    group = str(data.get("spaceId")) if data.get("spaceType") == "IM_GROUP" else None
+    user, chat, kind = _who(session, staff_id, group, now)
+    card = PlatformIds(session).number(Kind.MESSAGE, str(data.get("outTrackId")), now=now)
     event = Event(
-        update_id,
-        chat,
-        ChatKind.GROUP if group else ChatKind.PRIVATE,
-        user,
-        button=button,
-        message_id=card,
+        update_id_of("press:" + message_id), chat, kind, user, button=button, message_id=card
     )
     return Incoming(event, staff_id)
 

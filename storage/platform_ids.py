@@ -45,8 +45,7 @@ class Platform(StrEnum):
 class Kind(StrEnum):
     USER = "user"  # a person (and their single chat with the robot)
     GROUP = "group"
-    MESSAGE = "message"  # a card or message, for edits in place
-    EVENT = "event"  # an incoming message or press: its integer is the event's update id
+    MESSAGE = "message"  # a card, for edits in place
 
 
 class PlatformIds:
