@@ -26,7 +26,7 @@ from conversations.checkin.start import checkin, household_pressed, picker_page_
 from conversations.engine.events import ChatKind, Event
 from conversations.engine.replies import Reply, Say, Toast
 from conversations.engine.services import Services
-from conversations.engine.turn import Flow, turn_of
+from conversations.engine.turn import Flow, Turn, turn_of
 from conversations.help import help_flow
 from conversations.menu import COMMANDS, GROUP_ONLY, PRIVATE_ONLY, Chats
 from conversations.mine import mine, mine_page_pressed
@@ -64,6 +64,7 @@ BUTTON_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("pd", decide.decision_pressed),
     ("el", eliminate.elimination_pressed),
 )
+FLOW_OF = dict(COMMAND_FLOWS)
 CHATS = {c.name: c.chats for c in COMMANDS}
 STALE = "This button is no longer valid."
 
@@ -82,8 +83,12 @@ async def dispatch(
 ) -> list[Reply]:
     """The replies to `event`. `on_message`: the prefixes of the buttons of the message a
     button was pressed on (None: the message is gone)."""
-    turn = await turn_of(event, services)
-    t = turn.t
+    return await dispatch_turn(await turn_of(event, services), on_message)
+
+
+async def dispatch_turn(turn: Turn, on_message: frozenset[str] | None = None) -> list[Reply]:
+    """`dispatch` for an event whose person the adapter has looked up already."""
+    event, services, t = turn.event, turn.services, turn.t
     if event.button is not None:
         allowed = allowed_here(
             event.button, event.chat_kind, event.chat_id, event.user_id or 0, on_message
@@ -107,9 +112,8 @@ async def dispatch(
         busy = await interrupt.command_during(turn)
         if busy is not None:
             return busy
-    flows = dict(COMMAND_FLOWS)
-    if command in flows and _in_right_chat(command, event.chat_kind):
-        return await flows[command](turn)
+    if command in FLOW_OF and _in_right_chat(command, event.chat_kind):
+        return await FLOW_OF[command](turn)
     if command in PRIVATE_ONLY and event.chat_kind is ChatKind.GROUP:
         where = t._("Please send /{command} in your private chat with me.")
         return [Say(where.format(command=command))]

@@ -19,10 +19,11 @@ from typing import Any
 
 from dingtalk_stream.frames import CallbackMessage
 
-from conversations.dispatch import dispatch
+from conversations.dispatch import dispatch_turn
 from conversations.engine.events import ChatKind
 from conversations.engine.replies import Reply, Say
-from conversations.engine.services import Services, language, person_of
+from conversations.engine.services import Services
+from conversations.engine.turn import turn_of
 from dingtalk.inbound import (
     BOT_MESSAGE_TOPIC,
     CARD_CALLBACK_TOPIC,
@@ -91,17 +92,16 @@ class DingTalkAdapter:
                 on_message = known[1]
             else:  # a card sent before a restart: its own buttons, as far as can be told
                 on_message = frozenset({button.split(":", 1)[0]})
-        replies: list[Reply]
-        unknown = await person_of(self.services, event.user_id) is None
-        if unknown and event.chat_kind is ChatKind.PRIVATE and event.button is None:
+        turn = await turn_of(event, self.services)  # the person, looked up once
+        if turn.person is None and event.chat_kind is ChatKind.PRIVATE and button is None:
             mobile = await self.api.mobile_of(incoming.staff_id)
             if mobile is None:
-                replies = [Say(language(self.services, None)._(NO_MOBILE))]
+                replies: list[Reply] = [Say(turn.t._(NO_MOBILE))]
                 await self.deliverer.deliver(event, replies)
                 return True
             event = with_contact(event, mobile)
-        replies = await dispatch(event, self.services, on_message)
-        await self.deliverer.deliver(event, replies)
+            turn = await turn_of(event, self.services)
+        await self.deliverer.deliver(event, await dispatch_turn(turn, on_message))
         return True
 
     async def _resolve(self, number: int) -> tuple[Kind, str] | None:
