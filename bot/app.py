@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes
@@ -21,7 +20,7 @@ from bot.i18n import load_translations
 from bot.limits import LimitedBot
 from bot.priority import PriorityRateLimiter
 from bot.request import AiohttpRequest
-from bot.schedule import JobScheduler, WakeSender, job_specs
+from bot.schedule import JobScheduler, start_jobs
 from bot.settings import Settings
 from conversations import groups, interrupt, registration
 from conversations.dispatch import BUTTON_FLOWS, COMMAND_FLOWS
@@ -29,7 +28,6 @@ from conversations.engine.services import Services
 from conversations.menu import GROUP, commands_for
 from conversations.registry import ROUTER
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
-from scheduler.policy_check import policy_check
 from storage.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -169,26 +167,8 @@ class _Lifecycle:
         )
         services.wake_outbox = self.worker.wake
         self.worker.start()
-        # The scheduled jobs, and those owed after downtime.
-        self.jobs = JobScheduler(
-            job_specs(self.settings),
-            services.tx,
-            WakeSender(services.wake_outbox),
-            services.tz,
-            lambda: services.now(),
-        )
-        self.jobs.start()
-        # A year without a line in the policy file: the staff are told at once.
-        try:
-            await policy_check(
-                services.now(),
-                services.tx,
-                WakeSender(services.wake_outbox),
-                policy=services.policy,
-                tz=services.tz,
-            )
-        except SQLAlchemyError:
-            log.exception("policy check at start-up failed (the daily run will try again)")
+        # The scheduled jobs, those owed after downtime, and the policy check at once.
+        self.jobs = await start_jobs(self.settings, services, services.wake_outbox)
 
     async def post_stop(self, app: AppType) -> None:
         if self.jobs is not None:

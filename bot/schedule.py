@@ -19,9 +19,11 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.settings import Settings
+from conversations.engine.services import Services
 from scheduler.base import Sender, Tx
 from scheduler.escalations import escalations
 from scheduler.housekeeping import CRON as HOUSEKEEPING_CRON
@@ -197,3 +199,25 @@ class WakeSender:
 
     async def flush(self) -> None:
         self.wake()
+
+
+async def start_jobs(
+    settings: Settings, services: Services, wake: Callable[[], None]
+) -> JobScheduler:
+    """The scheduled jobs (and those owed after downtime) started for a running bot, and the
+    policy check run at once (a year without a line: the staff are told now, not at 08:00)."""
+    jobs = JobScheduler(
+        job_specs(settings), services.tx, WakeSender(wake), services.tz, lambda: services.now()
+    )
+    jobs.start()
+    try:
+        await policy_check(
+            services.now(),
+            services.tx,
+            WakeSender(wake),
+            policy=services.policy,
+            tz=services.tz,
+        )
+    except SQLAlchemyError:
+        log.exception("policy check at start-up failed (the daily run will try again)")
+    return jobs

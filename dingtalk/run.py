@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.i18n import load_translations
-from bot.schedule import JobScheduler, WakeSender, job_specs
+from bot.schedule import start_jobs
 from bot.settings import Settings
 from conversations.engine.services import Services
 from conversations.registry import ROUTER
@@ -27,7 +26,6 @@ from dingtalk.openapi import OpenApi
 from dingtalk.outbox import DingTalkOutbox
 from dingtalk.stream import StreamConnection, StreamRefused
 from dingtalk.usage import UsageMeter
-from scheduler.policy_check import policy_check
 from storage.db import make_session_factory
 
 log = logging.getLogger(__name__)
@@ -95,22 +93,11 @@ async def running_dingtalk(
         **({"backoff": backoff} if backoff else {}),
     )
     usage = UsageMeter(api, services.tx, services.now, services.tz)
-    jobs = JobScheduler(
-        job_specs(settings), services.tx, WakeSender(outbox.wake), services.tz, services.now
-    )
     outbox.start()
-    jobs.start()
+    jobs = await start_jobs(settings, services, outbox.wake)
     usage.start()
     task = asyncio.create_task(stream.run(), name="dingtalk-stream")
     try:
-        with contextlib.suppress(SQLAlchemyError):  # the daily run tries again
-            await policy_check(
-                services.now(),
-                services.tx,
-                WakeSender(outbox.wake),
-                policy=services.policy,
-                tz=services.tz,
-            )
         yield Running(services, adapter, outbox, task, usage)
     finally:
         task.cancel()
