@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-PACKAGES := monitoring storage conversations scheduler bot dingtalk sandbox
+PACKAGES := monitoring storage conversations scheduler bot platforms sandbox
 LOCALES := bot/locales
 PO := $(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)

@@ -3,7 +3,8 @@ against the same stand-in. Its built-in Updater polls; a message is answered wit
 message carrying one button, a button press with answerCallbackQuery and one message.
 
 With a third argument, it sends under fangfanpin's own flood limiter set to that many
-messages a second (`bot/app.py`'s `flood_limiter`), so both bots meet the limit the same way.
+messages a second (`flood_limiter` in `platforms/telegram/app.py`), so both bots meet
+the limit the same way.
 
     python -m bench.echo API_URL TOKEN [SEND_RATE]"""
 
@@ -34,7 +35,7 @@ def main(api_url: str, token: str, send_rate: str | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)
     builder = ApplicationBuilder().token(token).base_url(api_url)
     if send_rate is not None:
-        from bot.app import flood_limiter
+        from platforms.telegram.app import flood_limiter
 
         builder = builder.rate_limiter(flood_limiter(float(send_rate)))
     app = builder.build()

@@ -6,9 +6,10 @@ The job queues its messages in the outbox (as it does on Monday morning, timed h
 bot, started as its own process, delivers them. Reported: the achieved rate over the limit
 (first to last delivered message), messages lost, duplicates, and 429s received.
 
-Then the duplicate window: a job's messages are marked sent in batches (`bot/alerts.py`,
-MARK_BATCH), so a crash can leave messages that Telegram has but the outbox does not know
-of; they are sent again once their claim is stale. The bot is SIGKILLed at random moments of
+Then the duplicate window: a job's messages are marked sent in batches
+(`platforms/telegram/alerts.py`, MARK_BATCH), so a crash can leave messages that Telegram
+has but the outbox does not know of; they are sent again once their claim is stale. The bot
+is SIGKILLed at random moments of
 a second fan-out, and after each kill the rows still marked "sending" whose chat already has
 the message are counted: the messages that kill would send twice."""
 

@@ -49,7 +49,7 @@ def _timed(run: Callable[[], Any], repeat: int = REPEAT) -> dict[str, float]:
 
 
 def worker(url: str) -> dict[str, Any]:
-    import bot.app  # noqa: F401  (the bot's modules: its baseline memory)
+    import platforms.telegram.app  # noqa: F401  (the bot's modules: its baseline memory)
     from bench.generate import NOW, SHANGHAI
     from bot.i18n import load_translations
     from conversations import ledger

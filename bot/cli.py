@@ -168,7 +168,7 @@ class _CliSender:
     async def flush(self) -> int:
         from telegram import Bot
 
-        from bot.alerts import OutboxWorker
+        from platforms.telegram.alerts import OutboxWorker
 
         if self.settings.telegram_token is None:
             print(
@@ -348,7 +348,7 @@ def import_summary(result: ImportResult, t: Translator) -> str:
 
 
 def run_dingtalk(settings: Settings) -> int:
-    from dingtalk.run import serve_dingtalk
+    from platforms.dingtalk.run import serve_dingtalk
 
     engine = open_database(settings)
     try:
@@ -359,7 +359,7 @@ def run_dingtalk(settings: Settings) -> int:
 
 
 def run_bot(settings: Settings) -> int:
-    from bot.embedded import serve
+    from platforms.telegram.embedded import serve
 
     engine = open_database(settings)
     try:

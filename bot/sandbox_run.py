@@ -117,11 +117,11 @@ def prepare_database(
 
 def run_dingtalk_sandbox(settings: Settings, *, port: int) -> int:
     """The same page over the DingTalk stand-in (`fangfanpin sandbox --platform dingtalk`):
-    the DingTalk bot (`dingtalk/run.py`) against it, people found by their mobile numbers,
+    the DingTalk bot (`platforms/dingtalk/run.py`) against it, people found by their mobile numbers,
     buttons as cards."""
     import asyncio
 
-    from dingtalk.run import serve_dingtalk
+    from platforms.dingtalk.run import serve_dingtalk
     from sandbox.dingtalk.page_bridge import PageBridge, group_of
     from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
     from sandbox.dingtalk.thread import DingTalkThread

@@ -1,8 +1,9 @@
 """Where each kind of button may be pressed, declared once.
 
 Clients can send any button data on any message the bot wrote, so the data proves nothing
-about where it was pressed. Every press passes the guard first (`bot/guard.py`, handler group
--2): a prefix pressed in a chat it does not belong in, or on a message that carries no button
+about where it was pressed. Every press passes the guard first
+(`platforms/telegram/guard.py`, handler group -2): a prefix pressed in a chat it does not
+belong in, or on a message that carries no button
 of its flow, is refused with a toast and goes no further: a forged check-in button can not
 post a summary into a group, a binding button can not bind a private chat or rewrite a
 warning. Warning buttons are checked further by their flow: only on a message that shows that

@@ -1,6 +1,7 @@
 """Which flow answers an event: the one table of commands and buttons, and, for a platform
 adapter without a handler chain of its own (DingTalk), `dispatch` walking it in the order
-the Telegram adapter's handlers are tried (bot/app.py builds them from the same table):
+the Telegram adapter's handlers are tried (platforms/telegram/app.py builds them from the
+same table):
 
 1. a button pressed in a chat it does not belong in is refused (`conversations/buttons`);
 2. a private command while a conversation is open gets where that conversation stands;

@@ -1,5 +1,5 @@
 """The outbox: every push is a row written in the transaction that caused it, sent by the
-worker (`bot/alerts.py`). Never commits."""
+worker (`platforms/telegram/alerts.py`). Never commits."""
 
 from __future__ import annotations
 

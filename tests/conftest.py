@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine, MetaData, inspect, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.context import AppType
-from bot.embedded import running_bot
 from bot.settings import Settings, load_settings
+from platforms.telegram.context import AppType
+from platforms.telegram.embedded import running_bot
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxBotAPI
 from sandbox.thread import SandboxThread

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.i18n import load_translations
 from conversations.engine.services import Services
 from conversations.registry import ROUTER
-from dingtalk.adapter import TOPICS, DingTalkAdapter
-from dingtalk.openapi import OpenApi
-from dingtalk.stream import StreamConnection
+from platforms.dingtalk.adapter import TOPICS, DingTalkAdapter
+from platforms.dingtalk.openapi import OpenApi
+from platforms.dingtalk.stream import StreamConnection
 from sandbox.dingtalk.server import DingTalkStandIn
 from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from storage.models import AuditEntry, Draft, Person

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from dingtalk.openapi import DingTalkError, OpenApi
+from platforms.dingtalk.openapi import DingTalkError, OpenApi
 from sandbox.dingtalk.server import DingTalkStandIn
 from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Failure
 

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from dingtalk_stream.frames import CallbackMessage
 
-from dingtalk.stream import StreamConnection, StreamRefused
+from platforms.dingtalk.stream import StreamConnection, StreamRefused
 from sandbox.dingtalk.server import DingTalkStandIn
 from sandbox.dingtalk.state import BOT_MESSAGE_TOPIC, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 

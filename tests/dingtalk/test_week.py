@@ -1,4 +1,4 @@
-"""A week of monitoring on DingTalk, end to end: the DingTalk bot (`dingtalk/run.py`, the
+"""A week of monitoring on DingTalk, end to end: the DingTalk bot (`platforms/dingtalk/run.py`, the
 same database, flows, scheduler and outbox as on Telegram) against the stand-in. People
 register by their DingTalk mobile; the staff bind the village and township groups with card
 buttons; a helper's check-in ends red; the warning reaches both groups once, as cards naming
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.schedule import WakeSender, job_specs
 from bot.settings import Settings, load_settings
-from dingtalk.run import Running, running_dingtalk
+from platforms.dingtalk.run import Running, running_dingtalk
 from sandbox.dingtalk.server import DingTalkStandIn
 from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from storage.models import Alert, CheckIn, GroupBinding, Measure

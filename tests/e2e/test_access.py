@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.context import AppType
+from platforms.telegram.context import AppType
 from sandbox.client import SandboxClient
 from storage.bindings import Bindings
 from storage.models import Alert, Draft, GroupBinding, Household, Person, Village

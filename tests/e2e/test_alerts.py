@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.context import AppType
+from platforms.telegram.context import AppType
 from sandbox.client import SandboxClient
 from storage.models import Alert, AuditEntry, Draft, GroupBinding, Measure, OutboxMessage
 from tests.conftest import import_examples

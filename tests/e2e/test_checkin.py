@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.context import AppType
+from platforms.telegram.context import AppType
 from sandbox.client import SandboxClient
 from storage.models import AuditEntry, CheckIn, Draft, Household
 from tests.conftest import import_examples

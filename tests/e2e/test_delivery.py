@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.context import AppType
 from bot.settings import Settings
+from platforms.telegram.context import AppType
 from sandbox.client import SandboxClient
 from storage.models import GroupBinding, OutboxMessage
 from storage.outbox import Outbox
@@ -232,7 +232,7 @@ async def test_long_lists_are_split_and_big_keyboards_paged(
 
 
 def test_split_text_keeps_lines_whole_and_numbers_the_parts() -> None:
-    from bot.limits import page_keyboard, split_text
+    from platforms.telegram.limits import page_keyboard, split_text
 
     lines = [f"• 第 {i} 户 欧阳春花" for i in range(1000)]
     parts = split_text("\n".join(lines))

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.context import AppType
 from conversations.menu import KNOWN_COMMANDS
+from platforms.telegram.context import AppType
 from sandbox.client import SandboxClient
 from storage.models import AuditEntry, CheckIn, Draft, Household
 from tests.conftest import import_examples

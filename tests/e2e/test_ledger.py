@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
-from bot.context import AppType
 from monitoring.weeks import Week
+from platforms.telegram.context import AppType
 from sandbox.client import SandboxClient
 from storage.models import Household, OutboxMessage, Village
 from storage.repositories import People

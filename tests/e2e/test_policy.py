@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.embedded import running_bot
 from bot.settings import Settings, load_settings
+from platforms.telegram.embedded import running_bot
 from sandbox.client import SandboxClient
 from storage.models import CheckIn, OutboxMessage
 from tests.driver import Chat, answer_checkin, send_for

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.context import AppType
 from bot.schedule import WakeSender, job_specs
 from bot.settings import Settings
+from platforms.telegram.context import AppType
 from sandbox.client import SandboxClient
 from storage.bindings import Bindings
 from storage.models import (

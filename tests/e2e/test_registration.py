@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.context import AppType
+from platforms.telegram.context import AppType
 from sandbox.client import SandboxClient
 from storage.models import AuditEntry, Person
 from tests.conftest import import_examples

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.context import AppType
-from bot.embedded import running_bot
 from bot.schedule import JobScheduler, WakeSender, job_specs, latest_occurrence
 from bot.settings import Settings
+from platforms.telegram.context import AppType
+from platforms.telegram.embedded import running_bot
 from sandbox.client import SandboxClient
 from storage.models import Household, JobRun, MissedVisit, OutboxMessage, Person
 from tests.driver import Chat

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.context import AppType
+from platforms.telegram.context import AppType
 from sandbox.client import SandboxClient
 from tests.driver import Chat, send_for
 from tests.small_town import (

@@ -49,7 +49,7 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
             "conversations",
             "scheduler",
             "bot",
-            "dingtalk",
+            "platforms",
             "sandbox",
         ],
         cwd=ROOT,

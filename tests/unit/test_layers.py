@@ -25,10 +25,7 @@ FORBIDDEN = {
     # platform-neutral: events in, replies out (conversations/engine)
     "conversations": {"telegram", "bot", "scheduler", "sandbox"},
     "scheduler": {"bot", "conversations", "telegram", "sandbox"},
-    "sandbox": {"bot", "dingtalk"},
-    # the second platform's adapter: beside bot/ (of which it uses only the telegram-free
-    # modules: settings, catalogs, the scheduler; checked below), never the sandbox
-    "dingtalk": {"telegram", "sandbox"},
+    "sandbox": {"bot", "platforms"},
 }
 
 
@@ -66,7 +63,7 @@ def test_no_module_of_the_product_is_over_about_400_lines() -> None:
             "conversations",
             "scheduler",
             "bot",
-            "dingtalk",
+            "platforms",
             "sandbox",
         )
         for path in (ROOT / package).rglob("*.py")
@@ -86,7 +83,11 @@ def bot_modules_imported(path: Path) -> set[str]:
 
 
 def test_dingtalk_uses_only_the_telegram_free_modules_of_the_bot() -> None:
-    used = {m for path in (ROOT / "dingtalk").rglob("*.py") for m in bot_modules_imported(path)}
+    used = {
+        m
+        for path in (ROOT / "platforms" / "dingtalk").rglob("*.py")
+        for m in bot_modules_imported(path)
+    }
     assert used, "the check would pass vacuously"
     for module in sorted(used):
         source = ROOT / (module.replace(".", "/") + ".py")
@@ -119,9 +120,9 @@ def test_below_the_handlers_nobody_reads_the_clock() -> None:
 def test_the_known_commands_are_the_commands_the_application_takes() -> None:
     from telegram.ext import CommandHandler
 
-    from bot.app import build_application
     from bot.settings import load_settings
     from conversations.menu import KNOWN_COMMANDS
+    from platforms.telegram.app import build_application
 
     app = build_application(load_settings(telegram_token="1:" + "x" * 30))
     taken = {

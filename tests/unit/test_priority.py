@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import time
 
-from bot.priority import PriorityRateLimiter, bulk
+from platforms.telegram.priority import PriorityRateLimiter, bulk
 
 
 async def test_a_reply_overtakes_queued_bulk_sends() -> None:

@@ -21,11 +21,11 @@ from bot.schedule import start_jobs
 from bot.settings import Settings
 from conversations.engine.services import Services
 from conversations.registry import ROUTER
-from dingtalk.adapter import TOPICS, DingTalkAdapter
-from dingtalk.openapi import OpenApi
-from dingtalk.outbox import DingTalkOutbox
-from dingtalk.stream import StreamConnection, StreamRefused
-from dingtalk.usage import UsageMeter
+from platforms.dingtalk.adapter import TOPICS, DingTalkAdapter
+from platforms.dingtalk.openapi import OpenApi
+from platforms.dingtalk.outbox import DingTalkOutbox
+from platforms.dingtalk.stream import StreamConnection, StreamRefused
+from platforms.dingtalk.usage import UsageMeter
 from storage.db import make_session_factory
 
 log = logging.getLogger(__name__)

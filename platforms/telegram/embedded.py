@@ -18,10 +18,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from bot.app import ALLOWED_UPDATES, build_application
-from bot.context import AppType
-from bot.polling import Poller
 from bot.settings import Settings
+from platforms.telegram.app import ALLOWED_UPDATES, build_application
+from platforms.telegram.context import AppType
+from platforms.telegram.polling import Poller
 
 log = logging.getLogger(__name__)
 

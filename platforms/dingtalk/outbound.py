@@ -31,7 +31,7 @@ from conversations.engine.replies import (
     SetMenu,
     Toast,
 )
-from dingtalk.openapi import OpenApi
+from platforms.dingtalk.openapi import OpenApi
 from storage.platform_ids import Kind
 
 log = logging.getLogger(__name__)

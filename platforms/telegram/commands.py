@@ -16,10 +16,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import AppContext, answer_query, identify, translator
 from conversations.buttons import KNOWN_PREFIXES
 from conversations.menu import GROUP_ONLY, KNOWN_COMMANDS, PRIVATE_ONLY
 from monitoring.i18n import N_
+from platforms.telegram.context import AppContext, answer_query, identify, translator
 from storage.db import is_transient
 
 log = logging.getLogger(__name__)

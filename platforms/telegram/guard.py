@@ -7,9 +7,9 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler
 
-from bot.context import AppContext, answer_query, identify, translator
 from conversations.buttons import allowed_here, prefix_of
 from conversations.engine.events import ChatKind
+from platforms.telegram.context import AppContext, answer_query, identify, translator
 
 
 async def guard(update: Update, context: AppContext) -> None:

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from conversations.outbox_render import Outgoing, render
 from conversations.undelivered import lost_chat, undeliverable
-from dingtalk.openapi import DingTalkError, OpenApi
-from dingtalk.outbound import send_card, send_message
 from monitoring.i18n import Translations
+from platforms.dingtalk.openapi import DingTalkError, OpenApi
+from platforms.dingtalk.outbound import send_card, send_message
 from scheduler.worker import Worker
 from storage.outbox import Outbox
 from storage.platform_ids import Kind, Platform, PlatformIds

@@ -13,13 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot import adapter, commands, guard
-from bot.alerts import OutboxWorker
-from bot.context import AppContext, AppType, BotData
 from bot.i18n import load_translations
-from bot.limits import LimitedBot
-from bot.priority import PriorityRateLimiter
-from bot.request import AiohttpRequest
 from bot.schedule import JobScheduler, start_jobs
 from bot.settings import Settings
 from conversations import groups, interrupt, registration
@@ -28,6 +22,12 @@ from conversations.engine.services import Services
 from conversations.menu import GROUP, commands_for
 from conversations.registry import ROUTER
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
+from platforms.telegram import adapter, commands, guard
+from platforms.telegram.alerts import OutboxWorker
+from platforms.telegram.context import AppContext, AppType, BotData
+from platforms.telegram.limits import LimitedBot
+from platforms.telegram.priority import PriorityRateLimiter
+from platforms.telegram.request import AiohttpRequest
 from storage.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -63,10 +63,11 @@ def build_application(
         ApplicationBuilder()
         .bot(limited_bot)
         .context_types(ContextTypes(context=AppContext, bot_data=BotData))
-        # One update at a time inside PTB: bot.polling.Poller is what runs updates of
+        # One update at a time inside PTB: platforms.telegram.polling.Poller is what runs updates of
         # different chats side by side (and one chat's in order), calling process_update.
         .concurrent_updates(False)
-        # Polling is done by bot.polling.Poller, which confirms updates only once handled.
+        # Polling is done by platforms.telegram.polling.Poller, which confirms updates only
+        # once handled.
         .updater(None)
         .post_init(lifecycle.post_init)
         .post_stop(lifecycle.post_stop)
@@ -111,8 +112,8 @@ BURST_SECONDS = 0.02
 def flood_limiter(send_rate: float) -> PriorityRateLimiter:
     """Overall: `send_rate` × SEND_RATE_SHARE per second in bursts of at most
     BURST_SECONDS' worth; per group: Telegram's 20 per minute; replies and warnings before
-    bulk sends (`bot/priority.py`). A 429 that still comes is waited out and retried (3
-    times) before the caller sees it."""
+    bulk sends (`platforms/telegram/priority.py`). A 429 that still comes is waited out and
+    retried (3 times) before the caller sees it."""
     rate = send_rate * SEND_RATE_SHARE
     burst = max(1.0, rate * BURST_SECONDS)
     return PriorityRateLimiter(rate=rate, burst=burst, max_retries=3)

@@ -31,7 +31,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import AppContext, answer_query
 from conversations.engine.events import ChatKind, Contact, Event
 from conversations.engine.replies import (
     Document,
@@ -47,6 +46,7 @@ from conversations.engine.replies import (
 from conversations.engine.router import Router
 from conversations.engine.turn import Flow, MaybeFlow, turn_of
 from conversations.menu import COMMANDS, Chats
+from platforms.telegram.context import AppContext, answer_query
 
 log = logging.getLogger(__name__)
 

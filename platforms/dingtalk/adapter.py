@@ -1,7 +1,8 @@
 """The DingTalk adapter: each Stream callback (a robot message, a card's button) becomes a
 neutral event, goes through the same table of flows as on Telegram
 (`conversations/dispatch.py`), and the replies are carried out on DingTalk
-(`dingtalk/outbound.py`). It returns True, so the callback is acknowledged, only when all of
+(`platforms/dingtalk/outbound.py`). It returns True, so the callback is acknowledged, only
+when all of
 that is done: a crash before leaves the callback to be pushed again, and its update id
 (DingTalk's message id) keeps it from being applied twice.
 
@@ -24,7 +25,8 @@ from conversations.engine.events import ChatKind
 from conversations.engine.replies import Reply, Say
 from conversations.engine.services import Services
 from conversations.engine.turn import turn_of
-from dingtalk.inbound import (
+from monitoring.i18n import N_
+from platforms.dingtalk.inbound import (
     BOT_MESSAGE_TOPIC,
     CARD_CALLBACK_TOPIC,
     Incoming,
@@ -32,9 +34,8 @@ from dingtalk.inbound import (
     press_event,
     with_contact,
 )
-from dingtalk.openapi import OpenApi
-from dingtalk.outbound import Deliverer
-from monitoring.i18n import N_
+from platforms.dingtalk.openapi import OpenApi
+from platforms.dingtalk.outbound import Deliverer
 from storage.platform_ids import Kind, PlatformIds
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from dingtalk.openapi import OpenApi
+from platforms.dingtalk.openapi import OpenApi
 from scheduler.worker import Worker
 from storage.api_usage import ApiUsages
 

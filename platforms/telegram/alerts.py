@@ -42,12 +42,12 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.adapter import inline
-from bot.link import LinkState
-from bot.priority import bulk
 from conversations.outbox_render import render
 from conversations.undelivered import cannot_write, lost_chat, undeliverable
 from monitoring.i18n import Translations
+from platforms.telegram.adapter import inline
+from platforms.telegram.link import LinkState
+from platforms.telegram.priority import bulk
 from scheduler.worker import Worker
 from storage.bindings import Bindings
 from storage.outbox import Outbox, Queued
