@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import MetaData, text
 
 from bench import congestion, exports, fanout, scale, throughput
-from platforms.telegram.alerts import MARK_BATCH
+from bot.outbox import MARK_BATCH
 from storage.db import make_engine
 
 HERE = Path(__file__).resolve().parent

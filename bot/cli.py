@@ -92,10 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level, token or (secret.get_secret_value() if secret else None))
     t = load_translations(settings.locale).get()
 
-    if args.command == "run" and settings.platform == "dingtalk":
-        return run_dingtalk(settings)
     if args.command == "run":
-        if token is None:
+        if settings.platform == "telegram" and token is None:
             print(
                 t._(
                     "FANGFANPIN_TELEGRAM_TOKEN is not set: starting the local sandbox "
@@ -159,38 +157,34 @@ def _moment(text: str) -> datetime:
 
 
 class _CliSender:
-    """From the command line: send the outbox's due rows once (if a token is configured)."""
+    """From the command line: send the outbox's due rows once, over the configured platform
+    (if its credentials are set; else the running bot sends them)."""
 
     def __init__(self, settings: Settings, services: Any, t: Translator) -> None:
         self.settings, self.services, self.t = settings, services, t
         self.sent = 0
 
     async def flush(self) -> int:
-        from telegram import Bot
+        from bot.outbox import OutboxDrain
+        from bot.plugins import plugin
 
-        from platforms.telegram.alerts import OutboxWorker
-
-        if self.settings.telegram_token is None:
-            print(
-                self.t._(
-                    "No bot token configured: the queued messages will be sent by the running bot."
+        async with plugin(self.settings.platform).transport(self.settings) as transport:
+            if transport is None:
+                print(
+                    self.t._(
+                        "No bot token configured: the queued messages will be sent by the "
+                        "running bot."
+                    )
                 )
-            )
-            return 0
-        bot = Bot(
-            self.settings.telegram_token.get_secret_value(),
-            base_url=self.settings.telegram_api_url,
-            base_file_url=self.settings.file_url,
-        )
-        async with bot:
-            worker = OutboxWorker(
-                bot,
+                return 0
+            drain = OutboxDrain(
+                transport,
                 self.services.tx,
                 self.services.translations,
                 self.services.tz,
                 notice_days=self.services.policy.notice_days,
             )
-            self.sent = await worker.drain()
+            self.sent = await drain.drain()
         return self.sent
 
 
@@ -347,23 +341,17 @@ def import_summary(result: ImportResult, t: Translator) -> str:
     return "\n".join(lines)
 
 
-def run_dingtalk(settings: Settings) -> int:
-    from platforms.dingtalk.run import serve_dingtalk
-
-    engine = open_database(settings)
-    try:
-        log.info("DingTalk bot starting (database %s)", engine.url.render_as_string(True))
-        return asyncio.run(serve_dingtalk(settings, engine))
-    finally:
-        engine.dispose()
-
-
 def run_bot(settings: Settings) -> int:
-    from platforms.telegram.embedded import serve
+    """`run`: the configured platform's bot, until SIGTERM or SIGINT."""
+    from bot.plugins import plugin
 
     engine = open_database(settings)
     try:
-        log.info("bot starting (database %s)", engine.url.render_as_string(hide_password=True))
-        return asyncio.run(serve(settings, engine=engine))
+        log.info(
+            "%s bot starting (database %s)",
+            settings.platform,
+            engine.url.render_as_string(hide_password=True),
+        )
+        return asyncio.run(plugin(settings.platform).serve(settings, engine))
     finally:
         engine.dispose()

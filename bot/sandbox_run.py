@@ -121,7 +121,7 @@ def run_dingtalk_sandbox(settings: Settings, *, port: int) -> int:
     buttons as cards."""
     import asyncio
 
-    from platforms.dingtalk.run import serve_dingtalk
+    from bot.plugins import plugin
     from sandbox.dingtalk.page_bridge import PageBridge, group_of
     from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
     from sandbox.dingtalk.thread import DingTalkThread
@@ -170,7 +170,7 @@ def run_dingtalk_sandbox(settings: Settings, *, port: int) -> int:
         )
         engine = open_database(sandbox_settings)
         try:
-            return asyncio.run(serve_dingtalk(sandbox_settings, engine))
+            return asyncio.run(plugin("dingtalk").serve(sandbox_settings, engine))
         finally:
             engine.dispose()
     finally:

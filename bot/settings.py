@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.plugins import PLATFORMS
 from monitoring.i18n import parse_locale
 from monitoring.policy import Policy, PolicyError, parse_policy
 from storage.db import DEFAULT_DATABASE_URL
@@ -79,8 +80,8 @@ class Settings(BaseSettings):
     @field_validator("platform")
     @classmethod
     def _platform(cls, value: str) -> str:
-        if value.strip().lower() not in ("telegram", "dingtalk"):
-            raise ValueError("use telegram or dingtalk")
+        if value.strip().lower() not in PLATFORMS:
+            raise ValueError("use " + " or ".join(PLATFORMS))
         return value.strip().lower()
 
     @field_validator("dingtalk_api_url", "dingtalk_oapi_url")

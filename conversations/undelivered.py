@@ -1,9 +1,9 @@
-"""What happens to a message Telegram refuses for good: never silence.
+"""What happens to a message a platform refuses for good: never silence.
 
-- Telegram says the bot can not write there (403, or a 400 such as "chat not found", "bot was
-  kicked", "not enough rights to send"): a group's binding is marked broken and the township
-  staff are told privately once (`tell_staff_group_lost`); a person is marked unreachable and
-  listed for the township by the missed-visits job.
+- The platform says the bot can not write there (Telegram: a 403, or a 400 such as "chat not
+  found"; DingTalk: the robot removed from the group): a group's binding is marked broken and
+  the township staff are told privately once (`tell_staff_group_lost`); a person is marked
+  unreachable and listed for the township by the missed-visits job.
 - Any other permanent refusal (a 400, a chart that can not be drawn): the row is marked failed
   with the reason and each registered staff member of the township is told privately, once per
   message, what could not be delivered and where. `/summary` counts these.
@@ -26,31 +26,11 @@ from conversations.notices import tell_staff_group_lost
 from storage.bindings import BROKEN, Bindings
 from storage.models import Alert, Household, OutboxMessage, Village
 from storage.outbox import Outbox
+from storage.platform_ids import Platform
 from storage.repositories import People
 from storage.schedule import Schedule
 
 log = logging.getLogger(__name__)
-
-# How Telegram words a 400 that means "the bot can not write in this chat" (lower case).
-CANNOT_WRITE = (
-    "chat not found",
-    "kicked",
-    "not enough rights",
-    "have no rights",
-    "need administrator rights",
-    "chat_write_forbidden",
-    "not a member",
-    "was deactivated",
-    "peer_id_invalid",
-    "bot was blocked",
-    "user is deactivated",
-    "chat_restricted",
-)
-
-
-def cannot_write(description: str) -> bool:
-    text = description.lower()
-    return any(words in text for words in CANNOT_WRITE)
 
 
 def township_of(session: Session, row: OutboxMessage) -> int | None:
@@ -69,7 +49,7 @@ def township_of(session: Session, row: OutboxMessage) -> int | None:
 
 
 def lost_chat(session: Session, row_id: int, error: str, now: datetime) -> None:
-    """The bot can not write in the row's chat (a 403, or a 400 saying so)."""
+    """The bot can not write in the row's chat (the platform said so)."""
     outbox = Outbox(session)
     row = outbox.get(row_id)
     assert row is not None
@@ -80,7 +60,7 @@ def lost_chat(session: Session, row_id: int, error: str, now: datetime) -> None:
     bindings = Bindings(session)
     binding = bindings.of_chat(row.chat_id)
     if binding is not None and binding.status != BROKEN:
-        bindings.end(binding, status=BROKEN, now=now, actor="telegram")
+        bindings.end(binding, status=BROKEN, now=now, actor=Platform.of(row.chat_id).value)
         tell_staff_group_lost(
             session,
             binding.township_id,
@@ -96,7 +76,7 @@ def lost_chat(session: Session, row_id: int, error: str, now: datetime) -> None:
 
 
 def undeliverable(session: Session, row_id: int, error: str, now: datetime) -> None:
-    """Telegram refused the message for good, for another reason (module docstring)."""
+    """The platform refused the message for good, for another reason (module docstring)."""
     outbox = Outbox(session)
     row = outbox.get(row_id)
     assert row is not None

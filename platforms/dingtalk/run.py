@@ -9,24 +9,21 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
 
-from bot.i18n import load_translations
-from bot.schedule import start_jobs
+from bot.core import build_services, close_services, running_core
+from bot.outbox import OutboxDrain
 from bot.settings import Settings
 from conversations.engine.services import Services
-from conversations.registry import ROUTER
 from platforms.dingtalk.adapter import TOPICS, DingTalkAdapter
-from platforms.dingtalk.openapi import OpenApi
-from platforms.dingtalk.outbox import DingTalkOutbox
+from platforms.dingtalk.api import open_api
 from platforms.dingtalk.stream import StreamConnection, StreamRefused
+from platforms.dingtalk.transport import DingTalkTransport
 from platforms.dingtalk.usage import UsageMeter
-from storage.db import make_session_factory
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +32,7 @@ log = logging.getLogger(__name__)
 class Running:
     services: Services
     adapter: DingTalkAdapter
-    outbox: DingTalkOutbox
+    outbox: OutboxDrain
     stream: asyncio.Task[None]
     usage: UsageMeter
 
@@ -51,65 +48,33 @@ async def running_dingtalk(
     """The DingTalk bot running until the block ends."""
     assert settings.dingtalk_client_id and settings.dingtalk_client_secret
     assert settings.dingtalk_card_template
-    secret = settings.dingtalk_client_secret.get_secret_value()
-    translations = load_translations(settings.locale)
-    executor = ThreadPoolExecutor(
-        max_workers=1 if engine.dialect.name == "sqlite" else 8, thread_name_prefix="db"
-    )
-    services = Services(
-        executor=executor,
-        session_factory=make_session_factory(engine),
-        translations=translations,
-        tz=settings.tz,
-        close_after_green=settings.alert_close_after_green,
-        policy=settings.policy,
-        router=ROUTER,
-    )
-    if clock is not None:
-        services.clock = clock
-    api = OpenApi(
-        client_id=settings.dingtalk_client_id,
-        client_secret=secret,
-        api_url=settings.dingtalk_api_url,
-        oapi_url=settings.dingtalk_oapi_url,
-    )
+    services = build_services(settings, engine, clock)
+    api = open_api(settings)
     adapter = DingTalkAdapter(services, api, settings.dingtalk_card_template)
-    outbox = DingTalkOutbox(
-        api,
-        services.tx,
-        translations,
-        services.tz,
-        card_template=settings.dingtalk_card_template,
-        notice_days=services.policy.notice_days,
-        now=lambda: services.now(),
-    )
-    services.wake_outbox = outbox.wake
     stream = StreamConnection(
         client_id=settings.dingtalk_client_id,
-        client_secret=secret,
+        client_secret=settings.dingtalk_client_secret.get_secret_value(),
         api_url=settings.dingtalk_api_url,
         topics=TOPICS,
         on_callback=adapter.on_callback,
         **({"backoff": backoff} if backoff else {}),
     )
     usage = UsageMeter(api, services.tx, services.now, services.tz)
-    outbox.start()
-    jobs = await start_jobs(settings, services, outbox.wake)
-    usage.start()
-    task = asyncio.create_task(stream.run(), name="dingtalk-stream")
     try:
-        yield Running(services, adapter, outbox, task, usage)
+        transport = DingTalkTransport(api, settings.dingtalk_card_template)
+        async with running_core(settings, services, transport) as core:
+            usage.start()
+            task = asyncio.create_task(stream.run(), name="dingtalk-stream")
+            try:
+                yield Running(services, adapter, core.outbox, task, usage)
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StreamRefused):
+                    await task
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, StreamRefused):
-            await task
-        await jobs.stop()
-        await outbox.stop()
         await usage.stop()
         await api.close()
-        if services.export_pool is not None:
-            services.export_pool.shutdown(wait=False, cancel_futures=True)
-        executor.shutdown(wait=True)
+        close_services(services)
 
 
 async def serve_dingtalk(settings: Settings, engine: Engine) -> int:

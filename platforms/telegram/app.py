@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -13,22 +13,21 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot.i18n import load_translations
-from bot.schedule import JobScheduler, start_jobs
+from bot.core import build_services, close_services, running_core
+from bot.schedule import JobScheduler
 from bot.settings import Settings
 from conversations import groups, interrupt, registration
 from conversations.dispatch import BUTTON_FLOWS, COMMAND_FLOWS
-from conversations.engine.services import Services
 from conversations.menu import GROUP, commands_for
 from conversations.registry import ROUTER
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
 from platforms.telegram import adapter, commands, guard
-from platforms.telegram.alerts import OutboxWorker
 from platforms.telegram.context import AppContext, AppType, BotData
 from platforms.telegram.limits import LimitedBot
 from platforms.telegram.priority import PriorityRateLimiter
 from platforms.telegram.request import AiohttpRequest
-from storage.db import make_engine, make_session_factory
+from platforms.telegram.transport import TelegramTransport
+from storage.db import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +119,8 @@ def flood_limiter(send_rate: float) -> PriorityRateLimiter:
 
 
 class _Lifecycle:
-    """Long-lived resources: made in post_init, closed in post_shutdown."""
+    """Long-lived resources: the core (services, outbox drain, jobs) made in post_init,
+    stopped in post_stop, closed in post_shutdown."""
 
     def __init__(
         self, settings: Settings, engine: Engine | None, clock: Callable[[], datetime] | None
@@ -128,64 +128,30 @@ class _Lifecycle:
         self.settings = settings
         self.engine = engine
         self.clock = clock
-        self.jobs: JobScheduler | None = None
         self.owned_engine: Engine | None = None
-        self.worker: OutboxWorker | None = None
-        self.executor: ThreadPoolExecutor | None = None
+        self.core: contextlib.AsyncExitStack | None = None
+        self.jobs: JobScheduler | None = None  # the running core's (tests wait on its catch-up)
 
     async def post_init(self, app: AppType) -> None:
         engine = self.engine
         if engine is None:
             engine = self.owned_engine = make_engine(self.settings.database_url)
-        translations = load_translations(self.settings.locale)
-        missing = translations.missing_catalogs()
-        if missing:
-            log.warning("no catalog for %s: those texts stay in English", missing)
-        self.executor = ThreadPoolExecutor(
-            max_workers=1 if engine.dialect.name == "sqlite" else 8, thread_name_prefix="db"
+        services = app.bot_data.services = build_services(self.settings, engine, self.clock)
+        await set_default_commands(app, services.translations)
+        self.core = contextlib.AsyncExitStack()
+        core = await self.core.enter_async_context(
+            running_core(self.settings, services, TelegramTransport(app.bot))
         )
-        app.bot_data.services = Services(
-            executor=self.executor,
-            session_factory=make_session_factory(engine),
-            translations=translations,
-            tz=self.settings.tz,
-            close_after_green=self.settings.alert_close_after_green,
-            policy=self.settings.policy,
-            router=ROUTER,
-        )
-        if self.clock is not None:
-            app.bot_data.services.clock = self.clock
-        services = app.bot_data.services
-        await set_default_commands(app, translations)
-        # Deliver what is waiting in the outbox now, then continuously.
-        self.worker = OutboxWorker(
-            app.bot,
-            services.tx,
-            translations,
-            services.tz,
-            name="bot",
-            notice_days=services.policy.notice_days,
-        )
-        services.wake_outbox = self.worker.wake
-        self.worker.start()
-        # The scheduled jobs, those owed after downtime, and the policy check at once.
-        self.jobs = await start_jobs(self.settings, services, services.wake_outbox)
+        self.jobs = core.jobs
 
     async def post_stop(self, app: AppType) -> None:
-        if self.jobs is not None:
-            await self.jobs.stop()
-            self.jobs = None
-        if self.worker is not None:
-            await self.worker.stop()
-            self.worker = None
+        if self.core is not None:
+            await self.core.aclose()
+            self.core, self.jobs = None, None
 
     async def post_shutdown(self, app: AppType) -> None:
-        pool = app.bot_data.services.export_pool if hasattr(app.bot_data, "services") else None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-        if self.executor is not None:
-            self.executor.shutdown(wait=True)
-            self.executor = None
+        if hasattr(app.bot_data, "services"):
+            close_services(app.bot_data.services)
         if self.owned_engine is not None:
             self.owned_engine.dispose()
             self.owned_engine = None

@@ -29,8 +29,8 @@ from tenacity import (
     wait_random,
 )
 
+from bot.link import LinkState
 from platforms.telegram.context import AppType
-from platforms.telegram.link import LinkState
 
 log = logging.getLogger(__name__)
 DB_RETRY_FOR = 300.0  # seconds an update is retried while the database is unavailable

@@ -1,6 +1,7 @@
-"""Dependencies point one way: bot, sandbox -> conversations, scheduler -> storage ->
-monitoring; conversations/ knows no platform; nothing in bot/ imports the sandbox but the
-CLI's `sandbox` command; no module grows past about 400 lines."""
+"""Dependencies point one way: platforms -> bot (the core) -> conversations, scheduler ->
+storage -> monitoring; conversations/ knows no platform; the core knows the platforms only by
+name (bot/plugins.py); a platform never imports another platform nor the CLI; nothing in bot/
+imports the sandbox but the CLI's `sandbox` command; no module grows past about 400 lines."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+PLATFORM_SDKS = {"telegram", "dingtalk_stream"}
 FORBIDDEN = {
     "monitoring": {
-        "telegram",
+        *PLATFORM_SDKS,
         "sqlalchemy",
         "alembic",
         "storage",
@@ -20,12 +22,15 @@ FORBIDDEN = {
         "scheduler",
         "bot",
         "sandbox",
+        "platforms",
     },
-    "storage": {"telegram", "conversations", "scheduler", "bot", "sandbox"},
+    "storage": {*PLATFORM_SDKS, "conversations", "scheduler", "bot", "sandbox", "platforms"},
     # platform-neutral: events in, replies out (conversations/engine)
-    "conversations": {"telegram", "bot", "scheduler", "sandbox"},
-    "scheduler": {"bot", "conversations", "telegram", "sandbox"},
-    "sandbox": {"bot", "platforms"},
+    "conversations": {*PLATFORM_SDKS, "bot", "scheduler", "sandbox", "platforms"},
+    "scheduler": {*PLATFORM_SDKS, "bot", "conversations", "sandbox", "platforms"},
+    # the core: a platform only through the plugin table (bot/plugins.py, by name)
+    "bot": {*PLATFORM_SDKS, "platforms"},
+    "sandbox": {"platforms"},
 }
 
 
@@ -73,27 +78,45 @@ def test_no_module_of_the_product_is_over_about_400_lines() -> None:
     assert long == {}
 
 
-def bot_modules_imported(path: Path) -> set[str]:
+def imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return {
-        node.module
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot.")
-    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
 
 
-def test_dingtalk_uses_only_the_telegram_free_modules_of_the_bot() -> None:
-    used = {
-        m
-        for path in (ROOT / "platforms" / "dingtalk").rglob("*.py")
-        for m in bot_modules_imported(path)
+PLATFORMS = sorted(p.name for p in (ROOT / "platforms").iterdir() if (p / "__init__.py").exists())
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_platform_never_imports_another_platform_nor_the_cli(platform: str) -> None:
+    assert len(PLATFORMS) >= 2, "the check would pass vacuously"
+    others = [f"platforms.{p}" for p in PLATFORMS if p != platform]
+    bad = {
+        str(path.relative_to(ROOT)): sorted(
+            m
+            for m in imported_modules(path)
+            if m.startswith(tuple(others))
+            or m in ("bot.cli", "bot.sandbox_run", "sandbox")
+            or m.startswith("sandbox.")
+        )
+        for path in (ROOT / "platforms" / platform).rglob("*.py")
     }
-    assert used, "the check would pass vacuously"
-    for module in sorted(used):
-        source = ROOT / (module.replace(".", "/") + ".py")
-        assert "telegram" not in imported_roots(source), module
-        for inner in bot_modules_imported(source):  # one level further
-            assert "telegram" not in imported_roots(ROOT / (inner.replace(".", "/") + ".py"))
+    assert {k: v for k, v in bad.items() if v} == {}
+
+
+def test_every_platform_in_the_table_has_its_plugin() -> None:
+    from bot.plugins import PLATFORMS as TABLE
+    from bot.plugins import plugin
+
+    assert sorted(TABLE) == PLATFORMS
+    for name in TABLE:
+        found = plugin(name)
+        assert callable(found.serve) and callable(found.transport)
 
 
 def test_only_the_sandbox_command_of_the_bot_knows_the_sandbox() -> None:
