@@ -16,20 +16,23 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from typing import Any
 
 from dingtalk_stream.frames import CallbackMessage
 
-from conversations.dispatch import dispatch_turn
+from conversations.dispatch import dispatch
 from conversations.engine.events import ChatKind
 from conversations.engine.replies import Reply, Say
 from conversations.engine.services import Services
 from conversations.engine.turn import turn_of
 from monitoring.i18n import N_
+from platforms.dingtalk.ids import IdCache
 from platforms.dingtalk.inbound import (
     BOT_MESSAGE_TOPIC,
     CARD_CALLBACK_TOPIC,
     Incoming,
+    ids_of,
     message_event,
     press_event,
     with_contact,
@@ -41,6 +44,9 @@ from storage.platform_ids import Kind, PlatformIds
 log = logging.getLogger(__name__)
 
 TOPICS = (BOT_MESSAGE_TOPIC, CARD_CALLBACK_TOPIC)
+# How long a person found on the roster is taken as still on it without a look-up: a person
+# taken off the roster meanwhile is refused by every flow all the same (each reads them).
+LINKED_FOR = 600.0
 NO_MOBILE = N_(
     "Your DingTalk account shows no mobile number, so the township's roster can not find "
     "you. Please ask the township office to check your DingTalk contact details."
@@ -50,11 +56,15 @@ NO_MOBILE = N_(
 class DingTalkAdapter:
     def __init__(self, services: Services, api: OpenApi, card_template: str) -> None:
         self.services, self.api = services, api
-        self.deliverer = Deliverer(api, card_template, self._resolve, self._number)
+        self.ids = IdCache(services)
+        self.deliverer = Deliverer(api, card_template, self._resolve, self.ids.number)
         # A group's title, from its messages: a card's press does not carry it (/bind's
         # button names the group by it).
         self.titles: dict[int, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}  # per person: their callbacks in order
+        # People known to be linked to the roster, and when that was last read: their
+        # events go straight to the dispatch (no look-up of their own).
+        self._linked: dict[int, float] = {}
 
     async def on_callback(self, callback: CallbackMessage) -> bool:
         """Handle one callback; True when it may be acknowledged. One person's callbacks are
@@ -67,16 +77,19 @@ class DingTalkAdapter:
             return await self._handle(callback, data)
 
     async def _handle(self, callback: CallbackMessage, data: dict[str, Any]) -> bool:
-        now = self.services.now()
         topic = callback.headers.topic
+        if topic not in TOPICS:
+            return True  # a topic not subscribed to: nothing to do
+        numbers = await self.ids.numbers(ids_of(topic, data))
+
+        def number(kind: Kind, external: str) -> int:
+            return numbers[(kind, external)]
+
         incoming: Incoming | None
         if topic == BOT_MESSAGE_TOPIC:
-            incoming = await self.services.tx(lambda s: message_event(s, data, now=now))
-        elif topic == CARD_CALLBACK_TOPIC:
-            frame_id = str(callback.headers.message_id)
-            incoming = await self.services.tx(lambda s: press_event(s, data, frame_id, now=now))
+            incoming = message_event(data, number)
         else:
-            return True  # a topic not subscribed to: nothing to do
+            incoming = press_event(data, str(callback.headers.message_id), number)
         if incoming is None:
             return True
         event = incoming.event
@@ -93,21 +106,27 @@ class DingTalkAdapter:
                 on_message = known[1]
             else:  # a card sent before a restart: its own buttons, as far as can be told
                 on_message = frozenset({button.split(":", 1)[0]})
-        turn = await turn_of(event, self.services)  # the person, looked up once
-        if turn.person is None and event.chat_kind is ChatKind.PRIVATE and button is None:
-            mobile = await self.api.mobile_of(incoming.staff_id)
-            if mobile is None:
-                replies: list[Reply] = [Say(turn.t._(NO_MOBILE))]
-                await self.deliverer.deliver(event, replies)
-                return True
-            event = with_contact(event, mobile)
-            turn = await turn_of(event, self.services)
-        await self.deliverer.deliver(event, await dispatch_turn(turn, on_message))
+        turn = None
+        if not self._known_linked(event.user_id):
+            turn = await turn_of(event, self.services)  # the person, looked up once
+            if turn.person is not None and event.user_id is not None:
+                self._linked[event.user_id] = time.monotonic()
+            elif event.chat_kind is ChatKind.PRIVATE and button is None:
+                mobile = await self.api.mobile_of(incoming.staff_id)
+                if mobile is None:
+                    replies: list[Reply] = [Say(turn.t._(NO_MOBILE))]
+                    await self.deliverer.deliver(event, replies)
+                    return True
+                event = with_contact(event, mobile)
+                turn = await turn_of(event, self.services)
+        await self.deliverer.deliver(
+            event, await dispatch(event, self.services, on_message, turn=turn)
+        )
         return True
+
+    def _known_linked(self, user_id: int | None) -> bool:
+        seen = self._linked.get(user_id) if user_id is not None else None
+        return seen is not None and time.monotonic() - seen < LINKED_FOR
 
     async def _resolve(self, number: int) -> tuple[Kind, str] | None:
         return await self.services.tx(lambda s: PlatformIds(s).external(number))
-
-    async def _number(self, kind: Kind, external: str) -> int:
-        now = self.services.now()
-        return await self.services.tx(lambda s: PlatformIds(s).number(kind, external, now=now))

@@ -1,11 +1,9 @@
-"""Telegram <-> the neutral engine: an update becomes an `Event`, a flow's replies become Bot API
-calls. Flows ported to the engine are registered through `command()`; the chats a command is
-taken in come from the one command table."""
+"""Telegram <-> the core: an update becomes an `Event` for the one dispatch, and the replies
+become Bot API calls."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import (
@@ -14,6 +12,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
@@ -21,16 +20,10 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import (
-    ApplicationHandlerStop,
-    BaseHandler,
-    CallbackQueryHandler,
-    ChatMemberHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, TypeHandler
 
+from conversations.buttons import prefix_of
+from conversations.dispatch import dispatch
 from conversations.engine.events import ChatKind, Contact, Event
 from conversations.engine.replies import (
     Document,
@@ -43,19 +36,9 @@ from conversations.engine.replies import (
     SetMenu,
     Toast,
 )
-from conversations.engine.router import Router
-from conversations.engine.turn import Flow, MaybeFlow, turn_of
-from conversations.menu import COMMANDS, Chats
 from platforms.telegram.context import AppContext, answer_query
 
 log = logging.getLogger(__name__)
-
-CHAT_FILTERS = {
-    Chats.PRIVATE: filters.ChatType.PRIVATE,
-    Chats.GROUP: filters.ChatType.GROUPS,
-    Chats.BOTH: filters.ALL,
-}
-
 
 IN = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
@@ -220,87 +203,44 @@ async def _later(update: Update, context: AppContext, event: Event, later: Later
         log.exception("update %s: work after the answer failed", event.update_id)
 
 
-def handle(flow: Flow) -> Callable[[Update, AppContext], Coroutine[Any, Any, None]]:
-    """A PTB callback that runs `flow` on the update's event and delivers its replies."""
-
-    async def callback(update: Update, context: AppContext) -> None:
-        event = event_of(update)
-        if event is None:
-            return
-        replies = await flow(await turn_of(event, context.services))
-        await deliver(update, context, event, replies)
-
-    return callback
+def addressed_elsewhere(event: Event, username: str | None) -> bool:
+    """A command for another bot in the group (`/summary@OtherBot`), as python-telegram-bot's
+    CommandHandler leaves it alone."""
+    first = (event.text or "").split(maxsplit=1)[0] if event.text else ""
+    if not first.startswith("/") or "@" not in first:
+        return False
+    return username is None or first.split("@", 1)[1].lower() != username.lower()
 
 
-def contacts(flow: Flow) -> BaseHandler[Update, AppContext, None]:
-    """Shared contacts in private chats."""
-    return MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, handle(flow))
-
-
-def conversations(router: Router) -> list[BaseHandler[Update, AppContext, None]]:
-    """The buttons of the conversations in progress (check-in, measure, proposal…), taken by
-    the router (register after the handlers of more specific data)."""
-    return [
-        CallbackQueryHandler(_routed(router), pattern=f"^{prefix}:") for prefix in router.prefixes
-    ]
-
-
-def private_messages(router: Router) -> BaseHandler[Update, AppContext, None]:
-    """Every private message that is no command: an answer of the open conversation, or
-    "I did not understand that"."""
-    return MessageHandler(
-        filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.CONTACT & ~filters.StatusUpdate.ALL,
-        _routed(router),
+def buttons_on(update: Update) -> frozenset[str] | None:
+    """The prefixes of the buttons of the message a button was pressed on (None: Telegram no
+    longer shows it)."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if not isinstance(message, Message):
+        return None
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup is not None else ()
+    return frozenset(
+        prefix_of(button.callback_data)
+        for row in rows
+        for button in row
+        if isinstance(button.callback_data, str)
     )
 
 
-def _routed(router: Router) -> Callable[[Update, AppContext], Coroutine[Any, Any, None]]:
-    async def callback(update: Update, context: AppContext) -> None:
-        event = event_of(update)
-        if event is None:
-            return
-        await deliver(update, context, event, await router.answer(event, context.services))
-        raise ApplicationHandlerStop
-
-    return callback
-
-
-def interruptions(flow: MaybeFlow) -> BaseHandler[Update, AppContext, None]:
-    """Private commands, before their own handlers: when `flow` answers (a conversation is
-    open), the command's own handler does not run."""
-
-    async def callback(update: Update, context: AppContext) -> None:
-        event = event_of(update)
-        if event is None:
-            return
-        replies = await flow(await turn_of(event, context.services))
-        if replies is None:
-            return
-        await deliver(update, context, event, replies)
-        raise ApplicationHandlerStop
-
-    return MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, callback)
+async def feed(update: Update, context: AppContext) -> None:
+    """The one entry: every update becomes an event, goes through the one dispatch
+    (`conversations/dispatch.py`, the same for every platform), and its replies are carried
+    out here."""
+    event = event_of(update)
+    if event is None or addressed_elsewhere(event, context.bot.username):
+        if update.callback_query is not None:  # a press with no chat (inline mode)
+            await answer_query(update.callback_query)
+        return
+    replies = await dispatch(event, context.services, buttons_on(update))
+    await deliver(update, context, event, replies)
 
 
-def buttons(prefix: str, flow: Flow) -> BaseHandler[Update, AppContext, None]:
-    """Presses of the buttons whose data starts with `prefix:`."""
-    return CallbackQueryHandler(handle(flow), pattern=f"^{prefix}:")
-
-
-def memberships(flow: Flow) -> BaseHandler[Update, AppContext, None]:
-    """The bot added to or removed from a group."""
-    return ChatMemberHandler(handle(flow), ChatMemberHandler.MY_CHAT_MEMBER)
-
-
-def migrations(flow: Flow) -> BaseHandler[Update, AppContext, None]:
-    """A group upgraded to a supergroup."""
-    return MessageHandler(filters.StatusUpdate.MIGRATE, handle(flow))
-
-
-def command(name: str, flow: Flow) -> BaseHandler[Update, AppContext, None]:
-    """The handler of a command whose flow runs on the engine; taken in the chats the command
-    table gives it (elsewhere the wrong-chat answer takes it)."""
-    (entry,) = [c for c in COMMANDS if c.name == name]
-    chats = Chats.BOTH if entry.checks_chat_itself else entry.chats
-    return CommandHandler(name, handle(flow), filters=CHAT_FILTERS[chats])
+def entry() -> BaseHandler[Update, AppContext, None]:
+    return TypeHandler(Update, feed)

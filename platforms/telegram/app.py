@@ -1,4 +1,5 @@
-"""The one factory that builds the bot; every handler is registered here, top to bottom."""
+"""The one factory that builds the Telegram bot: python-telegram-bot's Application with one entry
+handler feeding the core's dispatch, and the core started in post_init."""
 
 from __future__ import annotations
 
@@ -16,12 +17,9 @@ from telegram.request import BaseRequest
 from bot.core import build_services, close_services, running_core
 from bot.schedule import JobScheduler
 from bot.settings import Settings
-from conversations import groups, interrupt, registration
-from conversations.dispatch import BUTTON_FLOWS, COMMAND_FLOWS
 from conversations.menu import GROUP, commands_for
-from conversations.registry import ROUTER
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
-from platforms.telegram import adapter, commands, guard
+from platforms.telegram import adapter, errors
 from platforms.telegram.context import AppContext, AppType, BotData
 from platforms.telegram.limits import LimitedBot
 from platforms.telegram.priority import PriorityRateLimiter
@@ -74,30 +72,10 @@ def build_application(
     )
     app: AppType = builder.build()  # type: ignore[assignment]
 
-    # group -2: a button pressed in a chat it does not belong in is refused here.
-    for handler in guard.guard_handlers():
-        app.add_handler(handler, group=-2)
-    # group -1: while a conversation is open (a check-in, a measure, a proposal…), another
-    # command gets where it stands instead (ApplicationHandlerStop keeps it from running).
-    app.add_handler(adapter.interruptions(interrupt.command_during), group=-1)
-    # group 0: commands and buttons (one table for every platform: conversations/dispatch).
-    app.add_handler(adapter.contacts(registration.contact))
-    for name, flow in COMMAND_FLOWS:
-        app.add_handler(adapter.command(name, flow))
-    for prefix, flow in BUTTON_FLOWS:
-        app.add_handler(adapter.buttons(prefix, flow))
-    app.add_handler(adapter.memberships(groups.membership))  # added to / removed from a group
-    app.add_handler(adapter.migrations(groups.migrated))  # a group became a supergroup
-    # The conversations' own buttons (ci, ms, pp), taken by the router in one transaction.
-    for handler in adapter.conversations(ROUTER):
-        app.add_handler(handler)
-    # group 1: a private message that is no command: an answer of the open conversation, or
-    # "I did not understand that".
-    app.add_handler(adapter.private_messages(ROUTER), group=1)
-    # group 2: what nobody took: stale buttons, unknown commands, commands in the wrong chat.
-    for handler in commands.fallback_handlers():
-        app.add_handler(handler, group=2)
-    app.add_error_handler(commands.on_error)
+    # One entry for every update: the core's one dispatch decides (conversations/dispatch.py,
+    # the same for every platform); errors are logged and the sender told once.
+    app.add_handler(adapter.entry())
+    app.add_error_handler(errors.on_error)
     return app
 
 

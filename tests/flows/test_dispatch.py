@@ -1,5 +1,4 @@
-"""`dispatch`, the order of the Telegram adapter's handlers for adapters without a handler
-chain (DingTalk): commands in the chats they belong in, the wrong chat said, unknown
+"""`dispatch`, the one dispatch of every platform: commands in the chats they belong in, the wrong chat said, unknown
 commands, buttons to their flows or the router, stale and misplaced buttons refused, a
 private message to the open conversation, a command during one."""
 
@@ -56,5 +55,5 @@ async def test_commands_chats_buttons_and_the_open_conversation(
     # a stale or forged button, and a conversation's button pressed in a group
     assert text_of(await send(services, A, button="zz:1")) == "该按钮已失效。"
     assert text_of(await send(services, A, VILLAGE_GROUP, button="ci:a:visit_method:home")) == (
-        "该按钮已失效。"
+        "此按钮不能在这里使用。"
     )

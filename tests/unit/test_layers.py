@@ -140,19 +140,22 @@ def test_below_the_handlers_nobody_reads_the_clock() -> None:
     assert offenders == []
 
 
-def test_the_known_commands_are_the_commands_the_application_takes() -> None:
-    from telegram.ext import CommandHandler
+def test_the_known_commands_are_the_commands_the_dispatch_takes() -> None:
+    from conversations.dispatch import FLOW_OF
+    from conversations.menu import KNOWN_COMMANDS
+
+    assert set(FLOW_OF) == set(KNOWN_COMMANDS)
+
+
+def test_telegram_feeds_every_update_to_the_one_dispatch() -> None:
+    """One entry handler (as aiogram's feed_update), no handler groups deciding the order."""
+    from telegram.ext import TypeHandler
 
     from bot.settings import load_settings
-    from conversations.menu import KNOWN_COMMANDS
+    from platforms.telegram.adapter import feed
     from platforms.telegram.app import build_application
 
     app = build_application(load_settings(telegram_token="1:" + "x" * 30))
-    taken = {
-        command
-        for group in app.handlers.values()
-        for handler in group
-        if isinstance(handler, CommandHandler)
-        for command in handler.commands
-    }
-    assert taken == set(KNOWN_COMMANDS)
+    handlers = [h for group in app.handlers.values() for h in group]
+    assert len(handlers) == 1 and isinstance(handlers[0], TypeHandler)
+    assert handlers[0].callback is feed
