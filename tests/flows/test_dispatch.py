@@ -1,6 +1,6 @@
 """`dispatch`, the one dispatch of every platform: commands in the chats they belong in, the
-wrong chat said, unknown commands, buttons to their flows or the router, stale and misplaced buttons refused, a
-private message to the open conversation, a command during one."""
+wrong chat said, unknown commands, buttons to their flows or the router, stale and misplaced
+buttons refused, a private message to the open conversation, a command during one."""
 
 from __future__ import annotations
 
