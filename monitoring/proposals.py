@@ -262,6 +262,17 @@ def may_decide(
     return person.township_id == proposal.township_id
 
 
+def check_step(status: Status, step: str) -> None:
+    """A decision applies to the step it was shown for: once the proposal has moved on
+    (someone else decided first), it is refused, saying where the proposal is now
+    (`status`: a Status, put in the reader's words by whoever tells them)."""
+    if status != step:
+        raise Refused(
+            N_("This proposal has already been decided at this step. Now: {status}."),
+            status=status,
+        )
+
+
 def decide(
     status: Status,
     step: str,
@@ -275,8 +286,7 @@ def decide(
     """The status after `decision` taken at `step` (the step the person saw); Refused when
     it is no longer that step, the person may not decide, or the step takes no such
     decision."""
-    if status != step:
-        raise Refused(N_("This proposal has already been decided at this step."))
+    check_step(status, step)
     if not may_decide(status, role, person, proposal, county_staff):
         raise Refused(who_decides(status, county_staff))
     after = NEXT.get((status, decision))
