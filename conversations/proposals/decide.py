@@ -24,6 +24,7 @@ from monitoring.elimination import Criterion
 from monitoring.i18n import N_
 from monitoring.people import Role
 from monitoring.proposals import (
+    BadAnswer,
     Kind,
     Refused,
     Status,
@@ -189,12 +190,20 @@ class ReasonConversation:
                     {"id": pid},
                 )
             if draft.get("action") == "county":
-                try:
-                    county = parse_county_decision(reason, now.astimezone(at.services.tz).date())
-                except ValueError as bad:
-                    Drafts(session).start(at.person.id, REASON, answers=draft, now=now)
-                    return Taken(str(bad))
                 pid = int(draft["proposal_id"])
+                tz = at.services.tz
+                found = Proposals(session).get(pid)
+                if found is None:
+                    raise Refused(N_("This proposal no longer exists."))
+                try:
+                    county = parse_county_decision(
+                        reason,
+                        now.astimezone(tz).date(),
+                        reported=found.created_at.astimezone(tz).date(),
+                    )
+                except BadAnswer as bad:
+                    Drafts(session).start(at.person.id, REASON, answers=draft, now=now)
+                    return Taken(bad.msgid, bad.params)
                 criteria = _criteria_now(session, pid, at)  # an elimination: checked again
                 proposal = steps.approve(
                     session, pid, me, "county", now, days, county=county, criteria=criteria
