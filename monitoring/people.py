@@ -25,6 +25,13 @@ class HouseholdStatus(StrEnum):
     ELIMINATED = "eliminated"
 
 
+def checked_in(status: str) -> bool:
+    """Whether a household in this status is checked in: only a monitored one. One whose
+    risk was marked eliminated keeps its history and needs no more visits (until it is
+    reinstated); a check-in left open for it is not saved."""
+    return status == HouseholdStatus.MONITORED.value
+
+
 ROLE_WORDS: dict[str, Role] = {
     "帮扶责任人": Role.HELPER,
     "helper": Role.HELPER,

@@ -13,6 +13,7 @@ from typing import Any
 
 from monitoring.i18n import N_
 from monitoring.people import Role
+from monitoring.shapes import looks_private
 from monitoring.weeks import parse_day
 
 # docs/policy.md "Risk types", in its order: (code, msgid).
@@ -117,23 +118,59 @@ _COUNTY_RE = re.compile(r"^\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s
 COUNTY_EARLIEST = date(2015, 1, 1)  # a county decision older than the ledgers: a typo
 
 
-def parse_county_decision(text: str, today: date) -> tuple[date, str]:
-    """`2026-12-01 永扶办〔2026〕12号`: the county's decision, its date (not in the future) and
-    its document number."""
+class BadAnswer(ValueError):
+    """A typed answer that can not be taken: `msgid` says why (with `params`), and the
+    question is asked again."""
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.params = params
+
+
+def parse_county_decision(text: str, today: date, *, reported: date) -> tuple[date, str]:
+    """`2026-12-01 永扶办〔2026〕12号`: the county's decision, its date (not in the future,
+    not before the proposal was `reported`) and its document number (which never holds an
+    ID or mobile number: it goes into the ledger). BadAnswer otherwise. (A document number
+    that looks like a formula is stored as typed: the ledger writes every such cell as
+    text, `conversations/ledger.py`.)"""
     match = _COUNTY_RE.match(unicodedata.normalize("NFKC", text))
     hint = N_(
         "Please type the decision's date and its document number, e.g. "
         "2026-12-01 永扶办〔2026〕12号."
     )
     if match is None:
-        raise ValueError(hint)
+        raise BadAnswer(hint)
     try:
-        day = parse_day(match.group(1), earliest=COUNTY_EARLIEST, today=today)
+        day = parse_day(match.group(1), earliest=COUNTY_EARLIEST, today=date.max)
     except ValueError:
-        raise ValueError(hint) from None
+        raise BadAnswer(hint) from None
+    if day > today:
+        raise BadAnswer(
+            N_(
+                "The county's decision can not be dated in the future. Please type its date "
+                "and document number again."
+            )
+        )
+    if day < reported:
+        raise BadAnswer(
+            N_(
+                "The county's decision can not be dated before the proposal was reported "
+                "({day}). Please type its date and document number again."
+            ),
+            day=reported.isoformat(),
+        )
     document = " ".join(match.group(2).split())
     if not 2 <= len(document) <= 100:
-        raise ValueError(hint)
+        raise BadAnswer(hint)
+    if looks_private(document):
+        raise BadAnswer(
+            N_(
+                "A document number never holds a phone or ID number. Please type the "
+                "decision's date and its document number only, e.g. "
+                "2026-12-01 永扶办〔2026〕12号."
+            )
+        )
     return day, document
 
 
@@ -262,6 +299,17 @@ def may_decide(
     return person.township_id == proposal.township_id
 
 
+def check_step(status: Status, step: str) -> None:
+    """A decision applies to the step it was shown for: once the proposal has moved on
+    (someone else decided first), it is refused, saying where the proposal is now
+    (`status`: a Status, put in the reader's words by whoever tells them)."""
+    if status != step:
+        raise Refused(
+            N_("This proposal has already been decided at this step. Now: {status}."),
+            status=status,
+        )
+
+
 def decide(
     status: Status,
     step: str,
@@ -275,8 +323,7 @@ def decide(
     """The status after `decision` taken at `step` (the step the person saw); Refused when
     it is no longer that step, the person may not decide, or the step takes no such
     decision."""
-    if status != step:
-        raise Refused(N_("This proposal has already been decided at this step."))
+    check_step(status, step)
     if not may_decide(status, role, person, proposal, county_staff):
         raise Refused(who_decides(status, county_staff))
     after = NEXT.get((status, decision))

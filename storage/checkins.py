@@ -159,6 +159,15 @@ class CheckIns:
         ).one()
         return draft_view_of(helper_id, draft, row[:-1], done_this_week=bool(row[-1]))
 
+    def household_status(self, household_id: int) -> str | None:
+        """The household's status, its row locked until the transaction ends (PostgreSQL's
+        SELECT ... FOR UPDATE): a check-in confirmed while the household's risk is being
+        marked eliminated waits, and then sees it."""
+        household = self.session.get(
+            Household, household_id, with_for_update=True, populate_existing=True
+        )
+        return household.status if household is not None else None
+
     def start_draft(self, helper_id: int, household_id: int, week: Week, *, now: datetime) -> Draft:
         return Drafts(self.session).start(
             helper_id, FLOW, subject_id=household_id, week=str(week), now=now

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Draft
@@ -72,3 +73,14 @@ class Drafts:
         self.session.delete(draft)
         self.session.flush()
         return draft.flow
+
+    def close_about(self, flow: str, subject_id: int) -> list[int]:
+        """End every conversation of `flow` about `subject_id` (a household's check-ins
+        being answered); the people whose conversation it was."""
+        drafts = self.session.scalars(
+            select(Draft).where(Draft.flow == flow, Draft.subject_id == subject_id)
+        ).all()
+        for draft in drafts:
+            self.session.delete(draft)
+        self.session.flush()
+        return [draft.person_id for draft in drafts]

@@ -77,7 +77,16 @@ class ProposalQueries:
             )
         ]
 
-    def get(self, proposal_id: int) -> Proposal | None:
+    def get(self, proposal_id: int, *, lock: bool = False) -> Proposal | None:
+        """The proposal; `lock`: its row locked until the transaction ends (PostgreSQL's
+        SELECT ... FOR UPDATE), read afresh, so that two people deciding it at once take
+        turns and the second sees what the first decided. (SQLite has no row locks: the
+        bot's transactions there begin with a write, the update's id, so they already
+        take turns.)"""
+        if lock:
+            return self.session.get(
+                Proposal, proposal_id, with_for_update=True, populate_existing=True
+            )
         return self.session.get(Proposal, proposal_id)
 
     def view(self, proposal_id: int) -> ProposalView | None:

@@ -149,8 +149,10 @@ class Proposals(ProposalQueries):
     def _decide_step(
         self, proposal_id: int, person: Person, step: str, decision: Decision
     ) -> tuple[Proposal, Status]:
-        """The proposal and its status after the decision (the rules: monitoring)."""
-        proposal = self.get(proposal_id)
+        """The proposal, locked, and its status after the decision (the rules: monitoring):
+        a decision is checked against the proposal as it stands once any other decision
+        on it has been committed."""
+        proposal = self.get(proposal_id, lock=True)
         if proposal is None:
             raise Refused(N_("This proposal no longer exists."))
         after = decide(

@@ -48,6 +48,7 @@ from monitoring.checkin import (
     record,
 )
 from monitoring.i18n import N_
+from monitoring.people import checked_in
 from monitoring.weeks import week_of
 from storage.checkins import (
     FLOW,
@@ -176,6 +177,11 @@ class CheckinConversation:
 
     def _confirm(self, at: Open, view: DraftView) -> Taken:
         draft = at.draft
+        status = CheckIns(at.session).household_status(view.household.id)
+        if status is None or not checked_in(status):
+            # Its risk was marked eliminated while this was open: nothing is saved.
+            Drafts(at.session).drop(at.person.id, FLOW)
+            return Taken("not monitored", household=household_line(view.household))
         if next_step(dict(draft.answers or {}), view.household.facts, draft.editing):
             return Taken("show", view)
         week = str(week_of(at.now, at.services.tz))
@@ -213,6 +219,12 @@ class CheckinConversation:
                 ),
                 *self._close(turn),
             ]
+        if taken.what == "not monitored":
+            text = t._(
+                "{household} is no longer monitored (its risk was marked eliminated): this "
+                "check-in was not saved, and none is needed."
+            ).format(household=taken.household)
+            return [Say(text), *self._close(turn)]
         if taken.what == "confirmed":
             assert taken.result is not None
             turn.services.wake_outbox()

@@ -14,7 +14,7 @@ from conversations.engine.services import PersonView
 from conversations.engine.turn import Turn
 from conversations.pages import page_note, page_of, page_pressed, pager
 from conversations.texts import visit_label
-from monitoring.people import HouseholdStatus
+from monitoring.people import checked_in
 from monitoring.weeks import week_of
 from storage.checkins import FLOW, CheckIns, DraftView, HouseholdView
 from storage.models import Household
@@ -125,7 +125,7 @@ async def _start(turn: Turn, person: PersonView, household_id: int) -> list[Repl
         if repo.helper_of(household_id) != person.id:
             return "not yours"
         household = session.get(Household, household_id)
-        if household is None or household.status != HouseholdStatus.MONITORED.value:
+        if household is None or not checked_in(household.status):
             return "not monitored"  # eliminated: an old reminder's button, or a forged one
         repo.start_draft(person.id, household_id, week, now=now)
         session.flush()

@@ -18,11 +18,20 @@ from conversations.engine.replies import Edit, Reply, Say, Toast
 from conversations.engine.router import Open, router_of
 from conversations.engine.turn import Turn
 from conversations.proposals import steps
+from conversations.proposals.names import said
 from conversations.proposals.texts import proposal_keyboard, proposal_text
 from monitoring.elimination import Criterion
 from monitoring.i18n import N_
 from monitoring.people import Role
-from monitoring.proposals import Kind, Refused, Status, parse_county_decision, who_decides
+from monitoring.proposals import (
+    BadAnswer,
+    Kind,
+    Refused,
+    Status,
+    check_step,
+    parse_county_decision,
+    who_decides,
+)
 from storage.drafts import Drafts
 from storage.eliminations import Eliminations
 from storage.models import Household, Person
@@ -74,10 +83,14 @@ async def decision_pressed(turn: Turn) -> list[Reply]:
         def ask_reason(session: Session) -> str | None:
             proposals = Proposals(session)
             proposal = proposals.get(proposal_id)
-            if proposal is None or proposal.status != step:
-                return N_("This proposal has already been decided at this step.")
+            if proposal is None:
+                return t._("This proposal no longer exists.")
+            try:
+                check_step(Status(proposal.status), step)  # checked again with the reason
+            except Refused as refused:
+                return said(t, refused.msgid, refused.params)
             if not proposals.may_act(proposal, _me(session, person.id)):
-                return who_decides(Status(proposal.status), proposals.county_staff(proposal))
+                return t._(who_decides(Status(proposal.status), proposals.county_staff(proposal)))
             open_now = Drafts(session).get(person.id)
             if open_now is not None and open_now.flow != REASON:
                 return "busy"
@@ -92,7 +105,7 @@ async def decision_pressed(turn: Turn) -> list[Reply]:
         if refused == "busy":
             return [Toast(""), *(await router_of(services).busy(turn) or [])]
         if refused is not None:
-            return [Toast(t._(refused))]
+            return [Toast(refused)]
         return [Say(t._(ASK[kind]).format(id=proposal_id))]
 
     def decide(session: Session) -> tuple[ProposalView, list[tuple[int, str]]] | str:
@@ -108,7 +121,7 @@ async def decision_pressed(turn: Turn) -> list[Reply]:
             else:
                 return t._("Please press one of the buttons.")
         except Refused as refused:
-            return t._(refused.msgid).format(**refused.params)
+            return said(t, refused.msgid, refused.params)
         view = proposals.view(proposal.id)
         assert view is not None
         return view, proposals.helpers_of_village(proposal.village_id)
@@ -177,12 +190,20 @@ class ReasonConversation:
                     {"id": pid},
                 )
             if draft.get("action") == "county":
-                try:
-                    county = parse_county_decision(reason, now.astimezone(at.services.tz).date())
-                except ValueError as bad:
-                    Drafts(session).start(at.person.id, REASON, answers=draft, now=now)
-                    return Taken(str(bad))
                 pid = int(draft["proposal_id"])
+                tz = at.services.tz
+                found = Proposals(session).get(pid)
+                if found is None:
+                    raise Refused(N_("This proposal no longer exists."))
+                try:
+                    county = parse_county_decision(
+                        reason,
+                        now.astimezone(tz).date(),
+                        reported=found.created_at.astimezone(tz).date(),
+                    )
+                except BadAnswer as bad:
+                    Drafts(session).start(at.person.id, REASON, answers=draft, now=now)
+                    return Taken(bad.msgid, bad.params)
                 criteria = _criteria_now(session, pid, at)  # an elimination: checked again
                 proposal = steps.approve(
                     session, pid, me, "county", now, days, county=county, criteria=criteria
@@ -223,7 +244,7 @@ class ReasonConversation:
     async def reply(self, turn: Turn, taken: Taken) -> list[Reply]:
         if taken.done:
             turn.services.wake_outbox()
-        return [Say(turn.t._(taken.note).format(**taken.params))]
+        return [Say(said(turn.t, taken.note, taken.params))]
 
     async def where(self, turn: Turn, busy: bool = False) -> list[Reply]:
         person, t = turn.person, turn.t

@@ -3,7 +3,10 @@ says them: shared by the messages and the ledger."""
 
 from __future__ import annotations
 
-from monitoring.i18n import N_
+from collections.abc import Mapping
+from typing import Any
+
+from monitoring.i18n import N_, Translator
 from monitoring.proposals import Status
 
 STATUS_NAMES = {
@@ -15,6 +18,15 @@ STATUS_NAMES = {
     Status.APPROVED: N_("approved"),
     Status.REJECTED: N_("rejected"),
 }
+
+
+def said(t: Translator, msgid: str, params: Mapping[str, Any]) -> str:
+    """A message (a refusal, a note) with its parameters, a status among them in the
+    reader's words."""
+    words = {k: t._(STATUS_NAMES[v]) if isinstance(v, Status) else v for k, v in params.items()}
+    return t._(msgid).format(**words)
+
+
 KIND_NAMES = {"identify": N_("identification"), "eliminate": N_("risk elimination")}
 STEP_NAMES = {
     "village": N_("village review"),

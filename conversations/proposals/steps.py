@@ -14,6 +14,8 @@ from monitoring.elimination import Criterion, elimination_criteria
 from monitoring.i18n import N_
 from monitoring.proposals import NOTICE_DAYS, Kind, Status
 from monitoring.weeks import week_of
+from storage.checkins import FLOW as CHECKIN
+from storage.drafts import Drafts
 from storage.eliminations import Eliminations
 from storage.models import Household, Person, Proposal
 from storage.outbox import Outbox
@@ -67,6 +69,9 @@ def approve(
     )
     params = {"head": proposal.head_name, "by": person.name, "number": proposal.number or ""}
     key = f"proposal:{proposal.id}:decision:{decision.id}"
+    if proposal.kind == Kind.ELIMINATE and proposal.status == Status.APPROVED:
+        assert household is not None
+        close_checkins(session, proposal, household, now)
     if proposal.kind == Kind.ELIMINATE:
         msgid = ELIMINATION_STEPS[Status(proposal.status)]
     elif proposal.status == Status.NOTICE:
@@ -89,6 +94,26 @@ def approve(
         )
     tell(session, proposal.proposer_id, key, msgid, params, now)
     return proposal
+
+
+def close_checkins(
+    session: Session, proposal: Proposal, household: Household, now: datetime
+) -> None:
+    """The household's risk is marked eliminated: a check-in of it being answered is closed
+    (it needs no more), and whoever was answering it is told privately."""
+    for person_id in Drafts(session).close_about(CHECKIN, household.id):
+        tell(
+            session,
+            person_id,
+            f"proposal:{proposal.id}:checkin_closed:{person_id}",
+            N_(
+                "Household {number} ({head}) is no longer monitored: its risk was marked "
+                "eliminated. Your unfinished check-in for it was closed; it needs no more "
+                "check-ins."
+            ),
+            {"number": household.number, "head": household.head_name},
+            now,
+        )
 
 
 # What the staff member who started an elimination hears at each step.

@@ -136,7 +136,8 @@ async def test_a_proposal_is_approved_registered_and_assigned(
         chat_id=HEAD[0],
         forge=True,
     )
-    assert "已经处理过" in (await client.wait_event(after=seq, kinds="callback_answer"))["text"]
+    toast = await client.wait_event(after=seq, kinds="callback_answer")
+    assert toast["text"] == "该申请在此环节已处理，当前状态：村内公示中。"
 
     # The public notice: posted, then (five days on) over; the township is asked.
     posted = await head.press("已张贴公示", edits=True)
