@@ -39,7 +39,7 @@ from platforms.dingtalk.inbound import (
 )
 from platforms.dingtalk.openapi import OpenApi
 from platforms.dingtalk.outbound import Deliverer
-from storage.platform_ids import Kind, PlatformIds
+from storage.platform_ids import Kind
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class DingTalkAdapter:
     def __init__(self, services: Services, api: OpenApi, card_template: str) -> None:
         self.services, self.api = services, api
         self.ids = IdCache(services)
-        self.deliverer = Deliverer(api, card_template, self._resolve, self.ids.number)
+        self.deliverer = Deliverer(api, card_template, self.ids.external, self.ids.number)
         # A group's title, from its messages: a card's press does not carry it (/bind's
         # button names the group by it).
         self.titles: dict[int, str] = {}
@@ -127,6 +127,3 @@ class DingTalkAdapter:
     def _known_linked(self, user_id: int | None) -> bool:
         seen = self._linked.get(user_id) if user_id is not None else None
         return seen is not None and time.monotonic() - seen < LINKED_FOR
-
-    async def _resolve(self, number: int) -> tuple[Kind, str] | None:
-        return await self.services.tx(lambda s: PlatformIds(s).external(number))

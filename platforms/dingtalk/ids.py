@@ -17,6 +17,7 @@ class IdCache:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.known: OrderedDict[tuple[Kind, str], int] = OrderedDict()
+        self.back: dict[int, tuple[Kind, str]] = {}
 
     async def numbers(self, wanted: list[tuple[Kind, str]]) -> dict[tuple[Kind, str], int]:
         """The integers of `wanted`, in one transaction for those not known yet (none when
@@ -40,7 +41,18 @@ class IdCache:
     async def number(self, kind: Kind, external: str) -> int:
         return (await self.numbers([(kind, external)]))[(kind, external)]
 
+    async def external(self, number: int) -> tuple[Kind, str] | None:
+        """What an integer stands for (a chat, a card), looked up once."""
+        found = self.back.get(number)
+        if found is None:
+            found = await self.services.tx(lambda s: PlatformIds(s).external(number))
+            if found is not None:
+                self._keep(found, number)
+        return found
+
     def _keep(self, key: tuple[Kind, str], number: int) -> None:
         self.known[key] = number
+        self.back[number] = key
         while len(self.known) > KEEP:
-            self.known.popitem(last=False)
+            _, gone = self.known.popitem(last=False)
+            self.back.pop(gone, None)

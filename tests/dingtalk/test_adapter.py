@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import load_translations
@@ -206,3 +206,34 @@ async def test_one_persons_quick_presses_are_handled_in_order(
     with session_factory() as s:
         [draft] = s.scalars(select(Draft)).all()
         assert draft.answers == {"visit_method": "home", "members": 5}
+
+
+async def test_a_press_on_a_card_is_one_transaction(
+    town: Town, session_factory: sessionmaker[Session]
+) -> None:
+    """As on Telegram: the person, their draft, the answer and the press's id in one
+    transaction; DingTalk's ids and the card to update come from memory."""
+    helper = "manager0001"
+    await town.send(helper, "你好")
+    await town.send(helper, "/checkin")
+    [listing] = town.cards(helper)
+    household = next(
+        b["data"]
+        for row in json.loads(listing["params"]["buttons"])
+        for b in row
+        if "LX01001" in b["text"]
+    )
+    await town.press(helper, listing["outTrackId"], household)
+    engine = session_factory.kw["bind"]
+    begun: list[int] = []
+
+    def count(_connection: object) -> None:
+        begun.append(1)
+
+    event.listen(engine, "begin", count)
+    try:
+        await town.press(helper, listing["outTrackId"], "ci:a:visit_method:home")
+    finally:
+        event.remove(engine, "begin", count)
+    assert "共同生活" in listing["params"]["markdown"]  # the answer was taken and shown
+    assert len(begun) == 1

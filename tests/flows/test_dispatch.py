@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from itertools import count
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.dispatch import dispatch
@@ -57,3 +58,29 @@ async def test_commands_chats_buttons_and_the_open_conversation(
     assert text_of(await send(services, A, VILLAGE_GROUP, button="ci:a:visit_method:home")) == (
         "此按钮不能在这里使用。"
     )
+
+
+async def test_a_conversations_answer_is_one_transaction(
+    services: Services, town: sessionmaker[Session]
+) -> None:
+    """The person, their draft, the answer and the event's id in one transaction (the
+    router's): a press and a typed answer alike. The platforms add none (DingTalk's press:
+    tests/dingtalk/test_adapter.py)."""
+    services.clock = lambda: at("2026-11-24T10:00")
+    listing = await send(services, A, text="/checkin")
+    [say] = [r for r in listing if isinstance(r, Say)]
+    await send(services, A, button=say.keyboard[0][0].data, message_text=say.text)
+    engine = services.session_factory.kw["bind"]
+    begun: list[int] = []
+
+    def count(_connection: object) -> None:
+        begun.append(1)
+
+    event.listen(engine, "begin", count)
+    try:
+        pressed = await send(services, A, button="ci:a:visit_method:home")
+        typed = await send(services, A, text="5")
+    finally:
+        event.remove(engine, "begin", count)
+    assert "共同生活" in text_of(pressed) and "收入" in text_of(typed)
+    assert len(begun) == 2
