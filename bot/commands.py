@@ -115,7 +115,10 @@ async def wrong_chat(update: Update, context: AppContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     command = message.text.split()[0].lstrip("/").split("@")[0]
-    person = await identify(context, update.effective_user)
+    # A group is answered in the township's language, whoever asked.
+    person = (
+        await identify(context, update.effective_user) if message.chat.type == "private" else None
+    )
     t = translator(context, person)
     if command in GROUP_ONLY:
         text = t._("Send /{command} in the group itself.").format(command=command)

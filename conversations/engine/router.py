@@ -132,7 +132,7 @@ class Router:
                 raise
             outcome["taken"] = _REDELIVERED
         person: PersonView | None = outcome.get("person")
-        turn = Turn(event, person, language(services, person), services)
+        turn = Turn(event, person, language(services, person, event.chat_kind), services)
         t = turn.t
         conversation: Conversation | None = outcome.get("conversation")
         if conversation is None and outcome.get("handled"):
