@@ -159,6 +159,41 @@ async def test_the_control_api_answers_only_its_own_page(sandbox: SandboxBotAPI)
         assert getme.status_code == 200
 
 
+async def test_the_bot_api_answers_only_this_machines_programs(
+    sandbox: SandboxBotAPI, client: SandboxClient
+) -> None:
+    """The Bot API and its files are refused to a foreign Host (DNS rebinding) and to a
+    browser's cross-origin form post, as the control API is; the bot's own calls pass."""
+    import httpx
+
+    await client.user(42, "测试")
+    send = f"/bot{sandbox.state.token}/sendMessage"
+    form = {"chat_id": "42", "text": "伪造"}
+    async with httpx.AsyncClient(base_url=sandbox.root) as http:
+        rebound = await http.post(send, data=form, headers={"Host": f"evil.example:{sandbox.port}"})
+        assert rebound.status_code == 403
+        crossed = await http.post(send, data=form, headers={"Origin": "http://evil.example"})
+        assert crossed.status_code == 403
+        fetched = await http.post(send, data=form, headers={"Sec-Fetch-Site": "cross-site"})
+        assert fetched.status_code == 403
+        files = await http.get(
+            f"/file/bot{sandbox.state.token}/x", headers={"Host": f"evil.example:{sandbox.port}"}
+        )
+        assert files.status_code == 403
+        assert [m.get("text") for m in await client.messages(42)] == []
+        own = await http.post(send, data={"chat_id": "42", "text": "好"})
+        assert own.status_code == 200
+    assert [m.get("text") for m in await client.messages(42)] == ["好"]
+
+
+def test_each_run_of_the_stand_in_has_its_own_token() -> None:
+    """No fixed secret: a token is made per run (a test may give its own)."""
+    first, second = SandboxBotAPI().state.token, SandboxBotAPI().state.token
+    assert first != second
+    assert first.split(":")[0] == second.split(":")[0] and len(first.split(":")[1]) >= 30
+    assert SandboxBotAPI(token="7:given-by-the-test").state.token == "7:given-by-the-test"
+
+
 async def test_the_page_runs_one_job_at_a_time_and_kills_one_that_overruns() -> None:
     import httpx
 
