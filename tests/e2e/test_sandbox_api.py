@@ -7,12 +7,14 @@ import sys
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
 from sandbox.client import SandboxClient, SandboxError
 from sandbox.server import SandboxBotAPI
+from tests.small_town import A, B, C
 
 
 @pytest.fixture
@@ -221,5 +223,47 @@ async def test_the_page_runs_one_job_at_a_time_and_kills_one_that_overruns() -> 
             done = await first
             assert done.status_code == 504 and "did not finish" in done.json()["output"]
             assert not page._job_lock.locked()
+    finally:
+        await api.stop()
+
+
+async def test_a_job_run_from_the_page_speaks_the_townships_language(
+    town: sessionmaker[Session], database_url: str
+) -> None:
+    """The page's clock control runs `fangfanpin jobs run` in the configured language
+    (zh_CN by default), so the reminders it sends speak it, and reports in it."""
+    import httpx
+
+    from bot.i18n import load_translations
+    from sandbox.page import SandboxPage
+
+    api = SandboxBotAPI()
+    page = SandboxPage(
+        [],
+        [],
+        job_env={},
+        translations=load_translations("zh_CN"),
+        events=lambda: api.state.events,
+    )
+    api.extra_routes.extend(page.routes())
+    await api.start()
+    page.job_env = {
+        "FANGFANPIN_DATABASE_URL": database_url,
+        "FANGFANPIN_TELEGRAM_TOKEN": api.state.token,
+        "FANGFANPIN_TELEGRAM_API_URL": api.url,
+        "FANGFANPIN_LOCALE": "en",  # an operator's shell may say otherwise: the page decides
+    }
+    try:
+        async with SandboxClient(api.root) as client:
+            for user_id, name in ((A, "甲"), (B, "乙"), (C, "丙")):
+                await client.user(user_id, name)
+            async with httpx.AsyncClient(base_url=api.root, timeout=60) as http:
+                done = await http.post(
+                    "/page/job", json={"name": "reminders", "at": "2026-11-30T09:00"}
+                )
+            assert done.status_code == 200, done.text
+            assert done.json()["output"].startswith("走访提醒：已生成 3 条消息，已送达 3 条")
+            [to_a] = await client.bot_messages(A)
+            assert "还有 2 户待走访" in to_a["text"], to_a["text"]
     finally:
         await api.stop()
