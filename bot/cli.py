@@ -169,6 +169,7 @@ class _CliSender:
         from telegram import Bot
 
         from bot.alerts import OutboxWorker
+        from bot.request import AiohttpRequest
 
         if self.settings.telegram_token is None:
             print(
@@ -181,6 +182,7 @@ class _CliSender:
             self.settings.telegram_token.get_secret_value(),
             base_url=self.settings.telegram_api_url,
             base_file_url=self.settings.file_url,
+            request=AiohttpRequest(proxy=self.settings.telegram_proxy),
         )
         async with bot:
             worker = OutboxWorker(
