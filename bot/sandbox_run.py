@@ -123,7 +123,6 @@ def run_dingtalk_sandbox(settings: Settings, *, port: int) -> int:
 
     from bot.plugins import plugin
     from sandbox.dingtalk.page_bridge import PageBridge, group_of
-    from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
     from sandbox.dingtalk.thread import DingTalkThread
     from sandbox.page import PageGroup, SandboxPage, people_from_roster
     from storage.platform_ids import Kind, PlatformIds
@@ -161,8 +160,8 @@ def run_dingtalk_sandbox(settings: Settings, *, port: int) -> int:
         sandbox_settings = sandbox_settings.model_copy(
             update={
                 "platform": "dingtalk",
-                "dingtalk_client_id": DEFAULT_CLIENT_ID,
-                "dingtalk_client_secret": SecretStr(DEFAULT_CLIENT_SECRET),
+                "dingtalk_client_id": standin.state.client_id,  # made for this run
+                "dingtalk_client_secret": SecretStr(standin.state.client_secret),
                 "dingtalk_card_template": "fangfanpin.buttons",
                 "dingtalk_api_url": url,
                 "dingtalk_oapi_url": url,

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_api_url: str = TELEGRAM_API_URL
     telegram_file_url: str | None = None
+    # Where Telegram is blocked: reach it through this proxy (http://, https://, socks5://).
+    telegram_proxy: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Shanghai"
     locale: str = "zh_CN"
@@ -173,6 +175,13 @@ class Settings(BaseSettings):
             return None
         return _http_url(value, "the file URL")
 
+    @field_validator("telegram_proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return proxy_url(value)
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -237,6 +246,31 @@ def load_policy(path: str | None) -> Policy:
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{file}: can not be read ({exc})") from None
     return parse_policy(text, str(file))
+
+
+PROXY_SCHEMES = ("http", "https", "socks5")
+
+
+def proxy_url(value: str) -> str:
+    """A proxy's URL (`http://host:port`, `https://…`, `socks5://user:password@host:port`),
+    or ValueError saying what one looks like (never echoing it: it may hold a password)."""
+    parts = urlsplit(value.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme not in PROXY_SCHEMES
+        or not parts.hostname
+        or port == -1
+        or (parts.scheme == "socks5" and port is None)
+        or parts.path not in ("", "/")
+    ):
+        raise ValueError(
+            "not a proxy URL: use http://host:port, https://host:port or "
+            "socks5://host:port (user:password@ before the host if the proxy asks)"
+        )
+    return value.strip().rstrip("/")
 
 
 class SettingsError(Exception):

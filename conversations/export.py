@@ -110,15 +110,17 @@ async def export(turn: Turn) -> list[Reply]:
     scope = Scope(person.township_id, person.village_id if village else None)
     assert event.user_id is not None
 
+    own = turn.own  # the ledger goes to the person's private chat, in their language
+
     async def prepare() -> list[Reply]:
         try:
-            data = await make_ledger(services, week, scope, t)
+            data = await make_ledger(services, week, scope, own)
         except Exception:
             log.exception("export of week %s for person %s failed", week, person.id)
             return [Say(t._("Sorry, the ledger could not be prepared. Please try again later."))]
         finally:
             services.exports_running.discard(person.id)
-        caption = t._("Ledger of {title}, {week}").format(title=title, week=week_label(week, t))
+        caption = own._("Ledger of {title}, {week}").format(title=title, week=week_label(week, own))
         return [
             Document(
                 data,

@@ -144,8 +144,8 @@ async def membership(turn: Turn) -> list[Reply]:
         replies: list[Reply] = []
         if _is_staff(adder) and event.user_id is not None:
             replies.append(
-                Say(
-                    t._(
+                Say(  # privately, in the person's own language
+                    turn.own._(
                         "You added me to the group “{title}”. Send /bind in that group to make "
                         "it the township group or a village's group."
                     ).format(title=event.chat_title or "?"),

@@ -116,12 +116,13 @@ async def _start_measure(turn: Turn, alert_id: int) -> list[Reply]:
                 )
             )
         ]
-    question, keyboard = kind_question(codes, t)
+    # The conversation goes on privately, in the person's own language.
+    question, keyboard = kind_question(codes, turn.own)
     return [
         Say(
             question,
             keyboard,
-            chat_id=event.user_id,  # the conversation goes on privately
+            chat_id=event.user_id,
             if_refused=Toast(
                 t._(
                     "Please open a private chat with me first (send me "

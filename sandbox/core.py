@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.state import DEFAULT_TOKEN, ApiError, SandboxState, _chat_of
+from sandbox.state import ApiError, SandboxState, _chat_of, new_token
 
 
 class Core:
@@ -20,12 +20,13 @@ class Core:
     def __init__(
         self,
         *,
-        token: str = DEFAULT_TOKEN,
+        token: str | None = None,  # None: one made for this run
         host: str = "127.0.0.1",
         port: int = 0,
         bot_username: str = "fangfanpin_bot",
         bot_name: str = "防返贫监测",
     ) -> None:
+        token = token or new_token()
         bot_id = int(token.split(":", 1)[0])
         self.state = SandboxState(
             token=token,

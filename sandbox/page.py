@@ -128,6 +128,7 @@ class SandboxPage:
         self.events = events
         self.platform = platform  # "dingtalk": the same page over the DingTalk stand-in
         self._job_lock = asyncio.Lock()  # one job at a time
+        self._queued = _queued_pattern(translations.get(self.default_locale))
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -201,8 +202,9 @@ class SandboxPage:
             name,
             "--at",
             at.isoformat(timespec="minutes"),
-            # English output, read below; what the job queues does not depend on it
-            env={**os.environ, **self.job_env, "FANGFANPIN_LOCALE": "en"},
+            # The township's language (the messages it sends speak it); its output is read
+            # in it below.
+            env={**os.environ, **self.job_env, "FANGFANPIN_LOCALE": self.default_locale},
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
@@ -217,7 +219,7 @@ class SandboxPage:
             )
         text = output.decode("utf-8", "replace").strip().splitlines()
         last = text[-1] if text else ""
-        found = _QUEUED.search(last)
+        found = self._queued.search(last)
         if process.returncode != 0 or found is None:
             return web.json_response({"ok": False, "output": last})
         queued = int(found.group(1))
@@ -241,4 +243,14 @@ class SandboxPage:
             await asyncio.sleep(0.2)
 
 
-_QUEUED = re.compile(r"(\d+) message\(s\) queued")
+# The last line `fangfanpin jobs run` prints (bot/cli.py), in the language it runs in.
+JOB_DONE = N_("{job} at {at}: {queued} message(s) queued, {sent} sent.")
+
+
+def _queued_pattern(t: Translator) -> re.Pattern[str]:
+    """JOB_DONE in `t`'s language as a pattern whose first group is the number queued."""
+    parts = re.split(r"(\{\w+\})", t._(JOB_DONE))  # text, {field}, text, {field}, ...
+    fields = {"{queued}": r"(\d+)", "{sent}": r"\d+"}
+    return re.compile(
+        "".join(fields.get(p, ".*?") if i % 2 else re.escape(p) for i, p in enumerate(parts))
+    )

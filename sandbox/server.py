@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from sandbox.bot_api import BotApi
 from sandbox.control import Control
+from sandbox.local_only import local_only, own_hosts
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +26,9 @@ class SandboxBotAPI(BotApi, Control):
     """The stand-in. `await start()` on any event loop; `url` is the base for the bot."""
 
     def make_app(self) -> web.Application:
-        app = web.Application(
-            client_max_size=50 * 1024 * 1024, middlewares=[self._control_only_from_here]
-        )
+        # Only this machine's programs, never a browser's page (`local_only.py`).
+        only_here = local_only(lambda: own_hosts(self.host, self.port), ("/sandbox/", "/page/"))
+        app = web.Application(client_max_size=50 * 1024 * 1024, middlewares=[only_here])
         app.add_routes(
             [
                 web.route("*", "/bot{token}/{method}", self._bot_api),
@@ -55,28 +55,6 @@ class SandboxBotAPI(BotApi, Control):
             ]
         )
         return app
-
-    def _own_hosts(self) -> set[str]:
-        names = {self.host, "127.0.0.1", "localhost", "[::1]"}
-        return {f"{name}:{self.port}" for name in names}
-
-    @web.middleware
-    async def _control_only_from_here(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        """The control API and the page drive the stand-in: a web page open on the same
-        machine must not. Requests to them must name this server as Host (no DNS rebinding),
-        come from no other Origin, and carry JSON when they post."""
-        if not request.path.startswith(("/sandbox/", "/page/")):
-            return await handler(request)  # the Bot API and files, for the bot
-        if request.host not in self._own_hosts():
-            return web.json_response({"error": "wrong Host"}, status=403)
-        origin = request.headers.get("Origin")
-        if origin is not None and origin.removeprefix("http://") not in self._own_hosts():
-            return web.json_response({"error": "cross-origin request refused"}, status=403)
-        if request.method == "POST" and request.content_type != "application/json":
-            return web.json_response({"error": "send application/json"}, status=415)
-        return await handler(request)
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.make_app(), access_log=None)

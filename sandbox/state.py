@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,15 @@ from aiohttp import web
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TOKEN = "123456:SANDBOX-TOKEN"
+BOT_ID = 123456  # the stand-in bot's user id (public, as a bot's id is)
+
+
+def new_token() -> str:
+    """A bot token made for this run (`<bot id>:<secret>`, as Telegram's), so that nothing
+    knows it but who started the stand-in."""
+    return f"{BOT_ID}:{secrets.token_urlsafe(24)}"
+
+
 JSON_PARAMS = frozenset(
     {
         "reply_markup",

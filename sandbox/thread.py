@@ -9,13 +9,12 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from sandbox.server import SandboxBotAPI
-from sandbox.state import DEFAULT_TOKEN
 
 T = TypeVar("T")
 
 
 class SandboxThread:
-    def __init__(self, *, token: str = DEFAULT_TOKEN, port: int = 0) -> None:
+    def __init__(self, *, token: str | None = None, port: int = 0) -> None:
         self.api = SandboxBotAPI(token=token, port=port)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

@@ -33,18 +33,25 @@ class Drafts:
         subject_id: int | None = None,
         week: str | None = None,
         answers: Mapping[str, Any] | None = None,
+        screen_id: int | None = None,
         now: datetime,
     ) -> Draft:
         """A new conversation, in place of whatever was open (the caller decided that it may
-        replace it)."""
+        replace it); `screen_id`: the message that shows it, when known."""
         draft = self.get(person_id)
         if draft is None:
             draft = Draft(person_id=person_id)
             self.session.add(draft)
         draft.flow, draft.subject_id, draft.week = flow, subject_id, week
-        draft.answers, draft.editing = dict(answers or {}), None
+        draft.answers, draft.editing, draft.screen_id = dict(answers or {}), None, screen_id
         draft.started_at = draft.updated_at = now
         return draft
+
+    def show_on(self, person_id: int, flow: str, screen_id: int | None) -> None:
+        """The message now showing the person's `flow` conversation (if still open)."""
+        draft = self.of(person_id, flow)
+        if draft is not None:
+            draft.screen_id = screen_id
 
     def save(
         self,

@@ -158,6 +158,9 @@ class Draft(Base):
     week: Mapped[str | None] = mapped_column(String(8))  # a check-in's week
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     editing: Mapped[str | None] = mapped_column(String(40))  # the question being changed
+    # The message now showing its question with buttons (a platform message id): when a
+    # newer message takes over, this one loses its buttons (a used screen has none).
+    screen_id: Mapped[int | None] = mapped_column(BigInteger)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

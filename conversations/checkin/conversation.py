@@ -73,6 +73,8 @@ HINTS = {
 }
 PRESS = N_("Please press one of the buttons (or type 是 or 否).")
 STALE = N_("That question was already answered; here is where we are.")
+# What a press answers on the pressed message itself (the next question, the list to edit).
+IN_PLACE = frozenset({"answered", "in place", "edit list"})
 CONFIRM_PLEASE = N_("Please press Confirm to save the check-in, or Edit to change an answer.")
 
 
@@ -87,6 +89,10 @@ class Taken:
     result: ConfirmResult | None = None
     started: str = ""  # the week a moved draft was started in
     household: str = ""  # the household of a discarded draft
+    # A typed answer: the message that showed the question with its buttons (they go) and
+    # what it showed.
+    screen: int | None = None
+    before: DraftView | None = None
 
 
 class CheckinConversation:
@@ -104,7 +110,16 @@ class CheckinConversation:
         view = draft_view_of(at.person.id, at.draft, at.household)
         data = at.event.button
         if data is None:
-            return self._typed(at, view)
+            # What is said next is a new message: the one showing the question now loses its
+            # buttons, and the new one (`_shown`) shows it.
+            screen, at.draft.screen_id = at.draft.screen_id, None
+            return replace(self._typed(at, view), screen=screen, before=view)
+        taken = self._pressed(at, view, data)
+        if taken.what in IN_PLACE and at.event.message_text is not None:
+            at.draft.screen_id = at.event.message_id  # the pressed message shows it now
+        return taken
+
+    def _pressed(self, at: Open, view: DraftView, data: str) -> Taken:
         answer = ANSWER.read(data)
         if answer is not None:
             value = answer["value"]
@@ -126,7 +141,7 @@ class CheckinConversation:
             Drafts(at.session).drop(at.person.id, FLOW)
             return Taken("discarded", household=household_line(shown.household) if shown else "")
         if discard is not None and discard["discard"] == "0":
-            return Taken("show", view)
+            return Taken("kept", view)
         return Taken("invalid")
 
     def _typed(self, at: Open, view: DraftView) -> Taken:
@@ -234,19 +249,24 @@ class CheckinConversation:
                 taken.result.household_number,
                 taken.result.assessment.level,
             )
-            return [Say(result_text(taken.result, t))]
+            # The summary stays as it was answered, without its buttons.
+            return [Say(result_text(taken.result, t)), *self._close(turn)]
         if draft is None:
             return [Say(t._(self.none))]
+        if taken.what == "kept":  # "Keep going": the question again; Discard? goes
+            return [self._shown(turn, show(draft, t)), *self._close(turn)]
         if taken.what == "moved":
             note = t._(
                 "This check-in was started in {started}, which has ended. It will be "
                 "recorded for this week, {week}: please check the answers and confirm again."
             ).format(started=week_label(taken.started, t), week=week_label(draft.week, t))
-            return [show(draft, t, note)]
-        pressed = event.button is not None and event.message_text is not None
+            return [self._shown(turn, show(draft, t, note)), *self._close(turn)]
+        if event.button is None:  # typed (or a photo): the next question is a new message
+            return [*self._unbutton(turn, taken), self._shown(turn, show(draft, t, note))]
+        pressed = event.message_text is not None
         if taken.what == "answered":
             if not taken.answered or not pressed:
-                return [show(draft, t)]  # a typed answer: the person's message shows it
+                return [self._shown(turn, show(draft, t))]
             # A button answer: its question becomes the next one, under a line saying what
             # was answered (one message per answer: Telegram's flood limit counts them).
             question = QUESTION_BY_ID[taken.answered]
@@ -265,13 +285,34 @@ class CheckinConversation:
             return [show(draft, t)]
         if taken.what == "in place" and pressed:
             return [in_place(show(draft, t, note))]
-        return [show(draft, t, note)]
+        return [self._shown(turn, show(draft, t, note))]
 
     @staticmethod
     def _close(turn: Turn) -> list[Reply]:
         """Take the buttons off the message pressed (it has been answered)."""
         text = turn.event.message_text
         return [Edit(text, best_effort=True)] if turn.event.button and text is not None else []
+
+    @staticmethod
+    def _unbutton(turn: Turn, taken: Taken) -> list[Reply]:
+        """Take the buttons off the message that showed the question a typed answer (or a
+        photo) answered: it shows the question as it was asked."""
+        if taken.screen is None or taken.before is None:
+            return []
+        asked = show(taken.before, turn.t).text
+        return [Edit(asked, message_id=taken.screen, best_effort=True)]
+
+    @staticmethod
+    def _shown(turn: Turn, say: Say) -> Say:
+        """`say`, remembered as the message that shows the check-in (when it has buttons)."""
+        person = turn.person
+        if not say.keyboard or person is None:
+            return say
+
+        async def remember(message_id: int) -> None:
+            await turn.services.tx(lambda s: Drafts(s).show_on(person.id, FLOW, message_id))
+
+        return replace(say, shown=remember)
 
     async def where(self, turn: Turn, busy: bool = False) -> list[Reply]:
         draft = await _draft(turn)
@@ -299,7 +340,8 @@ class CheckinConversation:
                 t._("Saved: check-in for household {number}.").format(number=number)
                 + "\n"
                 + t._("Risk level: {level}").format(level=level_text(level, t))
-            )
+            ),
+            *self._close(turn),
         ]
 
     async def cancel(self, turn: Turn) -> list[Reply] | None:

@@ -127,7 +127,9 @@ async def _start(turn: Turn, person: PersonView, household_id: int) -> list[Repl
         household = session.get(Household, household_id)
         if household is None or not checked_in(household.status):
             return "not monitored"  # eliminated: an old reminder's button, or a forged one
-        repo.start_draft(person.id, household_id, week, now=now)
+        draft_row = repo.start_draft(person.id, household_id, week, now=now)
+        if turn.event.message_text is not None:  # shown in place of the pressed list
+            draft_row.screen_id = turn.event.message_id
         session.flush()
         draft = repo.draft_view(person.id, week)
         assert draft is not None

@@ -28,6 +28,9 @@ class Say:
     best_effort: bool = False  # a chat that refuses it (never opened, blocked) is no error
     # Delivered instead when the chat refuses it (e.g. a toast: "open a private chat first").
     if_refused: Reply | None = None
+    # Called with the sent message's id: a conversation keeps which message shows its
+    # question, so that the next one takes the buttons off it.
+    shown: Callable[[int], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from conversations.engine.events import Event
 from conversations.engine.once import handled_before, record
-from conversations.engine.replies import Reply, Say, Toast
+from conversations.engine.replies import Edit, Reply, Say, Toast
 from conversations.engine.services import PersonView, Services, language
 from conversations.engine.turn import Turn
 from monitoring.i18n import N_
@@ -132,7 +132,7 @@ class Router:
                 raise
             outcome["taken"] = _REDELIVERED
         person: PersonView | None = outcome.get("person")
-        turn = Turn(event, person, language(services, person), services)
+        turn = Turn(event, person, language(services, person, event.chat_kind), services)
         t = turn.t
         conversation: Conversation | None = outcome.get("conversation")
         if conversation is None and outcome.get("handled"):
@@ -140,8 +140,11 @@ class Router:
             return await pressed.ended(turn) if pressed is not None else []
         if conversation is None:
             if pressed is not None:
+                # A button of a conversation that has ended (Confirm pressed again) or is
+                # not the open one: a toast, never a message; its screen loses its buttons.
                 note = t._(pressed.none) if person else t._(NOT_REGISTERED)
-                return [Toast(""), Say(note)]
+                text = event.message_text
+                return [Toast(note), *([Edit(text, best_effort=True)] if text and person else [])]
             if event.button:
                 return [Toast(t._("This button is no longer valid."))]
             return [Say(t._(NOT_UNDERSTOOD if person else NOT_REGISTERED))]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from conversations.engine.events import ChatKind
 from monitoring.i18n import N_, Translations, Translator
 from monitoring.people import Role
 from monitoring.policy import DEFAULT_POLICY, Policy
@@ -138,6 +139,12 @@ async def person_of(services: Services, user_id: int | None) -> PersonView | Non
     return await services.tx(load)
 
 
-def language(services: Services, person: PersonView | None) -> Translator:
-    """The person's language, else the township's configured default."""
-    return services.translations.get(person.locale if person else None)
+def language(
+    services: Services, person: PersonView | None, chat: ChatKind = ChatKind.PRIVATE
+) -> Translator:
+    """The language of a reply in `chat`: a group is answered in the township's configured
+    default (FANGFANPIN_LOCALE), whoever asked; a private chat in the person's own language,
+    else that default."""
+    if chat is ChatKind.GROUP or person is None:
+        return services.translations.get(None)
+    return services.translations.get(person.locale)

@@ -86,7 +86,9 @@ class Deliverer:
 
     async def _one(self, event: Event, reply: Reply) -> None:
         if isinstance(reply, Say):
-            await self._say(reply.chat_id or event.chat_id, reply.text, reply.keyboard)
+            card_id = await self._say(reply.chat_id or event.chat_id, reply.text, reply.keyboard)
+            if reply.shown is not None and card_id is not None:
+                await reply.shown(card_id)
         elif isinstance(reply, Edit):
             card_id = reply.message_id if reply.message_id is not None else event.message_id
             target = await self.resolve(card_id) if card_id is not None else None
@@ -121,14 +123,17 @@ class Deliverer:
         elif isinstance(reply, SetMenu):
             return  # DingTalk robots have no per-chat command menu
 
-    async def _say(self, chat_id: int, text: str, keyboard: Keyboard) -> None:
+    async def _say(self, chat_id: int, text: str, keyboard: Keyboard) -> int | None:
+        """A card (its id) for a text with buttons, else a message (None)."""
         if not keyboard:
             await self._message(chat_id, "sampleText", {"content": text})
-            return
+            return None
         track = await send_card(
             self.api, self.template, await self._target(chat_id), text, keyboard
         )
-        self._remember(await self.number(Kind.MESSAGE, track), text, keyboard)
+        card_id = await self.number(Kind.MESSAGE, track)
+        self._remember(card_id, text, keyboard)
+        return card_id
 
     async def _message(self, chat_id: int, key: str, params: dict[str, Any]) -> None:
         await send_message(self.api, await self._target(chat_id), key, params)

@@ -26,9 +26,10 @@ from typing import Any
 import aiohttp
 from dingtalk_stream.frames import AckMessage, CallbackMessage, Headers, SystemMessage
 
+from bot.retry import BACKOFF  # the pauses the Telegram bot's start waits with too
+
 log = logging.getLogger(__name__)
 
-BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0)  # seconds before each new attempt, the last repeated
 OnCallback = Callable[[CallbackMessage], Awaitable[bool]]
 
 

@@ -188,12 +188,14 @@ async def _send(
             chat_id, reply.data, filename=reply.filename, caption=reply.caption or None
         )
         return
-    await context.bot.send_message(
+    sent = await context.bot.send_message(
         chat_id,
         reply.text,
         reply_markup=markup(reply),
         reply_parameters=quote if chat_id == event.chat_id else None,
     )
+    if reply.shown is not None:
+        await reply.shown(sent.message_id)
 
 
 async def _later(update: Update, context: AppContext, event: Event, later: Later) -> None:

@@ -51,8 +51,9 @@ def build_application(
         token,
         base_url=settings.telegram_api_url,
         base_file_url=settings.file_url,
-        request=request or AiohttpRequest(),
-        get_updates_request=get_updates_request or AiohttpRequest(connection_pool_size=1),
+        request=request or AiohttpRequest(proxy=settings.telegram_proxy),
+        get_updates_request=get_updates_request
+        or AiohttpRequest(connection_pool_size=1, proxy=settings.telegram_proxy),
         rate_limiter=flood_limiter(settings.send_rate),
     )
     lifecycle = _Lifecycle(settings, engine, clock)

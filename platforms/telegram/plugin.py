@@ -11,6 +11,7 @@ from telegram import Bot
 from bot.settings import Settings
 from bot.transport import Transport
 from platforms.telegram.embedded import serve
+from platforms.telegram.request import AiohttpRequest
 from platforms.telegram.transport import TelegramTransport
 
 
@@ -27,6 +28,7 @@ class TelegramPlugin:
             settings.telegram_token.get_secret_value(),
             base_url=settings.telegram_api_url,
             base_file_url=settings.file_url,
+            request=AiohttpRequest(proxy=settings.telegram_proxy),
         )
         async with bot:
             yield TelegramTransport(bot)

@@ -6,7 +6,11 @@ httpx, a large part of it httpcore checking every pooled connection for expiry b
 request. aiohttp's client does the same work for a fraction of the CPU. Behaviour is that of
 `HTTPXRequest`: the same default timeouts (5 s, 20 s to write media), a timeout raises
 `TimedOut`, any other transport failure `NetworkError`; the status and body go back to
-python-telegram-bot, which maps error statuses as before."""
+python-telegram-bot, which maps error statuses as before.
+
+With a proxy (FANGFANPIN_TELEGRAM_PROXY): an http:// or https:// one through aiohttp's own
+proxy support, a socks5:// one through aiohttp-socks' connector (the proxy resolves
+Telegram's name, so a poisoned local DNS does not matter)."""
 
 from __future__ import annotations
 
@@ -31,8 +35,10 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: float | None = DEFAULT_TIMEOUT,
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = MEDIA_WRITE_TIMEOUT,
+        proxy: str | None = None,
     ) -> None:
         self._pool_size = connection_pool_size
+        self._proxy = proxy
         self._read, self._write = read_timeout, write_timeout
         self._connect, self._pool = connect_timeout, pool_timeout
         self._media_write = media_write_timeout
@@ -45,7 +51,7 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                connector=_connector(self._proxy, self._pool_size),
                 headers={"User-Agent": _Base.USER_AGENT},
             )
 
@@ -93,9 +99,24 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=data, timeout=timeout, proxy=_http_proxy(self._proxy)
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:  # aiohttp's timeouts are TimeoutErrors
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+
+def _connector(proxy: str | None, limit: int) -> aiohttp.TCPConnector:
+    if proxy is not None and proxy.startswith("socks5://"):
+        from aiohttp_socks import ProxyConnector
+
+        return ProxyConnector.from_url(proxy, limit=limit)
+    return aiohttp.TCPConnector(limit=limit)
+
+
+def _http_proxy(proxy: str | None) -> str | None:
+    """The proxy aiohttp itself goes through (a SOCKS one is the connector's)."""
+    return proxy if proxy is not None and proxy.startswith(("http://", "https://")) else None

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -30,13 +29,25 @@ from sandbox.dingtalk.state import (
     Frame,
     new_id,
 )
+from sandbox.local_only import local_only, own_hosts
 
 
 class DingTalkStandIn(Gateway, OpenApi):
     """`await start()` on any event loop; `url` is the OpenAPI and gateway base."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> None:
+        """`client_id`, `client_secret`: the application's credentials (None: made for this
+        run)."""
         self.state = DingState()
+        self.state.client_id = client_id or self.state.client_id
+        self.state.client_secret = client_secret or self.state.client_secret
         self.host, self.port = host, port
         self.url = ""
         self._runner: web.AppRunner | None = None
@@ -45,7 +56,11 @@ class DingTalkStandIn(Gateway, OpenApi):
         self._init_gateway()
 
     def make_app(self) -> web.Application:
-        app = web.Application(middlewares=[self._from_here_only, self.failures])
+        # Only this machine's programs, never a browser's page (`sandbox/local_only.py`).
+        only_here = local_only(
+            lambda: own_hosts(self.host, self.port), ("/control/", "/sandbox/", "/page/")
+        )
+        app = web.Application(middlewares=[only_here, self.failures])
         app.add_routes(
             [
                 *self.gateway_routes(),
@@ -68,24 +83,6 @@ class DingTalkStandIn(Gateway, OpenApi):
             ]
         )
         return app
-
-    @web.middleware
-    async def _from_here_only(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        """The control API and the page drive the stand-in: a web page open on the same
-        machine must not (the Host must be this server, no other Origin, JSON posts)."""
-        if not request.path.startswith(("/control/", "/sandbox/", "/page/")):
-            return await handler(request)
-        own = {f"{name}:{self.port}" for name in (self.host, "127.0.0.1", "localhost")}
-        origin = request.headers.get("Origin")
-        if request.host not in own or (
-            origin is not None and origin.removeprefix("http://") not in own
-        ):
-            return web.json_response({"error": "refused: not from this machine's page"}, status=403)
-        if request.method == "POST" and request.content_type != "application/json":
-            return web.json_response({"error": "send application/json"}, status=415)
-        return await handler(request)
 
     async def start(self) -> str:
         self._runner = web.AppRunner(self.make_app())

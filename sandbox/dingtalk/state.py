@@ -11,8 +11,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_CLIENT_ID = "dingsandboxapp0001"  # an app's AppKey (also its robotCode)
-DEFAULT_CLIENT_SECRET = "sandbox-secret-0001"
 CORP_ID = "dingsandboxcorp"
 TOKEN_SECONDS = 7200  # /v1.0/oauth2/accessToken answers expireIn 7200
 
@@ -67,8 +65,10 @@ class Failure:
 
 @dataclass
 class DingState:
-    client_id: str = DEFAULT_CLIENT_ID
-    client_secret: str = DEFAULT_CLIENT_SECRET
+    # The application's AppKey (also its robotCode) and AppSecret: made for this run, so
+    # that nothing knows them but who started the stand-in (a test may give its own).
+    client_id: str = field(default_factory=lambda: new_id("ding"))
+    client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # userid -> user
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # openConversationId -> group
     tokens: dict[str, float] = field(default_factory=dict)  # token -> expires at (epoch)

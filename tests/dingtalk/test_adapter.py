@@ -26,9 +26,9 @@ from platforms.dingtalk.adapter import TOPICS, DingTalkAdapter
 from platforms.dingtalk.openapi import OpenApi
 from platforms.dingtalk.stream import StreamConnection
 from sandbox.dingtalk.server import DingTalkStandIn
-from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from storage.models import AuditEntry, Draft, Person
 from tests.conftest import import_examples
+from tests.dingtalk.credentials import CLIENT_ID, CLIENT_SECRET
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Shanghai
 PEOPLE = [
@@ -75,7 +75,7 @@ class Town:
 @pytest.fixture
 async def town(session_factory: sessionmaker[Session]) -> AsyncIterator[Town]:
     import_examples(session_factory)
-    standin = DingTalkStandIn()
+    standin = DingTalkStandIn(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     await standin.start()
     services = Services(
         session_factory=session_factory,
@@ -85,16 +85,16 @@ async def town(session_factory: sessionmaker[Session]) -> AsyncIterator[Town]:
         router=ROUTER,
     )
     api = OpenApi(
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
         api_url=standin.url,
         oapi_url=standin.url,
         retries=(0.01, 0.02),
     )
     adapter = DingTalkAdapter(services, api, "fangfanpin.buttons")
     stream = StreamConnection(
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
         api_url=standin.url,
         topics=TOPICS,
         on_callback=adapter.on_callback,

@@ -13,14 +13,15 @@ import pytest
 
 from platforms.dingtalk.openapi import DingTalkError, OpenApi
 from sandbox.dingtalk.server import DingTalkStandIn
-from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Failure
+from sandbox.dingtalk.state import Failure
+from tests.dingtalk.credentials import CLIENT_ID, CLIENT_SECRET
 
 
 @pytest.fixture
 async def api(standin: DingTalkStandIn) -> AsyncIterator[OpenApi]:
     client = OpenApi(
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
         api_url=standin.url,
         oapi_url=standin.url,
         retries=(0.01, 0.02, 0.04),

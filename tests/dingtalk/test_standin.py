@@ -20,7 +20,8 @@ import aiohttp
 import pytest
 
 from sandbox.dingtalk.server import DingTalkStandIn
-from sandbox.dingtalk.state import BOT_MESSAGE_TOPIC, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from sandbox.dingtalk.state import BOT_MESSAGE_TOPIC
+from tests.dingtalk.credentials import CLIENT_ID, CLIENT_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,8 +56,8 @@ async def connect(http: aiohttp.ClientSession, url: str) -> aiohttp.ClientWebSoc
         http,
         url + "/v1.0/gateway/connections/open",
         {
-            "clientId": DEFAULT_CLIENT_ID,
-            "clientSecret": DEFAULT_CLIENT_SECRET,
+            "clientId": CLIENT_ID,
+            "clientSecret": CLIENT_SECRET,
             "subscriptions": [{"type": "CALLBACK", "topic": BOT_MESSAGE_TOPIC}],
         },
     )
@@ -81,7 +82,7 @@ async def test_stream_frames_acknowledgements_and_redelivery_after_a_drop(
     wrong = await post(
         http,
         url + "/v1.0/gateway/connections/open",
-        {"clientId": DEFAULT_CLIENT_ID, "clientSecret": "x"},
+        {"clientId": CLIENT_ID, "clientSecret": "x"},
     )
     assert wrong[0] == 400 and wrong[1]["code"] == "invalidClientIdOrSecret"
 
@@ -121,7 +122,7 @@ async def test_stream_frames_acknowledgements_and_redelivery_after_a_drop(
     refused = await post(
         http,
         url + "/v1.0/gateway/connections/open",
-        {"clientId": DEFAULT_CLIENT_ID, "clientSecret": DEFAULT_CLIENT_SECRET},
+        {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET},
     )
     assert refused[0] == 503
     await again.close()
@@ -135,12 +136,12 @@ async def test_openapi_messages_cards_contacts_and_failures(
     status, token = await post(
         http,
         url + "/v1.0/oauth2/accessToken",
-        {"appKey": DEFAULT_CLIENT_ID, "appSecret": DEFAULT_CLIENT_SECRET},
+        {"appKey": CLIENT_ID, "appSecret": CLIENT_SECRET},
     )
     assert status == 200 and token["expireIn"] == 7200
     auth = {"x-acs-dingtalk-access-token": token["accessToken"]}
     text = {
-        "robotCode": DEFAULT_CLIENT_ID,
+        "robotCode": CLIENT_ID,
         "msgKey": "sampleText",
         "msgParam": '{"content": "你好"}',
     }
@@ -225,8 +226,8 @@ async def test_the_official_sdk_connects_gets_a_message_and_a_card_press_and_ack
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(ROOT / "tests" / "dingtalk" / "sdk_client.py"),
-        DEFAULT_CLIENT_ID,
-        DEFAULT_CLIENT_SECRET,
+        CLIENT_ID,
+        CLIENT_SECRET,
         env={**os.environ, "DINGTALK_OPENAPI_ENDPOINT": url},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -261,3 +262,36 @@ async def test_the_official_sdk_connects_gets_a_message_and_a_card_press_and_ack
     finally:
         process.kill()
         await process.wait()
+
+
+async def test_only_this_machines_programs_reach_it_and_its_secrets_are_per_run(
+    standin: DingTalkStandIn, http: aiohttp.ClientSession
+) -> None:
+    """The OpenAPI and the gateway are refused to a foreign Host (DNS rebinding) and to a
+    browser's cross-origin form post, as the control API is; the application's key and
+    secret are made per run unless a test gives its own."""
+    url = standin.url
+    token_path = url + "/v1.0/oauth2/accessToken"
+    body = {"appKey": CLIENT_ID, "appSecret": CLIENT_SECRET}
+    rebound = await post(http, token_path, body, Host=f"evil.example:{standin.port}")
+    assert rebound[0] == 403
+    form = json.dumps(body)  # a page's <form enctype="text/plain"> can carry JSON
+    async with http.post(
+        token_path,
+        data=form,
+        headers={"Content-Type": "text/plain", "Origin": "http://evil.example"},
+    ) as crossed:
+        assert crossed.status == 403
+    opened = await post(
+        http,
+        url + "/v1.0/gateway/connections/open",
+        {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET},
+        Origin="http://evil.example",
+    )
+    assert opened[0] == 403
+    assert not standin.state.tokens and not standin.state.tickets  # nothing was handed out
+    assert (await post(http, token_path, body))[0] == 200  # the application's own call
+
+    one, two = DingTalkStandIn().state, DingTalkStandIn().state
+    assert one.client_id != two.client_id and one.client_secret != two.client_secret
+    assert len(one.client_secret) >= 32

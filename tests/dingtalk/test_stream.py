@@ -16,7 +16,8 @@ from dingtalk_stream.frames import CallbackMessage
 
 from platforms.dingtalk.stream import StreamConnection, StreamRefused
 from sandbox.dingtalk.server import DingTalkStandIn
-from sandbox.dingtalk.state import BOT_MESSAGE_TOPIC, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from sandbox.dingtalk.state import BOT_MESSAGE_TOPIC
+from tests.dingtalk.credentials import CLIENT_ID, CLIENT_SECRET
 
 
 async def control(standin: DingTalkStandIn, path: str, body: object = None) -> dict[str, object]:
@@ -51,10 +52,10 @@ class Handler:
 
 
 def connection(
-    standin: DingTalkStandIn, handler: Handler, secret: str = DEFAULT_CLIENT_SECRET
+    standin: DingTalkStandIn, handler: Handler, secret: str = CLIENT_SECRET
 ) -> StreamConnection:
     return StreamConnection(
-        client_id=DEFAULT_CLIENT_ID,
+        client_id=CLIENT_ID,
         client_secret=secret,
         api_url=standin.url,
         topics=[BOT_MESSAGE_TOPIC],

@@ -26,9 +26,9 @@ from bot.schedule import WakeSender, job_specs
 from bot.settings import Settings, load_settings
 from platforms.dingtalk.run import Running, running_dingtalk
 from sandbox.dingtalk.server import DingTalkStandIn
-from sandbox.dingtalk.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from storage.models import Alert, CheckIn, GroupBinding, Measure
 from tests.conftest import ALL_YEARS, import_examples
+from tests.dingtalk.credentials import CLIENT_ID, CLIENT_SECRET
 from tests.privacy import leaks
 from tests.small_town import at
 
@@ -97,8 +97,8 @@ def settings(standin: DingTalkStandIn, database_url: str) -> Settings:
         database_url=database_url,
         policy_file=str(ALL_YEARS),
         platform="dingtalk",
-        dingtalk_client_id=DEFAULT_CLIENT_ID,
-        dingtalk_client_secret=DEFAULT_CLIENT_SECRET,
+        dingtalk_client_id=CLIENT_ID,
+        dingtalk_client_secret=CLIENT_SECRET,
         dingtalk_card_template="fangfanpin.buttons",
         dingtalk_api_url=standin.url,
         dingtalk_oapi_url=standin.url,

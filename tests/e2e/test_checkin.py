@@ -371,3 +371,47 @@ async def test_a_checkin_left_open_over_monday_is_recorded_for_the_new_week(
         ("2026-W48", True),
         ("2026-W49", True),
     ]
+
+
+def keyboard(message: dict[str, Any]) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return [b["text"] for row in rows for b in row]
+
+
+async def test_used_screens_lose_their_buttons_and_a_second_confirm_is_a_toast(
+    helper: Chat, client: SandboxClient, roster: sessionmaker[Session]
+) -> None:
+    """The members question loses 仍为 N 人 once a number is typed; after Confirm the
+    summary keeps its text without Confirm / Edit; a second tap on Confirm (before the
+    buttons were gone) gets a toast under the button, and no message comes."""
+    first = await choose(helper, "LX01001")
+    screen = first["message_id"]  # the list became the check-in's first question
+    members = await helper.press("入户")
+    assert members["message_id"] == screen and any("仍为" in b for b in keyboard(members))
+    await helper.send("5")  # typed, not pressed
+    asked = await client.message(helper.chat_id, screen)
+    assert "共同生活" in asked["text"] and keyboard(asked) == []
+    for label in ("否", "否", "有保障", "有保障", "否", "有保障", "有保障", "有保障", "有保障"):
+        await helper.press(label)  # income, expenditure, food, clothing, school, the rest
+    await helper.press("跳过")  # no note
+    summary = await helper.press("跳过")  # no photo
+    assert "请核对" in summary["text"]
+
+    seq = await client.last_seq()
+    # Two taps on Confirm, the second before the first is answered.
+    first_tap = await client.press(helper.user_id, summary["message_id"], text="✅ 确认提交")
+    second_tap = await client.press(helper.user_id, summary["message_id"], text="✅ 确认提交")
+    answers = {}
+    for _ in range(2):
+        event = await client.wait_event(after=seq, kinds="callback_answer")
+        answers[event["callback_query_id"]] = event.get("text") or ""
+        seq = event["seq"]
+    assert "没有进行中的走访记录" in answers[second_tap["callback_query_id"]]
+    assert first_tap["callback_query_id"] in answers
+    # One chat's updates are handled in order: the first tap's replies are all out.
+    after = await client.message(helper.chat_id, summary["message_id"])
+    assert after["text"] == summary["text"] and keyboard(after) == []
+    new = await client.events(after=first_tap["seq"] - 1, chat_id=helper.chat_id, kinds="message")
+    saved = [await client.message(helper.chat_id, e["message_id"]) for e in new]
+    assert [m["text"].splitlines()[0] for m in saved] == ["已保存：LX01001 户的走访记录。"]
+    assert len(checkins(roster, "LX01001")) == 1

@@ -7,12 +7,14 @@ import sys
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
 from sandbox.client import SandboxClient, SandboxError
 from sandbox.server import SandboxBotAPI
+from tests.small_town import A, B, C
 
 
 @pytest.fixture
@@ -159,6 +161,41 @@ async def test_the_control_api_answers_only_its_own_page(sandbox: SandboxBotAPI)
         assert getme.status_code == 200
 
 
+async def test_the_bot_api_answers_only_this_machines_programs(
+    sandbox: SandboxBotAPI, client: SandboxClient
+) -> None:
+    """The Bot API and its files are refused to a foreign Host (DNS rebinding) and to a
+    browser's cross-origin form post, as the control API is; the bot's own calls pass."""
+    import httpx
+
+    await client.user(42, "测试")
+    send = f"/bot{sandbox.state.token}/sendMessage"
+    form = {"chat_id": "42", "text": "伪造"}
+    async with httpx.AsyncClient(base_url=sandbox.root) as http:
+        rebound = await http.post(send, data=form, headers={"Host": f"evil.example:{sandbox.port}"})
+        assert rebound.status_code == 403
+        crossed = await http.post(send, data=form, headers={"Origin": "http://evil.example"})
+        assert crossed.status_code == 403
+        fetched = await http.post(send, data=form, headers={"Sec-Fetch-Site": "cross-site"})
+        assert fetched.status_code == 403
+        files = await http.get(
+            f"/file/bot{sandbox.state.token}/x", headers={"Host": f"evil.example:{sandbox.port}"}
+        )
+        assert files.status_code == 403
+        assert [m.get("text") for m in await client.messages(42)] == []
+        own = await http.post(send, data={"chat_id": "42", "text": "好"})
+        assert own.status_code == 200
+    assert [m.get("text") for m in await client.messages(42)] == ["好"]
+
+
+def test_each_run_of_the_stand_in_has_its_own_token() -> None:
+    """No fixed secret: a token is made per run (a test may give its own)."""
+    first, second = SandboxBotAPI().state.token, SandboxBotAPI().state.token
+    assert first != second
+    assert first.split(":")[0] == second.split(":")[0] and len(first.split(":")[1]) >= 30
+    assert SandboxBotAPI(token="7:given-by-the-test").state.token == "7:given-by-the-test"
+
+
 async def test_the_page_runs_one_job_at_a_time_and_kills_one_that_overruns() -> None:
     import httpx
 
@@ -186,5 +223,47 @@ async def test_the_page_runs_one_job_at_a_time_and_kills_one_that_overruns() -> 
             done = await first
             assert done.status_code == 504 and "did not finish" in done.json()["output"]
             assert not page._job_lock.locked()
+    finally:
+        await api.stop()
+
+
+async def test_a_job_run_from_the_page_speaks_the_townships_language(
+    town: sessionmaker[Session], database_url: str
+) -> None:
+    """The page's clock control runs `fangfanpin jobs run` in the configured language
+    (zh_CN by default), so the reminders it sends speak it, and reports in it."""
+    import httpx
+
+    from bot.i18n import load_translations
+    from sandbox.page import SandboxPage
+
+    api = SandboxBotAPI()
+    page = SandboxPage(
+        [],
+        [],
+        job_env={},
+        translations=load_translations("zh_CN"),
+        events=lambda: api.state.events,
+    )
+    api.extra_routes.extend(page.routes())
+    await api.start()
+    page.job_env = {
+        "FANGFANPIN_DATABASE_URL": database_url,
+        "FANGFANPIN_TELEGRAM_TOKEN": api.state.token,
+        "FANGFANPIN_TELEGRAM_API_URL": api.url,
+        "FANGFANPIN_LOCALE": "en",  # an operator's shell may say otherwise: the page decides
+    }
+    try:
+        async with SandboxClient(api.root) as client:
+            for user_id, name in ((A, "甲"), (B, "乙"), (C, "丙")):
+                await client.user(user_id, name)
+            async with httpx.AsyncClient(base_url=api.root, timeout=60) as http:
+                done = await http.post(
+                    "/page/job", json={"name": "reminders", "at": "2026-11-30T09:00"}
+                )
+            assert done.status_code == 200, done.text
+            assert done.json()["output"].startswith("走访提醒：已生成 3 条消息，已送达 3 条")
+            [to_a] = await client.bot_messages(A)
+            assert "还有 2 户待走访" in to_a["text"], to_a["text"]
     finally:
         await api.stop()

@@ -97,8 +97,11 @@ async def test_a_whole_check_in_one_transaction_per_answer(
     assert [b.data for b in summary.keyboard[0]] == ["ci:ok", "ci:edit"]
     assert len(transactions) == 14
 
-    [saved] = await run.answer(A, button="ci:ok", message_text=summary.text)
+    saved, closed = await run.answer(A, button="ci:ok", message_text=summary.text)
     assert isinstance(saved, Say) and "已保存" in saved.text and "绿色" in saved.text
+    # The summary stays as answered, without Confirm / Edit: its screen is used.
+    assert isinstance(closed, Edit) and closed.message_id is None  # the pressed message
+    assert closed.text == summary.text and closed.keyboard == ()
     with town() as s:
         [row] = s.scalars(select(CheckIn)).all()
         assert (row.visit_method, row.members, row.photo_file_id) == ("home", 3, "photo-file-1")
@@ -106,12 +109,18 @@ async def test_a_whole_check_in_one_transaction_per_answer(
     # Confirm delivered again after a restart (its answer may have died with the process):
     # it says again that the check-in is saved, and stores nothing twice.
     confirm = Event(run.update_id, A, ChatKind.PRIVATE, A, button="ci:ok", message_text="…")
-    [again] = await ROUTER.answer(confirm, services)
+    again, unbuttoned = await ROUTER.answer(confirm, services)
     assert isinstance(again, Say) and "已保存：H1" in again.text and "风险等级" in again.text
+    assert isinstance(unbuttoned, Edit) and unbuttoned.keyboard == ()
     with town() as s:
         assert len(s.scalars(select(CheckIn)).all()) == 1
-    _, stale = await run.answer(A, button="ci:ok", message_text=summary.text)
-    assert isinstance(stale, Say) and "没有进行中的走访记录" in stale.text
+    # Confirm pressed again (a second tap, an old copy): a toast under the button, no
+    # message; the summary it was on loses its buttons.
+    stale, gone = await run.answer(A, button="ci:ok", message_text=summary.text)
+    assert isinstance(stale, Toast) and "没有进行中的走访记录" in stale.text
+    assert isinstance(gone, Edit) and gone.text == summary.text and gone.keyboard == ()
+    with town() as s:
+        assert len(s.scalars(select(CheckIn)).all()) == 1
 
 
 async def test_an_answer_delivered_again_is_applied_once(
@@ -186,3 +195,62 @@ async def test_one_conversation_at_a_time_and_the_measure_trap(
     [busy] = await run.event(warning_pressed, A, VILLAGE_GROUP, **press)
     assert isinstance(busy, Toast) and "未完成" in busy.text
     assert draft_of(town).flow == "checkin"  # type: ignore[union-attr]
+
+
+async def test_a_used_screen_loses_its_buttons(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    """The message that shows a question keeps its buttons only while it shows it: a number
+    typed for the members question (or 是/否 typed) takes them off (the next question comes
+    as a new message, which shows it from then on); Keep going takes them off the Discard?
+    question; a press of a button left on an old screen is a toast."""
+    services.clock = lambda: TUESDAY
+    [listing] = await run.text(checkin, A, "/checkin")
+    [first] = await run.event(
+        household_pressed,
+        A,
+        A,
+        button=f"ci:hh:{household_id(town, 'H1')}",
+        message_id=10,
+        message_text=listing.text,
+    )
+    assert isinstance(first, Edit) and first.keyboard  # message 10 shows the check-in
+    [members] = await run.answer(
+        A, button="ci:a:visit_method:home", message_id=10, message_text=first.text
+    )
+    assert isinstance(members, Edit) and "仍为 3 人" in members.keyboard[0][0].label
+
+    # The number typed instead of pressing 仍为 3 人: message 10 shows the members question
+    # as asked, without its button; the income question is a new message.
+    unbuttoned, income = await run.answer(A, text="3")
+    assert isinstance(unbuttoned, Edit) and unbuttoned.message_id == 10
+    assert unbuttoned.keyboard == () and "共同生活" in unbuttoned.text
+    assert isinstance(income, Say) and "收入" in income.text and income.keyboard
+    # The platform tells which message that is (the adapter calls `shown` once it is sent).
+    assert income.shown is not None
+    await income.shown(11)
+    stale = await run.answer(A, button="ci:a:members:3", message_id=10, message_text="…")
+    assert [type(r) for r in stale] == [Toast]  # an old screen: a toast, nothing stored
+
+    # Pressed on message 11 (shown in place), then typed "否" for the next question.
+    [expense] = await run.answer(
+        A, button="ci:a:income_changed:0", message_id=11, message_text=income.text
+    )
+    assert isinstance(expense, Edit) and expense.keyboard
+    unbuttoned, food = await run.answer(A, text="否")
+    assert isinstance(unbuttoned, Edit) and unbuttoned.message_id == 11
+    assert unbuttoned.keyboard == () and isinstance(food, Say) and food.keyboard
+    assert food.shown is not None
+    await food.shown(12)
+
+    # /cancel, Keep going: the Discard? question loses its buttons.
+    [ask] = await run.text(cancel, A, "/cancel")
+    assert isinstance(ask, Say)
+    again, closed = await run.answer(A, button="ci:cx:0", message_id=13, message_text=ask.text)
+    assert isinstance(closed, Edit) and closed.text == ask.text and closed.keyboard == ()
+    assert isinstance(again, Say) and again.keyboard and draft_of(town) is not None
+    assert again.shown is not None
+    await again.shown(14)
+    unbuttoned, _clothing = await run.answer(A, text="是")
+    assert isinstance(unbuttoned, Edit) and unbuttoned.message_id == 14
+    assert unbuttoned.keyboard == ()

@@ -7,14 +7,17 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from conversations.dispatch import dispatch
 from conversations.engine.events import ChatKind
-from conversations.engine.replies import Edit, Say, SetMenu, Toast
+from conversations.engine.replies import Edit, Reply, Say, SetMenu, Toast
 from conversations.engine.services import Services
+from conversations.engine.turn import Turn
 from conversations.help import help_flow
 from conversations.language import language, language_pressed
+from conversations.summary import summary
 from storage.models import AuditEntry, Person
 from tests.flows.conftest import Runner
-from tests.small_town import HEAD, STAFF, VILLAGE_GROUP
+from tests.small_town import HEAD, STAFF, TOWNSHIP_GROUP, VILLAGE_GROUP, at
 
 
 def locale_of(town: sessionmaker[Session], user_id: int) -> str | None:
@@ -65,3 +68,35 @@ async def test_language_is_chosen_in_private_and_only_by_registered_people(
     [stranger] = await run.text(language, 999, "/language en")
     assert isinstance(stranger, Say) and "/start" in stranger.text
     assert locale_of(town, HEAD) is None
+
+
+async def test_groups_are_answered_in_the_townships_language_whoever_asks(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    """A person who chose English reads English privately; what they ask in a group is
+    answered in the township's language (FANGFANPIN_LOCALE), which everyone there reads."""
+    for user in (STAFF, HEAD):
+        await run.text(language, user, "/language en")
+    assert locale_of(town, STAFF) == locale_of(town, HEAD) == "en"
+    services.clock = lambda: at("2026-12-02T10:00")
+
+    mine, _ = await run.text(summary, STAFF, "/summary")
+    assert isinstance(mine, Say) and mine.text.startswith("龙溪镇, Week 49")
+    in_group, _ = await run.text(
+        summary, STAFF, "/summary", chat_id=TOWNSHIP_GROUP, kind=ChatKind.GROUP
+    )
+    assert isinstance(in_group, Say) and in_group.text.startswith("龙溪镇 第49周")
+    assert "Week" not in in_group.text
+
+    # A command that belongs in the private chat, sent in the village group.
+    [where] = await run.text(
+        dispatched, HEAD, "/checkin", chat_id=VILLAGE_GROUP, kind=ChatKind.GROUP
+    )
+    assert isinstance(where, Say) and where.text == "请在与我的私聊中发送 /checkin。"
+    [private] = await run.text(dispatched, HEAD, "/bind")
+    assert isinstance(private, Say) and private.text == "Send /bind in the group itself."
+
+
+async def dispatched(turn: Turn) -> list[Reply]:
+    """The one dispatch, as a flow of the runner."""
+    return await dispatch(turn.event, turn.services, turn=turn)

@@ -140,3 +140,40 @@ def test_a_complete_dingtalk_configuration(monkeypatch: pytest.MonkeyPatch) -> N
     )
     assert s.dingtalk_api_url == "https://api.dingtalk.com"
     assert "s3cret" not in repr(s)
+
+
+PROXY_LINE = (
+    "FANGFANPIN_TELEGRAM_PROXY: not a proxy URL: use http://host:port, https://host:port or "
+    "socks5://host:port (user:password@ before the host if the proxy asks)"
+)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "127.0.0.1:1080",  # no scheme
+        "ftp://proxy:21",
+        "socks4://proxy:1080",
+        "socks5://proxy",  # a SOCKS proxy has no default port
+        "socks5://u:s3cret@proxy:99999",
+        "http://:3128",
+        "http://proxy:3128/some/path",
+    ],
+)
+def test_a_bad_proxy_stops_start_up_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("FANGFANPIN_TELEGRAM_PROXY", value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert str(info.value) == PROXY_LINE  # the value is not repeated: it may hold a password
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["http://10.0.0.1:3128", "https://proxy.example:8443/", "socks5://u:p%40ss@127.0.0.1:1080"],
+)
+def test_a_proxy_for_telegram(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    assert load_settings().telegram_proxy is None
+    monkeypatch.setenv("FANGFANPIN_TELEGRAM_PROXY", value)
+    assert load_settings().telegram_proxy == value.rstrip("/")
