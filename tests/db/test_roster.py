@@ -469,3 +469,31 @@ def test_a_bad_fact_is_named_and_changes_nothing(
     err = capsys.readouterr().err
     assert "households.csv 第 2 行" in err and reason in err
     assert counts(session_factory) == before
+
+
+def test_xlsx_whose_dimension_tag_claims_fewer_rows_imports_every_row(
+    env_database: str, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Some spreadsheet tools write a `<dimension>` smaller than the sheet; openpyxl's
+    read-only mode trusts it unless told otherwise."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HH_HEADER)
+    for n in range(1, 6):
+        sheet.append([*GOOD[:2], f"T00{n}", *GOOD[3:]])
+    full = tmp_path / "full.xlsx"
+    book.save(full)
+    path = tmp_path / "cut-tag.xlsx"
+    with zipfile.ZipFile(full) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b'<dimension ref="A1:J6" />' in data
+                data = data.replace(b'<dimension ref="A1:J6" />', b'<dimension ref="A1:J2" />')
+            target.writestr(item, data)
+
+    assert run_import(path) == 0
+    with session_factory() as s:
+        numbers = sorted(s.scalars(select(Household.number)))
+    assert numbers == ["T001", "T002", "T003", "T004", "T005"]
