@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from monitoring.i18n import parse_locale
-from monitoring.policy import Policy, PolicyError, parse_policy
+from monitoring.policy import MAX_BYTES, Policy, PolicyError, parse_policy
 from storage.db import DEFAULT_DATABASE_URL
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -231,11 +233,28 @@ def load_policy(path: str | None) -> Policy:
     """The policy in `path` (None: the shipped file); PolicyError names the file, the key and
     the value of what is wrong."""
     file = Path(path) if path else SHIPPED_POLICY
+    return parse_policy(_read_policy(file), str(file))
+
+
+def _read_policy(file: Path) -> str:
+    """The file's text: a regular file of at most MAX_BYTES, else one line saying why. Opened
+    without blocking (a FIFO would wait for a writer for ever) and checked before it is read
+    (/dev/zero would fill the memory)."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{file}: can not be read ({exc})") from None
-    return parse_policy(text, str(file))
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise PolicyError(f"{file}: can not be read ({exc.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise PolicyError(f"{file}: not a regular file: give the path of a TOML file")
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise PolicyError(f"{file}: over {MAX_BYTES // 1024} KiB: not a policy file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError(f"{file}: can not be read (not UTF-8 text)") from None
 
 
 class SettingsError(Exception):
