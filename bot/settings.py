@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     locale: str = "zh_CN"
     log_level: str = Field(default="INFO")
+    # Libraries' loggers that may log at DEBUG too (comma-separated names, e.g. "telegram,httpx");
+    # otherwise only our own modules do (bot/logs.py).
+    debug_loggers: str = ""
     # A red alert not acknowledged within this many hours is re-posted to the township group
     # once a day; an alert closes after this many GREEN check-ins in a row.
     alert_escalate_after_hours: int = Field(default=24, ge=1, le=24 * 14)
@@ -209,6 +213,19 @@ class Settings(BaseSettings):
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("debug_loggers")
+    @classmethod
+    def _debug_loggers(cls, value: str) -> str:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        for name in names:
+            if not re.fullmatch(r"[A-Za-z_][\w.]*", name):
+                raise ValueError(f"{name!r}: logger names separated by commas, e.g. telegram,httpx")
+        return ",".join(names)
+
+    @property
+    def debug_logger_names(self) -> list[str]:
+        return [n for n in self.debug_loggers.split(",") if n]
 
     def crons(self, job: str) -> list[str]:
         value: str = getattr(self, "schedule_" + job.replace("-", "_"))
