@@ -89,7 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
     secret = settings.dingtalk_client_secret
-    setup_logging(settings.log_level, token or (secret.get_secret_value() if secret else None))
+    setup_logging(
+        settings.log_level,
+        token or (secret.get_secret_value() if secret else None),
+        settings.debug_logger_names,
+    )
     t = load_translations(settings.locale).get()
 
     if args.command == "run":

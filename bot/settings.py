@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +24,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.plugins import PLATFORMS
 from monitoring.i18n import parse_locale
-from monitoring.policy import Policy, PolicyError, parse_policy
+from monitoring.policy import MAX_BYTES, Policy, PolicyError, parse_policy
 from storage.db import DEFAULT_DATABASE_URL
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -51,6 +54,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     locale: str = "zh_CN"
     log_level: str = Field(default="INFO")
+    # Libraries' loggers that may log at DEBUG too (comma-separated names, e.g. "telegram,httpx");
+    # otherwise only our own modules do (bot/logs.py).
+    debug_loggers: str = ""
     # A red alert not acknowledged within this many hours is re-posted to the township group
     # once a day; an alert closes after this many GREEN check-ins in a row.
     alert_escalate_after_hours: int = Field(default=24, ge=1, le=24 * 14)
@@ -218,6 +224,19 @@ class Settings(BaseSettings):
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return level
 
+    @field_validator("debug_loggers")
+    @classmethod
+    def _debug_loggers(cls, value: str) -> str:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        for name in names:
+            if not re.fullmatch(r"[A-Za-z_][\w.]*", name):
+                raise ValueError(f"{name!r}: logger names separated by commas, e.g. telegram,httpx")
+        return ",".join(names)
+
+    @property
+    def debug_logger_names(self) -> list[str]:
+        return [n for n in self.debug_loggers.split(",") if n]
+
     def crons(self, job: str) -> list[str]:
         value: str = getattr(self, "schedule_" + job.replace("-", "_"))
         return [p.strip() for p in value.split(";") if p.strip()]
@@ -241,11 +260,28 @@ def load_policy(path: str | None) -> Policy:
     """The policy in `path` (None: the shipped file); PolicyError names the file, the key and
     the value of what is wrong."""
     file = Path(path) if path else SHIPPED_POLICY
+    return parse_policy(_read_policy(file), str(file))
+
+
+def _read_policy(file: Path) -> str:
+    """The file's text: a regular file of at most MAX_BYTES, else one line saying why. Opened
+    without blocking (a FIFO would wait for a writer for ever) and checked before it is read
+    (/dev/zero would fill the memory)."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{file}: can not be read ({exc})") from None
-    return parse_policy(text, str(file))
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise PolicyError(f"{file}: can not be read ({exc.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise PolicyError(f"{file}: not a regular file: give the path of a TOML file")
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise PolicyError(f"{file}: over {MAX_BYTES // 1024} KiB: not a policy file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError(f"{file}: can not be read (not UTF-8 text)") from None
 
 
 PROXY_SCHEMES = ("http", "https", "socks5")

@@ -15,6 +15,7 @@ from conversations.engine.turn import Turn
 from conversations.notices import tell_staff_group_lost
 from monitoring.i18n import Translator
 from monitoring.people import Role
+from monitoring.shapes import mask_private
 from storage.bindings import ACTIVE, BROKEN, ENDED, Bindings
 from storage.models import Person
 from storage.repositories import Places
@@ -148,7 +149,7 @@ async def membership(turn: Turn) -> list[Reply]:
                     turn.own._(
                         "You added me to the group “{title}”. Send /bind in that group to make "
                         "it the township group or a village's group."
-                    ).format(title=event.chat_title or "?"),
+                    ).format(title=mask_private(event.chat_title or "?")[0]),
                     chat_id=event.user_id,
                     best_effort=True,
                 )

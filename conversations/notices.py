@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from monitoring.i18n import N_
+from monitoring.shapes import mask_private
 from storage.bindings import Bindings
 from storage.outbox import Outbox
 
@@ -36,6 +37,6 @@ def tell_staff_group_lost(
                     "is back with that right and someone sends /bind there, its red "
                     "warnings go to the township group (or to you privately)."
                 ),
-                "params": {"title": title or "?", "target": target},
+                "params": {"title": mask_private(title or "?")[0], "target": target},
             },
         )

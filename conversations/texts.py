@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from babel.dates import format_skeleton
@@ -48,8 +49,8 @@ REASON_AREAS = {
     "guarantee_medical": N_("basic needs at risk: medical care"),
     "guarantee_housing": N_("basic needs at risk: safe housing"),
     "guarantee_water": N_("basic needs at risk: drinking water"),
-    "income_below_red_line": N_("income below the line"),
-    "income_below_watch_line": N_("income near the line"),
+    "income_below_red_line": N_("income below the red line"),
+    "income_below_watch_line": N_("income below the watch line"),
     "expenditure_above_last_year_income": N_("large unavoidable expenditure"),
     "income_dropped": N_("income fell sharply"),
 }
@@ -98,6 +99,16 @@ def reason_text(reason: Reason, t: Translator) -> str:
         for key, value in reason.numbers.items()
     }
     return t._(template).format(**numbers)
+
+
+def reasons_text(reasons: Sequence[Reason], t: Translator) -> list[str]:
+    """One line per reason. When they are of different levels (a household red for its food
+    and with an income below the watch line), each says its level, the red ones first: the
+    watch line is then read as what it is, not as what made the household red."""
+    if len({r.level for r in reasons}) < 2:
+        return [f"• {reason_text(r, t)}" for r in reasons]
+    ordered = sorted(reasons, key=lambda r: -r.level.rank)
+    return [f"{LEVEL_MARKS[r.level]} {reason_text(r, t)}" for r in ordered]
 
 
 def week_label(week: Week | str, t: Translator) -> str:

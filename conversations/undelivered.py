@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from conversations.alert_texts import GROUP_WARNING_KINDS  # their loss: a warning unseen
 from conversations.notices import tell_staff_group_lost
+from monitoring.shapes import mask_private
 from storage.bindings import BROKEN, Bindings
 from storage.models import Alert, Household, OutboxMessage, Village
 from storage.outbox import Outbox
@@ -146,7 +147,8 @@ def describe(session: Session, row: OutboxMessage, error: str) -> dict[str, Any]
     bindings = Bindings(session)
     binding = bindings.of_chat(row.chat_id)
     if binding is not None:
-        payload["group"] = f"{binding.title or '?'} ({bindings.describe(binding)})"
+        title = mask_private(binding.title or "?")[0]  # a group's name as a village's
+        payload["group"] = f"{title} ({bindings.describe(binding)})"
     elif row.chat_id > 0:
         person = People(session).by_telegram_id(row.chat_id)
         payload["person"] = person.name if person else str(row.chat_id)

@@ -4,7 +4,8 @@ expenditure is counted, and how often households are visited (`monitoring/cadenc
 
 It comes from a TOML file (`FANGFANPIN_POLICY_FILE`; the shipped default holds the 2020
 lines of the seed plan). Pure: `parse_policy` takes the file's text; reading it is the
-caller's. Every error names the file, the key and the value."""
+caller's (a regular file of at most MAX_BYTES). Every error is one line naming the file, the
+key and the value (cut short when long)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ from monitoring.cadence import Cadence
 log = logging.getLogger(__name__)
 
 DEFAULT_INCOME_DROP = Decimal("0.30")
+MAX_BYTES = 1 << 20  # a policy file is a few KiB: anything over 1 MiB is not one
+# Plausible lines, yuan per person per year: the 2020 standard was 4,000 and the provinces'
+# monitoring lines since are around 6,000-10,000; a line outside is a typo (0.001, 60000000).
+LINE_BOUNDS = (Decimal(1_000), Decimal(100_000))
 
 
 class PolicyError(ValueError):
@@ -130,10 +135,16 @@ _REGION_KEYS = {"within", "lines"}
 
 def parse_policy(text: str, source: str) -> Policy:
     """The policy in a TOML file's text; PolicyError names `source`, the key and the value."""
+    if len(text) > MAX_BYTES:
+        raise PolicyError(f"{source}: over {MAX_BYTES // 1024} KiB: not a policy file")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{source}: not a TOML file: {exc}") from None
+    except RecursionError:
+        raise PolicyError(f"{source}: nested too deeply: not a policy file") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise PolicyError(f"{source}: not a TOML file: {_show(str(exc))}") from None
     _only(data, _TOP_KEYS, source, "")
     default_drop = _share(data.get("income_drop", DEFAULT_INCOME_DROP), source, "income_drop")
     lines = _lines(data.get("lines"), source, "lines", default_drop, None)
@@ -147,7 +158,7 @@ def parse_policy(text: str, source: str) -> Policy:
         _only(body, _REGION_KEYS, source, key)
         within = body.get("within")
         if within is not None and not isinstance(within, str):
-            raise PolicyError(f"{source}: {key}.within = {within!r}: give a region's name")
+            raise PolicyError(f"{source}: {key}.within = {_show(within)}: give a region's name")
         region_lines = _lines(body.get("lines", {}), source, f"{key}.lines", default_drop, name)
         regions[name] = Region(name, within, region_lines)
     for each in regions.values():
@@ -156,55 +167,70 @@ def parse_policy(text: str, source: str) -> Policy:
         while up is not None:
             if up not in regions:
                 raise PolicyError(
-                    f"{source}: regions.{each.name}.within = {up!r}: no [regions.{up}]"
+                    f"{source}: regions.{each.name}.within = {_show(up)}: no such region"
                 )
             if up in seen:
-                raise PolicyError(f"{source}: regions.{each.name}.within: a circle via {up!r}")
+                raise PolicyError(f"{source}: regions.{each.name}.within: a circle via {_show(up)}")
             seen.add(up)
             up = regions[up].within
     chosen = data.get("region")
+    if chosen is not None and not isinstance(chosen, str):
+        raise PolicyError(f"{source}: region = {_show(chosen)}: give a region's name")
     if chosen is not None and chosen not in regions:
-        raise PolicyError(f"{source}: region = {chosen!r}: no [regions.{chosen}] in the file")
+        raise PolicyError(f"{source}: region = {_show(chosen)}: no such [regions] table")
     townships = _table(data.get("townships", {}), source, "townships")
     for township, name in townships.items():
+        if not isinstance(name, str):
+            raise PolicyError(
+                f"{source}: townships.{township} = {_show(name)}: give a region's name"
+            )
         if name not in regions:
             raise PolicyError(
-                f"{source}: townships.{township} = {name!r}: no [regions.{name}] in the file"
+                f"{source}: townships.{township} = {_show(name)}: no such [regions] table"
             )
     expenditure = data.get("expenditure", Expenditure.CALENDAR_YEAR.value)
     try:
         counted = Expenditure(expenditure)
-    except ValueError:
+    except (ValueError, TypeError):
         allowed = " or ".join(repr(e.value) for e in Expenditure)
-        raise PolicyError(f"{source}: expenditure = {expenditure!r}: use {allowed}") from None
+        raise PolicyError(f"{source}: expenditure = {_show(expenditure)}: use {allowed}") from None
     notice_days = data.get("notice_days", 5)
     if (
         isinstance(notice_days, bool)
         or not isinstance(notice_days, int)
         or not 1 <= notice_days <= 30
     ):
-        raise PolicyError(f"{source}: notice_days = {notice_days!r}: whole days, 1 to 30")
+        raise PolicyError(f"{source}: notice_days = {_show(notice_days)}: whole days, 1 to 30")
     visits = data.get("visits", Cadence.WEEKLY.value)
     try:
         cadence = Cadence(visits)
-    except ValueError:
+    except (ValueError, TypeError):
         allowed = " or ".join(repr(c.value) for c in Cadence)
-        raise PolicyError(f"{source}: visits = {visits!r}: use {allowed}") from None
+        raise PolicyError(f"{source}: visits = {_show(visits)}: use {allowed}") from None
     return Policy(lines, regions, chosen, dict(townships), counted, source, notice_days, cadence)
 
 
 def _only(data: Mapping[str, Any], allowed: set[str], source: str, where: str) -> None:
     for key in data:
         if key not in allowed:
-            name = f"{where}.{key}" if where else key
+            name = (f"{where}.{key}" if where else key)[:80]
             raise PolicyError(
                 f"{source}: {name}: unknown key (known here: {', '.join(sorted(allowed))})"
             )
 
 
+def _show(value: Any) -> str:
+    """A value as an error line shows it: its repr, cut short (a file may hold a huge one)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = "…"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _table(value: Any, source: str, key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise PolicyError(f"{source}: {key} = {value!r}: should be a table ([{key}])")
+        raise PolicyError(f"{source}: {key} = {_show(value)}: should be a table ([{key}])")
     return value
 
 
@@ -222,47 +248,57 @@ def _lines(
         except ValueError:
             year = 0
         if not 2000 <= year <= 2100:
-            raise PolicyError(f"{source}: {where}: the key should be a year such as 2026")
+            raise PolicyError(f"{source}: {where[:80]}: the key should be a year such as 2026")
         body = _table(body, source, where)
         _only(body, _YEAR_KEYS, source, where)
         for needed in ("red_line", "watch_line"):
             if needed not in body:
                 raise PolicyError(f"{source}: {where}.{needed} is missing (yuan per person)")
-        red = _yuan(body["red_line"], source, f"{where}.red_line")
-        watch = _yuan(body["watch_line"], source, f"{where}.watch_line")
+        red = _line(body["red_line"], source, f"{where}.red_line")
+        watch = _line(body["watch_line"], source, f"{where}.watch_line")
         if red >= watch:
             raise PolicyError(
-                f"{source}: {where}.red_line = {body['red_line']!r}: should be below "
-                f"watch_line ({body['watch_line']!r})"
+                f"{source}: {where}.red_line = {_show(body['red_line'])}: should be below "
+                f"watch_line ({_show(body['watch_line'])})"
             )
         if "standard" in body:
-            _yuan(body["standard"], source, f"{where}.standard")
+            _line(body["standard"], source, f"{where}.standard")
+        if not isinstance(body.get("source", ""), str):
+            raise PolicyError(f"{source}: {where}.source = {_show(body['source'])}: give a text")
         drop = _share(body.get("income_drop", default_drop), source, f"{where}.income_drop")
         lines[year] = PolicyLines(year, red, watch, drop, region)
     return lines
 
 
 def _number(value: Any, source: str, key: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise PolicyError(f"{source}: {key} = {value!r}: not a number")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float | str | Decimal)
+        or len(str(value)) > 40
+    ):
+        raise PolicyError(f"{source}: {key} = {_show(value)}: not a number")
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise PolicyError(f"{source}: {key} = {value!r}: not a number") from None
+        raise PolicyError(f"{source}: {key} = {_show(value)}: not a number") from None
     if not number.is_finite():
-        raise PolicyError(f"{source}: {key} = {value!r}: not a number")
+        raise PolicyError(f"{source}: {key} = {_show(value)}: not a number")
     return number
 
 
-def _yuan(value: Any, source: str, key: str) -> Decimal:
+def _line(value: Any, source: str, key: str) -> Decimal:
+    """A line in yuan per person per year, within LINE_BOUNDS."""
     number = _number(value, source, key)
-    if not 0 < number < 1_000_000:
-        raise PolicyError(f"{source}: {key} = {value!r}: yuan per person per year, above 0")
+    low, high = LINE_BOUNDS
+    if not low <= number <= high:
+        raise PolicyError(
+            f"{source}: {key} = {_show(value)}: yuan per person per year, {low:,} to {high:,}"
+        )
     return number
 
 
 def _share(value: Any, source: str, key: str) -> Decimal:
     number = _number(value, source, key)
     if not 0 < number < 1:
-        raise PolicyError(f"{source}: {key} = {value!r}: a share between 0 and 1, e.g. 0.30")
+        raise PolicyError(f"{source}: {key} = {_show(value)}: a share between 0 and 1, e.g. 0.30")
     return number

@@ -200,6 +200,13 @@ def parse_head_name(text: str) -> str:
 def parse_household_number(text: str) -> str:
     """A household number as ledgers write it: letters, digits, - and _ (up to 64)."""
     number = unicodedata.normalize("NFKC", text).strip().upper()
+    if looks_private(number):  # groups read the household number (README, privacy)
+        raise ValueError(
+            N_(
+                "That looks like an ID or mobile number, which groups must never see. Please "
+                "type the household number of the ledger, e.g. LX01012."
+            )
+        )
     if not _NUMBER_RE.match(number):
         raise ValueError(N_("A household number has letters, digits, - and _ only, e.g. LX01012."))
     return number

@@ -1,11 +1,14 @@
-"""Whether a text carries something private: a value shaped like a resident ID number or a
-mainland mobile number. For values people type or import that others will see (a document
-number in the ledger, names a group can show): such a value is refused, never stored.
+"""Whether a text carries something private: a value shaped like a resident ID number (15 or
+18 digits, the last may be X) or a mainland mobile number (1[3-9] and 9 more digits; `+86`/`86`
+in front, spaces or dashes inside). Such a value is never a household number, a village, a
+township, a group's name or a document number (refused when typed or imported: `looks_private`),
+and never appears in a group chat (masked on the way there: `mask_private`; README, privacy).
 
 Shapes, not validity: an ID number with a wrong check character, or a mobile number no
 carrier has issued, is just as private (`monitoring/idcard.py` and `monitoring/phones.py`
 validate and normalise the real ones; `normalize_mobile` is used here too, for the ways of
-writing a mobile number the shape below does not cover)."""
+writing a mobile number the shapes below do not cover). Masking matches digits as they are
+typed, full-width included (`１３８…`), so the masked text keeps every other character."""
 
 from __future__ import annotations
 
@@ -38,3 +41,32 @@ def looks_private(text: str) -> bool:
             continue
         return True
     return False
+
+
+# As typed (for masking in place): the same shapes, digits half- or full-width.
+_D = "[0-9０-９]"
+_GAP = "[ \\-－]?"  # a space or a dash between digits, as numbers are often written
+# An ID number: 18 (or the old 15) digits in a row, the last may be X; not part of a longer
+# run of digits or letters.
+_ID_TYPED = f"(?<![0-9０-９A-Za-z]){_D}{{14}}(?:{_D}{{3}})?[0-9０-９XxＸｘ](?![0-9０-９A-Za-z])"
+# A mobile number: 1, 3-9 and nine more digits, written 3-4-4 with a space or a dash
+# between the groups or without; +86 or 86 in front or not.
+_MOBILE_TYPED = (
+    f"(?<![0-9０-９])(?:[+＋]?[8８][6６]{_GAP})?[1１][3-9３-９]{_D}"
+    f"{_GAP}{_D}{{4}}{_GAP}{_D}{{4}}(?![0-9０-９])"
+)
+_MASKED = re.compile(f"{_ID_TYPED}|{_MOBILE_TYPED}")
+
+KEEP_FIRST, KEEP_LAST = 3, 4
+
+
+def mask_private(text: str) -> tuple[str, int]:
+    """`text` with every ID- or mobile-shaped value masked (its first 3 and last 4
+    characters kept: `500***********9464`, `138****8000`), and how many were masked."""
+
+    def mask(match: re.Match[str]) -> str:
+        value = match.group(0)
+        hidden = len(value) - KEEP_FIRST - KEEP_LAST
+        return value[:KEEP_FIRST] + "*" * hidden + value[-KEEP_LAST:]
+
+    return _MASKED.subn(mask, text)

@@ -17,6 +17,7 @@ from monitoring.people import (
     parse_role,
 )
 from monitoring.phones import InvalidPhone, normalize_mobile
+from monitoring.shapes import looks_private, mask_private
 from storage.repositories import Households, People
 from storage.roster_facts import read_facts
 from storage.roster_files import Table, cell_text, read_csv, read_xlsx
@@ -25,6 +26,7 @@ from storage.roster_format import (
     HOUSEHOLD_OPTIONAL,
     MAX_INCOME,
     NAME_KEYS,
+    SHOWN_IN_GROUPS,
     STAFF_COLUMNS,
     STAFF_OPTIONAL,
     HouseholdRow,
@@ -155,6 +157,16 @@ class _Validator:
                     N_("{column} {value} has digits in it: a name, not a number, please"),
                     column=columns[key][0],
                     value=values[key],
+                )
+                ok = False
+        for key in SHOWN_IN_GROUPS & set(values):
+            if looks_private(values[key]):
+                self.error(
+                    source,
+                    row,
+                    N_("{column} {value} looks like an ID or mobile number: groups see it"),
+                    column=columns[key][0],
+                    value=mask_private(values[key])[0],
                 )
                 ok = False
         return ok

@@ -72,6 +72,9 @@ def read_xlsx(path: Path) -> Iterator[Table]:
         ) from None
     try:
         for sheet in workbook.worksheets:
+            # Read every row whatever the sheet's <dimension> tag claims: some tools write
+            # one smaller than the sheet, and read-only mode would stop where it says.
+            sheet.reset_dimensions()
             try:  # a sheet's XML is parsed only now: broken or hostile XML fails here
                 rows = [list(r) for r in sheet.iter_rows(values_only=True)]
             except Exception as exc:

@@ -115,3 +115,6 @@ class StaffRow:
 # Columns that hold the name of a helper or staff member: they appear unmasked in group
 # messages (the warning names its helper), so a phone pasted there would leak.
 NAME_KEYS = frozenset({"helper_name", "name"})
+# Columns whose values groups read (a warning names the household number, village and
+# township): a value shaped like an ID or mobile number is refused there.
+SHOWN_IN_GROUPS = frozenset({"household_no", "village", "township"})

@@ -13,7 +13,7 @@ from conversations.checkin.actions import (
     EDIT_ONE,
 )
 from conversations.engine.replies import Button, Edit, Keyboard, Say
-from conversations.texts import level_text, money, per_capita_text, reason_text, week_label
+from conversations.texts import level_text, money, per_capita_text, reasons_text, week_label
 from monitoring.checkin import (
     EDITABLE,
     QUESTION_BY_ID,
@@ -184,7 +184,7 @@ def result_text(result: ConfirmResult, t: Translator) -> str:
     )
     if a.reasons:
         lines.append(t._("Why:"))
-        lines.extend(f"• {reason_text(r, t)}" for r in a.reasons)
+        lines.extend(reasons_text(a.reasons, t))
     if a.level is Level.RED:
         change = result.alert
         if change.action in ("opened", "updated") and change.chats:

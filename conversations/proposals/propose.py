@@ -37,6 +37,7 @@ from monitoring.proposals import (
     parse_household_number,
     parse_note,
 )
+from monitoring.shapes import looks_private
 from storage.drafts import Drafts
 from storage.models import Person
 from storage.proposals import Proposals
@@ -44,6 +45,10 @@ from storage.proposals import Proposals
 FLOW = "proposal"
 NONE = N_("No proposal is in progress. Send /propose to start one.")
 ONLY_FOR = N_("/propose is for helpers and village heads.")
+PRIVATE_VILLAGE = N_(
+    "This village's name on the roster looks like an ID or mobile number, which groups must "
+    "never see: please ask the township to correct the roster first."
+)
 TYPED = ("head_name", "number", "members", "expected_income", "note")
 _QUESTIONS = {q.id: q for q in all_questions()}
 
@@ -150,6 +155,10 @@ class ProposalConversation:
             _, problem = Proposals(at.session).check_household(value, answers["village_id"])
             if problem:
                 return self._ask(at, problem, {"number": value}, close=close)
+        if name == "village_id" and looks_private(
+            dict(Proposals(at.session).villages(at.person.township_id)).get(value, "")
+        ):  # a name from before the roster's rule: groups would read it
+            return self._ask(at, PRIVATE_VILLAGE, close=close)
         answers[name] = value
         if name == "risk_types":
             answers["risk_types_done"] = True

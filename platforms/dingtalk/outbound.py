@@ -7,7 +7,10 @@
   ledger) are uploaded and sent as image and file messages;
 - DingTalk has no "toast" under a pressed button: a toast with words goes to the presser's
   single chat; command menus and the share-my-phone button have no counterpart (a person is
-  found by the contacts API) and are left out."""
+  found by the contacts API) and are left out.
+
+Every text for a group (a card, its update, a message) passes the group filter
+(`conversations/engine/group_filter.py`) here, where the replies and the outbox meet."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from conversations.engine.events import Event
+from conversations.engine.group_filter import for_group, is_group, labels_for_group
 from conversations.engine.replies import (
     Document,
     Edit,
@@ -51,6 +55,8 @@ async def send_card(
 ) -> str:
     """A card to a person or a group; its out-track id (for updates in place)."""
     kind, external = target
+    if kind is not Kind.USER:
+        text, keyboard = for_group(text, external), labels_for_group(keyboard, external)
     space = f"IM_ROBOT.{external}" if kind is Kind.USER else f"IM_GROUP.{external}"
     track = "ffp-" + secrets.token_hex(12)
     await api.create_card(track, template, space, card_params(text, keyboard))
@@ -64,6 +70,7 @@ async def send_message(
     kind, external = target
     if kind is Kind.USER:
         return not await api.to_people([external], key, params)
+    params = {k: for_group(v, external) if k == "content" else v for k, v in params.items()}
     await api.to_group(external, key, params)
     return True
 
@@ -95,7 +102,10 @@ class Deliverer:
             if target is None or target[0] is not Kind.MESSAGE:
                 await self._say(reply.chat_id or event.chat_id, reply.text, reply.keyboard)
                 return
-            await self.api.update_card(target[1], card_params(reply.text, reply.keyboard))
+            text, keyboard, chat = reply.text, reply.keyboard, reply.chat_id or event.chat_id
+            if is_group(chat):
+                text, keyboard = for_group(text, chat), labels_for_group(keyboard, chat)
+            await self.api.update_card(target[1], card_params(text, keyboard))
             self._remember(card_id, reply.text, reply.keyboard)
         elif isinstance(reply, Toast):
             if reply.text and event.user_id is not None:

@@ -7,7 +7,9 @@ through it, so no caller has to remember:
 - a long text is split at line boundaries into numbered parts, `(1/3)` first;
 - a keyboard of more than 100 buttons is paged over several messages of at most 100 (rows are
   kept whole); the first page goes with the last part of the text, the others follow;
-- a long caption keeps its first part on the picture; the rest follows as text.
+- a long caption keeps its first part on the picture; the rest follows as text;
+- a text, caption or button label for a group passes the group filter (anything shaped
+  like an ID or mobile number masked, a warning logged: `conversations/engine/group_filter.py`).
 The message returned is the one carrying the (first page of) buttons, as callers edit it.
 """
 
@@ -18,6 +20,8 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.ext import ExtBot
+
+from conversations.engine.group_filter import for_group, is_group
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -91,6 +95,24 @@ def page_keyboard(markup: Any) -> list[Any]:
     return [InlineKeyboardMarkup(page) for page in pages]
 
 
+def for_chat(chat_id: Any, text: str, markup: Any) -> tuple[str, Any]:
+    """The text and buttons as they may go to `chat_id`: to a group, filtered."""
+    if not is_group(chat_id):
+        return text, markup
+    if isinstance(markup, InlineKeyboardMarkup):
+        markup = InlineKeyboardMarkup(
+            [[_label_for_group(chat_id, b) for b in row] for row in markup.inline_keyboard]
+        )
+    return for_group(text, chat_id), markup
+
+
+def _label_for_group(chat_id: Any, button: InlineKeyboardButton) -> InlineKeyboardButton:
+    label = for_group(button.text, chat_id)
+    if label == button.text:
+        return button
+    return InlineKeyboardButton.de_json({**button.to_dict(), "text": label}, None)
+
+
 def _more(index: int, total: int) -> str:
     return f"… ({index}/{total})"
 
@@ -101,7 +123,8 @@ class LimitedBot(ExtBot[Any]):
     async def send_message(  # type: ignore[override]
         self, chat_id: int | str, text: str, **kwargs: Any
     ) -> Message:
-        pages = page_keyboard(kwargs.pop("reply_markup", None))
+        text, markup = for_chat(chat_id, text, kwargs.pop("reply_markup", None))
+        pages = page_keyboard(markup)
         parts = split_text(text)
         for part in parts[:-1]:
             await super().send_message(chat_id, part, **kwargs)
@@ -134,6 +157,12 @@ class LimitedBot(ExtBot[Any]):
     ) -> Message:
         """A picture or file with its caption's first part; the rest follows as text (with
         the buttons, if any, on the last part)."""
+        if kwargs.get("caption"):
+            kwargs["caption"], markup = for_chat(
+                chat_id, kwargs["caption"], kwargs.pop("reply_markup", None)
+            )
+            if markup is not None:
+                kwargs["reply_markup"] = markup
         caption = kwargs.get("caption")
         if not caption or len(caption) <= CAPTION_LIMIT:
             return await send(chat_id, media, **kwargs)
@@ -150,9 +179,10 @@ class LimitedBot(ExtBot[Any]):
     async def edit_message_text(  # type: ignore[override]
         self, text: str, **kwargs: Any
     ) -> Message | bool:
-        pages = page_keyboard(kwargs.pop("reply_markup", None))
-        parts = split_text(text)
         chat_id = kwargs.get("chat_id")
+        text, markup = for_chat(chat_id, text, kwargs.pop("reply_markup", None))
+        pages = page_keyboard(markup)
+        parts = split_text(text)
         edited = await super().edit_message_text(parts[0], reply_markup=pages[0], **kwargs)
         if chat_id is None:  # an inline message: nowhere to put the rest
             return edited

@@ -146,6 +146,10 @@ def test_updated_file_updates_in_place_with_audit(
         ({4: "500118197511021744"}, "身份证号无效"),
         ({8: "别人"}, "帮扶责任人电话属于 李建国"),
         ({8: "李建国13800138001"}, "帮扶责任人 李建国13800138001 含有数字"),
+        ({2: "13800138000"}, "户编号 138****8000 形似身份证号或手机号"),
+        ({2: "500118198507029464"}, "户编号 500***********9464 形似身份证号或手机号"),
+        ({1: "青山村 电话13700137000"}, "村 青山村 电话137****7000 形似身份证号或手机号"),
+        ({0: "龙溪镇+86 137-0013-7000"}, "乡镇 龙溪镇+86**********7000 形似身份证号或手机号"),
     ],
 )
 def test_a_bad_row_changes_nothing_and_is_named(
@@ -200,6 +204,29 @@ def test_duplicates_and_role_rules_are_reported_across_files(
     assert "people.csv 第 4 行: 未知的角色 会计" in err
     assert "people.csv 第 6 行: 电话 +8613700000004 已登记给 丁" in err
     assert counts(session_factory)["Household"] == 0
+    assert counts(session_factory)["Person"] == 0
+
+
+def test_staff_places_shaped_like_an_id_or_mobile_number_refuse_the_file(
+    env_database: str,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    staff = write_csv(
+        tmp_path / "people.csv",
+        STAFF_HEADER,
+        [
+            ["甲", "13700000001", "村干部", "龙溪镇", "青山村"],
+            ["乙", "13700000002", "村干部", "龙溪镇", "13700137000"],
+            ["丙", "13700000003", "镇街干部", "110105491231002", ""],
+        ],
+    )
+    assert run_import(staff) == 1
+    err = capsys.readouterr().err
+    assert "people.csv 第 3 行: 村 137****7000 形似身份证号或手机号" in err
+    assert "people.csv 第 4 行: 乡镇 110********1002 形似身份证号或手机号" in err
+    assert "13700137000" not in err and "110105491231002" not in err
     assert counts(session_factory)["Person"] == 0
 
 
@@ -442,3 +469,31 @@ def test_a_bad_fact_is_named_and_changes_nothing(
     err = capsys.readouterr().err
     assert "households.csv 第 2 行" in err and reason in err
     assert counts(session_factory) == before
+
+
+def test_xlsx_whose_dimension_tag_claims_fewer_rows_imports_every_row(
+    env_database: str, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Some spreadsheet tools write a `<dimension>` smaller than the sheet; openpyxl's
+    read-only mode trusts it unless told otherwise."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HH_HEADER)
+    for n in range(1, 6):
+        sheet.append([*GOOD[:2], f"T00{n}", *GOOD[3:]])
+    full = tmp_path / "full.xlsx"
+    book.save(full)
+    path = tmp_path / "cut-tag.xlsx"
+    with zipfile.ZipFile(full) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b'<dimension ref="A1:J6" />' in data
+                data = data.replace(b'<dimension ref="A1:J6" />', b'<dimension ref="A1:J2" />')
+            target.writestr(item, data)
+
+    assert run_import(path) == 0
+    with session_factory() as s:
+        numbers = sorted(s.scalars(select(Household.number)))
+    assert numbers == ["T001", "T002", "T003", "T004", "T005"]

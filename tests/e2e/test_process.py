@@ -34,6 +34,9 @@ def env_for(api: SandboxBotAPI, db: Path) -> dict[str, str]:
         FANGFANPIN_TELEGRAM_API_URL=api.url,
         FANGFANPIN_DATABASE_URL=f"sqlite:///{db}",
         FANGFANPIN_LOG_LEVEL="DEBUG",
+        # python-telegram-bot's DEBUG records (whole updates) only when asked for by name:
+        # even then the token, phones and ID numbers are masked
+        FANGFANPIN_DEBUG_LOGGERS="telegram",
     )
     return env
 

@@ -59,3 +59,21 @@ async def test_bind_press_unbind_and_the_bot_removed(
 
     [gone] = await run.text(unbind, STAFF, "/unbind", chat_id=GROUP - 5, kind=ChatKind.GROUP)
     assert isinstance(gone, Say) and "尚未绑定" in gone.text
+
+
+async def test_a_group_named_with_a_mobile_number_is_named_masked(
+    run: Runner, town: sessionmaker[Session]
+) -> None:
+    title = "青山村 13700137000"
+    joined = await run.event(membership, STAFF, GROUP, bot_joined=True, chat_title=title)
+    private = joined[0]
+    assert isinstance(private, Say) and "青山村 137****7000" in private.text
+    assert "13700137000" not in private.text
+    [ask] = await run.text(bind, STAFF, "/bind", chat_id=GROUP, kind=ChatKind.GROUP)
+    assert isinstance(ask, Say)
+    village = next(b.data for row in ask.keyboard for b in row if b.label == "石桥村")
+    await run.event(bind_pressed, STAFF, GROUP, button=village, chat_title=title, message_id=5)
+    await run.event(membership, STAFF, GROUP, bot_left=True, chat_title=title)
+    with town() as s:
+        [notice] = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notice")).all()
+    assert notice.payload["params"]["title"] == "青山村 137****7000"

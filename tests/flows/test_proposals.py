@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.engine.replies import Edit, Say, Toast
@@ -24,6 +24,7 @@ from storage.models import (
     OutboxMessage,
     Proposal,
     ProposalDecision,
+    Village,
 )
 from storage.repositories import People
 from storage.roster import import_roster
@@ -300,3 +301,36 @@ async def test_county_staff_named_by_the_roster_record_the_county_decision(
             select(OutboxMessage.chat_id).where(OutboxMessage.key.like(f"proposal:{pid}:helper:%"))
         ).all()
     assert told == [STAFF]
+
+
+async def test_an_id_or_mobile_number_is_no_household_number_nor_a_village(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    """Groups read the household number and the village of a proposal's warnings: an ID- or
+    mobile-shaped answer is refused with a clear message and not taken."""
+    services.clock = lambda: TUESDAY
+    [village] = await run.text(propose, A, "/propose")
+    assert isinstance(village, Say)
+    await run.answer(A, button=village.keyboard[0][0].data, message_text=village.text)
+    await run.answer(A, text="刘大海")
+    for typed in ("500118198507029464", "138 0013 8000", "h13800138000"):
+        [refused] = await run.answer(A, text=typed)
+        assert isinstance(refused, Say) and "身份证号或手机号" in refused.text, refused
+        with town() as s:
+            draft = s.scalars(select(Draft)).one()
+            assert "number" not in draft.answers
+    await run.answer(A, text="LX09001")
+    with town() as s:
+        assert s.scalars(select(Draft)).one().answers["number"] == "LX09001"
+
+    # A village named so before the roster's rule can not be chosen either.
+    with town() as s, s.begin():
+        s.execute(delete(Draft))
+        qingshan = s.scalars(select(Village).where(Village.name == "青山村")).one()
+        qingshan.name = "青山村 13700137000"
+    [village] = await run.text(propose, A, "/propose")
+    assert isinstance(village, Say)
+    [refused] = await run.answer(A, button=village.keyboard[0][0].data, message_text=village.text)
+    assert isinstance(refused, Edit) and "花名册" in refused.text, refused
+    with town() as s:
+        assert "village_id" not in s.scalars(select(Draft)).one().answers

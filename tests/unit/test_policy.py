@@ -4,7 +4,12 @@ the file, the key and the value."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +45,9 @@ within = "省甲"
 red_line = 6800
 watch_line = 8500
 """
+
+
+LINES = "[lines.2026]\nred_line = 4800\nwatch_line = 6000\n"
 
 
 def situation(per_capita: int) -> Situation:
@@ -100,18 +108,43 @@ def test_a_year_without_lines_uses_the_latest_earlier_one_and_says_so(
         ("[lines.2026]\nred_line = 9000\nwatch_line = 8000\n", "lines.2026.red_line = 9000"),
         ("[lines.2026]\nred_line = 'abc'\nwatch_line = 8000\n", "lines.2026.red_line = 'abc'"),
         ("[lines.2026]\nwatch_line = 8000\n", "lines.2026.red_line is missing"),
-        ("[lines.26]\nred_line = 1\nwatch_line = 2\n", "lines.26: the key should be a year"),
-        ("[lines.2026]\nred_line = 1\nwatch_line = 2\nincome_drop = 30\n", "income_drop = 30"),
-        ("[lines.2026]\nred_line = 1\nwatch_line = 2\nredline = 3\n", "lines.2026.redline"),
-        ("expenditure = 'monthly'\n[lines.2026]\nred_line = 1\nwatch_line = 2\n", "'monthly'"),
-        ("region = 'x'\n[lines.2026]\nred_line = 1\nwatch_line = 2\n", "region = 'x'"),
+        ("[lines.26]\nred_line = 4800\nwatch_line = 6000\n", "lines.26: the key should be a year"),
+        (
+            "[lines.2026]\nred_line = 4800\nwatch_line = 6000\nincome_drop = 30\n",
+            "income_drop = 30",
+        ),
+        ("[lines.2026]\nred_line = 4800\nwatch_line = 6000\nredline = 3\n", "lines.2026.redline"),
+        (
+            "expenditure = 'monthly'\n[lines.2026]\nred_line = 4800\nwatch_line = 6000\n",
+            "'monthly'",
+        ),
+        ("region = 'x'\n[lines.2026]\nred_line = 4800\nwatch_line = 6000\n", "region = 'x'"),
         ("cadence = 1\n", "cadence: unknown key"),
         ("", "[lines.YEAR] is missing"),
         ("[lines.2026\n", "not a TOML file"),
         (
-            "[lines.2026]\nred_line = 1\nwatch_line = 2\n[regions.a]\nwithin = 'b'\n",
+            "[lines.2026]\nred_line = 4800\nwatch_line = 6000\n[regions.a]\nwithin = 'b'\n",
             "regions.a.within = 'b'",
         ),
+        # Implausible lines: yuan per person per year, 1,000 to 100,000.
+        (
+            "[lines.2026]\nred_line = 0.001\nwatch_line = 6000\n",
+            "lines.2026.red_line = 0.001: yuan per person per year, 1,000 to 100,000",
+        ),
+        ("[lines.2026]\nred_line = 4800\nwatch_line = 6e7\n", "lines.2026.watch_line = 60000000.0"),
+        ("[lines.2026]\nred_line = 999\nwatch_line = 6000\n", "lines.2026.red_line = 999"),
+        # Values of the wrong type: a line, never a traceback.
+        ("region = [1]\n" + LINES, "region = [1]: give a region's name"),
+        (LINES + "[townships.x]\na = 1\n", "townships.x = {'a': 1}: give a region's name"),
+        ("visits = [1]\n" + LINES, "visits = [1]: use"),
+        ("expenditure = {a = 1}\n" + LINES, "expenditure = {'a': 1}: use"),
+        ("notice_days = [5]\n" + LINES, "notice_days = [5]"),
+        (LINES + "[regions.a]\nwithin = {b = 1}\n", "regions.a.within = {'b': 1}"),
+        ("[lines.2026]\nred_line = 4800\nwatch_line = 6000\nsource = 1\n", "source = 1"),
+        # Hostile files: nested thousands deep, a number of 5,000 digits, a huge value.
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        ("x = " + "9" * 5000 + "\n", "not a TOML file"),
+        ("region = '" + "x" * 100_000 + "'\n" + LINES, "region = 'xxxxxx"),
     ],
 )
 def test_a_bad_file_names_the_file_the_key_and_the_value(text: str, message: str) -> None:
@@ -119,6 +152,7 @@ def test_a_bad_file_names_the_file_the_key_and_the_value(text: str, message: str
         parse_policy(text, "/etc/fangfanpin/policy.toml")
     assert str(raised.value).startswith("/etc/fangfanpin/policy.toml: ")
     assert message in str(raised.value)
+    assert "\n" not in str(raised.value) and len(str(raised.value)) < 300  # one short line
 
 
 def test_a_bad_policy_file_stops_the_settings_with_its_reason(tmp_path: object) -> None:
@@ -132,3 +166,52 @@ def test_a_bad_policy_file_stops_the_settings_with_its_reason(tmp_path: object) 
     assert "lines.2026.red_line = 9000" in str(raised.value)
     with pytest.raises(SettingsError, match="can not be read"):
         load_settings(policy_file=str(bad) + ".missing")
+
+
+def _fifo(directory: Path) -> str:
+    path = directory / "policy.fifo"
+    os.mkfifo(path)  # reading it would wait for a writer for ever
+    return str(path)
+
+
+def _written(name: str, text: str) -> Callable[[Path], str]:
+    def make(directory: Path) -> str:
+        path = directory / name
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    return make
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a POSIX system")
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda d: "/dev/zero", "/dev/zero: not a regular file"),
+        (_fifo, "policy.fifo: not a regular file"),
+        (lambda d: str(d), "not a regular file"),  # a directory
+        (_written("big.toml", "# " + "x" * (1 << 20) + "\n" + LINES), "over 1024 KiB"),
+        (_written("region.toml", "region = [1]\n" + LINES), "region = [1]: give a region's"),
+        (_written("deep.toml", "x = " + "[" * 100_000 + "]" * 100_000), "nested too deeply"),
+        (_written("low.toml", LINES.replace("4800", "0.001")), "red_line = 0.001: yuan per"),
+    ],
+    ids=["dev-zero", "fifo", "directory", "over-1-MiB", "region-list", "deep", "red-0.001"],
+)
+def test_a_hostile_policy_file_stops_the_cli_with_one_line(
+    tmp_path: Path, make: Callable[[Path], str], reason: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFANPIN_")}
+    env["FANGFANPIN_POLICY_FILE"] = make(tmp_path)
+    env["FANGFANPIN_DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "current"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("fangfanpin: configuration error: FANGFANPIN_POLICY_FILE: ")
+    assert reason in line and len(line) < 300

@@ -42,6 +42,8 @@ def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     assert s.telegram_api_url == "http://127.0.0.1:8081/bot"
     assert s.file_url == "http://127.0.0.1:8081/file/bot"
     assert s.locale == "en" and s.timezone == "Asia/Urumqi"
+    monkeypatch.setenv("FANGFANPIN_DEBUG_LOGGERS", " telegram, httpx ,")
+    assert load_settings().debug_logger_names == ["telegram", "httpx"]
 
 
 @pytest.mark.parametrize(
@@ -55,6 +57,7 @@ def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         ("FANGFANPIN_TELEGRAM_TOKEN", "not a token", "bot token"),
         ("FANGFANPIN_SCHEDULE_REMINDERS", "0 9 * * mon; every thursday", "not a cron"),
         ("FANGFANPIN_ALERT_CLOSE_AFTER_GREEN", "0", "greater than or equal to 1"),
+        ("FANGFANPIN_DEBUG_LOGGERS", "telegram; httpx", "logger names separated by commas"),
     ],
 )
 def test_a_wrong_value_names_its_variable(

@@ -36,3 +36,35 @@ def test_weeks_read_as_a_cadre_reads_them() -> None:
     assert week_label(Week(2026, 48), ZH) == "第48周（11月23日—29日）"
     assert week_label("2026-W49", ZH) == "第49周（11月30日—12月6日）"
     assert week_label(Week(2026, 53), EN) == "Week 53 (Dec 28–Jan 3)"
+
+
+def test_a_red_income_reason_names_the_red_line_and_a_watch_one_the_watch_line() -> None:
+    from conversations.texts import reason_area, reasons_text
+    from monitoring.policy import DEFAULT_POLICY
+    from monitoring.risk import GUARANTEES, Situation, assess
+
+    lines = DEFAULT_POLICY.lines[2020]  # red 4,800, watch 6,000
+
+    def household(per_capita: int, food: bool = True) -> Situation:
+        guarantees: dict[str, bool | None] = dict.fromkeys(GUARANTEES, True)
+        guarantees["food"] = food
+        return Situation(1, Decimal(per_capita), Decimal(0), Decimal(per_capita), 1, guarantees)
+
+    red = assess(household(4000), lines)
+    [reason] = red.reasons
+    assert reason_text(reason, ZH) == "人均收入（扣除刚性支出）4,000 元，低于红色预警线 4,800 元"
+    assert reason_area(reason, ZH) == "收入低于红色预警线"  # what a group reads: no amount
+    assert "监测线" not in "".join(reasons_text(red.reasons, ZH))
+    watch = assess(household(5500), lines)
+    [reason] = watch.reasons
+    assert reason_text(reason, ZH) == "人均收入（扣除刚性支出）5,500 元，低于监测线 6,000 元"
+    assert reason_area(reason, ZH) == "收入低于监测线"
+
+    # Red for its food, with an income below the watch line: each reason says its level,
+    # the red one first, so the watch line is not read as what made the household red.
+    both = assess(household(5500, food=False), lines)
+    assert both.level is Level.RED
+    assert reasons_text(both.reasons, ZH) == [
+        "🔴 吃饭没有保障",
+        "🟡 人均收入（扣除刚性支出）5,500 元，低于监测线 6,000 元",
+    ]
