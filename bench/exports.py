@@ -51,7 +51,7 @@ def _more_staff(url: str, township_id: int) -> list[int]:
                     phone=f"+86187{user_id:08d}",
                     role=Role.TOWNSHIP_STAFF.value,
                     township_id=township_id,
-                    telegram_user_id=user_id,
+                    platform_user_id=user_id,
                     linked_at=now,
                     created_at=now,
                     updated_at=now,

@@ -70,7 +70,7 @@ class Generated:
     rows: dict[str, int]
     seconds: float
     township_ids: list[int]
-    staff_telegram_id: int  # township staff of the first township, linked to Telegram
+    staff_user_id: int  # township staff of the first township, linked to Telegram
     helper_telegram_base: int
 
 
@@ -235,7 +235,7 @@ def generate(
                 "role",
                 "township_id",
                 "village_id",
-                "telegram_user_id",
+                "platform_user_id",
                 "linked_at",
                 "created_at",
                 "updated_at",
@@ -549,7 +549,7 @@ def generate(
         rows=dict(writer.counts),
         seconds=time.perf_counter() - started,
         township_ids=list(range(1, shape.townships + 1)),
-        staff_telegram_id=staff_base + 1,
+        staff_user_id=staff_base + 1,
         helper_telegram_base=helper_base,
     )
 

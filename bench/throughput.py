@@ -193,7 +193,7 @@ def prepare_database(engine: Engine, directory: Path, helpers: int) -> None:
         for i in range(helpers):
             person = people.by_phone(f"+861390001{i:04d}")
             assert person is not None
-            people.link_telegram(person, USER_BASE + i, now=now, actor="bench")
+            people.link_account(person, USER_BASE + i, now=now, actor="bench")
         staff = people.by_phone("+8618700000001")
         assert staff is not None
         village = s.scalars(select(Village).where(Village.name == "甲村")).one()

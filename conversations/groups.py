@@ -18,6 +18,7 @@ from monitoring.people import Role
 from monitoring.shapes import mask_private
 from storage.bindings import ACTIVE, BROKEN, ENDED, Bindings
 from storage.models import Person
+from storage.platform_ids import actor_of_account
 from storage.repositories import Places
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,8 @@ async def membership(turn: Turn) -> list[Reply]:
             binding = bindings.of_chat(event.chat_id)
             if binding is None or binding.status != ACTIVE:
                 return
-            bindings.end(binding, status=BROKEN, now=now, actor=f"telegram:{event.user_id}")
+            actor = actor_of_account(session, event.user_id) if event.user_id else "platform"
+            bindings.end(binding, status=BROKEN, now=now, actor=actor)
             tell_staff_group_lost(
                 session,
                 binding.township_id,

@@ -24,11 +24,11 @@ def tell_staff_group_lost(
     """Queue a private notice to each registered township staff member."""
     outbox = Outbox(session)
     for person in Bindings(session).township_staff(township_id):
-        assert person.telegram_user_id is not None
+        assert person.platform_user_id is not None
         outbox.enqueue(
             key=f"lost:{binding_id}:{person.id}",
             kind="notice",
-            chat_id=person.telegram_user_id,
+            chat_id=person.platform_user_id,
             now=now,
             payload={
                 "text": N_(

@@ -17,6 +17,7 @@ from conversations.help import describe, short_help
 from conversations.menu import commands_for
 from monitoring.i18n import Translator
 from monitoring.phones import InvalidPhone, normalize_mobile
+from storage.platform_ids import actor_of_account
 from storage.repositories import People
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ async def contact(turn: Turn) -> list[Reply]:
         person = people.by_phone(phone)
         if person is None:
             return None
-        people.link_telegram(person, user_id, now=now, actor=f"telegram:{user_id}")
+        people.link_account(person, user_id, now=now, actor=actor_of_account(session, user_id))
         session.flush()
         return PersonView.of(person)
 

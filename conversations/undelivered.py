@@ -45,7 +45,7 @@ def township_of(session: Session, row: OutboxMessage) -> int | None:
         village = session.get(Village, household.village_id) if household else None
         if village is not None:
             return village.township_id
-    person = People(session).by_telegram_id(row.chat_id) if row.chat_id > 0 else None
+    person = People(session).by_user_id(row.chat_id) if row.chat_id > 0 else None
     return person.township_id if person else None
 
 
@@ -122,13 +122,13 @@ def _tell_staff(
     outbox = Outbox(session)
     told = 0
     for person in Bindings(session).township_staff(township_id):
-        assert person.telegram_user_id is not None
-        if person.telegram_user_id == row.chat_id:
+        assert person.platform_user_id is not None
+        if person.platform_user_id == row.chat_id:
             continue  # the failed chat is theirs: it would fail again
         told += outbox.enqueue(
             key=f"undelivered:{row.id}:{person.id}",
             kind="undelivered",
-            chat_id=person.telegram_user_id,
+            chat_id=person.platform_user_id,
             payload=payload,
             now=now,
         )
@@ -150,7 +150,7 @@ def describe(session: Session, row: OutboxMessage, error: str) -> dict[str, Any]
         title = mask_private(binding.title or "?")[0]  # a group's name as a village's
         payload["group"] = f"{title} ({bindings.describe(binding)})"
     elif row.chat_id > 0:
-        person = People(session).by_telegram_id(row.chat_id)
+        person = People(session).by_user_id(row.chat_id)
         payload["person"] = person.name if person else str(row.chat_id)
     else:
         payload["group"] = str(row.chat_id)

@@ -46,11 +46,11 @@ async def policy_check(
                 choice.lines.year,
             )
             for person in Bindings(session).township_staff(township_id):
-                assert person.telegram_user_id is not None
+                assert person.platform_user_id is not None
                 queued += outbox.enqueue(
                     key=f"policy-gap:{year}:{day}:{person.id}",
                     kind="policy_gap",
-                    chat_id=person.telegram_user_id,
+                    chat_id=person.platform_user_id,
                     payload={"year": year, "used": choice.lines.year, "township": name},
                     now=now,
                 )

@@ -128,11 +128,11 @@ class Alerts:
             )
         if kind in ("alert", "alert_update"):  # the reasons in full, privately
             for person in self.detail_readers(household):
-                assert person.telegram_user_id is not None
+                assert person.platform_user_id is not None
                 outbox.enqueue(
                     key=f"alert:{alert.id}:{tag}:p{person.id}",
                     kind="alert_detail",
-                    chat_id=person.telegram_user_id,
+                    chat_id=person.platform_user_id,
                     alert_id=alert.id,
                     payload={"update": kind == "alert_update"},
                     now=now,

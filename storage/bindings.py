@@ -141,7 +141,7 @@ class Bindings:
             .where(
                 Person.village_id == village_id,
                 Person.role == Role.VILLAGE_HEAD.value,
-                Person.telegram_user_id.is_not(None),
+                Person.platform_user_id.is_not(None),
             )
             .order_by(Person.id)
         ).all()
@@ -156,7 +156,7 @@ class Bindings:
             .where(
                 Person.township_id == township_id,
                 Person.role == role.value,
-                Person.telegram_user_id.is_not(None),
+                Person.platform_user_id.is_not(None),
             )
             .order_by(Person.id)
         ).all()

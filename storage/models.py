@@ -96,6 +96,11 @@ class Household(Timestamps, Base):
 
 class Person(Timestamps, Base):
     __tablename__ = "persons"
+    # The constraint keeps the name it was made with (migration 0016 renamed the column only:
+    # SQLite could rename it only by copying a table that others refer to).
+    __table_args__ = (
+        UniqueConstraint("platform_user_id", name="uq_persons_telegram_user_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -103,10 +108,13 @@ class Person(Timestamps, Base):
     role: Mapped[str] = mapped_column(String(20))
     township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"), index=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
-    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    # The person's account on the platform they use the bot on (platform, user id): one
+    # integer for both (DingTalk's string ids are numbered: storage/platform_ids.py).
+    platform: Mapped[str | None] = mapped_column(String(16))
+    platform_user_id: Mapped[int | None] = mapped_column(BigInteger)
     linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(String(10))
-    # Set when Telegram refused a private message (the person blocked the bot).
+    # Set when the platform refused a private message (the person blocked the bot).
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     township: Mapped[Township] = relationship()

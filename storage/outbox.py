@@ -172,7 +172,7 @@ class Outbox:
                 OUTBOX.c.payload,
                 people.c.locale,
             )
-            .outerjoin(people, people.c.telegram_user_id == OUTBOX.c.chat_id)
+            .outerjoin(people, people.c.platform_user_id == OUTBOX.c.chat_id)
             .where(OUTBOX.c.id == row_id)
         ).one_or_none()
         if row is None:

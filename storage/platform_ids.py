@@ -1,7 +1,7 @@
 """Integers for the people, groups and messages of a platform whose ids are strings.
 
 Everything below the adapters knows a chat by one integer: a person's linked account
-(`Person.telegram_user_id`), a group binding, an outbox row, an event's user and chat. On
+(`Person.platform_user_id`), a group binding, an outbox row, an event's user and chat. On
 Telegram these are Telegram's own ids, which have at most 52 significant bits (the Bot API
 says so of user and chat ids). DingTalk's user ids, conversation ids and card ids are strings:
 each gets a row here and the integer 2^53 + row (a person, a card) or -(2^53 + row) (a group:
@@ -40,6 +40,16 @@ class Platform(StrEnum):
         if self is Platform.TELEGRAM:
             return inside
         return or_(column >= TELEGRAM_LIMIT, column <= -TELEGRAM_LIMIT)
+
+
+def actor_of_account(session: Session, user_id: int) -> str:
+    """Who acted, for the audit trail: `telegram:<Telegram's user id>` or `dingtalk:<DingTalk's
+    user id>` (its own string id, not our integer for it)."""
+    platform = Platform.of(user_id)
+    if platform is Platform.TELEGRAM:
+        return f"telegram:{user_id}"
+    found = PlatformIds(session, platform).external(user_id)
+    return f"{platform.value}:{found[1] if found is not None else user_id}"
 
 
 class Kind(StrEnum):

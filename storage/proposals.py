@@ -107,11 +107,11 @@ class Proposals(ProposalQueries):
         outbox = Outbox(self.session)
         queued = 0
         for holder in self.holders(proposal):
-            assert holder.telegram_user_id is not None
+            assert holder.platform_user_id is not None
             queued += outbox.enqueue(
                 key=f"proposal:{proposal.id}:{proposal.status}:{holder.id}",
                 kind="proposal",
-                chat_id=holder.telegram_user_id,
+                chat_id=holder.platform_user_id,
                 now=now,
                 payload={"proposal_id": proposal.id, "step": proposal.status},
             )
@@ -379,11 +379,11 @@ class Proposals(ProposalQueries):
         outbox = Outbox(self.session)
         for proposal in self.late(now, notice_days):
             for holder in self.holders(proposal):
-                assert holder.telegram_user_id is not None
+                assert holder.platform_user_id is not None
                 queued += outbox.enqueue(
                     key=f"proposal:{proposal.id}:late:{day.isoformat()}:{holder.id}",
                     kind="proposal",
-                    chat_id=holder.telegram_user_id,
+                    chat_id=holder.platform_user_id,
                     now=now,
                     payload={"proposal_id": proposal.id, "step": proposal.status, "late": True},
                 )

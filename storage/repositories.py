@@ -22,6 +22,7 @@ from storage.models import (
     Township,
     Village,
 )
+from storage.platform_ids import Platform
 
 
 def _text(value: Any) -> str | None:
@@ -167,7 +168,7 @@ def _card() -> Any:
             Person.village_id,
             Village.name,
             Person.locale,
-            Person.telegram_user_id,
+            Person.platform_user_id,
         )
         .join(Township, Township.id == Person.township_id)
         .outerjoin(Village, Village.id == Person.village_id)
@@ -181,18 +182,18 @@ class People:
     def by_phone(self, phone_e164: str) -> Person | None:
         return self.session.scalar(select(Person).where(Person.phone == phone_e164))
 
-    def by_telegram_id(self, user_id: int) -> Person | None:
+    def by_user_id(self, user_id: int) -> Person | None:
         return self.session.scalar(
             select(Person)
-            .where(Person.telegram_user_id == user_id)
+            .where(Person.platform_user_id == user_id)
             .options(selectinload(Person.township), selectinload(Person.village))
         )
 
-    def card_by_telegram_id(self, user_id: int) -> Any:
+    def card_by_user_id(self, user_id: int) -> Any:
         """The person linked to this platform user as one row (no ORM object: this runs for
         every update): id, name, role, phone, township id and name, village id and name,
         locale, platform user id."""
-        return self.session.execute(_card().where(Person.telegram_user_id == user_id)).first()
+        return self.session.execute(_card().where(Person.platform_user_id == user_id)).first()
 
     def card_and_draft(
         self, user_id: int, household_flows: Collection[str] = ()
@@ -208,32 +209,37 @@ class People:
                 Household,
                 (Household.id == Draft.subject_id) & Draft.flow.in_(list(household_flows)),
             )
-            .where(Person.telegram_user_id == user_id)
+            .where(Person.platform_user_id == user_id)
         ).first()
         if row is None:
             return None
         household = tuple(row[11:]) if row[11] is not None else None
         return row[:10], row[10], household
 
-    def link_telegram(self, person: Person, user_id: int, *, now: datetime, actor: str) -> None:
-        """Link a Telegram account to a roster person; unlink it from anyone who held it."""
+    def link_account(self, person: Person, user_id: int, *, now: datetime, actor: str) -> None:
+        """Link a platform account (Telegram's user id, or a DingTalk user's integer) to a
+        roster person; unlink it from anyone who held it."""
         audit = Audit(self.session)
-        holder = self.by_telegram_id(user_id)
+        holder = self.by_user_id(user_id)
         if holder is not None and holder.id != person.id:
             audit.update_fields(
                 holder,
-                {"telegram_user_id": None, "linked_at": None},
+                {"platform": None, "platform_user_id": None, "linked_at": None},
                 now=now,
                 actor=actor,
                 entity="person",
                 key=holder.phone,
             )
             self.session.flush()
-        if person.telegram_user_id == user_id:
+        if person.platform_user_id == user_id:
             return
         audit.update_fields(
             person,
-            {"telegram_user_id": user_id, "linked_at": now},
+            {
+                "platform": Platform.of(user_id).value,
+                "platform_user_id": user_id,
+                "linked_at": now,
+            },
             now=now,
             actor=actor,
             entity="person",

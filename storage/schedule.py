@@ -23,6 +23,7 @@ from storage.models import (
     Township,
     Village,
 )
+from storage.platform_ids import Platform
 from storage.repositories import Audit
 
 
@@ -67,7 +68,7 @@ class Schedule:
                 Village.township_id,
                 Person.id,
                 Person.name,
-                Person.telegram_user_id,
+                Person.platform_user_id,
                 Person.unreachable_since.is_not(None),
             )
             .select_from(Household)
@@ -164,9 +165,9 @@ class Schedule:
 
     # ------------------------------------------------------------------ people
 
-    def mark_unreachable(self, telegram_user_id: int, *, now: datetime) -> None:
+    def mark_unreachable(self, platform_user_id: int, *, now: datetime) -> None:
         person = self.session.scalar(
-            select(Person).where(Person.telegram_user_id == telegram_user_id)
+            select(Person).where(Person.platform_user_id == platform_user_id)
         )
         if person is None or person.unreachable_since is not None:
             return
@@ -174,19 +175,19 @@ class Schedule:
             person,
             {"unreachable_since": now},
             now=now,
-            actor="telegram",
+            actor=Platform.of(platform_user_id).value,
             entity="person",
             key=person.phone,
         )
 
-    def mark_reachable(self, telegram_user_ids: list[int], *, now: datetime) -> None:
+    def mark_reachable(self, user_ids: list[int], *, now: datetime) -> None:
         """Messages reached these people. Called for every batch of private messages sent:
         one query (almost always nobody is marked, and nothing is loaded)."""
-        if not telegram_user_ids:
+        if not user_ids:
             return
         marked = self.session.scalars(
             select(Person).where(
-                Person.telegram_user_id.in_(sorted(set(telegram_user_ids))),
+                Person.platform_user_id.in_(sorted(set(user_ids))),
                 Person.unreachable_since.is_not(None),
             )
         ).all()
@@ -195,7 +196,7 @@ class Schedule:
                 person,
                 {"unreachable_since": None},
                 now=now,
-                actor="telegram",
+                actor=Platform.of(person.platform_user_id or 0).value,
                 entity="person",
                 key=person.phone,
             )

@@ -200,8 +200,8 @@ def undelivered_count(session: Session, township_id: int, since: datetime, until
     """Messages queued in [since, until] for the township's groups or people that could not be
     delivered (outbox rows marked failed)."""
     groups = select(GroupBinding.chat_id).where(GroupBinding.township_id == township_id)
-    people = select(Person.telegram_user_id).where(
-        Person.township_id == township_id, Person.telegram_user_id.is_not(None)
+    people = select(Person.platform_user_id).where(
+        Person.township_id == township_id, Person.platform_user_id.is_not(None)
     )
     return int(
         session.scalar(

@@ -215,7 +215,7 @@ def town(session_factory: sessionmaker[Session], tmp_path: Path) -> sessionmaker
         for user_id, phone in PHONES.items():
             person = people.by_phone("+86" + phone)
             assert person is not None
-            people.link_telegram(person, user_id, now=now, actor="test")
+            people.link_account(person, user_id, now=now, actor="test")
         staff_person = people.by_phone("+8618700000001")
         assert staff_person is not None
         township_id = staff_person.township_id

@@ -101,11 +101,11 @@ class PersonView:
     village_id: int | None
     village_name: str | None
     locale: str | None
-    telegram_user_id: int | None = None
+    platform_user_id: int | None = None
 
     @classmethod
     def of_card(cls, card: Any) -> PersonView:
-        """From `People.card_by_telegram_id`'s row."""
+        """From `People.card_by_user_id`'s row."""
         pid, name, role, phone, township_id, township, village_id, village, locale, user = card
         return cls(
             pid, name, Role(role), phone, township_id, township, village_id, village, locale, user
@@ -123,7 +123,7 @@ class PersonView:
             village_id=person.village_id,
             village_name=person.village.name if person.village else None,
             locale=person.locale,
-            telegram_user_id=person.telegram_user_id,
+            platform_user_id=person.platform_user_id,
         )
 
 
@@ -133,7 +133,7 @@ async def person_of(services: Services, user_id: int | None) -> PersonView | Non
         return None
 
     def load(session: Session) -> PersonView | None:
-        card = People(session).card_by_telegram_id(user_id)
+        card = People(session).card_by_user_id(user_id)
         return PersonView.of_card(card) if card else None
 
     return await services.tx(load)

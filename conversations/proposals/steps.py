@@ -36,12 +36,12 @@ def tell(
 ) -> None:
     """A private notice to a person who has linked their account (else nobody to tell)."""
     person = session.get(Person, person_id)
-    if person is None or person.telegram_user_id is None:
+    if person is None or person.platform_user_id is None:
         return
     Outbox(session).enqueue(
         key=key,
         kind="notice",
-        chat_id=person.telegram_user_id,
+        chat_id=person.platform_user_id,
         now=now,
         payload={"text": msgid, "params": params},
     )

@@ -58,8 +58,8 @@ def test_drafts_of_three_tables_are_carried_into_one(
 
     green_checkin(town, "H3", at("2026-11-24T10:00"), food=False)  # a warning to measure
     with town() as s:
-        helper = s.scalars(select(Person.id).where(Person.telegram_user_id == A)).one()
-        staff = s.scalars(select(Person.id).where(Person.telegram_user_id == STAFF)).one()
+        helper = s.scalars(select(Person.id).where(Person.platform_user_id == A)).one()
+        staff = s.scalars(select(Person.id).where(Person.platform_user_id == STAFF)).one()
         household = s.scalars(select(Household.id).where(Household.number == "H1")).one()
         alert = s.scalars(select(Alert.id)).one()
     config = alembic_config()
@@ -103,3 +103,60 @@ def test_drafts_of_three_tables_are_carried_into_one(
     )
     assert (drafts[staff].flow, drafts[staff].answers) == ("reason", {"action": "eliminate"})
     assert kept.started_at.tzinfo is not None
+
+
+def test_accounts_carry_over_and_dingtalk_audit_rows_say_dingtalk(db: Engine) -> None:
+    """0016: `telegram_user_id` becomes (platform, platform_user_id); audit rows that said
+    `telegram:<number>` for a DingTalk user's action say `dingtalk:<DingTalk's user id>`."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.migrate import alembic_config
+
+    config = alembic_config()
+    with db.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0015")
+    ding = 2**53 + 7
+    with db.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO townships (id, name, created_at, updated_at) "
+                "VALUES (1, '龙溪镇', '2026-11-01', '2026-11-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO platform_ids (id, platform, kind, external_id, created_at) "
+                "VALUES (7, 'dingtalk', 'user', 'manager0001', '2026-11-01')"
+            )
+        )
+        for pid, phone, account in ((1, "+8613800000001", 604), (2, "+8613800000002", ding)):
+            conn.execute(
+                text(
+                    "INSERT INTO persons (id, name, phone, role, township_id, telegram_user_id,"
+                    " created_at, updated_at) VALUES (:id, '甲', :phone, 'helper', 1, :account,"
+                    " '2026-11-01', '2026-11-01')"
+                ),
+                {"id": pid, "phone": phone, "account": account},
+            )
+        for actor in (f"telegram:{ding}", "telegram:604"):
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (at, actor, action, entity, entity_key, field,"
+                    " new_value) VALUES ('2026-11-01', :actor, 'update', 'person', 'k',"
+                    " 'telegram_user_id', '1')"
+                ),
+                {"actor": actor},
+            )
+    upgrade(db)
+    with db.connect() as conn:
+        people = conn.execute(
+            text("SELECT id, platform, platform_user_id FROM persons ORDER BY id")
+        ).all()
+        audit = conn.execute(text("SELECT actor, field FROM audit_log ORDER BY id")).all()
+    assert [tuple(p) for p in people] == [(1, "telegram", 604), (2, "dingtalk", ding)]
+    assert [tuple(a) for a in audit] == [
+        ("dingtalk:manager0001", "platform_user_id"),
+        ("telegram:604", "platform_user_id"),
+    ]

@@ -130,12 +130,14 @@ async def test_registration_by_mobile_and_a_check_in_on_cards(
     assert "/checkin" in most_used
     with session_factory() as s:
         person = s.scalars(select(Person).where(Person.phone == "+8613800138001")).one()
-        assert person.telegram_user_id is not None and person.telegram_user_id >= 2**53
-        assert s.scalars(
+        assert person.platform_user_id is not None and person.platform_user_id >= 2**53
+        linked = s.scalars(
             select(AuditEntry).where(
-                AuditEntry.entity_key == "+8613800138001", AuditEntry.field == "telegram_user_id"
+                AuditEntry.entity_key == "+8613800138001", AuditEntry.field == "platform_user_id"
             )
-        ).first()
+        ).one()
+        # the audit trail says who acted on which platform, by DingTalk's own id
+        assert linked.actor == f"dingtalk:{helper}" and person.platform == "dingtalk"
 
     # /checkin: a card listing the helper's households; a press turns it into the first
     # question, and each answer into the next, on the same card

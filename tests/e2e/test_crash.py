@@ -147,7 +147,7 @@ def many(session_factory: sessionmaker[Session], sandbox: SandboxBotAPI, tmp_pat
         for i in range(HELPERS):
             person = people.by_phone(f"+861390000{i:04d}")
             assert person is not None
-            people.link_telegram(person, 20000 + i, now=now, actor="test")
+            people.link_account(person, 20000 + i, now=now, actor="test")
         staff = people.by_phone("+8618700000001")
         assert staff is not None
         village = s.scalars(select(Village).where(Village.name == "甲村")).one()

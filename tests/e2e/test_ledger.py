@@ -67,7 +67,7 @@ def seeded(session_factory: sessionmaker[Session]) -> list[Seeded]:
         ):
             person = people.by_phone("+86" + phone)
             assert person is not None
-            people.link_telegram(person, user_id, now=at("2026-10-01T08:00"), actor="test")
+            people.link_account(person, user_id, now=at("2026-10-01T08:00"), actor="test")
         rows = s.execute(
             select(Household, Village.name).join(Village, Village.id == Household.village_id)
         ).all()

@@ -127,7 +127,7 @@ async def platform(
         village = ids.number(Kind.GROUP, "cid-v", now=NOW)
         township = ids.number(Kind.GROUP, "cid-t", now=NOW)
         s.execute(
-            update(Person).where(Person.telegram_user_id == STAFF).values(telegram_user_id=staff)
+            update(Person).where(Person.platform_user_id == STAFF).values(platform_user_id=staff)
         )
         for old, new in ((VILLAGE_GROUP, village), (TOWNSHIP_GROUP, township)):
             s.execute(update(GroupBinding).where(GroupBinding.chat_id == old).values(chat_id=new))
@@ -217,7 +217,7 @@ async def test_a_row_is_sent_and_its_person_reachable_again(
     assert row(town, sent).status == "sent"
     assert any("/bind" in text for text in await platform.texts(platform.staff))
     with town() as s:
-        person = s.scalar(select(Person).where(Person.telegram_user_id == platform.staff))
+        person = s.scalar(select(Person).where(Person.platform_user_id == platform.staff))
         assert person is not None and person.unreachable_since is None
 
 

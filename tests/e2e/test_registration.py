@@ -75,13 +75,13 @@ async def test_each_role_registers_by_sharing_contact(
     lines = help_message["text"].splitlines()
     assert lines[0] == "常用命令：" and lines[-1] == "其他命令请发送 /help。"
     assert [line.split(" ")[0] for line in lines[1:-1]] == most_used
-    assert person(roster, phone).telegram_user_id == user_id
+    assert person(roster, phone).platform_user_id == user_id
     with roster() as session:
         audit = session.scalars(
             select(AuditEntry).where(
                 AuditEntry.entity == "person",
                 AuditEntry.entity_key == "+86" + phone,
-                AuditEntry.field == "telegram_user_id",
+                AuditEntry.field == "platform_user_id",
             )
         ).all()
     assert [(a.old_value, a.new_value, a.actor) for a in audit] == [
@@ -99,7 +99,7 @@ async def test_phone_without_plus_and_with_spaces_matches(
     user_id, name, phone = HELPER
     greeting, _ = await register(client, user_id, name, "86" + phone)
     assert name in greeting["text"]
-    assert person(roster, phone).telegram_user_id == user_id
+    assert person(roster, phone).platform_user_id == user_id
 
 
 async def test_contact_of_someone_else_is_refused(
@@ -117,7 +117,7 @@ async def test_contact_of_someone_else_is_refused(
     await client.send_contact(600, "+86" + HELPER[2])
     reply = await client.reply(600, after=seq)
     assert "不是您本人" in reply["text"]
-    assert person(roster, HELPER[2]).telegram_user_id is None
+    assert person(roster, HELPER[2]).platform_user_id is None
 
 
 async def test_unknown_phone_is_told_to_contact_township_and_nothing_is_stored(
@@ -135,7 +135,7 @@ async def test_unknown_phone_is_told_to_contact_township_and_nothing_is_stored(
     with roster() as session:
         assert session.scalars(select(Person.id)).all() == people_before
         assert session.scalars(select(AuditEntry.id)).all() == audit_before
-        assert session.scalar(select(Person).where(Person.telegram_user_id == 700)) is None
+        assert session.scalar(select(Person).where(Person.platform_user_id == 700)) is None
 
 
 async def test_help_lists_what_the_role_may_do(
@@ -162,11 +162,11 @@ async def test_new_telegram_account_takes_over_and_the_old_link_is_audited(
     _, name, phone = HELPER
     await register(client, 501, name, phone)
     await register(client, 901, name, phone)  # the helper's new phone/account
-    assert person(roster, phone).telegram_user_id == 901
+    assert person(roster, phone).platform_user_id == 901
     with roster() as session:
         values = session.execute(
             select(AuditEntry.old_value, AuditEntry.new_value)
-            .where(AuditEntry.field == "telegram_user_id")
+            .where(AuditEntry.field == "platform_user_id")
             .order_by(AuditEntry.id)
         ).all()
     assert [tuple(v) for v in values] == [(None, "501"), ("501", "901")]

@@ -148,7 +148,7 @@ async def test_missed_visits_recorded_told_and_escalated_once(
         missed = sorted(
             (w, n) for w, n in s.execute(select(MissedVisit.week, Household.number).join(Household))
         )
-        unreachable = s.scalar(select(Person.unreachable_since).where(Person.telegram_user_id == C))
+        unreachable = s.scalar(select(Person.unreachable_since).where(Person.platform_user_id == C))
     assert missed == [
         ("2026-W47", "H1"),
         ("2026-W47", "H2"),

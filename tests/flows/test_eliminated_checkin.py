@@ -95,7 +95,7 @@ async def test_eliminating_closes_the_open_check_in_and_tells_its_helper(
     start, later = at("2026-11-23T09:00"), at("2026-11-28T10:00")
     with town() as s, s.begin():  # the elimination, up to the county's decision
         people = People(s)
-        staff, head = people.by_telegram_id(STAFF), people.by_telegram_id(HEAD)
+        staff, head = people.by_user_id(STAFF), people.by_user_id(HEAD)
         assert staff is not None and head is not None
         h1 = s.scalars(select(Household).where(Household.number == "H1")).one()
         criteria = steps.criteria_of(s, h1, services, start)

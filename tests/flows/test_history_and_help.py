@@ -29,7 +29,7 @@ def roster(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
         ):
             person = people.by_phone(phone)
             assert person is not None
-            people.link_telegram(person, user_id, now=at("2026-11-01T08:00"), actor="test")
+            people.link_account(person, user_id, now=at("2026-11-01T08:00"), actor="test")
     green_checkin(session_factory, "LX01001", at("2026-11-24T10:00"), food=False)
     return session_factory
 

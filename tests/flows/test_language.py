@@ -22,7 +22,7 @@ from tests.small_town import HEAD, STAFF, TOWNSHIP_GROUP, VILLAGE_GROUP, at
 
 def locale_of(town: sessionmaker[Session], user_id: int) -> str | None:
     with town() as s:
-        return s.scalars(select(Person.locale).where(Person.telegram_user_id == user_id)).one()
+        return s.scalars(select(Person.locale).where(Person.platform_user_id == user_id)).one()
 
 
 async def test_a_person_chooses_english_and_the_bot_speaks_it_to_them(
@@ -40,7 +40,7 @@ async def test_a_person_chooses_english_and_the_bot_speaks_it_to_them(
     assert locale_of(town, HEAD) == "en"
     with town() as s:
         [entry] = s.scalars(select(AuditEntry).where(AuditEntry.field == "locale")).all()
-        head = s.scalars(select(Person).where(Person.telegram_user_id == HEAD)).one()
+        head = s.scalars(select(Person).where(Person.platform_user_id == HEAD)).one()
         assert (entry.old_value, entry.new_value) == (None, "en")
         assert (entry.actor, entry.entity_key) == (f"person:{head.id}", head.phone)
     [help_text] = await run.text(help_flow, HEAD, "/help")

@@ -43,7 +43,7 @@ def eleven(session_factory: sessionmaker[Session], tmp_path: Path) -> sessionmak
         import_roster(s, [households], now=now, actor="test")
         person = People(s).by_phone("+8613800000001")
         assert person is not None
-        People(s).link_telegram(person, HELPER, now=now, actor="test")
+        People(s).link_account(person, HELPER, now=now, actor="test")
     return session_factory
 
 

@@ -49,12 +49,12 @@ def crowd(town: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
         for user_id, phone in PHONES2.items():
             person = People(s).by_phone("+86" + phone)
             assert person is not None
-            People(s).link_telegram(person, user_id, now=TUESDAY, actor="test")
+            People(s).link_account(person, user_id, now=TUESDAY, actor="test")
     return town
 
 
 def person(s: Session, user_id: int) -> Person:
-    found = People(s).by_telegram_id(user_id)
+    found = People(s).by_user_id(user_id)
     assert found is not None
     return found
 

@@ -244,7 +244,7 @@ def name_county_staff(town: sessionmaker[Session], tmp_path: Path, *, link: bool
         person = People(s).by_phone("+8618900000007")
         assert person is not None and person.role == "county_staff"
         if link:
-            People(s).link_telegram(person, COUNTY, now=TUESDAY, actor="test")
+            People(s).link_account(person, COUNTY, now=TUESDAY, actor="test")
 
 
 async def test_county_staff_named_by_the_roster_record_the_county_decision(

@@ -17,7 +17,7 @@ USER = 501  # 李建国, helper, +8613800138001
 
 def linked(factory: sessionmaker[Session]) -> dict[str, int | None]:
     with factory() as s:
-        return {p.name: p.telegram_user_id for p in s.scalars(select(Person))}
+        return {p.name: p.platform_user_id for p in s.scalars(select(Person))}
 
 
 async def test_start_share_own_contact_and_get_the_role_menu(
