@@ -52,9 +52,9 @@ def worker(url: str) -> dict[str, Any]:
     import platforms.telegram.app  # noqa: F401  (the bot's modules: its baseline memory)
     from bench.generate import NOW, SHANGHAI
     from bot.i18n import load_translations
-    from conversations import ledger
-    from conversations.charts import week_chart
-    from conversations.summary import summary_text, trend_text
+    from conversations.reports import ledger
+    from conversations.reports.charts import week_chart
+    from conversations.reports.summary import summary_text, trend_text
     from monitoring.weeks import week_of
     from scheduler.jobs import missed_visits
     from storage.db import make_engine, make_session_factory

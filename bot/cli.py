@@ -246,7 +246,7 @@ def backup_database(settings: Settings, target: Path, t: Translator) -> int:
 def export_ledger(
     settings: Settings, output: Path, week: Week | None, township: str | None, t: Translator
 ) -> int:
-    from conversations import ledger
+    from conversations.reports import ledger
     from storage.ledger_lines import Scope
     from storage.repositories import Places
 

@@ -6,7 +6,7 @@ Every push is an outbox row written in the transaction that caused it. The drain
 handle, only when the platform took it. A platform out of reach is retried with backoff (one
 message tries the link per round until it answers), a flood limit waits the time it asks, a
 chat with a new id keeps its binding. A chat the bot can not write in and any other permanent
-refusal are never silent (`conversations/undelivered.py`); a row that can not be rendered or
+refusal are never silent (`conversations/outbox/undelivered.py`); a row that can not be rendered or
 drawn never will be: it is failed and the staff are told, once.
 
 Exactly once, and its limit: the unique key of a row means the same alert is never queued
@@ -36,8 +36,8 @@ from sqlalchemy.orm import Session
 
 from bot.link import LinkState
 from bot.transport import ChatGone, Moved, Outcome, Refused, RetryAt, Sent, Transport
-from conversations.outbox_render import Outgoing, render
-from conversations.undelivered import lost_chat, undeliverable
+from conversations.outbox.render import Outgoing, render
+from conversations.outbox.undelivered import lost_chat, undeliverable
 from monitoring.i18n import Translations
 from scheduler.worker import Worker
 from storage.bindings import Bindings

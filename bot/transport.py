@@ -10,7 +10,7 @@ a row's chat, sends one rendered row, and says how it went, in the core's words:
 - `Refused`: this message will never be accepted (a permanent error for this message).
 
 The drain decides what each means for the row, the bindings, the staff and the person
-(`conversations/undelivered.py`), the same on every platform."""
+(`conversations/outbox/undelivered.py`), the same on every platform."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from conversations.outbox_render import Outgoing
+from conversations.outbox.render import Outgoing
 from storage.platform_ids import Platform
 
 

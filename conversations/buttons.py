@@ -25,15 +25,15 @@ class Where(Enum):
 # prefix -> the chats its buttons belong in, with the flow that owns them
 BUTTONS: dict[str, Where] = {
     "ci": Where.OWN_PRIVATE,  # check-in (conversations/checkin.py)
-    "ms": Where.OWN_PRIVATE,  # recording a measure (conversations/measures.py)
+    "ms": Where.OWN_PRIVATE,  # recording a measure (conversations/warnings/measures.py)
     "pp": Where.OWN_PRIVATE,  # writing a proposal (conversations/proposals.py)
     "pd": Where.OWN_PRIVATE,  # deciding a proposal (conversations/proposals.py)
     "el": Where.OWN_PRIVATE,  # risk elimination (conversations/proposals.py)
-    "gb": Where.GROUP,  # binding a group (conversations/groups.py)
-    "lg": Where.OWN_PRIVATE,  # choosing one's language (conversations/language.py)
-    "mn": Where.OWN_PRIVATE,  # /mine's pages (conversations/mine.py)
+    "gb": Where.GROUP,  # binding a group (conversations/people/groups.py)
+    "lg": Where.OWN_PRIVATE,  # choosing one's language (conversations/people/language.py)
+    "mn": Where.OWN_PRIVATE,  # /mine's pages (conversations/reports/mine.py)
     # a red warning's buttons: on its copies in the groups, and on the copy with the full
-    # reasons sent privately to those who may act on it (conversations/warnings.py)
+    # reasons sent privately to those who may act on it (conversations/warnings/flow.py)
     "al": Where.GROUP_OR_OWN_PRIVATE,
 }
 KNOWN_PREFIXES = tuple(f"{prefix}:" for prefix in BUTTONS)

@@ -19,27 +19,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from conversations import (
-    export,
-    groups,
-    households,
-    interrupt,
-    language,
-    registration,
-    summary,
-    warnings,
-)
+from conversations import interrupt
 from conversations.buttons import KNOWN_PREFIXES, allowed_here
 from conversations.checkin.start import checkin, household_pressed, picker_page_pressed
 from conversations.engine.events import ChatKind, Event
 from conversations.engine.replies import Reply, Say, Toast
 from conversations.engine.services import Services
 from conversations.engine.turn import Flow, Turn, turn_of
-from conversations.help import help_flow
-from conversations.menu import COMMANDS, GROUP_ONLY, PRIVATE_ONLY, Chats
-from conversations.mine import mine, mine_page_pressed
+from conversations.people import groups, language, registration
+from conversations.people.help import help_flow
+from conversations.people.menu import COMMANDS, GROUP_ONLY, PRIVATE_ONLY, Chats
 from conversations.proposals import decide, eliminate, propose
 from conversations.registry import ROUTER
+from conversations.reports import export, summary
+from conversations.reports import history as households
+from conversations.reports.mine import mine, mine_page_pressed
+from conversations.warnings import flow as warnings
 from monitoring.i18n import N_
 
 # command -> its flow, in the order the handlers are tried

@@ -7,7 +7,7 @@ from __future__ import annotations
 from conversations.engine.replies import Reply
 from conversations.engine.router import router_of
 from conversations.engine.turn import Turn
-from conversations.menu import DURING_CONVERSATION
+from conversations.people.menu import DURING_CONVERSATION
 
 
 async def cancel(turn: Turn) -> list[Reply]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from conversations.checkin.conversation import CONVERSATION as CHECKIN
 from conversations.engine.router import Router
-from conversations.measures import CONVERSATION as MEASURE
 from conversations.proposals.decide import CONVERSATION as REASON
 from conversations.proposals.propose import CONVERSATION as PROPOSAL
+from conversations.warnings.measures import CONVERSATION as MEASURE
 
 ROUTER = Router([CHECKIN, MEASURE, PROPOSAL, REASON])

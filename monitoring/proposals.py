@@ -133,7 +133,7 @@ def parse_county_decision(text: str, today: date, *, reported: date) -> tuple[da
     not before the proposal was `reported`) and its document number (which never holds an
     ID or mobile number: it goes into the ledger). BadAnswer otherwise. (A document number
     that looks like a formula is stored as typed: the ledger writes every such cell as
-    text, `conversations/ledger.py`.)"""
+    text, `conversations/reports/ledger.py`.)"""
     match = _COUNTY_RE.match(unicodedata.normalize("NFKC", text))
     hint = N_(
         "Please type the decision's date and its document number, e.g. "

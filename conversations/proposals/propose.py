@@ -14,7 +14,6 @@ from conversations.engine.once import Redelivered, tx_once
 from conversations.engine.replies import Edit, Reply, Say, Toast
 from conversations.engine.router import Open, router_of
 from conversations.engine.turn import Turn
-from conversations.ledger import CATEGORY_NAMES
 from conversations.proposals.actions import (
     CATEGORY,
     DISCARD,
@@ -26,6 +25,7 @@ from conversations.proposals.actions import (
     VILLAGE,
 )
 from conversations.proposals.questions import ask_next, question
+from conversations.reports.ledger import CATEGORY_NAMES
 from monitoring.checkin import AnswerError, all_questions, parse_text_answer
 from monitoring.i18n import N_
 from monitoring.people import Role

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from conversations.engine.replies import Button, Keyboard, Say
-from conversations.ledger import CATEGORY_NAMES
 from conversations.proposals.actions import (
     CATEGORY,
     DISCARD,
@@ -18,6 +17,7 @@ from conversations.proposals.actions import (
     VILLAGE,
 )
 from conversations.proposals.texts import risk_names
+from conversations.reports.ledger import CATEGORY_NAMES
 from conversations.texts import money
 from monitoring.i18n import Translator
 from monitoring.people import Category

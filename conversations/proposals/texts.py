@@ -18,8 +18,8 @@ from conversations.actions import (
     REJECT,
 )
 from conversations.engine.replies import Button, Keyboard
-from conversations.ledger import CATEGORY_NAMES
 from conversations.proposals.names import DECISION_NAMES, NOTICE_RISKS, STATUS_NAMES, STEP_NAMES
+from conversations.reports.ledger import CATEGORY_NAMES
 from conversations.texts import money
 from monitoring.elimination import Criterion
 from monitoring.i18n import N_, Translator

@@ -6,7 +6,7 @@ Failures: throttling and 5xx are retried by the OpenAPI client (1, 2, 4 s) and t
 to the outbox with a pause; a network failure means DingTalk is out of reach (the drain backs
 off); a group the robot was removed from (`robot.not.in.group`) or a person DingTalk does not
 know marks the chat lost, exactly as a Telegram 403 does; any other refusal is never silent
-either (`conversations/undelivered.py`). Groups are paced at 20 messages a minute, DingTalk's
+either (`conversations/outbox/undelivered.py`). Groups are paced at 20 messages a minute, DingTalk's
 documented limit per robot and group (docs/dingtalk.md)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.transport import ChatGone, Outcome, Refused, RetryAt, Sent
-from conversations.outbox_render import Outgoing
+from conversations.outbox.render import Outgoing
 from platforms.dingtalk.openapi import DingTalkError, OpenApi
 from platforms.dingtalk.outbound import card_params, send_card, send_message
 from storage.platform_ids import Kind, Platform, PlatformIds

@@ -17,7 +17,7 @@ from telegram.request import BaseRequest
 from bot.core import build_services, close_services, running_core
 from bot.schedule import JobScheduler
 from bot.settings import Settings
-from conversations.menu import GROUP, commands_for
+from conversations.people.menu import GROUP, commands_for
 from monitoring.i18n import SUPPORTED_LOCALES, Translations
 from platforms.telegram import adapter, errors
 from platforms.telegram.context import AppContext, AppType, BotData

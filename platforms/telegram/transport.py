@@ -29,7 +29,7 @@ from telegram.error import (
 )
 
 from bot.transport import ChatGone, Moved, Outcome, Refused, RetryAt, Sent
-from conversations.outbox_render import Outgoing
+from conversations.outbox.render import Outgoing
 from platforms.telegram.adapter import inline
 from platforms.telegram.priority import bulk
 from storage.platform_ids import Platform

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import load_translations
 from bot.schedule import WakeSender
-from conversations.job_texts import render_job
+from conversations.reports.job_texts import render_job
 from monitoring.cadence import Cadence, period_of
 from monitoring.weeks import Week
 from scheduler.jobs import missed_visits, reminders

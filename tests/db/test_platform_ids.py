@@ -88,7 +88,7 @@ def test_the_months_api_calls_add_up_and_the_summary_warns_near_the_quota(
     session_factory: sessionmaker[Session],
 ) -> None:
     from bot.i18n import load_translations
-    from conversations.summary import quota_text
+    from conversations.reports.summary import quota_text
     from storage.api_usage import ApiUsages
 
     with session_factory() as s, s.begin():

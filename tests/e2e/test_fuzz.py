@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from conversations.menu import KNOWN_COMMANDS
+from conversations.people.menu import KNOWN_COMMANDS
 from platforms.telegram.context import AppType
 from sandbox.client import SandboxClient
 from storage.models import AuditEntry, CheckIn, Draft, Household

@@ -15,7 +15,7 @@ from conversations.engine.replies import Edit, Say, Toast
 from conversations.engine.services import Services
 from conversations.interrupt import cancel, command_during
 from conversations.registry import ROUTER
-from conversations.warnings import warning_pressed
+from conversations.warnings.flow import warning_pressed
 from storage.models import Alert, CheckIn, Draft, HandledUpdate, Household
 from tests.flows.conftest import Runner
 from tests.flows.test_warnings_and_measures import delivered

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conversations.alert_texts import notice_text
 from conversations.engine.replies import Edit, Say
 from conversations.engine.services import Services
 from conversations.proposals import steps
 from conversations.proposals.decide import decision_pressed
+from conversations.warnings.texts import notice_text
 from storage.models import Alert, CheckIn, Draft, Household, Measure, OutboxMessage, Person
 from storage.proposals import Proposals
 from storage.repositories import People

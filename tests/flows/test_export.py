@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from conversations.engine.events import ChatKind
 from conversations.engine.replies import Document, Later, Say
 from conversations.engine.services import Services
-from conversations.export import export
+from conversations.reports.export import export
 from tests.flows.conftest import Runner
 from tests.small_town import HEAD, STAFF, TOWNSHIP_GROUP, A, at, green_checkin
 

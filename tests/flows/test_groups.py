@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.engine.events import ChatKind
 from conversations.engine.replies import Edit, Say, Toast
-from conversations.groups import bind, bind_pressed, membership, migrated, unbind
+from conversations.people.groups import bind, bind_pressed, membership, migrated, unbind
 from storage.models import GroupBinding, OutboxMessage
 from tests.flows.conftest import Runner
 from tests.small_town import HEAD, STAFF

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.engine.replies import Reply, Say
-from conversations.help import help_flow
-from conversations.households import history
+from conversations.people.help import help_flow
+from conversations.reports.history import history
 from storage.repositories import People
 from tests.conftest import import_examples
 from tests.flows.conftest import Runner

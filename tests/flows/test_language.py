@@ -12,9 +12,9 @@ from conversations.engine.events import ChatKind
 from conversations.engine.replies import Edit, Reply, Say, SetMenu, Toast
 from conversations.engine.services import Services
 from conversations.engine.turn import Turn
-from conversations.help import help_flow
-from conversations.language import language, language_pressed
-from conversations.summary import summary
+from conversations.people.help import help_flow
+from conversations.people.language import language, language_pressed
+from conversations.reports.summary import summary
 from storage.models import AuditEntry, Person
 from tests.flows.conftest import Runner
 from tests.small_town import HEAD, STAFF, TOWNSHIP_GROUP, VILLAGE_GROUP, at

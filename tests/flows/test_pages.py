@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from conversations.checkin.start import checkin, picker_page_pressed
 from conversations.engine.replies import Edit, Say, Toast
 from conversations.engine.services import Services
-from conversations.mine import mine, mine_page_pressed
+from conversations.reports.mine import mine, mine_page_pressed
 from storage.repositories import People
 from storage.roster import import_roster
 from tests.flows.conftest import Runner

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.engine.events import ChatKind
 from conversations.engine.replies import Say, SetMenu
-from conversations.registration import contact, start
+from conversations.people.registration import contact, start
 from storage.models import Person
 from tests.conftest import import_examples
 from tests.flows.conftest import Runner

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from conversations.engine.events import ChatKind
 from conversations.engine.replies import Photo, Say
 from conversations.engine.services import Services
-from conversations.mine import mine
-from conversations.summary import summary
+from conversations.reports.mine import mine
+from conversations.reports.summary import summary
 from tests.flows.conftest import Runner
 from tests.small_town import HEAD, STAFF, TOWNSHIP_GROUP, VILLAGE_GROUP, A, at, green_checkin
 

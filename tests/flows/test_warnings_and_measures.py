@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.engine.replies import Edit, Say, Toast
 from conversations.engine.services import Services
-from conversations.warnings import resolve, warning_pressed
+from conversations.warnings.flow import resolve, warning_pressed
 from storage.models import Alert, Draft, Measure, OutboxMessage
 from storage.outbox import Outbox
 from tests.flows.conftest import Runner

@@ -8,7 +8,7 @@ from matplotlib import font_manager
 from matplotlib.text import Text
 
 from bot.i18n import load_translations
-from conversations.charts import cjk_font, missing_glyphs, render, trend_figure, week_figure
+from conversations.reports.charts import cjk_font, missing_glyphs, render, trend_figure, week_figure
 from monitoring.weeks import Week
 from storage.summary import TrendPoint, VillageLine, WeekSummary
 

@@ -142,7 +142,7 @@ def test_below_the_handlers_nobody_reads_the_clock() -> None:
 
 def test_the_known_commands_are_the_commands_the_dispatch_takes() -> None:
     from conversations.dispatch import FLOW_OF
-    from conversations.menu import KNOWN_COMMANDS
+    from conversations.people.menu import KNOWN_COMMANDS
 
     assert set(FLOW_OF) == set(KNOWN_COMMANDS)
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conversations.actions import START_CHECKIN
-from conversations.charts import week_chart
 from conversations.engine.replies import Button, Keyboard
 from conversations.proposals.names import STEP_NAMES
-from conversations.summary import summary_text
+from conversations.reports.charts import week_chart
+from conversations.reports.summary import summary_text
 from conversations.texts import period_label, policy_gap_text, week_label
 from monitoring.cadence import Cadence
 from monitoring.i18n import Translator

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from conversations.alert_texts import alert_keyboard, alert_text
 from conversations.engine.replies import Edit, Reply
 from conversations.engine.services import Services
+from conversations.warnings.texts import alert_keyboard, alert_text
 from storage.alerts import Alerts, AlertView
 from storage.outbox import Outbox
 

@@ -12,7 +12,7 @@ from conversations.engine.events import ChatKind
 from conversations.engine.replies import Button, Edit, Reply, Say, Toast
 from conversations.engine.services import PersonView
 from conversations.engine.turn import Turn
-from conversations.notices import tell_staff_group_lost
+from conversations.outbox.notices import tell_staff_group_lost
 from monitoring.i18n import Translator
 from monitoring.people import Role
 from monitoring.shapes import mask_private

@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from conversations import ledger
 from conversations.engine.events import ChatKind
 from conversations.engine.replies import Document, Later, Reply, Say
 from conversations.engine.services import Services
 from conversations.engine.turn import Turn
+from conversations.reports import ledger
 from conversations.texts import week_label
 from monitoring.i18n import Translations, Translator
 from monitoring.people import Role

@@ -9,12 +9,12 @@ from datetime import date, tzinfo
 from babel.numbers import format_percent
 from sqlalchemy.orm import Session
 
-from conversations.charts import trend_chart, week_chart
 from conversations.engine.events import ChatKind
 from conversations.engine.replies import Photo, Reply, Say
 from conversations.engine.services import Services
 from conversations.engine.turn import Turn
-from conversations.mine import mine
+from conversations.reports.charts import trend_chart, week_chart
+from conversations.reports.mine import mine
 from conversations.texts import period_label, policy_gap_text, week_label
 from monitoring.cadence import Cadence, period_of
 from monitoring.i18n import N_, Translator

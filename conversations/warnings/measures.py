@@ -10,17 +10,17 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from conversations.alert_texts import (
+from conversations.engine.callbacks import Action
+from conversations.engine.replies import Button, Edit, Keyboard, Reply, Say, Toast
+from conversations.engine.router import Open
+from conversations.engine.turn import Turn
+from conversations.warnings.copies import refreshed
+from conversations.warnings.texts import (
     MEASURE_NAMES,
     RESPONSIBLE_NAMES,
     measure_kinds_for,
     responsible_for,
 )
-from conversations.engine.callbacks import Action
-from conversations.engine.replies import Button, Edit, Keyboard, Reply, Say, Toast
-from conversations.engine.router import Open
-from conversations.engine.turn import Turn
-from conversations.warning_copies import refreshed
 from monitoring.i18n import N_, Translator
 from storage.alerts import Alerts
 from storage.drafts import Drafts

@@ -6,7 +6,7 @@ from __future__ import annotations
 from conversations.engine.replies import Reply, Say
 from conversations.engine.services import ROLE_LABELS, PersonView
 from conversations.engine.turn import Turn
-from conversations.menu import commands_for, main_commands
+from conversations.people.menu import commands_for, main_commands
 from monitoring.i18n import Translator
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from conversations.alert_texts import MEASURE_NAMES, RESPONSIBLE_NAMES
 from conversations.engine.replies import Reply, Say
 from conversations.engine.turn import Turn
 from conversations.texts import level_text, week_label
+from conversations.warnings.texts import MEASURE_NAMES, RESPONSIBLE_NAMES
 from storage.history import HouseholdHistory, household_history
 from storage.models import Person
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from conversations.actions import ACKNOWLEDGE, RECORD_MEASURE
-from conversations.alert_texts import WARNING_KINDS
 from conversations.engine.replies import Reply, Say, Toast
 from conversations.engine.services import PersonView
 from conversations.engine.turn import Turn
-from conversations.measures import kind_question
-from conversations.warning_copies import refreshed
+from conversations.warnings.copies import refreshed
+from conversations.warnings.measures import kind_question
+from conversations.warnings.texts import WARNING_KINDS
 from monitoring.people import Role
 from storage.alerts import Alerts
 from storage.drafts import Drafts

@@ -27,9 +27,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.orm import Session
 
-from conversations.alert_texts import MEASURE_NAMES, RESPONSIBLE_NAMES
 from conversations.proposals import names
 from conversations.texts import LEVEL_NAMES, REASON_TEXTS, reason_text
+from conversations.warnings.texts import MEASURE_NAMES, RESPONSIBLE_NAMES
 from monitoring.checkin import EXPENSE_CAUSES, VISIT_OPTIONS
 from monitoring.i18n import N_, Translator
 from monitoring.people import Category, HouseholdStatus

@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations.alert_texts import GROUP_WARNING_KINDS  # their loss: a warning unseen
-from conversations.notices import tell_staff_group_lost
+from conversations.outbox.notices import tell_staff_group_lost
+from conversations.warnings.texts import GROUP_WARNING_KINDS  # their loss: a warning unseen
 from monitoring.shapes import mask_private
 from storage.bindings import BROKEN, Bindings
 from storage.models import Alert, Household, OutboxMessage, Village

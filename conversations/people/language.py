@@ -10,7 +10,7 @@ from conversations.engine.callbacks import Action
 from conversations.engine.events import ChatKind
 from conversations.engine.replies import Button, Edit, Reply, Say, SetMenu, Toast
 from conversations.engine.turn import Turn
-from conversations.menu import commands_for
+from conversations.people.menu import commands_for
 from monitoring.i18n import SUPPORTED_LOCALES, Translator, parse_locale
 from storage.models import Person
 from storage.repositories import Audit

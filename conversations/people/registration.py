@@ -13,8 +13,8 @@ from conversations.engine.events import ChatKind
 from conversations.engine.replies import Reply, Say, SetMenu
 from conversations.engine.services import PersonView, language
 from conversations.engine.turn import Turn
-from conversations.help import describe, short_help
-from conversations.menu import commands_for
+from conversations.people.help import describe, short_help
+from conversations.people.menu import commands_for
 from monitoring.i18n import Translator
 from monitoring.phones import InvalidPhone, normalize_mobile
 from storage.platform_ids import actor_of_account

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from conversations.alert_texts import alert_keyboard, alert_text, notice_text, undelivered_text
 from conversations.engine.replies import Keyboard
-from conversations.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
 from conversations.proposals.texts import proposal_keyboard, proposal_text
+from conversations.reports.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
+from conversations.warnings.texts import alert_keyboard, alert_text, notice_text, undelivered_text
 from monitoring.i18n import Translations
 from storage.alerts import Alerts
 from storage.outbox import Queued
