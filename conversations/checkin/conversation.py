@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -74,15 +75,34 @@ HINTS = {
 PRESS = N_("Please press one of the buttons (or type 是 or 否).")
 STALE = N_("That question was already answered; here is where we are.")
 # What a press answers on the pressed message itself (the next question, the list to edit).
-IN_PLACE = frozenset({"answered", "in place", "edit list"})
 CONFIRM_PLEASE = N_("Please press Confirm to save the check-in, or Edit to change an answer.")
+
+
+class What(StrEnum):
+    """What the router's transaction did with an answer, for the reply (one branch each)."""
+
+    EDIT_LIST = "edit list"
+    IN_PLACE = "in place"
+    DISCARDED = "discarded"
+    KEPT = "kept"
+    INVALID = "invalid"
+    SHOW = "show"
+    STALE = "stale"
+    ANSWERED = "answered"
+    NOT_MONITORED = "not monitored"
+    MOVED = "moved"
+    CONFIRMED = "confirmed"
+
+
+# answers shown on the message that asked (edited in place)
+SHOWN_IN_PLACE = frozenset({What.ANSWERED, What.IN_PLACE, What.EDIT_LIST})
 
 
 @dataclass(frozen=True)
 class Taken:
     """What the transaction did, for the reply."""
 
-    what: str  # answered, stale, show, in place, edit list, moved, confirmed, discarded...
+    what: What
     draft: DraftView | None = None
     note: str | None = None  # a msgid shown before the question
     answered: str | None = None  # the question answered by a button (shown on its message)
@@ -115,7 +135,7 @@ class CheckinConversation:
             screen, at.draft.screen_id = at.draft.screen_id, None
             return replace(self._typed(at, view), screen=screen, before=view)
         taken = self._pressed(at, view, data)
-        if taken.what in IN_PLACE and at.event.message_text is not None:
+        if taken.what in SHOWN_IN_PLACE and at.event.message_text is not None:
             at.draft.screen_id = at.event.message_id  # the pressed message shows it now
         return taken
 
@@ -129,9 +149,9 @@ class CheckinConversation:
         if CONFIRM.read(data) is not None:
             return self._confirm(at, view)
         if EDIT.read(data) is not None:
-            return Taken("edit list", view)
+            return Taken(What.EDIT_LIST, view)
         if BACK_TO_SUMMARY.read(data) is not None:
-            return Taken("in place", view)
+            return Taken(What.IN_PLACE, view)
         edit_one = EDIT_ONE.read(data)
         if edit_one is not None and edit_one["question"] in EDITABLE:
             return self._edit(at, view, edit_one["question"])
@@ -139,22 +159,22 @@ class CheckinConversation:
         if discard is not None and discard["discard"] == "1":
             shown = view
             Drafts(at.session).drop(at.person.id, FLOW)
-            return Taken("discarded", household=household_line(shown.household) if shown else "")
+            return Taken(What.DISCARDED, household=household_line(shown.household) if shown else "")
         if discard is not None and discard["discard"] == "0":
-            return Taken("kept", view)
-        return Taken("invalid")
+            return Taken(What.KEPT, view)
+        return Taken(What.INVALID)
 
     def _typed(self, at: Open, view: DraftView) -> Taken:
         draft = at.draft
         step = next_step(dict(draft.answers or {}), view.household.facts, draft.editing)
         if step is None:
-            return Taken("show", view, CONFIRM_PLEASE)
+            return Taken(What.SHOW, view, CONFIRM_PLEASE)
         question, photo, text = step.question, at.event.photo, at.event.text
         if question.kind is Kind.PHOTO and photo:
             return self._answer(at, view, question.id, lambda q: photo, False)
         if text is not None and question.kind is not Kind.PHOTO:
             return self._answer(at, view, question.id, lambda q: parse_text_answer(q, text), False)
-        return Taken("show", view, HINTS.get(question.kind, PRESS))
+        return Taken(What.SHOW, view, HINTS.get(question.kind, PRESS))
 
     def _answer(
         self,
@@ -169,26 +189,26 @@ class CheckinConversation:
         answers, editing = dict(draft.answers or {}), draft.editing
         step = next_step(answers, facts, editing)
         if step is None or step.question.id != qid:
-            return Taken("stale", view, STALE)
+            return Taken(What.STALE, view, STALE)
         try:
             value = parse(step.question)
         except AnswerError as exc:
-            return Taken("show", view, exc.hint)
+            return Taken(What.SHOW, view, exc.hint)
         updated = record(answers, step, value)
         if editing and next_step(updated, facts, editing) is None:
             editing = None  # editing ends when the walker has nothing more to ask
         Drafts(at.session).save(draft, answers=updated, editing=editing, now=at.now)
         after = replace(view, answers=updated, editing=editing)
-        return Taken("answered", after, answered=qid if pressed else None)
+        return Taken(What.ANSWERED, after, answered=qid if pressed else None)
 
     def _edit(self, at: Open, view: DraftView, qid: str) -> Taken:
         draft = at.draft
         answers = dict(draft.answers or {})
         if next_step(answers, view.household.facts, draft.editing) is not None:
-            return Taken("show", view)  # the summary is not what is shown
+            return Taken(What.SHOW, view)  # the summary is not what is shown
         cleared = clear_for_edit(answers, qid)
         Drafts(at.session).save(draft, answers=cleared, editing=qid, now=at.now)
-        return Taken("in place", replace(view, answers=cleared, editing=qid))
+        return Taken(What.IN_PLACE, replace(view, answers=cleared, editing=qid))
 
     def _confirm(self, at: Open, view: DraftView) -> Taken:
         draft = at.draft
@@ -196,9 +216,9 @@ class CheckinConversation:
         if status is None or not checked_in(status):
             # Its risk was marked eliminated while this was open: nothing is saved.
             Drafts(at.session).drop(at.person.id, FLOW)
-            return Taken("not monitored", household=household_line(view.household))
+            return Taken(What.NOT_MONITORED, household=household_line(view.household))
         if next_step(dict(draft.answers or {}), view.household.facts, draft.editing):
-            return Taken("show", view)
+            return Taken(What.SHOW, view)
         week = str(week_of(at.now, at.services.tz))
         if draft.week != week:
             # Started in a week that has ended: it must not replace that week's check-in,
@@ -206,7 +226,7 @@ class CheckinConversation:
             # answers move to this week, and the helper confirms again, knowingly.
             started = str(draft.week)
             Drafts(at.session).save(draft, week=week, now=at.now)
-            return Taken("moved", replace(view, week=week), started=started)
+            return Taken(What.MOVED, replace(view, week=week), started=started)
         result = confirm_draft(
             at.session,
             draft,
@@ -215,7 +235,7 @@ class CheckinConversation:
             policy=at.services.policy,
             close_after_green=at.services.close_after_green,
         )
-        return Taken("confirmed", result=result)
+        return Taken(What.CONFIRMED, result=result)
 
     # ------------------------------------------------------------------ after the commit
 
@@ -223,9 +243,9 @@ class CheckinConversation:
         t, event = turn.t, turn.event
         draft = taken.draft
         note = t._(taken.note) if taken.note else None
-        if taken.what == "invalid":
+        if taken.what is What.INVALID:
             return [Toast(t._("This button is no longer valid."))]
-        if taken.what == "discarded":
+        if taken.what is What.DISCARDED:
             return [
                 Say(
                     t._("The check-in for {household} was discarded.").format(
@@ -234,13 +254,13 @@ class CheckinConversation:
                 ),
                 *self._close(turn),
             ]
-        if taken.what == "not monitored":
+        if taken.what is What.NOT_MONITORED:
             text = t._(
                 "{household} is no longer monitored (its risk was marked eliminated): this "
                 "check-in was not saved, and none is needed."
             ).format(household=taken.household)
             return [Say(text), *self._close(turn)]
-        if taken.what == "confirmed":
+        if taken.what is What.CONFIRMED:
             assert taken.result is not None
             turn.services.wake_outbox()
             log.info(
@@ -253,9 +273,9 @@ class CheckinConversation:
             return [Say(result_text(taken.result, t)), *self._close(turn)]
         if draft is None:
             return [Say(t._(self.none))]
-        if taken.what == "kept":  # "Keep going": the question again; Discard? goes
+        if taken.what is What.KEPT:  # "Keep going": the question again; Discard? goes
             return [self._shown(turn, show(draft, t)), *self._close(turn)]
-        if taken.what == "moved":
+        if taken.what is What.MOVED:
             note = t._(
                 "This check-in was started in {started}, which has ended. It will be "
                 "recorded for this week, {week}: please check the answers and confirm again."
@@ -264,7 +284,7 @@ class CheckinConversation:
         if event.button is None:  # typed (or a photo): the next question is a new message
             return [*self._unbutton(turn, taken), self._shown(turn, show(draft, t, note))]
         pressed = event.message_text is not None
-        if taken.what == "answered":
+        if taken.what is What.ANSWERED:
             if not taken.answered or not pressed:
                 return [self._shown(turn, show(draft, t))]
             # A button answer: its question becomes the next one, under a line saying what
@@ -274,16 +294,16 @@ class CheckinConversation:
             shown = value[-1] if isinstance(value, list) and value else value
             trail = f"✓ {t._(question.label)}：{value_text(question, shown, t)}"
             return [in_place(show(draft, t, trail))]
-        if taken.what == "stale" and event.button is not None:
+        if taken.what is What.STALE and event.button is not None:
             # Pressed again (nothing seemed to happen) or on an older copy: a toast, no
             # message. Under the flood limit a message per repeat is what makes a queue grow.
             return [Toast(t._(STALE))]
-        if taken.what == "edit list":
+        if taken.what is What.EDIT_LIST:
             summary = next_step(draft.answers, draft.household.facts, draft.editing) is None
             if summary and event.message_text is not None:
                 return [Edit(event.message_text, edit_keyboard(t), best_effort=True)]
             return [show(draft, t)]
-        if taken.what == "in place" and pressed:
+        if taken.what is What.IN_PLACE and pressed:
             return [in_place(show(draft, t, note))]
         return [self._shown(turn, show(draft, t, note))]
 

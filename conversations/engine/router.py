@@ -86,8 +86,15 @@ class Conversation(Protocol):
         ended, since the answer may have been lost with the process."""
 
 
-# The outcome of the router's transaction.
-_REDELIVERED = object()
+@dataclass
+class _Outcome:
+    """What the router's transaction found and did."""
+
+    person: PersonView | None = None
+    conversation: Conversation | None = None  # the open one, which took the answer
+    taken: Any = None  # what its `take` returned, for its `reply`
+    redelivered: bool = False  # the event was handled before: say where it stands
+    handled_before_restart: bool = False  # the answer that ended its conversation
 
 
 class Router:
@@ -99,7 +106,7 @@ class Router:
     async def answer(self, event: Event, services: Services) -> list[Reply]:
         """A private message that is no command, or a press of a conversation's button."""
         pressed = self.prefixes.get((event.button or "").split(":")[0]) if event.button else None
-        outcome: dict[str, Any] = {}
+        outcome = _Outcome()
 
         def run(session: Session) -> None:
             found = (
@@ -110,18 +117,18 @@ class Router:
             if found is None:
                 return
             card, draft, household = found
-            view = outcome["person"] = PersonView.of_card(card)
+            view = outcome.person = PersonView.of_card(card)
             if draft is None or draft.flow not in self.flows:
                 # Handled before a restart, by the answer that ended its conversation (a
                 # confirmed check-in, a saved measure): it was answered then.
-                outcome["handled"] = Updates(session).was_handled(event.update_id)
+                outcome.handled_before_restart = Updates(session).was_handled(event.update_id)
                 return
             conversation = self.flows[draft.flow]
             if pressed is not None and pressed is not conversation:
                 return  # a button of a conversation that is not the open one
-            outcome["conversation"] = conversation
+            outcome.conversation = conversation
             record(session, event, services)  # delivered again: fails on the key (below)
-            outcome["taken"] = conversation.take(
+            outcome.taken = conversation.take(
                 Open(session, event, view, draft, services.now(), services, household)
             )
 
@@ -130,12 +137,12 @@ class Router:
         except IntegrityError:
             if not await handled_before(services, event):
                 raise
-            outcome["taken"] = _REDELIVERED
-        person: PersonView | None = outcome.get("person")
+            outcome.redelivered = True
+        person = outcome.person
         turn = Turn(event, person, language(services, person, event.chat_kind), services)
         t = turn.t
-        conversation: Conversation | None = outcome.get("conversation")
-        if conversation is None and outcome.get("handled"):
+        conversation = outcome.conversation
+        if conversation is None and outcome.handled_before_restart:
             log.info("update %s was handled before a restart", event.update_id)
             return await pressed.ended(turn) if pressed is not None else []
         if conversation is None:
@@ -148,9 +155,9 @@ class Router:
             if event.button:
                 return [Toast(t._("This button is no longer valid."))]
             return [Say(t._(NOT_UNDERSTOOD if person else NOT_REGISTERED))]
-        if outcome["taken"] is _REDELIVERED:
+        if outcome.redelivered:
             return await conversation.where(turn)
-        return await conversation.reply(turn, outcome["taken"])
+        return await conversation.reply(turn, outcome.taken)
 
     async def open_flow(self, turn: Turn) -> Conversation | None:
         """The person's open conversation, if any."""

@@ -6,6 +6,7 @@ its village (see `decide.py`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -53,9 +54,21 @@ TYPED = ("head_name", "number", "members", "expected_income", "note")
 _QUESTIONS = {q.id: q for q in all_questions()}
 
 
+class What(StrEnum):
+    """What the router's transaction did with an answer, for the reply (one branch each)."""
+
+    TOAST = "toast"
+    DISCARDED = "discarded"
+    NOTHING = "nothing"
+    ASK = "ask"
+    TOGGLED = "toggled"
+    REFUSED = "refused"
+    SUBMITTED = "submitted"
+
+
 @dataclass(frozen=True)
 class Taken:
-    what: str  # ask, toggled, discarded, submitted, refused, nothing, toast
+    what: What
     answers: dict[str, Any] = field(default_factory=dict)
     villages: list[tuple[int, str]] = field(default_factory=list)
     note: str | None = None  # a msgid shown before the question
@@ -99,13 +112,13 @@ class ProposalConversation:
 
     def take(self, at: Open) -> Taken:
         if at.person.role not in (Role.HELPER, Role.VILLAGE_HEAD):
-            return Taken("toast", note=ONLY_FOR)
+            return Taken(What.TOAST, note=ONLY_FOR)
         data = at.event.button
         if data is None:
             return self._typed(at)
         if DISCARD.read(data) is not None:
             Drafts(at.session).drop(at.person.id, FLOW)
-            return Taken("discarded", close=True)
+            return Taken(What.DISCARDED, close=True)
         if SUBMIT.read(data) is not None:
             return self._submit(at)
         risk = RISK.read(data)
@@ -113,12 +126,12 @@ class ProposalConversation:
             return self._toggle(at, risk["code"])
         answer = _button_answer(data)
         if answer is None:
-            return Taken("nothing")
+            return Taken(What.NOTHING)
         name, value = answer
         if name == "risk_types":
             value = list(dict(at.draft.answers or {}).get("risk_types", []))
             if not value:
-                return Taken("toast", note=N_("Please choose at least one risk."))
+                return Taken(What.TOAST, note=N_("Please choose at least one risk."))
         return self._save(at, name, value, close=True)
 
     def _typed(self, at: Open) -> Taken:
@@ -173,17 +186,19 @@ class ProposalConversation:
         close: bool = False,
     ) -> Taken:
         villages = Proposals(at.session).villages(at.person.township_id)
-        return Taken("ask", dict(at.draft.answers or {}), villages, note, params or {}, close=close)
+        return Taken(
+            What.ASK, dict(at.draft.answers or {}), villages, note, params or {}, close=close
+        )
 
     def _toggle(self, at: Open, code: str) -> Taken:
         answers = dict(at.draft.answers or {})
         if code not in RISK_CODES or next_field(answers) != "risk_types":
-            return Taken("nothing")
+            return Taken(What.NOTHING)
         chosen = list(answers.get("risk_types", []))
         chosen.remove(code) if code in chosen else chosen.append(code)
         answers["risk_types"] = chosen
         Drafts(at.session).save(at.draft, answers=answers, now=at.now)
-        return Taken("toggled", answers)
+        return Taken(What.TOGGLED, answers)
 
     def _submit(self, at: Open) -> Taken:
         answers = dict(at.draft.answers or {})
@@ -195,27 +210,29 @@ class ProposalConversation:
         try:
             proposal = proposals.submit(me, answers, now=at.now)
         except Refused as refused:
-            return Taken("refused", note=refused.msgid, params=refused.params)
+            return Taken(What.REFUSED, note=refused.msgid, params=refused.params)
         Drafts(at.session).drop(at.person.id, FLOW)
-        return Taken("submitted", proposal_id=proposal.id, holders=len(proposals.holders(proposal)))
+        return Taken(
+            What.SUBMITTED, proposal_id=proposal.id, holders=len(proposals.holders(proposal))
+        )
 
     async def reply(self, turn: Turn, taken: Taken) -> list[Reply]:
         t, event = turn.t, turn.event
         close: list[Reply] = []
         if taken.close and event.button and event.message_text is not None:
             close = [Edit(event.message_text, best_effort=True)]
-        if taken.what == "nothing":
+        if taken.what is What.NOTHING:
             return [Toast("")]
-        if taken.what == "toast":
+        if taken.what is What.TOAST:
             return [Toast(t._(taken.note) if taken.note else "")]
-        if taken.what == "refused":
+        if taken.what is What.REFUSED:
             return [Say((t._(taken.note) if taken.note else "").format(**taken.params))]
-        if taken.what == "discarded":
+        if taken.what is What.DISCARDED:
             return [Say(t._("The proposal was discarded.")), *close]
-        if taken.what == "toggled":
+        if taken.what is What.TOGGLED:
             text, keyboard = question("risk_types", taken.answers, t, [])
             return [Edit(event.message_text or text, keyboard, best_effort=True)]
-        if taken.what == "submitted":
+        if taken.what is What.SUBMITTED:
             turn.services.wake_outbox()
             text = t._(
                 "Proposal no. {id} was sent to the village for review. You will hear of every "

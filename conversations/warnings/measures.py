@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
@@ -84,9 +85,19 @@ def parse_date(text: str, today: date) -> date | None:
     return value
 
 
+class What(StrEnum):
+    """What the router's transaction did with an answer, for the reply (one branch each)."""
+
+    STALE = "stale"
+    ASK = "ask"
+    SAVED = "saved"
+    INVALID = "invalid"
+    NOTE = "note"
+
+
 @dataclass(frozen=True)
 class Taken:
-    what: str  # saved, ask, stale, note, invalid
+    what: What
     answers: dict[str, str | None] | None = None
     codes: tuple[str, ...] = ()  # the warning's reasons, to suggest measures
     alert_id: int = 0
@@ -113,11 +124,11 @@ class MeasureConversation:
         codes = tuple(alert.red_codes or []) if alert else ()
         expected = next((f for f in FIELDS if f not in answers), None)
         if field != expected:
-            return Taken("stale", answers, codes)
+            return Taken(What.STALE, answers, codes)
         answers[field] = value
         if "taken_on" not in answers:
             Drafts(session).save(draft, answers=answers, now=at.now)
-            return Taken("ask", answers, codes)
+            return Taken(What.ASK, answers, codes)
         by = session.get(Person, at.person.id)
         assert alert is not None and by is not None
         Measures(session).add(
@@ -130,19 +141,19 @@ class MeasureConversation:
             now=at.now,
         )
         Drafts(session).drop(at.person.id, FLOW)
-        return Taken("saved", alert_id=alert.id)
+        return Taken(What.SAVED, alert_id=alert.id)
 
     async def reply(self, turn: Turn, taken: Taken) -> list[Reply]:
         t = turn.t
-        if taken.what == "invalid":
+        if taken.what is What.INVALID:
             return [Toast(t._("This button is no longer valid."))]
-        if taken.what == "saved":
+        if taken.what is What.SAVED:
             return [
                 Say(t._("The measure is recorded. Thank you.")),
                 *await refreshed(turn.services, taken.alert_id),
             ]
         pressed = turn.event.button is not None and turn.event.message_text is not None
-        if taken.what == "stale":
+        if taken.what is What.STALE:
             if pressed:  # the current question is the newest message: no message for this
                 return [Toast(t._("That was answered already; here is the current question."))]
             prefix = t._("That was answered already; here is the current question.") + "\n"
@@ -191,7 +202,7 @@ def _current(session: Session, person_id: int) -> Taken | None:
     if draft is None:
         return None
     alert = Alerts(session).get(draft.subject_id or 0)
-    return Taken("ask", dict(draft.answers or {}), tuple(alert.red_codes or []) if alert else ())
+    return Taken(What.ASK, dict(draft.answers or {}), tuple(alert.red_codes or []) if alert else ())
 
 
 def _answer_of(at: Open) -> tuple[str, str | None] | Taken:
@@ -212,12 +223,12 @@ def _answer_of(at: Open) -> tuple[str, str | None] | Taken:
             today = now.astimezone(tz).date()
             taken = today if day["day"] == "today" else today - timedelta(days=1)
             return "taken_on", taken.isoformat()
-        return Taken("invalid")
+        return Taken(What.INVALID)
     field = next((f for f in FIELDS if f not in answers), "done")
     text = (at.event.text or "").strip()
     if not text or field in ("kind", "done"):
         return Taken(
-            "note",
+            What.NOTE,
             answers,
             codes,
             note=N_(
@@ -228,7 +239,7 @@ def _answer_of(at: Open) -> tuple[str, str | None] | Taken:
         parsed = parse_date(text, now.astimezone(tz).date())
         if parsed is None:
             return Taken(
-                "note",
+                What.NOTE,
                 answers,
                 codes,
                 note=N_(
