@@ -1,1 +1,2 @@
-"""Scheduled jobs: each a plain async function of (clock time, repositories, sender)."""
+"""Scheduled jobs: each a plain async function of (clock time, a transaction, a sender); the
+outbox worker's life (`worker.py`)."""
