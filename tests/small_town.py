@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from conversations.checkin.confirm import confirm_draft
 from monitoring.weeks import Week
-from storage.checkins import CheckIns, confirm_draft
+from storage.checkins import CheckIns
 from storage.drafts import Drafts
 from storage.models import Household
 

@@ -24,6 +24,7 @@ from conversations.checkin.actions import (
     EDIT,
     EDIT_ONE,
 )
+from conversations.checkin.confirm import ConfirmResult, confirm_draft
 from conversations.checkin.texts import (
     edit_keyboard,
     household_line,
@@ -54,9 +55,7 @@ from monitoring.weeks import week_of
 from storage.checkins import (
     FLOW,
     CheckIns,
-    ConfirmResult,
     DraftView,
-    confirm_draft,
     draft_view_of,
 )
 from storage.drafts import Drafts

@@ -12,6 +12,7 @@ from conversations.checkin.actions import (
     EDIT,
     EDIT_ONE,
 )
+from conversations.checkin.confirm import ConfirmResult
 from conversations.engine.replies import Button, Edit, Keyboard, Say
 from conversations.texts import level_text, money, per_capita_text, reasons_text, week_label
 from monitoring.checkin import (
@@ -25,7 +26,7 @@ from monitoring.checkin import (
 from monitoring.confirmed import summary_rows
 from monitoring.i18n import Translator
 from monitoring.risk import Level
-from storage.checkins import ConfirmResult, DraftView, HouseholdView
+from storage.checkins import DraftView, HouseholdView
 
 
 def household_line(h: HouseholdView) -> str:

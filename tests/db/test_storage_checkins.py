@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from conversations.checkin.confirm import confirm_draft
 from monitoring.policy import DEFAULT_POLICY, Expenditure, Policy
 from monitoring.weeks import Week
-from storage.checkins import CheckIns, confirm_draft
+from storage.checkins import CheckIns
 from storage.drafts import Drafts
 from storage.models import CheckIn, HandledUpdate, Household, Person
 from storage.updates import Updates
