@@ -218,7 +218,10 @@ class Proposals(ProposalQueries):
         self, household: Household, person: Person, criteria: list[Criterion], *, now: datetime
     ) -> Proposal:
         """Every criterion holds: the elimination goes the way identification goes (village
-        review, public notice, township, county), as a proposal of kind "eliminate"."""
+        review, public notice, township, county), as a proposal of kind "eliminate".
+        The household's row is locked first: two people starting it at once take turns, and
+        the second finds the first one's proposal."""
+        self.session.refresh(household, with_for_update=True)
         monitored = household.status == HouseholdStatus.MONITORED.value
         check_elimination(household.number, monitored, criteria)
         if self.session.scalar(

@@ -231,3 +231,24 @@ async def test_a_reason_typed_after_another_decided_is_refused_saying_where_it_i
         proposal = s.get(Proposal, pid)
         assert proposal is not None and proposal.status == "county"
         assert s.scalars(select(Draft)).all() == []  # the reason's conversation is over
+
+
+def test_two_staff_starting_one_elimination_at_once_start_one(
+    crowd: sessionmaker[Session],
+) -> None:
+    """Two township staff start the elimination of the same household at the same moment:
+    one proposal; the second is told it is already under way."""
+    from monitoring.elimination import Criterion
+
+    def start(user: int) -> Callable[[Session], object]:
+        def run(s: Session) -> object:
+            household = s.scalars(select(Household).where(Household.number == "H1")).one()
+            criteria = [Criterion("latest_green", True), Criterion("no_open_red", True)]
+            return Proposals(s).start_elimination(household, person(s, user), criteria, now=LATER)
+
+        return run
+
+    second = race(crowd, start(STAFF), start(STAFF2))
+    assert isinstance(second, Refused) and "already" in second.msgid
+    with crowd() as s:
+        assert s.scalar(select(func.count()).select_from(Proposal)) == 1
