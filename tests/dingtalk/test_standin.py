@@ -1,9 +1,9 @@
 """The DingTalk stand-in speaks what the adapter will rely on: the Stream gateway (open a
 connection, frames, acknowledgements, unacknowledged callbacks pushed again after a dropped
 socket, SYSTEM ping), the OpenAPI (token, robot messages to people and groups, cards created
-and updated, the contacts API, media) and its failures (refused connections, 429, 5xx); and
-the official `dingtalk-stream` SDK connects to it, gets a message and a card press, and
-acknowledges both."""
+and updated, the contacts API, media) and its failures (refused connections, throttling as
+DingTalk answers it, a 403, and 5xx); and the official `dingtalk-stream` SDK connects to it,
+gets a message and a card press, and acknowledges both."""
 
 from __future__ import annotations
 
