@@ -5,9 +5,12 @@ Every push is an outbox row written in the transaction that caused it. The drain
 (committed) before the platform is called and marks it sent, with the platform's message
 handle, only when the platform took it. A platform out of reach is retried with backoff (one
 message tries the link per round until it answers), a flood limit waits the time it asks, a
-chat with a new id keeps its binding. A chat the bot can not write in and any other permanent
-refusal are never silent (`conversations/outbox/undelivered.py`); a row that can not be rendered or
-drawn never will be: it is failed and the staff are told, once.
+platform that takes nothing for a while (a quota used up) is left alone that long, its rows
+waiting, then one message tries, a chat with a new id keeps its binding. A chat the bot can
+not write in and any other permanent refusal are never silent
+(`conversations/outbox/undelivered.py`);
+a row that can not be rendered or drawn never will be: it is failed and the staff are told,
+once.
 
 Exactly once, and its limit: the unique key of a row means the same alert is never queued
 twice for one chat, and a claimed row is not taken by another worker, so in normal operation
@@ -35,7 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.link import LinkState
-from bot.transport import ChatGone, Moved, Outcome, Refused, RetryAt, Sent, Transport
+from bot.transport import ChatGone, Moved, Outcome, Paused, Refused, RetryAt, Sent, Transport
 from conversations.outbox.render import Outgoing, render
 from conversations.outbox.undelivered import lost_chat, undeliverable
 from monitoring.i18n import Translations
@@ -97,10 +100,34 @@ class OutboxDrain(Worker):
         self.link = LinkState("outbox", log, transport.label)
         self._marks: list[tuple[int, int, int | str | None]] = []  # sent, not yet marked
         self._marks_since = 0.0
+        # The platform said it takes nothing until then (the event loop's clock; `Paused`);
+        # once past, one row tries before the rest go.
+        self._paused_until: float | None = None
 
     async def before(self) -> None:
         if self.name == "bot":
             await self._take_back()
+
+    @property
+    def paused(self) -> bool:
+        """The platform asked to be left alone, and the time is not over."""
+        until = self._paused_until
+        return until is not None and asyncio.get_running_loop().time() < until
+
+    def _pause(self, seconds: float, error: str) -> None:
+        if self._paused_until is None:  # logged once, not at every try
+            log.warning(
+                "outbox: %s takes no messages for now (%s); they wait, the next try in %.0f s",
+                self.transport.label,
+                error,
+                seconds,
+            )
+        self._paused_until = asyncio.get_running_loop().time() + seconds
+
+    def _resume(self) -> None:
+        if self._paused_until is not None:
+            log.warning("outbox: %s takes messages again", self.transport.label)
+            self._paused_until = None
 
     async def _take_back(self) -> None:
         """What an earlier bot process claimed and did not mark sent: it was killed (a
@@ -125,7 +152,7 @@ class OutboxDrain(Worker):
         slots = asyncio.Semaphore(PARALLEL)
         platform = self.transport.platform
         try:
-            while not self._stopping.is_set():
+            while not self._stopping.is_set() and not self.paused:
                 rows = await self.tx(
                     lambda s: Outbox(s).due(
                         self.now(), stale_after=self.stale_after, limit=BATCH, platform=platform
@@ -134,11 +161,12 @@ class OutboxDrain(Worker):
                 if not rows or rows == previous:  # nothing due, or nothing could be taken
                     break
                 previous = rows
-                if self.link.down:  # one message tries the link; the rest wait until it is back
+                if self.link.down or self._paused_until is not None:
+                    # one message tries the link (or the pause); the rest wait until it is back
                     sent += await self.deliver(rows[0][0])
                 else:
                     sent += await self._send_batch(rows, slots)
-                if self.link.down:
+                if self.link.down or self.paused:
                     break
         finally:  # what was sent is marked before the round ends
             await self.flush_marks()
@@ -156,7 +184,7 @@ class OutboxDrain(Worker):
                     if self._stopping.is_set():
                         break
                     done += await self.deliver(row_id)
-                    if self.link.down:  # the rest waits for the next round
+                    if self.link.down or self.paused:  # the rest waits for the next round
                         break
             return done
 
@@ -205,6 +233,7 @@ class OutboxDrain(Worker):
         match outcome:
             case Sent(ref=ref):
                 self.link.ok()
+                self._resume()
                 if out.bulk:  # a job's message: marked sent with others (see `_mark_sent`)
                     await self._mark_sent(row_id, out.chat_id, ref)
                 else:
@@ -224,6 +253,11 @@ class OutboxDrain(Worker):
                 else:
                     later = self.now() + timedelta(seconds=seconds)
                     await self.tx(lambda s: Outbox(s).retry_at(row_id, later, error))
+            case Paused(seconds=seconds, error=error):
+                self.link.ok()
+                self._pause(seconds, error)
+                # due again at once (its place in its chat's order kept): the pause holds it
+                await self.tx(lambda s: Outbox(s).retry_at(row_id, self.now(), error))
             case Moved(chat_id=new_chat):
                 self.link.ok()
                 log.info("outbox %s: chat %s is now %s", row_id, out.chat_id, new_chat)

@@ -5,6 +5,9 @@ a row's chat, sends one rendered row, and says how it went, in the core's words:
   DingTalk card's out-track id; None when nothing will be edited later);
 - `RetryAt`: not now, later (a flood limit, the platform busy); `link_down`: the platform
   could not be reached at all (the drain then tries one message per round until it is back);
+- `Paused`: the platform takes nothing from the bot for a while (DingTalk: the
+  organisation's monthly quota used up): the row waits, unfailed, and no row of that
+  platform is sent for `seconds`; then one row tries (as when the link was down);
 - `Moved`: the chat has a new id (a Telegram group became a supergroup): send there;
 - `ChatGone`: the bot can not write in that chat any more (blocked, removed from the group);
 - `Refused`: this message will never be accepted (a permanent error for this message).
@@ -37,6 +40,12 @@ class RetryAt:
 
 
 @dataclass(frozen=True)
+class Paused:
+    seconds: float  # nothing is sent to the platform before this has passed
+    error: str
+
+
+@dataclass(frozen=True)
 class Moved:
     chat_id: int
 
@@ -51,7 +60,7 @@ class Refused:
     error: str
 
 
-Outcome = Sent | RetryAt | Moved | ChatGone | Refused
+Outcome = Sent | RetryAt | Paused | Moved | ChatGone | Refused
 
 
 class Transport(Protocol):

@@ -1,8 +1,10 @@
-"""The month's metered API calls per platform (`ApiUsage`): added to by the adapter, read by
-/summary. Race-safe: concurrent additions each land (one UPDATE, or an INSERT that yields to
-a concurrent one)."""
+"""The month's metered API calls per platform (`ApiUsage`), and since when its quota is used
+up: written by the adapter, read by /summary. Race-safe: concurrent additions each land (one
+UPDATE, or an INSERT that yields to a concurrent one)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,9 +18,8 @@ class ApiUsages:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, platform: str, month: str, calls: int) -> None:
-        if calls <= 0:
-            return
+    def _row(self, platform: str, month: str) -> None:
+        """The month's row, made if missing (a concurrent maker wins quietly)."""
         postgres = self.session.get_bind().dialect.name == "postgresql"
         insert = pg_insert if postgres else sqlite_insert
         self.session.execute(
@@ -26,6 +27,11 @@ class ApiUsages:
             .values(platform=platform, month=month, calls=0)
             .on_conflict_do_nothing(index_elements=["platform", "month"])
         )
+
+    def add(self, platform: str, month: str, calls: int) -> None:
+        if calls <= 0:
+            return
+        self._row(platform, month)
         self.session.execute(
             update(ApiUsage)
             .where(ApiUsage.platform == platform, ApiUsage.month == month)
@@ -37,3 +43,19 @@ class ApiUsages:
             select(ApiUsage.calls).where(ApiUsage.platform == platform, ApiUsage.month == month)
         )
         return int(calls or 0)
+
+    def exhausted(self, platform: str, month: str, since: datetime | None) -> None:
+        """The quota used up since `since` (an earlier time kept); None: calls go through."""
+        self._row(platform, month)
+        row = self.session.get(ApiUsage, (platform, month), populate_existing=True)
+        assert row is not None
+        if since is None or row.exhausted_at is None:
+            row.exhausted_at = since
+        self.session.flush()
+
+    def exhausted_since(self, platform: str, month: str) -> datetime | None:
+        return self.session.scalar(
+            select(ApiUsage.exhausted_at).where(
+                ApiUsage.platform == platform, ApiUsage.month == month
+            )
+        )

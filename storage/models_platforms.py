@@ -31,10 +31,14 @@ class PlatformId(Base):
 
 class ApiUsage(Base):
     """Metered API calls a platform's adapter made in a month (DingTalk counts them against
-    the organisation's monthly quota): shown to the staff in /summary."""
+    the organisation's monthly quota), and since when the quota is used up: shown to the
+    staff in /summary."""
 
     __tablename__ = "api_usage"
 
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 2026-12
     calls: Mapped[int] = mapped_column(Integer, default=0)
+    # The platform refused the bot for the month's quota since then (None: it has not, or
+    # calls have gone through again since).
+    exhausted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 
 from babel.numbers import format_percent
 from sqlalchemy.orm import Session
@@ -225,9 +225,17 @@ async def summary(turn: Turn) -> list[Reply]:
         text = "\n".join([text, "", policy_gap_text(week.year, choice.lines.year, t)])
     if not village:  # the township's staff: DingTalk's monthly quota, when it is in use
         month = now.astimezone(services.tz).strftime("%Y-%m")
-        used = await services.tx(lambda s: ApiUsages(s).of("dingtalk", month))
-        if used:
-            text = "\n".join([text, "", quota_text(used, t)])
+        used, since = await services.tx(
+            lambda s: (
+                ApiUsages(s).of("dingtalk", month),
+                ApiUsages(s).exhausted_since("dingtalk", month),
+            )
+        )
+        quota = [quota_text(used, t)] if used else []
+        if since is not None:  # nothing goes out on DingTalk now: said where staff look
+            quota.append(quota_exhausted_text(since.astimezone(services.tz), t))
+        if quota:
+            text = "\n".join([text, "", *quota])
     png = await asyncio.to_thread(week_chart, numbers, title, t)
     return [Say(text), Photo(png, f"summary-{week}.png")]
 
@@ -253,3 +261,12 @@ def quota_text(used: int, t: Translator) -> str:
             )
         )
     return line
+
+
+def quota_exhausted_text(since: datetime, t: Translator) -> str:
+    """DingTalk refuses the bot's messages (the organisation's monthly quota used up)."""
+    return "⚠️ " + t._(
+        "Since {since}, DingTalk refuses the bot's messages: the organisation's monthly API "
+        "quota is used up. The messages wait and go out when the quota is raised or the month "
+        "ends; ask the county to raise the organisation's plan."
+    ).format(since=t.datetime(since))

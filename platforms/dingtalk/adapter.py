@@ -37,19 +37,26 @@ from platforms.dingtalk.inbound import (
     press_event,
     with_contact,
 )
-from platforms.dingtalk.openapi import OpenApi
+from platforms.dingtalk.openapi import DingTalkError, OpenApi, PermissionMissing
 from platforms.dingtalk.outbound import Deliverer
 from storage.platform_ids import Kind
 
 log = logging.getLogger(__name__)
 
 TOPICS = (BOT_MESSAGE_TOPIC, CARD_CALLBACK_TOPIC)
+MALFORMED = (TypeError, ValueError, KeyError, AttributeError)  # a callback of the wrong shape
 # How long a person found on the roster is taken as still on it without a look-up: a person
 # taken off the roster meanwhile is refused by every flow all the same (each reads them).
 LINKED_FOR = 600.0
 NO_MOBILE = N_(
     "Your DingTalk account shows no mobile number, so the township's roster can not find "
     "you. Please ask the township office to check your DingTalk contact details."
+)
+NO_PERMISSION = N_(
+    "The township's DingTalk application may not read mobile numbers yet, so the roster can "
+    "not find you. Please ask your organisation's DingTalk administrator to grant the "
+    "application the permission “{permission}” (developer console: 权限管理 > 通讯录管理), "
+    "then write to me again."
 )
 
 
@@ -70,28 +77,49 @@ class DingTalkAdapter:
         """Handle one callback; True when it may be acknowledged. One person's callbacks are
         handled one at a time, in the order they came (as the Telegram poller does): two
         quick answers never race for the same conversation."""
-        data = dict(callback.data or {})
+        if not isinstance(callback.data, dict):
+            return _ignored(callback, "its data is not a JSON object")
+        data = dict(callback.data)
         person = str(data.get("senderStaffId") or data.get("userId") or "")
         lock = self._locks.setdefault(person, asyncio.Lock())
         async with lock:
-            return await self._handle(callback, data)
+            try:
+                return await self._handle(callback, data)
+            except DingTalkError as exc:
+                if exc.status == 0 or exc.status >= 500:
+                    raise  # DingTalk out of reach: not acknowledged
+                # A reply DingTalk refused (a card it does not know, say): the answer is
+                # kept, and pushing the callback again would change nothing.
+                log.warning(
+                    "DingTalk callback %s handled; DingTalk refused a reply: %s",
+                    callback.headers.message_id,
+                    exc,
+                )
+                return True
 
     async def _handle(self, callback: CallbackMessage, data: dict[str, Any]) -> bool:
         topic = callback.headers.topic
         if topic not in TOPICS:
             return True  # a topic not subscribed to: nothing to do
-        numbers = await self.ids.numbers(ids_of(topic, data))
+        try:
+            wanted = ids_of(topic, data)
+        except MALFORMED as exc:
+            return _ignored(callback, f"malformed ({type(exc).__name__})")
+        numbers = await self.ids.numbers(wanted)
 
         def number(kind: Kind, external: str) -> int:
             return numbers[(kind, external)]
 
         incoming: Incoming | None
-        if topic == BOT_MESSAGE_TOPIC:
-            incoming = message_event(data, number)
-        else:
-            incoming = press_event(data, str(callback.headers.message_id), number)
+        try:
+            if topic == BOT_MESSAGE_TOPIC:
+                incoming = message_event(data, number)
+            else:
+                incoming = press_event(data, str(callback.headers.message_id), number)
+        except MALFORMED as exc:
+            return _ignored(callback, f"malformed ({type(exc).__name__})")
         if incoming is None:
-            return True
+            return _ignored(callback, "no message or button this bot reads, or not a member")
         event = incoming.event
         if event.chat_kind is ChatKind.GROUP and event.chat_title:
             self.titles[event.chat_id] = event.chat_title
@@ -112,7 +140,12 @@ class DingTalkAdapter:
             if turn.person is not None and event.user_id is not None:
                 self._linked[event.user_id] = time.monotonic()
             elif event.chat_kind is ChatKind.PRIVATE and button is None:
-                mobile = await self.api.mobile_of(incoming.staff_id)
+                try:
+                    mobile = await self.api.mobile_of(incoming.staff_id)
+                except PermissionMissing as missing:  # logged once by the client
+                    text = turn.t._(NO_PERMISSION).format(permission=missing.permission)
+                    await self.deliverer.deliver(event, [Say(text)])
+                    return True
                 if mobile is None:
                     replies: list[Reply] = [Say(turn.t._(NO_MOBILE))]
                     await self.deliverer.deliver(event, replies)
@@ -127,3 +160,15 @@ class DingTalkAdapter:
     def _known_linked(self, user_id: int | None) -> bool:
         seen = self._linked.get(user_id) if user_id is not None else None
         return seen is not None and time.monotonic() - seen < LINKED_FOR
+
+
+def _ignored(callback: CallbackMessage, why: str) -> bool:
+    """A callback the bot can do nothing with: acknowledged (it would only come again), one
+    line logged (without its content), and the next one handled."""
+    log.warning(
+        "DingTalk callback %s on %s ignored: %s",
+        callback.headers.message_id,
+        callback.headers.topic,
+        why,
+    )
+    return True

@@ -66,7 +66,8 @@ async def send_card(
 async def send_message(
     api: OpenApi, target: tuple[Kind, str], key: str, params: dict[str, Any]
 ) -> bool:
-    """A robot message to a person or a group; False when DingTalk does not know the person."""
+    """A robot message to a person or a group; False when DingTalk did not deliver it to the
+    person (unknown to DingTalk, filtered out, or held back by flow control)."""
     kind, external = target
     if kind is Kind.USER:
         return not await api.to_people([external], key, params)

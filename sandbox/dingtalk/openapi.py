@@ -1,52 +1,59 @@
 """The OpenAPI endpoints an enterprise-internal robot application uses, answered as DingTalk's
-documentation and the `dingtalk-stream` SDK (card_replier.py, chatbot.py) show them:
+documentation and the `dingtalk-stream` SDK (card_replier.py, chatbot.py) show them (the pages
+are cited in docs/dingtalk.md):
 
 - `POST /v1.0/oauth2/accessToken` {appKey, appSecret} -> {accessToken, expireIn: 7200};
   the new-style APIs take the token in the `x-acs-dingtalk-access-token` header (401 when it
   is missing, wrong or expired);
-- `POST /v1.0/robot/oToMessages/batchSend` {robotCode, userIds, msgKey, msgParam}: the robot
-  writes to people one by one; `msgParam` is a JSON string; unknown people come back in
-  `invalidStaffIdList`;
+- `POST /v1.0/robot/oToMessages/batchSend` {robotCode, userIds (1 to 20), msgKey, msgParam}:
+  the robot writes to people one by one; `msgParam` is a JSON string; who did not get it
+  comes back in `invalidStaffIdList` (unknown), `filteredStaffIdList` (a person marked
+  `filtered`) and `flowControlledStaffIdList` (a person's `flow_controlled` count);
 - `POST /v1.0/robot/groupMessages/send` {robotCode, openConversationId, msgKey, msgParam}:
-  to a group the robot is in (a group it was removed from: 400 `robot.not.in.group`, as the
-  adapter must notice the removal);
+  to a group; an unknown group answers 400 `invalid.openConversationId`, a disbanded one
+  `group.disbanded`, one the robot was removed from `invalidParameter.robotCode.notExsit`;
 - msgKey `sampleText` {content}, `sampleMarkdown` {title, text}, `sampleImageMsg`
   {photoURL}, `sampleFile` {mediaId, fileName, fileType};
 - `POST /v1.0/card/instances/createAndDeliver` {cardTemplateId, outTrackId, openSpaceId
   (`dtv1.card//IM_ROBOT.<userid>` or `dtv1.card//IM_GROUP.<openConversationId>`),
-  cardData.cardParamMap, …} and `PUT /v1.0/card/instances` {outTrackId, cardData}: an
-  interactive card, updated in place;
+  cardData.cardParamMap, …} answers 200 with `result.deliverResults[]` ({spaceType,
+  spaceId, success, carrierId, errorMsg}): a space the card could not reach has `success`
+  false, its `errorMsg` (undocumented values; here the code the robot's message would get
+  there, or `param.userIdNotExist`); `PUT /v1.0/card/instances` {outTrackId, cardData}
+  updates it (`param.cardNotExist`, `param.cardAlreadyExist` as documented);
 - `POST /v1.0/robot/messageFiles/download` {downloadCode, robotCode} -> {downloadUrl}: a
   picture a person sent;
-- the older `oapi` endpoints, token in the query: `POST /topapi/v2/user/get` {userid} ->
-  the person, with their `mobile` (errcode 60121 for nobody), and `POST /media/upload`
-  (multipart `media`) -> {media_id}.
+- the older `oapi` endpoints, token in the query, errors as {errcode, errmsg}:
+  `POST /topapi/v2/user/get` {userid} -> the person, with `mobile` and `state_code` only when
+  the application has the 企业员工手机号信息 permission (errcode 60121 for nobody), and
+  `POST /media/upload` (multipart `media`) -> {media_id}.
 
-A failure asked for by a test (`/control/fail`) answers with DingTalk's error body shape
-({code, message}, or {errcode, errmsg} on oapi), including 429 `Throttling` with the
-documented meaning of "too many calls: wait and try again".
+DingTalk's limits (`DingState.limits`): `per_second` calls a second per API (20; counted in
+each second, as DingTalk's page on throttling describes), beyond which a call answers 403
+`Forbidden.AccessDenied.QpsLimitForAppkeyAndApi` (oapi: errcode 90018) and is not counted;
+and `monthly_quota` metered calls a calendar month (the token and the contacts API are not
+metered), beyond which metered calls answer 403 `Forbidden.AccessDenied.ApiCountLimitForOrg`
+(oapi: 90020). Each call is logged (`calls`) with its status and whether it was metered.
+
+A failure asked for by a test (`/control/fail`) answers with DingTalk's error body: 403 the
+throttling above, 5xx `system.busy`, or the code given.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from sandbox.dingtalk.state import DingState, new_id
+from sandbox.dingtalk.limits import Limited, error
+from sandbox.dingtalk.state import new_id
 
 MSG_KEYS = {"sampleText", "sampleMarkdown", "sampleImageMsg", "sampleFile"}
 SPACE_PREFIX = "dtv1.card//"
 
 
-def error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"code": code, "message": message}, status=status)
-
-
-class OpenApi:
-    state: DingState
+class OpenApi(Limited):
     url: str
 
     def openapi_routes(self) -> list[web.RouteDef]:
@@ -62,30 +69,18 @@ class OpenApi:
             web.get("/files/{name}", self._file),
         ]
 
-    @web.middleware
-    async def failures(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        """Record every call; answer the failures a test asked for."""
-        if request.path.startswith("/control/"):
-            return await handler(request)
-        status = self.state.failure_for(request.path)
-        if status is None:
-            response = await handler(request)
-        elif status == 429:
-            response = error(429, "Throttling", "请求被流控，请稍后重试")
-        else:
-            response = error(status, "ServiceUnavailable", "服务暂不可用")
-        self.state.calls.append(
-            {"method": request.method, "path": request.path, "status": response.status}
-        )
-        return response
+    def openapi_control_routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/control/limits", self._c_limits),
+            web.post("/control/groups/{id}/disband", self._c_disband),
+        ]
 
-    def _authorised(self, request: web.Request) -> bool:
-        token = request.headers.get("x-acs-dingtalk-access-token") or request.query.get(
-            "access_token"
-        )
-        return self.state.token_valid(token)
+    async def _c_disband(self, request: web.Request) -> web.Response:
+        group = self.state.groups.get(request.match_info["id"])
+        if group is None:
+            return web.json_response({"error": "no such group"}, status=404)
+        group["disbanded"] = True
+        return web.json_response(group)
 
     async def _token(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -100,14 +95,20 @@ class OpenApi:
         if not self._authorised(request):
             return error(401, "InvalidAuthentication", "不合法的access_token")
         body = await request.json()
+        if not body.get("robotCode"):
+            return error(400, "invalidParameter.robotCode.missing", "缺少robotCode")
         if body.get("robotCode") != self.state.client_id:
-            return error(400, "invalidParameter.robotCode", "robotCode 不正确")
+            return error(
+                400,
+                "invalidParameter.robotCode.auth",
+                "此应用appkey和机器人robotCode不匹配，请使用机器人应用的appkey",
+            )
         if body.get("msgKey") not in MSG_KEYS:
-            return error(400, "invalidParameter.msgKey", "不支持的 msgKey")
+            return error(400, "invalidParameter.msgKey.invalid", "msgKey无效")
         try:
             body["msgParam"] = json.loads(body.get("msgParam") or "")
         except (TypeError, ValueError):
-            return error(400, "invalidParameter.msgParam", "msgParam 须为 JSON 字符串")
+            return error(400, "invalidParameter.msgParam.invalid", "msgParam必须是json格式")
         return dict(body)
 
     async def _to_people(self, request: web.Request) -> web.Response:
@@ -115,63 +116,95 @@ class OpenApi:
         if isinstance(body, web.Response):
             return body
         users = [str(u) for u in body.get("userIds") or []]
-        if not 1 <= len(users) <= 20:
-            return error(400, "invalidParameter.userIds", "userIds 须为 1 到 20 人")
+        if not users:
+            return error(400, "invalidParameter.userIds.empty", "用户userId列表为空")
+        if len(users) > 20:
+            return error(400, "invalidParameter.userIds.overMax", "用户userId列表超过最大限制")
         key = new_id("query-")
-        invalid = [u for u in users if u not in self.state.users]
-        for user in users:
-            if user not in invalid:
+        invalid, filtered, held = [], [], []
+        for userid in users:
+            user = self.state.users.get(userid)
+            if user is None:
+                invalid.append(userid)
+            elif user.get("filtered"):
+                filtered.append(userid)
+            elif int(user.get("flow_controlled") or 0) > 0:
+                user["flow_controlled"] = int(user["flow_controlled"]) - 1
+                held.append(userid)
+            else:
                 self.state.record(
-                    "message", user, msgKey=body["msgKey"], msgParam=body["msgParam"], key=key
+                    "message", userid, msgKey=body["msgKey"], msgParam=body["msgParam"], key=key
                 )
         return web.json_response(
-            {"processQueryKey": key, "invalidStaffIdList": invalid, "flowControlledStaffIdList": []}
+            {
+                "processQueryKey": key,
+                "invalidStaffIdList": invalid,
+                "flowControlledStaffIdList": held,
+                "filteredStaffIdList": filtered,
+            }
         )
+
+    def _group_refusal(self, conversation_id: str) -> tuple[str, str] | None:
+        """Why the robot can not write in this group (DingTalk's code and message), or None."""
+        group = self.state.groups.get(conversation_id)
+        if group is None:
+            return "invalid.openConversationId", "无效的openConversationId"
+        if group.get("disbanded"):
+            return "group.disbanded", "群已经解散"
+        if not group.get("robot"):
+            return "invalidParameter.robotCode.notExsit", "机器人不存在"
+        return None
 
     async def _to_group(self, request: web.Request) -> web.Response:
         body = await self._message(request)
         if isinstance(body, web.Response):
             return body
-        group = self.state.groups.get(str(body.get("openConversationId")))
-        if group is None or not group.get("robot"):
-            return error(400, "robot.not.in.group", "机器人不在该群中")
+        conversation = str(body.get("openConversationId") or "")
+        if not conversation:
+            return error(400, "miss.openConversationId", "缺少openConversationId")
+        refused = self._group_refusal(conversation)
+        if refused is not None:
+            return error(400, *refused)
         key = new_id("query-")
         self.state.record(
-            "message", group["id"], msgKey=body["msgKey"], msgParam=body["msgParam"], key=key
+            "message", conversation, msgKey=body["msgKey"], msgParam=body["msgParam"], key=key
         )
         return web.json_response({"processQueryKey": key})
-
-    def _space(self, open_space_id: str) -> str | None:
-        """The userid or openConversationId a card goes to."""
-        kind, _, target = open_space_id.removeprefix(SPACE_PREFIX).partition(".")
-        if kind == "IM_ROBOT" and target in self.state.users:
-            return target
-        group = self.state.groups.get(target)
-        if kind == "IM_GROUP" and group is not None and group.get("robot"):
-            return target
-        return None
 
     async def _card_create(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return error(401, "InvalidAuthentication", "不合法的access_token")
         body = await request.json()
         track = str(body.get("outTrackId") or "")
-        space = self._space(str(body.get("openSpaceId") or ""))
-        if not track or not body.get("cardTemplateId"):
-            return error(400, "invalidParameter", "outTrackId 和 cardTemplateId 必填")
-        if track in self.state.cards:
-            return error(400, "card.outTrackId.duplicate", "outTrackId 已存在")
-        if space is None:
-            return error(400, "invalidParameter.openSpaceId", "openSpaceId 不正确")
-        params = dict((body.get("cardData") or {}).get("cardParamMap") or {})
-        card = self.state.record(
-            "card", space, outTrackId=track, template=body["cardTemplateId"], params=params
+        if not track:
+            return error(400, "param.outTrackIdEmpty", "param.outTrackIdEmpty")
+        if not body.get("cardTemplateId"):
+            return error(400, "param.cardTemplateIdEmpty", "param.cardTemplateIdEmpty")
+        kind, _, target = (
+            str(body.get("openSpaceId") or "").removeprefix(SPACE_PREFIX).partition(".")
         )
-        card["updates"] = 0
-        self.state.cards[track] = card
-        delivered = {"spaceId": space, "success": True}
+        if kind not in ("IM_ROBOT", "IM_GROUP") or not target:
+            return error(400, "param.openSpaceIdInvalid", "param.openSpaceIdInvalid")
+        if track in self.state.cards:
+            return error(400, "param.cardAlreadyExist", "param.cardAlreadyExist")
+        if kind == "IM_ROBOT":
+            refused = None if target in self.state.users else "param.userIdNotExist"
+        else:
+            why = self._group_refusal(target)
+            refused = why[0] if why else None
+        result: dict[str, Any] = {"spaceType": kind, "spaceId": target, "success": refused is None}
+        if refused is None:
+            params = dict((body.get("cardData") or {}).get("cardParamMap") or {})
+            card = self.state.record(
+                "card", target, outTrackId=track, template=body["cardTemplateId"], params=params
+            )
+            card["updates"] = 0
+            self.state.cards[track] = card
+            result["carrierId"] = new_id("carrier-")
+        else:
+            result["errorMsg"] = refused
         return web.json_response(
-            {"success": True, "result": {"outTrackId": track, "deliverResults": [delivered]}}
+            {"success": True, "result": {"outTrackId": track, "deliverResults": [result]}}
         )
 
     async def _card_update(self, request: web.Request) -> web.Response:
@@ -180,7 +213,7 @@ class OpenApi:
         body = await request.json()
         card = self.state.cards.get(str(body.get("outTrackId") or ""))
         if card is None:
-            return error(400, "card.not.found", "卡片不存在")
+            return error(400, "param.cardNotExist", "param.cardNotExist")
         card["params"].update((body.get("cardData") or {}).get("cardParamMap") or {})
         card["updates"] += 1
         return web.json_response({"success": True, "result": True})
@@ -205,9 +238,12 @@ class OpenApi:
         user = self.state.users.get(str((await request.json()).get("userid") or ""))
         if user is None:
             return web.json_response({"errcode": 60121, "errmsg": "找不到该用户"})
-        return web.json_response(
-            {"errcode": 0, "errmsg": "ok", "result": {**user, "state_code": "86"}}
-        )
+        result = {k: v for k, v in user.items() if k in ("userid", "name", "mobile")}
+        if self.state.limits.mobile_permission:
+            result["state_code"] = "86"
+        else:  # documented: returned only with the 企业员工手机号信息 permission
+            result.pop("mobile", None)
+        return web.json_response({"errcode": 0, "errmsg": "ok", "result": result})
 
     async def _media_upload(self, request: web.Request) -> web.Response:
         if not self._authorised(request):

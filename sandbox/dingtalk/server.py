@@ -1,8 +1,9 @@
 """A DingTalk stand-in: the Stream gateway (`gateway.py`), the OpenAPI endpoints a robot
 application calls (`openapi.py`), and a control API under `/control/...` for tests and the
 sandbox page: people and groups of the organisation, a person writing to the robot (single
-chat or group, text or picture), pressing a card's button, and failures (refused
-connections, a dropped socket, 429 and 5xx answers).
+chat or group, text or picture), pressing a card's button, DingTalk's limits (calls a
+second, the monthly quota, the mobile-number permission: `limits.py`), and failures (refused
+connections, a dropped socket, throttling, 5xx and documented error codes).
 
 Verified against the official `dingtalk-stream` SDK (tests/e2e/test_dingtalk_standin.py); the
 real DingTalk has not been reached from here (no internet), so what the documentation does
@@ -65,6 +66,7 @@ class DingTalkStandIn(Gateway, OpenApi):
             [
                 *self.gateway_routes(),
                 *self.openapi_routes(),
+                *self.openapi_control_routes(),
                 web.post("/control/users", self._c_user),
                 web.post("/control/groups", self._c_group),
                 web.post("/control/groups/{id}/robot", self._c_group_robot),
@@ -222,8 +224,9 @@ class DingTalkStandIn(Gateway, OpenApi):
 
     async def _c_fail(self, request: web.Request) -> web.Response:
         body = await request.json()
+        code = str(body["code"]) if body.get("code") else None
         self.state.failures.append(
-            Failure(str(body["path"]), int(body["status"]), int(body.get("times", 1)))
+            Failure(str(body["path"]), int(body["status"]), int(body.get("times", 1)), code)
         )
         return web.json_response({"ok": True})
 

@@ -56,11 +56,27 @@ class Frame:
 
 @dataclass
 class Failure:
-    """The next `times` requests whose path starts with `path` are answered `status`."""
+    """The next `times` requests whose path starts with `path` are answered `status` (with
+    DingTalk's `code` for it: throttled for 403, unavailable for 5xx, or the one given)."""
 
     path: str
     status: int
     times: int
+    code: str | None = None
+
+
+@dataclass
+class Limits:
+    """What DingTalk allows the application (sandbox/dingtalk/openapi.py): calls a second per
+    API, metered calls a month (the standard plan's since 2025-11-19; None: no limit), and
+    whether the 企业员工手机号信息 permission was granted."""
+
+    per_second: int = 20
+    monthly_quota: int | None = 5000
+    used: int = 0  # metered calls this month
+    month: str = ""
+    mobile_permission: bool = True
+    seconds: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (second, calls)
 
 
 @dataclass
@@ -81,6 +97,7 @@ class DingState:
     failures: list[Failure] = field(default_factory=list)
     refuse_connections: int = 0  # connections/open answers 503 this many times
     connections: int = 0  # WebSocket connections accepted so far
+    limits: Limits = field(default_factory=Limits)  # what DingTalk allows (openapi.py)
 
     def token_valid(self, token: str | None) -> bool:
         return token is not None and self.tokens.get(token, 0) > time.time()
@@ -90,11 +107,11 @@ class DingState:
         self.tokens[token] = time.time() + TOKEN_SECONDS
         return token
 
-    def failure_for(self, path: str) -> int | None:
+    def failure_for(self, path: str) -> Failure | None:
         for rule in self.failures:
             if path.startswith(rule.path) and rule.times > 0:
                 rule.times -= 1
-                return rule.status
+                return rule
         return None
 
     def record(self, kind: str, to: str, **what: Any) -> dict[str, Any]:

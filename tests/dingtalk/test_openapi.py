@@ -1,7 +1,7 @@
 """The adapter's OpenAPI client against the stand-in: one token for many calls (and a new one
-after a 401), throttling and 5xx retried, DingTalk's error codes raised (a robot removed from
-a group), cards created and updated, a person's mobile number, media up and down; every
-metered call counted."""
+after a 401), throttling (DingTalk's 403) and 5xx retried, DingTalk's error codes raised (a
+robot removed from a group), cards created and updated, a person's mobile number, media up
+and down; every metered call counted, and only those."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from platforms.dingtalk.openapi import DingTalkError, OpenApi
+from platforms.dingtalk.openapi import DingTalkError, Missed, OpenApi
 from sandbox.dingtalk.server import DingTalkStandIn
 from sandbox.dingtalk.state import Failure
 from tests.dingtalk.credentials import CLIENT_ID, CLIENT_SECRET
@@ -39,11 +39,12 @@ def token_calls(standin: DingTalkStandIn) -> int:
 async def test_messages_one_token_retries_and_errors(
     standin: DingTalkStandIn, api: OpenApi
 ) -> None:
-    assert await api.to_people(["u1", "nobody"], "sampleText", {"content": "你好"}) == ["nobody"]
+    missed = await api.to_people(["u1", "nobody"], "sampleText", {"content": "你好"})
+    assert missed == Missed(invalid=["nobody"])
     await api.to_group("cid-qs", "sampleMarkdown", {"title": "预警", "text": "🔴 红色预警"})
     assert token_calls(standin) == 1  # one token for both
-    # throttled, then a 503: retried; the message goes once
-    standin.state.failures.append(Failure("/v1.0/robot/", 429, 1))
+    # throttled (DingTalk's 403), then a 503: retried; the message goes once
+    standin.state.failures.append(Failure("/v1.0/robot/", 403, 1))
     standin.state.failures.append(Failure("/v1.0/robot/", 503, 1))
     await api.to_people(["u1"], "sampleText", {"content": "第二条"})
     sent = [m["msgParam"]["content"] for m in standin.state.sent if m["to"] == "u1"]
@@ -56,15 +57,15 @@ async def test_messages_one_token_retries_and_errors(
     standin.state.groups["cid-qs"]["robot"] = False
     with pytest.raises(DingTalkError) as removed:
         await api.to_group("cid-qs", "sampleText", {"content": "x"})
-    assert removed.value.code == "robot.not.in.group"
+    assert removed.value.code == "invalidParameter.robotCode.notExsit"
     # throttled beyond the retries: an error, not a hang
-    standin.state.failures.append(Failure("/v1.0/robot/", 429, 10))
+    standin.state.failures.append(Failure("/v1.0/robot/", 403, 10))
     with pytest.raises(DingTalkError) as throttled:
         await api.to_people(["u1"], "sampleText", {"content": "x"})
-    assert throttled.value.status == 429
-    assert api.calls == sum(
-        1 for c in standin.state.calls if c["path"] != "/v1.0/oauth2/accessToken"
-    )
+    assert throttled.value.status == 403
+    assert throttled.value.code == "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi"
+    # counted as DingTalk meters: not the token, not the calls refused for the rate
+    assert api.calls == sum(1 for c in standin.state.calls if c["metered"]) == 5
 
 
 async def test_cards_people_and_files(standin: DingTalkStandIn, api: OpenApi) -> None:

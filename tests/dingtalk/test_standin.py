@@ -1,9 +1,9 @@
 """The DingTalk stand-in speaks what the adapter will rely on: the Stream gateway (open a
 connection, frames, acknowledgements, unacknowledged callbacks pushed again after a dropped
 socket, SYSTEM ping), the OpenAPI (token, robot messages to people and groups, cards created
-and updated, the contacts API, media) and its failures (refused connections, 429, 5xx); and
-the official `dingtalk-stream` SDK connects to it, gets a message and a card press, and
-acknowledges both."""
+and updated, the contacts API, media) and its failures (refused connections, throttling as
+DingTalk answers it, a 403, and 5xx); and the official `dingtalk-stream` SDK connects to it,
+gets a message and a card press, and acknowledges both."""
 
 from __future__ import annotations
 
@@ -170,7 +170,7 @@ async def test_openapi_messages_cards_contacts_and_failures(
         {**text, "openConversationId": "cid-qs"},
         **auth,
     )
-    assert status == 400 and gone["code"] == "robot.not.in.group"
+    assert status == 400 and gone["code"] == "invalidParameter.robotCode.notExsit"
     await post(http, url + "/control/groups/cid-qs/robot", {"present": True})
 
     card = {
@@ -200,8 +200,8 @@ async def test_openapi_messages_cards_contacts_and_failures(
     )
     assert nobody["errcode"] == 60121
 
-    # Failures asked for: a 429 (throttled), then a 503, then the call goes through.
-    await post(http, url + "/control/fail", {"path": "/v1.0/robot/", "status": 429, "times": 1})
+    # Failures asked for: throttled (DingTalk's 403), then a 503, then the call goes through.
+    await post(http, url + "/control/fail", {"path": "/v1.0/robot/", "status": 403, "times": 1})
     await post(http, url + "/control/fail", {"path": "/v1.0/robot/", "status": 503, "times": 1})
     statuses = []
     for _ in range(3):
@@ -215,7 +215,7 @@ async def test_openapi_messages_cards_contacts_and_failures(
                 )
             )[0]
         )
-    assert statuses == [429, 503, 200]
+    assert statuses == [403, 503, 200]
 
 
 async def test_the_official_sdk_connects_gets_a_message_and_a_card_press_and_acknowledges(
