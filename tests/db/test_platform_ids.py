@@ -104,3 +104,26 @@ def test_the_months_api_calls_add_up_and_the_summary_warns_near_the_quota(
     assert quota_text(42, t) == "本月钉钉接口调用 42 次（标准版每月 10,000 次）。"
     near = quota_text(8_000, t)
     assert near.startswith("⚠️ 本月钉钉接口调用 8,000 次") and "升级" in near
+
+
+def test_a_card_keeps_the_chat_it_went_to_and_its_buttons(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory() as s, s.begin():
+        ids = PlatformIds(s)
+        group = ids.number(Kind.GROUP, "cidABC==", now=NOW)
+        card = ids.card("ffp-card-2", chat_id=group, buttons={"al"}, now=NOW)
+        older = ids.number(Kind.MESSAGE, "ffp-card-0", now=NOW)  # sent before 0017
+    with session_factory() as s, s.begin():
+        ids = PlatformIds(s)
+        found = ids.card_of("ffp-card-2")
+        assert found is not None and found.number == card
+        assert (found.chat_id, found.buttons) == (group, frozenset({"al"}))
+        assert ids.card_of("ffp-card-0") is None and ids.card_of("ffp-nowhere") is None
+        ids.set_buttons(card, set())
+        ids.set_buttons(older, {"ci"})  # no owner recorded: nothing to change
+    with session_factory() as s:
+        ids = PlatformIds(s)
+        found = ids.card_of("ffp-card-2")
+        assert found is not None and found.buttons == frozenset()
+        assert ids.card_of("ffp-card-0") is None
