@@ -73,8 +73,9 @@ HINTS = {
 }
 PRESS = N_("Please press one of the buttons (or type 是 or 否).")
 STALE = N_("That question was already answered; here is where we are.")
-# What a press answers on the pressed message itself (the next question, the list to edit).
-IN_PLACE = frozenset({"answered", "in place", "edit list"})
+# What a press answers on the pressed message itself (the next question, the list to edit;
+# a question already answered: where the check-in stands).
+IN_PLACE = frozenset({"answered", "in place", "edit list", "stale"})
 CONFIRM_PLEASE = N_("Please press Confirm to save the check-in, or Edit to change an answer.")
 
 
@@ -116,6 +117,9 @@ class CheckinConversation:
             return replace(self._typed(at, view), screen=screen, before=view)
         taken = self._pressed(at, view, data)
         if taken.what in IN_PLACE and at.event.message_text is not None:
+            screen = at.draft.screen_id
+            if taken.what == "stale" and screen not in (None, at.event.message_id):
+                taken = replace(taken, screen=screen)  # it loses its buttons
             at.draft.screen_id = at.event.message_id  # the pressed message shows it now
         return taken
 
@@ -274,10 +278,16 @@ class CheckinConversation:
             shown = value[-1] if isinstance(value, list) and value else value
             trail = f"✓ {t._(question.label)}：{value_text(question, shown, t)}"
             return [in_place(show(draft, t, trail))]
-        if taken.what == "stale" and event.button is not None:
-            # Pressed again (nothing seemed to happen) or on an older copy: a toast, no
-            # message. Under the flood limit a message per repeat is what makes a queue grow.
-            return [Toast(t._(STALE))]
+        if taken.what == "stale":
+            # Pressed again (its answer taken, the message not changed yet: a double tap, or
+            # the process stopped in between, and DingTalk does not deliver it again) or on
+            # an older copy: the pressed message shows where the check-in stands.
+            if not pressed:  # a message the platform no longer shows: a new one
+                return [Toast(""), self._shown(turn, show(draft, t, note))]
+            older = []
+            if taken.screen is not None:  # the message that showed it until now
+                older = [Edit(show(draft, t).text, message_id=taken.screen, best_effort=True)]
+            return [Toast(""), *older, in_place(show(draft, t, note))]
         if taken.what == "edit list":
             summary = next_step(draft.answers, draft.household.facts, draft.editing) is None
             if summary and event.message_text is not None:
