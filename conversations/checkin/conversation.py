@@ -100,7 +100,12 @@ class CheckinConversation:
     flow = FLOW
     prefix = "ci"
     about_household = True  # the router reads the household with the person
-    none = N_("There is no check-in in progress. Send /checkin to start one.")
+    # Also what a Confirm pressed again meets (its card not changed: the process stopped
+    # after saving): it says the check-in is kept.
+    none = N_(
+        "There is no check-in in progress (a check-in you confirmed is saved). Send /checkin "
+        "to start one."
+    )
 
     # ------------------------------------------------------------------ in the transaction
 
