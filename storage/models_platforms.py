@@ -28,8 +28,8 @@ class PlatformId(Base):
     external_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # A message with buttons (a DingTalk card): the chat it was delivered to (a person's or a
-    # group's integer) and the prefixes of the buttons it shows ("ci,ms"), so that a press on
-    # it is taken in that chat and only for those buttons, whatever the press says.
+    # group's integer) and the prefixes of the buttons it has shown ("ci,ms"), so that a press
+    # on it is taken in that chat and only for those buttons, whatever the press says.
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     buttons: Mapped[str | None] = mapped_column(String(200))
 

@@ -125,7 +125,9 @@ class DingTalkAdapter:
             t = (await turn_of(own, self.services)).t
             await self.deliverer.deliver(own, [Toast(t._(STALE if card is None else WRONG_PLACE))])
             return Handled()
-        shown = self.cards.text(card.number) or press.text
+        # What the card shows: as the press says it (the template sends it), else as last
+        # set by this process
+        shown = press.text if press.text is not None else self.cards.text(card.number)
         event = press_event(press, card, user, message_id, shown)
         if event.chat_kind is ChatKind.GROUP and event.chat_id in self.titles:
             event = dataclasses.replace(event, chat_title=self.titles[event.chat_id])

@@ -98,9 +98,11 @@ class Cards:
         return number
 
     async def shown(self, card: Card, text: str, buttons: Iterable[str]) -> Card:
-        """`card` now shows `text` with buttons of the prefixes `buttons` (the record is
-        written only when those change)."""
-        prefixes = frozenset(buttons)
+        """`card` now shows `text` with buttons of the prefixes `buttons`. The record keeps
+        every prefix the card has shown (written only when one is new): the new data may
+        not reach the card (the bot stopped before DingTalk had it), and a press of what it
+        still shows must reach its conversation, which answers where it stands."""
+        prefixes = card.buttons | frozenset(buttons)
         if prefixes != card.buttons:
             await self.services.tx(lambda s: PlatformIds(s).set_buttons(card.number, prefixes))
             card = Card(card.number, card.external_id, card.chat_id, prefixes)

@@ -189,7 +189,8 @@ class Deliverer:
         chat = reply.chat_id or event.chat_id
         target = await self.ids.external(card_id) if card_id is not None else None
         if target is None or target[0] is not Kind.MESSAGE:
-            await self._say(chat, reply.text, reply.keyboard)
+            if not reply.best_effort:  # the text anew (as Telegram does for an edit)
+                await self._say(chat, reply.text, reply.keyboard)
             return
         if reply.best_effort and not reply.keyboard and not is_group(chat):
             # Only the buttons would go, from an older card of a person's own chat: a metered

@@ -23,8 +23,10 @@ from conversations.registry import ROUTER
 from platforms.dingtalk.adapter import TOPICS, DingTalkAdapter
 from platforms.dingtalk.openapi import OpenApi
 from platforms.dingtalk.stream import StreamConnection
+from sandbox.dingtalk.scripted import ScriptedPerson
 from sandbox.dingtalk.server import DingTalkStandIn
-from storage.models import Draft
+from sandbox.scripts import quick_checkin
+from storage.models import CheckIn, Draft
 from tests.conftest import import_examples
 from tests.dingtalk.credentials import CLIENT_ID, CLIENT_SECRET
 
@@ -172,6 +174,33 @@ async def test_a_press_whose_card_update_was_lost_shows_the_next_question_on_tha
     await town.press(ONE, card, button(card, "仍为"))
     assert "收入" in card["params"]["markdown"]
     assert set(answers(session_factory) or {}) == {"visit_method", "members"}
+
+
+async def test_a_confirm_whose_card_update_was_lost_says_the_check_in_is_kept(
+    town: Town, session_factory: sessionmaker[Session]
+) -> None:
+    helper = ScriptedPerson(town.standin, ONE)
+    *answers_, _confirm = quick_checkin(1)
+    await helper.run(
+        [
+            ("send", "/checkin", "请选择要走访的农户"),
+            ("press", "LX01001", "本次走访方式"),
+            *answers_[1:],
+        ]
+    )
+    summary = town.cards(ONE)[-1]
+    await town.press_answer_lost(ONE, summary, button(summary, "确认提交"))
+    assert town.texts(ONE)[-1].startswith("已保存：LX01001 户的走访记录。")
+    assert button(summary, "确认提交")  # the card did not change
+    await town.stop()
+    await town.start()
+    # Confirm pressed again: the check-in is not open any more, and the answer says the
+    # confirmed one is kept; the card loses its buttons; nothing is saved twice.
+    await town.press(ONE, summary, button(summary, "确认提交"))
+    assert town.texts(ONE)[-1].startswith("当前没有进行中的走访记录（已确认提交的均已保存）")
+    assert json.loads(summary["params"]["buttons"]) == []
+    with session_factory() as s:
+        assert len(s.scalars(select(CheckIn)).all()) == 1
 
 
 async def test_a_private_card_answers_its_owner_only(
