@@ -1,7 +1,8 @@
-"""`make bench`: conversation throughput, fan-out and data scale; prints a table and writes
-bench/results.json. Targets are the issue's; a miss is printed as MISS, never hidden.
+"""`make bench`: conversation throughput, fan-out and data scale, and DingTalk's metered calls;
+prints a table and writes bench/results.json. Targets are the issue's; a miss is printed as
+MISS, never hidden.
 
-    python -m bench [--only throughput,limited,fanout,scale,exports,congestion]
+    python -m bench [--only throughput,limited,fanout,scale,exports,congestion,dingtalk]
                     [--out bench/results.json]"""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, text
 
-from bench import congestion, exports, fanout, scale, throughput
+from bench import congestion, dingtalk_calls, exports, fanout, scale, throughput
 from bot.outbox import MARK_BATCH
 from storage.db import make_engine
 
@@ -273,7 +274,9 @@ def congestion_rows(r: dict[str, Any]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default="throughput,limited,fanout,scale,exports,congestion")
+    parser.add_argument(
+        "--only", default="throughput,limited,fanout,scale,exports,congestion,dingtalk"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     parser.add_argument("--sizes", default="10000,100000", help="data-scale household counts")
     args = parser.parse_args(argv)
@@ -336,6 +339,10 @@ def main(argv: list[str] | None = None) -> int:
             step("4. /help during five concurrent exports of a 10,000-household township")
             results["exports"] = asyncio.run(exports.measure(directory))
             tables += ["", "Exports", "", *export_rows(results["exports"])]
+        if "dingtalk" in parts:
+            step("6. DingTalk: metered calls of a week's check-ins and jobs")
+            results["dingtalk"] = asyncio.run(dingtalk_calls.measure(directory))
+            tables += ["", "DingTalk metered calls", "", *dingtalk_calls.rows(results["dingtalk"])]
     results["seconds"] = round(time.monotonic() - started, 1)
     results["table"] = "\n".join(tables).strip()
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -43,6 +43,7 @@ FIRST_USER_ID = 7001
 
 LABELS = {
     "title": N_("fangfanpin sandbox: the bot without Telegram"),
+    "title_dingtalk": N_("fangfanpin sandbox: the bot without DingTalk"),
     "act_as": N_("You are"),
     "private": N_("Private chat with the bot"),
     "send": N_("Send"),
@@ -164,6 +165,10 @@ class SandboxPage:
             # The clock control's default: now, on the township's clock (as `--at` reads it).
             "now": datetime.now(self.tz).strftime("%Y-%m-%dT%H:%M"),
         }
+        if self.platform == "dingtalk":  # no Telegram here, and no phone number to share
+            labels["title"] = labels.pop("title_dingtalk")
+        else:
+            labels.pop("title_dingtalk")
         html = PAGE.read_text(encoding="utf-8")
         html = html.replace("__TITLE__", labels["title"]).replace(
             "__LANG__", locale.replace("_", "-")

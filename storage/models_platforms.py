@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
@@ -27,6 +27,11 @@ class PlatformId(Base):
     kind: Mapped[str] = mapped_column(String(20))  # user, group, message
     external_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A message with buttons (a DingTalk card): the chat it was delivered to (a person's or a
+    # group's integer) and the prefixes of the buttons it has shown ("ci,ms"), so that a press
+    # on it is taken in that chat and only for those buttons, whatever the press says.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    buttons: Mapped[str | None] = mapped_column(String(200))
 
 
 class ApiUsage(Base):

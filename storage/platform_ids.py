@@ -11,6 +11,8 @@ worker takes only its own chats (`Platform.of`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -58,6 +60,17 @@ class Kind(StrEnum):
     MESSAGE = "message"  # a card, for edits in place
 
 
+@dataclass(frozen=True)
+class Card:
+    """A message with buttons, as sent: the chat it was delivered to (its owner: a person or a
+    group) and the prefixes of the buttons it shows now."""
+
+    number: int
+    external_id: str
+    chat_id: int
+    buttons: frozenset[str]
+
+
 class PlatformIds:
     def __init__(self, session: Session, platform: Platform = Platform.DINGTALK) -> None:
         self.session = session
@@ -102,6 +115,44 @@ class PlatformIds:
             return None
         return Kind(row.kind), row.external_id
 
+    def card(self, external_id: str, *, chat_id: int, buttons: Iterable[str], now: datetime) -> int:
+        """A card sent to `chat_id` showing buttons of the prefixes `buttons`: its integer
+        (created on first use), with its owner and buttons recorded."""
+        number = self.number(Kind.MESSAGE, external_id, now=now)
+        row = self.session.get(PlatformId, number - TELEGRAM_LIMIT)
+        assert row is not None
+        row.chat_id, row.buttons = chat_id, _joined(buttons)
+        return number
+
+    def set_buttons(self, number: int, buttons: Iterable[str]) -> None:
+        """A card now shows buttons of other prefixes (edited in place)."""
+        row = self._message_row(number)
+        if row is not None and row.chat_id is not None:
+            row.buttons = _joined(buttons)
+
+    def card_of(self, external_id: str) -> Card | None:
+        """The card `external_id` as recorded; None when it is unknown or was sent before
+        cards had their owners recorded."""
+        row = self.session.scalar(
+            select(PlatformId).where(
+                PlatformId.platform == self.platform.value,
+                PlatformId.kind == Kind.MESSAGE.value,
+                PlatformId.external_id == external_id,
+            )
+        )
+        if row is None or row.chat_id is None:
+            return None
+        buttons = frozenset(b for b in (row.buttons or "").split(",") if b)
+        return Card(TELEGRAM_LIMIT + row.id, row.external_id, row.chat_id, buttons)
+
+    def _message_row(self, number: int) -> PlatformId | None:
+        if Platform.of(number) is Platform.TELEGRAM or number < 0:
+            return None
+        row = self.session.get(PlatformId, number - TELEGRAM_LIMIT)
+        if row is None or (row.platform, row.kind) != (self.platform.value, Kind.MESSAGE.value):
+            return None
+        return row
+
     def _row(self, kind: Kind, external_id: str) -> int | None:
         return self.session.scalar(
             select(PlatformId.id).where(
@@ -110,3 +161,7 @@ class PlatformIds:
                 PlatformId.external_id == external_id,
             )
         )
+
+
+def _joined(buttons: Iterable[str]) -> str:
+    return ",".join(sorted(set(buttons)))[:200]

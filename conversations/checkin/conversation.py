@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from enum import StrEnum
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +23,8 @@ from conversations.checkin.actions import (
     EDIT,
     EDIT_ONE,
 )
-from conversations.checkin.confirm import ConfirmResult, confirm_draft
+from conversations.checkin.confirm import confirm_draft
+from conversations.checkin.taken import SHOWN_IN_PLACE, Taken, What
 from conversations.checkin.texts import (
     edit_keyboard,
     household_line,
@@ -73,52 +73,19 @@ HINTS = {
 }
 PRESS = N_("Please press one of the buttons (or type 是 or 否).")
 STALE = N_("That question was already answered; here is where we are.")
-# What a press answers on the pressed message itself (the next question, the list to edit).
 CONFIRM_PLEASE = N_("Please press Confirm to save the check-in, or Edit to change an answer.")
-
-
-class What(StrEnum):
-    """What the router's transaction did with an answer, for the reply (one branch each)."""
-
-    EDIT_LIST = "edit list"
-    IN_PLACE = "in place"
-    DISCARDED = "discarded"
-    KEPT = "kept"
-    INVALID = "invalid"
-    SHOW = "show"
-    STALE = "stale"
-    ANSWERED = "answered"
-    NOT_MONITORED = "not monitored"
-    MOVED = "moved"
-    CONFIRMED = "confirmed"
-
-
-# answers shown on the message that asked (edited in place)
-SHOWN_IN_PLACE = frozenset({What.ANSWERED, What.IN_PLACE, What.EDIT_LIST})
-
-
-@dataclass(frozen=True)
-class Taken:
-    """What the transaction did, for the reply."""
-
-    what: What
-    draft: DraftView | None = None
-    note: str | None = None  # a msgid shown before the question
-    answered: str | None = None  # the question answered by a button (shown on its message)
-    result: ConfirmResult | None = None
-    started: str = ""  # the week a moved draft was started in
-    household: str = ""  # the household of a discarded draft
-    # A typed answer: the message that showed the question with its buttons (they go) and
-    # what it showed.
-    screen: int | None = None
-    before: DraftView | None = None
 
 
 class CheckinConversation:
     flow = FLOW
     prefix = "ci"
     about_household = True  # the router reads the household with the person
-    none = N_("There is no check-in in progress. Send /checkin to start one.")
+    # Also what a Confirm pressed again meets (its card not changed: the process stopped
+    # after saving): it says the check-in is kept.
+    none = N_(
+        "There is no check-in in progress (a check-in you confirmed is saved). Send /checkin "
+        "to start one."
+    )
 
     # ------------------------------------------------------------------ in the transaction
 
@@ -135,6 +102,9 @@ class CheckinConversation:
             return replace(self._typed(at, view), screen=screen, before=view)
         taken = self._pressed(at, view, data)
         if taken.what in SHOWN_IN_PLACE and at.event.message_text is not None:
+            screen = at.draft.screen_id
+            if taken.what is What.STALE and screen not in (None, at.event.message_id):
+                taken = replace(taken, screen=screen)  # it loses its buttons
             at.draft.screen_id = at.event.message_id  # the pressed message shows it now
         return taken
 
@@ -293,10 +263,16 @@ class CheckinConversation:
             shown = value[-1] if isinstance(value, list) and value else value
             trail = f"✓ {t._(question.label)}：{value_text(question, shown, t)}"
             return [in_place(show(draft, t, trail))]
-        if taken.what is What.STALE and event.button is not None:
-            # Pressed again (nothing seemed to happen) or on an older copy: a toast, no
-            # message. Under the flood limit a message per repeat is what makes a queue grow.
-            return [Toast(t._(STALE))]
+        if taken.what is What.STALE:
+            # Pressed again (its answer taken, the message not changed yet: a double tap, or
+            # the process stopped in between, and DingTalk does not deliver it again) or on
+            # an older copy: the pressed message shows where the check-in stands.
+            if not pressed:  # a message the platform no longer shows: a new one
+                return [Toast(""), self._shown(turn, show(draft, t, note))]
+            older = []
+            if taken.screen is not None:  # the message that showed it until now
+                older = [Edit(show(draft, t).text, message_id=taken.screen, best_effort=True)]
+            return [Toast(""), *older, in_place(show(draft, t, note))]
         if taken.what is What.EDIT_LIST:
             summary = next_step(draft.answers, draft.household.facts, draft.editing) is None
             if summary and event.message_text is not None:

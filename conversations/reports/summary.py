@@ -241,8 +241,9 @@ async def summary(turn: Turn) -> list[Reply]:
 
 
 # DingTalk's standard plan: an organisation's internal applications may make this many metered
-# API calls a month (docs/dingtalk.md); warned of from WARN_SHARE on.
-DINGTALK_MONTHLY_QUOTA = 10_000
+# API calls a month since 2025-11-19, 10,000 before (DingTalk's billing page, docs/dingtalk.md);
+# warned of from WARN_SHARE on.
+DINGTALK_MONTHLY_QUOTA = 5_000
 WARN_SHARE = 0.8
 
 

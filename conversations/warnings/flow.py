@@ -13,6 +13,7 @@ from conversations.engine.turn import Turn
 from conversations.warnings.copies import refreshed
 from conversations.warnings.measures import kind_question
 from conversations.warnings.texts import WARNING_KINDS
+from monitoring.i18n import N_, Translator
 from monitoring.people import Role
 from storage.alerts import Alerts
 from storage.drafts import Drafts
@@ -20,6 +21,24 @@ from storage.measures import FLOW as MEASURE
 from storage.measures import Measures
 from storage.models import Person
 from storage.outbox import Outbox
+from storage.platform_ids import Platform
+
+# A person not linked yet (they never wrote to the bot) may well be the village head: they
+# are told how to link, not that they have no right. How depends on the platform.
+NOT_LINKED = {
+    Platform.TELEGRAM: N_(
+        "I do not know you yet: send me /start in a private chat and share your phone "
+        "number, then press the button again."
+    ),
+    Platform.DINGTALK: N_(
+        "I do not know you yet: send me any message in a private chat (I find you by your "
+        "DingTalk mobile number), then press the button again."
+    ),
+}
+
+
+def not_linked(t: Translator, user_id: int | None) -> str:
+    return t._(NOT_LINKED[Platform.of(user_id or 0)])
 
 
 def _person(session: Session, view: PersonView | None) -> Person | None:
@@ -64,6 +83,8 @@ async def _acknowledge(turn: Turn, alert_id: int) -> list[Reply]:
         return "done" if alerts.acknowledge(alert, person, now=now) else "already"
 
     outcome = await services.tx(ack)
+    if outcome == "refused" and viewer is None:
+        return [Toast(not_linked(t, turn.event.user_id))]
     if outcome == "refused":
         return [
             Toast(
@@ -107,7 +128,9 @@ async def _start_measure(turn: Turn, alert_id: int) -> list[Reply]:
                 )
             )
         ]
-    if not isinstance(codes, list) or viewer is None or event.user_id is None:
+    if viewer is None:
+        return [Toast(not_linked(t, event.user_id))]
+    if not isinstance(codes, list) or event.user_id is None:
         return [
             Toast(
                 t._(

@@ -153,9 +153,7 @@ class MeasureConversation:
                 *await refreshed(turn.services, taken.alert_id),
             ]
         pressed = turn.event.button is not None and turn.event.message_text is not None
-        if taken.what is What.STALE:
-            if pressed:  # the current question is the newest message: no message for this
-                return [Toast(t._("That was answered already; here is the current question."))]
+        if taken.what is What.STALE:  # shown on the pressed message, where one was pressed
             prefix = t._("That was answered already; here is the current question.") + "\n"
         else:
             prefix = t._(taken.note) + "\n" if taken.note else ""

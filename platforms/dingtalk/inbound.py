@@ -1,8 +1,15 @@
 """DingTalk's callbacks in the engine's neutral words: a robot message (single chat or group,
-text or picture) or a card's button pressed becomes an `Event`, DingTalk's string ids
-becoming integers (`storage/platform_ids.py`). The event's update id is derived from
-DingTalk's message id, so a callback pushed again (not acknowledged before a restart) is the
-same event and is not applied twice."""
+text, a picture, or rich text: words with pictures) or a card's button pressed becomes an
+`Event`, DingTalk's string ids becoming integers (`storage/platform_ids.py`). The event's
+update id is derived from DingTalk's message id, so the same callback handled twice (pushed
+again on the same connection, as connectors report when an acknowledgement is slow) is the
+same event and is not applied twice.
+
+A group message reaches the robot only when it @mentions the robot, and its text then begins
+with a space (DingTalk's "接收消息" page: its sample group message is " 你好"): the text is
+taken without it. A press names its card and the presser; the chat is not taken from the
+press (its `spaceType`/`spaceId` may be empty, and are not proof) but from the record of
+where the card was delivered (`platforms/dingtalk/ids.py`)."""
 
 from __future__ import annotations
 
@@ -13,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from conversations.engine.events import ChatKind, Contact, Event
-from storage.platform_ids import TELEGRAM_LIMIT, Kind
+from platforms.dingtalk.card_template import PRESSED_DATA, PRESSED_TEXT
+from storage.platform_ids import TELEGRAM_LIMIT, Card, Kind
 
 BOT_MESSAGE_TOPIC = "/v1.0/im/bot/messages/get"
 CARD_CALLBACK_TOPIC = "/v1.0/card/instances/callback"
@@ -23,6 +31,17 @@ CARD_CALLBACK_TOPIC = "/v1.0/card/instances/callback"
 class Incoming:
     event: Event
     staff_id: str  # the person's DingTalk user id (for the contacts API)
+
+
+@dataclass(frozen=True)
+class Press:
+    """A card's button pressed, as the callback tells it."""
+
+    staff_id: str  # who pressed (DingTalk's user id)
+    track: str  # the card (its out-track id)
+    data: str  # the button's data
+    text: str | None  # the text the card showed, when the template sends it
+    space: str  # the space the callback names (often empty; never trusted alone)
 
 
 def update_id_of(message_id: str) -> int:
@@ -37,16 +56,14 @@ Number = Callable[[Kind, str], int]  # DingTalk's id -> its integer (storage/pla
 
 def ids_of(topic: str, data: dict[str, Any]) -> list[tuple[Kind, str]]:
     """The DingTalk ids a callback names, to be turned into integers before the event is made:
-    the person, the group (if any), the card pressed (if any)."""
-    wanted: list[tuple[Kind, str]] = []
+    the person, and the group a message was written in (a press's card is looked up, never
+    created)."""
     if topic == BOT_MESSAGE_TOPIC:
         staff_id = str(data.get("senderStaffId") or "")
         group = str(data.get("conversationId")) if str(data.get("conversationType")) == "2" else ""
     else:
-        staff_id = str(data.get("userId") or "")
-        group = str(data.get("spaceId") or "") if data.get("spaceType") == "IM_GROUP" else ""
-        if data.get("outTrackId"):
-            wanted.append((Kind.MESSAGE, str(data["outTrackId"])))
+        staff_id, group = str(data.get("userId") or ""), ""
+    wanted: list[tuple[Kind, str]] = []
     if staff_id:
         wanted.append((Kind.USER, staff_id))
     if group:
@@ -54,27 +71,15 @@ def ids_of(topic: str, data: dict[str, Any]) -> list[tuple[Kind, str]]:
     return wanted
 
 
-def _who(number: Number, staff_id: str, group: str | None) -> tuple[int, int, ChatKind]:
-    """The person's integer, the chat's (a group's, or the person's own), and its kind."""
-    user = number(Kind.USER, staff_id)
-    if group is None:
-        return user, user, ChatKind.PRIVATE
-    return user, number(Kind.GROUP, group), ChatKind.GROUP
-
-
 def message_event(data: dict[str, Any], number: Number) -> Incoming | None:
-    """A robot message: text (a command or an answer) or a picture."""
+    """A robot message: text (a command or an answer), a picture, or rich text."""
     staff_id = str(data.get("senderStaffId") or "")
     if not staff_id:
         return None  # someone outside the organisation: no roster person can be them
     group = str(data["conversationId"]) if str(data.get("conversationType")) == "2" else None
-    user, chat, kind = _who(number, staff_id, group)
-    text = None
-    photo = None
-    if data.get("msgtype") == "text":
-        text = str((data.get("text") or {}).get("content") or "").strip()
-    elif data.get("msgtype") == "picture":
-        photo = str((data.get("content") or {}).get("downloadCode") or "") or None
+    user = number(Kind.USER, staff_id)
+    chat, kind = (number(Kind.GROUP, group), ChatKind.GROUP) if group else (user, ChatKind.PRIVATE)
+    text, photo = _content(data)
     event = Event(
         update_id_of("msg:" + str(data.get("msgId"))),
         chat,
@@ -87,28 +92,55 @@ def message_event(data: dict[str, Any], number: Number) -> Incoming | None:
     return Incoming(event, staff_id)
 
 
-def press_event(data: dict[str, Any], message_id: str, number: Number) -> Incoming | None:
-    """A card's button: its `data` param, on the card (`outTrackId`) it was pressed on."""
-    staff_id = str(data.get("userId") or "")
+def _content(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The message's text (without the space an @mention leaves) and its first picture's
+    download code."""
+    kind, content = data.get("msgtype"), data.get("content")
+    if kind == "text":
+        text = data.get("text")
+        if not isinstance(text, dict):
+            raise ValueError("a text message whose text is not an object")  # malformed
+        return str(text.get("content") or "").strip(), None
+    if kind == "picture" and isinstance(content, dict):
+        return None, str(content.get("downloadCode") or "") or None
+    if kind == "richText" and isinstance(content, dict):
+        items = [i for i in content.get("richText") or [] if isinstance(i, dict)]
+        words = "\n".join(str(i["text"]) for i in items if "text" in i).strip()
+        pictures = [str(i["downloadCode"]) for i in items if i.get("downloadCode")]
+        return words or None, pictures[0] if pictures else None
+    return None, None
+
+
+def press_of(data: dict[str, Any]) -> Press | None:
+    """The press a card callback tells of; None when it tells of none we can read."""
+    staff_id, track = str(data.get("userId") or ""), str(data.get("outTrackId") or "")
     try:
         content = json.loads(data.get("content") or "{}")
-    except ValueError:
+    except (TypeError, ValueError):
         return None
-    if not isinstance(content, dict):
-        return None
-    private = content.get("cardPrivateData")
+    private = content.get("cardPrivateData") if isinstance(content, dict) else None
     params = private.get("params") if isinstance(private, dict) else None
-    button = params.get("data") if isinstance(params, dict) else None
-    if not staff_id or not isinstance(button, str):
+    button = params.get(PRESSED_DATA) if isinstance(params, dict) else None
+    if not staff_id or not track or not isinstance(button, str):
         return None
-    group = str(data.get("spaceId")) if data.get("spaceType") == "IM_GROUP" else None
-    user, chat, kind = _who(number, staff_id, group)
-    track = data.get("outTrackId")
-    card = number(Kind.MESSAGE, str(track)) if track else None
-    event = Event(
-        update_id_of("press:" + message_id), chat, kind, user, button=button, message_id=card
+    assert isinstance(params, dict)
+    text = params.get(PRESSED_TEXT)
+    space = str(data.get("spaceId") or "")
+    return Press(staff_id, track, button, text if isinstance(text, str) else None, space)
+
+
+def press_event(press: Press, card: Card, user: int, message_id: str, text: str | None) -> Event:
+    """The press as an event in the card's own chat (a person's or a group's), on that card."""
+    kind = ChatKind.GROUP if card.chat_id < 0 else ChatKind.PRIVATE
+    return Event(
+        update_id_of("press:" + message_id),
+        card.chat_id,
+        kind,
+        user,
+        button=press.data,
+        message_id=card.number,
+        message_text=text,
     )
-    return Incoming(event, staff_id)
 
 
 def with_contact(event: Event, mobile: str) -> Event:

@@ -7,9 +7,12 @@ the event loop while it connects, can not be cancelled, and waits 10 s after a d
   topics; a 4xx answer (a wrong id or secret) stops with `StreamRefused` (retrying can not
   help), anything else (429, 5xx, a network error) is retried with a growing pause;
 - read: each CALLBACK goes to `on_callback`, each in its own task; it is acknowledged only
-  when `on_callback` returns True, i.e. after the answer's transaction committed: a callback
-  not acknowledged is pushed again by DingTalk (after a restart too), and the adapter
-  recognises it by its message id;
+  when `on_callback` says it was handled, i.e. after the answer's transaction committed.
+  `Handled.response` is the acknowledgement's `data.response`: for a card's button, the
+  card's new data, which DingTalk shows without an API call (DingTalk's card callback
+  page and its official card examples answer so). DingTalk does not push a robot message
+  again (its Stream protocol page: robot messages are "fire-forgot"), not even when it was
+  never acknowledged: what was not handled is lost, and the adapter is built for that;
 - SYSTEM `ping` is answered with its own data; SYSTEM `disconnect` connects anew;
 - `run()` returns when cancelled, closing the socket.
 
@@ -21,6 +24,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -30,7 +34,17 @@ from bot.retry import BACKOFF  # the pauses the Telegram bot's start waits with 
 
 log = logging.getLogger(__name__)
 
-OnCallback = Callable[[CallbackMessage], Awaitable[bool]]
+
+@dataclass(frozen=True)
+class Handled:
+    """A callback handled (its answer committed), acknowledged with `response` as the
+    acknowledgement's `data.response`."""
+
+    response: Any = "OK"
+
+
+# A callback's handling: True or `Handled` to acknowledge it, False to leave it unacknowledged.
+OnCallback = Callable[[CallbackMessage], Awaitable[Handled | bool]]
 
 
 class StreamRefused(Exception):
@@ -125,11 +139,14 @@ class StreamConnection:
     ) -> None:
         try:
             handled = await self.on_callback(callback)
-        except Exception:  # the adapter's own error: not acknowledged, pushed again
+        except Exception:  # the adapter's own error: not acknowledged (and not pushed again)
             log.exception("DingTalk callback %s failed", callback.headers.message_id)
             return
-        if handled and not socket.closed:
-            await socket.send_str(json.dumps(_ack(callback.headers.message_id, {"response": "OK"})))
+        if handled is False or socket.closed:
+            return
+        answer = handled if isinstance(handled, Handled) else Handled()
+        ack = _ack(callback.headers.message_id, {"response": answer.response})
+        await socket.send_str(json.dumps(ack, ensure_ascii=False))
 
 
 def _ack(message_id: str | None, data: Any) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from bot.transport import ChatGone, Outcome, Paused, Refused, RetryAt, Sent
 from conversations.outbox.render import Outgoing
 from platforms.dingtalk.openapi import QUOTA_USED_UP, THROTTLED, DingTalkError, OpenApi
-from platforms.dingtalk.outbound import card_params, send_card, send_message
+from platforms.dingtalk.outbound import card_params, record_card, send_card, send_message
 from storage.platform_ids import Kind, Platform, PlatformIds
 
 log = logging.getLogger(__name__)
@@ -174,10 +174,11 @@ class DingTalkTransport:
         return None
 
     def record(self, session: Session, ref: int | str | None, now: datetime) -> int | None:
-        """A card gets its integer (a warning's card is updated when acknowledged)."""
+        """A card gets its integer (a warning's card is updated when acknowledged), recorded
+        with the chat it went to and its buttons (a press is checked against them)."""
         if not isinstance(ref, str):
             return None
-        return PlatformIds(session).number(Kind.MESSAGE, ref, now=now)
+        return record_card(session, ref, now)
 
     async def edit(self, address: Any, out: Outgoing) -> None:
         try:

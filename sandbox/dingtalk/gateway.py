@@ -9,8 +9,16 @@ and DingTalk's Stream protocol page describe it:
 - the application answers each frame with an acknowledgement carrying the frame's
   `headers.messageId` and `code` 200; a SYSTEM `ping` is answered with its own `data`; a
   SYSTEM `disconnect` asks the application to connect again;
-- a CALLBACK not acknowledged is pushed again: here on the next connection (and on request),
-  so a test can drop the socket before the acknowledgement and see the message come again.
+- a card callback's acknowledgement may carry the card's new data (`data` is
+  `{"response": {"cardData": {"cardParamMap": …}, "userPrivateData": …,
+  "cardUpdateOptions": …}}`, as the SDK wraps a handler's answer): the card shows it, as
+  DingTalk's card callback page says ("通过响应事件回调来更新卡片数据"), with no API call;
+- a robot message is never pushed again (the protocol page: robot messages are
+  "fire-forgot"), nor is a card callback (nothing documents it): not on a new connection,
+  whatever happened to the last one. What is pushed while no connection is open is lost.
+  Connectors report a slow acknowledgement answered by a second push on the same connection
+  after 16–60 s; `redeliver()` does that on request only, so a test can show that a
+  callback handled twice is applied once.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from sandbox.dingtalk.state import DingState, Frame, new_id
+from sandbox.dingtalk.state import CARD_CALLBACK_TOPIC, DingState, Frame, new_id
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +82,6 @@ class Gateway:
             await old.close()
         self._connection_id = new_id("conn-")
         self.state.connections += 1
-        for frame in self.state.unacked():  # what the last connection left unacknowledged
-            await self._push(frame)
         try:
             async for message in socket:
                 if message.type == WSMsgType.TEXT:
@@ -90,10 +96,42 @@ class Gateway:
         if frame is None:
             log.warning("an acknowledgement of no frame: %s", ack)
             return
+        if self.state.lose_acks > 0 and frame.type == "CALLBACK":
+            # the bot stopped (or its socket broke) after its work, before this arrived
+            self.state.lose_acks -= 1
+            await self.drop()
+            return
         frame.ack = ack
         frame.acked = int(ack.get("code", 0)) == 200
+        if frame.acked and frame.topic == CARD_CALLBACK_TOPIC:
+            self._card_answer(frame, ack.get("data"))
         async with self._acked:
             self._acked.notify_all()
+
+    def _card_answer(self, frame: Frame, data: Any) -> None:
+        """A card callback answered with the card's new data: the card shows it."""
+        try:
+            response = json.loads(data).get("response") if isinstance(data, str) else None
+        except (ValueError, AttributeError):
+            return
+        track = frame.data.get("outTrackId") if isinstance(frame.data, dict) else None
+        card = self.state.cards.get(str(track)) if track else None
+        if not isinstance(response, dict) or card is None:
+            return
+        options = response.get("cardUpdateOptions") or {}
+        public = (response.get("cardData") or {}).get("cardParamMap")
+        if isinstance(public, dict):
+            values = {str(k): str(v) for k, v in public.items()}
+            if options.get("updateCardDataByKey"):
+                card["params"].update(values)
+            else:
+                card["params"] = values
+            card["updates"] += 1
+            card["answered"] = card.get("answered", 0) + 1
+        private = (response.get("userPrivateData") or {}).get("cardParamMap")
+        if isinstance(private, dict):
+            user = str(frame.data.get("userId"))
+            card.setdefault("private", {}).setdefault(user, {}).update(private)
 
     async def _push(self, frame: Frame) -> bool:
         socket = self._socket

@@ -7,7 +7,9 @@ The page's people (integer user ids, phone numbers) become the organisation's pe
 in them and the robot present. What a person sends is kept here (DingTalk's stand-in keeps
 only what the robot sends); what the robot sent (messages, cards as they are now, pictures,
 files) is read from the stand-in. DingTalk shows no toast under a pressed button: a press is
-"answered" once acknowledged, with no text (the adapter sends a toast's words as a message)."""
+"answered" once acknowledged, with no text (the adapter sends a toast's words as a message).
+DingTalk loses what is sent while the bot is not connected; the page, a demonstration, waits
+for the bot's connection first (it is still starting when the page opens)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from sandbox.dingtalk.server import DingTalkStandIn
 from sandbox.page import PageGroup, PagePerson
 
 BOT_NAME = "防返贫机器人"
+CONNECT_WAIT = 20.0  # seconds a page action waits for the bot's connection
 
 
 def user_of(user_id: int) -> str:
@@ -71,6 +74,12 @@ class PageBridge:
         cards = sum(int(m.get("updates", 0)) for m in self.standin.state.sent)
         return len(self.standin.state.sent) + cards + len(self.said)
 
+    async def _connected(self) -> None:
+        for _ in range(int(CONNECT_WAIT / 0.1)):
+            if self.standin.connected or self.standin.closing:
+                return
+            await asyncio.sleep(0.1)
+
     def _external(self, chat_id: int) -> str:
         return group_of(chat_id) if chat_id < 0 else user_of(chat_id)
 
@@ -88,6 +97,7 @@ class PageBridge:
         # DingTalk finds a person by their account's mobile: "share my phone" is a message
         text = "/start" if "contact" in body else str(body.get("text", ""))
         shown = "📷" if picture else text
+        await self._connected()
         self.said.append({"chat": chat_id, "from": person.name, "text": shown, "at": time.time()})
         answer = await self.standin.person_sends(user_of(user_id), text, picture, group)
         return web.json_response({"ok": "error" not in answer, **answer})
@@ -98,12 +108,13 @@ class PageBridge:
         card = next((m for m in self.standin.state.sent if m["seq"] == seq), None)
         if card is None or card["kind"] != "card":
             return web.json_response({"error": "no such card"}, status=404)
-        buttons = [b for row in json.loads(card["params"].get("buttons") or "[]") for b in row]
+        buttons = json.loads(card["params"].get("buttons") or "[]")
         data = next((b["data"] for b in buttons if b["text"] == body.get("text")), None)
         if data is None:
             return web.json_response({"error": f"no button {body.get('text')!r}"}, status=404)
         if chat_id >= 0 and card["to"] != user_of(chat_id):
             return web.json_response({"error": "not this chat's card"}, status=404)
+        await self._connected()
         answer = await self.standin.person_presses(
             user_of(int(body["user_id"])), card["outTrackId"], {"data": data}
         )
@@ -154,13 +165,11 @@ def _as_page_message(sent: dict[str, Any]) -> dict[str, Any]:
         "message_id": sent["seq"],
         "from": {"is_bot": True, "first_name": BOT_NAME},
     }
-    if sent["kind"] == "card":
-        rows = json.loads(sent["params"].get("buttons") or "[]")
+    if sent["kind"] == "card":  # the template's buttons: one per line
+        buttons = json.loads(sent["params"].get("buttons") or "[]")
         message["text"] = sent["params"].get("markdown", "")
         message["reply_markup"] = {
-            "inline_keyboard": [
-                [{"text": b["text"], "callback_data": b["data"]} for b in row] for row in rows
-            ]
+            "inline_keyboard": [[{"text": b["text"], "callback_data": b["data"]}] for b in buttons]
         }
         return message
     params = sent.get("msgParam") or {}

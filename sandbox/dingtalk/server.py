@@ -5,10 +5,18 @@ chat or group, text or picture), pressing a card's button, DingTalk's limits (ca
 second, the monthly quota, the mobile-number permission: `limits.py`), and failures (refused
 connections, a dropped socket, throttling, 5xx and documented error codes).
 
-Verified against the official `dingtalk-stream` SDK (tests/e2e/test_dingtalk_standin.py); the
+Verified against the official `dingtalk-stream` SDK (tests/dingtalk/test_standin.py); the
 real DingTalk has not been reached from here (no internet), so what the documentation does
-not say (how soon an unacknowledged callback comes again, exact error codes of every API) is
-this stand-in's assumption, named where it is made."""
+not say (exact error codes of every API, when a card callback names its space) is this
+stand-in's assumption, named where it is made.
+
+A group message reaches the robot only when it @mentions it, and its text then begins with a
+space (DingTalk's "接收消息" page, whose group sample is " 你好"); a person may send rich text
+(words and pictures in one message). A card callback names its space (`spaceType` "im",
+`spaceId` the conversation, as in DingTalk's own sample frame) only every other time: the
+documentation's samples differ, and the SDK drops the fields, so the bot must not need them.
+The button's parameters are the template's (`platforms/dingtalk/card_template.json`): the
+button's `data`, and the card's `markdown`."""
 
 from __future__ import annotations
 
@@ -75,6 +83,7 @@ class DingTalkStandIn(Gateway, OpenApi):
                 web.post("/control/fail", self._c_fail),
                 web.post("/control/refuse", self._c_refuse),
                 web.post("/control/drop", self._c_drop),
+                web.post("/control/lose-acks", self._c_lose_acks),
                 web.post("/control/redeliver", self._c_redeliver),
                 web.post("/control/system/{topic}", self._c_system),
                 web.get("/control/messages", self._c_messages),
@@ -156,19 +165,47 @@ class DingTalkStandIn(Gateway, OpenApi):
             message.update(conversationTitle=group["title"], isInAtList=True)
         return message
 
+    def _content(self, text: str, pictures: list[bytes], group: bool, rich: bool) -> dict[str, Any]:
+        """The message's type and content, as DingTalk sends them."""
+        if group and text:
+            text = " " + text  # what is left of "@robot text"
+        codes = []
+        for picture in pictures:
+            code = new_id("download-")
+            self.state.media[code] = picture
+            codes.append(code)
+        if rich or (pictures and text):
+            items: list[dict[str, Any]] = [{"text": text}] if text else []
+            items += [{"downloadCode": code, "type": "picture"} for code in codes]
+            return {"msgtype": "richText", "content": {"richText": items}}
+        if codes:
+            return {"msgtype": "picture", "content": {"downloadCode": codes[0]}}
+        return {"msgtype": "text", "text": {"content": text}}
+
     async def _c_send(self, request: web.Request) -> web.Response:
         body = await request.json()
         picture = base64.b64decode(body["picture"]) if "picture" in body else None
         answer = await self.person_sends(
-            str(body.get("userid")), str(body.get("text", "")), picture, body.get("group")
+            str(body.get("userid")),
+            str(body.get("text", "")),
+            picture,
+            body.get("group"),
+            rich=bool(body.get("rich")),
         )
         return web.json_response(answer, status=int(answer.pop("status", 200)))
 
     async def person_sends(
-        self, userid: str, text: str = "", picture: bytes | None = None, group_id: Any = None
+        self,
+        userid: str,
+        text: str = "",
+        picture: bytes | None = None,
+        group_id: Any = None,
+        *,
+        rich: bool = False,
     ) -> dict[str, Any]:
-        """A person writes to the robot: `text`, or a `picture`, in the single chat or (in
-        `group_id`) a group the robot is in."""
+        """A person writes to the robot: `text`, a `picture`, or both (rich text, also with
+        `rich`), in the single chat or (in `group_id`, @mentioning the robot) a group the
+        robot is in."""
         user = self.state.users.get(userid)
         group = self.state.groups.get(str(group_id)) if group_id else None
         if user is None or (group_id and (group is None or not group["robot"])):
@@ -176,12 +213,8 @@ class DingTalkStandIn(Gateway, OpenApi):
         if group is not None and user["userid"] not in group["members"]:
             return {"status": 403, "error": "not a member of the group"}
         message = self._chatbot_message(user, group)
-        if picture is not None:
-            code = new_id("download-")
-            self.state.media[code] = picture
-            message.update(msgtype="picture", content={"downloadCode": code})
-        else:
-            message.update(msgtype="text", text={"content": text})
+        pictures = [picture] if picture is not None else []
+        message.update(self._content(text, pictures, group is not None, rich))
         frame = Frame("CALLBACK", BOT_MESSAGE_TOPIC, message)
         pushed = await self.push(frame)
         return {"messageId": frame.message_id, "pushed": pushed}
@@ -189,32 +222,43 @@ class DingTalkStandIn(Gateway, OpenApi):
     async def _c_press(self, request: web.Request) -> web.Response:
         body = await request.json()
         answer = await self.person_presses(
-            str(body.get("userid")), str(body.get("outTrackId")), body.get("params", {})
+            str(body.get("userid")),
+            str(body.get("outTrackId")),
+            body.get("params", {}),
+            forged=bool(body.get("forged")),
         )
         return web.json_response(answer, status=int(answer.pop("status", 200)))
 
     async def person_presses(
-        self, userid: str, out_track_id: str, params: dict[str, Any]
+        self, userid: str, out_track_id: str, params: dict[str, Any], *, forged: bool = False
     ) -> dict[str, Any]:
-        """A person presses a card's button: the card callback with its `params`."""
+        """A person presses a card's button: the card callback with its `params` and, as the
+        template's buttons send it, the card's `markdown`. `forged`: a callback no client
+        would send (a card the person can not see), as a hostile test makes one."""
         user = self.state.users.get(userid)
         card = self.state.cards.get(out_track_id)
         if user is None or card is None:
             return {"status": 404, "error": "no such person or card"}
         group = self.state.groups.get(card["to"])
         member = group is not None and user["userid"] in group["members"]
-        if card["to"] != user["userid"] and not member:
+        if card["to"] != user["userid"] and not member and not forged:
             return {"status": 403, "error": "the person can not see the card"}
-        content = {"cardPrivateData": {"actionIds": ["button"], "params": params}}
+        params = {"markdown": card["params"].get("markdown", ""), **params}
+        content = {"cardPrivateData": {"actionIds": ["node_ocbutton"], "params": params}}
+        self.state.presses += 1
+        named = self.state.presses % 2 == 1 and not forged  # every other press names none
+        conversation = card["to"] if group else "cid-single-" + user["userid"]
         data = {
             "extension": "{}",
             "corpId": CORP_ID,
             "type": "actionCallback",
             "userId": user["userid"],
+            "userIdType": 1,
             "content": json.dumps(content, ensure_ascii=False),
+            "value": json.dumps(content, ensure_ascii=False),
             "outTrackId": card["outTrackId"],
-            "spaceType": "IM_GROUP" if group else "IM_ROBOT",
-            "spaceId": card["to"],
+            "spaceType": "im" if named else "",
+            "spaceId": conversation if named else "",
         }
         frame = Frame("CALLBACK", CARD_CALLBACK_TOPIC, data)
         pushed = await self.push(frame)
@@ -236,6 +280,13 @@ class DingTalkStandIn(Gateway, OpenApi):
 
     async def _c_drop(self, request: web.Request) -> web.Response:
         return web.json_response({"dropped": await self.drop()})
+
+    async def _c_lose_acks(self, request: web.Request) -> web.Response:
+        """The next `times` callbacks' acknowledgements are lost with the socket: the bot's
+        work done (committed), then the process or the network gone before DingTalk had the
+        answer (a card's new data with it)."""
+        self.state.lose_acks = int((await request.json()).get("times", 1))
+        return web.json_response({"ok": True})
 
     async def _c_redeliver(self, request: web.Request) -> web.Response:
         return web.json_response({"pushed": await self.redeliver()})

@@ -1,7 +1,8 @@
 """What the DingTalk stand-in holds: the application's credentials, the organisation's people
 and groups, the access tokens, every message and card the application sent, the callbacks
-pushed down the Stream connection (unacknowledged ones are pushed again), and the failures
-a test asked for."""
+pushed down the Stream connection (never pushed again unless a test asks), every request
+the application made (`calls`; `metered` says which of them DingTalk counts), and the
+failures a test asked for."""
 
 from __future__ import annotations
 
@@ -16,6 +17,28 @@ TOKEN_SECONDS = 7200  # /v1.0/oauth2/accessToken answers expireIn 7200
 
 BOT_MESSAGE_TOPIC = "/v1.0/im/bot/messages/get"
 CARD_CALLBACK_TOPIC = "/v1.0/card/instances/callback"
+
+# What DingTalk's monthly API quota does not count ("不纳入调用量限制的接口清单": the access
+# token, 查询用户详情), what is no OpenAPI call at all (the Stream gateway, a file's download
+# address), and what is not counted because it failed on a rate limit ("因为单应用调用QPS限流
+# …导致的失败调用，不会被统计到调用次数中", DingTalk's billing page): docs/dingtalk.md.
+NOT_METERED = (
+    "/v1.0/oauth2/accessToken",
+    "/topapi/v2/user/get",
+    "/v1.0/gateway/",
+    "/connect",
+    "/files/",
+)
+RATE_LIMITED = ("QpsLimit", "QpmLimit", "Throttling")
+
+
+def metered(call: dict[str, Any]) -> bool:
+    """Whether DingTalk counts `call` (an entry of `DingState.calls`) against the month."""
+    path = str(call.get("path", ""))
+    if any(path.startswith(free) for free in NOT_METERED):
+        return False
+    code = str(call.get("code") or "")
+    return not (int(call.get("status", 200)) in (403, 429) and any(r in code for r in RATE_LIMITED))
 
 
 def new_id(prefix: str) -> str:
@@ -96,6 +119,8 @@ class DingState:
     calls: list[dict[str, Any]] = field(default_factory=list)  # every request, answered how
     failures: list[Failure] = field(default_factory=list)
     refuse_connections: int = 0  # connections/open answers 503 this many times
+    lose_acks: int = 0  # the next callbacks' acknowledgements are lost with the socket
+    presses: int = 0  # card callbacks sent (every other one names no space)
     connections: int = 0  # WebSocket connections accepted so far
     limits: Limits = field(default_factory=Limits)  # what DingTalk allows (openapi.py)
 

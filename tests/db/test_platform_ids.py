@@ -101,6 +101,30 @@ def test_the_months_api_calls_add_up_and_the_summary_warns_near_the_quota(
         assert ApiUsages(s).of("dingtalk", "2026-12") == 42
         assert ApiUsages(s).of("dingtalk", "2027-01") == 0
     t = load_translations("zh_CN").get()
-    assert quota_text(42, t) == "本月钉钉接口调用 42 次（标准版每月 10,000 次）。"
-    near = quota_text(8_000, t)
-    assert near.startswith("⚠️ 本月钉钉接口调用 8,000 次") and "升级" in near
+    assert quota_text(42, t) == "本月钉钉接口调用 42 次（标准版每月 5,000 次）。"
+    assert not quota_text(3_999, t).startswith("⚠️")
+    near = quota_text(4_000, t)  # 80 % of the standard plan's 5,000 since 2025-11-19
+    assert near.startswith("⚠️ 本月钉钉接口调用 4,000 次") and "升级" in near
+
+
+def test_a_card_keeps_the_chat_it_went_to_and_its_buttons(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory() as s, s.begin():
+        ids = PlatformIds(s)
+        group = ids.number(Kind.GROUP, "cidABC==", now=NOW)
+        card = ids.card("ffp-card-2", chat_id=group, buttons={"al"}, now=NOW)
+        older = ids.number(Kind.MESSAGE, "ffp-card-0", now=NOW)  # sent before 0018
+    with session_factory() as s, s.begin():
+        ids = PlatformIds(s)
+        found = ids.card_of("ffp-card-2")
+        assert found is not None and found.number == card
+        assert (found.chat_id, found.buttons) == (group, frozenset({"al"}))
+        assert ids.card_of("ffp-card-0") is None and ids.card_of("ffp-nowhere") is None
+        ids.set_buttons(card, set())
+        ids.set_buttons(older, {"ci"})  # no owner recorded: nothing to change
+    with session_factory() as s:
+        ids = PlatformIds(s)
+        found = ids.card_of("ffp-card-2")
+        assert found is not None and found.buttons == frozenset()
+        assert ids.card_of("ffp-card-0") is None

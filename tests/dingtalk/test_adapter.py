@@ -145,16 +145,14 @@ async def test_registration_by_mobile_and_a_check_in_on_cards(
     [listing] = town.cards(helper)
     assert "请选择要走访的农户" in listing["params"]["markdown"]
     household = next(
-        b["data"]
-        for row in json.loads(listing["params"]["buttons"])
-        for b in row
-        if "LX01001" in b["text"]
+        b["data"] for b in json.loads(listing["params"]["buttons"]) if "LX01001" in b["text"]
     )
     await town.press(helper, listing["outTrackId"], household)
     assert "本次走访方式" in listing["params"]["markdown"] and listing["updates"] == 1
     pressed = await town.press(helper, listing["outTrackId"], "ci:a:visit_method:home")
     assert "共同生活" in listing["params"]["markdown"] and listing["updates"] == 2
-    # DingTalk pushes the same press again (as after a restart): not applied twice
+    # the same press pushed again (on the same connection, as connectors report): not
+    # applied twice
     frame = town.standin.state.frames[pressed]
     frame.acked = False
     await town.standin.redeliver()
@@ -190,10 +188,7 @@ async def test_one_persons_quick_presses_are_handled_in_order(
     await town.send(helper, "/checkin")
     [listing] = town.cards(helper)
     household = next(
-        b["data"]
-        for row in json.loads(listing["params"]["buttons"])
-        for b in row
-        if "LX01001" in b["text"]
+        b["data"] for b in json.loads(listing["params"]["buttons"]) if "LX01001" in b["text"]
     )
     await town.press(helper, listing["outTrackId"], household)
     pushed = []
@@ -220,10 +215,7 @@ async def test_a_press_on_a_card_is_one_transaction(
     await town.send(helper, "/checkin")
     [listing] = town.cards(helper)
     household = next(
-        b["data"]
-        for row in json.loads(listing["params"]["buttons"])
-        for b in row
-        if "LX01001" in b["text"]
+        b["data"] for b in json.loads(listing["params"]["buttons"]) if "LX01001" in b["text"]
     )
     await town.press(helper, listing["outTrackId"], household)
     engine = session_factory.kw["bind"]

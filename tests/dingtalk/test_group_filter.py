@@ -6,14 +6,19 @@ and the replies both send with."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.i18n import load_translations
 from conversations.engine.events import ChatKind, Event
 from conversations.engine.replies import Button, Edit, Say
+from conversations.engine.services import Services
+from platforms.dingtalk.ids import Cards, IdCache
 from platforms.dingtalk.openapi import OpenApi
 from platforms.dingtalk.outbound import Deliverer, send_message
 from sandbox.dingtalk.server import DingTalkStandIn
@@ -50,15 +55,16 @@ async def test_group_texts_are_masked_and_logged_private_ones_are_not(
         with session_factory() as s, s.begin():
             return PlatformIds(s).number(kind, external, now=NOW)
 
-    async def number(kind: Kind, external: str) -> int:
-        return tx_number(kind, external)
-
-    async def resolve(value: int) -> tuple[Kind, str] | None:
-        with session_factory() as s:
-            return PlatformIds(s).external(value)
-
+    services = Services(
+        session_factory=session_factory,
+        translations=load_translations("zh_CN"),
+        tz=ZoneInfo("Asia/Shanghai"),
+        clock=lambda: NOW,
+    )
+    ids = IdCache(services)
+    cards = Cards(services, ids)
     group, person = tx_number(Kind.GROUP, "cid-qs"), tx_number(Kind.USER, "u1")
-    deliverer = Deliverer(api, "fangfanpin.buttons", resolve, number)
+    deliverer = Deliverer(api, "fangfanpin.buttons", ids, cards)
     caplog.set_level(logging.WARNING, logger="conversations.engine.group_filter")
     in_group = Event(update_id=1, chat_id=group, chat_kind=ChatKind.GROUP, user_id=person)
 
@@ -68,12 +74,21 @@ async def test_group_texts_are_masked_and_logged_private_ones_are_not(
     assert card["to"] == "cid-qs" and card["params"]["markdown"] == MASKED
     assert "青山村 137****7000" in card["params"]["buttons"]
     assert "gb:v:1" in card["params"]["buttons"]  # the data as it was
-    card_id = await number(Kind.MESSAGE, card["outTrackId"])
+    recorded = await cards.get(card["outTrackId"])
+    assert recorded is not None and recorded.chat_id == group
+    assert recorded.buttons == frozenset({"gb"})
     pressed = Event(
-        update_id=2, chat_id=group, chat_kind=ChatKind.GROUP, user_id=person, message_id=card_id
+        update_id=2,
+        chat_id=group,
+        chat_kind=ChatKind.GROUP,
+        user_id=person,
+        message_id=recorded.number,
     )
-    await deliverer.deliver(pressed, [Edit("已确认 " + TEXT)])
+    await deliverer.deliver(pressed, [Edit("已确认 " + TEXT)])  # through the API
     assert card["params"]["markdown"] == "已确认 " + MASKED and card["updates"] == 1
+    # the same in a press's acknowledgement
+    answer = await deliverer.answer(pressed, recorded, [Edit("再次 " + TEXT)], time.monotonic())
+    assert answer["cardData"]["cardParamMap"]["markdown"] == "再次 " + MASKED
     await send_message(api, (Kind.USER, "u1"), "sampleText", {"content": TEXT})
 
     messages = [m for m in standin.state.sent if m["kind"] == "message"]
@@ -82,5 +97,5 @@ async def test_group_texts_are_masked_and_logged_private_ones_are_not(
         ("u1", TEXT),
     ]
     warnings = [r for r in caplog.records if r.name == "conversations.engine.group_filter"]
-    assert len(warnings) == 4  # the card and its button, its update, the message
+    assert len(warnings) == 5  # the card and its button, its two updates, the message
     assert "500118198507029464" not in caplog.text and "13700137000" not in caplog.text

@@ -1,9 +1,10 @@
 """The DingTalk stand-in speaks what the adapter will rely on: the Stream gateway (open a
-connection, frames, acknowledgements, unacknowledged callbacks pushed again after a dropped
-socket, SYSTEM ping), the OpenAPI (token, robot messages to people and groups, cards created
-and updated, the contacts API, media) and its failures (refused connections, throttling as
-DingTalk answers it, a 403, and 5xx); and the official `dingtalk-stream` SDK connects to it,
-gets a message and a card press, and acknowledges both."""
+connection, frames, acknowledgements, nothing pushed again on a new connection, SYSTEM ping,
+a card callback answered with the card's new data), the OpenAPI (token, robot messages to
+people and groups, cards created and updated, the contacts API, media) and its failures
+(refused connections, throttling as DingTalk answers it, a 403, and 5xx); and the official
+`dingtalk-stream` SDK connects to it, gets a message and a card press, and acknowledges
+both."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import aiohttp
 import pytest
 
 from sandbox.dingtalk.server import DingTalkStandIn
-from sandbox.dingtalk.state import BOT_MESSAGE_TOPIC
+from sandbox.dingtalk.state import BOT_MESSAGE_TOPIC, metered
 from tests.dingtalk.credentials import CLIENT_ID, CLIENT_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +75,7 @@ def ack(frame: dict[str, Any], data: str = '{"response": "OK"}') -> dict[str, An
     }
 
 
-async def test_stream_frames_acknowledgements_and_redelivery_after_a_drop(
+async def test_stream_frames_acknowledgements_and_no_push_again_on_a_new_connection(
     standin: DingTalkStandIn, http: aiohttp.ClientSession
 ) -> None:
     url = standin.url
@@ -96,21 +97,26 @@ async def test_stream_frames_acknowledgements_and_redelivery_after_a_drop(
         "u1",
         "/start",
     )
-    # Not acknowledged, and the socket drops: the next connection gets it again.
+    # Not acknowledged, and the socket drops: robot messages are fire-and-forget, the next
+    # connection does not get it (the first frame there is the ping sent after it).
     await post(http, url + "/control/drop", {})
     await socket.close()
     again = await connect(http, url)
-    redelivered = json.loads((await again.receive()).data)
-    assert redelivered["headers"]["messageId"] == sent["messageId"]
-    await again.send_str(json.dumps(ack(redelivered)))
-    async with http.get(f"{url}/control/acked/{sent['messageId']}?timeout=5") as response:
-        assert (await response.json())["acked"] is True
-    # A ping is answered with its own data.
     await post(http, url + "/control/system/ping", {})
     ping = json.loads((await again.receive()).data)
     assert (ping["type"], ping["headers"]["topic"]) == ("SYSTEM", "ping")
-    await again.send_str(json.dumps(ack(ping, ping["data"])))
-    # A group message names the group; a refused connection is a 503.
+    await again.send_str(json.dumps(ack(ping, ping["data"])))  # answered with its own data
+    # Pushed again only when asked (as connectors report it on a slow connection).
+    _, late = await post(http, url + "/control/send", {"userid": "u1", "text": "/help"})
+    first = json.loads((await again.receive()).data)
+    assert (await post(http, url + "/control/redeliver", {}))[1]["pushed"] == 2
+    pushed = {json.loads((await again.receive()).data)["headers"]["messageId"] for _ in "ab"}
+    assert pushed == {sent["messageId"], late["messageId"]}
+    await again.send_str(json.dumps(ack(first)))
+    async with http.get(f"{url}/control/acked/{late['messageId']}?timeout=5") as response:
+        assert (await response.json())["acked"] is True
+    # A group message names the group, its text after the @mention's space; a refused
+    # connection is a 503.
     await post(http, url + "/control/send", {"userid": "u2", "text": "/bind", "group": "cid-qs"})
     group = json.loads(json.loads((await again.receive()).data)["data"])
     assert (group["conversationType"], group["conversationId"], group["conversationTitle"]) == (
@@ -118,6 +124,7 @@ async def test_stream_frames_acknowledgements_and_redelivery_after_a_drop(
         "cid-qs",
         "青山村防返贫群",
     )
+    assert group["text"]["content"] == " /bind" and group["isInAtList"] is True
     await post(http, url + "/control/refuse", {"times": 1})
     refused = await post(
         http,
@@ -218,6 +225,45 @@ async def test_openapi_messages_cards_contacts_and_failures(
     assert statuses == [403, 503, 200]
 
 
+async def test_a_card_callback_answered_with_the_cards_data_updates_it_without_a_call(
+    standin: DingTalkStandIn, http: aiohttp.ClientSession
+) -> None:
+    """DingTalk's card callback page: the answer to a callback may carry the card's new data
+    ("通过响应事件回调来更新卡片数据"), in the SDK's wrapping `{"response": …}`. Every other
+    callback names no space (the bot must not need it); the button's parameters are the
+    template's: its `data` and the card's `markdown`."""
+    url = standin.url
+    await organisation(http, url)
+    socket = await connect(http, url)
+    standin.state.cards["card-1"] = card = standin.state.record(
+        "card", "cid-qs", outTrackId="card-1", template="t", params={"markdown": "你好"}
+    )
+    card["updates"] = 0
+    spaces = []
+    for data in ("al:ack:1", "al:ack:2"):
+        _, pressed = await post(
+            http,
+            url + "/control/press",
+            {"userid": "u2", "outTrackId": "card-1", "params": {"data": data}},
+        )
+        frame = json.loads((await socket.receive()).data)
+        callback = json.loads(frame["data"])
+        spaces.append((callback["spaceType"], callback["spaceId"]))
+        params = json.loads(callback["content"])["cardPrivateData"]["params"]
+        assert params == {"markdown": card["params"]["markdown"], "data": data}
+        answer = {
+            "cardUpdateOptions": {"updateCardDataByKey": True},
+            "cardData": {"cardParamMap": {"markdown": f"已确认 {data}"}},
+        }
+        await socket.send_str(json.dumps(ack(frame, json.dumps({"response": answer}))))
+        assert await standin.wait_acked(pressed["messageId"], 5)
+        assert card["params"]["markdown"] == f"已确认 {data}"
+    assert spaces == [("im", "cid-qs"), ("", "")]
+    assert card["updates"] == 2
+    assert not [c for c in standin.state.calls if metered(c)]  # no metered call made
+    await socket.close()
+
+
 async def test_the_official_sdk_connects_gets_a_message_and_a_card_press_and_acknowledges(
     standin: DingTalkStandIn, http: aiohttp.ClientSession
 ) -> None:
@@ -248,7 +294,7 @@ async def test_the_official_sdk_connects_gets_a_message_and_a_card_press_and_ack
             assert (await response.json())["acked"] is True
 
         standin.state.cards["card-9"] = standin.state.record(
-            "card", "u1", outTrackId="card-9", template="t", params={}
+            "card", "u1", outTrackId="card-9", template="t", params={"markdown": "🔴"}
         )
         _, pressed = await post(
             http,
@@ -256,7 +302,7 @@ async def test_the_official_sdk_connects_gets_a_message_and_a_card_press_and_ack
             {"userid": "u1", "outTrackId": "card-9", "params": {"data": "al:ack:7"}},
         )
         line = json.loads(await asyncio.wait_for(process.stdout.readline(), 10))
-        assert line == {"card": "card-9", "params": {"data": "al:ack:7"}}
+        assert line == {"card": "card-9", "params": {"markdown": "🔴", "data": "al:ack:7"}}
         async with http.get(f"{url}/control/acked/{pressed['messageId']}?timeout=5") as response:
             assert (await response.json())["acked"] is True
     finally:

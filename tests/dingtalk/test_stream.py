@@ -1,8 +1,9 @@
 """The adapter's Stream connection against the stand-in: a callback reaches the handler and
-is acknowledged only when the handler says its transaction committed; one that was not is
-pushed again after a dropped socket; pings are answered; a `disconnect` and refused
-connections are ridden out; wrong credentials stop it with one clear error; cancelling it
-returns at once."""
+is acknowledged only when the handler says its transaction committed, with the answer the
+handler gives (a card's new data); one that was not is not pushed again after a dropped
+socket (DingTalk's robot messages are fire-and-forget); pings are answered; a `disconnect`
+and refused connections are ridden out; wrong credentials stop it with one clear error;
+cancelling it returns at once."""
 
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ async def acked(standin: DingTalkStandIn, message_id: str) -> bool:
     return await standin.wait_acked(message_id, 5)
 
 
-async def test_acknowledged_after_the_commit_and_pushed_again_when_not(
+async def test_acknowledged_after_the_commit_and_not_pushed_again_when_not(
     standin: DingTalkStandIn,
 ) -> None:
     handler = Handler(fail_first=1)  # the first answer's transaction fails
@@ -87,11 +88,14 @@ async def test_acknowledged_after_the_commit_and_pushed_again_when_not(
         sent = await control(standin, "/control/send", {"userid": "u1", "text": "4500"})
         assert await handler.next() == (sent["messageId"], "4500")
         assert not await standin.wait_acked(str(sent["messageId"]), 0.3)  # not acknowledged
-        # the socket drops; the connection comes back and DingTalk pushes it again
+        # the socket drops; the connection comes back, and the message is not pushed again
         await control(standin, "/control/drop")
         await until_connected(standin, 2)
-        assert await handler.next() == (sent["messageId"], "4500")
-        assert await acked(standin, str(sent["messageId"]))
+        again = await control(standin, "/control/send", {"userid": "u1", "text": "4600"})
+        assert await handler.next() == (again["messageId"], "4600")
+        assert await acked(standin, str(again["messageId"]))
+        assert [text for _, text in handler.seen] == ["4500", "4600"]
+        assert not standin.state.frames[str(sent["messageId"])].acked
         # a ping is answered with its data; a disconnect makes it connect anew
         ping = await control(standin, "/control/system/ping")
         assert await acked(standin, str(ping["messageId"]))

@@ -259,7 +259,11 @@ async def test_buttons_are_refused_to_the_wrong_people(
     [alert] = await client.wait_bot_messages(group, after=seq, timeout=30)
     assert "🔴" in alert["text"]
 
-    for role in ("stranger", "helper", "other_head", "other_staff"):
+    # A stranger (not linked: perhaps a village head who never wrote to the bot) is told to
+    # link first; the people the bot knows are told they have no right.
+    said = await toast(client, chats["stranger"], group, alert["message_id"], text="✅ 确认收到")
+    assert said.startswith("尚未关联您的账号") and "无权" not in said
+    for role in ("helper", "other_head", "other_staff"):
         said = await toast(client, chats[role], group, alert["message_id"], text="✅ 确认收到")
         assert "无权操作" in said, (role, said)
     with roster() as s:

@@ -289,11 +289,13 @@ async def test_stale_forged_and_foreign_buttons_get_a_polite_answer(
     helper: Chat, client: SandboxClient, roster: sessionmaker[Session]
 ) -> None:
     await choose(helper, "LX01001")
-    # A "food" answer while the bot asks for the visit method: stale. A toast says so and no
-    # message is spent (the question asked is the newest message).
+    # A "food" answer while the bot asks for the visit method: stale. The pressed message
+    # says so and shows the question asked; no message is spent.
     pressed = await helper.press_data("ci:a:food:1")
-    answer = await client.wait_event(after=pressed["seq"], kinds="callback_answer")
-    assert "已回答过" in answer["text"]
+    edit = await client.wait_event(after=pressed["seq"], kinds="edit", chat_id=helper.chat_id)
+    shown = await client.message(helper.chat_id, edit["message_id"])
+    assert shown["text"].startswith("该问题已回答过；当前进行到这里：")
+    assert "本次走访方式" in shown["text"]
     assert draft_answers(roster) == {}
     assert not await client.events(after=pressed["seq"], chat_id=helper.chat_id, kinds="message")
     # Garbage after the prefix, and data of no flow at all.

@@ -139,10 +139,13 @@ async def test_an_answer_delivered_again_is_applied_once(
     assert draft is not None and draft.answers == {"visit_method": "phone"}
     with town() as s:
         assert s.get(HandledUpdate, 500) is not None
-    # A button of a question already answered (pressed again, or on an older copy): a
-    # toast, no message, nothing changes.
-    [toast] = await run.answer(A, button="ci:a:visit_method:home", message_text=first.text)
-    assert isinstance(toast, Toast) and "该问题已回答过" in toast.text
+    # A button of a question already answered (pressed again: its answer was taken but the
+    # message not changed, e.g. the process stopped in between, and DingTalk does not
+    # deliver a press again): the pressed message shows where we are; nothing changes.
+    toast, here = await run.answer(A, button="ci:a:visit_method:home", message_text=first.text)
+    assert isinstance(toast, Toast) and toast.text == ""
+    assert isinstance(here, Edit) and here.message_id is None and here.keyboard
+    assert here.text.startswith("该问题已回答过；当前进行到这里：\n\n") and "共同生活" in here.text
     assert draft_of(town).answers == {"visit_method": "phone"}  # type: ignore[union-attr]
 
 
@@ -229,16 +232,24 @@ async def test_a_used_screen_loses_its_buttons(
     # The platform tells which message that is (the adapter calls `shown` once it is sent).
     assert income.shown is not None
     await income.shown(11)
-    stale = await run.answer(A, button="ci:a:members:3", message_id=10, message_text="…")
-    assert [type(r) for r in stale] == [Toast]  # an old screen: a toast, nothing stored
+    # An old screen pressed: it shows where the check-in stands (the income question), and
+    # the screen that showed it until now loses its buttons; nothing is stored.
+    toast, older, here = await run.answer(
+        A, button="ci:a:members:3", message_id=10, message_text="…"
+    )
+    assert isinstance(older, Edit) and older.message_id == 11 and not older.keyboard
+    assert isinstance(here, Edit) and here.message_id is None and "收入" in here.text
+    assert here.keyboard and isinstance(toast, Toast) and not toast.text
+    answers = draft_of(town).answers  # type: ignore[union-attr]
+    assert answers == {"visit_method": "home", "members": 3}
 
-    # Pressed on message 11 (shown in place), then typed "否" for the next question.
+    # Pressed on message 10 (it shows the question now), then typed "否" for the next one.
     [expense] = await run.answer(
-        A, button="ci:a:income_changed:0", message_id=11, message_text=income.text
+        A, button="ci:a:income_changed:0", message_id=10, message_text=here.text
     )
     assert isinstance(expense, Edit) and expense.keyboard
     unbuttoned, food = await run.answer(A, text="否")
-    assert isinstance(unbuttoned, Edit) and unbuttoned.message_id == 11
+    assert isinstance(unbuttoned, Edit) and unbuttoned.message_id == 10
     assert unbuttoned.keyboard == () and isinstance(food, Say) and food.keyboard
     assert food.shown is not None
     await food.shown(12)

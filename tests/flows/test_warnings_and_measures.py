@@ -40,6 +40,15 @@ async def test_acknowledge_record_a_measure_and_resolve(
     assert isinstance(elsewhere, Toast) and "已失效" in elsewhere.text
     [refused] = await run.event(warning_pressed, A, VILLAGE_GROUP, **on_warning)
     assert isinstance(refused, Toast) and "无权" in refused.text
+    # Someone the bot does not know yet (a village head who never wrote to it) is told to
+    # link first, not that they have no right; how depends on the platform.
+    for stranger, how in ((999, "分享手机号"), (2**53 + 999, "钉钉手机号")):
+        [unknown] = await run.event(warning_pressed, stranger, VILLAGE_GROUP, **on_warning)
+        assert isinstance(unknown, Toast) and unknown.text.startswith("尚未关联您的账号")
+        assert how in unknown.text and "无权" not in unknown.text
+        measure_data = {**on_warning, "button": f"al:m:{alert_id}"}
+        [unknown] = await run.event(warning_pressed, stranger, VILLAGE_GROUP, **measure_data)
+        assert isinstance(unknown, Toast) and unknown.text.startswith("尚未关联您的账号")
     toast, *edits = await run.event(warning_pressed, HEAD, VILLAGE_GROUP, **on_warning)
     assert isinstance(toast, Toast) and toast.text == "已确认。"
     assert {(e.chat_id, e.message_id) for e in edits if isinstance(e, Edit)} == {
