@@ -384,6 +384,8 @@ def test_the_same_page_over_dingtalk(dingtalk_page: str, browser: object, tmp_pa
     driver.get(dingtalk_page)
     wait.until(lambda _d: "钉钉" in driver.find_element(By.CSS_SELECTOR, ".hint").text)
     # No Telegram on this page, and no phone number to share: DingTalk knows it.
+    private = "[data-testid=input-private]"
+    wait.until(lambda _d: driver.find_elements(By.CSS_SELECTOR, private), "the private chat")
     assert "钉钉" in driver.title and "Telegram" not in driver.title
     assert "Telegram" not in driver.find_element(By.CSS_SELECTOR, "header h1").text
     assert not driver.find_elements(By.CSS_SELECTOR, "[data-testid=share-phone]")
