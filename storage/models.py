@@ -106,6 +106,7 @@ class Person(Timestamps, Base):
     role: Mapped[str] = mapped_column(String(20))
     township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"), index=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
+    unit: Mapped[str | None] = mapped_column(String(40))  # unit staff's unit, e.g. 镇民政办
     # The person's account on the platform they use the bot on (platform, user id): one
     # integer for both (DingTalk's string ids are numbered: storage/platform_ids.py).
     platform: Mapped[str | None] = mapped_column(String(16))
