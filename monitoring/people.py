@@ -66,6 +66,7 @@ def has_village(role: Role) -> bool | None:
         return False
     return None
 
+
 CATEGORY_WORDS: dict[str, Category] = {
     "脱贫不稳定户": Category.UNSTABLE,
     "unstable": Category.UNSTABLE,

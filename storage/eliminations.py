@@ -30,9 +30,9 @@ from storage.models import (
     Elimination,
     EliminationReferral,
     Household,
-    Measure,
     Person,
 )
+from storage.models_measures import Measure
 from storage.repositories import Audit, Households
 
 

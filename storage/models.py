@@ -303,22 +303,6 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-class Measure(Base):
-    """A help measure (帮扶措施) taken for a household, usually in answer to an alert."""
-
-    __tablename__ = "measures"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
-    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(30))
-    responsible: Mapped[str] = mapped_column(String(100))
-    note: Mapped[str | None] = mapped_column(Text)
-    taken_on: Mapped[date] = mapped_column(Date)
-    recorded_by: Mapped[int] = mapped_column(ForeignKey("persons.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class JobRun(Base):
     """One run of a scheduled job for one scheduled time: tells what is owed after downtime."""
 

@@ -14,7 +14,8 @@ from conversations.engine.services import Services
 from conversations.proposals import steps
 from conversations.proposals.decide import decision_pressed
 from conversations.warnings.texts import notice_text
-from storage.models import Alert, CheckIn, Draft, Household, Measure, OutboxMessage, Person
+from storage.models import Alert, CheckIn, Draft, Household, OutboxMessage, Person
+from storage.models_measures import Measure
 from storage.proposals import Proposals
 from storage.repositories import People
 from tests.flows.conftest import SHANGHAI, Runner
@@ -77,7 +78,8 @@ def eligible_h1(town: sessionmaker[Session]) -> None:
                 household_id=h1.id,
                 alert_id=None,
                 kind="employment",
-                responsible="helper",
+                responsible="帮扶责任人",
+                status="done",
                 note=None,
                 taken_on=date(2026, 10, 1),
                 recorded_by=staff.id,
