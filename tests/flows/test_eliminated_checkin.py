@@ -90,6 +90,19 @@ def eligible_h1(town: sessionmaker[Session]) -> None:
         green_checkin(town, "H1", (MONDAY - timedelta(weeks=back)).astimezone(SHANGHAI))
 
 
+def test_a_measure_not_yet_delivered_does_not_meet_the_measure_criterion(
+    services: Services, town: sessionmaker[Session]
+) -> None:
+    eligible_h1(town)
+    with town() as s, s.begin():
+        h1 = s.scalars(select(Household).where(Household.number == "H1")).one()
+        measure = s.scalars(select(Measure)).one()
+        measure.status, measure.taken_on = "in_progress", None
+        criteria = {c.code: c.holds for c in steps.criteria_of(s, h1, services, MONDAY)}
+    assert criteria["measure_taken"] is False
+    assert all(holds for code, holds in criteria.items() if code != "measure_taken")
+
+
 async def test_eliminating_closes_the_open_check_in_and_tells_its_helper(
     run: Runner, services: Services, town: sessionmaker[Session]
 ) -> None:
