@@ -127,14 +127,14 @@ class Measures:
         query): their unit's, their village's (各村) for a village head, their households'
         (帮扶责任人) for a helper; the oldest deadline first."""
         mine = [and_(Measure.responsible == HELPER, HelperAssignment.helper_id == person.id)]
-        if person.unit:
+        if person.role == Role.UNIT_STAFF.value and person.unit:
             mine.append(
                 and_(
                     Measure.responsible == person.unit,
                     Village.township_id == person.township_id,
                 )
             )
-        if person.village_id is not None:
+        if person.role == Role.VILLAGE_HEAD.value and person.village_id is not None:
             mine.append(
                 and_(Measure.responsible == VILLAGE, Household.village_id == person.village_id)
             )

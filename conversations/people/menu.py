@@ -115,6 +115,7 @@ COMMANDS: tuple[Command, ...] = (
         (STAFF,),
         checks_chat_itself=True,
     ),
+    Command("tasks", N_("Help measures for you to carry out"), (HELPER, HEAD, UNIT)),
     Command(
         "language",
         N_("The language the bot uses with you (中文 / English)"),
@@ -140,6 +141,7 @@ MAIN_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.VILLAGE_HEAD: ("summary", "proposals"),
     Role.TOWNSHIP_STAFF: ("summary", "export", "proposals"),
     Role.COUNTY_STAFF: ("proposals",),
+    Role.UNIT_STAFF: ("tasks",),
 }
 
 

@@ -176,7 +176,12 @@ def alert_keyboard(view: AlertView, t: Translator) -> Keyboard:
 
 
 def notice_text(payload: dict[str, Any], t: Translator) -> str:
-    return t._(str(payload.get("text", ""))).format(**payload.get("params", {}))
+    """A notice's text; the parameters named in `translate` are message ids too (a
+    category's name, a seed unit's), said in the reader's language."""
+    params = dict(payload.get("params", {}))
+    for name in payload.get("translate", ()):
+        params[name] = t._(str(params.get(name, "")))
+    return t._(str(payload.get("text", ""))).format(**params)
 
 
 UNDELIVERED_WHAT = {
