@@ -193,6 +193,48 @@ def _tell_household(
         )
 
 
+def tell_unit(
+    session: Session, measure: Measure, household: Household, by: Person, now: datetime
+) -> None:
+    """Privately, to those who carry out a measure just given to their unit (not the one who
+    recorded it): what, for whom, by when, and that /tasks has it."""
+    helper = _helper_of(session, household.id)
+    candidates = session.scalars(
+        select(Person).where(
+            Person.township_id == by.township_id,
+            Person.platform_user_id.is_not(None),
+            Person.id != by.id,
+        )
+    ).all()
+    unit = measure.responsible
+    for person in candidates:
+        doer = Doer(person.id, Role(person.role), person.unit, person.village_id)
+        if not carries_out(doer, unit, village_id=household.village_id, helper_id=helper):
+            continue
+        assert person.platform_user_id is not None
+        Outbox(session).enqueue(
+            key=f"measure:{measure.id}:given:{person.id}",
+            kind="notice",
+            chat_id=person.platform_user_id,
+            now=now,
+            payload={
+                "text": N_(
+                    "📋 A help measure for household {number} ({head}) is given to {unit}: "
+                    "{kind}, to be carried out by {deadline}. Send /tasks to see it and "
+                    "mark its progress."
+                ),
+                "params": {
+                    "number": household.number,
+                    "head": household.head_name,
+                    "kind": MEASURE_NAMES.get(measure.kind, measure.kind),
+                    "unit": RESPONSIBLE_NAMES.get(unit, unit),
+                    "deadline": measure.deadline.isoformat() if measure.deadline else "—",
+                },
+                "translate": ["kind", "unit"],
+            },
+        )
+
+
 def open_tasks(session: Session, person_id: int) -> list[TaskView]:
     person = session.get(Person, person_id)
     if person is None:

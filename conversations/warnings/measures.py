@@ -19,6 +19,7 @@ from conversations.engine.callbacks import Action
 from conversations.engine.replies import Button, Edit, Keyboard, Reply, Say, Toast
 from conversations.engine.router import Open
 from conversations.engine.turn import Turn
+from conversations.tasks.work import tell_unit
 from conversations.warnings.copies import refreshed
 from conversations.warnings.texts import (
     MEASURE_NAMES,
@@ -31,7 +32,7 @@ from monitoring.measures import units_for
 from storage.alerts import Alerts
 from storage.drafts import Drafts
 from storage.measures import FLOW, Measures
-from storage.models import Person
+from storage.models import Household, Person
 
 KIND = Action("ms", "k", "kind")
 UNIT = Action("ms", "r", "unit")  # the unit's key (`unit_key`: its name is no button data)
@@ -163,7 +164,7 @@ class MeasureConversation:
         assert alert is not None and by is not None
         deadline = date.fromisoformat(str(answers["deadline"]))
         amount = answers.get("amount")
-        Measures(session).add(
+        measure = Measures(session).add(
             alert=alert,
             kind=str(answers["kind"]),
             responsible=str(answers["responsible"]),
@@ -173,6 +174,9 @@ class MeasureConversation:
             by=by,
             now=at.now,
         )
+        household = session.get(Household, alert.household_id)
+        assert household is not None
+        tell_unit(session, measure, household, by, at.now)
         Drafts(session).drop(at.person.id, FLOW)
         return Taken(
             What.SAVED, alert_id=alert.id, unit=str(answers["responsible"]), deadline=deadline
@@ -183,6 +187,7 @@ class MeasureConversation:
         if taken.what is What.INVALID:
             return [Toast(t._("This button is no longer valid."))]
         if taken.what is What.SAVED:
+            turn.services.wake_outbox()  # the unit is told (conversations/tasks/work.py)
             assert taken.deadline is not None
             return [
                 Say(

@@ -44,14 +44,16 @@ def with_units(town: sessionmaker[Session], tmp_path: Path) -> None:
             people.link_account(person, user_id, now=now, actor="test")
 
 
-def notices(town: sessionmaker[Session], services: Services) -> dict[int, str]:
-    """The queued private notices about measures: chat -> text (zh_CN)."""
+def notices(town: sessionmaker[Session], services: Services, what: str = "") -> dict[int, str]:
+    """The queued private notices about measures (`what`: given, done, refused; "": the
+    changes of status): chat -> text (zh_CN)."""
     with town() as s:
         rows = s.scalars(
             select(OutboxMessage).where(
                 OutboxMessage.kind == "notice", OutboxMessage.key.like("measure:%")
             )
         ).all()
+        rows = [r for r in rows if (f":{what}:" in r.key if what else ":given:" not in r.key)]
         return {r.chat_id: notice_text(r.payload, services.translations.get()) for r in rows}
 
 
@@ -89,6 +91,10 @@ async def test_a_measure_travels_from_the_village_head_to_the_unit_and_back(
     assert isinstance(deadline, Say) and deadline.keyboard[0][0].label == "7 天内"
     saved, *_ = await run.answer(HEAD, button=deadline.keyboard[0][0].data)
     assert isinstance(saved, Say) and "已交给 镇民政办" in saved.text
+    given = notices(town, services, "given")
+    assert set(given) == {CIVIL}  # the unit's staff, privately; not 镇社保所, not the head
+    assert "H1" in given[CIVIL] and "临时救助" in given[CIVIL] and "/tasks" in given[CIVIL]
+    assert "2000" not in given[CIVIL]
 
     # 镇社保所 has nothing to do; 镇民政办 lists it, with the amount (its own private chat).
     [none] = await run.text(tasks, SOCIAL, "/tasks")
