@@ -143,7 +143,9 @@ async def test_a_measure_travels_from_the_village_head_to_the_unit_and_back(
             civil_staff.id,
         )
         changes = s.scalars(
-            select(AuditEntry.new_value).where(AuditEntry.action == "measure_status")
+            select(AuditEntry.new_value)
+            .where(AuditEntry.action == "measure_status")
+            .order_by(AuditEntry.id)
         ).all()
         assert changes == ["in_progress", "done"]
         groups = s.scalars(
