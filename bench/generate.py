@@ -335,6 +335,7 @@ def generate(
             "taken_on",
             "recorded_by",
             "recorded_at",
+            "status",
         )
         missed_cols = ("id", "household_id", "week", "helper_id", "recorded_at")
         week_names = [str(week) for week in weeks]
@@ -475,6 +476,7 @@ def generate(
                                 (entered + timedelta(days=1)).date(),
                                 head,
                                 entered + timedelta(days=1),
+                                "done",
                             )
                         )
                 elif level == "green" and open_alert is not None:

@@ -32,3 +32,6 @@ ELIMINATE = Action("el", "ok", "household")
 REFER = Action("el", "rf", "household")  # to the county, with a reason (no override)
 CANCEL_ELIMINATION = Action("el", "x", "household")
 ELIMINATION = {"lab": LABOUR, "ok": ELIMINATE, "rf": REFER, "x": CANCEL_ELIMINATION}
+# A help measure as a task (/tasks): move it on, or refuse it (a reason is asked for).
+TASK_MOVE = Action("tk", "s", "measure", "to")  # to: in_progress, done
+TASK_REFUSE = Action("tk", "x", "measure")

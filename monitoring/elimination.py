@@ -62,7 +62,7 @@ def elimination_criteria(
     - latest_green: the latest check-in was green (the guarantees and water secure, no rigid
       expenditure above last year's income, income above the watch line);
     - no_open_red: no red warning is open;
-    - measure_taken: at least one help measure was recorded;
+    - measure_taken: at least one help measure was delivered (已落实);
     - half_year: at least 182 days since the household was identified;
     - labour: someone in the household is able to work (households without stay monitored).
     """

@@ -12,6 +12,9 @@ class Role(StrEnum):
     # Records the county's decisions on a township's proposals, when the roster names one
     # (otherwise the township staff record them).
     COUNTY_STAFF = "county_staff"
+    # Works in one of the township's units (镇民政办, 镇社保所 …, the roster's 单位 column):
+    # carries out the help measures given to that unit (`/tasks`).
+    UNIT_STAFF = "unit_staff"
 
 
 class Category(StrEnum):
@@ -41,7 +44,28 @@ ROLE_WORDS: dict[str, Role] = {
     "township_staff": Role.TOWNSHIP_STAFF,
     "县级干部": Role.COUNTY_STAFF,
     "county_staff": Role.COUNTY_STAFF,
+    "部门干部": Role.UNIT_STAFF,
+    "unit_staff": Role.UNIT_STAFF,
 }
+
+# A unit's name as the roster gives it: shown in buttons, so kept short.
+UNIT_NAME_LONGEST = 15
+
+
+def needs_unit(role: Role) -> bool:
+    """Unit staff name their unit; nobody else has one (the roster's 单位 column)."""
+    return role is Role.UNIT_STAFF
+
+
+def has_village(role: Role) -> bool | None:
+    """Whether a role's roster row names a village: True a village head must, False
+    township, county and unit staff must not, None a helper may."""
+    if role is Role.VILLAGE_HEAD:
+        return True
+    if role in (Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF, Role.UNIT_STAFF):
+        return False
+    return None
+
 
 CATEGORY_WORDS: dict[str, Category] = {
     "脱贫不稳定户": Category.UNSTABLE,

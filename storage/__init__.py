@@ -4,4 +4,7 @@ Repositories run queries and never commit: the caller (one handler step, one job
 one CLI command) owns the transaction with `with session.begin(): ...`.
 """
 
-from storage import models_platforms  # noqa: F401  (its table in the metadata)
+from storage import (
+    models_measures,  # noqa: F401  (its table in the metadata)
+    models_platforms,  # noqa: F401  (its table in the metadata)
+)

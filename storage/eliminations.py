@@ -19,6 +19,7 @@ from monitoring.elimination import (
     check_referral,
 )
 from monitoring.i18n import N_
+from monitoring.measures import Status
 from monitoring.people import HouseholdStatus
 from monitoring.policy import DEFAULT_POLICY, Policy
 from monitoring.proposals import Refused
@@ -30,9 +31,9 @@ from storage.models import (
     Elimination,
     EliminationReferral,
     Household,
-    Measure,
     Person,
 )
+from storage.models_measures import Measure
 from storage.repositories import Audit, Households
 
 
@@ -88,7 +89,10 @@ class Eliminations:
         )
         measures = (
             self.session.scalar(
-                select(func.count(Measure.id)).where(Measure.household_id == household.id)
+                select(func.count(Measure.id)).where(
+                    Measure.household_id == household.id,
+                    Measure.status == Status.DONE.value,  # a task not yet delivered is no help
+                )
             )
             or 0
         )

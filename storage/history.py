@@ -30,7 +30,7 @@ class HouseholdHistory:
     village_name: str
     checkins: list[tuple[str, str, datetime]]  # week, level, entered at
     alerts: list[tuple[int, datetime, str, datetime | None, datetime | None]]
-    measures: list[tuple[str, str, date, str | None]]  # kind, responsible, taken on, note
+    measures: list[tuple[str, str, date | None, str | None]]  # kind, unit, delivered on, note
 
 
 def household_history(

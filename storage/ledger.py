@@ -33,7 +33,6 @@ from storage.models import (
     EliminationReferral,
     HelperAssignment,
     Household,
-    Measure,
     MissedVisit,
     Person,
     Proposal,
@@ -41,6 +40,7 @@ from storage.models import (
     Township,
     Village,
 )
+from storage.models_measures import Measure
 
 
 def _rows(

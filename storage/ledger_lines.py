@@ -116,7 +116,7 @@ class MeasureLine:
     kind: str
     responsible: str
     note: str | None
-    taken_on: date
+    taken_on: date | None
     recorded_by: str
     recorded_at: datetime
 

@@ -106,6 +106,7 @@ class Person(Timestamps, Base):
     role: Mapped[str] = mapped_column(String(20))
     township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"), index=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
+    unit: Mapped[str | None] = mapped_column(String(40))  # unit staff's unit, e.g. 镇民政办
     # The person's account on the platform they use the bot on (platform, user id): one
     # integer for both (DingTalk's string ids are numbered: storage/platform_ids.py).
     platform: Mapped[str | None] = mapped_column(String(16))
@@ -300,22 +301,6 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
-
-
-class Measure(Base):
-    """A help measure (帮扶措施) taken for a household, usually in answer to an alert."""
-
-    __tablename__ = "measures"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
-    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(30))
-    responsible: Mapped[str] = mapped_column(String(100))
-    note: Mapped[str | None] = mapped_column(Text)
-    taken_on: Mapped[date] = mapped_column(Date)
-    recorded_by: Mapped[int] = mapped_column(ForeignKey("persons.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class JobRun(Base):

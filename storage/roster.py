@@ -51,14 +51,16 @@ def import_roster(
         township_id, village_id = place(s.township, s.village)
         person = people.by_phone(s.phone)
         if person is None:
-            session.add(_new_person(s.name, s.phone, s.role, township_id, village_id, now))
+            session.add(
+                _new_person(s.name, s.phone, s.role, township_id, village_id, now, unit=s.unit)
+            )
             audit.record(
                 now=now,
                 actor=actor,
                 action="create",
                 entity="person",
                 key=s.phone,
-                new=f"{s.name} {s.role}",
+                new=f"{s.name} {s.role}" + (f" {s.unit}" if s.unit else ""),
             )
             result.people_created += 1
         elif audit.update_fields(
@@ -68,6 +70,7 @@ def import_roster(
                 "role": s.role.value,
                 "township_id": township_id,
                 "village_id": village_id,
+                "unit": s.unit,
             },
             now=now,
             actor=actor,
@@ -154,7 +157,14 @@ def import_roster(
 
 
 def _new_person(
-    name: str, phone: str, role: Role, township_id: int, village_id: int | None, now: datetime
+    name: str,
+    phone: str,
+    role: Role,
+    township_id: int,
+    village_id: int | None,
+    now: datetime,
+    *,
+    unit: str | None = None,
 ) -> Person:
     return Person(
         name=name,
@@ -162,6 +172,7 @@ def _new_person(
         role=role.value,
         township_id=township_id,
         village_id=village_id,
+        unit=unit,
         created_at=now,
         updated_at=now,
     )

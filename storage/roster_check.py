@@ -10,12 +10,7 @@ from typing import Any
 
 from monitoring.i18n import N_
 from monitoring.idcard import normalize_id_number
-from monitoring.people import (
-    Category,
-    Role,
-    parse_category,
-    parse_role,
-)
+from monitoring.people import Category, parse_category
 from monitoring.phones import InvalidPhone, normalize_mobile
 from monitoring.shapes import looks_private, mask_private
 from storage.repositories import Households, People
@@ -34,6 +29,7 @@ from storage.roster_format import (
     RowError,
     StaffRow,
 )
+from storage.roster_staff import read_staff
 
 
 def _header_key(cell: Any, columns: dict[str, tuple[str, ...]]) -> str | None:
@@ -272,46 +268,11 @@ class _Validator:
     def _staff(self, source: str, row: int, values: dict[str, str], raw: dict[str, Any]) -> None:
         required = [k for k in STAFF_COLUMNS if k not in STAFF_OPTIONAL]
         ok = self._required(source, row, values, required, STAFF_COLUMNS)
-        role = Role.HELPER
-        if values["role"]:
-            try:
-                role = parse_role(values["role"])
-            except ValueError:
-                self.error(
-                    source,
-                    row,
-                    N_(
-                        "unknown 角色 {value} (use 帮扶责任人, 村干部, 镇街干部, 县级干部, "
-                        "helper, village_head, township_staff or county_staff)"
-                    ),
-                    value=values["role"],
-                )
-                ok = False
-        phone = ""
-        if values["phone"]:
-            try:
-                phone = normalize_mobile(values["phone"])
-            except InvalidPhone:
-                self.error(
-                    source,
-                    row,
-                    N_("电话 {value} is not a mainland mobile number"),
-                    value=values["phone"],
-                )
-                ok = False
-        village = values.get("village") or None
-        if ok and role is Role.VILLAGE_HEAD and not village:
-            self.error(source, row, N_("a village head needs a 村/village"))
-            ok = False
-        if ok and role in (Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF) and village:
-            self.error(
-                source, row, N_("township and county staff have no 村/village; leave it empty")
-            )
-            ok = False
-        if ok:
-            self.staff.append(
-                StaffRow(source, row, values["name"], phone, role, values["township"], village)
-            )
+        staff, problems = read_staff(source, row, values, ok)
+        for reason, params in problems:
+            self.error(source, row, reason, **params)
+        if staff is not None:
+            self.staff.append(staff)
 
     def cross_check(self, people: People, households: Households) -> None:
         by_phone: dict[str, StaffRow] = {}

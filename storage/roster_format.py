@@ -42,8 +42,9 @@ STAFF_COLUMNS: dict[str, tuple[str, ...]] = {
     "role": ("角色", "role"),
     "township": ("乡镇", "township"),
     "village": ("村", "village"),
+    "unit": ("单位", "unit"),  # a unit staff member's unit, e.g. 镇民政办
 }
-STAFF_OPTIONAL = frozenset({"village"})
+STAFF_OPTIONAL = frozenset({"village", "unit"})
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class StaffRow:
     role: Role
     township: str
     village: str | None
+    unit: str | None = None
 
 
 # Columns that hold the name of a helper or staff member: they appear unmasked in group

@@ -28,12 +28,12 @@ from storage.models import (
     GroupBinding,
     HelperAssignment,
     Household,
-    Measure,
     MissedVisit,
     OutboxMessage,
     Person,
     Village,
 )
+from storage.models_measures import Measure
 
 SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
 

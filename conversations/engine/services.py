@@ -33,6 +33,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.VILLAGE_HEAD: N_("Village head"),
     Role.TOWNSHIP_STAFF: N_("Township staff"),
     Role.COUNTY_STAFF: N_("County staff"),
+    Role.UNIT_STAFF: N_("Unit staff"),
 }
 
 

@@ -14,6 +14,7 @@ from monitoring.i18n import N_
 from monitoring.people import Role
 
 HELPER, HEAD, STAFF, COUNTY = Role.HELPER, Role.VILLAGE_HEAD, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF
+UNIT = Role.UNIT_STAFF
 
 
 class Chats(Enum):
@@ -64,7 +65,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "cancel",
         N_("Stop what you are filling in"),
-        (HELPER, HEAD, STAFF, COUNTY),
+        (HELPER, HEAD, STAFF, COUNTY, UNIT),
         during_conversation=True,
     ),
     Command("history", HISTORY, (HELPER, HEAD, STAFF)),
@@ -114,10 +115,11 @@ COMMANDS: tuple[Command, ...] = (
         (STAFF,),
         checks_chat_itself=True,
     ),
+    Command("tasks", N_("Help measures for you to carry out"), (HELPER, HEAD, UNIT)),
     Command(
         "language",
         N_("The language the bot uses with you (中文 / English)"),
-        (HELPER, HEAD, STAFF, COUNTY),
+        (HELPER, HEAD, STAFF, COUNTY, UNIT),
         checks_chat_itself=True,
     ),
 )
@@ -139,6 +141,7 @@ MAIN_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.VILLAGE_HEAD: ("summary", "proposals"),
     Role.TOWNSHIP_STAFF: ("summary", "export", "proposals"),
     Role.COUNTY_STAFF: ("proposals",),
+    Role.UNIT_STAFF: ("tasks",),
 }
 
 

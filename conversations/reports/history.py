@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from conversations.engine.replies import Reply, Say
 from conversations.engine.turn import Turn
 from conversations.texts import level_text, week_label
-from conversations.warnings.texts import MEASURE_NAMES, RESPONSIBLE_NAMES
+from conversations.warnings.texts import MEASURE_NAMES, unit_name
 from storage.history import HouseholdHistory, household_history
 from storage.models import Person
 
@@ -55,11 +55,8 @@ async def history(turn: Turn) -> list[Reply]:
     if history.measures:
         lines.append(t._("Help measures:"))
     for kind, responsible, taken_on, note in history.measures:
-        unit = (
-            t._(RESPONSIBLE_NAMES[responsible]) if responsible in RESPONSIBLE_NAMES else responsible
-        )
+        unit, day = unit_name(responsible, t), t.date(taken_on) if taken_on else "—"
         lines.append(
-            f"  {t.date(taken_on)} {t._(MEASURE_NAMES.get(kind, kind))} — {unit}"
-            + (f"：{note}" if note else "")
+            f"  {day} {t._(MEASURE_NAMES.get(kind, kind))} — {unit}" + (f"：{note}" if note else "")
         )
     return [Say("\n".join(lines))]

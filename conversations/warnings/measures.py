@@ -1,12 +1,16 @@
 """Recording a help measure: a short private conversation started from a warning's button —
-which measure (those matching the warning's reasons first), the responsible unit, a note, the
-date. The measure draft row is the conversation's state, committed with each answer."""
+which measure (those matching the warning's reasons first), the unit it is given to (the
+seed's for it first, then the others and the roster's units), what is to be done, an amount
+(or none), the deadline. The measure is then a task, pending with that unit (`/tasks`). The
+measure draft row is the conversation's state, committed with each answer."""
 
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
@@ -15,24 +19,35 @@ from conversations.engine.callbacks import Action
 from conversations.engine.replies import Button, Edit, Keyboard, Reply, Say, Toast
 from conversations.engine.router import Open
 from conversations.engine.turn import Turn
+from conversations.tasks.work import tell_unit
 from conversations.warnings.copies import refreshed
 from conversations.warnings.texts import (
     MEASURE_NAMES,
-    RESPONSIBLE_NAMES,
     measure_kinds_for,
-    responsible_for,
+    unit_name,
 )
+from monitoring.amounts import AmountError, parse_amount
 from monitoring.i18n import N_, Translator
+from monitoring.measures import units_for
 from storage.alerts import Alerts
 from storage.drafts import Drafts
 from storage.measures import FLOW, Measures
-from storage.models import Person
+from storage.models import Household, Person
 
 KIND = Action("ms", "k", "kind")
-UNIT = Action("ms", "r", "unit")
+UNIT = Action("ms", "r", "unit")  # the unit's key (`unit_key`: its name is no button data)
 NO_NOTE = Action("ms", "n", "note")  # ms:n:skip
-DAY = Action("ms", "d", "day")  # ms:d:today, ms:d:yesterday
-FIELDS = ("kind", "responsible", "note", "taken_on")
+NO_AMOUNT = Action("ms", "a", "amount")  # ms:a:none
+DUE = Action("ms", "d", "days")  # ms:d:7: due in 7 days
+DUE_DAYS = (7, 15, 30)
+FIELDS = ("kind", "responsible", "note", "amount", "deadline")
+
+
+def unit_key(unit: str) -> str:
+    """A unit's name as button data (ASCII, short, the same for the same name)."""
+    return format(zlib.crc32(unit.encode("utf-8")), "08x")
+
+
 DATE = re.compile(r"^\s*(?:(\d{4})[-/.年])?\s*(\d{1,2})[-/.月]\s*(\d{1,2})日?\s*$")
 
 
@@ -48,30 +63,36 @@ def kind_question(codes: list[str], t: Translator) -> tuple[str, Keyboard]:
     )
 
 
-def _next_question(answers: dict[str, str | None], t: Translator) -> tuple[str, Keyboard] | None:
+def _next_question(
+    answers: dict[str, str | None], units: tuple[str, ...], t: Translator
+) -> tuple[str, Keyboard] | None:
     if "responsible" not in answers:
-        units = responsible_for(answers["kind"] or "other")
-        buttons = [Button(t._(RESPONSIBLE_NAMES[u]), UNIT.data(unit=u)) for u in units]
-        return t._("Who is responsible for it? Press one, or type the unit's name."), _rows(buttons)
+        offered = units_for(answers["kind"] or "other", units)
+        buttons = [Button(unit_name(u, t), UNIT.data(unit=unit_key(u))) for u in offered]
+        return t._("Which unit is to carry it out? Press one, or type its name."), _rows(buttons)
     if "note" not in answers:
         return (
-            t._("A short note about the measure? Type it, or press No note."),
+            t._("What is to be done? Type it briefly, or press No note."),
             ((Button(t._("No note"), NO_NOTE.data(note="skip")),),),
         )
-    if "taken_on" not in answers:
+    if "amount" not in answers:
         return (
-            t._("When was it taken? Press a button or type a date such as 2026-11-28."),
-            (
-                (
-                    Button(t._("Today"), DAY.data(day="today")),
-                    Button(t._("Yesterday"), DAY.data(day="yesterday")),
-                ),
+            t._("The amount in yuan, if money is involved (such as 2000)? Or press No amount."),
+            ((Button(t._("No amount"), NO_AMOUNT.data(amount="none")),),),
+        )
+    if "deadline" not in answers:
+        buttons = [Button(t._("In {n} days").format(n=n), DUE.data(days=n)) for n in DUE_DAYS]
+        return (
+            t._(
+                "By when is it to be carried out? Press a button or type a date such as 2026-12-31."
             ),
+            (tuple(buttons),),
         )
     return None
 
 
-def parse_date(text: str, today: date) -> date | None:
+def parse_deadline(text: str, today: date) -> date | None:
+    """A date from today to a year ahead (`12-31`, `2026-12-31`, `12月31日`), else None."""
     match = DATE.match(text)
     if match is None:
         return None
@@ -80,7 +101,12 @@ def parse_date(text: str, today: date) -> date | None:
         value = date(year, int(match[2]), int(match[3]))
     except ValueError:
         return None
-    if value > today or value < today - timedelta(days=366):
+    if not match[1] and value < today:  # "1-15" in December: next January
+        try:
+            value = value.replace(year=year + 1)
+        except ValueError:
+            return None
+    if value < today or value > today + timedelta(days=366):
         return None
     return value
 
@@ -102,11 +128,15 @@ class Taken:
     codes: tuple[str, ...] = ()  # the warning's reasons, to suggest measures
     alert_id: int = 0
     note: str | None = None  # msgid
+    units: tuple[str, ...] = ()  # the units the roster names in the township
+    unit: str = ""  # saved: the unit it went to
+    deadline: date | None = None  # saved: its deadline
 
 
 class MeasureConversation:
-    """A measure being recorded: which measure, the responsible unit, a note, the date. Each
-    answer is taken in the router's one transaction; the last one saves the measure."""
+    """A measure being recorded: which measure, the unit, what to do, an amount, the
+    deadline. Each answer is taken in the router's one transaction; the last one saves the
+    measure, pending with its unit."""
 
     flow = FLOW
     prefix = "ms"
@@ -114,7 +144,8 @@ class MeasureConversation:
     none = N_("There is no measure being recorded.")
 
     def take(self, at: Open) -> Taken:
-        answer = _answer_of(at)
+        units = tuple(Measures(at.session).roster_units(at.person.township_id))
+        answer = _answer_of(at, units)
         if isinstance(answer, Taken):
             return answer
         field, value = answer
@@ -124,32 +155,47 @@ class MeasureConversation:
         codes = tuple(alert.red_codes or []) if alert else ()
         expected = next((f for f in FIELDS if f not in answers), None)
         if field != expected:
-            return Taken(What.STALE, answers, codes)
+            return Taken(What.STALE, answers, codes, units=units)
         answers[field] = value
-        if "taken_on" not in answers:
+        if "deadline" not in answers:
             Drafts(session).save(draft, answers=answers, now=at.now)
-            return Taken(What.ASK, answers, codes)
+            return Taken(What.ASK, answers, codes, units=units)
         by = session.get(Person, at.person.id)
         assert alert is not None and by is not None
-        Measures(session).add(
+        deadline = date.fromisoformat(str(answers["deadline"]))
+        amount = answers.get("amount")
+        measure = Measures(session).add(
             alert=alert,
             kind=str(answers["kind"]),
             responsible=str(answers["responsible"]),
             note=answers.get("note"),
-            taken_on=date.fromisoformat(str(answers["taken_on"])),
+            amount=Decimal(amount) if amount else None,
+            deadline=deadline,
             by=by,
             now=at.now,
         )
+        household = session.get(Household, alert.household_id)
+        assert household is not None
+        tell_unit(session, measure, household, by, at.now)
         Drafts(session).drop(at.person.id, FLOW)
-        return Taken(What.SAVED, alert_id=alert.id)
+        return Taken(
+            What.SAVED, alert_id=alert.id, unit=str(answers["responsible"]), deadline=deadline
+        )
 
     async def reply(self, turn: Turn, taken: Taken) -> list[Reply]:
         t = turn.t
         if taken.what is What.INVALID:
             return [Toast(t._("This button is no longer valid."))]
         if taken.what is What.SAVED:
+            turn.services.wake_outbox()  # the unit is told (conversations/tasks/work.py)
+            assert taken.deadline is not None
             return [
-                Say(t._("The measure is recorded. Thank you.")),
+                Say(
+                    t._(
+                        "The measure is recorded and given to {unit}, to be carried out by "
+                        "{deadline}. They see it with /tasks."
+                    ).format(unit=unit_name(taken.unit, t), deadline=t.date(taken.deadline))
+                ),
                 *await refreshed(turn.services, taken.alert_id),
             ]
         pressed = turn.event.button is not None and turn.event.message_text is not None
@@ -189,7 +235,7 @@ class MeasureConversation:
 
 def _ask(taken: Taken, t: Translator, prefix: str) -> Say:
     answers = taken.answers or {}
-    question = _next_question(answers, t) if "kind" in answers else None
+    question = _next_question(answers, taken.units, t) if "kind" in answers else None
     if question is None:
         question = kind_question(list(taken.codes), t)
     return Say(prefix + question[0], question[1])
@@ -200,53 +246,68 @@ def _current(session: Session, person_id: int) -> Taken | None:
     if draft is None:
         return None
     alert = Alerts(session).get(draft.subject_id or 0)
-    return Taken(What.ASK, dict(draft.answers or {}), tuple(alert.red_codes or []) if alert else ())
+    person = session.get(Person, person_id)
+    units = tuple(Measures(session).roster_units(person.township_id)) if person else ()
+    codes = tuple(alert.red_codes or []) if alert else ()
+    return Taken(What.ASK, dict(draft.answers or {}), codes, units=units)
 
 
-def _answer_of(at: Open) -> tuple[str, str | None] | Taken:
+def _answer_of(at: Open, units: tuple[str, ...]) -> tuple[str, str | None] | Taken:
     """The (field, value) an event answers, or what to say instead."""
     data, now, tz = at.event.button, at.now, at.services.tz
     answers = dict(at.draft.answers or {})
     alert = Alerts(at.session).get(at.draft.subject_id or 0)
     codes = tuple(alert.red_codes or []) if alert else ()
+    known = units_for("other", units)
+
+    def again(note: str) -> Taken:
+        return Taken(What.NOTE, answers, codes, note=note, units=units)
+
     if data is not None:
-        kind, unit, note, day = KIND.read(data), UNIT.read(data), NO_NOTE.read(data), DAY.read(data)
+        kind, unit, note = KIND.read(data), UNIT.read(data), NO_NOTE.read(data)
+        amount, due = NO_AMOUNT.read(data), DUE.read(data)
         if kind is not None and kind["kind"] in MEASURE_NAMES:
             return "kind", kind["kind"]
-        if unit is not None and unit["unit"] in RESPONSIBLE_NAMES:
-            return "responsible", unit["unit"]
+        chosen = [u for u in known if unit is not None and unit_key(u) == unit["unit"]]
+        if chosen:
+            return "responsible", chosen[0]
         if note is not None and note["note"] == "skip":
             return "note", None
-        if day is not None and day["day"] in ("today", "yesterday"):
+        if amount is not None and amount["amount"] == "none":
+            return "amount", None
+        if due is not None and due["days"].isdigit() and int(due["days"]) in DUE_DAYS:
             today = now.astimezone(tz).date()
-            taken = today if day["day"] == "today" else today - timedelta(days=1)
-            return "taken_on", taken.isoformat()
+            return "deadline", (today + timedelta(days=int(due["days"]))).isoformat()
         return Taken(What.INVALID)
     field = next((f for f in FIELDS if f not in answers), "done")
     text = (at.event.text or "").strip()
     if not text or field in ("kind", "done"):
-        return Taken(
-            What.NOTE,
-            answers,
-            codes,
-            note=N_(
-                "Please press one of the buttons, or send /cancel to stop recording the measure."
-            ),
+        return again(
+            N_("Please press one of the buttons, or send /cancel to stop recording the measure.")
         )
-    if field == "taken_on":
-        parsed = parse_date(text, now.astimezone(tz).date())
+    if field == "responsible":
+        typed = " ".join(text.split())
+        if typed not in known:
+            return again(N_("That is no unit of the roster: please press one of the units."))
+        return field, typed
+    if field == "amount":
+        try:
+            return field, str(parse_amount(text))
+        except AmountError:
+            return again(
+                N_("Please type an amount in yuan, such as 2000 or 1.2万, or press No amount.")
+            )
+    if field == "deadline":
+        parsed = parse_deadline(text, now.astimezone(tz).date())
         if parsed is None:
-            return Taken(
-                What.NOTE,
-                answers,
-                codes,
-                note=N_(
-                    "Please type a date such as 2026-11-28 (not in the "
-                    "future, within the last year), or press a button."
-                ),
+            return again(
+                N_(
+                    "Please type a date such as 2026-12-31 (from today to a year ahead), or "
+                    "press a button."
+                )
             )
         return field, parsed.isoformat()
-    return field, text[:100] if field == "responsible" else text[:1000]
+    return field, text[:1000]
 
 
 CONVERSATION = MeasureConversation()

@@ -14,6 +14,7 @@ from conversations.actions import ACKNOWLEDGE, RECORD_MEASURE
 from conversations.engine.replies import Button, Keyboard
 from conversations.texts import reason_area, reason_text
 from monitoring.i18n import N_, Translator
+from monitoring.measures import CIVIL_AFFAIRS, HELPER, SOCIAL_SECURITY, VILLAGE
 from monitoring.people import mask_name
 from monitoring.risk import Level, Reason
 from storage.alerts import AlertView
@@ -23,46 +24,45 @@ WARNING_KINDS = frozenset({"alert", "alert_update", "escalation", "alert_detail"
 # Of those, the ones posted to groups (a failed private copy is not re-posted to a group).
 GROUP_WARNING_KINDS = frozenset({"alert", "alert_update", "escalation"})
 
+# The categories of monitoring/measures.py, as readers see them.
 MEASURE_NAMES = {
     "industry": N_("industry support"),
     "employment": N_("employment support"),
+    "finance": N_("finance and microcredit"),
     "protection": N_("social protection"),
     "relief": N_("temporary relief"),
+    "health": N_("health support"),
+    "education": N_("education support"),
     "housing": N_("housing safety"),
     "water": N_("drinking water"),
     "motivation": N_("motivation and education"),
     "other": N_("other"),
 }
 
+# The seed's units (and the old measures' township and other), as readers see them; a unit
+# the roster names is shown by its name.
 RESPONSIBLE_NAMES = {
-    "village": N_("village committee"),
-    "helper": N_("helper"),
-    "civil_affairs": N_("civil-affairs office"),
-    "social_security": N_("social-security office"),
-    "township": N_("township government"),
-    "other": N_("other"),
+    VILLAGE: N_("village committee"),
+    HELPER: N_("helper"),
+    CIVIL_AFFAIRS: N_("civil-affairs office"),
+    SOCIAL_SECURITY: N_("social-security office"),
+    "镇政府": N_("township government"),
+    "其他": N_("other"),
 }
 # "Give what is missing" (docs/policy.md): the measures offered first for each red reason.
 SUGGESTED_MEASURES = {
     "guarantee_food": ("relief", "protection"),
     "guarantee_clothing": ("relief",),
-    "guarantee_education": ("relief", "motivation"),
-    "guarantee_medical": ("relief", "protection"),
+    "guarantee_education": ("relief", "education", "motivation"),
+    "guarantee_medical": ("relief", "health", "protection"),
     "guarantee_housing": ("housing",),
     "guarantee_water": ("water",),
     "income_below_red_line": ("employment", "industry", "protection"),
 }
-# The responsible units docs/policy.md names for each measure, offered first.
-RESPONSIBLE_FOR = {
-    "industry": ("village", "helper"),
-    "employment": ("social_security", "helper"),
-    "protection": ("civil_affairs", "social_security"),
-    "relief": ("civil_affairs",),
-    "housing": ("township", "village"),
-    "water": ("township", "village"),
-    "motivation": ("village", "helper"),
-    "other": ("village", "township"),
-}
+
+
+def unit_name(unit: str, t: Translator) -> str:
+    return t._(RESPONSIBLE_NAMES[unit]) if unit in RESPONSIBLE_NAMES else unit
 
 
 def measure_kinds_for(red_codes: list[str]) -> list[str]:
@@ -73,11 +73,6 @@ def measure_kinds_for(red_codes: list[str]) -> list[str]:
             if kind not in first:
                 first.append(kind)
     return first + [k for k in MEASURE_NAMES if k not in first]
-
-
-def responsible_for(kind: str) -> list[str]:
-    first = list(RESPONSIBLE_FOR.get(kind, ()))
-    return first + [u for u in RESPONSIBLE_NAMES if u not in first]
 
 
 def _when(value: datetime, t: Translator, tz: ZoneInfo) -> str:
@@ -181,7 +176,12 @@ def alert_keyboard(view: AlertView, t: Translator) -> Keyboard:
 
 
 def notice_text(payload: dict[str, Any], t: Translator) -> str:
-    return t._(str(payload.get("text", ""))).format(**payload.get("params", {}))
+    """A notice's text; the parameters named in `translate` are message ids too (a
+    category's name, a seed unit's), said in the reader's language."""
+    params = dict(payload.get("params", {}))
+    for name in payload.get("translate", ()):
+        params[name] = t._(str(params.get(name, "")))
+    return t._(str(payload.get("text", ""))).format(**params)
 
 
 UNDELIVERED_WHAT = {

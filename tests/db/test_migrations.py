@@ -160,3 +160,48 @@ def test_accounts_carry_over_and_dingtalk_audit_rows_say_dingtalk(db: Engine) ->
         ("dingtalk:manager0001", "platform_user_id"),
         ("telegram:604", "platform_user_id"),
     ]
+
+
+def test_measures_recorded_before_become_delivered_tasks_of_named_units(
+    db: Engine, town: sessionmaker[Session]
+) -> None:
+    """0018: a measure recorded before measures were tasks is delivered (已落实) on the day
+    it was taken, its kind its category, its unit code the seed's unit name."""
+    from alembic import command
+    from sqlalchemy import select, text
+
+    from storage.migrate import alembic_config
+    from storage.models import Household, Person
+
+    with town() as s:
+        household = s.scalars(select(Household).where(Household.number == "H1")).one().id
+        person = s.scalars(select(Person)).first()
+        assert person is not None
+    config = alembic_config()
+    with db.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0018")
+    with db.begin() as conn:
+        for kind, unit in (
+            ("relief", "civil_affairs"),
+            ("industry", "village"),
+            ("other", "合作社"),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO measures (household_id, kind, responsible, taken_on,"
+                    " recorded_by, recorded_at) VALUES (:h, :kind, :unit, '2026-11-20', :p,"
+                    " '2026-11-20 10:00:00')"
+                ),
+                {"h": household, "kind": kind, "unit": unit, "p": person.id},
+            )
+    upgrade(db)
+    with db.connect() as conn:
+        rows = conn.execute(
+            text("SELECT kind, responsible, status, taken_on, deadline FROM measures ORDER BY id")
+        ).all()
+    assert [(r[0], r[1], r[2], str(r[3]), r[4]) for r in rows] == [
+        ("relief", "镇民政办", "done", "2026-11-20", None),
+        ("industry", "各村", "done", "2026-11-20", None),
+        ("other", "合作社", "done", "2026-11-20", None),
+    ]

@@ -199,8 +199,8 @@ def test_duplicates_and_role_rules_are_reported_across_files(
     err = capsys.readouterr().err
     assert "hh.csv 第 3 行: 户编号 T001 重复（首次出现在 hh.csv 第 2 行）" in err
     assert "people.csv 第 2 行: 村干部必须填写“村”" in err
-    assert "people.csv 第 3 行: 镇街干部和县级干部不填“村”" in err
-    assert "people.csv 第 7 行: 镇街干部和县级干部不填“村”" in err
+    assert "people.csv 第 3 行: 镇街干部、县级干部和部门干部不填“村”" in err
+    assert "people.csv 第 7 行: 镇街干部、县级干部和部门干部不填“村”" in err
     assert "people.csv 第 4 行: 未知的角色 会计" in err
     assert "people.csv 第 6 行: 电话 +8613700000004 已登记给 丁" in err
     assert counts(session_factory)["Household"] == 0
@@ -497,3 +497,52 @@ def test_xlsx_whose_dimension_tag_claims_fewer_rows_imports_every_row(
     with session_factory() as s:
         numbers = sorted(s.scalars(select(Household.number)))
     assert numbers == ["T001", "T002", "T003", "T004", "T005"]
+
+
+UNIT_HEADER = [*STAFF_HEADER, "单位"]
+
+
+def test_unit_staff_are_imported_with_their_unit(
+    env_database: str, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    staff = write_csv(
+        tmp_path / "people.csv",
+        UNIT_HEADER,
+        [
+            ["钱民政", "13600000001", "部门干部", "龙溪镇", "", "镇民政办"],
+            ["孙社保", "13600000002", "unit_staff", "龙溪镇", "", " 镇社保所 "],
+            ["甲", "13700000001", "村干部", "龙溪镇", "青山村", ""],
+        ],
+    )
+    assert run_import(staff) == 0
+    with session_factory() as s:
+        people = {p.name: (p.role, p.unit, p.village_id) for p in s.scalars(select(Person))}
+    assert people["钱民政"] == ("unit_staff", "镇民政办", None)
+    assert people["孙社保"] == ("unit_staff", "镇社保所", None)
+    assert people["甲"][:2] == ("village_head", None)
+
+
+def test_a_unit_only_for_unit_staff_and_always_for_them_or_nothing_is_imported(
+    env_database: str,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    staff = write_csv(
+        tmp_path / "people.csv",
+        UNIT_HEADER,
+        [
+            ["钱民政", "13600000001", "部门干部", "龙溪镇", "", "镇民政办"],
+            ["孙社保", "13600000002", "部门干部", "龙溪镇", "", ""],
+            ["甲", "13700000001", "帮扶责任人", "龙溪镇", "青山村", "镇民政办"],
+            ["乙", "13600000003", "部门干部", "龙溪镇", "青山村", "镇社保所"],
+            ["丙", "13600000004", "部门干部", "龙溪镇", "", "13700137000"],
+        ],
+    )
+    assert run_import(staff) == 1
+    err = capsys.readouterr().err
+    assert "people.csv 第 3 行: 部门干部必须填写“单位”" in err
+    assert "people.csv 第 4 行: 只有部门干部填写“单位”" in err
+    assert "people.csv 第 5 行: 镇街干部、县级干部和部门干部不填“村”" in err
+    assert "people.csv 第 6 行: 单位 13700137000 不是单位名称" in err
+    assert counts(session_factory)["Person"] == 0

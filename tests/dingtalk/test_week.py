@@ -26,7 +26,8 @@ from bot.schedule import WakeSender, job_specs
 from bot.settings import Settings, load_settings
 from platforms.dingtalk.run import Running, running_dingtalk
 from sandbox.dingtalk.server import DingTalkStandIn
-from storage.models import Alert, CheckIn, GroupBinding, Measure
+from storage.models import Alert, CheckIn, GroupBinding
+from storage.models_measures import Measure
 from tests.conftest import ALL_YEARS, import_examples
 from tests.dingtalk.credentials import CLIENT_ID, CLIENT_SECRET
 from tests.privacy import leaks
@@ -218,7 +219,7 @@ async def test_a_week_on_dingtalk(
         await town.until(TOWNSHIP, "已确认")
         # ...and records a help measure: the group card's button starts it privately, on cards.
         await town.press(HEAD, village, "记录帮扶措施")
-        for prefix in ("ms:k:", "ms:r:", "ms:n:", "ms:d:today"):
+        for prefix in ("ms:k:", "ms:r:", "ms:n:", "ms:a:", "ms:d:"):
             await town.press_data(HEAD, town.card(HEAD), prefix)
         await town.until(VILLAGE, "已记录 1 项帮扶措施")
         with session_factory() as s:

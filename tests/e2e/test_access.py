@@ -339,7 +339,7 @@ BUTTON_SAMPLES = (
     "ci:cx:1",
     "ci:e:food",
     "ms:k:relief",
-    "ms:d:today",
+    "ms:d:7",
     "pp:c:unstable",
     "pp:ok",
     "pd:ok:1:village",

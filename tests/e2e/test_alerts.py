@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from platforms.telegram.context import AppType
 from sandbox.client import SandboxClient
-from storage.models import Alert, AuditEntry, Draft, GroupBinding, Measure, OutboxMessage
+from storage.models import Alert, AuditEntry, Draft, GroupBinding, OutboxMessage
+from storage.models_measures import Measure
 from tests.conftest import import_examples
 from tests.driver import BotProcess, Chat, answer_checkin, register
 
@@ -234,19 +235,22 @@ async def test_acknowledge_is_for_the_village_head_and_measures_are_recorded(
     _, kinds = await head.buttons()
     assert kinds[0] == "临时救助"  # food fails: temporary relief first
     units = await head.press("临时救助")
-    assert "责任单位" in units["text"]
-    assert "请简要说明" in (await head.send("镇民政办"))["text"]  # a typed unit
-    assert "何时落实" in (await head.send("发放临时救助金 2000 元"))["text"]
-    assert "日期" in (await head.send("2099-01-01"))["text"]  # the future is refused
-    done = await head.send("11-23")
-    assert "已记录" in done["text"]
+    assert "哪个单位" in units["text"]
+    assert "需要办理什么" in (await head.send("镇民政办"))["text"]  # a typed unit
+    assert "金额" in (await head.send("发放临时救助金 2000 元"))["text"]
+    assert "何时前完成" in (await head.send("2000"))["text"]
+    assert "日期" in (await head.send("2099-01-01"))["text"]  # more than a year ahead
+    done = await head.press("7 天内")
+    assert "已交给 镇民政办" in done["text"]
     with roster() as s:
         measure = s.scalars(select(Measure)).one()
-        assert (measure.kind, measure.responsible, str(measure.taken_on)) == (
+        assert (measure.kind, measure.responsible, measure.status, measure.amount) == (
             "relief",
             "镇民政办",
-            "2026-11-23",
+            "pending",
+            2000,
         )
+        assert measure.deadline is not None
         assert s.scalar(select(AuditEntry).where(AuditEntry.action == "measure")) is not None
     await wait_until(lambda: _has(client, VILLAGE_GROUP, "已记录 1 项帮扶措施"), client)
     history = await head.send("/history LX01001")

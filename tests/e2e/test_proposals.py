@@ -21,11 +21,11 @@ from storage.models import (
     AuditEntry,
     HelperAssignment,
     Household,
-    Measure,
     Person,
     Proposal,
     ProposalDecision,
 )
+from storage.models_measures import Measure
 from tests.conftest import import_examples
 from tests.driver import Chat, ledger_of, register
 from tests.small_town import SHANGHAI, green_checkin
@@ -315,7 +315,8 @@ async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that
                 household_id=household.id,
                 alert_id=None,
                 kind="employment",
-                responsible="helper",
+                responsible="帮扶责任人",
+                status="done",
                 note=None,
                 taken_on=NOW.date(),
                 recorded_by=staff_person.id,

@@ -14,7 +14,8 @@ from conversations.engine.services import Services
 from conversations.proposals import steps
 from conversations.proposals.decide import decision_pressed
 from conversations.warnings.texts import notice_text
-from storage.models import Alert, CheckIn, Draft, Household, Measure, OutboxMessage, Person
+from storage.models import Alert, CheckIn, Draft, Household, OutboxMessage, Person
+from storage.models_measures import Measure
 from storage.proposals import Proposals
 from storage.repositories import People
 from tests.flows.conftest import SHANGHAI, Runner
@@ -77,7 +78,8 @@ def eligible_h1(town: sessionmaker[Session]) -> None:
                 household_id=h1.id,
                 alert_id=None,
                 kind="employment",
-                responsible="helper",
+                responsible="帮扶责任人",
+                status="done",
                 note=None,
                 taken_on=date(2026, 10, 1),
                 recorded_by=staff.id,
@@ -86,6 +88,19 @@ def eligible_h1(town: sessionmaker[Session]) -> None:
         )
     for back in range(1, 27):
         green_checkin(town, "H1", (MONDAY - timedelta(weeks=back)).astimezone(SHANGHAI))
+
+
+def test_a_measure_not_yet_delivered_does_not_meet_the_measure_criterion(
+    services: Services, town: sessionmaker[Session]
+) -> None:
+    eligible_h1(town)
+    with town() as s, s.begin():
+        h1 = s.scalars(select(Household).where(Household.number == "H1")).one()
+        measure = s.scalars(select(Measure)).one()
+        measure.status, measure.taken_on = "in_progress", None
+        criteria = {c.code: c.holds for c in steps.criteria_of(s, h1, services, MONDAY)}
+    assert criteria["measure_taken"] is False
+    assert all(holds for code, holds in criteria.items() if code != "measure_taken")
 
 
 async def test_eliminating_closes_the_open_check_in_and_tells_its_helper(

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from conversations.engine.replies import Edit, Say, Toast
 from conversations.engine.services import Services
 from conversations.warnings.flow import resolve, warning_pressed
-from storage.models import Alert, Draft, Measure, OutboxMessage
+from storage.models import Alert, Draft, OutboxMessage
+from storage.models_measures import Measure
 from storage.outbox import Outbox
 from tests.flows.conftest import Runner
 from tests.small_town import HEAD, STAFF, TOWNSHIP_GROUP, VILLAGE_GROUP, A, B, at, green_checkin
@@ -69,24 +70,36 @@ async def test_acknowledge_record_a_measure_and_resolve(
 
     assert "请按下方按钮" in (await run.answer(A, text="发了米"))[0].text
     [units] = await run.answer(A, button="ms:k:relief")
-    assert isinstance(units, Say) and "责任单位" in units.text
+    assert isinstance(units, Say) and "哪个单位" in units.text
+    assert units.keyboard[0][0].label == "镇民政办"  # the seed's unit for temporary relief
+    [unknown] = await run.answer(A, text="镇财政所")  # no such unit in the roster
+    assert isinstance(unknown, Say) and "名册中没有" in unknown.text
     [note] = await run.answer(A, text="镇民政办")
-    assert isinstance(note, Say) and "简要说明" in note.text
-    await run.answer(A, button="ms:n:skip")
-    [bad_day] = await run.answer(A, text="2099-01-01")
+    assert isinstance(note, Say) and "办理什么" in note.text
+    [amount] = await run.answer(A, text="发放临时救助金")
+    assert isinstance(amount, Say) and "金额" in amount.text
+    [bad_amount] = await run.answer(A, text="很多")
+    assert isinstance(bad_amount, Say) and "金额" in bad_amount.text
+    [deadline] = await run.answer(A, text="2千")
+    assert isinstance(deadline, Say) and "完成" in deadline.text
+    [bad_day] = await run.answer(A, text="2026-11-01")  # the past is no deadline
     assert isinstance(bad_day, Say) and "日期" in bad_day.text
-    done, *refresh = await run.answer(A, text="11-23")
-    assert isinstance(done, Say) and "已记录" in done.text
+    done, *refresh = await run.answer(A, text="12-10")
+    assert isinstance(done, Say) and "已交给 镇民政办" in done.text and "/tasks" in done.text
     assert refresh and all(isinstance(e, Edit) and "1 项帮扶措施" in e.text for e in refresh)
     [nothing] = await run.answer(A, text="你好")  # nothing open any more
     assert isinstance(nothing, Say) and "没看懂" in nothing.text
     with town() as s:
         [stored] = s.scalars(select(Measure)).all()
-        assert (stored.kind, stored.responsible, str(stored.taken_on)) == (
-            "relief",
-            "镇民政办",
-            "2026-11-23",
-        )
+        assert (
+            stored.kind,
+            stored.responsible,
+            stored.note,
+            stored.amount,
+            str(stored.deadline),
+            stored.status,
+            stored.taken_on,
+        ) == ("relief", "镇民政办", "发放临时救助金", 2000, "2026-12-10", "pending", None)
         assert not s.scalars(select(Draft)).all()
 
     # /resolve closes it; every copy shows it closed, an all-clear is queued.
