@@ -75,7 +75,7 @@ class Cards:
 
     async def get(self, track: str) -> Card | None:
         """The card `track` (its out-track id) as recorded; None for a card the bot did not
-        send, or sent before owners were recorded (migration 0017)."""
+        send, or sent before owners were recorded (migration 0018)."""
         card = self.recorded.get(track)
         if card is None:
             card = await self.services.tx(lambda s: PlatformIds(s).card_of(track))

@@ -71,8 +71,11 @@ def prefixes(keyboard: Keyboard) -> frozenset[str]:
     return frozenset(prefix_of(b.data) for row in keyboard for b in row)
 
 
-def card_params(text: str, keyboard: Keyboard) -> dict[str, str]:
-    """The template's variables (card data values are strings: a list goes as JSON)."""
+def card_params(text: str, keyboard: Keyboard, chat: int | str | None) -> dict[str, str]:
+    """The template's variables (card data values are strings: a list goes as JSON), as the
+    chat may read them: for a group (`chat` a group's integer, or a conversation id), the text
+    and labels pass the group filter. Every card created or updated goes through here."""
+    text, keyboard = for_chat(chat, text, keyboard) if chat is not None else (text, keyboard)
     buttons = [{BUTTON_LABEL: b.label, BUTTON_DATA: b.data} for row in keyboard for b in row]
     return {TEXT: text, BUTTONS: json.dumps(buttons, ensure_ascii=False)}
 
@@ -88,11 +91,10 @@ async def send_card(
 ) -> SentCard:
     """A card to a person or a group; its out-track id (for updates in place)."""
     kind, external = target
-    if kind is not Kind.USER:
-        text, keyboard = for_group(text, external), labels_for_group(keyboard, external)
     space = f"IM_ROBOT.{external}" if kind is Kind.USER else f"IM_GROUP.{external}"
     track = "ffp-" + secrets.token_hex(12)
-    await api.create_card(track, template, space, card_params(text, keyboard))
+    group = None if kind is Kind.USER else external
+    await api.create_card(track, template, space, card_params(text, keyboard, group))
     return SentCard(track, target, prefixes(keyboard))
 
 
@@ -139,7 +141,7 @@ class Deliverer:
         if shown is None:
             return "OK"
         await self.cards.shown(card, shown.text, prefixes(shown.keyboard))
-        params = card_params(*for_chat(card.chat_id, shown.text, shown.keyboard))
+        params = card_params(shown.text, shown.keyboard, card.chat_id)
         if time.monotonic() - started > ACK_BUDGET:  # too late for the acknowledgement
             await self.api.update_card(card.external_id, params)
             return "OK"
@@ -198,9 +200,8 @@ class Deliverer:
             # call saved (a press there redraws where the conversation stands).
             log.debug("left the buttons on card %s", card_id)
             return
-        text, keyboard = for_chat(chat, reply.text, reply.keyboard)
         try:
-            await self.api.update_card(target[1], card_params(text, keyboard))
+            await self.api.update_card(target[1], card_params(reply.text, reply.keyboard, chat))
         except DingTalkError as exc:
             if not reply.best_effort:
                 raise

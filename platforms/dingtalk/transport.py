@@ -182,6 +182,7 @@ class DingTalkTransport:
 
     async def edit(self, address: Any, out: Outgoing) -> None:
         try:
-            await self.api.update_card(str(address), card_params(out.text, out.keyboard))
+            params = card_params(out.text, out.keyboard, out.chat_id)
+            await self.api.update_card(str(address), params)
         except DingTalkError as exc:  # best effort: the card shows its earlier state
             log.debug("could not bring card %s up to date: %s", address, exc)

@@ -52,7 +52,9 @@ def test_the_template_defines_the_names_the_adapter_uses() -> None:
     assert {n["componentName"] for n in everything} <= used
 
     # What the adapter writes fills exactly those variables...
-    params = card_params("正文", ((Button("是", "ci:a:food:1"), Button("否", "ci:a:food:0")),))
+    params = card_params(
+        "正文", ((Button("是", "ci:a:food:1"), Button("否", "ci:a:food:0")),), None
+    )
     assert set(params) == set(variables)
     assert json.loads(params[names.BUTTONS]) == [
         {names.BUTTON_LABEL: "是", names.BUTTON_DATA: "ci:a:food:1"},

@@ -18,9 +18,11 @@ from bot.i18n import load_translations
 from conversations.engine.events import ChatKind, Event
 from conversations.engine.replies import Button, Edit, Say
 from conversations.engine.services import Services
+from conversations.outbox.render import Outgoing
 from platforms.dingtalk.ids import Cards, IdCache
 from platforms.dingtalk.openapi import OpenApi
 from platforms.dingtalk.outbound import Deliverer, send_message
+from platforms.dingtalk.transport import DingTalkTransport
 from sandbox.dingtalk.server import DingTalkStandIn
 from storage.platform_ids import Kind, PlatformIds
 from tests.dingtalk.credentials import CLIENT_ID, CLIENT_SECRET
@@ -99,3 +101,10 @@ async def test_group_texts_are_masked_and_logged_private_ones_are_not(
     warnings = [r for r in caplog.records if r.name == "conversations.engine.group_filter"]
     assert len(warnings) == 5  # the card and its button, its two updates, the message
     assert "500118198507029464" not in caplog.text and "13700137000" not in caplog.text
+
+    # the outbox bringing a group card up to date (a warning acknowledged while on its way)
+    caplog.clear()
+    transport = DingTalkTransport(api, "fangfanpin.buttons")
+    await transport.edit(card["outTrackId"], Outgoing(group, "追上 " + TEXT))
+    assert card["params"]["markdown"] == "追上 " + MASKED
+    assert [r for r in caplog.records if r.name == "conversations.engine.group_filter"]
