@@ -6,31 +6,21 @@ pushed again by DingTalk is not applied twice."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.i18n import load_translations
-from conversations.engine.services import Services
-from conversations.registry import ROUTER
-from platforms.dingtalk.adapter import TOPICS, DingTalkAdapter
-from platforms.dingtalk.openapi import OpenApi
-from platforms.dingtalk.stream import StreamConnection
 from sandbox.dingtalk.server import DingTalkStandIn
 from storage.models import AuditEntry, Draft, Person
 from tests.conftest import import_examples
+from tests.dingtalk.connect import connected_adapter
 from tests.dingtalk.credentials import CLIENT_ID, CLIENT_SECRET
 
-NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Shanghai
 PEOPLE = [
     {"userid": "manager0001", "name": "李建国", "mobile": "13800138001"},  # a helper
     {"userid": "manager0002", "name": "路人甲", "mobile": "13912345678"},  # not on the roster
@@ -77,47 +67,16 @@ async def town(session_factory: sessionmaker[Session]) -> AsyncIterator[Town]:
     import_examples(session_factory)
     standin = DingTalkStandIn(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     await standin.start()
-    services = Services(
-        session_factory=session_factory,
-        translations=load_translations("zh_CN"),
-        tz=ZoneInfo("Asia/Shanghai"),
-        clock=lambda: NOW,
-        router=ROUTER,
-    )
-    api = OpenApi(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        api_url=standin.url,
-        oapi_url=standin.url,
-        retries=(0.01, 0.02),
-    )
-    adapter = DingTalkAdapter(services, api, "fangfanpin.buttons")
-    stream = StreamConnection(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        api_url=standin.url,
-        topics=TOPICS,
-        on_callback=adapter.on_callback,
-        backoff=(0.05,),
-    )
-    task = asyncio.create_task(stream.run())
-    async with aiohttp.ClientSession() as http:
-        for person in PEOPLE:
-            await http.post(standin.url + "/control/users", json=person)
-        for _ in range(200):
-            if standin.connected:
-                break
-            await asyncio.sleep(0.02)
-        try:
+    try:
+        async with (
+            connected_adapter(standin, session_factory),
+            aiohttp.ClientSession() as http,
+        ):
+            for person in PEOPLE:
+                await http.post(standin.url + "/control/users", json=person)
             yield Town(standin, http)
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await api.close()
-            await standin.stop()
-            if services.export_pool is not None:
-                services.export_pool.shutdown()
+    finally:
+        await standin.stop()
 
 
 async def test_registration_by_mobile_and_a_check_in_on_cards(

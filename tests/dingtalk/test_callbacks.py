@@ -11,33 +11,23 @@ connection and the real database:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.i18n import load_translations
-from conversations.engine.services import Services
 from conversations.people.language import CHOOSE
-from conversations.registry import ROUTER
-from platforms.dingtalk.adapter import TOPICS, DingTalkAdapter
-from platforms.dingtalk.openapi import OpenApi
-from platforms.dingtalk.stream import StreamConnection
 from sandbox.dingtalk.server import DingTalkStandIn
 from sandbox.dingtalk.state import BOT_MESSAGE_TOPIC, CARD_CALLBACK_TOPIC, Frame
 from storage.models import Person
 from tests.conftest import import_examples
+from tests.dingtalk.connect import connected_adapter
 from tests.dingtalk.credentials import CLIENT_ID, CLIENT_SECRET
 
-NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Shanghai
 HELPER = {"userid": "manager0001", "name": "李建国", "mobile": "13800138001"}  # on the roster
 HEAD = {"userid": "manager0002", "name": "张卫东", "mobile": "13700137001"}  # on the roster
 
@@ -71,44 +61,11 @@ async def org(session_factory: sessionmaker[Session]) -> AsyncIterator[Org]:
     await standin.start()
     for person in (HELPER, HEAD):
         standin.state.users[person["userid"]] = dict(person)
-    services = Services(
-        session_factory=session_factory,
-        translations=load_translations("zh_CN"),
-        tz=ZoneInfo("Asia/Shanghai"),
-        clock=lambda: NOW,
-        router=ROUTER,
-    )
-    api = OpenApi(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        api_url=standin.url,
-        oapi_url=standin.url,
-        retries=(),
-    )
-    adapter = DingTalkAdapter(services, api, "fangfanpin.buttons")
-    stream = StreamConnection(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        api_url=standin.url,
-        topics=TOPICS,
-        on_callback=adapter.on_callback,
-        backoff=(0.05,),
-    )
-    task = asyncio.create_task(stream.run())
-    for _ in range(200):
-        if standin.connected:
-            break
-        await asyncio.sleep(0.02)
     try:
-        yield Org(standin)
+        async with connected_adapter(standin, session_factory, retries=()):
+            yield Org(standin)
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await api.close()
         await standin.stop()
-        if services.export_pool is not None:
-            services.export_pool.shutdown()
 
 
 async def test_without_the_mobile_permission_people_are_told_which_permission_is_missing(
