@@ -43,6 +43,7 @@ class Core:
         self.host = host
         self.port = port
         self._changed = asyncio.Condition()
+        self._notifying: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self._closing = False
         self._callback_ids = itertools.count(1)
@@ -87,6 +88,12 @@ class Core:
         self.state.events.append(event)
         for listener in self.listeners:
             listener(event)
+        # Wake the long polls of /sandbox/events now: an event recorded inside a long call
+        # (getUpdates, a hang) is otherwise seen only when that call returns.
+        with contextlib.suppress(RuntimeError):  # no loop running (set-up outside the server)
+            task = asyncio.get_running_loop().create_task(self._notify())
+            self._notifying.add(task)
+            task.add_done_callback(self._notifying.discard)
         return event
 
     def _message_id(self, chat_id: int) -> int:

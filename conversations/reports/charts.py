@@ -21,14 +21,13 @@ import subprocess
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from matplotlib import font_manager
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ft2font import FT2Font
-from matplotlib.text import Text
-from matplotlib.ticker import MaxNLocator
+# matplotlib is imported where a chart is drawn, not here: it takes about a third of a second,
+# and a process that never draws (a restart, a CLI command) should not pay for it.
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 from conversations.texts import week_label
 from monitoring.i18n import Translator
@@ -51,6 +50,8 @@ _lock = threading.Lock()
 
 def missing_glyphs(path: str | Path, text: str) -> set[str]:
     """The characters of `text` (other than spaces) that the font file has no glyph for."""
+    from matplotlib.ft2font import FT2Font
+
     charmap = FT2Font(str(path)).get_charmap()
     return {c for c in text if not c.isspace() and ord(c) not in charmap}
 
@@ -71,6 +72,8 @@ def _candidates() -> Iterable[str]:
 @functools.cache
 def cjk_font() -> Path | None:
     """A font file on this machine with every glyph of PROBE, registered with matplotlib."""
+    from matplotlib import font_manager
+
     for candidate in _candidates():
         path = Path(candidate)
         if not path.is_file():
@@ -94,6 +97,8 @@ TEXT, SMALL, TITLE = 12, 11, 14
 
 
 def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     figure.set_facecolor("white")
     return figure
@@ -109,6 +114,10 @@ def _readable(ax: Axes) -> None:
 def render(figure: Figure) -> bytes:
     """PNG bytes of `figure`, every text set in the CJK font (per artist, not in the global
     rcParams, so nothing else in the process is affected)."""
+    from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
     font = cjk_font()
     if font is not None:
         name = font_manager.FontProperties(fname=str(font)).get_name()
@@ -122,6 +131,8 @@ def render(figure: Figure) -> bytes:
 def week_figure(summary: WeekSummary, title: str, t: Translator) -> Figure:
     """Check-in completion by village (bars, %) above red and watch households by village:
     stacked, for a phone's screen."""
+    from matplotlib.ticker import MaxNLocator
+
     villages = summary.villages or []
     names = [v.name for v in villages]
     rows = max(1, len(names))
@@ -180,6 +191,8 @@ def week_figure(summary: WeekSummary, title: str, t: Translator) -> Figure:
 def trend_figure(points: list[TrendPoint], title: str, t: Translator) -> Figure:
     """The completion rate (line, left axis, %) and red households (line, right axis) by week;
     every other week labelled when there are many."""
+    from matplotlib.ticker import MaxNLocator
+
     figure = _figure(WIDTH, 4.8)
     figure.suptitle(
         t._("{title}: the last {n} weeks").format(title=title, n=len(points)), fontsize=TITLE

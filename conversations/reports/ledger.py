@@ -12,33 +12,40 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.orm import Session
 
 from conversations.proposals import names
-from conversations.texts import LEVEL_NAMES, REASON_TEXTS, reason_text
+from conversations.reports.sheets import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    MONEY_FORMAT,
+    Cells,
+    Column,
+    money,
+    write_sheet,
+)
+from conversations.texts import LEVEL_NAMES
 from conversations.warnings.texts import MEASURE_NAMES, RESPONSIBLE_NAMES
-from monitoring.checkin import EXPENSE_CAUSES, VISIT_OPTIONS
+from monitoring.checkin import VISIT_OPTIONS
 from monitoring.i18n import N_, Translator
 from monitoring.people import Category, HouseholdStatus
 from monitoring.proposals import RISK_TYPES, Status, chain_days
-from monitoring.risk import Reason
 from monitoring.weeks import Week
 from storage import ledger
 from storage import ledger_lines as lines
 from storage.ledger_lines import Scope
+
+# openpyxl is imported where a workbook is built: a process that never exports (a restart, a
+# check-in) should not pay for it.
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 CATEGORY_NAMES = {
     Category.UNSTABLE.value: N_("unstable after leaving poverty"),
@@ -74,100 +81,6 @@ def _labour(value: bool | None) -> str | None:
 
 
 ALERT_STATUS = {"open": N_("open"), "closed": N_("closed")}
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-DATE_FORMAT = "yyyy-mm-dd"
-MONEY_FORMAT = "#,##0.00"
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str  # msgid
-    width: float
-    value: Callable[[Any], Any]
-    number_format: str | None = None
-
-
-class _Cells:
-    """Turns values into cells: local naive datetimes, Decimal as float, words translated."""
-
-    def __init__(self, t: Translator, tz: ZoneInfo) -> None:
-        self.t, self.tz = t, tz
-
-    def word(self, names: dict[str, str], key: str | None) -> str:
-        if key is None:
-            return ""
-        return self.t._(names[key]) if key in names else key
-
-    def yes_no(self, value: bool | None) -> str:
-        if value is None:
-            return "—"
-        return self.t._("yes") if value else self.t._("no")
-
-    def when(self, value: datetime | None) -> datetime | None:
-        return value.astimezone(self.tz).replace(tzinfo=None) if value is not None else None
-
-    def reasons(self, reasons: list[dict[str, Any]]) -> str:
-        return "；".join(
-            reason_text(Reason.from_json(r), self.t) if r.get("code") in REASON_TEXTS else r["code"]
-            for r in reasons
-        )
-
-    def expenses(self, expenses: list[dict[str, str]]) -> str:
-        causes = dict(EXPENSE_CAUSES)
-        return "；".join(
-            f"{self.word(causes, e.get('cause'))} {self.t.number(Decimal(e['amount']))}"
-            for e in expenses
-        )
-
-
-def _money(value: Decimal | None) -> float | None:
-    return float(value) if value is not None else None
-
-
-def _sheet(
-    book: Workbook, title: str, columns: Sequence[Column], rows: Sequence[Any], t: Translator
-) -> None:
-    sheet: WriteOnlyWorksheet = book.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width  # type: ignore[attr-defined]
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=t._(column.header))
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-        header.append(cell)
-    sheet.append(header)
-    formats = [column.number_format for column in columns]
-    for row in rows:
-        cells: list[Any] = []
-        for column, number_format in zip(columns, formats, strict=True):
-            value = column.value(row)
-            if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-                cells.append(as_text(sheet, value))
-            elif number_format is None or value is None:
-                cells.append(value)
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = number_format
-                cells.append(cell)
-        sheet.append(cells)
-
-
-# A text that a spreadsheet could take for a formula (or for a DDE call): names and notes are
-# typed by people, so they are always written as text, never evaluated.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def as_text(sheet: WriteOnlyWorksheet, value: str) -> Any:
-    """A cell that holds `value` as a string (openpyxl would store "=..." as a formula), with
-    Excel's quote prefix so that editing the cell keeps it text."""
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    cell.quotePrefix = True
-    return cell
 
 
 @dataclass(frozen=True)
@@ -208,11 +121,13 @@ READERS: tuple[Callable[[Session, Week, Scope, ZoneInfo], list[Any]], ...] = (
 def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
     """The workbook of the ledger: no database, no network; pure work on the rows."""
     week = data.week
-    c = _Cells(t, tz)
+    c = Cells(t, tz)
     levels = {level.value: name for level, name in LEVEL_NAMES.items()}
     visits = dict(VISIT_OPTIONS)
     risks = dict(RISK_TYPES)
     week_end = week.ends_at(tz)
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
 
     household_columns = [
@@ -227,13 +142,13 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(
             N_("Last year's income per person (yuan)"),
             16,
-            lambda r: _money(r.last_year_income_per_capita),
+            lambda r: money(r.last_year_income_per_capita),
             MONEY_FORMAT,
         ),
         Column(
             N_("Expected income this year (yuan)"),
             16,
-            lambda r: _money(r.expected_income),
+            lambda r: money(r.expected_income),
             MONEY_FORMAT,
         ),
         Column(N_("Helper"), 12, lambda r: r.helper or ""),
@@ -260,13 +175,13 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(
             N_("Expected income this year (yuan)"),
             16,
-            lambda r: _money(r.expected_income),
+            lambda r: money(r.expected_income),
             MONEY_FORMAT,
         ),
         Column(
-            N_("Income per person (yuan)"), 14, lambda r: _money(r.per_capita_income), MONEY_FORMAT
+            N_("Income per person (yuan)"), 14, lambda r: money(r.per_capita_income), MONEY_FORMAT
         ),
-        Column(N_("Rigid expenditure (yuan)"), 14, lambda r: _money(r.expense_total), MONEY_FORMAT),
+        Column(N_("Rigid expenditure (yuan)"), 14, lambda r: money(r.expense_total), MONEY_FORMAT),
         Column(N_("Expenditures"), 24, lambda r: c.expenses(r.expenses)),
         Column(N_("Food secure"), 8, lambda r: c.yes_no(r.food_ok)),
         Column(N_("Clothing and bedding"), 8, lambda r: c.yes_no(r.clothing_ok)),
@@ -341,7 +256,7 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(
             N_("Expected income this year (yuan)"),
             16,
-            lambda r: _money(r.expected_income),
+            lambda r: money(r.expected_income),
             MONEY_FORMAT,
         ),
         Column(N_("Proposed by"), 12, lambda r: r.proposer),
@@ -367,15 +282,15 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Reinstated at"), 17, lambda r: c.when(r.reinstated_at), DATETIME_FORMAT),
         Column(N_("Reinstated because"), 30, lambda r: r.reinstate_reason or ""),
     ]
-    _sheet(book, t._("Households"), household_columns, data.households, t)
+    write_sheet(book, t._("Households"), household_columns, data.households, t)
     # A sheet's name has at most 31 characters: the week's number only (the file has it all).
     checkins_title = t._("Check-ins, week {number}").format(number=week.number)
-    _sheet(book, checkins_title, checkin_columns, data.checkins, t)
-    _sheet(book, t._("Missed visits"), missed_columns, data.missed, t)
-    _sheet(book, t._("Red warnings"), alert_columns, data.alerts, t)
-    _sheet(book, t._("Measures"), measure_columns, data.measures, t)
-    _sheet(book, t._("Proposals"), proposal_columns, data.proposals, t)
-    _sheet(book, t._("Eliminations"), elimination_columns, data.eliminations, t)
+    write_sheet(book, checkins_title, checkin_columns, data.checkins, t)
+    write_sheet(book, t._("Missed visits"), missed_columns, data.missed, t)
+    write_sheet(book, t._("Red warnings"), alert_columns, data.alerts, t)
+    write_sheet(book, t._("Measures"), measure_columns, data.measures, t)
+    write_sheet(book, t._("Proposals"), proposal_columns, data.proposals, t)
+    write_sheet(book, t._("Eliminations"), elimination_columns, data.eliminations, t)
     referral_columns = [
         Column(N_("Village"), 12, lambda r: r.village),
         Column(N_("Household no."), 14, lambda r: r.number),
@@ -385,7 +300,7 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Criteria"), 60, held),
         Column(N_("Reason"), 40, lambda r: r.reason),
     ]
-    _sheet(book, t._("Referred to the county"), referral_columns, data.referrals, t)
+    write_sheet(book, t._("Referred to the county"), referral_columns, data.referrals, t)
     return book
 
 
