@@ -1,6 +1,6 @@
 """A decision on a proposal, taken in the caller's transaction, and who hears of it in which
 words (a private notice through the outbox). The rules of the steps are in
-`monitoring/proposals.py`; the rows in `storage/proposals.py`."""
+`monitoring/proposals.py`; the changes in `workflow.py`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from conversations.engine.services import Services
+from conversations.proposals.workflow import Workflow
 from monitoring.elimination import Criterion, elimination_criteria
 from monitoring.i18n import N_
 from monitoring.proposals import NOTICE_DAYS, Kind, Status
@@ -19,7 +20,6 @@ from storage.drafts import Drafts
 from storage.eliminations import Eliminations
 from storage.models import Household, Person, Proposal
 from storage.outbox import Outbox
-from storage.proposals import Proposals
 
 
 def criteria_of(
@@ -58,7 +58,7 @@ def approve(
     county: tuple[date, str] | None = None,
     criteria: list[Criterion] | None = None,
 ) -> Proposal:
-    proposal, decision, household = Proposals(session).approve(
+    proposal, decision, household = Workflow(session).approve(
         proposal_id,
         person,
         step,
@@ -140,7 +140,7 @@ ELIMINATION_STEPS = {
 def reject(
     session: Session, proposal_id: int, person: Person, step: str, reason: str, now: datetime
 ) -> Proposal:
-    proposal, decision = Proposals(session).reject(proposal_id, person, step, reason, now=now)
+    proposal, decision = Workflow(session).reject(proposal_id, person, step, reason, now=now)
     tell(
         session,
         proposal.proposer_id,
@@ -155,7 +155,7 @@ def reject(
 def assign(
     session: Session, proposal_id: int, person: Person, helper_id: int, now: datetime
 ) -> Proposal:
-    proposal, household, helper = Proposals(session).assign(proposal_id, person, helper_id, now=now)
+    proposal, household, helper = Workflow(session).assign(proposal_id, person, helper_id, now=now)
     params = {"number": household.number, "head": household.head_name, "helper": helper.name}
     tell(
         session,
