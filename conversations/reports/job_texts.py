@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from conversations.actions import START_CHECKIN
 from conversations.engine.replies import Button, Keyboard
@@ -15,6 +14,16 @@ from monitoring.cadence import Cadence
 from monitoring.i18n import Translator
 from monitoring.people import mask_name
 from monitoring.weeks import Week
+from storage.payloads import (
+    MissedHelper,
+    MissedTownship,
+    MissedVillage,
+    Payload,
+    Period,
+    PolicyGap,
+    Reminder,
+    WeeklySummary,
+)
 from storage.summary import OpenRed, VillageLine, WeekSummary
 
 JOB_KINDS = frozenset(
@@ -31,13 +40,14 @@ JOB_KINDS = frozenset(
 CHART_KINDS = frozenset({"weekly_chart"})
 
 
-def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, Keyboard]:
-    week = week_label(payload["week"], t) if payload.get("week") else ""
-    period = payload.get("period")  # fortnightly or monthly visits: the whole period
+def render_job(kind: str, payload: Payload, t: Translator) -> tuple[str, Keyboard]:
+    week = week_label(payload.week, t) if isinstance(payload, Period | WeeklySummary) else ""
+    # fortnightly or monthly visits: the whole period
+    period = payload.period if isinstance(payload, Period) else None
     if period:
         week = period_label(period[0], period[1], t)
-    if kind == "reminder":
-        households = payload.get("households", [])
+    if isinstance(payload, Reminder):
+        households = payload.households
         if period:
             text = t.ngettext(
                 "{week}: {n} household not visited yet; the period ends on Sunday.",
@@ -60,64 +70,62 @@ def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, 
             for hid, number, head in households
         )
         return text, buttons
-    if kind == "missed_helper":
+    if isinstance(payload, MissedHelper):
         lines = [t._("{week} has ended without a check-in of:").format(week=week)]
-        lines += [f"• {number} {head}" for number, head in payload.get("households", [])]
+        lines += [f"• {number} {head}" for number, head in payload.households]
         lines.append(
             t._("Please visit them soon; send /checkin.")
             if period
             else t._("Please visit them this week; send /checkin.")
         )
         return "\n".join(lines), ()
-    if kind == "missed_village":
+    if isinstance(payload, MissedVillage):
         lines = [
-            t._("Missed visits in {village}, {week}:").format(
-                village=payload.get("village", ""), week=week
-            )
+            t._("Missed visits in {village}, {week}:").format(village=payload.village, week=week)
         ]
-        for helper, households in payload.get("by_helper", []):
-            listed = "、".join(f"{number} {head}" for number, head in households)
+        for helper, theirs in payload.by_helper:
+            listed = "、".join(f"{number} {head}" for number, head in theirs)
             lines.append(t._("• {helper}: {households}").format(helper=helper, households=listed))
         return "\n".join(lines), ()
-    if kind == "missed_township":
+    if isinstance(payload, MissedTownship):
         lines = [t._("Missed visits, {week}, for the township:").format(week=week)]
-        if payload.get("households"):
+        if payload.households:
             in_a_row = (
                 t._("Not visited {weeks} visit periods in a row:")
                 if period
                 else t._("Not visited {weeks} weeks in a row:")
             )
-            lines.append(in_a_row.format(weeks=payload.get("weeks", 2)))
+            lines.append(in_a_row.format(weeks=payload.weeks))
             lines += [
                 f"• {village} {number} {head}（{helper}）"
-                for village, number, head, helper in payload["households"]
+                for village, number, head, helper in payload.households
             ]
-        for village, count in payload.get("no_group", []):
+        for village, count in payload.no_group:
             lines.append(
                 t._("{village} has no group bound: {count} household(s) missed.").format(
                     village=village, count=count
                 )
             )
-        if payload.get("unreachable"):
+        if payload.unreachable:
             lines.append(
                 t._("Helpers the bot can not reach (blocked or never started): {names}").format(
-                    names="、".join(payload["unreachable"])
+                    names="、".join(payload.unreachable)
                 )
             )
         return "\n".join(lines), ()
-    if kind == "weekly_summary":
+    if isinstance(payload, WeeklySummary) and kind == "weekly_summary":
         summary, at = summary_from_payload(payload)
         text = summary_text(
             summary,
-            payload.get("township", ""),
+            payload.township,
             t,
             in_group=True,  # the payload holds masked names only
             now_date=at.date(),
             tz=at.tzinfo or UTC,  # the township's offset, as queued
             village=False,
-            cadence=Cadence(payload.get("cadence", Cadence.WEEKLY.value)),
+            cadence=Cadence(payload.cadence or Cadence.WEEKLY.value),
         )
-        late = payload.get("late_proposals", [])
+        late = payload.late_proposals
         if late:
             lines = [text, t._("Proposals past their step's deadline:")]
             for proposal_id, head, step, since in late:
@@ -132,16 +140,16 @@ def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, 
                 )
             text = "\n".join(lines)
         return text, ()
-    if kind == "policy_gap":
-        return policy_gap_text(int(payload["year"]), int(payload["used"]), t), ()
-    if kind == "weekly_chart":
-        return t._("{title}, {week}").format(title=payload.get("township", ""), week=week), ()
+    if isinstance(payload, PolicyGap):
+        return policy_gap_text(payload.year, payload.used, t), ()
+    if isinstance(payload, WeeklySummary):  # the chart's caption
+        return t._("{title}, {week}").format(title=payload.township, week=week), ()
     raise ValueError(f"unknown message kind {kind!r}")
 
 
-def summary_from_payload(payload: dict[str, Any]) -> tuple[WeekSummary, datetime]:
+def summary_from_payload(payload: WeeklySummary) -> tuple[WeekSummary, datetime]:
     """The weekly summary job's numbers, as queued, back into a WeekSummary."""
-    villages = [VillageLine(*row) for row in payload.get("villages", [])]
+    villages = [VillageLine(*row) for row in payload.villages]
     total = VillageLine(
         "",
         *(
@@ -149,17 +157,15 @@ def summary_from_payload(payload: dict[str, Any]) -> tuple[WeekSummary, datetime
             for k in ("monitored", "done", "missed", "red", "watch")
         ),
     )
-    at = datetime.fromisoformat(payload["at"])
+    at = datetime.fromisoformat(payload.at)
     open_red = [
         OpenRed(number, head, village, datetime.fromisoformat(opened), acked, measures)
-        for village, number, head, opened, acked, measures in payload.get("open_red", [])
+        for village, number, head, opened, acked, measures in payload.open_red
     ]
-    return WeekSummary(Week.parse(payload["week"]), villages, total, open_red), at
+    return WeekSummary(Week.parse(payload.week), villages, total, open_red), at
 
 
-def job_chart(kind: str, payload: dict[str, Any], t: Translator) -> bytes:
+def job_chart(payload: WeeklySummary, t: Translator) -> bytes:
     """The PNG of a chart message (drawn when sent, like the texts)."""
-    if kind != "weekly_chart":
-        raise ValueError(f"{kind!r} has no chart")
     summary, _ = summary_from_payload(payload)
-    return week_chart(summary, payload.get("township", ""), t)
+    return week_chart(summary, payload.township, t)

@@ -17,6 +17,7 @@ from conversations.proposals.workflow import Workflow
 from conversations.warnings.texts import notice_text
 from storage.models import Alert, CheckIn, Draft, Household, OutboxMessage, Person
 from storage.models_measures import Measure
+from storage.payloads import Notice
 from storage.repositories import People
 from tests.flows.conftest import SHANGHAI, Runner
 from tests.flows.test_checkin import household_id, start_h1
@@ -137,7 +138,7 @@ async def test_eliminating_closes_the_open_check_in_and_tells_its_helper(
             select(OutboxMessage).where(OutboxMessage.key.like(f"proposal:{pid}:checkin_closed:%"))
         ).all()
         assert notice.chat_id == A  # privately, to the helper
-        assert notice_text(notice.payload, services.translations.get()) == (
+        assert notice_text(Notice.model_validate(notice.payload), services.translations.get()) == (
             "H1 户（王大山）已标注风险消除，不再监测。"
             "您未完成的该户走访记录已关闭，今后无需再走访。"
         )
