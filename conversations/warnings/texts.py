@@ -215,7 +215,7 @@ def undelivered_text(payload: Undelivered, t: Translator) -> str:
             t._("⚠️ A message could not be delivered"),
             t._("What: {what}").format(what=what),
             t._("To: {where}").format(where=where),
-            t._("Telegram said: {error}").format(error=payload.error),
+            t._("Reason given: {error}").format(error=payload.error),
             t._(
                 "It will not be sent again. Please pass it on by phone, and check the "
                 "bot's rights in that chat."
