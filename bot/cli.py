@@ -147,7 +147,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-JOBS = ("reminders", "missed-visits", "escalations", "weekly-summary", "housekeeping")
+JOBS = (
+    "reminders",
+    "missed-visits",
+    "escalations",
+    "weekly-summary",
+    "housekeeping",
+    "lead-reminders",
+)
 
 
 def _week(text: str) -> Week:

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.leads.notices import tell_checkers, tell_helper
 from conversations.reports.sheets import DATE_FORMAT, MONEY_FORMAT, Cells, Column, money
 from monitoring.i18n import N_, Translator
 from monitoring.leads import OUTCOME_NAMES, Outcome, check_deadline
 from monitoring.people import HouseholdStatus
 from storage.leads import Leads
 from storage.leads_file import read_leads
+from storage.leads_notices import tell_checkers, tell_helper
 from storage.models import Township, Village
 from storage.models_leads import Lead
 from storage.repositories import Households, Places

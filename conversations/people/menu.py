@@ -116,6 +116,7 @@ COMMANDS: tuple[Command, ...] = (
         checks_chat_itself=True,
     ),
     Command("tasks", N_("Help measures for you to carry out"), (HELPER, HEAD, UNIT)),
+    Command("leads", N_("Leads to check at home"), (HEAD, STAFF)),
     Command(
         "language",
         N_("The language the bot uses with you (中文 / English)"),

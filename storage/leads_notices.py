@@ -1,6 +1,6 @@
-"""Who is told about leads, privately (never a group: leads carry ID numbers and health
-words): the helper of a monitored household a list names (a visit), those who must check new
-leads, and the daily reminder of an overdue lead (once per lead, person and day)."""
+"""The outbox rows that tell about leads, privately (never a group: leads carry ID numbers
+and health words): the helper of a monitored household a list names (a visit), those who
+must check new leads, and the daily reminder of an overdue lead (once per lead, person and day)."""
 
 from __future__ import annotations
 
