@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from monitoring.leads import Outcome
@@ -208,11 +208,19 @@ class Leads:
     def of_proposal(self, proposal_id: int) -> Lead | None:
         return self.session.scalar(select(Lead).where(Lead.proposal_id == proposal_id))
 
-    def since(self, township_id: int, start: date, end: date) -> Sequence[Lead]:
-        """The township's leads received in [start, end), and every one still open."""
-        return self.session.scalars(
-            select(Lead).where(
-                Lead.township_id == township_id,
-                ((Lead.received_on >= start) & (Lead.received_on < end)) | Lead.outcome.is_(None),
-            )
-        ).all()
+    def of_week(
+        self, township_id: int, village_id: int | None, start: date, end: date
+    ) -> Sequence[Lead]:
+        """The leads a week's summary counts: received or checked in [start, end], and every
+        one still open (of a village, or the whole township)."""
+        query = select(Lead).where(
+            Lead.township_id == township_id,
+            or_(
+                Lead.received_on.between(start, end),
+                Lead.checked_on.between(start, end),
+                Lead.outcome.is_(None),
+            ),
+        )
+        if village_id is not None:
+            query = query.where(Lead.village_id == village_id)
+        return self.session.scalars(query).all()

@@ -215,3 +215,26 @@ async def test_an_overdue_lead_is_reminded_once_a_day_to_who_must_check_it(
         assert {r.chat_id for r in rows if f"lead:{late}:" in r.key} == {HEAD}
         assert {r.chat_id for r in rows if f"lead:{nobody}:" in r.key} == {STAFF}
         assert all(ID not in str(r.payload) for r in rows)
+
+
+async def test_summary_counts_leads_per_source_and_names_nobody_in_the_group(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    from conversations.engine.events import ChatKind
+    from conversations.reports.summary import summary
+    from tests.small_town import VILLAGE_GROUP
+
+    # Week 48 (11-23 to 11-29), today Wednesday 11-25.
+    on_time = add_lead(town, "张三", date(2026, 11, 23))
+    add_lead(town, "李四", date(2026, 11, 10))  # overdue, received weeks ago
+    add_lead(town, "王五", date(2026, 11, 24), village="石桥村")  # another village
+    await run.event(lead_pressed, HEAD, HEAD, button=f"ld:r:{on_time}:not_found")
+    text, _ = await run.text(summary, STAFF, "/summary")
+    assert isinstance(text, Say)
+    assert "本周线索（按来源）" in text.text
+    assert "• 医保局：收到 2 条，核实 1 条（按时 1 条），逾期未核实 1 条；查无此人 1" in text.text
+    head, _ = await run.text(summary, HEAD, "/summary", chat_id=VILLAGE_GROUP, kind=ChatKind.GROUP)
+    assert isinstance(head, Say)
+    assert "• 医保局：收到 1 条，核实 1 条（按时 1 条），逾期未核实 1 条；查无此人 1" in head.text
+    for private in ("张三", "李四", "王五", "住院", ID, "9464"):
+        assert private not in head.text
