@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from monitoring.i18n import N_
@@ -123,3 +123,11 @@ def may_work(checker: Checker, *, township_id: int, village_id: int | None) -> b
 def order_key(received: date, outcome: Outcome | None, today: date, days: int) -> tuple[int, date]:
     """Overdue first, then the oldest."""
     return (0 if is_overdue(received, outcome, today, days) else 1, received)
+
+
+def reported_at(created_at: datetime, lead_on: date | None, tz: tzinfo) -> datetime:
+    """When a proposal's 15-day chain starts: the day of the lead it came from (the start of
+    that day, local), else the proposal itself (reported as it was made)."""
+    if lead_on is None:
+        return created_at
+    return min(created_at, datetime.combine(lead_on, time(), tzinfo=tz))

@@ -145,3 +145,10 @@ def lead_keyboard(
         tuple(first),
         (Button(t._("Not included"), OUTCOME.data(lead=lead, outcome="excluded")), not_found),
     )
+
+
+def lead_origin(source: str, day: date, t: Translator) -> str:
+    """A proposal's origin, in its text and the ledger: the lead's source and day."""
+    return t._("From a lead: {source}, {day}").format(
+        source=source_name(source, t), day=t.date(day)
+    )

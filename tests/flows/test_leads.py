@@ -5,22 +5,29 @@ and linked to it once submitted; a village given by the staff; refusals; the dai
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.engine.replies import Edit, Say, Toast
 from conversations.engine.services import Services
 from conversations.leads.flow import lead_pressed, leads
+from conversations.proposals.texts import proposal_text
+from conversations.reports import ledger
 from monitoring.leads import Outcome, check_deadline
+from monitoring.weeks import Week
 from storage.leads import Leads
 from storage.leads_notices import remind_overdue
+from storage.ledger_lines import Scope
 from storage.models import AuditEntry, OutboxMessage, Proposal, Village
 from storage.models_leads import Lead
+from storage.proposal_views import ProposalQueries
 from storage.repositories import People
 from tests.flows.conftest import Runner
-from tests.small_town import HEAD, STAFF, A, at
+from tests.small_town import HEAD, SHANGHAI, STAFF, A, at
 
 TODAY = at("2026-11-25T10:00")  # the services' clock (Wednesday)
 ID = "500118198507029464"
@@ -170,7 +177,7 @@ def _id(s: Session, user: int) -> int:
 
 
 async def test_included_starts_a_prefilled_proposal_linked_to_the_lead(
-    run: Runner, services: Services, town: sessionmaker[Session]
+    run: Runner, services: Services, town: sessionmaker[Session], tmp_path: Path
 ) -> None:
     lead = add_lead(town, "张三", date(2026, 11, 20))
     _, *where = await run.event(lead_pressed, HEAD, HEAD, button=f"ld:p:{lead}")
@@ -195,6 +202,23 @@ async def test_included_starts_a_prefilled_proposal_linked_to_the_lead(
         assert proposal.head_name == "张三" and proposal.risk_types == ["illness"]
     row = lead_row(town, lead)
     assert row.outcome == Outcome.INCLUDED.value and row.proposal_id == proposal.id
+
+    # The proposal carries its origin: the 15-day clock runs from the lead's day (11-20),
+    # not from the proposal (11-25); the ledger's proposals sheet shows the source and day.
+    with town() as s:
+        view = ProposalQueries(s).view(proposal.id)
+        assert view is not None and view.lead_on == date(2026, 11, 20)
+        text = proposal_text(view, services.translations.get(), SHANGHAI, now=TODAY)
+        data = ledger.collect(s, Week.parse("2026-W48"), Scope(), SHANGHAI)
+    assert "自报告起第 6 天" in text and "来自线索：医保局，2026年11月20日" in text
+    book = ledger.build(data, services.translations.get(), SHANGHAI)
+    target = tmp_path / "ledger.xlsx"
+    ledger.write(book, target)
+    sheet = load_workbook(target)["纳入申请"]
+    header, line = (list(r) for r in sheet.iter_rows(values_only=True))
+    assert line[header.index("来源")] == "医保局"
+    assert line[header.index("线索接收日期")] == datetime(2026, 11, 20)
+    assert line[header.index("自报告起天数")] == 10  # 11-20 to the week's end (not 4)
 
 
 async def test_an_overdue_lead_is_reminded_once_a_day_to_who_must_check_it(
