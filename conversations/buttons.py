@@ -34,6 +34,7 @@ BUTTONS: dict[str, Where] = {
     "mn": Where.OWN_PRIVATE,  # /mine's pages (conversations/reports/mine.py)
     "tk": Where.OWN_PRIVATE,  # a task's buttons (conversations/tasks/flow.py)
     "ld": Where.OWN_PRIVATE,  # a lead's buttons (conversations/leads/flow.py)
+    "sr": Where.OWN_PRIVATE,  # a self-report's (conversations/leads/selfreport.py)
     # a red warning's buttons: on its copies in the groups, and on the copy with the full
     # reasons sent privately to those who may act on it (conversations/warnings/flow.py)
     "al": Where.GROUP_OR_OWN_PRIVATE,

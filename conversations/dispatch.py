@@ -27,6 +27,7 @@ from conversations.engine.replies import Reply, Say, Toast
 from conversations.engine.services import Services
 from conversations.engine.turn import Flow, Turn, turn_of
 from conversations.leads import flow as leads
+from conversations.leads import selfreport
 from conversations.people import groups, language, registration
 from conversations.people.help import help_flow
 from conversations.people.menu import COMMANDS, GROUP_ONLY, PRIVATE_ONLY, Chats
@@ -59,6 +60,7 @@ COMMAND_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("reinstate", eliminate.reinstate),
     ("tasks", tasks.tasks),
     ("leads", leads.leads),
+    ("report", selfreport.report),
 )
 # the data's start (before a ":") -> its flow; the conversations' own buttons go to the
 # router (registered after these, so "ci:hh" is the household list's, "ci:a" the router's)
@@ -73,6 +75,7 @@ BUTTON_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("el", eliminate.elimination_pressed),
     ("tk", tasks.task_pressed),
     ("ld", leads.lead_pressed),
+    ("sr", selfreport.pressed),
 )
 FLOW_OF = dict(COMMAND_FLOWS)
 # a command that checks the kind of chat itself (it answers in both) is taken in both

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from monitoring.leads import Outcome
 from monitoring.people import Role
 from storage.models import Person, Village
-from storage.models_leads import Lead
+from storage.models_leads import Lead, SelfReport
 from storage.repositories import Audit
 
 
@@ -224,3 +225,34 @@ class Leads:
         if village_id is not None:
             query = query.where(Lead.village_id == village_id)
         return self.session.scalars(query).all()
+
+
+class SelfReports:
+    """Self-reports being written, by platform account (monitoring/leads.py: no person)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def of(self, user_id: int) -> SelfReport | None:
+        return self.session.get(SelfReport, user_id)
+
+    def start(self, user_id: int, *, now: datetime) -> SelfReport:
+        report = self.of(user_id)
+        if report is None:
+            report = SelfReport(user_id=user_id, answers={}, started_at=now, updated_at=now)
+            self.session.add(report)
+        return report
+
+    def save(self, report: SelfReport, answers: dict[str, Any], *, now: datetime) -> None:
+        report.answers = dict(answers)  # a new object: the JSON column sees the change
+        report.updated_at = now
+
+    def drop(self, user_id: int) -> None:
+        report = self.of(user_id)
+        if report is not None:
+            self.session.delete(report)
+
+    def leads_of(self, user_id: int) -> Sequence[Lead]:
+        return self.session.scalars(
+            select(Lead).where(Lead.reporter_user_id == user_id).order_by(Lead.id)
+        ).all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -60,4 +61,16 @@ class Lead(Base):
     checked_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SelfReport(Base):
+    """A self-report being written by someone not on the roster (no person, so not a draft):
+    their platform account and the answers so far. Becomes a lead on consent."""
+
+    __tablename__ = "self_reports"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

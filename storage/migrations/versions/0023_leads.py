@@ -7,7 +7,8 @@ Create Date: 2026-12-02 22:30:00
 A lead (线索, monitoring/leads.py) is one possible household at risk: who (name, ID number,
 village), what happened, where it came from (self, cadre, a department's name), the day it
 was received and the day it should be checked by, and what checking it found (its outcome,
-the reason for 不纳入, the proposal it started). A new table; nothing else changes.
+the reason for 不纳入, the proposal it started). `self_reports`: a self-report being written
+by someone not on the roster (their account and answers). New tables; nothing else changes.
 """
 
 from __future__ import annotations
@@ -82,7 +83,16 @@ def upgrade() -> None:
         batch.create_index(batch.f("ix_leads_household_id"), ["household_id"])
         batch.create_index(batch.f("ix_leads_id_number"), ["id_number"])
         batch.create_index(batch.f("ix_leads_proposal_id"), ["proposal_id"])
+    op.create_table(
+        "self_reports",
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("started_at", UTC_DATETIME, nullable=False),
+        sa.Column("updated_at", UTC_DATETIME, nullable=False),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_self_reports")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("self_reports")
     op.drop_table("leads")
