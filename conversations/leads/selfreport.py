@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from conversations.engine.events import ChatKind
 from conversations.engine.once import Redelivered, tx_once
-from conversations.engine.replies import Button, Reply, Say, Toast
+from conversations.engine.replies import Button, Edit, Reply, Say, Toast
 from conversations.engine.turn import Turn
 from conversations.leads.actions import SELF_CANCEL, SELF_NEW, SELF_RISK, SELF_SUBMIT, SELF_VILLAGE
 from monitoring.i18n import N_, Translator
@@ -87,7 +87,7 @@ def ask(state: State, t: Translator) -> list[Reply]:
         buttons = [Button(t._(name), SELF_RISK.data(code=code)) for code, name in RISK_TYPES]
         rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
         text = t._("What difficulty has your household met? Please choose one.")
-        return [Say("\n".join([*note, text]), rows, clear_ask_phone=True)]
+        return [Say("\n".join([*note, text]), rows)]
     if step == "what":
         text = t._("Please tell in a few words what happened (when, what it cost).")
         return [Say("\n".join([*note, text]))]
@@ -217,7 +217,11 @@ async def contact_taken(turn: Turn, phone: str) -> list[Reply] | None:
         return _state(session, user_id)
 
     state = await turn.services.tx(take)
-    return ask(state, turn.t) if state is not None else None
+    if state is None:
+        return None
+    # The phone button goes away with a message of its own (a message with buttons can not
+    # also take the reply keyboard away on Telegram).
+    return [Say(turn.t._("Thank you."), clear_ask_phone=True), *ask(state, turn.t)]
 
 
 async def pressed(turn: Turn) -> list[Reply]:
@@ -278,7 +282,13 @@ async def pressed(turn: Turn) -> list[Reply]:
         ]
     if state.step is None:
         return [Toast(""), Say(t._(state.note or ""), clear_ask_phone=True)]
-    return [Toast(""), *ask(state, t)]
+    questions = ask(state, t)
+    if len(questions) == 1 and isinstance(questions[0], Say) and not questions[0].ask_phone:
+        # a button answer: its question becomes the next one (one message, as /propose)
+        return [Toast(""), Edit(questions[0].text, questions[0].keyboard)]
+    # The answered question keeps its text, not its buttons (a used screen has none).
+    used = [Edit(event.message_text, best_effort=True)] if event.message_text else []
+    return [Toast(""), *used, *questions]
 
 
 def _submit(

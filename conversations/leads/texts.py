@@ -38,6 +38,7 @@ class LeadView:
     reason: str | None
     checked_on: date | None
     proposal_id: int | None
+    phone: str | None = None  # a self-report's: to call them (private chat only)
 
 
 def view_of(session: Session, lead: Lead) -> LeadView:
@@ -58,6 +59,7 @@ def view_of(session: Session, lead: Lead) -> LeadView:
         lead.reason,
         lead.checked_on,
         lead.proposal_id,
+        lead.phone,
     )
 
 
@@ -95,6 +97,8 @@ def lead_text(view: LeadView, t: Translator, today: date) -> str:
         lines.append(
             t._("ID number: {id_number}").format(id_number=mask_private(view.id_number)[0])
         )
+    if view.phone:
+        lines.append(t._("Phone: {phone}").format(phone=view.phone))
     if view.what:
         lines.append(t._("What happened: {what}").format(what=view.what))
     if view.risk_types:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from conversations.checkin.start import checkin
 from conversations.dispatch import dispatch
 from conversations.engine.events import ChatKind, Event
-from conversations.engine.replies import Reply, Say, Toast
+from conversations.engine.replies import Edit, Reply, Say, Toast
 from conversations.engine.services import Services
 from conversations.leads.flow import lead_pressed, leads
 from conversations.leads.selfreport import pressed, report
@@ -40,15 +40,16 @@ async def test_a_stranger_reports_and_the_village_head_gets_the_lead(
     assert isinstance(village, Say) and "哪个村" in village.text
     qingshan = next(b.data for row in village.keyboard for b in row if b.label == "青山村")
     _, name = await run.event(pressed, STRANGER, STRANGER, button=qingshan)
-    assert isinstance(name, Say) and "姓名" in name.text
+    assert isinstance(name, Edit) and "姓名" in name.text
     [bad] = await run.answer(STRANGER, text="12")
     assert isinstance(bad, Say) and "姓名" in bad.text
     [phone] = await run.answer(STRANGER, text="张小花")
     assert isinstance(phone, Say) and phone.ask_phone
-    [risk] = await run.contact(contact, STRANGER, "13912345678", owner=STRANGER)
-    assert isinstance(risk, Say) and "什么困难" in risk.text and risk.clear_ask_phone
+    thanks, risk = await run.contact(contact, STRANGER, "13912345678", owner=STRANGER)
+    assert isinstance(thanks, Say) and thanks.clear_ask_phone and not thanks.keyboard
+    assert isinstance(risk, Say) and "什么困难" in risk.text and risk.keyboard
     _, what = await run.event(pressed, STRANGER, STRANGER, button="sr:r:illness")
-    assert isinstance(what, Say) and "简单说说" in what.text
+    assert isinstance(what, Edit) and "简单说说" in what.text
     [consent] = await run.answer(STRANGER, text="丈夫住院，花了三万元")
     assert isinstance(consent, Say) and "农户承诺授权" in consent.text
     assert "张小花" in consent.text and "青山村" in consent.text
