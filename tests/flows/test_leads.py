@@ -17,6 +17,7 @@ from conversations.engine.services import Services
 from conversations.leads.flow import lead_pressed, leads
 from conversations.proposals.texts import proposal_text
 from conversations.reports import ledger
+from conversations.warnings.texts import notice_text
 from monitoring.leads import Outcome, check_deadline
 from monitoring.weeks import Week
 from storage.leads import Leads
@@ -24,6 +25,7 @@ from storage.leads_notices import remind_overdue
 from storage.ledger_lines import Scope
 from storage.models import AuditEntry, OutboxMessage, Proposal, Village
 from storage.models_leads import Lead
+from storage.payloads import Notice
 from storage.proposal_views import ProposalQueries
 from storage.repositories import People
 from tests.flows.conftest import Runner
@@ -262,3 +264,24 @@ async def test_summary_counts_leads_per_source_and_names_nobody_in_the_group(
     assert "• 医保局：收到 1 条，核实 1 条（按时 1 条），逾期未核实 1 条；查无此人 1" in head.text
     for private in ("张三", "李四", "王五", "住院", ID, "9464"):
         assert private not in head.text
+
+
+async def test_the_lead_reminders_job_runs_daily_and_sends_once_a_day(
+    services: Services, town: sessionmaker[Session]
+) -> None:
+    from bot.schedule import WakeSender, job_specs
+    from bot.settings import load_settings
+
+    late = add_lead(town, "李四", date(2026, 11, 10))
+    spec = job_specs(load_settings(_env_file=None))["lead-reminders"]
+    assert spec.crons == ["0 9 * * *"]  # daily
+    sender = WakeSender(lambda: None)
+    assert await spec.run(TODAY, services.tx, sender) == 1
+    assert await spec.run(TODAY + timedelta(hours=3), services.tx, sender) == 0  # same day
+    assert await spec.run(TODAY + timedelta(days=1), services.tx, sender) == 1
+    with town() as s:
+        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.key.like("lead:%"))).all()
+        assert {r.chat_id for r in rows} == {HEAD} and len(rows) == 2
+        text = notice_text(Notice.model_validate(rows[0].payload), services.translations.get())
+    assert f"第 {late} 号线索" in text and "李四" in text and "/leads" in text
+    assert ID not in text
