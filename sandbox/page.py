@@ -59,6 +59,7 @@ LABELS = {
     "village_head": N_("village head"),
     "township_staff": N_("township staff"),
     "county_staff": N_("county staff"),
+    "unit_staff": N_("unit staff"),
     "tab_private": N_("My chat"),
     "enlarge": N_("Tap to enlarge"),
     "hint": N_(
@@ -79,6 +80,7 @@ class PagePerson:
     role: str
     phone: str  # as Telegram sends it: digits with the country code, no +
     village: str
+    unit: str = ""  # unit staff's unit (镇民政办 …)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,12 @@ def people_from_roster(staff_csv: Path) -> list[PagePerson]:
         role = parse_role(row["角色"])
         people.append(
             PagePerson(
-                FIRST_USER_ID + index, row["姓名"], role.value, "86" + row["电话"], row["村"] or ""
+                FIRST_USER_ID + index,
+                row["姓名"],
+                role.value,
+                "86" + row["电话"],
+                row["村"] or "",
+                row.get("单位") or "",
             )
         )
     order = [r.value for r in Role]
