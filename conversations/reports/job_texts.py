@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from conversations.actions import START_CHECKIN
@@ -10,7 +10,9 @@ from conversations.engine.replies import Button, Keyboard
 from conversations.proposals.names import STEP_NAMES
 from conversations.reports.charts import week_chart
 from conversations.reports.summary import summary_text
+from conversations.tasks.start import record_button
 from conversations.texts import period_label, policy_gap_text, week_label
+from conversations.warnings.texts import MEASURE_NAMES, unit_name
 from monitoring.cadence import Cadence
 from monitoring.i18n import Translator
 from monitoring.people import mask_name
@@ -26,6 +28,8 @@ JOB_KINDS = frozenset(
         "weekly_summary",
         "weekly_chart",
         "policy_gap",
+        "measure_due",
+        "plan_reminder",
     }
 )
 CHART_KINDS = frozenset({"weekly_chart"})
@@ -132,11 +136,44 @@ def render_job(kind: str, payload: dict[str, Any], t: Translator) -> tuple[str, 
                 )
             text = "\n".join(lines)
         return text, ()
+    if kind == "measure_due":
+        return measure_due_text(payload, t), ()
+    if kind == "plan_reminder":
+        text = t._(
+            "Household {number} ({head}) was identified {days} days ago and has no help measure "
+            "recorded yet. Please record what it needs (缺啥补啥)."
+        ).format(number=payload["number"], head=payload["head"], days=payload["days"])
+        return text, ((record_button(int(payload["household"]), t),),)
     if kind == "policy_gap":
         return policy_gap_text(int(payload["year"]), int(payload["used"]), t), ()
     if kind == "weekly_chart":
         return t._("{title}, {week}").format(title=payload.get("township", ""), week=week), ()
     raise ValueError(f"unknown message kind {kind!r}")
+
+
+def measure_due_text(payload: dict[str, Any], t: Translator) -> str:
+    """A measure soon due or overdue, to one who carries it out (privately: the head's name;
+    no amount)."""
+    params = {
+        "id": payload["measure"],
+        "number": payload["number"],
+        "head": payload["head"],
+        "kind": t._(MEASURE_NAMES.get(payload["kind"], payload["kind"])),
+        "unit": unit_name(str(payload["unit"]), t),
+        "deadline": t.date(date.fromisoformat(payload["deadline"])),
+    }
+    if payload.get("stage") == "overdue":
+        text = t._(
+            "⚠️ Overdue: help measure no. {id} for household {number} ({head}), {kind} by "
+            "{unit}, was due on {deadline}. Please carry it out, or mark it refused with the "
+            "reason: /tasks"
+        )
+    else:
+        text = t._(
+            "⏰ Due soon: help measure no. {id} for household {number} ({head}), {kind} by "
+            "{unit}, is due on {deadline}. /tasks"
+        )
+    return text.format(**params)
 
 
 def summary_from_payload(payload: dict[str, Any]) -> tuple[WeekSummary, datetime]:
