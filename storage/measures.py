@@ -205,18 +205,19 @@ class Measures:
     def identified_between(self, first: date, last: date) -> Sequence[Household]:
         """The monitored households a proposal brought in (the county approved it) whose
         identification date is from `first` to `last`."""
+        identified = select(Proposal.household_id).where(
+            Proposal.kind == Kind.IDENTIFY.value,
+            Proposal.status.in_([Step.HELPER.value, Step.APPROVED.value]),
+        )
         return self.session.scalars(
             select(Household)
-            .join(Proposal, Proposal.household_id == Household.id)
             .where(
-                Proposal.kind == Kind.IDENTIFY.value,
-                Proposal.status.in_([Step.HELPER.value, Step.APPROVED.value]),
+                Household.id.in_(identified),  # not a join: a household re-entered is once
                 Household.status == HouseholdStatus.MONITORED.value,
                 Household.identified_on.is_not(None),
                 Household.identified_on >= first,
                 Household.identified_on <= last,
             )
-            .distinct()
             .order_by(Household.id)
         ).all()
 

@@ -19,7 +19,7 @@ from monitoring.measures import Status
 from monitoring.proposals import Status as Step
 from scheduler.measures import measure_reminders
 from storage.measures import Measures
-from storage.models import Household, OutboxMessage, Person
+from storage.models import Household, OutboxMessage, Person, Proposal
 from tests.db.test_cadence import NOTHING_TO_WAKE, tx_of
 from tests.flows.test_proposal_races import LATER, proposal_at
 from tests.flows.test_tasks import CIVIL, SOCIAL, with_units
@@ -38,6 +38,15 @@ def told(factory: sessionmaker[Session], kind: str) -> set[tuple[int, int]]:
         rows = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)).all()
         key = "measure" if kind == "measure_due" else "household"
         return {(int(r.payload[key]), r.chat_id) for r in rows}
+
+
+def registered(s: Session, proposal_id: int) -> Household:
+    """The household the county's approval registered (its number follows the proposal's id)."""
+    proposal = s.get(Proposal, proposal_id)
+    assert proposal is not None
+    household = s.get(Household, proposal.household_id)
+    assert household is not None
+    return household
 
 
 def stages(factory: sessionmaker[Session]) -> dict[tuple[int, int], list[str]]:
@@ -126,8 +135,8 @@ async def test_a_new_household_with_no_measure_is_reminded_once_after_plan_days(
     pid = proposal_at(town, Step.HELPER)  # registered on 2026-11-30
     with town() as s, s.begin():
         steps.assign(s, pid, person(s, STAFF), person(s, A).id, LATER)
-        household = s.scalars(select(Household).where(Household.number == "P000001")).one()
-        hid = household.id
+        household = registered(s, pid)
+        hid, number = household.id, household.number
     first = LATER.date()
 
     async def run(days: int, plan_days: int = 3) -> int:
@@ -143,7 +152,7 @@ async def test_a_new_household_with_no_measure_is_reminded_once_after_plan_days(
         row = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "plan_reminder")).first()
         assert row is not None
         text, keyboard = render_job(row.kind, row.payload, t)
-    assert "P000001 户（刘大海）纳入监测已 3 天" in text
+    assert f"{number} 户（刘大海）纳入监测已 3 天" in text
     assert keyboard[0][0].data == f"hm:s:{hid}"
 
 
@@ -151,11 +160,11 @@ async def test_no_plan_reminder_once_a_measure_is_recorded_or_with_a_longer_plan
     town: sessionmaker[Session],
 ) -> None:
     tx = tx_of(town)
-    proposal_at(town, Step.HELPER)
+    pid = proposal_at(town, Step.HELPER)
     later = at("2026-12-03T09:30")  # three days after
     assert await measure_reminders(later, tx, NOTHING_TO_WAKE, tz=SHANGHAI, plan_days=5) == 0
     with town() as s, s.begin():
-        household = s.scalars(select(Household).where(Household.number == "P000001")).one()
+        household = registered(s, pid)
         Measures(s).add(
             household_id=household.id,
             kind="relief",
