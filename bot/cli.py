@@ -143,7 +143,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-JOBS = ("reminders", "missed-visits", "escalations", "weekly-summary", "housekeeping")
+JOBS = (
+    "reminders",
+    "missed-visits",
+    "escalations",
+    "weekly-summary",
+    "measure-reminders",
+    "housekeeping",
+)
 
 
 def _week(text: str) -> Week:

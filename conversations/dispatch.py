@@ -35,6 +35,7 @@ from conversations.reports import export, summary
 from conversations.reports import history as households
 from conversations.reports.mine import mine, mine_page_pressed
 from conversations.tasks import flow as tasks
+from conversations.tasks import start as start_measure
 from conversations.warnings import flow as warnings
 from monitoring.i18n import N_
 
@@ -57,6 +58,7 @@ COMMAND_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("eliminate", eliminate.eliminate),
     ("reinstate", eliminate.reinstate),
     ("tasks", tasks.tasks),
+    ("measure", start_measure.measure),
 )
 # the data's start (before a ":") -> its flow; the conversations' own buttons go to the
 # router (registered after these, so "ci:hh" is the household list's, "ci:a" the router's)
@@ -70,6 +72,7 @@ BUTTON_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("pd", decide.decision_pressed),
     ("el", eliminate.elimination_pressed),
     ("tk", tasks.task_pressed),
+    ("hm", start_measure.measure_pressed),
 )
 FLOW_OF = dict(COMMAND_FLOWS)
 # a command that checks the kind of chat itself (it answers in both) is taken in both

@@ -36,6 +36,7 @@ JOBS = {
     "missed-visits": N_("Missed visits of last week"),
     "escalations": N_("Reminders of unacknowledged warnings and late proposals"),
     "weekly-summary": N_("Monday summary to the township group"),
+    "measure-reminders": N_("Help measures due soon or overdue, and new households' plans"),
 }
 JOB_NAMES = tuple(JOBS)
 DELIVERY_WAIT = 15.0  # seconds the page waits for the running bot to deliver a job's messages

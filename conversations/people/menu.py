@@ -124,6 +124,7 @@ COMMANDS: tuple[Command, ...] = (
         (STAFF,),
         checks_chat_itself=True,
     ),
+    Command("measure", N_("Record a help measure for a household"), (HELPER, HEAD, STAFF)),
     Command("tasks", N_("Help measures for you to carry out"), (HELPER, HEAD, UNIT)),
     Command(
         "language",
