@@ -152,6 +152,7 @@ JOBS = (
     "missed-visits",
     "escalations",
     "weekly-summary",
+    "measure-reminders",
     "housekeeping",
     "lead-reminders",
 )

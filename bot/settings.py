@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     schedule_missed_visits: str = "30 0 * * mon"
     schedule_escalations: str = "0 10 * * *"
     schedule_weekly_summary: str = "0 8 * * mon"
+    schedule_measure_reminders: str = "30 9 * * *"
     missed_weeks_escalate: int = Field(default=2, ge=1, le=8)
     # Telegram's flood limit for this bot, messages per second over all chats (about 30
     # for bulk messages); the bot stays just under it.
@@ -109,6 +110,7 @@ class Settings(BaseSettings):
         "schedule_missed_visits",
         "schedule_escalations",
         "schedule_weekly_summary",
+        "schedule_measure_reminders",
     )
     @classmethod
     def _crons(cls, value: str) -> str:

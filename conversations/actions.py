@@ -35,3 +35,6 @@ ELIMINATION = {"lab": LABOUR, "ok": ELIMINATE, "rf": REFER, "x": CANCEL_ELIMINAT
 # A help measure as a task (/tasks): move it on, or refuse it (a reason is asked for).
 TASK_MOVE = Action("tk", "s", "measure", "to")  # to: in_progress, done
 TASK_REFUSE = Action("tk", "x", "measure")
+# Record a help measure for a household (its screen, the plan notice and its reminder, a
+# failed elimination check): the measure conversation, without a warning.
+RECORD_FOR = Action("hm", "s", "household")

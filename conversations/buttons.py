@@ -33,6 +33,9 @@ BUTTONS: dict[str, Where] = {
     "lg": Where.OWN_PRIVATE,  # choosing one's language (conversations/people/language.py)
     "mn": Where.OWN_PRIVATE,  # /mine's pages (conversations/reports/mine.py)
     "tk": Where.OWN_PRIVATE,  # a task's buttons (conversations/tasks/flow.py)
+    # record a measure for a household: under /history, the plan notices, a failed
+    # elimination check (conversations/tasks/start.py)
+    "hm": Where.OWN_PRIVATE,
     "ld": Where.OWN_PRIVATE,  # a lead's buttons (conversations/leads/flow.py)
     "sr": Where.OWN_PRIVATE,  # a self-report's (conversations/leads/selfreport.py)
     # a red warning's buttons: on its copies in the groups, and on the copy with the full

@@ -37,6 +37,7 @@ from conversations.reports import export, summary
 from conversations.reports import history as households
 from conversations.reports.mine import mine, mine_page_pressed
 from conversations.tasks import flow as tasks
+from conversations.tasks import start as start_measure
 from conversations.warnings import flow as warnings
 from monitoring.i18n import N_
 
@@ -59,6 +60,7 @@ COMMAND_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("eliminate", eliminate.eliminate),
     ("reinstate", eliminate.reinstate),
     ("tasks", tasks.tasks),
+    ("measure", start_measure.measure),
     ("leads", leads.leads),
     ("report", selfreport.report),
 )
@@ -74,6 +76,7 @@ BUTTON_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("pd", decide.decision_pressed),
     ("el", eliminate.elimination_pressed),
     ("tk", tasks.task_pressed),
+    ("hm", start_measure.measure_pressed),
     ("ld", leads.lead_pressed),
     ("sr", selfreport.pressed),
 )

@@ -78,6 +78,7 @@ class Policy:
     source: str = "the shipped default"
     notice_days: int = 5  # a proposal's public notice in the village, at least
     visits: Cadence = Cadence.WEEKLY  # how often each household is visited
+    plan_days: int = 3  # days after identification before a household with no measure is told
     lead_check_days: int = 5  # a lead (线索) checked at home within this many days
 
     def region_of(self, township: str | None) -> str | None:
@@ -129,6 +130,7 @@ _TOP_KEYS = {
     "income_drop",
     "notice_days",
     "visits",
+    "plan_days",
     "lead_check_days",
 }
 _YEAR_KEYS = {"red_line", "watch_line", "income_drop", "standard", "source"}
@@ -209,6 +211,9 @@ def parse_policy(text: str, source: str) -> Policy:
     except (ValueError, TypeError):
         allowed = " or ".join(repr(c.value) for c in Cadence)
         raise PolicyError(f"{source}: visits = {_show(visits)}: use {allowed}") from None
+    plan_days = data.get("plan_days", 3)
+    if isinstance(plan_days, bool) or not isinstance(plan_days, int) or not 1 <= plan_days <= 30:
+        raise PolicyError(f"{source}: plan_days = {_show(plan_days)}: whole days, 1 to 30")
     lead_days = data.get("lead_check_days", 5)
     if isinstance(lead_days, bool) or not isinstance(lead_days, int) or not 1 <= lead_days <= 30:
         raise PolicyError(f"{source}: lead_check_days = {_show(lead_days)}: whole days, 1 to 30")
@@ -221,6 +226,7 @@ def parse_policy(text: str, source: str) -> Policy:
         source,
         notice_days,
         cadence,
+        plan_days,
         lead_check_days=lead_days,
     )
 

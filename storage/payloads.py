@@ -26,6 +26,7 @@ class Notice(Payload):
     text: str
     params: dict[str, Any] = Field(default_factory=dict)
     translate: list[str] = Field(default_factory=list)
+    record_for: int | None = None  # a household: the notice carries "record a help measure"
 
 
 class Undelivered(Payload):
@@ -110,6 +111,29 @@ class WeeklySummary(Payload):
     open_red: list[tuple[str, str, str, str, bool, int]]  # village, number, head, opened, …
 
 
+class MeasureDue(Payload):
+    """A measure soon due or overdue, to one who carries it out (no amount)."""
+
+    KINDS = ("measure_due",)
+    stage: str  # monitoring.measures.Stage
+    measure: int
+    number: str
+    head: str
+    kind: str
+    unit: str
+    deadline: str  # ISO date
+
+
+class PlanReminder(Payload):
+    """A household identified `days` ago with no help measure yet."""
+
+    KINDS = ("plan_reminder",)
+    household: int
+    number: str
+    head: str
+    days: int
+
+
 class PolicyGap(Payload):
     """The policy file has no lines for this year: the township's staff are told."""
 
@@ -132,6 +156,8 @@ MODELS: dict[str, type[Payload]] = {
         MissedVillage,
         MissedTownship,
         WeeklySummary,
+        MeasureDue,
+        PlanReminder,
         PolicyGap,
     )
     for kind in model.KINDS

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from conversations.engine.replies import Keyboard
 from conversations.proposals.texts import proposal_keyboard, proposal_text
 from conversations.reports.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
+from conversations.tasks.start import record_button
 from conversations.warnings.texts import alert_keyboard, alert_text, notice_text, undelivered_text
 from monitoring.i18n import Translations
 from storage.alerts import Alerts
@@ -52,7 +53,10 @@ def render(
     t = translations.get(row.locale)
     payload = row.payload
     if isinstance(payload, Notice):
-        return Outgoing(row.chat_id, notice_text(payload, t))
+        # A notice about a household that needs a measure carries the button to record one.
+        record_for = payload.record_for
+        buttons: Keyboard = ((record_button(record_for, t),),) if record_for else ()
+        return Outgoing(row.chat_id, notice_text(payload, t), buttons)
     if isinstance(payload, Undelivered):
         return Outgoing(row.chat_id, undelivered_text(payload, t))
     if isinstance(payload, ProposalStep):

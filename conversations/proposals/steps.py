@@ -18,6 +18,7 @@ from monitoring.weeks import week_of
 from storage.checkins import FLOW as CHECKIN
 from storage.drafts import Drafts
 from storage.eliminations import Eliminations
+from storage.measures import Measures
 from storage.models import Household, Person, Proposal
 from storage.outbox import Outbox
 
@@ -32,19 +33,51 @@ def criteria_of(
 
 
 def tell(
-    session: Session, person_id: int, key: str, msgid: str, params: dict[str, Any], now: datetime
+    session: Session,
+    person_id: int,
+    key: str,
+    msgid: str,
+    params: dict[str, Any],
+    now: datetime,
+    *,
+    record_for: int | None = None,
 ) -> None:
-    """A private notice to a person who has linked their account (else nobody to tell)."""
+    """A private notice to a person who has linked their account (else nobody to tell);
+    `record_for`: a household, whose "record a help measure" button it carries."""
     person = session.get(Person, person_id)
     if person is None or person.platform_user_id is None:
         return
+    payload: dict[str, Any] = {"text": msgid, "params": params}
+    if record_for is not None:
+        payload["record_for"] = record_for
     Outbox(session).enqueue(
-        key=key,
-        kind="notice",
-        chat_id=person.platform_user_id,
-        now=now,
-        payload={"text": msgid, "params": params},
+        key=key, kind="notice", chat_id=person.platform_user_id, now=now, payload=payload
     )
+
+
+PLAN = N_(
+    "Household {number} ({head}) is now monitored. Please record its help measures (缺啥补啥): "
+    "what it needs, the unit to carry each out, by when."
+)
+
+
+def ask_for_plan(
+    session: Session, household: Household, people: list[Person], now: datetime
+) -> None:
+    """A household just identified: those who look after it are asked privately to record
+    its help measures (the button starts it); the daily job reminds them once if none is
+    recorded after the policy's `plan_days`."""
+    since = (household.identified_on or now.date()).isoformat()
+    for person in people:
+        tell(
+            session,
+            person.id,
+            f"plan:{household.id}:{since}:ask:{person.id}",
+            PLAN,
+            {"number": household.number, "head": household.head_name},
+            now,
+            record_for=household.id,
+        )
 
 
 def approve(
@@ -92,6 +125,8 @@ def approve(
         msgid = N_(
             "The county approved the proposal for {head}: household {number} is now monitored."
         )
+        # Its helper is chosen next (then asked too); its village head is asked now.
+        ask_for_plan(session, household, Measures(session).helper_and_heads(household), now)
     tell(session, proposal.proposer_id, key, msgid, params, now)
     return proposal
 
@@ -168,6 +203,7 @@ def assign(
         params,
         now,
     )
+    ask_for_plan(session, household, [helper], now)
     if proposal.proposer_id != helper.id:
         tell(
             session,

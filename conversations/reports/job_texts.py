@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from conversations.actions import START_CHECKIN
 from conversations.engine.replies import Button, Keyboard
 from conversations.proposals.names import STEP_NAMES
 from conversations.reports.charts import week_chart
 from conversations.reports.summary import summary_text
+from conversations.tasks.start import record_button
 from conversations.texts import period_label, policy_gap_text, week_label
+from conversations.warnings.texts import MEASURE_NAMES, unit_name
 from monitoring.cadence import Cadence
 from monitoring.i18n import Translator
 from monitoring.people import mask_name
 from monitoring.weeks import Week
 from storage.payloads import (
+    MeasureDue,
     MissedHelper,
     MissedTownship,
     MissedVillage,
     Payload,
     Period,
+    PlanReminder,
     PolicyGap,
     Reminder,
     WeeklySummary,
@@ -35,6 +39,8 @@ JOB_KINDS = frozenset(
         "weekly_summary",
         "weekly_chart",
         "policy_gap",
+        "measure_due",
+        "plan_reminder",
     }
 )
 CHART_KINDS = frozenset({"weekly_chart"})
@@ -140,11 +146,44 @@ def render_job(kind: str, payload: Payload, t: Translator) -> tuple[str, Keyboar
                 )
             text = "\n".join(lines)
         return text, ()
+    if isinstance(payload, MeasureDue):
+        return measure_due_text(payload, t), ()
+    if isinstance(payload, PlanReminder):
+        text = t._(
+            "Household {number} ({head}) was identified {days} days ago and has no help measure "
+            "recorded yet. Please record what it needs (缺啥补啥)."
+        ).format(number=payload.number, head=payload.head, days=payload.days)
+        return text, ((record_button(payload.household, t),),)
     if isinstance(payload, PolicyGap):
         return policy_gap_text(payload.year, payload.used, t), ()
     if isinstance(payload, WeeklySummary):  # the chart's caption
         return t._("{title}, {week}").format(title=payload.township, week=week), ()
     raise ValueError(f"unknown message kind {kind!r}")
+
+
+def measure_due_text(payload: MeasureDue, t: Translator) -> str:
+    """A measure soon due or overdue, to one who carries it out (privately: the head's name;
+    no amount)."""
+    params = {
+        "id": payload.measure,
+        "number": payload.number,
+        "head": payload.head,
+        "kind": t._(MEASURE_NAMES.get(payload.kind, payload.kind)),
+        "unit": unit_name(payload.unit, t),
+        "deadline": t.date(date.fromisoformat(payload.deadline)),
+    }
+    if payload.stage == "overdue":
+        text = t._(
+            "⚠️ Overdue: help measure no. {id} for household {number} ({head}), {kind} by "
+            "{unit}, was due on {deadline}. Please carry it out, or mark it refused with the "
+            "reason: /tasks"
+        )
+    else:
+        text = t._(
+            "⏰ Due soon: help measure no. {id} for household {number} ({head}), {kind} by "
+            "{unit}, is due on {deadline}. /tasks"
+        )
+    return text.format(**params)
 
 
 def summary_from_payload(payload: WeeklySummary) -> tuple[WeekSummary, datetime]:

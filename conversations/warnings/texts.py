@@ -198,6 +198,8 @@ UNDELIVERED_WHAT = {
     "weekly_summary": N_("the weekly summary"),
     "weekly_chart": N_("the weekly summary chart"),
     "proposal": N_("a proposal to review"),
+    "measure_due": N_("a reminder of a help measure's deadline"),
+    "plan_reminder": N_("a reminder to record a household's help measures"),
 }
 
 

@@ -1,7 +1,7 @@
 """leads: possible households at risk from self-reports, cadres and departments' lists
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-02 22:30:00
 
 A lead (线索, monitoring/leads.py) is one possible household at risk: who (name, ID number,
@@ -23,7 +23,7 @@ from storage.types import UTCDateTime
 UTC_DATETIME = UTCDateTime(timezone=True)
 
 revision: str = "0023"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
