@@ -168,3 +168,32 @@ def test_the_feedback_sheet_has_every_lead_its_outcome_and_full_id(
     assert lines[1][outcome] == "不纳入" and "收入稳定" in lines[1]
     assert lines[2][outcome] == "查无此人"
     assert lines[3][outcome] == "未核实"
+
+
+def test_an_xlsx_list_with_date_cells_imports(
+    env_database: str,
+    town: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    sheet.append(
+        ["陈一", id_number(31), "石桥村", "残疾，护理费用高", 2400, datetime(2026, 11, 18)]
+    )
+    sheet.append(["陈二", id_number(32), None, "因学", None, None])
+    path = tmp_path / "残联.xlsx"
+    book.save(path)
+    assert main(["leads", "import", str(path), "--source", "残联"]) == 0
+    with town() as s:
+        leads = s.scalars(select(Lead).order_by(Lead.source_row)).all()
+        assert [(lead.name, lead.source_row) for lead in leads] == [("陈一", 2), ("陈二", 3)]
+        assert leads[0].received_on == date(2026, 11, 18) and leads[0].risk_types == ["disability"]
+        assert leads[0].village_id is not None and leads[1].village_id is None
+        assert leads[1].risk_types == ["schooling"] and leads[0].source_file == "残联.xlsx"
