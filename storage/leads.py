@@ -85,19 +85,13 @@ class Leads:
     def get(self, lead_id: int) -> Lead | None:
         return self.session.get(Lead, lead_id)
 
-    def known(self, source: str, id_number: str, received_on: date) -> bool:
-        """Whether this source's lead about this ID number on this day is stored already
-        (a list imported twice adds nothing)."""
-        return (
-            self.session.scalar(
-                select(Lead.id).where(
-                    Lead.source == source,
-                    Lead.id_number == id_number,
-                    Lead.received_on == received_on,
-                )
-            )
-            is not None
-        )
+    def known(self, source: str, id_number: str, *, day: date | None, source_file: str) -> bool:
+        """Whether this source's lead about this ID number is stored already: of that day
+        when the list dates it, else from a file of the same name (a list imported twice, on
+        any day, adds nothing)."""
+        same = Lead.received_on == day if day is not None else Lead.source_file == source_file
+        query = select(Lead.id).where(Lead.source == source, Lead.id_number == id_number, same)
+        return self.session.scalar(query.limit(1)) is not None
 
     def record_outcome(
         self,

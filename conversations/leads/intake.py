@@ -84,7 +84,7 @@ def import_list(
     actor = f"leads:{source}:{path.name}"
     for row in rows:
         received = row.day or today
-        if leads.known(source, row.id_number, received):
+        if leads.known(source, row.id_number, day=row.day, source_file=path.name):
             result.known += 1
             continue
         household = households.by_id_number(row.id_number)
