@@ -35,3 +35,5 @@ ELIMINATION = {"lab": LABOUR, "ok": ELIMINATE, "rf": REFER, "x": CANCEL_ELIMINAT
 # A help measure as a task (/tasks): move it on, or refuse it (a reason is asked for).
 TASK_MOVE = Action("tk", "s", "measure", "to")  # to: in_progress, done
 TASK_REFUSE = Action("tk", "x", "measure")
+# A household's plan (/plan): the same plan as a spreadsheet to print.
+PLAN_SHEET = Action("pl", "x", "household")

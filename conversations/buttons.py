@@ -33,6 +33,7 @@ BUTTONS: dict[str, Where] = {
     "lg": Where.OWN_PRIVATE,  # choosing one's language (conversations/people/language.py)
     "mn": Where.OWN_PRIVATE,  # /mine's pages (conversations/reports/mine.py)
     "tk": Where.OWN_PRIVATE,  # a task's buttons (conversations/tasks/flow.py)
+    "pl": Where.OWN_PRIVATE,  # a plan's print version (conversations/plan/flow.py)
     # a red warning's buttons: on its copies in the groups, and on the copy with the full
     # reasons sent privately to those who may act on it (conversations/warnings/flow.py)
     "al": Where.GROUP_OR_OWN_PRIVATE,

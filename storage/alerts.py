@@ -270,7 +270,13 @@ class Alerts:
         helper = self.session.get(Person, assignment.helper_id) if assignment else None
         ack = self.session.get(Person, alert.acknowledged_by) if alert.acknowledged_by else None
         measures = [
-            {"kind": m.kind, "responsible": m.responsible, "taken_on": m.taken_on, "note": m.note}
+            {
+                "kind": m.kind,
+                "responsible": m.responsible,
+                "taken_on": m.taken_on,
+                "note": m.note,
+                "status": m.status,
+            }
             for m in Measures(self.session).of_alert(alert.id)
         ]
         return AlertView(

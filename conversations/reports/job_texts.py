@@ -154,7 +154,10 @@ def summary_from_payload(payload: dict[str, Any]) -> tuple[WeekSummary, datetime
         OpenRed(number, head, village, datetime.fromisoformat(opened), acked, measures)
         for village, number, head, opened, acked, measures in payload.get("open_red", [])
     ]
-    return WeekSummary(Week.parse(payload["week"]), villages, total, open_red), at
+    summary = WeekSummary(Week.parse(payload["week"]), villages, total, open_red)
+    summary.uncovered = int(payload.get("uncovered", 0))
+    summary.late_by_unit = [(str(unit), int(n)) for unit, n in payload.get("late_by_unit", [])]
+    return summary, at
 
 
 def job_chart(kind: str, payload: dict[str, Any], t: Translator) -> bytes:

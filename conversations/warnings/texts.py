@@ -104,6 +104,12 @@ def alert_text(
                     number=view.household_number,
                 ),
                 t._("Why: {why}").format(why=why),
+                *(
+                    [t._("Two visits without risk; no measure taken.")]
+                    if view.close_reason == "green"
+                    and not any(m.get("status") == "done" for m in view.measures)
+                    else []
+                ),
             ]
         )
     lines = []
