@@ -62,7 +62,7 @@ RISK_NAMES = {
     "education": N_("compulsory education"),
     "medical": N_("basic medical care"),
     "housing": N_("safe housing"),
-    "water": N_("drinking water"),
+    "water": N_("safe drinking water"),
 }
 
 
