@@ -106,8 +106,7 @@ def alert_text(
                 t._("Why: {why}").format(why=why),
                 *(
                     [t._("Two visits without risk; no measure taken.")]
-                    if view.close_reason == "green"
-                    and not any(m.get("status") == "done" for m in view.measures)
+                    if view.close_reason == "green" and not view.delivered
                     else []
                 ),
             ]
