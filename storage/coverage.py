@@ -24,10 +24,11 @@ def _codes(reasons: Iterable[dict[str, Any]] | None) -> list[str]:
     return [str(r.get("code")) for r in reasons or () if isinstance(r, dict)]
 
 
-def _latest_checkin() -> Any:
-    """The id of the household's latest current check-in (correlated to Household)."""
+def _latest(column: Any) -> Any:
+    """`column` of the household's latest current check-in (correlated to Household); the
+    level alone is read from the index (household, week, is_current, level)."""
     return (
-        select(CheckIn.id)
+        select(column)
         .where(CheckIn.household_id == Household.id, CheckIn.is_current)
         .order_by(CheckIn.week.desc())
         .limit(1)
@@ -99,15 +100,18 @@ def uncovered_households(
     """Monitored households with an open risk that no delivered measure covers. Those at risk
     are found by the database (an open warning, or a latest check-in not green); their risks
     are weighed here, a few per village."""
+    # the latest check-in's reasons are read only for the households found at risk
+    latest_reasons = (
+        select(CheckIn.reasons).where(CheckIn.id == _latest(CheckIn.id)).scalar_subquery()
+    )
     query = _scoped(
-        select(Household.id, Alert.red_codes, CheckIn.reasons)
+        select(Household.id, Alert.red_codes, latest_reasons)
         .select_from(Household)
         .join(Village, Village.id == Household.village_id)
         .outerjoin(Alert, and_(Alert.household_id == Household.id, Alert.status == "open"))
-        .outerjoin(CheckIn, CheckIn.id == _latest_checkin())
         .where(
             Household.status == HouseholdStatus.MONITORED.value,
-            or_(Alert.id.is_not(None), CheckIn.level != "green"),
+            or_(Alert.id.is_not(None), _latest(CheckIn.level) != "green"),
         ),
         township_id,
         village_id,
