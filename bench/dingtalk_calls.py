@@ -28,6 +28,7 @@ from bench.throughput import _roster
 from bot.schedule import WakeSender, job_specs
 from bot.settings import load_settings
 from platforms.dingtalk.run import Running, running_dingtalk
+from platforms.dingtalk.settings import load as load_dingtalk
 from sandbox.dingtalk.scripted import ScriptedPerson
 from sandbox.dingtalk.server import DingTalkStandIn
 from sandbox.dingtalk.state import metered
@@ -114,18 +115,20 @@ async def measure(directory: Path, helpers: int = HELPERS) -> dict[str, Any]:
     settings = load_settings(
         database_url=url,
         platform="dingtalk",
-        dingtalk_client_id=standin.state.client_id,
-        dingtalk_client_secret=SecretStr(standin.state.client_secret),
-        dingtalk_card_template="fangfanpin.buttons",
-        dingtalk_api_url=standin.url,
-        dingtalk_oapi_url=standin.url,
         _env_file=None,
     )
     engine = make_engine(url)
     clock = {"now": datetime(2026, 11, 26, 1, 0, tzinfo=UTC)}  # Thursday 09:00 in Shanghai
     results: dict[str, Any] = {"helpers": helpers}
     try:
-        async with running_dingtalk(settings, engine, clock=lambda: clock["now"]) as running:
+        own = load_dingtalk(
+            client_id=standin.state.client_id,
+            client_secret=SecretStr(standin.state.client_secret),
+            card_template="fangfanpin.buttons",
+            api_url=standin.url,
+            oapi_url=standin.url,
+        )
+        async with running_dingtalk(settings, own, engine, clock=lambda: clock["now"]) as running:
             for _ in range(400):
                 if standin.connected:
                     break

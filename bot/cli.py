@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from bot.i18n import load_translations
 from bot.logs import setup_logging
+from bot.plugins import own_settings
 from bot.settings import Settings, SettingsError, load_settings
 from monitoring.i18n import Translator
 from monitoring.weeks import Week, week_of
@@ -87,14 +88,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
+        # The platform's own variables, checked now: all of them when it is to run.
+        own = own_settings(settings.platform, complete=args.command == "run")
     except SettingsError as exc:
         print(f"fangfanpin: configuration error: {exc}", file=sys.stderr)
         return 2
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
-    secret = settings.dingtalk_client_secret
     setup_logging(
         settings.log_level,
-        token or (secret.get_secret_value() if secret else None),
+        token or (own.secret() if own else None),
         settings.debug_logger_names,
     )
     t = load_translations(settings.locale).get()
@@ -146,7 +148,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-JOBS = ("reminders", "missed-visits", "escalations", "weekly-summary", "housekeeping")
+JOBS = (
+    "reminders",
+    "missed-visits",
+    "escalations",
+    "weekly-summary",
+    "measure-reminders",
+    "housekeeping",
+)
 
 
 def _week(text: str) -> Week:

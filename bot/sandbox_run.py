@@ -157,19 +157,17 @@ def run_dingtalk_sandbox(settings: Settings, *, port: int) -> int:
     try:
         print(f"Sandbox page: {url}/  (open it in a browser)", flush=True)
         print(f"Sandbox DingTalk API: {url}", flush=True)
-        sandbox_settings = sandbox_settings.model_copy(
-            update={
-                "platform": "dingtalk",
-                "dingtalk_client_id": standin.state.client_id,  # made for this run
-                "dingtalk_client_secret": SecretStr(standin.state.client_secret),
-                "dingtalk_card_template": "fangfanpin.buttons",
-                "dingtalk_api_url": url,
-                "dingtalk_oapi_url": url,
-            }
-        )
+        sandbox_settings = sandbox_settings.model_copy(update={"platform": "dingtalk"})
         engine = open_database(sandbox_settings)
+        own = {  # DingTalk's own settings (platforms/dingtalk/settings.py), for the stand-in
+            "client_id": standin.state.client_id,  # made for this run
+            "client_secret": SecretStr(standin.state.client_secret),
+            "card_template": "fangfanpin.buttons",
+            "api_url": url,
+            "oapi_url": url,
+        }
         try:
-            return asyncio.run(plugin("dingtalk").serve(sandbox_settings, engine))
+            return asyncio.run(plugin("dingtalk").serve(sandbox_settings, engine, **own))
         finally:
             engine.dispose()
     finally:

@@ -29,6 +29,7 @@ from scheduler.escalations import escalations
 from scheduler.housekeeping import CRON as HOUSEKEEPING_CRON
 from scheduler.housekeeping import housekeeping
 from scheduler.jobs import missed_visits, reminders, weekly_summary
+from scheduler.measures import measure_reminders
 from scheduler.policy_check import CRON as POLICY_CHECK_CRON
 from scheduler.policy_check import policy_check
 from storage.schedule import Schedule
@@ -73,6 +74,9 @@ def job_specs(settings: Settings) -> dict[str, JobSpec]:
             cadence=settings.policy.visits,
         )
 
+    async def run_measure_reminders(now: datetime, tx: Tx, sender: Sender) -> int:
+        return await measure_reminders(now, tx, sender, tz=tz, plan_days=settings.policy.plan_days)
+
     async def run_policy_check(now: datetime, tx: Tx, sender: Sender) -> int:
         return await policy_check(now, tx, sender, policy=settings.policy, tz=tz)
 
@@ -85,6 +89,13 @@ def job_specs(settings: Settings) -> dict[str, JobSpec]:
         "escalations": JobSpec("escalations", settings.crons("escalations"), day, run_escalations),
         "weekly-summary": JobSpec(
             "weekly-summary", settings.crons("weekly-summary"), week, run_summary
+        ),
+        # help measures near their deadline, and new households with none yet: told privately
+        "measure-reminders": JobSpec(
+            "measure-reminders",
+            settings.crons("measure-reminders"),
+            day,
+            run_measure_reminders,
         ),
         # the bookkeeping of handled updates (no messages; not a setting)
         "housekeeping": JobSpec("housekeeping", [HOUSEKEEPING_CRON], day, housekeeping),

@@ -16,7 +16,6 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
-    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -33,7 +32,7 @@ SHIPPED_POLICY = Path(__file__).with_name("policy.toml")
 PREFIX = "FANGFANPIN_"
 
 
-def _http_url(value: str, name: str, example: str = "http://127.0.0.1:8081/bot") -> str:
+def http_url(value: str, name: str, example: str = "http://127.0.0.1:8081/bot") -> str:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"{name} must be an http(s) URL such as {example}")
@@ -67,6 +66,7 @@ class Settings(BaseSettings):
     schedule_missed_visits: str = "30 0 * * mon"
     schedule_escalations: str = "0 10 * * *"
     schedule_weekly_summary: str = "0 8 * * mon"
+    schedule_measure_reminders: str = "30 9 * * *"
     missed_weeks_escalate: int = Field(default=2, ge=1, le=8)
     # Telegram's flood limit for this bot, messages per second over all chats (about 30
     # for bulk messages); the bot stays just under it.
@@ -76,14 +76,9 @@ class Settings(BaseSettings):
     # The lines and rules assessments use (docs/policy.md); empty: the shipped file.
     policy_file: str | None = None
     _policy: Policy | None = PrivateAttr(default=None)
-    # Which platform `run` serves (docs/dingtalk.md); DingTalk needs its application's
-    # credentials and the interactive card template the township created.
+    # Which platform `run` serves (docs/dingtalk.md). A platform other than Telegram reads
+    # its own variables (FANGFANPIN_DINGTALK_*: `platforms/dingtalk/settings.py`).
     platform: str = "telegram"
-    dingtalk_client_id: str | None = None
-    dingtalk_client_secret: SecretStr | None = None
-    dingtalk_card_template: str | None = None
-    dingtalk_api_url: str = "https://api.dingtalk.com"
-    dingtalk_oapi_url: str = "https://oapi.dingtalk.com"
 
     @field_validator("platform")
     @classmethod
@@ -91,36 +86,6 @@ class Settings(BaseSettings):
         if value.strip().lower() not in PLATFORMS:
             raise ValueError("use " + " or ".join(PLATFORMS))
         return value.strip().lower()
-
-    @field_validator("dingtalk_api_url", "dingtalk_oapi_url")
-    @classmethod
-    def _dingtalk_urls(cls, value: str) -> str:
-        return _http_url(value, "a DingTalk API base URL", "https://api.dingtalk.com")
-
-    @field_validator("dingtalk_client_id", "dingtalk_card_template", mode="before")
-    @classmethod
-    def _dingtalk_names(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = value.strip() or None
-        if value is not None and any(c.isspace() for c in str(value)):
-            raise ValueError("no spaces: copy it from DingTalk's developer console")
-        return value
-
-    @field_validator("dingtalk_client_secret", mode="before")
-    @classmethod
-    def _dingtalk_secret(cls, value: Any) -> Any:
-        return (value.strip() or None) if isinstance(value, str) else value
-
-    @model_validator(mode="after")
-    def _dingtalk_complete(self) -> Settings:
-        if self.platform != "dingtalk":
-            return self
-        for name in ("dingtalk_client_id", "dingtalk_client_secret", "dingtalk_card_template"):
-            if getattr(self, name) is None:
-                raise ValueError(
-                    f"{PREFIX}{name.upper()} is needed for FANGFANPIN_PLATFORM=dingtalk"
-                )
-        return self
 
     @field_validator("policy_file")
     @classmethod
@@ -145,6 +110,7 @@ class Settings(BaseSettings):
         "schedule_missed_visits",
         "schedule_escalations",
         "schedule_weekly_summary",
+        "schedule_measure_reminders",
     )
     @classmethod
     def _crons(cls, value: str) -> str:
@@ -172,14 +138,14 @@ class Settings(BaseSettings):
     @field_validator("telegram_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
-        return _http_url(value, "the Bot API URL")
+        return http_url(value, "the Bot API URL")
 
     @field_validator("telegram_file_url")
     @classmethod
     def _file_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        return _http_url(value, "the file URL")
+        return http_url(value, "the file URL")
 
     @field_validator("telegram_proxy")
     @classmethod
@@ -313,13 +279,17 @@ class SettingsError(Exception):
     """A bad configuration value; str() is one line naming the variable."""
 
 
+def one_line(exc: ValidationError, prefix: str = PREFIX) -> str:
+    """A validation failure as one line naming the variable (`prefix` and the field)."""
+    first = exc.errors()[0]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if not first["loc"]:  # a rule over several variables names them itself
+        return message
+    return f"{prefix}{str(first['loc'][0]).upper()}: {message}"
+
+
 def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if not first["loc"]:  # a rule over several variables names them itself
-            raise SettingsError(message) from None
-        field = str(first["loc"][0])
-        raise SettingsError(f"{PREFIX}{field.upper()}: {message}") from None
+        raise SettingsError(one_line(exc)) from None

@@ -34,6 +34,9 @@ BUTTONS: dict[str, Where] = {
     "mn": Where.OWN_PRIVATE,  # /mine's pages (conversations/reports/mine.py)
     "tk": Where.OWN_PRIVATE,  # a task's buttons (conversations/tasks/flow.py)
     "pl": Where.OWN_PRIVATE,  # a plan's print version (conversations/plan/flow.py)
+    # record a measure for a household: under /history, the plan notices, a failed
+    # elimination check (conversations/tasks/start.py)
+    "hm": Where.OWN_PRIVATE,
     # a red warning's buttons: on its copies in the groups, and on the copy with the full
     # reasons sent privately to those who may act on it (conversations/warnings/flow.py)
     "al": Where.GROUP_OR_OWN_PRIVATE,

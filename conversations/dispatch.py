@@ -36,6 +36,7 @@ from conversations.reports import export, summary
 from conversations.reports import history as households
 from conversations.reports.mine import mine, mine_page_pressed
 from conversations.tasks import flow as tasks
+from conversations.tasks import start as start_measure
 from conversations.warnings import flow as warnings
 from monitoring.i18n import N_
 
@@ -59,6 +60,7 @@ COMMAND_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("reinstate", eliminate.reinstate),
     ("tasks", tasks.tasks),
     ("plan", plan.plan),
+    ("measure", start_measure.measure),
 )
 # the data's start (before a ":") -> its flow; the conversations' own buttons go to the
 # router (registered after these, so "ci:hh" is the household list's, "ci:a" the router's)
@@ -73,6 +75,7 @@ BUTTON_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("el", eliminate.elimination_pressed),
     ("tk", tasks.task_pressed),
     ("pl", plan.plan_pressed),
+    ("hm", start_measure.measure_pressed),
 )
 FLOW_OF = dict(COMMAND_FLOWS)
 # a command that checks the kind of chat itself (it answers in both) is taken in both

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from monitoring.people import Role
@@ -118,3 +119,35 @@ def carries_out(doer: Doer, unit: str, *, village_id: int, helper_id: int | None
     if unit == HELPER:
         return helper_id is not None and doer.person_id == helper_id
     return doer.role is Role.UNIT_STAFF and doer.unit == unit
+
+
+SOON_DAYS = 2  # an open measure due within this many days is "soon due" (即将到期)
+# A household identified longer ago than this is not chased for its plan (the reminder is for
+# new identifications; at the first start it does not reach back through the years).
+PLAN_WINDOW_DAYS = 30
+
+
+class Due(StrEnum):
+    """How near an open measure's deadline is, for the daily reminder: each stage told
+    once per measure."""
+
+    SOON = "soon"  # 即将到期: due today or within SOON_DAYS
+    OVERDUE = "overdue"  # 已逾期: the deadline has passed
+
+
+def due_stage(status: Status, deadline: date | None, today: date) -> Due | None:
+    """The reminder an open measure is owed today; None for a delivered or refused one, one
+    without a deadline or one not yet near it."""
+    if status not in OPEN or deadline is None:
+        return None
+    if deadline < today:
+        return Due.OVERDUE
+    if (deadline - today).days <= SOON_DAYS:
+        return Due.SOON
+    return None
+
+
+def plan_overdue(identified_on: date, measures_since: int, today: date, plan_days: int) -> bool:
+    """A household just identified has no help measure recorded `plan_days` after: its
+    helper and village head are reminded to record its plan (once)."""
+    return measures_since == 0 and (today - identified_on).days >= plan_days

@@ -78,6 +78,7 @@ class Policy:
     source: str = "the shipped default"
     notice_days: int = 5  # a proposal's public notice in the village, at least
     visits: Cadence = Cadence.WEEKLY  # how often each household is visited
+    plan_days: int = 3  # days after identification before a household with no measure is told
 
     def region_of(self, township: str | None) -> str | None:
         if township is not None and township in self.townships:
@@ -128,6 +129,7 @@ _TOP_KEYS = {
     "income_drop",
     "notice_days",
     "visits",
+    "plan_days",
 }
 _YEAR_KEYS = {"red_line", "watch_line", "income_drop", "standard", "source"}
 _REGION_KEYS = {"within", "lines"}
@@ -207,7 +209,12 @@ def parse_policy(text: str, source: str) -> Policy:
     except (ValueError, TypeError):
         allowed = " or ".join(repr(c.value) for c in Cadence)
         raise PolicyError(f"{source}: visits = {_show(visits)}: use {allowed}") from None
-    return Policy(lines, regions, chosen, dict(townships), counted, source, notice_days, cadence)
+    plan_days = data.get("plan_days", 3)
+    if isinstance(plan_days, bool) or not isinstance(plan_days, int) or not 1 <= plan_days <= 30:
+        raise PolicyError(f"{source}: plan_days = {_show(plan_days)}: whole days, 1 to 30")
+    return Policy(
+        lines, regions, chosen, dict(townships), counted, source, notice_days, cadence, plan_days
+    )
 
 
 def _only(data: Mapping[str, Any], allowed: set[str], source: str, where: str) -> None:

@@ -36,6 +36,7 @@ JOBS = {
     "missed-visits": N_("Missed visits of last week"),
     "escalations": N_("Reminders of unacknowledged warnings and late proposals"),
     "weekly-summary": N_("Monday summary to the township group"),
+    "measure-reminders": N_("Help measures due soon or overdue, and new households' plans"),
 }
 JOB_NAMES = tuple(JOBS)
 DELIVERY_WAIT = 15.0  # seconds the page waits for the running bot to deliver a job's messages
@@ -59,6 +60,7 @@ LABELS = {
     "village_head": N_("village head"),
     "township_staff": N_("township staff"),
     "county_staff": N_("county staff"),
+    "unit_staff": N_("unit staff"),
     "tab_private": N_("My chat"),
     "enlarge": N_("Tap to enlarge"),
     "hint": N_(
@@ -79,6 +81,7 @@ class PagePerson:
     role: str
     phone: str  # as Telegram sends it: digits with the country code, no +
     village: str
+    unit: str = ""  # unit staff's unit (镇民政办 …)
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,12 @@ def people_from_roster(staff_csv: Path) -> list[PagePerson]:
         role = parse_role(row["角色"])
         people.append(
             PagePerson(
-                FIRST_USER_ID + index, row["姓名"], role.value, "86" + row["电话"], row["村"] or ""
+                FIRST_USER_ID + index,
+                row["姓名"],
+                role.value,
+                "86" + row["电话"],
+                row["村"] or "",
+                row.get("单位") or "",
             )
         )
     order = [r.value for r in Role]

@@ -30,7 +30,12 @@ async def escalations(
 
     def work(session: Session) -> int:
         alerts = Alerts(session).escalate(now=now, after=after, day=day)
-        return alerts + Proposals(session).remind_late(now, day, notice_days)
+        proposals = Proposals(session)
+        late = sum(
+            proposals.ask_holders(proposal, now, late_on=day)
+            for proposal in proposals.late(now, notice_days)
+        )
+        return alerts + late
 
     queued = await tx(work)
     log.info("escalations at %s: %s reminder(s) queued", now.isoformat(), queued)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from monitoring.cadence import Cadence, is_last_week, period_of
 from monitoring.people import mask_name
+from monitoring.team import team_reminded
 from monitoring.weeks import Week, week_of
 from scheduler.base import Sender, Tx
 from storage.outbox import Outbox
@@ -28,9 +29,11 @@ async def reminders(
 ) -> int:
     """Each helper with households still due this week gets one private message listing
     them (once per day); a helper with nothing due gets nothing. With fortnightly or monthly
-    visits, only in the visit period's last week (due: not visited in the whole period)."""
+    visits, only in the visit period's last week (due: not visited in the whole period). On
+    the period's last weekend the households' teams (帮扶小组) are reminded too."""
     week = week_of(now, tz)
-    day = now.astimezone(tz).date().isoformat()
+    today = now.astimezone(tz).date()
+    day = today.isoformat()
     if not is_last_week(week, cadence):
         log.info("reminders for %s: not the last week of a visit period", week)
         return 0
@@ -39,11 +42,18 @@ async def reminders(
     def work(session: Session) -> int:
         by_helper: dict[int, list[HouseholdRow]] = defaultdict(list)
         chats: dict[int, int] = {}
-        for row in Schedule(session).due(week, cadence):
+        schedule = Schedule(session)
+        due = schedule.due(week, cadence)
+        for row in due:
             if row.helper_id is None or row.helper_chat is None:
                 continue  # not linked to Telegram yet: nowhere to send
             by_helper[row.helper_id].append(row)
             chats[row.helper_id] = row.helper_chat
+        if team_reminded(today, period_of(week, cadence)[-1]):  # about to be missed
+            due_by_id = {row.id: row for row in due}
+            for household_id, person_id, chat in schedule.team_chats(list(due_by_id)):
+                by_helper[person_id].append(due_by_id[household_id])
+                chats[person_id] = chat
         return Outbox(session).enqueue_many(
             [
                 {

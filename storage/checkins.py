@@ -20,7 +20,9 @@ from monitoring.risk import Level
 from monitoring.weeks import Week
 from storage.drafts import Drafts
 from storage.models import CheckIn, Draft, HelperAssignment, Household
+from storage.models_team import TeamMember
 from storage.repositories import HOUSEHOLD_CARD
+from storage.team import team_of
 
 
 @dataclass(frozen=True)
@@ -71,13 +73,17 @@ class CheckIns:
     def households_of(
         self, helper_id: int, week: Week, cadence: Cadence = Cadence.WEEKLY
     ) -> list[HouseholdView]:
-        """The helper's monitored households, with whether each was visited in the visit
-        period `week` lies in (the week itself for weekly visits), and the last level."""
+        """The monitored households the person visits (theirs as first helper, and those whose
+        team they are on), with whether each was visited in the visit period `week` lies in
+        (the week itself for weekly visits), and the last level."""
+        theirs = select(HelperAssignment.household_id).where(
+            HelperAssignment.helper_id == helper_id
+        )
+        on_team = select(TeamMember.household_id).where(TeamMember.person_id == helper_id)
         rows = self.session.scalars(
             select(Household)
-            .join(HelperAssignment, HelperAssignment.household_id == Household.id)
             .where(
-                HelperAssignment.helper_id == helper_id,
+                Household.id.in_(theirs.union(on_team)),
                 Household.status == HouseholdStatus.MONITORED.value,
             )
             .order_by(Household.number)
@@ -96,6 +102,10 @@ class CheckIns:
     def helper_of(self, household_id: int) -> int | None:
         assignment = self.session.get(HelperAssignment, household_id)
         return assignment.helper_id if assignment else None
+
+    def team_of(self, household_id: int) -> list[int]:
+        """The person ids on the household's team (besides its first helper)."""
+        return team_of(self.session, household_id)
 
     def done_in(self, household_ids: Iterable[int], weeks: Sequence[Week]) -> set[int]:
         """Of the households, those with a check-in in any of `weeks`."""

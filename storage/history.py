@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitoring.people import checked_in
 from monitoring.warnings import (
     may_see_household,
 )
@@ -31,6 +32,8 @@ class HouseholdHistory:
     checkins: list[tuple[str, str, datetime]]  # week, level, entered at
     alerts: list[tuple[int, datetime, str, datetime | None, datetime | None]]
     measures: list[tuple[str, str, date | None, str | None]]  # kind, unit, delivered on, note
+    household_id: int = 0
+    monitored: bool = True
 
 
 def household_history(
@@ -67,4 +70,6 @@ def household_history(
         [(w, lv, at) for w, lv, at in checkins],
         [(a.id, a.opened_at, a.status, a.acknowledged_at, a.closed_at) for a in alerts],
         [(m.kind, m.responsible, m.taken_on, m.note) for m in measures[-limit:]],
+        household.id,
+        checked_in(household.status),
     )

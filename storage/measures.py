@@ -1,17 +1,19 @@
-"""Help measures recorded against a warning and its household, and the measure being
-recorded. Never commits."""
+"""Help measures recorded for a household (against a warning, or not), the measure being
+recorded, and the open ones near their deadline. Never commits."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from monitoring.measures import HELPER, OPEN, VILLAGE, Status
-from monitoring.people import Role
+from monitoring.measures import HELPER, OPEN, VILLAGE, Doer, Status, carries_out
+from monitoring.people import HouseholdStatus, Role
+from monitoring.proposals import Kind
+from monitoring.proposals import Status as Step
 from storage.drafts import Drafts
 from storage.models import (
     Alert,
@@ -19,6 +21,7 @@ from storage.models import (
     HelperAssignment,
     Household,
     Person,
+    Proposal,
     Village,
 )
 from storage.models_measures import Measure
@@ -34,7 +37,8 @@ class Measures:
     def add(
         self,
         *,
-        alert: Alert,
+        alert: Alert | None = None,
+        household_id: int | None = None,
         kind: str,
         responsible: str,
         note: str | None,
@@ -45,9 +49,12 @@ class Measures:
         taken_on: date | None = None,
         status: Status = Status.PENDING,
     ) -> Measure:
+        if alert is not None:
+            household_id = alert.household_id
+        assert household_id is not None, "a measure is for a household"
         measure = Measure(
-            household_id=alert.household_id,
-            alert_id=alert.id,
+            household_id=household_id,
+            alert_id=alert.id if alert is not None else None,
             kind=kind,
             responsible=responsible,
             note=note,
@@ -60,13 +67,13 @@ class Measures:
         )
         self.session.add(measure)
         self.session.flush()
-        household = self.session.get(Household, alert.household_id)
+        household = self.session.get(Household, household_id)
         Audit(self.session).record(
             now=now,
             actor=f"person:{by.id}",
             action="measure",
             entity="household",
-            key=household.number if household else str(alert.household_id),
+            key=household.number if household else str(household_id),
             field="measure",
             new=f"#{measure.id} {kind} / {responsible} / {status.value} / "
             + (deadline or taken_on or now.date()).isoformat(),
@@ -161,5 +168,98 @@ class Measures:
     def draft(self, person_id: int) -> Draft | None:
         return Drafts(self.session).of(person_id, FLOW)
 
-    def start_draft(self, person_id: int, alert_id: int, *, now: datetime) -> Draft:
-        return Drafts(self.session).start(person_id, FLOW, subject_id=alert_id, now=now)
+    def start_draft(
+        self, person_id: int, household_id: int, alert_id: int | None, *, now: datetime
+    ) -> Draft:
+        """The draft's subject is the warning when it was started from one (None: from the
+        household); the household is in its answers either way."""
+        return Drafts(self.session).start(
+            person_id, FLOW, subject_id=alert_id, answers={"household": household_id}, now=now
+        )
+
+    def open_near_deadline(self, by: date) -> Sequence[tuple[Measure, Household]]:
+        """The open measures with a deadline on or before `by` (the soon due and the
+        overdue), with their households."""
+        rows = self.session.execute(
+            select(Measure, Household)
+            .join(Household, Household.id == Measure.household_id)
+            .where(
+                Measure.status.in_([s.value for s in OPEN]),
+                Measure.deadline.is_not(None),
+                Measure.deadline <= by,
+            )
+            .order_by(Measure.deadline, Measure.id)
+        ).all()
+        return [(m, h) for m, h in rows]
+
+    def recorded_since(self, household_id: int, since: datetime) -> int:
+        """How many measures were recorded for the household from `since` on."""
+        return len(
+            self.session.scalars(
+                select(Measure.id).where(
+                    Measure.household_id == household_id, Measure.recorded_at >= since
+                )
+            ).all()
+        )
+
+    def identified_between(self, first: date, last: date) -> Sequence[Household]:
+        """The monitored households a proposal brought in (the county approved it) whose
+        identification date is from `first` to `last`."""
+        identified = select(Proposal.household_id).where(
+            Proposal.kind == Kind.IDENTIFY.value,
+            Proposal.status.in_([Step.HELPER.value, Step.APPROVED.value]),
+        )
+        return self.session.scalars(
+            select(Household)
+            .where(
+                Household.id.in_(identified),  # not a join: a household re-entered is once
+                Household.status == HouseholdStatus.MONITORED.value,
+                Household.identified_on.is_not(None),
+                Household.identified_on >= first,
+                Household.identified_on <= last,
+            )
+            .order_by(Household.id)
+        ).all()
+
+    def since_identified(self, household: Household) -> int:
+        """How many measures were recorded for the household since its identification day."""
+        day = household.identified_on or household.created_at.date()
+        return self.recorded_since(household.id, datetime.combine(day, time.min, UTC))
+
+    def helper_and_heads(self, household: Household) -> list[Person]:
+        """Those who look after the household: its helper, then its village's heads."""
+        assignment = self.session.get(HelperAssignment, household.id)
+        helper = self.session.get(Person, assignment.helper_id) if assignment else None
+        heads = self.session.scalars(
+            select(Person)
+            .where(
+                Person.role == Role.VILLAGE_HEAD.value,
+                Person.village_id == household.village_id,
+            )
+            .order_by(Person.id)
+        ).all()
+        return list(dict.fromkeys([*([helper] if helper else []), *heads]))
+
+    def carriers(self, measure: Measure, household: Household) -> list[Person]:
+        """The registered people who carry the measure out (monitoring.measures.carries_out):
+        its unit's staff in the household's township, its village head (各村), its helper
+        (帮扶责任人)."""
+        village = self.session.get(Village, household.village_id)
+        assert village is not None
+        assignment = self.session.get(HelperAssignment, household.id)
+        helper = assignment.helper_id if assignment else None
+        people = self.session.scalars(
+            select(Person)
+            .where(Person.township_id == village.township_id, Person.platform_user_id.is_not(None))
+            .order_by(Person.id)
+        ).all()
+        return [
+            p
+            for p in people
+            if carries_out(
+                Doer(p.id, Role(p.role), p.unit, p.village_id),
+                measure.responsible,
+                village_id=household.village_id,
+                helper_id=helper,
+            )
+        ]

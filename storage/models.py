@@ -96,9 +96,8 @@ class Household(Timestamps, Base):
 
 class Person(Timestamps, Base):
     __tablename__ = "persons"
-    # The constraint keeps the name it was made with (migration 0016 renamed the column only:
-    # SQLite could rename it only by copying a table that others refer to).
-    __table_args__ = (UniqueConstraint("platform_user_id", name="uq_persons_telegram_user_id"),)
+    # One person per platform account (the constraint renamed by migration 0020).
+    __table_args__ = (UniqueConstraint("platform_user_id", name="uq_persons_platform_user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -1,5 +1,6 @@
-"""The outbox: every push is a row written in the transaction that caused it, sent by the
-worker (`platforms/telegram/alerts.py`). Never commits."""
+"""The outbox: every push is a row written in the transaction that caused it, sent by the one
+drain (`bot/outbox.py`). Each row's payload is typed by its kind (`storage/payloads.py`),
+checked when written and when read back. Never commits."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import Table, bindparam, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage, Person
+from storage.payloads import Payload, as_json, parse
 from storage.platform_ids import Platform
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
@@ -24,7 +26,7 @@ class Queued:
     kind: str
     chat_id: int
     alert_id: int | None
-    payload: dict[str, Any]
+    payload: Payload
     locale: str | None = None  # a private chat's person's chosen language (None: the default)
 
 
@@ -40,9 +42,11 @@ class Outbox:
         chat_id: int,
         now: datetime,
         alert_id: int | None = None,
-        payload: dict[str, Any] | None = None,
+        payload: dict[str, Any] | Payload | None = None,
     ) -> bool:
-        """Queue a message unless one with this key exists. Returns whether it was added."""
+        """Queue a message unless one with this key exists. Returns whether it was added.
+        PayloadError when the payload does not fit the kind (nothing is queued)."""
+        typed = parse(kind, payload)
         if self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)):
             return False
         self.session.add(
@@ -51,7 +55,7 @@ class Outbox:
                 kind=kind,
                 alert_id=alert_id,
                 chat_id=chat_id,
-                payload=payload or {},
+                payload=as_json(typed),
                 status="pending",
                 attempts=0,
                 next_attempt_at=now,
@@ -64,7 +68,8 @@ class Outbox:
     def enqueue_many(self, messages: list[dict[str, Any]], *, now: datetime) -> int:
         """Queue many messages at once (a job's thousands): each a dict of key, kind,
         chat_id, payload; those whose key exists are skipped. Returns how many were added.
-        One look-up per 500 keys and one bulk insert, not a query and a flush each."""
+        One look-up per 500 keys and one bulk insert, not a query and a flush each.
+        PayloadError when a payload does not fit its kind (nothing is queued)."""
         keys = [m["key"] for m in messages]
         existing: set[str] = set()
         for start in range(0, len(keys), 500):
@@ -81,7 +86,7 @@ class Outbox:
                 "kind": m["kind"],
                 "alert_id": None,
                 "chat_id": m["chat_id"],
-                "payload": m.get("payload") or {},
+                "payload": as_json(parse(m["kind"], m.get("payload"))),
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": now,
@@ -182,7 +187,7 @@ class Outbox:
             str(row.kind),
             int(row.chat_id),
             None if row.alert_id is None else int(row.alert_id),
-            dict(row.payload or {}),
+            parse(str(row.kind), dict(row.payload or {})),  # PayloadError: never renderable
             row.locale,
         )
 

@@ -22,6 +22,7 @@ from storage.models import Household, Person
 from storage.repositories import Audit, Households, People, Places
 from storage.roster_check import read_roster
 from storage.roster_format import ImportResult, RosterError
+from storage.team import set_team
 
 
 def import_roster(
@@ -146,6 +147,13 @@ def import_roster(
         session.flush()
         if households.assign_helper(household, helper, now=now, actor=actor):
             result.assignments_changed += 1
+        team = validator.teams.get(h.number)
+        if team is not None:
+            members = [people.by_phone(phone) for phone in team]
+            if set_team(
+                session, household, [m for m in members if m is not None], now=now, actor=actor
+            ):
+                result.teams_changed += 1
 
     if household_rows:
         in_files = {h.number for h in household_rows}

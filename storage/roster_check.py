@@ -30,6 +30,7 @@ from storage.roster_format import (
     StaffRow,
 )
 from storage.roster_staff import read_staff
+from storage.roster_team import resolve_teams
 
 
 def _header_key(cell: Any, columns: dict[str, tuple[str, ...]]) -> str | None:
@@ -70,6 +71,7 @@ class _Validator:
         self.errors: list[RowError] = []
         self.households: list[HouseholdRow] = []
         self.staff: list[StaffRow] = []
+        self.teams: dict[str, list[str]] = {}  # household number -> its team's numbers
 
     def error(self, source: str, row: int | None, reason: str, /, **params: Any) -> None:
         self.errors.append(RowError(source, row, reason, {k: str(v) for k, v in params.items()}))
@@ -343,6 +345,9 @@ class _Validator:
                     given=h.helper_name,
                 )
             helper_names.setdefault(h.helper_phone, h)
+        self.teams, problems = resolve_teams(people.session, self.households, self.staff)
+        for h, (reason, params) in problems:
+            self.error(h.source, h.row, reason, **params)
 
 
 def read_roster(

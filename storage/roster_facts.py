@@ -1,6 +1,6 @@
 """The roster's optional household columns, checked: 纳入日期 (identification date), 风险类型
-(risk types), 劳动能力 (labour status), 村民小组 (villager group). An empty cell, or no such
-column, keeps what is stored."""
+(risk types), 劳动能力 (labour status), 村民小组 (villager group), 帮扶小组 (the household's team:
+`storage/roster_team.py`). An empty cell, or no such column, keeps what is stored."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from monitoring.household_facts import parse_identified_on, parse_labour, parse_risk_types
 from monitoring.i18n import N_
 from storage.roster_format import HouseholdFacts
+from storage.roster_team import read_team
 
 Problem = tuple[str, dict[str, str]]  # a message id and its parameters
 
@@ -59,4 +60,6 @@ def read_facts(
     if group is not None and len(group) > 50:
         problems.append((N_("村民小组 is longer than 50 characters"), {}))
         group = None
-    return HouseholdFacts(identified_on, risk_types, has_labour, group), problems
+    team, team_problems = read_team(values.get("team", ""))
+    problems += team_problems
+    return HouseholdFacts(identified_on, risk_types, has_labour, group, team), problems

@@ -31,9 +31,10 @@ HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
     "risk_types": ("风险类型", "risk_types"),
     "labour": ("劳动能力", "labour"),
     "villager_group": ("村民小组", "villager_group"),
+    "team": ("帮扶小组", "team"),  # storage/roster_team.py
 }
 HOUSEHOLD_OPTIONAL = frozenset(
-    {"id_number", "identified_on", "risk_types", "labour", "villager_group"}
+    {"id_number", "identified_on", "risk_types", "labour", "villager_group", "team"}
 )
 
 STAFF_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -72,6 +73,7 @@ class ImportResult:
     people_updated: int = 0
     people_unchanged: int = 0
     assignments_changed: int = 0
+    teams_changed: int = 0
     households_not_in_files: list[str] = field(default_factory=list)
 
 
@@ -83,6 +85,7 @@ class HouseholdFacts:
     risk_types: tuple[str, ...] | None = None
     has_labour: bool | None = None
     villager_group: str | None = None
+    team: tuple[str, ...] | None = None  # names or E.164 numbers; (): no team
 
 
 @dataclass(frozen=True)

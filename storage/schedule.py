@@ -23,6 +23,7 @@ from storage.models import (
     Township,
     Village,
 )
+from storage.models_team import TeamMember
 from storage.platform_ids import Platform
 from storage.repositories import Audit
 
@@ -94,6 +95,25 @@ class Schedule:
                 self.session.execute(query)
             )
         ]
+
+    def team_chats(self, household_ids: list[int]) -> list[tuple[int, int, int]]:
+        """(household, person, chat) of the linked people on these households' teams."""
+        found: list[tuple[int, int, int]] = []
+        for start in range(0, len(household_ids), 500):
+            found += [
+                (int(h), int(p), int(c))
+                for h, p, c in self.session.execute(
+                    select(TeamMember.household_id, Person.id, Person.platform_user_id)
+                    .join(Person, Person.id == TeamMember.person_id)
+                    .where(
+                        TeamMember.household_id.in_(household_ids[start : start + 500]),
+                        Person.platform_user_id.is_not(None),
+                    )
+                    .order_by(TeamMember.household_id, Person.id)
+                )
+                if c is not None
+            ]
+        return found
 
     def due(self, week: Week, cadence: Cadence = Cadence.WEEKLY) -> list[HouseholdRow]:
         """Households without a check-in in the visit period `week` lies in."""

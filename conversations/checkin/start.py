@@ -14,7 +14,8 @@ from conversations.engine.services import PersonView
 from conversations.engine.turn import Turn
 from conversations.pages import page_note, page_of, page_pressed, pager
 from conversations.texts import visit_label
-from monitoring.people import checked_in
+from monitoring.people import Role, checked_in
+from monitoring.team import may_check_in
 from monitoring.weeks import week_of
 from storage.checkins import FLOW, CheckIns, DraftView, HouseholdView
 from storage.models import Household
@@ -43,6 +44,15 @@ async def checkin(turn: Turn) -> list[Reply]:
     households = await services.tx(
         lambda s: CheckIns(s).households_of(person.id, week, services.policy.visits)
     )
+    if not households and person.role is not Role.HELPER:
+        return [
+            Say(
+                t._(
+                    "No household's help team (帮扶小组) lists you. The township office "
+                    "names a household's team in the roster."
+                )
+            )
+        ]
     if not households:
         return [
             Say(
@@ -122,7 +132,7 @@ async def _start(turn: Turn, person: PersonView, household_id: int) -> list[Repl
 
     def start(session: Session) -> DraftView | str:
         repo = CheckIns(session)
-        if repo.helper_of(household_id) != person.id:
+        if not may_check_in(person.id, repo.helper_of(household_id), repo.team_of(household_id)):
             return "not yours"
         household = session.get(Household, household_id)
         if household is None or not checked_in(household.status):

@@ -60,7 +60,16 @@ COMMANDS: tuple[Command, ...] = (
         chats=Chats.BOTH,
         in_group_menu=N_("What you can do here"),
     ),
-    Command("checkin", N_("Weekly check-in of a household"), (HELPER,), during_conversation=True),
+    Command(
+        "checkin",
+        N_("Weekly check-in of a household"),
+        (HELPER, HEAD, STAFF, COUNTY, UNIT),  # any role may be on a household's team
+        described_for={
+            role: N_("Check-in of a household whose help team you are on")
+            for role in (HEAD, STAFF, COUNTY, UNIT)
+        },
+        during_conversation=True,
+    ),
     Command("mine", N_("My households and this week's status"), (HELPER,)),
     Command(
         "cancel",
@@ -118,6 +127,7 @@ COMMANDS: tuple[Command, ...] = (
         (STAFF,),
         checks_chat_itself=True,
     ),
+    Command("measure", N_("Record a help measure for a household"), (HELPER, HEAD, STAFF)),
     Command("tasks", N_("Help measures for you to carry out"), (HELPER, HEAD, UNIT)),
     Command(
         "language",

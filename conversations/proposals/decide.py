@@ -20,6 +20,7 @@ from conversations.engine.turn import Turn
 from conversations.proposals import steps
 from conversations.proposals.names import said
 from conversations.proposals.texts import proposal_keyboard, proposal_text
+from conversations.proposals.workflow import Workflow
 from monitoring.elimination import Criterion
 from monitoring.i18n import N_
 from monitoring.people import Role
@@ -36,7 +37,6 @@ from storage.drafts import Drafts
 from storage.eliminations import Eliminations
 from storage.models import Household, Person
 from storage.proposal_views import ProposalView
-from storage.proposals import Proposals
 
 REASON = "reason"
 WHO_DECIDES = N_("Only the village heads of its village (then township staff) decide.")
@@ -81,7 +81,7 @@ async def decision_pressed(turn: Turn) -> list[Reply]:
         kind, step = asks[action]
 
         def ask_reason(session: Session) -> str | None:
-            proposals = Proposals(session)
+            proposals = Workflow(session)
             proposal = proposals.get(proposal_id)
             if proposal is None:
                 return t._("This proposal no longer exists.")
@@ -109,7 +109,7 @@ async def decision_pressed(turn: Turn) -> list[Reply]:
         return [Say(t._(ASK[kind]).format(id=proposal_id))]
 
     def decide(session: Session) -> tuple[ProposalView, list[tuple[int, str]]] | str:
-        proposals = Proposals(session)
+        proposals = Workflow(session)
         me = _me(session, person.id)
         try:
             if action == "ok":
@@ -180,7 +180,7 @@ class ReasonConversation:
             days = at.services.policy.notice_days
             if draft.get("action") == "object":
                 pid = int(draft["proposal_id"])
-                Proposals(session).object(pid, me, reason, now=now, notice_days=days)
+                Workflow(session).object(pid, me, reason, now=now, notice_days=days)
                 return Taken(
                     N_(
                         "The objection to proposal no. {id} is recorded. When the notice "
@@ -192,7 +192,7 @@ class ReasonConversation:
             if draft.get("action") == "county":
                 pid = int(draft["proposal_id"])
                 tz = at.services.tz
-                found = Proposals(session).get(pid)
+                found = Workflow(session).get(pid)
                 if found is None:
                     raise Refused(N_("This proposal no longer exists."))
                 try:
@@ -268,7 +268,7 @@ class ReasonConversation:
 
 def _criteria_now(session: Session, proposal_id: int, at: Open) -> list[Criterion] | None:
     """For an elimination, its criteria as they stand now (None for an identification)."""
-    proposal = Proposals(session).get(proposal_id)
+    proposal = Workflow(session).get(proposal_id)
     if proposal is None or proposal.kind != Kind.ELIMINATE or proposal.household_id is None:
         return None
     household = session.get(Household, proposal.household_id)
@@ -296,7 +296,7 @@ async def proposals(turn: Turn) -> list[Reply]:
         ]
 
     def load(session: Session) -> tuple[list[tuple[ProposalView, list[tuple[int, str]]]], bool]:
-        repo = Proposals(session)
+        repo = Workflow(session)
         me = _me(session, person.id)
         waiting = repo.waiting_for(me)
         mine = not waiting and person.role in (Role.HELPER, Role.VILLAGE_HEAD)

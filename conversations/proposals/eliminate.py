@@ -20,6 +20,7 @@ from conversations.engine.turn import Turn
 from conversations.proposals.decide import REASON
 from conversations.proposals.steps import criteria_of
 from conversations.proposals.texts import criteria_keyboard, criteria_text
+from conversations.proposals.workflow import Workflow
 from monitoring.elimination import Criterion
 from monitoring.i18n import Translator
 from monitoring.people import HouseholdStatus, Role
@@ -27,7 +28,6 @@ from monitoring.proposals import Refused
 from storage.drafts import Drafts
 from storage.eliminations import Eliminations
 from storage.models import Household, Person
-from storage.proposals import Proposals
 from storage.repositories import Households
 
 
@@ -148,7 +148,7 @@ def _act(
         return t._("Household {number} is not monitored.").format(number=household.number), ()
     criteria = _criteria(session, household, turn)
     if action == "ok":  # every criterion holds: the procedure starts
-        proposal = Proposals(session).start_elimination(household, me, criteria, now=now)
+        proposal = Workflow(session).start_elimination(household, me, criteria, now=now)
         return t._(
             "Household {number}: every criterion holds. The elimination (no. {id}) now goes "
             "to the village's review, a public notice in the village, the township's review "

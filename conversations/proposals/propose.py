@@ -26,6 +26,7 @@ from conversations.proposals.actions import (
     VILLAGE,
 )
 from conversations.proposals.questions import ask_next, question
+from conversations.proposals.workflow import Workflow
 from conversations.reports.ledger import CATEGORY_NAMES
 from monitoring.checkin import AnswerError, all_questions, parse_text_answer
 from monitoring.i18n import N_
@@ -41,7 +42,6 @@ from monitoring.proposals import (
 from monitoring.shapes import looks_private
 from storage.drafts import Drafts
 from storage.models import Person
-from storage.proposals import Proposals
 
 FLOW = "proposal"
 NONE = N_("No proposal is in progress. Send /propose to start one.")
@@ -165,11 +165,11 @@ class ProposalConversation:
         if next_field(answers) != name:
             return self._ask(at, close=close)  # stale: here is where it stands
         if name == "number" and value:
-            _, problem = Proposals(at.session).check_household(value, answers["village_id"])
+            _, problem = Workflow(at.session).check_household(value, answers["village_id"])
             if problem:
                 return self._ask(at, problem, {"number": value}, close=close)
         if name == "village_id" and looks_private(
-            dict(Proposals(at.session).villages(at.person.township_id)).get(value, "")
+            dict(Workflow(at.session).villages(at.person.township_id)).get(value, "")
         ):  # a name from before the roster's rule: groups would read it
             return self._ask(at, PRIVATE_VILLAGE, close=close)
         answers[name] = value
@@ -185,7 +185,7 @@ class ProposalConversation:
         params: dict[str, Any] | None = None,
         close: bool = False,
     ) -> Taken:
-        villages = Proposals(at.session).villages(at.person.township_id)
+        villages = Workflow(at.session).villages(at.person.township_id)
         return Taken(
             What.ASK, dict(at.draft.answers or {}), villages, note, params or {}, close=close
         )
@@ -204,7 +204,7 @@ class ProposalConversation:
         answers = dict(at.draft.answers or {})
         if next_field(answers) is not None:
             return self._ask(at)
-        proposals = Proposals(at.session)
+        proposals = Workflow(at.session)
         me = at.session.get(Person, at.person.id)
         assert me is not None
         try:
@@ -261,7 +261,7 @@ class ProposalConversation:
             draft = Drafts(session).of(person.id, FLOW)
             if draft is None:
                 return None
-            return dict(draft.answers or {}), Proposals(session).villages(person.township_id)
+            return dict(draft.answers or {}), Workflow(session).villages(person.township_id)
 
         loaded = await turn.services.tx(load)
         if loaded is None:

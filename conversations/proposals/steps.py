@@ -1,6 +1,6 @@
 """A decision on a proposal, taken in the caller's transaction, and who hears of it in which
 words (a private notice through the outbox). The rules of the steps are in
-`monitoring/proposals.py`; the rows in `storage/proposals.py`."""
+`monitoring/proposals.py`; the changes in `workflow.py`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from conversations.engine.services import Services
+from conversations.proposals.workflow import Workflow
 from monitoring.elimination import Criterion, elimination_criteria
 from monitoring.i18n import N_
 from monitoring.proposals import NOTICE_DAYS, Kind, Status
@@ -17,9 +18,9 @@ from monitoring.weeks import week_of
 from storage.checkins import FLOW as CHECKIN
 from storage.drafts import Drafts
 from storage.eliminations import Eliminations
+from storage.measures import Measures
 from storage.models import Household, Person, Proposal
 from storage.outbox import Outbox
-from storage.proposals import Proposals
 
 
 def criteria_of(
@@ -32,19 +33,51 @@ def criteria_of(
 
 
 def tell(
-    session: Session, person_id: int, key: str, msgid: str, params: dict[str, Any], now: datetime
+    session: Session,
+    person_id: int,
+    key: str,
+    msgid: str,
+    params: dict[str, Any],
+    now: datetime,
+    *,
+    record_for: int | None = None,
 ) -> None:
-    """A private notice to a person who has linked their account (else nobody to tell)."""
+    """A private notice to a person who has linked their account (else nobody to tell);
+    `record_for`: a household, whose "record a help measure" button it carries."""
     person = session.get(Person, person_id)
     if person is None or person.platform_user_id is None:
         return
+    payload: dict[str, Any] = {"text": msgid, "params": params}
+    if record_for is not None:
+        payload["record_for"] = record_for
     Outbox(session).enqueue(
-        key=key,
-        kind="notice",
-        chat_id=person.platform_user_id,
-        now=now,
-        payload={"text": msgid, "params": params},
+        key=key, kind="notice", chat_id=person.platform_user_id, now=now, payload=payload
     )
+
+
+PLAN = N_(
+    "Household {number} ({head}) is now monitored. Please record its help measures (缺啥补啥): "
+    "what it needs, the unit to carry each out, by when."
+)
+
+
+def ask_for_plan(
+    session: Session, household: Household, people: list[Person], now: datetime
+) -> None:
+    """A household just identified: those who look after it are asked privately to record
+    its help measures (the button starts it); the daily job reminds them once if none is
+    recorded after the policy's `plan_days`."""
+    since = (household.identified_on or now.date()).isoformat()
+    for person in people:
+        tell(
+            session,
+            person.id,
+            f"plan:{household.id}:{since}:ask:{person.id}",
+            PLAN,
+            {"number": household.number, "head": household.head_name},
+            now,
+            record_for=household.id,
+        )
 
 
 def approve(
@@ -58,7 +91,7 @@ def approve(
     county: tuple[date, str] | None = None,
     criteria: list[Criterion] | None = None,
 ) -> Proposal:
-    proposal, decision, household = Proposals(session).approve(
+    proposal, decision, household = Workflow(session).approve(
         proposal_id,
         person,
         step,
@@ -92,6 +125,8 @@ def approve(
         msgid = N_(
             "The county approved the proposal for {head}: household {number} is now monitored."
         )
+        # Its helper is chosen next (then asked too); its village head is asked now.
+        ask_for_plan(session, household, Measures(session).helper_and_heads(household), now)
     tell(session, proposal.proposer_id, key, msgid, params, now)
     return proposal
 
@@ -140,7 +175,7 @@ ELIMINATION_STEPS = {
 def reject(
     session: Session, proposal_id: int, person: Person, step: str, reason: str, now: datetime
 ) -> Proposal:
-    proposal, decision = Proposals(session).reject(proposal_id, person, step, reason, now=now)
+    proposal, decision = Workflow(session).reject(proposal_id, person, step, reason, now=now)
     tell(
         session,
         proposal.proposer_id,
@@ -155,7 +190,7 @@ def reject(
 def assign(
     session: Session, proposal_id: int, person: Person, helper_id: int, now: datetime
 ) -> Proposal:
-    proposal, household, helper = Proposals(session).assign(proposal_id, person, helper_id, now=now)
+    proposal, household, helper = Workflow(session).assign(proposal_id, person, helper_id, now=now)
     params = {"number": household.number, "head": household.head_name, "helper": helper.name}
     tell(
         session,
@@ -168,6 +203,7 @@ def assign(
         params,
         now,
     )
+    ask_for_plan(session, household, [helper], now)
     if proposal.proposer_id != helper.id:
         tell(
             session,

@@ -20,6 +20,7 @@ from conversations.actions import (
 from conversations.engine.replies import Button, Keyboard
 from conversations.proposals.names import DECISION_NAMES, NOTICE_RISKS, STATUS_NAMES, STEP_NAMES
 from conversations.reports.ledger import CATEGORY_NAMES
+from conversations.tasks.start import record_button
 from conversations.texts import coverage_names, money
 from monitoring.elimination import Criterion
 from monitoring.i18n import N_, Translator
@@ -256,6 +257,9 @@ def criteria_keyboard(household_id: int, criteria: list[Criterion], t: Translato
                 ),
             )
         )
+    if any(c.code == "measure_taken" and not c.holds for c in criteria):
+        # no measure delivered yet: the way to one starts here
+        rows.append((record_button(household_id, t),))
     if all(c.holds for c in criteria):
         rows.append((Button(t._("Confirm elimination"), ELIMINATE.data(household=household_id)),))
     else:

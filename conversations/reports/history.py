@@ -1,5 +1,6 @@
 """/history <household number>: a household's recent check-ins, red warnings and measures,
-privately, for its helper, its village head and township staff."""
+privately, for its helper, its village head and township staff, with a button to record a
+help measure for it (while it is monitored)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from conversations.engine.replies import Reply, Say
 from conversations.engine.turn import Turn
+from conversations.tasks.start import record_button
 from conversations.texts import level_text, week_label
 from conversations.warnings.texts import MEASURE_NAMES, unit_name
 from storage.history import HouseholdHistory, household_history
@@ -59,4 +61,6 @@ async def history(turn: Turn) -> list[Reply]:
         lines.append(
             f"  {day} {t._(MEASURE_NAMES.get(kind, kind))} — {unit}" + (f"：{note}" if note else "")
         )
-    return [Say("\n".join(lines))]
+    # Those who may see the household may record a measure for it (monitoring.warnings).
+    keyboard = ((record_button(history.household_id, t),),) if history.monitored else ()
+    return [Say("\n".join(lines), keyboard)]

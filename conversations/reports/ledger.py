@@ -167,7 +167,7 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Village"), 12, lambda r: r.village),
         Column(N_("Household no."), 14, lambda r: r.number),
         Column(N_("Head of household"), 12, lambda r: r.head_name),
-        Column(N_("Helper"), 12, lambda r: r.helper),
+        Column(N_("Visited by"), 12, lambda r: r.helper),  # the helper or a team member
         Column(N_("Entered by"), 12, lambda r: r.entered_by),
         Column(N_("Entered at"), 17, lambda r: c.when(r.entered_at), DATETIME_FORMAT),
         Column(N_("Visit"), 10, lambda r: c.word(visits, r.visit_method)),

@@ -198,18 +198,9 @@ def tell_unit(
 ) -> None:
     """Privately, to those who carry out a measure just given to their unit (not the one who
     recorded it): what, for whom, by when, and that /tasks has it."""
-    helper = _helper_of(session, household.id)
-    candidates = session.scalars(
-        select(Person).where(
-            Person.township_id == by.township_id,
-            Person.platform_user_id.is_not(None),
-            Person.id != by.id,
-        )
-    ).all()
     unit = measure.responsible
-    for person in candidates:
-        doer = Doer(person.id, Role(person.role), person.unit, person.village_id)
-        if not carries_out(doer, unit, village_id=household.village_id, helper_id=helper):
+    for person in Measures(session).carriers(measure, household):
+        if person.id == by.id:
             continue
         assert person.platform_user_id is not None
         Outbox(session).enqueue(

@@ -114,7 +114,7 @@ async def _start_measure(turn: Turn, alert_id: int) -> list[Reply]:
         open_now = Drafts(session).get(person.id)
         if open_now is not None and open_now.flow != MEASURE:
             return "busy"  # one conversation at a time: the open one is not replaced
-        Measures(session).start_draft(person.id, alert.id, now=now)
+        Measures(session).start_draft(person.id, alert.household_id, alert.id, now=now)
         return list(alert.red_codes or [])
 
     codes = await services.tx(start)

@@ -1,8 +1,11 @@
-"""Recording a help measure: a short private conversation started from a warning's button —
-which measure (those matching the warning's reasons first), the unit it is given to (the
-seed's for it first, then the others and the roster's units), what is to be done, an amount
-(or none), the deadline. The measure is then a task, pending with that unit (`/tasks`). The
-measure draft row is the conversation's state, committed with each answer."""
+"""Recording a help measure: a short private conversation, started from a red warning's
+button, from a household (`/measure`, the household's screen, a reminder: see
+`conversations/tasks/start.py`) — which measure (those matching the warning's reasons first,
+when there is a warning), the unit it is given to (the seed's for it first, then the others
+and the roster's units), what is to be done, an amount (or none), the deadline. The measure
+is then a task, pending with that unit (`/tasks`). The measure draft row is the
+conversation's state, committed with each answer: its answers hold the household, its
+subject the warning (None when started from the household)."""
 
 from __future__ import annotations
 
@@ -56,11 +59,24 @@ def _rows(buttons: list[Button], width: int = 2) -> Keyboard:
 
 
 def kind_question(codes: list[str], t: Translator) -> tuple[str, Keyboard]:
+    """Which category: those matching the warning's reasons first, when there is one."""
     buttons = [Button(t._(MEASURE_NAMES[k]), KIND.data(kind=k)) for k in measure_kinds_for(codes)]
+    if not codes:
+        return t._("Which help measure is to be given? Press its category."), _rows(buttons)
     return (
         t._("Which help measure was taken? (Suggested first for this warning's reasons.)"),
         _rows(buttons),
     )
+
+
+def household_of(session: Session, answers: dict[str, object], alert_id: int | None) -> int | None:
+    """The household a measure draft is for: in its answers (a draft from before they were
+    kept there: its warning's)."""
+    household = answers.get("household")
+    if isinstance(household, int):
+        return household
+    alert = Alerts(session).get(alert_id or 0)
+    return alert.household_id if alert else None
 
 
 def _next_question(
@@ -161,11 +177,14 @@ class MeasureConversation:
             Drafts(session).save(draft, answers=answers, now=at.now)
             return Taken(What.ASK, answers, codes, units=units)
         by = session.get(Person, at.person.id)
-        assert alert is not None and by is not None
+        household_id = household_of(session, answers, draft.subject_id)
+        household = session.get(Household, household_id or 0)
+        assert household is not None and by is not None
         deadline = date.fromisoformat(str(answers["deadline"]))
         amount = answers.get("amount")
         measure = Measures(session).add(
             alert=alert,
+            household_id=household.id,
             kind=str(answers["kind"]),
             responsible=str(answers["responsible"]),
             note=answers.get("note"),
@@ -174,12 +193,13 @@ class MeasureConversation:
             by=by,
             now=at.now,
         )
-        household = session.get(Household, alert.household_id)
-        assert household is not None
         tell_unit(session, measure, household, by, at.now)
         Drafts(session).drop(at.person.id, FLOW)
         return Taken(
-            What.SAVED, alert_id=alert.id, unit=str(answers["responsible"]), deadline=deadline
+            What.SAVED,
+            alert_id=alert.id if alert else 0,
+            unit=str(answers["responsible"]),
+            deadline=deadline,
         )
 
     async def reply(self, turn: Turn, taken: Taken) -> list[Reply]:
@@ -196,7 +216,7 @@ class MeasureConversation:
                         "{deadline}. They see it with /tasks."
                     ).format(unit=unit_name(taken.unit, t), deadline=t.date(taken.deadline))
                 ),
-                *await refreshed(turn.services, taken.alert_id),
+                *(await refreshed(turn.services, taken.alert_id) if taken.alert_id else []),
             ]
         pressed = turn.event.button is not None and turn.event.message_text is not None
         if taken.what is What.STALE:  # shown on the pressed message, where one was pressed

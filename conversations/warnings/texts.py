@@ -7,7 +7,6 @@ warning (kind `alert_detail`)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from conversations.actions import ACKNOWLEDGE, RECORD_MEASURE
@@ -18,6 +17,7 @@ from monitoring.measures import CIVIL_AFFAIRS, HELPER, SOCIAL_SECURITY, VILLAGE
 from monitoring.people import mask_name
 from monitoring.risk import Level, Reason
 from storage.alerts import AlertView
+from storage.payloads import AlertCopy, AlertDetail, Notice, Undelivered
 
 # Outbox kinds whose message shows an open red warning (with its buttons).
 WARNING_KINDS = frozenset({"alert", "alert_update", "escalation", "alert_detail"})
@@ -85,10 +85,11 @@ def alert_text(
     tz: ZoneInfo,
     *,
     kind: str = "alert",
-    payload: dict[str, Any] | None = None,
+    payload: AlertCopy | AlertDetail | None = None,
 ) -> str:
     """The warning as groups see it: no ID number, no phone, the given name masked."""
-    payload = payload or {}
+    copy = payload if isinstance(payload, AlertCopy) else AlertCopy()
+    detail = payload if isinstance(payload, AlertDetail) else AlertDetail()
     if kind == "all_clear":
         why = (
             t._("two check-ins in a row were normal")
@@ -114,7 +115,7 @@ def alert_text(
     lines = []
     if kind == "escalation":
         lines.append(t._("⏰ Not yet acknowledged, reminder:"))
-    if kind == "alert_update" or (kind == "alert_detail" and payload.get("update")):
+    if kind == "alert_update" or (kind == "alert_detail" and detail.update):
         lines.append(t._("New red-warning reasons for a household already on alert:"))
     lines.append(
         t._("🔴 Red warning: {village} ({township})").format(
@@ -139,9 +140,9 @@ def alert_text(
             name=view.helper_name or "—", when=_when(view.opened_at, t, tz)
         )
     )
-    if payload.get("no_village_group"):
+    if copy.no_village_group:
         lines.append(t._("(This village has no group bound yet: sent to the township group.)"))
-    if payload.get("village_group_failed"):
+    if copy.village_group_failed:
         lines.append(
             t._(
                 "(This warning could not be delivered to the village group: posted here "
@@ -180,13 +181,13 @@ def alert_keyboard(view: AlertView, t: Translator) -> Keyboard:
     return (tuple(row),)
 
 
-def notice_text(payload: dict[str, Any], t: Translator) -> str:
+def notice_text(payload: Notice, t: Translator) -> str:
     """A notice's text; the parameters named in `translate` are message ids too (a
     category's name, a seed unit's), said in the reader's language."""
-    params = dict(payload.get("params", {}))
-    for name in payload.get("translate", ()):
+    params = dict(payload.params)
+    for name in payload.translate:
         params[name] = t._(str(params.get(name, "")))
-    return t._(str(payload.get("text", ""))).format(**params)
+    return t._(payload.text).format(**params)
 
 
 UNDELIVERED_WHAT = {
@@ -202,24 +203,26 @@ UNDELIVERED_WHAT = {
     "weekly_summary": N_("the weekly summary"),
     "weekly_chart": N_("the weekly summary chart"),
     "proposal": N_("a proposal to review"),
+    "measure_due": N_("a reminder of a help measure's deadline"),
+    "plan_reminder": N_("a reminder to record a household's help measures"),
 }
 
 
-def undelivered_text(payload: dict[str, Any], t: Translator) -> str:
-    """Told privately to the township staff: a message Telegram refused for good."""
-    what = t._(UNDELIVERED_WHAT.get(str(payload.get("kind")), N_("a message"))).format(
-        household=payload.get("household", "?")
+def undelivered_text(payload: Undelivered, t: Translator) -> str:
+    """Told privately to the township staff: a message the platform refused for good."""
+    what = t._(UNDELIVERED_WHAT.get(payload.kind, N_("a message"))).format(
+        household=payload.household or "?"
     )
-    if payload.get("person"):
-        where = t._("the private chat of {name}").format(name=payload["person"])
+    if payload.person:
+        where = t._("the private chat of {name}").format(name=payload.person)
     else:
-        where = t._("the group {group}").format(group=payload.get("group", "?"))
+        where = t._("the group {group}").format(group=payload.group or "?")
     return "\n".join(
         [
             t._("⚠️ A message could not be delivered"),
             t._("What: {what}").format(what=what),
             t._("To: {where}").format(where=where),
-            t._("Telegram said: {error}").format(error=payload.get("error", "?")),
+            t._("Reason given: {error}").format(error=payload.error),
             t._(
                 "It will not be sent again. Please pass it on by phone, and check the "
                 "bot's rights in that chat."

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from bot.settings import Settings
 from platforms.dingtalk.openapi import OpenApi
+from platforms.dingtalk.settings import DingTalkSettings
 
 
-def open_api(settings: Settings) -> OpenApi:
-    assert settings.dingtalk_client_id and settings.dingtalk_client_secret
+def open_api(own: DingTalkSettings) -> OpenApi:
+    assert own.client_id and own.client_secret
     return OpenApi(
-        client_id=settings.dingtalk_client_id,
-        client_secret=settings.dingtalk_client_secret.get_secret_value(),
-        api_url=settings.dingtalk_api_url,
-        oapi_url=settings.dingtalk_oapi_url,
+        client_id=own.client_id,
+        client_secret=own.client_secret.get_secret_value(),
+        api_url=own.api_url,
+        oapi_url=own.oapi_url,
     )

@@ -21,6 +21,7 @@ from bot.settings import Settings
 from conversations.engine.services import Services
 from platforms.dingtalk.adapter import TOPICS, DingTalkAdapter
 from platforms.dingtalk.api import open_api
+from platforms.dingtalk.settings import DingTalkSettings
 from platforms.dingtalk.stream import StreamConnection, StreamRefused
 from platforms.dingtalk.transport import DingTalkTransport
 from platforms.dingtalk.usage import UsageMeter
@@ -40,28 +41,28 @@ class Running:
 @asynccontextmanager
 async def running_dingtalk(
     settings: Settings,
+    own: DingTalkSettings,
     engine: Engine,
     *,
     clock: Callable[[], datetime] | None = None,
     backoff: tuple[float, ...] | None = None,
 ) -> AsyncIterator[Running]:
     """The DingTalk bot running until the block ends."""
-    assert settings.dingtalk_client_id and settings.dingtalk_client_secret
-    assert settings.dingtalk_card_template
+    assert own.client_id and own.client_secret and own.card_template
     services = build_services(settings, engine, clock)
-    api = open_api(settings)
-    adapter = DingTalkAdapter(services, api, settings.dingtalk_card_template)
+    api = open_api(own)
+    adapter = DingTalkAdapter(services, api, own.card_template)
     stream = StreamConnection(
-        client_id=settings.dingtalk_client_id,
-        client_secret=settings.dingtalk_client_secret.get_secret_value(),
-        api_url=settings.dingtalk_api_url,
+        client_id=own.client_id,
+        client_secret=own.client_secret.get_secret_value(),
+        api_url=own.api_url,
         topics=TOPICS,
         on_callback=adapter.on_callback,
         **({"backoff": backoff} if backoff else {}),
     )
     usage = UsageMeter(api, services.tx, services.now, services.tz)
     try:
-        transport = DingTalkTransport(api, settings.dingtalk_card_template)
+        transport = DingTalkTransport(api, own.card_template)
         async with running_core(settings, services, transport) as core:
             usage.start()
             task = asyncio.create_task(stream.run(), name="dingtalk-stream")
@@ -77,13 +78,13 @@ async def running_dingtalk(
         close_services(services)
 
 
-async def serve_dingtalk(settings: Settings, engine: Engine) -> int:
+async def serve_dingtalk(settings: Settings, own: DingTalkSettings, engine: Engine) -> int:
     """Run until SIGTERM or SIGINT (0), or until DingTalk refuses the credentials (1)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with running_dingtalk(settings, engine) as running:
+    async with running_dingtalk(settings, own, engine) as running:
         log.info("DingTalk bot running; send SIGTERM or press Ctrl+C to stop")
         waiter = asyncio.ensure_future(stop.wait())
         await asyncio.wait({waiter, running.stream}, return_when=asyncio.FIRST_COMPLETED)

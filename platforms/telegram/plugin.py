@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import Engine
 from telegram import Bot
@@ -16,7 +17,7 @@ from platforms.telegram.transport import TelegramTransport
 
 
 class TelegramPlugin:
-    async def serve(self, settings: Settings, engine: Engine) -> int:
+    async def serve(self, settings: Settings, engine: Engine, **own: Any) -> int:
         return await serve(settings, engine=engine)
 
     @asynccontextmanager

@@ -19,6 +19,7 @@ from monitoring.cadence import Cadence, period_of
 from monitoring.weeks import Week
 from scheduler.jobs import missed_visits, reminders
 from storage.models import MissedVisit, OutboxMessage
+from storage.payloads import parse
 from storage.summary import week_summary
 from tests.small_town import SHANGHAI, TOWNSHIP_GROUP, A, B, C, green_checkin
 
@@ -75,7 +76,9 @@ async def test_fortnightly_visits_remind_and_record_missed_visits_per_fortnight(
     assert set(sent) == {A, B, C}
     assert [number for _, number, _ in sent[A]["households"]] == ["H2"]  # H1 was visited
     assert sent[A]["period"] == [str(first), str(last)]
-    text, buttons = render_job("reminder", sent[A], load_translations("zh_CN").get(None))
+    text, buttons = render_job(
+        "reminder", parse("reminder", sent[A]), load_translations("zh_CN").get(None)
+    )
     assert text == "走访期（11月30日—12月13日）还有 1 户未走访，本周日截止。"
     assert len(buttons) == 1
 

@@ -205,3 +205,50 @@ def test_measures_recorded_before_become_delivered_tasks_of_named_units(
         ("industry", "各村", "done", "2026-11-20", None),
         ("other", "合作社", "done", "2026-11-20", None),
     ]
+
+
+def test_the_platform_id_constraint_is_renamed_and_still_holds(
+    db: Engine, town: sessionmaker[Session]
+) -> None:
+    """0020: `uq_persons_telegram_user_id` is `uq_persons_platform_user_id`, with the people
+    kept and the rule still enforced; down and up again (on SQLite the stored definition is
+    edited in place: no copy of a table others refer to)."""
+    from alembic import command
+    from sqlalchemy import exc, text
+
+    from storage.migrate import alembic_config
+
+    def names() -> set[str | None]:
+        return {c["name"] for c in inspect(db).get_unique_constraints("persons")}
+
+    with db.connect() as conn:
+        people = conn.execute(text("SELECT count(*) FROM persons")).scalar_one()
+        linked = (
+            conn.execute(
+                text("SELECT platform_user_id FROM persons WHERE platform_user_id IS NOT NULL")
+            )
+            .scalars()
+            .first()
+        )
+    assert people > 0 and linked is not None
+    assert "uq_persons_platform_user_id" in names()
+    config = alembic_config()
+    with db.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0019")
+    assert "uq_persons_telegram_user_id" in names()
+    assert "uq_persons_platform_user_id" not in names()
+    upgrade(db)
+    assert "uq_persons_platform_user_id" in names()
+    assert "uq_persons_telegram_user_id" not in names()
+    with db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM persons")).scalar_one() == people
+        with pytest.raises(exc.IntegrityError):
+            conn.execute(
+                text(
+                    "INSERT INTO persons (name, phone, role, township_id, platform,"
+                    " platform_user_id) SELECT 'x', '+8613900000000', role, township_id,"
+                    " platform, platform_user_id FROM persons WHERE platform_user_id = :id"
+                ),
+                {"id": linked},
+            )

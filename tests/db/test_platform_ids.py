@@ -45,9 +45,13 @@ def test_each_platforms_outbox_worker_takes_only_its_chats(
     with session_factory() as s, s.begin():
         dingtalk_user = PlatformIds(s).number(Kind.USER, "u1", now=NOW)
         outbox = Outbox(s)
-        outbox.enqueue(key="a", kind="notice", chat_id=501, now=NOW, payload={})
-        outbox.enqueue(key="b", kind="notice", chat_id=dingtalk_user, now=NOW, payload={})
-        outbox.enqueue(key="c", kind="notice", chat_id=-1001234567890, now=NOW, payload={})
+        outbox.enqueue(key="a", kind="notice", chat_id=501, now=NOW, payload={"text": "x"})
+        outbox.enqueue(
+            key="b", kind="notice", chat_id=dingtalk_user, now=NOW, payload={"text": "x"}
+        )
+        outbox.enqueue(
+            key="c", kind="notice", chat_id=-1001234567890, now=NOW, payload={"text": "x"}
+        )
     with session_factory() as s:
         outbox = Outbox(s)
         stale = timedelta(minutes=2)

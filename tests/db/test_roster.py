@@ -86,7 +86,7 @@ def test_sample_roster_imports_and_reimport_changes_nothing(
     first = counts(session_factory)
     assert first["Township"] == 1 and first["Village"] == 3
     assert first["Household"] == 30 and first["HelperAssignment"] == 30
-    assert first["Person"] == 13
+    assert first["Person"] == 15  # 8 helpers, 3 village heads, 2 township staff, 2 unit staff
     out = capsys.readouterr().out
     assert "新增 30 户" in out
 

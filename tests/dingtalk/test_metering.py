@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import load_settings
 from platforms.dingtalk.run import running_dingtalk
+from platforms.dingtalk.settings import load as load_dingtalk
 from sandbox.dingtalk.scripted import ScriptedPerson
 from sandbox.dingtalk.server import DingTalkStandIn
 from sandbox.dingtalk.state import metered
@@ -37,17 +38,19 @@ async def test_a_check_in_costs_three_metered_calls(
         database_url=database_url,
         policy_file=str(ALL_YEARS),
         platform="dingtalk",
-        dingtalk_client_id=CLIENT_ID,
-        dingtalk_client_secret=CLIENT_SECRET,
-        dingtalk_card_template="fangfanpin.buttons",
-        dingtalk_api_url=standin.url,
-        dingtalk_oapi_url=standin.url,
         _env_file=None,
     )
     standin.state.users[HELPER] = {"userid": HELPER, "name": "李建国", "mobile": "13800138001"}
     helper = ScriptedPerson(standin, HELPER)
+    own = load_dingtalk(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        card_template="fangfanpin.buttons",
+        api_url=standin.url,
+        oapi_url=standin.url,
+    )
     async with running_dingtalk(
-        settings, db, clock=lambda: at("2026-11-24T10:00"), backoff=(0.05,)
+        settings, own, db, clock=lambda: at("2026-11-24T10:00"), backoff=(0.05,)
     ):
         for _ in range(200):
             if standin.connected:

@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.schedule import WakeSender, job_specs
 from bot.settings import Settings, load_settings
 from platforms.dingtalk.run import Running, running_dingtalk
+from platforms.dingtalk.settings import DingTalkSettings
+from platforms.dingtalk.settings import load as load_dingtalk
 from sandbox.dingtalk.server import DingTalkStandIn
 from storage.models import Alert, CheckIn, GroupBinding
 from storage.models_measures import Measure
@@ -104,12 +106,19 @@ def settings(standin: DingTalkStandIn, database_url: str) -> Settings:
         database_url=database_url,
         policy_file=str(ALL_YEARS),
         platform="dingtalk",
-        dingtalk_client_id=CLIENT_ID,
-        dingtalk_client_secret=CLIENT_SECRET,
-        dingtalk_card_template="fangfanpin.buttons",
-        dingtalk_api_url=standin.url,
-        dingtalk_oapi_url=standin.url,
         _env_file=None,
+    )
+
+
+@pytest.fixture
+def own(standin: DingTalkStandIn) -> DingTalkSettings:
+    """DingTalk's own settings (FANGFANPIN_DINGTALK_*), for the stand-in."""
+    return load_dingtalk(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        card_template="fangfanpin.buttons",
+        api_url=standin.url,
+        oapi_url=standin.url,
     )
 
 
@@ -151,11 +160,15 @@ async def run_job(running: Running, settings: Settings, name: str, when: datetim
 
 
 async def test_a_week_on_dingtalk(
-    town: Town, settings: Settings, db: Engine, session_factory: sessionmaker[Session]
+    town: Town,
+    settings: Settings,
+    own: DingTalkSettings,
+    db: Engine,
+    session_factory: sessionmaker[Session],
 ) -> None:
     clock = {"now": TUESDAY}
     async with running_dingtalk(
-        settings, db, clock=lambda: clock["now"], backoff=(0.05,)
+        settings, own, db, clock=lambda: clock["now"], backoff=(0.05,)
     ) as running:
         await connected(town.standin)
         for user in (HELPER, HEAD, STAFF):  # registered by their DingTalk mobile
@@ -252,7 +265,7 @@ async def test_a_week_on_dingtalk(
     # a card sent before the restart still answers its own buttons only.
     lost = await town._post("/control/send", {"userid": HELPER, "text": "/mine"})
     assert lost["pushed"] is False
-    async with running_dingtalk(settings, db, clock=lambda: clock["now"], backoff=(0.05,)):
+    async with running_dingtalk(settings, own, db, clock=lambda: clock["now"], backoff=(0.05,)):
         await connected(town.standin, 3)
         assert not any("您负责的农户" in town.text(m) for m in town.sent(HELPER))
         await town.say(HELPER, "/mine")

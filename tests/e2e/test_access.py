@@ -48,8 +48,8 @@ def expected(role: str, where: str, command: str) -> str:
         return in_private
     if name in ("checkin", "mine", "cancel", "history") and not registered:
         return NOT_REGISTERED
-    if name == "checkin":
-        return "请选择要走访的农户" if role == "helper" else "没有分配给您的监测户"
+    if name == "checkin":  # any role may be on a household's help team (帮扶小组)
+        return "请选择要走访的农户" if role == "helper" else "您不在任何农户的帮扶小组中"
     if name == "mine":
         return "您负责的农户" if role == "helper" else "没有分配给您的监测户"
     if name == "cancel":

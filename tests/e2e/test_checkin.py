@@ -338,7 +338,7 @@ async def test_people_without_households_or_registration_are_told(
     stranger = Chat(client, 4242)
     assert "还未登记" in (await stranger.send("/checkin"))["text"]
     head = await register(client, 502, "张卫东", "13700137001")
-    assert "没有分配给您的监测户" in (await head.send("/checkin"))["text"]
+    assert "您不在任何农户的帮扶小组中" in (await head.send("/checkin"))["text"]
     assert "没看懂" in (await head.send("你好"))["text"]
 
 

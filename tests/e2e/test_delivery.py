@@ -141,7 +141,15 @@ async def test_a_chart_that_can_not_be_drawn_is_failed_with_its_reason_and_told(
             key="broken-chart",
             kind="weekly_chart",
             chat_id=TOWNSHIP_GROUP,
-            payload={"week": "2026-W48", "villages": "not a list"},
+            # fits the kind (storage/payloads.py) but can not be drawn: its time is no time
+            payload={
+                "week": "2026-W48",
+                "township": "龙溪镇",
+                "at": "not a time",
+                "late_proposals": [],
+                "villages": [["青山村", 3, 1, 2, 0, 0]],
+                "open_red": [],
+            },
             now=TUESDAY,
         )
     clocked.bot_data.services.wake_outbox()

@@ -34,6 +34,7 @@ from storage.alerts import Alerts
 from storage.ledger_lines import Scope
 from storage.models import Alert, Household, OutboxMessage, Person
 from storage.models_measures import Measure
+from storage.payloads import parse
 from tests.flows.conftest import SHANGHAI, Runner
 from tests.small_town import HEAD, STAFF, TOWNSHIP_GROUP, A, B, C, at, green_checkin
 
@@ -199,7 +200,7 @@ async def test_summary_counts_uncovered_households_and_late_measures_per_unit(
     with town() as s:
         row = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "weekly_summary")).one()
         assert row.chat_id == TOWNSHIP_GROUP
-        monday, _ = render_job(row.kind, row.payload, services.translations.get())
+        monday, _ = render_job(row.kind, parse(row.kind, row.payload), services.translations.get())
     assert "⚠️ 有 1 户存在风险尚无已落实的帮扶措施" in monday
     assert "• 镇民政办：2 项" in monday and "• 村委会：1 项" in monday
 

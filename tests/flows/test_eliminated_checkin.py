@@ -13,10 +13,11 @@ from conversations.engine.replies import Edit, Say
 from conversations.engine.services import Services
 from conversations.proposals import steps
 from conversations.proposals.decide import decision_pressed
+from conversations.proposals.workflow import Workflow
 from conversations.warnings.texts import notice_text
 from storage.models import Alert, CheckIn, Draft, Household, OutboxMessage, Person
 from storage.models_measures import Measure
-from storage.proposals import Proposals
+from storage.payloads import Notice
 from storage.repositories import People
 from tests.flows.conftest import SHANGHAI, Runner
 from tests.flows.test_checkin import household_id, start_h1
@@ -115,9 +116,9 @@ async def test_eliminating_closes_the_open_check_in_and_tells_its_helper(
         h1 = s.scalars(select(Household).where(Household.number == "H1")).one()
         criteria = steps.criteria_of(s, h1, services, start)
         assert all(c.holds for c in criteria), criteria
-        pid = Proposals(s).start_elimination(h1, staff, criteria, now=start).id
+        pid = Workflow(s).start_elimination(h1, staff, criteria, now=start).id
         steps.approve(s, pid, head, "village", start)
-        Proposals(s).post_notice(pid, head, now=start)
+        Workflow(s).post_notice(pid, head, now=start)
         steps.approve(s, pid, head, "notice", later)
         steps.approve(s, pid, staff, "township", later)
 
@@ -137,7 +138,7 @@ async def test_eliminating_closes_the_open_check_in_and_tells_its_helper(
             select(OutboxMessage).where(OutboxMessage.key.like(f"proposal:{pid}:checkin_closed:%"))
         ).all()
         assert notice.chat_id == A  # privately, to the helper
-        assert notice_text(notice.payload, services.translations.get()) == (
+        assert notice_text(Notice.model_validate(notice.payload), services.translations.get()) == (
             "H1 户（王大山）已标注风险消除，不再监测。"
             "您未完成的该户走访记录已关闭，今后无需再走访。"
         )

@@ -56,6 +56,6 @@ async def test_help_lists_the_commands_of_the_role(run: Runner, roster: object) 
     assert "李建国" in helper and "帮扶责任人" in helper
     assert "/checkin" in helper and "/cancel" in helper and "/eliminate" not in helper
     staff = said(await run.text(help_flow, STAFF, "/help"))
-    assert "/eliminate" in staff and "/checkin" not in staff
+    assert "/eliminate" in staff and "/checkin — 走访所在帮扶小组的农户" in staff  # on a team
     stranger = said(await run.text(help_flow, None, "/help"))
     assert "还未登记" in stranger and "/start" in stranger and "/summary" not in stranger

@@ -19,9 +19,9 @@ from conversations.engine.replies import Edit, Say, Toast
 from conversations.engine.services import Services
 from conversations.proposals import steps
 from conversations.proposals.decide import decision_pressed
+from conversations.proposals.workflow import Workflow
 from monitoring.proposals import NEXT, Decision, Refused, Status
 from storage.models import Draft, Household, Person, Proposal, ProposalDecision
-from storage.proposals import Proposals
 from storage.repositories import People
 from storage.roster import import_roster
 from storage.updates import Updates
@@ -86,10 +86,10 @@ def proposal_at(factory: sessionmaker[Session], step: Status) -> int:
             "note": None,
             "photo": None,
         }
-        pid = Proposals(s).submit(helper, answers, now=TUESDAY).id
+        pid = Workflow(s).submit(helper, answers, now=TUESDAY).id
         walk: list[Callable[[], object]] = [
             lambda: steps.approve(s, pid, person(s, HEAD), "village", TUESDAY),
-            lambda: Proposals(s).post_notice(pid, person(s, HEAD), now=TUESDAY),
+            lambda: Workflow(s).post_notice(pid, person(s, HEAD), now=TUESDAY),
             lambda: steps.approve(s, pid, person(s, HEAD), "notice", LATER),
             lambda: steps.approve(s, pid, person(s, STAFF), "township", LATER),
             lambda: steps.approve(
@@ -244,7 +244,7 @@ def test_two_staff_starting_one_elimination_at_once_start_one(
         def run(s: Session) -> object:
             household = s.scalars(select(Household).where(Household.number == "H1")).one()
             criteria = [Criterion("latest_green", True), Criterion("no_open_red", True)]
-            return Proposals(s).start_elimination(household, person(s, user), criteria, now=LATER)
+            return Workflow(s).start_elimination(household, person(s, user), criteria, now=LATER)
 
         return run
 

@@ -18,6 +18,7 @@ from conversations.warnings.texts import notice_text
 from storage.measures import Measures
 from storage.models import Alert, AuditEntry, OutboxMessage, Person
 from storage.models_measures import Measure
+from storage.payloads import Notice
 from storage.repositories import People
 from storage.roster import import_roster
 from tests.flows.conftest import Runner
@@ -54,7 +55,10 @@ def notices(town: sessionmaker[Session], services: Services, what: str = "") -> 
             )
         ).all()
         rows = [r for r in rows if (f":{what}:" in r.key if what else ":given:" not in r.key)]
-        return {r.chat_id: notice_text(r.payload, services.translations.get()) for r in rows}
+        return {
+            r.chat_id: notice_text(Notice.model_validate(r.payload), services.translations.get())
+            for r in rows
+        }
 
 
 async def test_unit_staff_register_like_everyone_and_get_tasks_in_their_menu(

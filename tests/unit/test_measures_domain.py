@@ -86,3 +86,21 @@ def test_the_seeds_units_for_a_category_come_first_then_the_others_once() -> Non
     ]
     assert units_for("employment")[:2] == [SOCIAL_SECURITY, HELPER]
     assert units_for("industry")[:2] == [VILLAGE, HELPER]
+
+
+def test_a_deadline_reminder_is_owed_when_soon_due_or_overdue_and_only_while_open() -> None:
+    from datetime import date
+
+    from monitoring.measures import Due, due_stage, plan_overdue
+
+    today = date(2026, 11, 25)
+    assert due_stage(Status.PENDING, date(2026, 11, 28), today) is None  # three days ahead
+    assert due_stage(Status.PENDING, date(2026, 11, 27), today) is Due.SOON
+    assert due_stage(Status.IN_PROGRESS, today, today) is Due.SOON  # due today: not overdue
+    assert due_stage(Status.PENDING, date(2026, 11, 24), today) is Due.OVERDUE
+    assert due_stage(Status.DONE, date(2026, 11, 24), today) is None
+    assert due_stage(Status.REFUSED, date(2026, 11, 26), today) is None
+    assert due_stage(Status.PENDING, None, today) is None
+    assert not plan_overdue(date(2026, 11, 23), 0, today, 3)
+    assert plan_overdue(date(2026, 11, 22), 0, today, 3)
+    assert not plan_overdue(date(2026, 11, 1), 1, today, 3)

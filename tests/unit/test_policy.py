@@ -139,6 +139,8 @@ def test_a_year_without_lines_uses_the_latest_earlier_one_and_says_so(
         ("visits = [1]\n" + LINES, "visits = [1]: use"),
         ("expenditure = {a = 1}\n" + LINES, "expenditure = {'a': 1}: use"),
         ("notice_days = [5]\n" + LINES, "notice_days = [5]"),
+        ("plan_days = 0\n" + LINES, "plan_days = 0: whole days, 1 to 30"),
+        ("plan_days = true\n" + LINES, "plan_days = True"),
         (LINES + "[regions.a]\nwithin = {b = 1}\n", "regions.a.within = {'b': 1}"),
         ("[lines.2026]\nred_line = 4800\nwatch_line = 6000\nsource = 1\n", "source = 1"),
         # Hostile files: nested thousands deep, a number of 5,000 digits, a huge value.
@@ -215,3 +217,8 @@ def test_a_hostile_policy_file_stops_the_cli_with_one_line(
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("fangfanpin: configuration error: FANGFANPIN_POLICY_FILE: ")
     assert reason in line and len(line) < 300
+
+
+def test_plan_days_defaults_to_three_and_may_be_set() -> None:
+    assert parse_policy(LINES, "f").plan_days == 3
+    assert parse_policy("plan_days = 7\n" + LINES, "f").plan_days == 7

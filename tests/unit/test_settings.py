@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.plugins import own_settings
 from bot.settings import SettingsError, load_settings
+from platforms.dingtalk.settings import DingTalkSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,11 +108,11 @@ def test_start_up_stops_with_one_line(tmp_path: Path) -> None:
             "FANGFANPIN_DINGTALK_CARD_TEMPLATE is needed for FANGFANPIN_PLATFORM=dingtalk",
         ),
         (
-            {"FANGFANPIN_DINGTALK_CLIENT_ID": "ding abc"},
+            {"FANGFANPIN_PLATFORM": "dingtalk", "FANGFANPIN_DINGTALK_CLIENT_ID": "ding abc"},
             "FANGFANPIN_DINGTALK_CLIENT_ID: no spaces: copy it from DingTalk's developer console",
         ),
         (
-            {"FANGFANPIN_DINGTALK_API_URL": "api.dingtalk.com"},
+            {"FANGFANPIN_PLATFORM": "dingtalk", "FANGFANPIN_DINGTALK_API_URL": "api.dingtalk.com"},
             "FANGFANPIN_DINGTALK_API_URL: a DingTalk API base URL must be an http(s) URL such "
             "as https://api.dingtalk.com",
         ),
@@ -122,7 +124,7 @@ def test_dingtalk_settings_stop_start_up_with_one_line(
     for variable, value in env.items():
         monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError) as info:
-        load_settings()
+        own_settings(load_settings().platform, complete=True)  # as `run` checks them
     assert str(info.value) == line
     assert "s3cret" not in str(info.value)
 
@@ -136,13 +138,20 @@ def test_a_complete_dingtalk_configuration(monkeypatch: pytest.MonkeyPatch) -> N
     }.items():
         monkeypatch.setenv(variable, value)
     s = load_settings()
-    assert (s.platform, s.dingtalk_client_id, s.dingtalk_card_template) == (
+    own = own_settings(s.platform, complete=True)
+    assert isinstance(own, DingTalkSettings)
+    assert (s.platform, own.client_id, own.card_template) == (
         "dingtalk",
         "dingabc",
         "tpl-1.schema",
     )
-    assert s.dingtalk_api_url == "https://api.dingtalk.com"
-    assert "s3cret" not in repr(s)
+    assert own.api_url == "https://api.dingtalk.com"
+    assert "s3cret" not in repr(own) + repr(s)
+    assert own.secret() == "s3cret"  # what the log redacts
+    # Telegram has no variables of its own outside the core's; DingTalk's are not needed then.
+    monkeypatch.setenv("FANGFANPIN_PLATFORM", "telegram")
+    monkeypatch.delenv("FANGFANPIN_DINGTALK_CARD_TEMPLATE")
+    assert own_settings(load_settings().platform, complete=True) is None
 
 
 PROXY_LINE = (
