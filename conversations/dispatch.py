@@ -29,6 +29,7 @@ from conversations.engine.turn import Flow, Turn, turn_of
 from conversations.people import groups, language, registration
 from conversations.people.help import help_flow
 from conversations.people.menu import COMMANDS, GROUP_ONLY, PRIVATE_ONLY, Chats
+from conversations.plan import flow as plan
 from conversations.proposals import decide, eliminate, propose
 from conversations.registry import ROUTER
 from conversations.reports import export, summary
@@ -58,6 +59,7 @@ COMMAND_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("eliminate", eliminate.eliminate),
     ("reinstate", eliminate.reinstate),
     ("tasks", tasks.tasks),
+    ("plan", plan.plan),
     ("measure", start_measure.measure),
 )
 # the data's start (before a ":") -> its flow; the conversations' own buttons go to the
@@ -72,6 +74,7 @@ BUTTON_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("pd", decide.decision_pressed),
     ("el", eliminate.elimination_pressed),
     ("tk", tasks.task_pressed),
+    ("pl", plan.plan_pressed),
     ("hm", start_measure.measure_pressed),
 )
 FLOW_OF = dict(COMMAND_FLOWS)
