@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--township", default=None, metavar="NAME", help="one township (default: all of them)"
     )
+    plan = sub.add_parser("plan", help="write a household's plan (一户一策) as XLSX, for A4")
+    plan.add_argument("number", metavar="HOUSEHOLD", help="the household number (户编号)")
+    plan.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
     cli_leads.add_parser(sub)
     sandbox = sub.add_parser("sandbox", help="the local Bot API stand-in with a demo township")
     sandbox.add_argument(
@@ -142,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_leads.run(settings, args, t)
     if args.command == "export":
         return export_ledger(settings, args.output, args.week, args.township, t)
+    if args.command == "plan":
+        return export_plan(settings, args.number, args.output, t)
     if args.command == "jobs":
         return asyncio.run(run_job(settings, args.name, args.at, t))
     return 2
@@ -292,6 +297,40 @@ def export_ledger(
         print(
             t._("The ledger of week {week} was written to {file}.").format(
                 week=str(week), file=str(output)
+            )
+        )
+        return 0
+    finally:
+        engine.dispose()
+
+
+def export_plan(settings: Settings, number: str, output: Path, t: Translator) -> int:
+    """A household's plan as XLSX, readable by its owner only (it has amounts)."""
+    from conversations.plan import sheet
+    from conversations.reports import ledger
+    from storage.plan import find_household, household_plan
+
+    if output.suffix.lower() != ".xlsx" or not output.parent.is_dir():
+        print(
+            t._("Please name an .xlsx file in a folder that exists: {file}").format(
+                file=str(output)
+            ),
+            file=sys.stderr,
+        )
+        return 2
+    engine = open_database(settings)
+    try:
+        with make_session_factory(engine)() as session:
+            household = find_household(session, None, number=number)
+            if household is None:
+                print(t._("There is no household {number}.").format(number=number), file=sys.stderr)
+                return 2
+            plan = household_plan(session, household)
+        today = datetime.now(UTC).astimezone(settings.tz).date()
+        ledger.write(sheet.build(plan, t, settings.tz, today), output)
+        print(
+            t._("The plan of household {number} was written to {file}.").format(
+                number=plan.number, file=str(output)
             )
         )
         return 0

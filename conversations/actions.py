@@ -35,6 +35,8 @@ ELIMINATION = {"lab": LABOUR, "ok": ELIMINATE, "rf": REFER, "x": CANCEL_ELIMINAT
 # A help measure as a task (/tasks): move it on, or refuse it (a reason is asked for).
 TASK_MOVE = Action("tk", "s", "measure", "to")  # to: in_progress, done
 TASK_REFUSE = Action("tk", "x", "measure")
+# A household's plan (/plan): the same plan as a spreadsheet to print.
+PLAN_SHEET = Action("pl", "x", "household")
 # Record a help measure for a household (its screen, the plan notice and its reminder, a
 # failed elimination check): the measure conversation, without a warning.
 RECORD_FOR = Action("hm", "s", "household")

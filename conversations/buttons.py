@@ -33,6 +33,7 @@ BUTTONS: dict[str, Where] = {
     "lg": Where.OWN_PRIVATE,  # choosing one's language (conversations/people/language.py)
     "mn": Where.OWN_PRIVATE,  # /mine's pages (conversations/reports/mine.py)
     "tk": Where.OWN_PRIVATE,  # a task's buttons (conversations/tasks/flow.py)
+    "pl": Where.OWN_PRIVATE,  # a plan's print version (conversations/plan/flow.py)
     # record a measure for a household: under /history, the plan notices, a failed
     # elimination check (conversations/tasks/start.py)
     "hm": Where.OWN_PRIVATE,

@@ -31,6 +31,7 @@ from conversations.leads import selfreport
 from conversations.people import groups, language, registration
 from conversations.people.help import help_flow
 from conversations.people.menu import COMMANDS, GROUP_ONLY, PRIVATE_ONLY, Chats
+from conversations.plan import flow as plan
 from conversations.proposals import decide, eliminate, propose
 from conversations.registry import ROUTER
 from conversations.reports import export, summary
@@ -60,6 +61,7 @@ COMMAND_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("eliminate", eliminate.eliminate),
     ("reinstate", eliminate.reinstate),
     ("tasks", tasks.tasks),
+    ("plan", plan.plan),
     ("measure", start_measure.measure),
     ("leads", leads.leads),
     ("report", selfreport.report),
@@ -76,6 +78,7 @@ BUTTON_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("pd", decide.decision_pressed),
     ("el", eliminate.elimination_pressed),
     ("tk", tasks.task_pressed),
+    ("pl", plan.plan_pressed),
     ("hm", start_measure.measure_pressed),
     ("ld", leads.lead_pressed),
     ("sr", selfreport.pressed),

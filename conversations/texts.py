@@ -54,6 +54,22 @@ REASON_AREAS = {
     "expenditure_above_last_year_income": N_("large unavoidable expenditure"),
     "income_dropped": N_("income fell sharply"),
 }
+# The risks of monitoring/coverage.py (缺啥补啥), as a plan and the elimination check name them.
+RISK_NAMES = {
+    "income": N_("income under the line"),
+    "food": N_("food"),
+    "clothing": N_("clothing"),
+    "education": N_("compulsory education"),
+    "medical": N_("basic medical care"),
+    "housing": N_("safe housing"),
+    "water": N_("safe drinking water"),
+}
+
+
+def coverage_names(risks: list[str] | tuple[str, ...], t: Translator) -> str:
+    return "、".join(t._(RISK_NAMES[r]) if r in RISK_NAMES else r for r in risks)
+
+
 MONEY_KEYS = frozenset({"per_capita", "line", "expenditure", "last_year_income", "expected"})
 
 

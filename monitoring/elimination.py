@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from monitoring.cadence import Cadence, period_of, periods_needed
+from monitoring.coverage import uncovered
 from monitoring.i18n import N_
 from monitoring.proposals import Refused
 from monitoring.weeks import Week
@@ -31,8 +32,10 @@ class EliminationFacts:
     first_checkin: Week | None  # the household's earliest check-in ever
     latest_level: str | None
     open_red: bool
-    measures: int
+    measures: int  # delivered measures (已落实)
     has_labour: bool | None
+    risks: tuple[str, ...] = ()  # every risk it had while monitored (monitoring.coverage)
+    delivered: tuple[str, ...] = ()  # the categories of its delivered measures
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,9 @@ def elimination_criteria(
     - latest_green: the latest check-in was green (the guarantees and water secure, no rigid
       expenditure above last year's income, income above the watch line);
     - no_open_red: no red warning is open;
-    - measure_taken: at least one help measure was delivered (已落实);
+    - measure_taken: at least one help measure was delivered (已落实), and for each risk the
+      household had (monitoring.coverage: a failed guarantee, income under a line) a
+      delivered measure of a matching category; its numbers name the uncovered risks;
     - half_year: at least 182 days since the household was identified;
     - labour: someone in the household is able to work (households without stay monitored).
     """
@@ -76,6 +81,7 @@ def elimination_criteria(
     stable = covered and visited >= needed and not below
     lowest = min((r.per_capita for r in facts.incomes), default=None)
     since = (facts.today - facts.identified_on).days
+    missing = uncovered(facts.risks, facts.delivered)
     return [
         Criterion(
             "stable_income",
@@ -90,7 +96,11 @@ def elimination_criteria(
         ),
         Criterion("latest_green", facts.latest_level == "green", {}),
         Criterion("no_open_red", not facts.open_red, {}),
-        Criterion("measure_taken", facts.measures > 0, {"measures": str(facts.measures)}),
+        Criterion(
+            "measure_taken",
+            facts.measures > 0 and not missing,
+            {"measures": str(facts.measures), "uncovered": ",".join(missing)},
+        ),
         Criterion(
             "half_year",
             facts.today - facts.identified_on >= HALF_YEAR,

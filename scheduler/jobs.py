@@ -249,6 +249,8 @@ async def weekly_summary(
                     ]
                     for r in summary.open_red
                 ],
+                "uncovered": summary.uncovered,  # counts and unit names: group-safe
+                "late_by_unit": [list(item) for item in summary.late_by_unit],
             }
             for kind in ("weekly_summary", "weekly_chart"):
                 queued += outbox.enqueue(

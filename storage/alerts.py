@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from monitoring.measures import Status
 from monitoring.risk import Assessment, Level
 from monitoring.warnings import (
     WarningStep,
@@ -30,6 +31,7 @@ from storage.models import (
     Township,
     Village,
 )
+from storage.models_measures import Measure
 from storage.outbox import Outbox
 from storage.repositories import Audit, actor_of
 
@@ -69,6 +71,7 @@ class AlertView:
     closed_at: datetime | None
     close_reason: str | None
     measures: list[dict[str, Any]] = field(default_factory=list)
+    delivered: int = 0  # measures delivered for it, or for its household while it was open
 
 
 class Alerts:
@@ -270,10 +273,17 @@ class Alerts:
         helper = self.session.get(Person, assignment.helper_id) if assignment else None
         ack = self.session.get(Person, alert.acknowledged_by) if alert.acknowledged_by else None
         measures = [
-            {"kind": m.kind, "responsible": m.responsible, "taken_on": m.taken_on, "note": m.note}
+            {
+                "kind": m.kind,
+                "responsible": m.responsible,
+                "taken_on": m.taken_on,
+                "note": m.note,
+                "status": m.status,
+            }
             for m in Measures(self.session).of_alert(alert.id)
         ]
         return AlertView(
+            delivered=self._delivered(alert),
             id=alert.id,
             status=alert.status,
             household_id=household.id,
@@ -292,6 +302,25 @@ class Alerts:
             closed_at=alert.closed_at,
             close_reason=alert.close_reason,
             measures=measures,
+        )
+
+    def _delivered(self, alert: Alert) -> int:
+        """Delivered measures (已落实) recorded for the warning, or for its household without
+        a warning and delivered while the warning was open (by the UTC dates: a day's slack)."""
+        during = and_(
+            Measure.alert_id.is_(None),
+            Measure.taken_on >= alert.opened_at.date(),
+            *([Measure.taken_on <= alert.closed_at.date()] if alert.closed_at else []),
+        )
+        return int(
+            self.session.scalar(
+                select(func.count(Measure.id)).where(
+                    Measure.household_id == alert.household_id,
+                    Measure.status == Status.DONE.value,
+                    or_(Measure.alert_id == alert.id, during),
+                )
+            )
+            or 0
         )
 
     def open_unacknowledged_since(self, before: datetime) -> Sequence[Alert]:

@@ -4,7 +4,7 @@ Never commits."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -25,6 +25,7 @@ from monitoring.policy import DEFAULT_POLICY, Policy
 from monitoring.proposals import Refused
 from monitoring.weeks import Week, week_of
 from storage.alerts import Alerts
+from storage.coverage import delivered, risks_had
 from storage.models import (
     Alert,
     CheckIn,
@@ -106,6 +107,10 @@ class Eliminations:
             open_red=open_red > 0,
             measures=int(measures),
             has_labour=household.has_labour,
+            risks=risks_had(
+                self.session, household.id, datetime.combine(identified, time(), tzinfo=tz)
+            ),
+            delivered=delivered(self.session, household.id),
         )
 
     def set_labour(

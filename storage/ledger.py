@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from monitoring.measures import OPEN
 from monitoring.people import mask_id_number
 from monitoring.weeks import Week
 from storage.ledger_lines import (
@@ -230,9 +231,12 @@ def alerts(session: Session, week: Week, scope: Scope, *, tz: Any) -> list[Alert
 
 
 def measures(session: Session, week: Week, scope: Scope, *, tz: Any) -> list[MeasureLine]:
-    """Measures for the week's red warnings, and any measure taken during the week."""
-    recorder = aliased(Person)
+    """Measures for the week's red warnings, those recorded, moved on or delivered during the
+    week, and those still open at its end: every field, with who recorded and last changed
+    each."""
+    recorder, changer = aliased(Person), aliased(Person)
     week_alerts = select(Alert.id).where(_overlapping(week, tz))
+    start, end = week.starts_at(tz), week.ends_at(tz)
     query = scope.apply(
         select(
             Measure.alert_id,
@@ -242,21 +246,34 @@ def measures(session: Session, week: Week, scope: Scope, *, tz: Any) -> list[Mea
             Measure.kind,
             Measure.responsible,
             Measure.note,
-            Measure.taken_on,
+            Measure.amount,
+            Measure.deadline,
+            Measure.status,
+            Measure.reason,
             recorder.name,
             Measure.recorded_at,
+            changer.name,
+            Measure.status_at,
+            Measure.taken_on,
         )
         .select_from(Measure)
         .join(Household, Household.id == Measure.household_id)
         .join(Village, Village.id == Household.village_id)
         .join(recorder, recorder.id == Measure.recorded_by)
+        .outerjoin(changer, changer.id == Measure.status_by)
         .where(
             or_(
                 Measure.alert_id.in_(week_alerts),
                 Measure.taken_on.between(week.monday, week.sunday),
+                and_(Measure.recorded_at >= start, Measure.recorded_at < end),
+                and_(Measure.status_at >= start, Measure.status_at < end),
+                and_(
+                    Measure.status.in_([s.value for s in OPEN]),
+                    Measure.recorded_at < end,
+                ),
             )
         )
-        .order_by(Measure.taken_on, Measure.id)
+        .order_by(Measure.recorded_at, Measure.id)
     )
     return [MeasureLine(*row) for row in session.execute(query)]
 

@@ -113,12 +113,18 @@ class MeasureLine:
     village: str
     number: str
     head_name: str
-    kind: str
-    responsible: str
-    note: str | None
-    taken_on: date | None
+    kind: str  # category
+    responsible: str  # the unit
+    note: str | None  # what is to be done
+    amount: Decimal | None
+    deadline: date | None
+    status: str
+    reason: str | None  # why it was refused
     recorded_by: str
     recorded_at: datetime
+    status_by: str | None  # the last change of status
+    status_at: datetime | None
+    taken_on: date | None  # delivered on
 
 
 @dataclass(frozen=True)

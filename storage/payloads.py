@@ -109,6 +109,8 @@ class WeeklySummary(Payload):
     late_proposals: list[tuple[int, str, str, str]]  # id, head, step, since (ISO)
     villages: list[tuple[str, int, int, int, int, int]]  # name, monitored, done, missed, …
     open_red: list[tuple[str, str, str, str, bool, int]]  # village, number, head, opened, …
+    uncovered: int = 0  # households with a risk no delivered measure covers (缺啥补啥)
+    late_by_unit: list[tuple[str, int]] = Field(default_factory=list)  # unit, measures overdue
 
 
 class MeasureDue(Payload):

@@ -22,6 +22,7 @@ from sqlalchemy.sql import Select
 from monitoring.cadence import Cadence, period_of
 from monitoring.people import HouseholdStatus
 from monitoring.weeks import Week
+from storage.coverage import late_by_unit, uncovered_households
 from storage.models import (
     Alert,
     CheckIn,
@@ -74,6 +75,8 @@ class WeekSummary:
     open_red: list[OpenRed]
     due_by_helper: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     undelivered: int = 0  # messages of the township Telegram refused for good this week
+    uncovered: int = 0  # households with an open risk no delivered measure covers (now)
+    late_by_unit: list[tuple[str, int]] = field(default_factory=list)  # measures past deadline
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,11 @@ def week_summary(
         undelivered_count(session, township_id, week.starts_at(tz), cutoff)
         if township_id is not None and village_id is None
         else 0,
+        # as they stand now: a measure's past statuses are in the audit trail only
+        uncovered_households(session, township_id=township_id, village_id=village_id),
+        late_by_unit(
+            session, now.astimezone(tz).date(), township_id=township_id, village_id=village_id
+        ),
     )
 
 

@@ -38,6 +38,7 @@ def green_checkin(
     *,
     food: bool = True,
     note: str | None = None,
+    medical: bool = True,
 ) -> None:
     """A check-in stored as the check-in flow stores it (the flow has its own tests)."""
     with factory() as s, s.begin():
@@ -62,7 +63,7 @@ def green_checkin(
                 "food": food,
                 "clothing": True,
                 "school_child": False,
-                "medical": True,
+                "medical": medical,
                 "treatment": True,
                 "housing": True,
                 "water": True,

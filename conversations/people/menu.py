@@ -83,6 +83,9 @@ COMMANDS: tuple[Command, ...] = (
         during_conversation=True,
     ),
     Command("history", HISTORY, (HELPER, HEAD, STAFF)),
+    Command(
+        "plan", N_("A household's plan: its risks, measures and visits"), (HELPER, HEAD, STAFF)
+    ),
     Command("summary", SUMMARY, (HEAD, STAFF), Chats.BOTH, in_group_menu=SUMMARY),
     Command(
         "export",

@@ -22,7 +22,7 @@ from conversations.leads.texts import lead_origin
 from conversations.proposals.names import DECISION_NAMES, NOTICE_RISKS, STATUS_NAMES, STEP_NAMES
 from conversations.reports.ledger import CATEGORY_NAMES
 from conversations.tasks.start import record_button
-from conversations.texts import money
+from conversations.texts import coverage_names, money
 from monitoring.elimination import Criterion
 from monitoring.i18n import N_, Translator
 from monitoring.leads import reported_at
@@ -36,7 +36,7 @@ CRITERIA = {
     ),
     "latest_green": N_("The latest check-in was green (guarantees, water and expenditure)"),
     "no_open_red": N_("No red warning is open"),
-    "measure_taken": N_("At least one help measure recorded ({measures} so far)"),
+    "measure_taken": N_("A help measure delivered for each risk ({measures} delivered so far)"),
     "half_year": N_(
         "At least half a year since identification ({days} days, since {identified_on})"
     ),
@@ -218,6 +218,9 @@ def criteria_text(number: str, head: str, criteria: list[Criterion], t: Translat
         text = t._(CRITERIA[c.code]).format(**c.numbers) if c.code in CRITERIA else c.code
         if c.code == "labour" and c.numbers.get("known") == "no":
             text += t._(" — not recorded yet")
+        if c.code == "measure_taken" and c.numbers.get("uncovered"):
+            missing = c.numbers["uncovered"].split(",")
+            text += t._(" — no measure yet for: {risks}").format(risks=coverage_names(missing, t))
         lines.append(f"{mark} {text}")
     if all(c.holds for c in criteria):
         lines.append(t._("Every criterion holds."))

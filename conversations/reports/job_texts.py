@@ -201,7 +201,10 @@ def summary_from_payload(payload: WeeklySummary) -> tuple[WeekSummary, datetime]
         OpenRed(number, head, village, datetime.fromisoformat(opened), acked, measures)
         for village, number, head, opened, acked, measures in payload.open_red
     ]
-    return WeekSummary(Week.parse(payload.week), villages, total, open_red), at
+    summary = WeekSummary(Week.parse(payload.week), villages, total, open_red)
+    summary.uncovered = payload.uncovered
+    summary.late_by_unit = list(payload.late_by_unit)
+    return summary, at
 
 
 def job_chart(payload: WeeklySummary, t: Translator) -> bytes:

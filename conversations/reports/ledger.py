@@ -32,6 +32,7 @@ from conversations.reports.sheets import (
     money,
     write_sheet,
 )
+from conversations.tasks.work import STATUS_NAMES as TASK_STATUS_NAMES
 from conversations.texts import LEVEL_NAMES
 from conversations.warnings.texts import MEASURE_NAMES, RESPONSIBLE_NAMES
 from monitoring.checkin import VISIT_OPTIONS
@@ -63,7 +64,7 @@ CRITERION_NAMES = {
     "stable_income": N_("stable income above the watch line"),
     "latest_green": N_("latest check-in green"),
     "no_open_red": N_("no open red warning"),
-    "measure_taken": N_("a measure recorded"),
+    "measure_taken": N_("a measure delivered for each risk"),
     "half_year": N_("half a year since identification"),
     "labour": N_("someone able to work"),
 }
@@ -227,6 +228,7 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Closed because"), 14, lambda r: c.word(CLOSE_NAMES, r.close_reason)),
         Column(N_("Measures"), 8, lambda r: r.measures, "0"),
     ]
+    measure_statuses = {status.value: name for status, name in TASK_STATUS_NAMES.items()}
     measure_columns = [
         Column(N_("Warning no."), 8, lambda r: r.alert_id, "0"),
         Column(N_("Village"), 12, lambda r: r.village),
@@ -234,10 +236,16 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Head of household"), 12, lambda r: r.head_name),
         Column(N_("Measure"), 16, lambda r: c.word(MEASURE_NAMES, r.kind)),
         Column(N_("Responsible"), 16, lambda r: c.word(RESPONSIBLE_NAMES, r.responsible)),
-        Column(N_("Note"), 30, lambda r: r.note or ""),
-        Column(N_("Taken on"), 12, lambda r: r.taken_on, DATE_FORMAT),
+        Column(N_("To do"), 30, lambda r: r.note or ""),
+        Column(N_("Amount (yuan)"), 12, lambda r: money(r.amount), MONEY_FORMAT),
+        Column(N_("Deadline"), 12, lambda r: r.deadline, DATE_FORMAT),
+        Column(N_("Status"), 10, lambda r: c.word(measure_statuses, r.status)),
+        Column(N_("Reason"), 24, lambda r: r.reason or ""),
         Column(N_("Recorded by"), 12, lambda r: r.recorded_by),
         Column(N_("Recorded at"), 17, lambda r: c.when(r.recorded_at), DATETIME_FORMAT),
+        Column(N_("Last changed by"), 12, lambda r: r.status_by or ""),
+        Column(N_("Last changed at"), 17, lambda r: c.when(r.status_at), DATETIME_FORMAT),
+        Column(N_("Delivered on"), 12, lambda r: r.taken_on, DATE_FORMAT),
     ]
     steps, decisions = names.STEP_NAMES, names.DECISION_NAMES
     statuses = {status.value: name for status, name in names.STATUS_NAMES.items()}

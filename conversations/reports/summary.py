@@ -17,6 +17,7 @@ from conversations.leads.counts import lead_counts, leads_text
 from conversations.reports.charts import trend_chart, week_chart
 from conversations.reports.mine import mine
 from conversations.texts import period_label, policy_gap_text, week_label
+from conversations.warnings.texts import unit_name
 from monitoring.cadence import Cadence, period_of
 from monitoring.i18n import N_, Translator
 from monitoring.people import Role, mask_name
@@ -107,12 +108,34 @@ def summary_text(
                 summary.undelivered,
             ).format(n=t.number(summary.undelivered))
         )
+    lines.extend(coverage_lines(summary, t))
     if village and summary.due_by_helper:
         lines.append(t._("Still due, by helper:"))
         for helper, households in summary.due_by_helper.items():
             listed = "、".join(f"{n} {mask_name(h) if in_group else h}" for n, h in households)
             lines.append(f"• {helper}：{listed}")
     return "\n".join(lines)
+
+
+def coverage_lines(summary: WeekSummary, t: Translator) -> list[str]:
+    """缺啥补啥 in counts (group-safe: numbers and unit names only): households at risk with
+    a risk no delivered measure covers, and measures past their deadline per unit."""
+    lines = []
+    if summary.uncovered:
+        lines.append(
+            t.ngettext(
+                "⚠️ {n} household at risk has a risk no delivered measure covers.",
+                "⚠️ {n} households at risk have a risk no delivered measure covers.",
+                summary.uncovered,
+            ).format(n=t.number(summary.uncovered))
+        )
+    if summary.late_by_unit:
+        lines.append(t._("Measures past their deadline:"))
+        lines.extend(
+            t._("• {unit}: {n}").format(unit=unit_name(unit, t), n=t.number(n))
+            for unit, n in summary.late_by_unit
+        )
+    return lines
 
 
 def trend_text(points: list[TrendPoint], title: str, t: Translator) -> str:

@@ -105,6 +105,11 @@ def alert_text(
                     number=view.household_number,
                 ),
                 t._("Why: {why}").format(why=why),
+                *(
+                    [t._("Two visits without risk; no measure taken.")]
+                    if view.close_reason == "green" and not view.delivered
+                    else []
+                ),
             ]
         )
     lines = []

@@ -297,7 +297,7 @@ async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that
     _green_weeks(roster, "LX01007", 26, end=NOW - timedelta(hours=1))
 
     check = await staff.send("/eliminate LX01007")
-    assert "❌ 至少落实一项帮扶措施（目前 0 项）" in check["text"]
+    assert "❌ 每项风险都落实了帮扶措施（已落实 0 项）" in check["text"]
     assert "❌ 家中有劳动能力的成员（尚未登记）" in check["text"]
     assert "✅ 近 26 周收入稳定高于监测线（走访 26 次" in check["text"]
     assert "✅ 识别纳入已满半年" in check["text"] and "有 2 项条件不满足" in check["text"]

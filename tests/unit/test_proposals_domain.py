@@ -79,6 +79,9 @@ def test_half_a_year_labour_measures_and_open_warnings() -> None:
     assert not holds(facts(has_labour=None))["labour"]
     assert not holds(facts(has_labour=False))["labour"]
     assert not holds(facts(measures=0))["measure_taken"]
+    # one delivered measure is not enough when it covers none of the household's risks
+    assert not holds(facts(risks=("food",), delivered=("employment",)))["measure_taken"]
+    assert holds(facts(risks=("food",), delivered=("relief",)))["measure_taken"]
     assert not holds(facts(open_red=True))["no_open_red"]
     assert not holds(facts(latest_level="watch"))["latest_green"]
 
