@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from bot import cli_leads
 from bot.i18n import load_translations
 from bot.logs import setup_logging
 from bot.plugins import own_settings
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="write a household's plan (一户一策) as XLSX, for A4")
     plan.add_argument("number", metavar="HOUSEHOLD", help="the household number (户编号)")
     plan.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
+    cli_leads.add_parser(sub)
     sandbox = sub.add_parser("sandbox", help="the local Bot API stand-in with a demo township")
     sandbox.add_argument(
         "--port", type=int, default=None, help="port (default FANGFANPIN_SANDBOX_PORT, 8081)"
@@ -139,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "roster":
         return roster_import(settings, args.files, t)
+    if args.command == "leads":
+        return cli_leads.run(settings, args, t)
     if args.command == "export":
         return export_ledger(settings, args.output, args.week, args.township, t)
     if args.command == "plan":
@@ -155,6 +159,7 @@ JOBS = (
     "weekly-summary",
     "measure-reminders",
     "housekeeping",
+    "lead-reminders",
 )
 
 

@@ -29,6 +29,8 @@ from scheduler.escalations import escalations
 from scheduler.housekeeping import CRON as HOUSEKEEPING_CRON
 from scheduler.housekeeping import housekeeping
 from scheduler.jobs import missed_visits, reminders, weekly_summary
+from scheduler.leads import CRON as LEAD_REMINDERS_CRON
+from scheduler.leads import lead_reminders
 from scheduler.measures import measure_reminders
 from scheduler.policy_check import CRON as POLICY_CHECK_CRON
 from scheduler.policy_check import policy_check
@@ -80,6 +82,9 @@ def job_specs(settings: Settings) -> dict[str, JobSpec]:
     async def run_policy_check(now: datetime, tx: Tx, sender: Sender) -> int:
         return await policy_check(now, tx, sender, policy=settings.policy, tz=tz)
 
+    async def run_lead_reminders(now: datetime, tx: Tx, sender: Sender) -> int:
+        return await lead_reminders(now, tx, sender, tz=tz)
+
     day, week = timedelta(days=1), timedelta(days=6)
     return {
         "reminders": JobSpec("reminders", settings.crons("reminders"), day, run_reminders),
@@ -101,6 +106,8 @@ def job_specs(settings: Settings) -> dict[str, JobSpec]:
         "housekeeping": JobSpec("housekeeping", [HOUSEKEEPING_CRON], day, housekeeping),
         # a year without a line in the policy file: the staff told (also at start-up)
         "policy-check": JobSpec("policy-check", [POLICY_CHECK_CRON], day, run_policy_check),
+        # leads not checked by their day, to who must check them (issue 30)
+        "lead-reminders": JobSpec("lead-reminders", [LEAD_REMINDERS_CRON], day, run_lead_reminders),
     }
 
 

@@ -37,6 +37,8 @@ BUTTONS: dict[str, Where] = {
     # record a measure for a household: under /history, the plan notices, a failed
     # elimination check (conversations/tasks/start.py)
     "hm": Where.OWN_PRIVATE,
+    "ld": Where.OWN_PRIVATE,  # a lead's buttons (conversations/leads/flow.py)
+    "sr": Where.OWN_PRIVATE,  # a self-report's (conversations/leads/selfreport.py)
     # a red warning's buttons: on its copies in the groups, and on the copy with the full
     # reasons sent privately to those who may act on it (conversations/warnings/flow.py)
     "al": Where.GROUP_OR_OWN_PRIVATE,

@@ -26,6 +26,8 @@ from conversations.engine.events import ChatKind, Event
 from conversations.engine.replies import Reply, Say, Toast
 from conversations.engine.services import Services
 from conversations.engine.turn import Flow, Turn, turn_of
+from conversations.leads import flow as leads
+from conversations.leads import selfreport
 from conversations.people import groups, language, registration
 from conversations.people.help import help_flow
 from conversations.people.menu import COMMANDS, GROUP_ONLY, PRIVATE_ONLY, Chats
@@ -61,6 +63,8 @@ COMMAND_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("tasks", tasks.tasks),
     ("plan", plan.plan),
     ("measure", start_measure.measure),
+    ("leads", leads.leads),
+    ("report", selfreport.report),
 )
 # the data's start (before a ":") -> its flow; the conversations' own buttons go to the
 # router (registered after these, so "ci:hh" is the household list's, "ci:a" the router's)
@@ -76,6 +80,8 @@ BUTTON_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("tk", tasks.task_pressed),
     ("pl", plan.plan_pressed),
     ("hm", start_measure.measure_pressed),
+    ("ld", leads.lead_pressed),
+    ("sr", selfreport.pressed),
 )
 FLOW_OF = dict(COMMAND_FLOWS)
 # a command that checks the kind of chat itself (it answers in both) is taken in both

@@ -79,6 +79,7 @@ class Policy:
     notice_days: int = 5  # a proposal's public notice in the village, at least
     visits: Cadence = Cadence.WEEKLY  # how often each household is visited
     plan_days: int = 3  # days after identification before a household with no measure is told
+    lead_check_days: int = 5  # a lead (线索) checked at home within this many days
 
     def region_of(self, township: str | None) -> str | None:
         if township is not None and township in self.townships:
@@ -130,6 +131,7 @@ _TOP_KEYS = {
     "notice_days",
     "visits",
     "plan_days",
+    "lead_check_days",
 }
 _YEAR_KEYS = {"red_line", "watch_line", "income_drop", "standard", "source"}
 _REGION_KEYS = {"within", "lines"}
@@ -212,8 +214,20 @@ def parse_policy(text: str, source: str) -> Policy:
     plan_days = data.get("plan_days", 3)
     if isinstance(plan_days, bool) or not isinstance(plan_days, int) or not 1 <= plan_days <= 30:
         raise PolicyError(f"{source}: plan_days = {_show(plan_days)}: whole days, 1 to 30")
+    lead_days = data.get("lead_check_days", 5)
+    if isinstance(lead_days, bool) or not isinstance(lead_days, int) or not 1 <= lead_days <= 30:
+        raise PolicyError(f"{source}: lead_check_days = {_show(lead_days)}: whole days, 1 to 30")
     return Policy(
-        lines, regions, chosen, dict(townships), counted, source, notice_days, cadence, plan_days
+        lines,
+        regions,
+        chosen,
+        dict(townships),
+        counted,
+        source,
+        notice_days,
+        cadence,
+        plan_days,
+        lead_check_days=lead_days,
     )
 
 

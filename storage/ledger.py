@@ -41,6 +41,7 @@ from storage.models import (
     Township,
     Village,
 )
+from storage.models_leads import Lead
 from storage.models_measures import Measure
 
 
@@ -299,11 +300,14 @@ def proposals(session: Session, week: Week, scope: Scope, *, tz: Any) -> list[Pr
             Proposal.county_document,
             Proposal.updated_at,
             Proposal.kind,
+            Lead.source,
+            Lead.received_on,
         )
         .select_from(Proposal)
         .join(Village, Village.id == Proposal.village_id)
         .join(Person, Person.id == Proposal.proposer_id)
         .outerjoin(household, household.id == Proposal.household_id)
+        .outerjoin(Lead, Lead.proposal_id == Proposal.id)
         .where(Proposal.created_at < end)
         .order_by(Proposal.id)
     )

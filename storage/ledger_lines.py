@@ -145,6 +145,8 @@ class ProposalLine:
     county_document: str | None
     updated_at: datetime  # the last step's time: the chain's days for a finished proposal
     kind: str  # identify, eliminate
+    lead_source: str | None  # the lead it came from (self, cadre, a department), if any
+    lead_on: date | None  # that lead's day: the chain's clock starts there
     decisions: list[tuple[str, str, str, datetime, str | None]]  # step, decision, who, at, why
 
 

@@ -16,6 +16,7 @@ from monitoring.people import HouseholdStatus, Role
 from monitoring.proposals import Place, Status, decider, is_late, may_decide
 from storage.bindings import Bindings
 from storage.models import Household, Person, Proposal, ProposalDecision, Village
+from storage.models_leads import Lead
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class ProposalView:
     county_decided_on: date | None = None
     county_document: str | None = None
     kind: str = "identify"  # or "eliminate" (monitoring.proposals.Kind)
+    # The lead it came from (/leads: 纳入): its source and day, when the chain's clock starts.
+    lead_source: str | None = None
+    lead_on: date | None = None
 
 
 class ProposalQueries:
@@ -134,7 +138,14 @@ class ProposalQueries:
             p.county_decided_on,
             p.county_document,
             p.kind,
+            *(lead if (lead := self._lead_of(p.id)) else (None, None)),
         )
+
+    def _lead_of(self, proposal_id: int) -> tuple[str, date] | None:
+        row = self.session.execute(
+            select(Lead.source, Lead.received_on).where(Lead.proposal_id == proposal_id)
+        ).first()
+        return (row[0], row[1]) if row else None
 
     def same_head(self, p: Proposal) -> tuple[str, ...]:
         """Numbers of the village's monitored households whose head has the proposal's

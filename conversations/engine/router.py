@@ -15,7 +15,7 @@ The router also answers what is common to all of them: a command sent while one 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -98,7 +98,14 @@ class _Outcome:
 
 
 class Router:
-    def __init__(self, conversations: Sequence[Conversation]) -> None:
+    def __init__(
+        self,
+        conversations: Sequence[Conversation],
+        stranger: Callable[[Turn], Awaitable[list[Reply] | None]] | None = None,
+    ) -> None:
+        # What someone not on the roster types (a self-report: conversations/leads/), or
+        # None: "not registered".
+        self.stranger = stranger
         self.flows = {c.flow: c for c in conversations}
         self.household_flows = frozenset(c.flow for c in conversations if c.about_household)
         self.prefixes = {c.prefix: c for c in conversations if c.prefix}
@@ -154,6 +161,10 @@ class Router:
                 return [Toast(note), *([Edit(text, best_effort=True)] if text and person else [])]
             if event.button:
                 return [Toast(t._("This button is no longer valid."))]
+            if person is None and self.stranger is not None:
+                own = await self.stranger(turn)
+                if own is not None:
+                    return own
             return [Say(t._(NOT_UNDERSTOOD if person else NOT_REGISTERED))]
         if outcome.redelivered:
             return await conversation.where(turn)

@@ -39,8 +39,12 @@ class Command:
     # May be sent while a conversation (a check-in, a measure, a proposal…) is open; any
     # other command gets where that conversation stands instead.
     during_conversation: bool = False
+    # Only for people not on the roster (a self-report): no role's menu lists it.
+    for_strangers: bool = False
 
     def for_role(self, role: Role | None) -> bool:
+        if self.for_strangers:
+            return role is None
         return not self.roles or (role is not None and role in self.roles)
 
     def describe(self, role: Role | None) -> str:
@@ -60,6 +64,7 @@ COMMANDS: tuple[Command, ...] = (
         chats=Chats.BOTH,
         in_group_menu=N_("What you can do here"),
     ),
+    Command("report", N_("Report your household's difficulty"), for_strangers=True),
     Command(
         "checkin",
         N_("Weekly check-in of a household"),
@@ -129,6 +134,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("measure", N_("Record a help measure for a household"), (HELPER, HEAD, STAFF)),
     Command("tasks", N_("Help measures for you to carry out"), (HELPER, HEAD, UNIT)),
+    Command("leads", N_("Leads to check at home"), (HEAD, STAFF)),
     Command(
         "language",
         N_("The language the bot uses with you (中文 / English)"),

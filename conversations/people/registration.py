@@ -46,7 +46,9 @@ async def start(turn: Turn) -> list[Reply]:
             t._(
                 "Welcome to the poverty-relapse monitoring bot. To find you on the township's "
                 "roster, please share your phone number with the button below."
-            ),
+            )
+            + "\n"
+            + t._("Not a cadre? To report your household's difficulty, send /report."),
             ask_phone=_ask_phone(t),
         )
     ]
@@ -87,6 +89,12 @@ async def contact(turn: Turn) -> list[Reply]:
         return PersonView.of(person)
 
     person = await services.tx(link)
+    if person is None and phone is not None:  # a self-report's phone (/report), if it asks
+        from conversations.leads.selfreport import contact_taken
+
+        own = await contact_taken(turn, phone)
+        if own is not None:
+            return own
     if person is None:
         log.info("registration refused for user %s: phone not on the roster", user_id)
         return [

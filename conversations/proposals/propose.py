@@ -15,6 +15,7 @@ from conversations.engine.once import Redelivered, tx_once
 from conversations.engine.replies import Edit, Reply, Say, Toast
 from conversations.engine.router import Open, router_of
 from conversations.engine.turn import Turn
+from conversations.leads.work import included
 from conversations.proposals.actions import (
     CATEGORY,
     DISCARD,
@@ -211,6 +212,9 @@ class ProposalConversation:
             proposal = proposals.submit(me, answers, now=at.now)
         except Refused as refused:
             return Taken(What.REFUSED, note=refused.msgid, params=refused.params)
+        if answers.get("lead_id"):  # started from a lead (/leads): the lead is 纳入
+            today = at.now.astimezone(at.services.tz).date()
+            included(at.session, int(answers["lead_id"]), proposal.id, me, at.now, today)
         Drafts(at.session).drop(at.person.id, FLOW)
         return Taken(
             What.SUBMITTED, proposal_id=proposal.id, holders=len(proposals.holders(proposal))

@@ -18,12 +18,14 @@ from conversations.actions import (
     REJECT,
 )
 from conversations.engine.replies import Button, Keyboard
+from conversations.leads.texts import lead_origin
 from conversations.proposals.names import DECISION_NAMES, NOTICE_RISKS, STATUS_NAMES, STEP_NAMES
 from conversations.reports.ledger import CATEGORY_NAMES
 from conversations.tasks.start import record_button
 from conversations.texts import coverage_names, money
 from monitoring.elimination import Criterion
 from monitoring.i18n import N_, Translator
+from monitoring.leads import reported_at
 from monitoring.proposals import CHAIN_DAYS, NOTICE_DAYS, RISK_TYPES, Kind, Status, chain_days
 from storage.proposal_views import ProposalView
 
@@ -90,10 +92,13 @@ def proposal_text(
         lines.append(t._("Note: {note}").format(note=view.note))
     proposed = t._("Proposed by {name}").format(name=view.proposer_name)
     if now is not None and view.reported_at is not None and view.status.open:
+        reported = reported_at(view.reported_at, view.lead_on, tz)
         proposed += t._("; day {days} since the report ({limit} at most)").format(
-            days=chain_days(view.reported_at, now) + 1, limit=CHAIN_DAYS
+            days=chain_days(reported, now) + 1, limit=CHAIN_DAYS
         )
     lines.append(proposed)
+    if view.lead_source and view.lead_on:
+        lines.append(lead_origin(view.lead_source, view.lead_on, t))
     for step, decision, who, at, why in view.decisions:
         line = t._("{step}: {decision} by {who}, {when}").format(
             step=t._(STEP_NAMES.get(step, step)),

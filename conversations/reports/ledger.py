@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from conversations.leads.texts import source_name
 from conversations.proposals import names
 from conversations.reports.sheets import (
     DATE_FORMAT,
@@ -36,6 +37,7 @@ from conversations.texts import LEVEL_NAMES
 from conversations.warnings.texts import MEASURE_NAMES, RESPONSIBLE_NAMES
 from monitoring.checkin import VISIT_OPTIONS
 from monitoring.i18n import N_, Translator
+from monitoring.leads import reported_at
 from monitoring.people import Category, HouseholdStatus
 from monitoring.proposals import RISK_TYPES, Status, chain_days
 from monitoring.weeks import Week
@@ -71,7 +73,15 @@ CRITERION_NAMES = {
 def _chain_days(row: lines.ProposalLine, week_end: datetime) -> int:
     """Days from the report to the last step (finished) or to the week's end (open)."""
     until = week_end if Status(row.status).open else row.updated_at
-    return chain_days(row.created_at, min(until, week_end))
+    assert week_end.tzinfo is not None
+    reported = reported_at(row.created_at, row.lead_on, week_end.tzinfo)
+    return chain_days(reported, min(until, week_end))
+
+
+def lead_source(source: str | None, t: Translator) -> str:
+    """A proposal's source: the lead's (self-report, a cadre, a department), else the cadre's
+    own proposal."""
+    return source_name(source, t) if source else t._("Cadre's visit")
 
 
 LABOUR_NAMES = {"yes": N_("someone can work"), "no": N_("no one can work")}
@@ -269,6 +279,8 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         ),
         Column(N_("Proposed by"), 12, lambda r: r.proposer),
         Column(N_("Proposed at"), 17, lambda r: c.when(r.created_at), DATETIME_FORMAT),
+        Column(N_("Source"), 12, lambda r: lead_source(r.lead_source, t)),
+        Column(N_("Lead received"), 11, lambda r: r.lead_on, DATE_FORMAT),
         Column(N_("Status"), 18, lambda r: c.word(statuses, r.status)),
         Column(N_("For"), 10, lambda r: c.word(names.KIND_NAMES, r.kind)),
         Column(N_("Notice posted"), 17, lambda r: c.when(r.notice_posted_at), DATETIME_FORMAT),

@@ -13,6 +13,7 @@ from conversations.engine.events import ChatKind
 from conversations.engine.replies import Photo, Reply, Say
 from conversations.engine.services import Services
 from conversations.engine.turn import Turn
+from conversations.leads.counts import lead_counts, leads_text
 from conversations.reports.charts import trend_chart, week_chart
 from conversations.reports.mine import mine
 from conversations.texts import period_label, policy_gap_text, week_label
@@ -246,6 +247,19 @@ async def summary(turn: Turn) -> list[Reply]:
     choice = services.policy.choose(week.year, person.township_name)
     if not choice.exact:  # the staff are told daily as well (scheduler/policy_check.py)
         text = "\n".join([text, "", policy_gap_text(week.year, choice.lines.year, t)])
+    leads = await services.tx(
+        lambda s: lead_counts(
+            s,
+            township_id=township_id,
+            village_id=village_id,
+            start=week.monday,
+            end=week.sunday,
+            today=now.astimezone(services.tz).date(),
+            days=services.policy.lead_check_days,
+        )
+    )
+    if leads:  # counts only: safe in the bound group (issue 30)
+        text = "\n".join([text, "", leads_text(leads, t)])
     if not village:  # the township's staff: DingTalk's monthly quota, when it is in use
         month = now.astimezone(services.tz).strftime("%Y-%m")
         used, since = await services.tx(

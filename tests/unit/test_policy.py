@@ -141,6 +141,7 @@ def test_a_year_without_lines_uses_the_latest_earlier_one_and_says_so(
         ("notice_days = [5]\n" + LINES, "notice_days = [5]"),
         ("plan_days = 0\n" + LINES, "plan_days = 0: whole days, 1 to 30"),
         ("plan_days = true\n" + LINES, "plan_days = True"),
+        ("lead_check_days = 0\n" + LINES, "lead_check_days = 0: whole days, 1 to 30"),
         (LINES + "[regions.a]\nwithin = {b = 1}\n", "regions.a.within = {'b': 1}"),
         ("[lines.2026]\nred_line = 4800\nwatch_line = 6000\nsource = 1\n", "source = 1"),
         # Hostile files: nested thousands deep, a number of 5,000 digits, a huge value.
