@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitoring.cadence import Cadence, is_last_week, period_of
@@ -16,6 +17,8 @@ from monitoring.people import mask_name
 from monitoring.team import team_reminded
 from monitoring.weeks import Week, week_of
 from scheduler.base import Sender, Tx
+from storage.leads import Leads
+from storage.models import Village
 from storage.outbox import Outbox
 from storage.proposals import Proposals
 from storage.schedule import HouseholdRow, Schedule, masked
@@ -213,8 +216,12 @@ async def weekly_summary(
     each township group: two messages per township, each queued once per week."""
     week = week_of(now, tz).previous()
 
+    today = now.astimezone(tz).date()
+
     def work(session: Session) -> int:
         schedule, outbox, proposals = Schedule(session), Outbox(session), Proposals(session)
+        overdue = Leads(session).overdue(today)
+        villages = {v.id: v.name for v in session.scalars(select(Village))} if overdue else {}
         queued = 0
         for township_id, name in schedule.townships():
             group = schedule.group_of(township_id, None)
@@ -251,6 +258,15 @@ async def weekly_summary(
                 ],
                 "uncovered": summary.uncovered,  # counts and unit names: group-safe
                 "late_by_unit": [list(item) for item in summary.late_by_unit],
+                "overdue_leads": [  # source and village only: group-safe
+                    [
+                        lead.source,
+                        villages.get(lead.village_id or 0, ""),
+                        (today - lead.check_by).days,
+                    ]
+                    for lead in overdue
+                    if lead.township_id == township_id
+                ],
             }
             for kind in ("weekly_summary", "weekly_chart"):
                 queued += outbox.enqueue(

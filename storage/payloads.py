@@ -111,6 +111,8 @@ class WeeklySummary(Payload):
     open_red: list[tuple[str, str, str, str, bool, int]]  # village, number, head, opened, …
     uncovered: int = 0  # households with a risk no delivered measure covers (缺啥补啥)
     late_by_unit: list[tuple[str, int]] = Field(default_factory=list)  # unit, measures overdue
+    # leads past their check day: source, village ("": not known yet), days overdue
+    overdue_leads: list[tuple[str, str, int]] = Field(default_factory=list)
 
 
 class MeasureDue(Payload):

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from conversations.actions import START_CHECKIN
 from conversations.engine.replies import Button, Keyboard
+from conversations.leads.texts import source_name
 from conversations.proposals.names import STEP_NAMES
 from conversations.reports.charts import week_chart
 from conversations.reports.summary import summary_text
@@ -141,6 +142,20 @@ def render_job(kind: str, payload: Payload, t: Translator) -> tuple[str, Keyboar
                         id=proposal_id,
                         head=mask_name(head),
                         step=t._(STEP_NAMES.get(step, step)),
+                        days=days,
+                    )
+                )
+            text = "\n".join(lines)
+        if payload.overdue_leads:
+            lines = [
+                text,
+                t._("Leads past their check day (check at home, record the outcome: /leads):"),
+            ]
+            for source, village, days in payload.overdue_leads:
+                lines.append(
+                    t._("• {village} ({source}): {days} days overdue").format(
+                        village=village or t._("village not known yet"),
+                        source=source_name(source, t),
                         days=days,
                     )
                 )

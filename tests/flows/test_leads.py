@@ -285,3 +285,62 @@ async def test_the_lead_reminders_job_runs_daily_and_sends_once_a_day(
         text = notice_text(Notice.model_validate(rows[0].payload), services.translations.get())
     assert f"第 {late} 号线索" in text and "李四" in text and "/leads" in text
     assert ID not in text
+
+
+async def test_the_monday_summary_lists_overdue_leads_by_village_and_source_only(
+    town: sessionmaker[Session],
+) -> None:
+    """Issue 30: overdue leads are listed in the Monday summary, group-safe: the village, the
+    source and how long overdue; never the name, the ID number or what happened."""
+    from collections.abc import Callable
+    from datetime import date
+    from typing import Any
+
+    from bot.i18n import load_translations
+    from conversations.reports.job_texts import render_job
+    from scheduler.jobs import weekly_summary
+    from storage.leads import Leads
+    from storage.models import OutboxMessage, Village
+    from storage.payloads import parse
+    from tests.small_town import SHANGHAI, TOWNSHIP_GROUP, at
+
+    now = at("2026-11-20T08:00")
+    with town() as s, s.begin():
+        village = s.scalars(select(Village).where(Village.name == "青山村")).one()
+        leads = Leads(s)
+        leads.add(
+            township_id=village.township_id,
+            village_id=village.id,
+            name="欧阳春花",
+            id_number="500118197511021743",
+            what="住院花费大",
+            source="医保局",
+            received_on=date(2026, 11, 20),
+            check_by=date(2026, 11, 25),
+            now=now,
+        )
+        leads.add(  # checked in time: not listed
+            township_id=village.township_id,
+            name="王某",
+            source="self",
+            received_on=date(2026, 12, 5),
+            check_by=date(2026, 12, 10),
+            now=now,
+        )
+
+    async def tx(work: Callable[[Session], Any]) -> Any:
+        with town() as s, s.begin():
+            return work(s)
+
+    class Sender:
+        async def flush(self) -> Any:
+            return None
+
+    await weekly_summary(at("2026-11-30T08:00"), tx, Sender(), tz=SHANGHAI)
+    with town() as s:
+        row = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "weekly_summary")).one()
+    assert row.chat_id == TOWNSHIP_GROUP
+    text, _ = render_job(row.kind, parse(row.kind, row.payload), load_translations("zh_CN").get())
+    assert "• 青山村（医保局）：逾期 5 天" in text
+    assert "王某" not in text and "欧阳" not in text and "住院" not in text
+    assert "500118" not in str(row.payload) and "欧阳" not in str(row.payload)
