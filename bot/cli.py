@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         token or (own.secret() if own else None),
         settings.debug_logger_names,
     )
-    t = load_translations(settings.locale).get()
+    t = load_translations(settings.locale, settings.policy.terms).get()
 
     if args.command == "run":
         if settings.platform == "telegram" and token is None:
@@ -205,7 +205,7 @@ async def run_job(settings: Settings, name: str, at: datetime | None, t: Transla
     try:
         services = Services(
             session_factory=make_session_factory(engine),
-            translations=load_translations(settings.locale),
+            translations=load_translations(settings.locale, settings.policy.terms),
             tz=settings.tz,
             policy=settings.policy,
         )

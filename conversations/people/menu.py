@@ -100,7 +100,7 @@ COMMANDS: tuple[Command, ...] = (
         Chats.GROUP,
         in_group_menu=N_("Township staff: unbind this group"),
     ),
-    Command("resolve", N_("Close a red warning: risk eliminated"), (STAFF,), Chats.BOTH),
+    Command("resolve", N_("Close a red warning (not a risk elimination)"), (STAFF,), Chats.BOTH),
     Command("propose", PROPOSE, (HELPER, HEAD), checks_chat_itself=True),
     Command(
         "proposals",

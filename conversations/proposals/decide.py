@@ -45,7 +45,7 @@ ASK = {  # what a decision that needs words asks for
     "object": N_("The objection to proposal no. {id}: please type who raised it and what it says."),
     "county": N_(
         "The county's decision on proposal no. {id}: please type its date and document "
-        "number, e.g. 2026-12-01 永扶办〔2026〕12号."
+        "number, e.g. 2026-12-01 永农发〔2026〕12号."
     ),
     "refer": N_(
         "Why should the county look at this case? Please type the reason; it is recorded and "

@@ -187,9 +187,9 @@ async def test_summary_and_export_of_a_seeded_week(
 
     # ---- helpers get their own households; strangers are refused
     assert "您负责的农户" in (await Chat(client, HELPER).send("/summary"))["text"]
-    assert "仅供镇街干部和村干部" in (await Chat(client, STRANGER).send("/summary"))["text"]
-    assert "仅供镇街干部和村干部" in (await Chat(client, HELPER).send("/export"))["text"]
-    assert "仅供镇街干部和村干部" in (await Chat(client, STRANGER).send("/export"))["text"]
+    assert "仅供乡镇干部和村干部" in (await Chat(client, STRANGER).send("/summary"))["text"]
+    assert "仅供乡镇干部和村干部" in (await Chat(client, HELPER).send("/export"))["text"]
+    assert "仅供乡镇干部和村干部" in (await Chat(client, STRANGER).send("/export"))["text"]
     assert "YYYY-Www" in (await Chat(client, STAFF).send("/export 48"))["text"]
     assert "尚未开始" in (await Chat(client, STAFF).send("/export 2027-W05"))["text"]
 

@@ -128,7 +128,7 @@ async def test_eliminating_closes_the_open_check_in_and_tells_its_helper(
     # The county's decision is recorded: the risk is marked eliminated.
     [asked] = await run.event(decision_pressed, STAFF, STAFF, button=f"pd:cty:{pid}")
     assert isinstance(asked, Say) and "文号" in asked.text
-    [done] = await run.answer(STAFF, text="2026-11-30 永扶办〔2026〕20号")
+    [done] = await run.answer(STAFF, text="2026-11-30 永农发〔2026〕20号")
     assert isinstance(done, Say) and "已标注风险消除" in done.text
 
     with town() as s:
