@@ -29,7 +29,7 @@ from conversations.engine.turn import Flow, Turn, turn_of
 from conversations.people import groups, language, registration
 from conversations.people.help import help_flow
 from conversations.people.menu import COMMANDS, GROUP_ONLY, PRIVATE_ONLY, Chats
-from conversations.proposals import decide, eliminate, propose
+from conversations.proposals import decide, eliminate, natural_end, propose
 from conversations.registry import ROUTER
 from conversations.reports import export, summary
 from conversations.reports import history as households
@@ -56,6 +56,7 @@ COMMAND_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("proposals", decide.proposals),
     ("eliminate", eliminate.eliminate),
     ("reinstate", eliminate.reinstate),
+    ("natural_end", natural_end.natural_end),
     ("tasks", tasks.tasks),
 )
 # the data's start (before a ":") -> its flow; the conversations' own buttons go to the

@@ -26,6 +26,7 @@ class Category(StrEnum):
 class HouseholdStatus(StrEnum):
     MONITORED = "monitored"
     ELIMINATED = "eliminated"
+    ENDED = "ended"  # 自然消除: the last member died or the household moved away
 
 
 def checked_in(status: str) -> bool:

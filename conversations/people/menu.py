@@ -124,6 +124,12 @@ COMMANDS: tuple[Command, ...] = (
         (STAFF,),
         checks_chat_itself=True,
     ),
+    Command(
+        "natural_end",
+        N_("Record a natural end: the last member died or the household moved away"),
+        (STAFF,),
+        checks_chat_itself=True,
+    ),
     Command("tasks", N_("Help measures for you to carry out"), (HELPER, HEAD, UNIT)),
     Command(
         "language",
