@@ -189,6 +189,7 @@ class _CliSender:
                 self.services.translations,
                 self.services.tz,
                 notice_days=self.services.policy.notice_days,
+                supervision_phone=self.services.policy.supervision_phone,
             )
             self.sent = await drain.drain()
         return self.sent

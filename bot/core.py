@@ -81,6 +81,7 @@ async def running_core(
         # and claims are about the network
         name="bot",
         notice_days=services.policy.notice_days,
+        supervision_phone=services.policy.supervision_phone,
     )
     services.wake_outbox = outbox.wake
     outbox.start()

@@ -4,6 +4,7 @@ approval, and a referral to the county whose reason is typed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from storage.models import (
 )
 from storage.repositories import People
 from storage.roster import import_roster
-from tests.flows.conftest import Runner
+from tests.flows.conftest import SHANGHAI, Runner
 from tests.small_town import HEAD, STAFF, A, at
 
 TUESDAY = at("2026-11-24T10:00")
@@ -115,6 +116,7 @@ async def test_propose_reject_with_a_reason_then_approve(
     with town() as s:
         second = s.scalars(select(Proposal.id).order_by(Proposal.id.desc())).first()
     assert second is not None
+    services.policy = replace(services.policy, supervision_phone="023-49876543")
     await walk_the_chain(run, services, town, second)
 
 
@@ -135,6 +137,12 @@ async def walk_the_chain(
     assert "经村级民主评议" in notice.text and "风险：大额刚性支出" in notice.text
     public = notice.text.split("\n公示\n", 1)[1]  # the notice itself: no health, no income
     assert "因病" not in public and "元" not in public and "重病" not in public
+    # Its period, from the day it is given out to the day the township may go on, and the
+    # supervision telephone of the policy file.
+    t, today = services.translations.get(), services.now().astimezone(SHANGHAI).date()
+    ends = today + timedelta(days=services.policy.notice_days)
+    assert f"公示时间：{t.date(today)} 至 {t.date(ends)}" in public.splitlines()
+    assert f"监督电话：{services.policy.supervision_phone}" in public.splitlines()
     assert [b.label for row in notice.keyboard for b in row] == ["已张贴公示", "不予纳入"]
     # Going on before it is posted, or before its period is over, is refused.
     early = await press(run, HEAD, f"pd:ok:{pid}:notice")
