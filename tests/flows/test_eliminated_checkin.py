@@ -61,7 +61,9 @@ async def test_confirm_of_a_household_eliminated_meanwhile_saves_nothing(
 
     said, closed = await run.answer(A, button="ci:ok", message_text=summary.text)
     assert isinstance(said, Say)
-    assert said.text == "H1 王大山 已不再监测（风险已消除），本次走访记录未保存，也无需再走访。"
+    assert said.text == (
+        "H1 王大山 已不再监测（已标注风险消除或自然消除），本次走访记录未保存，也无需再走访。"
+    )
     assert isinstance(closed, Edit) and closed.keyboard == ()  # the summary loses its buttons
     nothing_recorded(town)
 

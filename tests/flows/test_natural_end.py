@@ -11,8 +11,8 @@ import openpyxl
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conversations.checkin.start import checkin
-from conversations.engine.replies import Say
+from conversations.checkin.start import checkin, household_pressed
+from conversations.engine.replies import Edit, Say
 from conversations.engine.services import Services
 from conversations.engine.turn import Flow
 from conversations.proposals.eliminate import reinstate
@@ -20,7 +20,7 @@ from conversations.proposals.natural_end import natural_end
 from conversations.reports import ledger
 from monitoring.weeks import Week
 from storage.ledger_lines import Scope
-from storage.models import Alert, AuditEntry, Household, OutboxMessage, Proposal
+from storage.models import Alert, AuditEntry, Draft, Household, OutboxMessage, Proposal
 from storage.models_natural_end import NaturalEnd
 from tests.flows.conftest import SHANGHAI, Runner
 from tests.small_town import STAFF, A, B, at, green_checkin
@@ -44,6 +44,12 @@ async def test_a_natural_end_takes_the_household_out_without_a_notice(
 ) -> None:
     services.clock = lambda: WEDNESDAY
     green_checkin(town, "H3", at("2026-12-01T10:00"), food=False)  # a red warning is open
+    [listing] = await run.text(checkin, B, "/checkin")  # B is answering H3's next check-in
+    assert isinstance(listing, Say)
+    with town() as s:
+        h3 = s.scalars(select(Household.id).where(Household.number == "H3")).one()
+    [first] = await run.event(household_pressed, B, B, button=f"ci:hh:{h3}", message_text="")
+    assert isinstance(first, Edit) and "【H3 赵长生】" in first.text
     told = await say(run, STAFF, "/natural_end h3 死亡 2026-11-28 户内最后一人去世")
     assert told.startswith("H3 户（赵长生）已自然消除（整户死亡，2026年11月28日），退出监测。")
     assert "无需公示和县级审定" in told
@@ -69,6 +75,11 @@ async def test_a_natural_end_takes_the_household_out_without_a_notice(
             )
         ).all()
         assert groups and all("去世" not in str(g.payload) for g in groups)  # no detail
+        assert s.scalars(select(Draft)).all() == []  # B's check-in of it closed, B told
+        [told_b] = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.key.like("natural_end:%:checkin_closed:%"))
+        ).all()
+        assert told_b.chat_id == B and told_b.kind == "notice"
 
     # The helper has no visit for it any more; a second record is refused.
     [listing] = await run.text(checkin, B, "/checkin")
