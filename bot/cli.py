@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         token or (own.secret() if own else None),
         settings.debug_logger_names,
     )
-    t = load_translations(settings.locale).get()
+    t = load_translations(settings.locale, settings.policy.terms).get()
 
     if args.command == "run":
         if settings.platform == "telegram" and token is None:
@@ -206,6 +206,7 @@ class _CliSender:
                 self.services.translations,
                 self.services.tz,
                 notice_days=self.services.policy.notice_days,
+                supervision_phone=self.services.policy.supervision_phone,
             )
             self.sent = await drain.drain()
         return self.sent
@@ -222,7 +223,7 @@ async def run_job(settings: Settings, name: str, at: datetime | None, t: Transla
     try:
         services = Services(
             session_factory=make_session_factory(engine),
-            translations=load_translations(settings.locale),
+            translations=load_translations(settings.locale, settings.policy.terms),
             tz=settings.tz,
             policy=settings.policy,
         )

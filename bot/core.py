@@ -37,7 +37,7 @@ def build_services(
 ) -> Services:
     """The long-lived services of a running bot; `clock` replaces the real clock (tests,
     the sandbox's clock control). Close with `close_services`."""
-    translations = load_translations(settings.locale)
+    translations = load_translations(settings.locale, settings.policy.terms)
     missing = translations.missing_catalogs()
     if missing:
         log.warning("no catalog for %s: those texts stay in English", missing)
@@ -81,6 +81,7 @@ async def running_core(
         # and claims are about the network
         name="bot",
         notice_days=services.policy.notice_days,
+        supervision_phone=services.policy.supervision_phone,
     )
     services.wake_outbox = outbox.wake
     outbox.start()

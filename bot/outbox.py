@@ -42,6 +42,7 @@ from bot.transport import ChatGone, Moved, Outcome, Paused, Refused, RetryAt, Se
 from conversations.outbox.render import Outgoing, render
 from conversations.outbox.undelivered import lost_chat, undeliverable
 from monitoring.i18n import Translations
+from monitoring.policy import DEFAULT_SUPERVISION_PHONE
 from scheduler.worker import Worker
 from storage.bindings import Bindings
 from storage.outbox import Outbox, Queued
@@ -82,6 +83,7 @@ class OutboxDrain(Worker):
         stale_after: timedelta = timedelta(minutes=2),
         name: str = "cli",
         notice_days: int = 5,
+        supervision_phone: str = DEFAULT_SUPERVISION_PHONE,
     ) -> None:
         super().__init__()
         self.transport = transport
@@ -95,6 +97,7 @@ class OutboxDrain(Worker):
         # command's one drain. Recorded on every claim, with the platform.
         self.name = name
         self.notice_days = notice_days  # a proposal's public notice (the policy file)
+        self.supervision_phone = supervision_phone  # on the public notice (the policy file)
         self.prefix = f"{name}:{transport.platform.value}:"
         self.me = f"{self.prefix}{uuid.uuid4().hex[:16]}"
         self.link = LinkState("outbox", log, transport.label)
@@ -332,7 +335,15 @@ class OutboxDrain(Worker):
         Schedule(session).mark_reachable(people, now=now)
 
     def _render(self, session: Session, row: Queued) -> Outgoing | None:
-        return render(session, row, self.translations, self.tz, self.now(), self.notice_days)
+        return render(
+            session,
+            row,
+            self.translations,
+            self.tz,
+            self.now(),
+            self.notice_days,
+            self.supervision_phone,
+        )
 
     def _backoff(self, session: Session, row_id: int, error: str) -> None:
         row = Outbox(session).get(row_id)

@@ -35,7 +35,7 @@ def run_sandbox(settings: Settings, *, port: int) -> int:
         people_from_roster(EXAMPLES / "staff.csv"),
         groups,
         job_env={},
-        translations=load_translations(settings.locale),
+        translations=load_translations(settings.locale, settings.policy.terms),
         tz=settings.tz,
         events=lambda: api.state.events,
     )
@@ -144,7 +144,7 @@ def run_dingtalk_sandbox(settings: Settings, *, port: int) -> int:
         people,
         groups,
         job_env={"FANGFANPIN_DATABASE_URL": sandbox_settings.database_url},
-        translations=load_translations(settings.locale),
+        translations=load_translations(settings.locale, settings.policy.terms),
         tz=settings.tz,
         events=lambda: [{"kind": "message"}] * len(standin.state.sent),
         platform="dingtalk",

@@ -32,7 +32,7 @@ from conversations.people import groups, language, registration
 from conversations.people.help import help_flow
 from conversations.people.menu import COMMANDS, GROUP_ONLY, PRIVATE_ONLY, Chats
 from conversations.plan import flow as plan
-from conversations.proposals import decide, eliminate, propose
+from conversations.proposals import decide, eliminate, natural_end, propose
 from conversations.registry import ROUTER
 from conversations.reports import export, summary
 from conversations.reports import history as households
@@ -60,6 +60,7 @@ COMMAND_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("proposals", decide.proposals),
     ("eliminate", eliminate.eliminate),
     ("reinstate", eliminate.reinstate),
+    ("natural_end", natural_end.natural_end),
     ("tasks", tasks.tasks),
     ("plan", plan.plan),
     ("measure", start_measure.measure),

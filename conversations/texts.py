@@ -48,9 +48,9 @@ REASON_AREAS = {
     "guarantee_education": N_("basic needs at risk: compulsory education"),
     "guarantee_medical": N_("basic needs at risk: medical care"),
     "guarantee_housing": N_("basic needs at risk: safe housing"),
-    "guarantee_water": N_("basic needs at risk: drinking water"),
-    "income_below_red_line": N_("income below the red line"),
-    "income_below_watch_line": N_("income below the watch line"),
+    "guarantee_water": N_("drinking water not secure"),  # not one of 三保障
+    "income_below_red_line": N_("income below the monitoring line"),
+    "income_below_watch_line": N_("income close to the monitoring line"),
     "expenditure_above_last_year_income": N_("large unavoidable expenditure"),
     "income_dropped": N_("income fell sharply"),
 }

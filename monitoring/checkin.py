@@ -103,8 +103,11 @@ EXPENSES = Group(
         Question(
             "expense_amount",
             Kind.AMOUNT,
-            N_("How much was it, in yuan? (e.g. 5000, 1.2万)"),
-            N_("Amount"),
+            N_(
+                "How much did the household pay itself, in yuan, after insurance, "
+                "reimbursement and assistance? (e.g. 5000, 1.2万)"
+            ),
+            N_("Paid by the household"),
         ),
         Question(
             "expense_more",
@@ -136,7 +139,7 @@ QUESTIONS: tuple[Question | Group, ...] = (
     Question(
         "income_changed",
         Kind.YESNO,
-        N_("Has the household's income changed clearly?"),
+        N_("Has the household's income changed clearly since the last visit?"),
         N_("Income changed"),
     ),
     Question(
@@ -176,10 +179,7 @@ QUESTIONS: tuple[Question | Group, ...] = (
     Question(
         "school_child",
         Kind.YESNO,
-        N_(
-            "Does the household have a child of compulsory-school age (about 6 to 15)? "
-            "This is asked once and remembered."
-        ),
+        N_("Does the household have a child of compulsory-school age (about 6 to 15)?"),
         N_("Child of compulsory-school age"),
         applies=lambda a, f, e: (
             f.has_school_child is None or "school_child" in a or e == "school_child"

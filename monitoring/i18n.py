@@ -20,6 +20,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from monitoring.terms import DEFAULT_TERMS, Terms
+
 SUPPORTED_LOCALES = ("zh_CN", "en")
 DOMAIN = "messages"
 
@@ -42,19 +44,21 @@ def parse_locale(text: str) -> str:
 
 @dataclass(frozen=True)
 class Translator:
-    """One locale's gettext plus Babel formatting."""
+    """One locale's gettext plus Babel formatting; `terms` are the deployment's words
+    (`monitoring/terms.py`), put into each text before its placeholders are filled."""
 
     locale: str
     catalog: _gettext.NullTranslations
+    terms: Terms = DEFAULT_TERMS
 
     def _(self, message: str) -> str:
-        return self.catalog.gettext(message)
+        return self.terms.apply(self.catalog.gettext(message), self.locale)
 
     def gettext(self, message: str) -> str:
-        return self.catalog.gettext(message)
+        return self._(message)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.catalog.ngettext(singular, plural, n)
+        return self.terms.apply(self.catalog.ngettext(singular, plural, n), self.locale)
 
     def number(self, value: int | Decimal) -> str:
         return format_decimal(value, locale=self.locale)
@@ -74,13 +78,14 @@ class Translations:
 
     directory: Path
     default_locale: str = "zh_CN"
+    terms: Terms = DEFAULT_TERMS  # the deployment's words (the policy file's [words])
     _cache: dict[str, Translator] = field(default_factory=dict)
 
     def get(self, locale: str | None = None) -> Translator:
         name = locale if locale in SUPPORTED_LOCALES else self.default_locale
         assert name is not None
         if name not in self._cache:
-            self._cache[name] = Translator(name, self._catalog(name))
+            self._cache[name] = Translator(name, self._catalog(name), self.terms)
         return self._cache[name]
 
     def _catalog(self, name: str) -> _gettext.NullTranslations:

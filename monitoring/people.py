@@ -26,6 +26,7 @@ class Category(StrEnum):
 class HouseholdStatus(StrEnum):
     MONITORED = "monitored"
     ELIMINATED = "eliminated"
+    ENDED = "ended"  # 自然消除: the last member died or the household moved away
 
 
 def checked_in(status: str) -> bool:
@@ -40,9 +41,11 @@ ROLE_WORDS: dict[str, Role] = {
     "helper": Role.HELPER,
     "村干部": Role.VILLAGE_HEAD,
     "village_head": Role.VILLAGE_HEAD,
-    "镇街干部": Role.TOWNSHIP_STAFF,
+    "乡镇干部": Role.TOWNSHIP_STAFF,
+    "镇街干部": Role.TOWNSHIP_STAFF,  # Chongqing's word (monitoring/terms.py)
     "township_staff": Role.TOWNSHIP_STAFF,
     "县级干部": Role.COUNTY_STAFF,
+    "区级干部": Role.COUNTY_STAFF,
     "county_staff": Role.COUNTY_STAFF,
     "部门干部": Role.UNIT_STAFF,
     "unit_staff": Role.UNIT_STAFF,

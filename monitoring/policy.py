@@ -10,6 +10,7 @@ key and the value (cut short when long)."""
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,10 +19,14 @@ from enum import StrEnum
 from typing import Any
 
 from monitoring.cadence import Cadence
+from monitoring.terms import DEFAULT_TERMS, Terms, parse_words
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INCOME_DROP = Decimal("0.30")
+# The national rural revitalisation supervision line (12317): the public notice names it
+# unless the policy file gives the county's.
+DEFAULT_SUPERVISION_PHONE = "12317"
 MAX_BYTES = 1 << 20  # a policy file is a few KiB: anything over 1 MiB is not one
 # Plausible lines, yuan per person per year: the 2020 standard was 4,000 and the provinces'
 # monitoring lines since are around 6,000-10,000; a line outside is a typo (0.001, 60000000).
@@ -80,6 +85,8 @@ class Policy:
     visits: Cadence = Cadence.WEEKLY  # how often each household is visited
     plan_days: int = 3  # days after identification before a household with no measure is told
     lead_check_days: int = 5  # a lead (线索) checked at home within this many days
+    terms: Terms = DEFAULT_TERMS  # the words of the documents followed (monitoring/terms.py)
+    supervision_phone: str = DEFAULT_SUPERVISION_PHONE  # on the public notice
 
     def region_of(self, township: str | None) -> str | None:
         if township is not None and township in self.townships:
@@ -132,6 +139,8 @@ _TOP_KEYS = {
     "visits",
     "plan_days",
     "lead_check_days",
+    "words",
+    "supervision_phone",
 }
 _YEAR_KEYS = {"red_line", "watch_line", "income_drop", "standard", "source"}
 _REGION_KEYS = {"within", "lines"}
@@ -217,6 +226,18 @@ def parse_policy(text: str, source: str) -> Policy:
     lead_days = data.get("lead_check_days", 5)
     if isinstance(lead_days, bool) or not isinstance(lead_days, int) or not 1 <= lead_days <= 30:
         raise PolicyError(f"{source}: lead_check_days = {_show(lead_days)}: whole days, 1 to 30")
+    try:
+        terms = parse_words(_table(data.get("words", {}), source, "words"))
+    except ValueError as exc:
+        if isinstance(exc, PolicyError):
+            raise
+        raise PolicyError(f"{source}: words.{exc}") from None
+    phone = data.get("supervision_phone", DEFAULT_SUPERVISION_PHONE)
+    if not isinstance(phone, str) or not _PHONE.fullmatch(phone):
+        raise PolicyError(
+            f"{source}: supervision_phone = {_show(phone)}: a telephone number such as "
+            "12317 or 023-12345678"
+        )
     return Policy(
         lines,
         regions,
@@ -228,7 +249,12 @@ def parse_policy(text: str, source: str) -> Policy:
         cadence,
         plan_days,
         lead_check_days=lead_days,
+        terms=terms,
+        supervision_phone=phone,
     )
+
+
+_PHONE = re.compile(r"[0-9]{3,5}(-[0-9]{5,8})?")
 
 
 def _only(data: Mapping[str, Any], allowed: set[str], source: str, where: str) -> None:

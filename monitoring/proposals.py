@@ -129,7 +129,7 @@ class BadAnswer(ValueError):
 
 
 def parse_county_decision(text: str, today: date, *, reported: date) -> tuple[date, str]:
-    """`2026-12-01 永扶办〔2026〕12号`: the county's decision, its date (not in the future,
+    """`2026-12-01 永农发〔2026〕12号`: the county's decision, its date (not in the future,
     not before the proposal was `reported`) and its document number (which never holds an
     ID or mobile number: it goes into the ledger). BadAnswer otherwise. (A document number
     that looks like a formula is stored as typed: the ledger writes every such cell as
@@ -137,7 +137,7 @@ def parse_county_decision(text: str, today: date, *, reported: date) -> tuple[da
     match = _COUNTY_RE.match(unicodedata.normalize("NFKC", text))
     hint = N_(
         "Please type the decision's date and its document number, e.g. "
-        "2026-12-01 永扶办〔2026〕12号."
+        "2026-12-01 永农发〔2026〕12号."
     )
     if match is None:
         raise BadAnswer(hint)
@@ -168,7 +168,7 @@ def parse_county_decision(text: str, today: date, *, reported: date) -> tuple[da
             N_(
                 "A document number never holds a phone or ID number. Please type the "
                 "decision's date and its document number only, e.g. "
-                "2026-12-01 永扶办〔2026〕12号."
+                "2026-12-01 永农发〔2026〕12号."
             )
         )
     return day, document

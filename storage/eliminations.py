@@ -35,6 +35,7 @@ from storage.models import (
     Person,
 )
 from storage.models_measures import Measure
+from storage.natural_ends import NaturalEnds
 from storage.repositories import Audit, Households
 
 
@@ -194,15 +195,23 @@ class Eliminations:
     def reinstate(
         self, household: Household, person: Person, reason: str, *, now: datetime
     ) -> None:
-        if household.status != HouseholdStatus.ELIMINATED.value:
+        if household.status == HouseholdStatus.ENDED.value:  # a natural end reversed
+            NaturalEnds(self.session).reverse(household, person, now=now)
+        elif household.status != HouseholdStatus.ELIMINATED.value:
             raise Refused(
                 N_("Household {number} is not marked eliminated."), number=household.number
             )
-        latest = self.session.scalar(
-            select(Elimination)
-            .where(Elimination.household_id == household.id, Elimination.reinstated_at.is_(None))
-            .order_by(Elimination.id.desc())
-            .limit(1)
+        latest = (
+            None
+            if household.status == HouseholdStatus.ENDED.value
+            else self.session.scalar(
+                select(Elimination)
+                .where(
+                    Elimination.household_id == household.id, Elimination.reinstated_at.is_(None)
+                )
+                .order_by(Elimination.id.desc())
+                .limit(1)
+            )
         )
         if latest is not None:
             latest.reinstated_by = person.id

@@ -1,4 +1,4 @@
-"""The roster's staff rows, checked: the role (帮扶责任人, 村干部, 镇街干部, 县级干部, 部门干部),
+"""The roster's staff rows, checked: the role (帮扶责任人, 村干部, 乡镇干部, 县级干部, 部门干部),
 the phone, the village (a village head's) and the unit (单位: a unit staff member's, e.g.
 镇民政办; nobody else's). Kept beside `roster_check.py`, which is at its length limit."""
 
@@ -26,7 +26,7 @@ def read_staff(
             problems.append(
                 (
                     N_(
-                        "unknown 角色 {value} (use 帮扶责任人, 村干部, 镇街干部, 县级干部, "
+                        "unknown 角色 {value} (use 帮扶责任人, 村干部, 乡镇干部, 县级干部, "
                         "部门干部, helper, village_head, township_staff, county_staff or "
                         "unit_staff)"
                     ),

@@ -204,7 +204,7 @@ def town(session_factory: sessionmaker[Session], tmp_path: Path) -> sessionmaker
     )
     staff = tmp_path / "staff.csv"
     staff.write_text(
-        "姓名,电话,角色,乡镇,村\n杨镇长,18700000001,镇街干部,龙溪镇,\n"
+        "姓名,电话,角色,乡镇,村\n杨镇长,18700000001,乡镇干部,龙溪镇,\n"
         "村长甲,13700000009,村干部,龙溪镇,青山村\n",
         encoding="utf-8",
     )
@@ -223,7 +223,7 @@ def town(session_factory: sessionmaker[Session], tmp_path: Path) -> sessionmaker
         bindings = Bindings(s)
         bindings.bind(
             chat_id=VILLAGE_GROUP,
-            title="青山村群",
+            title="青山村工作群",
             township_id=township_id,
             village_id=village,
             by=staff_person,
@@ -244,7 +244,7 @@ def town(session_factory: sessionmaker[Session], tmp_path: Path) -> sessionmaker
 async def chats(client: SandboxClient) -> None:
     for user_id, name in ((A, "甲"), (B, "乙"), (C, "丙"), (STAFF, "杨镇长"), (HEAD, "村长甲")):
         await client.user(user_id, name)
-    for chat_id, title in ((VILLAGE_GROUP, "青山村群"), (TOWNSHIP_GROUP, "龙溪镇群")):
+    for chat_id, title in ((VILLAGE_GROUP, "青山村工作群"), (TOWNSHIP_GROUP, "龙溪镇群")):
         await client.create_group(chat_id, title)
         await client.bot_membership(chat_id, by_user_id=STAFF)
 

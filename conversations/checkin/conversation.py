@@ -225,7 +225,7 @@ class CheckinConversation:
             ]
         if taken.what is What.NOT_MONITORED:
             text = t._(
-                "{household} is no longer monitored (its risk was marked eliminated): this "
+                "{household} is no longer monitored (risk eliminated or a natural end): this "
                 "check-in was not saved, and none is needed."
             ).format(household=taken.household)
             return [Say(text), *self._close(turn)]

@@ -156,8 +156,8 @@ async def _start(turn: Turn, person: PersonView, household_id: int) -> list[Repl
         return [
             Say(
                 t._(
-                    "That household is no longer monitored (its risk was eliminated): no "
-                    "check-in is needed. Send /mine to see your households."
+                    "That household is no longer monitored (risk eliminated or a natural end): "
+                    "no check-in is needed. Send /mine to see your households."
                 )
             )
         ]

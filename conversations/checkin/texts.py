@@ -205,7 +205,7 @@ def result_text(result: ConfirmResult, t: Translator) -> str:
         else:
             lines.append(t._("The household is already on red alert; the village knows."))
     elif a.level is Level.WATCH:
-        lines.append(t._("The household stays on the watch list; keep visiting it on schedule."))
+        lines.append(t._("Keep an eye on the household and visit it on schedule."))
     else:
         lines.append(t._("Thank you. See you at the next visit."))
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from conversations.reports.job_texts import CHART_KINDS, JOB_KINDS, job_chart, r
 from conversations.tasks.start import record_button
 from conversations.warnings.texts import alert_keyboard, alert_text, notice_text, undelivered_text
 from monitoring.i18n import Translations
+from monitoring.policy import DEFAULT_SUPERVISION_PHONE
 from storage.alerts import Alerts
 from storage.outbox import Queued
 from storage.payloads import (
@@ -48,6 +49,7 @@ def render(
     tz: ZoneInfo,
     now: datetime,
     notice_days: int,
+    phone: str = DEFAULT_SUPERVISION_PHONE,
 ) -> Outgoing | None:
     """None: nothing to send any more (a proposal decided meanwhile, an alert gone)."""
     t = translations.get(row.locale)
@@ -65,7 +67,9 @@ def render(
         if proposal is None or proposal.status.value != payload.step:
             return None  # decided meanwhile: nothing to ask any more
         helpers = proposals.helpers_of_village(proposal.village_id)
-        text = proposal_text(proposal, t, tz, late=payload.late, now=now, notice_days=notice_days)
+        text = proposal_text(
+            proposal, t, tz, late=payload.late, now=now, notice_days=notice_days, phone=phone
+        )
         return Outgoing(row.chat_id, text, proposal_keyboard(proposal, t, helpers))
     if isinstance(payload, WeeklySummary) and row.kind in CHART_KINDS:
         text, _ = render_job(row.kind, payload, t)

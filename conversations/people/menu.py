@@ -108,7 +108,7 @@ COMMANDS: tuple[Command, ...] = (
         Chats.GROUP,
         in_group_menu=N_("Township staff: unbind this group"),
     ),
-    Command("resolve", N_("Close a red warning: risk eliminated"), (STAFF,), Chats.BOTH),
+    Command("resolve", N_("Close a red warning (not a risk elimination)"), (STAFF,), Chats.BOTH),
     Command("propose", PROPOSE, (HELPER, HEAD), checks_chat_itself=True),
     Command(
         "proposals",
@@ -133,6 +133,12 @@ COMMANDS: tuple[Command, ...] = (
         checks_chat_itself=True,
     ),
     Command("measure", N_("Record a help measure for a household"), (HELPER, HEAD, STAFF)),
+    Command(
+        "natural_end",
+        N_("Record a natural end: the last member died or the household moved away"),
+        (STAFF,),
+        checks_chat_itself=True,
+    ),
     Command("tasks", N_("Help measures for you to carry out"), (HELPER, HEAD, UNIT)),
     Command("leads", N_("Leads to check at home"), (HEAD, STAFF)),
     Command(

@@ -45,7 +45,7 @@ ASK = {  # what a decision that needs words asks for
     "object": N_("The objection to proposal no. {id}: please type who raised it and what it says."),
     "county": N_(
         "The county's decision on proposal no. {id}: please type its date and document "
-        "number, e.g. 2026-12-01 永扶办〔2026〕12号."
+        "number, e.g. 2026-12-01 永农发〔2026〕12号."
     ),
     "refer": N_(
         "Why should the county look at this case? Please type the reason; it is recorded and "
@@ -134,7 +134,14 @@ async def decision_pressed(turn: Turn) -> list[Reply]:
         return [Toast(result)]
     view, helpers = result
     services.wake_outbox()
-    text = proposal_text(view, t, services.tz, now=now, notice_days=notice_days)
+    text = proposal_text(
+        view,
+        t,
+        services.tz,
+        now=now,
+        notice_days=notice_days,
+        phone=services.policy.supervision_phone,
+    )
     if view.status is Status.HELPER:
         text += "\n" + (
             t._("Who will be its helper?")
@@ -315,7 +322,12 @@ async def proposals(turn: Turn) -> list[Reply]:
     for view, helpers in views:
         keyboard = () if mine else proposal_keyboard(view, t, helpers)
         text = proposal_text(
-            view, t, services.tz, now=services.now(), notice_days=services.policy.notice_days
+            view,
+            t,
+            services.tz,
+            now=services.now(),
+            notice_days=services.policy.notice_days,
+            phone=services.policy.supervision_phone,
         )
         replies.append(Say(text, keyboard))
     return replies

@@ -56,3 +56,9 @@ NOTICE_RISKS = {
     "water": N_("drinking water safety"),
     "other": N_("other"),
 }
+
+# 自然消除's causes (monitoring/natural_end.py), as readers see them.
+CAUSE_NAMES = {
+    "death": N_("the last member died"),
+    "moved": N_("the household moved away"),
+}

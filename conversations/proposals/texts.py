@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from conversations.actions import (
@@ -26,6 +26,7 @@ from conversations.texts import coverage_names, money
 from monitoring.elimination import Criterion
 from monitoring.i18n import N_, Translator
 from monitoring.leads import reported_at
+from monitoring.policy import DEFAULT_SUPERVISION_PHONE
 from monitoring.proposals import CHAIN_DAYS, NOTICE_DAYS, RISK_TYPES, Kind, Status, chain_days
 from storage.proposal_views import ProposalView
 
@@ -57,7 +58,9 @@ def proposal_text(
     late: bool = False,
     now: datetime | None = None,
     notice_days: int = NOTICE_DAYS,
+    phone: str = DEFAULT_SUPERVISION_PHONE,
 ) -> str:
+    """`phone`: the supervision telephone the public notice gives (the policy file's)."""
     lines = []
     if late:
         lines.append(t._("⏰ This step of the proposal is past its deadline."))
@@ -127,17 +130,32 @@ def proposal_text(
     if view.status is Status.NOTICE and view.notice_posted_at is None:
         lines += [
             "",
-            public_notice_text(view, t, notice_days),
+            public_notice_text(
+                view,
+                t,
+                notice_days,
+                starts=now.astimezone(tz).date() if now is not None else None,
+                phone=phone,
+            ),
             "",
             t._("Post this notice in the village (board or group), then press Posted."),
         ]
     return "\n".join(lines)
 
 
-def public_notice_text(view: ProposalView, t: Translator, notice_days: int) -> str:
+def public_notice_text(
+    view: ProposalView,
+    t: Translator,
+    notice_days: int,
+    *,
+    starts: date | None = None,
+    phone: str = DEFAULT_SUPERVISION_PHONE,
+) -> str:
     """The public notice for the village board or group: head of household, village,
-    category and risk in general words; never an ID or phone number, a health condition or
-    an income figure."""
+    category and risk in general words; never an ID or phone number of the household, a
+    health condition or an income figure. Its period from `starts` (the day it is given out
+    to be posted) to the day the township's review may begin (as "Posted" counts it), and the
+    supervision telephone where objections may also go."""
     risks = list(
         dict.fromkeys(t._(NOTICE_RISKS.get(r, NOTICE_RISKS["other"])) for r in view.risk_types)
     )
@@ -166,6 +184,16 @@ def public_notice_text(view: ProposalView, t: Translator, notice_days: int) -> s
                 else view.category,
                 risks="、".join(risks) or "—",
             ),
+            *(
+                [
+                    t._("Notice period: {starts} to {ends}").format(
+                        starts=t.date(starts), ends=t.date(starts + timedelta(days=notice_days))
+                    )
+                ]
+                if starts is not None
+                else []
+            ),
+            t._("Supervision telephone: {phone}").format(phone=phone),
         ]
     )
 

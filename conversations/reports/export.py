@@ -33,15 +33,18 @@ from conversations.reports import ledger
 from conversations.texts import week_label
 from monitoring.i18n import Translations, Translator
 from monitoring.people import Role
+from monitoring.terms import DEFAULT_TERMS, Terms
 from monitoring.weeks import Week, week_of
 from storage.ledger_lines import Scope
 
 log = logging.getLogger(__name__)
 
 
-def render(data: ledger.LedgerData, locale: str, locales: Path, tz_key: str) -> bytes:
+def render(
+    data: ledger.LedgerData, locale: str, locales: Path, tz_key: str, terms: Terms = DEFAULT_TERMS
+) -> bytes:
     """The XLSX file of `data` (runs in the export process: plain, picklable arguments)."""
-    t = Translations(locales, locale).get(locale)
+    t = Translations(locales, locale, terms).get(locale)
     return ledger.to_bytes(ledger.build(data, t, ZoneInfo(tz_key)))
 
 
@@ -76,6 +79,7 @@ async def make_ledger(services: Services, week: Week, scope: Scope, t: Translato
         t.locale,
         services.translations.directory,
         services.tz.key,
+        services.translations.terms,
     )
 
 

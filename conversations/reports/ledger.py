@@ -41,9 +41,10 @@ from monitoring.leads import reported_at
 from monitoring.people import Category, HouseholdStatus
 from monitoring.proposals import RISK_TYPES, Status, chain_days
 from monitoring.weeks import Week
-from storage import ledger
+from storage import ledger, natural_ends
 from storage import ledger_lines as lines
 from storage.ledger_lines import Scope
+from storage.natural_ends import NaturalEndLine
 
 # openpyxl is imported where a workbook is built: a process that never exports (a restart, a
 # check-in) should not pay for it.
@@ -58,8 +59,13 @@ CATEGORY_NAMES = {
 STATUS_NAMES = {
     HouseholdStatus.MONITORED.value: N_("monitored"),
     HouseholdStatus.ELIMINATED.value: N_("risk eliminated"),
+    HouseholdStatus.ENDED.value: N_("natural end"),
 }
-CLOSE_NAMES = {"green": N_("two green check-ins"), "eliminated": N_("risk eliminated")}
+CLOSE_NAMES = {
+    "green": N_("two green check-ins"),
+    "eliminated": N_("risk eliminated"),
+    "ended": N_("natural end"),
+}
 CRITERION_NAMES = {
     "stable_income": N_("stable income above the watch line"),
     "latest_green": N_("latest check-in green"),
@@ -108,6 +114,7 @@ class LedgerData:
     proposals: list[lines.ProposalLine]
     eliminations: list[lines.EliminationLine]
     referrals: list[lines.ReferralLine]
+    natural_ends: list[NaturalEndLine]
 
 
 def collect(session: Session, week: Week, scope: Scope, tz: ZoneInfo) -> LedgerData:
@@ -126,6 +133,7 @@ READERS: tuple[Callable[[Session, Week, Scope, ZoneInfo], list[Any]], ...] = (
     lambda s, w, scope, tz: ledger.proposals(s, w, scope, tz=tz),
     lambda s, w, scope, tz: ledger.eliminations(s, w, scope, tz=tz),
     lambda s, w, scope, tz: ledger.referrals(s, w, scope, tz=tz),
+    lambda s, w, scope, tz: natural_ends.ledger_lines(s, w, scope, tz=tz),
 )
 
 
@@ -321,6 +329,19 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Reason"), 40, lambda r: r.reason),
     ]
     write_sheet(book, t._("Referred to the county"), referral_columns, data.referrals, t)
+    natural_end_columns = [
+        Column(N_("Village"), 12, lambda r: r.village),
+        Column(N_("Household no."), 14, lambda r: r.number),
+        Column(N_("Head of household"), 12, lambda r: r.head_name),
+        Column(N_("Ended on"), 11, lambda r: r.ended_on, DATE_FORMAT),
+        Column(N_("Cause"), 16, lambda r: c.word(names.CAUSE_NAMES, r.cause)),
+        Column(N_("Note"), 30, lambda r: r.note),
+        Column(N_("Recorded by"), 12, lambda r: r.recorded_by),
+        Column(N_("Recorded at"), 17, lambda r: c.when(r.recorded_at), DATETIME_FORMAT),
+        Column(N_("Reinstated by"), 12, lambda r: r.reinstated_by or ""),
+        Column(N_("Reinstated at"), 17, lambda r: c.when(r.reinstated_at), DATETIME_FORMAT),
+    ]
+    write_sheet(book, t._("Natural ends"), natural_end_columns, data.natural_ends, t)
     return book
 
 

@@ -94,7 +94,7 @@ def alert_text(
         why = (
             t._("two check-ins in a row were normal")
             if view.close_reason == "green"
-            else t._("the township marked the risk eliminated")
+            else t._("the township closed the warning")
         )
         return "\n".join(
             [
@@ -136,7 +136,7 @@ def alert_text(
         areas = list(dict.fromkeys(reason_area(reason, t) for reason in red))
         lines.append("⚠️ " + "；".join(areas))
     lines.append(
-        t._("Helper: {name}; since {when}").format(
+        t._("Helper: {name}; warning raised {when}").format(
             name=view.helper_name or "—", when=_when(view.opened_at, t, tz)
         )
     )

@@ -188,7 +188,7 @@ def test_duplicates_and_role_rules_are_reported_across_files(
         STAFF_HEADER,
         [
             ["甲", "13700000001", "村干部", "龙溪镇", ""],
-            ["乙", "13700000002", "镇街干部", "龙溪镇", "青山村"],
+            ["乙", "13700000002", "乡镇干部", "龙溪镇", "青山村"],
             ["丙", "13700000003", "会计", "龙溪镇", "青山村"],
             ["丁", "13700000004", "帮扶责任人", "龙溪镇", "青山村"],
             ["戊", "137-0000-0004", "帮扶责任人", "龙溪镇", "青山村"],
@@ -199,8 +199,8 @@ def test_duplicates_and_role_rules_are_reported_across_files(
     err = capsys.readouterr().err
     assert "hh.csv 第 3 行: 户编号 T001 重复（首次出现在 hh.csv 第 2 行）" in err
     assert "people.csv 第 2 行: 村干部必须填写“村”" in err
-    assert "people.csv 第 3 行: 镇街干部、县级干部和部门干部不填“村”" in err
-    assert "people.csv 第 7 行: 镇街干部、县级干部和部门干部不填“村”" in err
+    assert "people.csv 第 3 行: 乡镇干部、县级干部和部门干部不填“村”" in err
+    assert "people.csv 第 7 行: 乡镇干部、县级干部和部门干部不填“村”" in err
     assert "people.csv 第 4 行: 未知的角色 会计" in err
     assert "people.csv 第 6 行: 电话 +8613700000004 已登记给 丁" in err
     assert counts(session_factory)["Household"] == 0
@@ -219,7 +219,7 @@ def test_staff_places_shaped_like_an_id_or_mobile_number_refuse_the_file(
         [
             ["甲", "13700000001", "村干部", "龙溪镇", "青山村"],
             ["乙", "13700000002", "村干部", "龙溪镇", "13700137000"],
-            ["丙", "13700000003", "镇街干部", "110105491231002", ""],
+            ["丙", "13700000003", "乡镇干部", "110105491231002", ""],
         ],
     )
     assert run_import(staff) == 1
@@ -543,6 +543,6 @@ def test_a_unit_only_for_unit_staff_and_always_for_them_or_nothing_is_imported(
     err = capsys.readouterr().err
     assert "people.csv 第 3 行: 部门干部必须填写“单位”" in err
     assert "people.csv 第 4 行: 只有部门干部填写“单位”" in err
-    assert "people.csv 第 5 行: 镇街干部、县级干部和部门干部不填“村”" in err
+    assert "people.csv 第 5 行: 乡镇干部、县级干部和部门干部不填“村”" in err
     assert "people.csv 第 6 行: 单位 13700137000 不是单位名称" in err
     assert counts(session_factory)["Person"] == 0

@@ -89,7 +89,7 @@ async def dingtalk(town: sessionmaker[Session]) -> AsyncIterator[Town]:
     state = standin.state
     for userid, name in (("d-staff", "杨镇长"), ("d-helper", "甲")):
         state.users[userid] = {"userid": userid, "name": name, "mobile": "13800000001"}
-    for cid, title in (("cid-v", "青山村群"), ("cid-t", "龙溪镇群")):
+    for cid, title in (("cid-v", "青山村工作群"), ("cid-t", "龙溪镇群")):
         state.groups[cid] = {"id": cid, "title": title, "members": ["d-staff"], "robot": True}
     chats = {}
     with town() as s, s.begin():
@@ -141,7 +141,7 @@ async def test_a_warning_card_not_delivered_goes_to_the_township_group_instead(
     township = dingtalk.received("cid-t")
     assert sum("🔴" in t for t in township) == 2  # its own copy, and the village group's
     assert sum("未能发到村工作群" in t for t in township) == 1
-    assert any("青山村群" in t for t in dingtalk.received("d-staff"))  # the staff told
+    assert any("青山村工作群" in t for t in dingtalk.received("d-staff"))  # the staff told
 
 
 async def test_a_person_dingtalk_did_not_reach_is_not_taken_as_reached(

@@ -97,7 +97,7 @@ async def world(session_factory: sessionmaker[Session], tmp_path: Path) -> Async
     )
     households.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     staff = tmp_path / "staff.csv"
-    staff.write_text(f"姓名,电话,角色,乡镇,村\n杨镇长,{STAFF_MOBILE},镇街干部,龙溪镇,\n", "utf-8")
+    staff.write_text(f"姓名,电话,角色,乡镇,村\n杨镇长,{STAFF_MOBILE},乡镇干部,龙溪镇,\n", "utf-8")
     standin = DingTalkStandIn(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     await standin.start()
     mobiles = {f"u{i}": f"1380000{i:04d}" for i in range(HOUSEHOLDS)} | {"staff": STAFF_MOBILE}

@@ -179,7 +179,7 @@ async def test_a_week_on_dingtalk(
         await town.say(STAFF, "/bind", group=VILLAGE)
         await town.press(STAFF, town.card(VILLAGE), "青山村")
         await town.say(STAFF, "/bind", group=TOWNSHIP)
-        await town.press(STAFF, town.card(TOWNSHIP), "镇街群")
+        await town.press(STAFF, town.card(TOWNSHIP), "乡镇工作群")
         with session_factory() as s:
             assert s.scalar(select(func.count(GroupBinding.id))) == 2
 
@@ -225,7 +225,7 @@ async def test_a_week_on_dingtalk(
             await town.press_raw(HELPER, village, data)
         assert (dict(village["params"]), village["updates"]) == before
         told = [town.text(m) for m in town.sent(HELPER)][-2:]
-        assert told == ["此按钮不能在这里使用。", "无权操作：只有本村村干部或镇街干部可以确认。"]
+        assert told == ["此按钮不能在这里使用。", "无权操作：只有本村村干部或乡镇干部可以确认。"]
         # The village head acknowledges on the group's card: both cards show it.
         await town.press(HEAD, village, "确认收到")
         await town.until(VILLAGE, "已确认")

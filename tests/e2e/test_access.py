@@ -51,7 +51,7 @@ def expected(role: str, where: str, command: str) -> str:
     if name == "checkin":  # any role may be on a household's help team (帮扶小组)
         return "请选择要走访的农户" if role == "helper" else "您不在任何农户的帮扶小组中"
     if name == "mine":
-        return "您负责的农户" if role == "helper" else "没有分配给您的监测户"
+        return "您负责的农户" if role == "helper" else "没有分配给您的防止返贫致贫对象"
     if name == "cancel":
         return "没有可取消的内容"
     if name == "history":
@@ -62,31 +62,31 @@ def expected(role: str, where: str, command: str) -> str:
         if role == "helper":
             return "您负责的农户" if private else "请在与我的私聊中发送 /mine"
         if role not in TOWN:
-            return "仅供镇街干部和村干部"
+            return "仅供乡镇干部和村干部"
         if private or (where == "bound" and role == "head"):  # the bound group is 青山村's
             return f"{TOWN[role]} 第49周（11月30日—12月6日）"
         return "只在您本村或本镇绑定的工作群中回答"
     if name == "export":
         if role not in TOWN:
-            return "仅供镇街干部和村干部"
+            return "仅供乡镇干部和村干部"
         return f"正在生成{TOWN[role]}" if private else "生成后通过私聊发送给您"
     if name in ("bind", "unbind") and private:
         return f"/{name} 需在群里发送"
     if name == "bind":
         if not staff:
-            return "只有镇街干部可以绑定群"
+            return "只有乡镇干部可以绑定群"
         if role == "other_staff" and where == "bound":
-            return "只有该镇的镇街干部可以更改"
+            return "只有该乡镇的干部可以更改"
         return "这是哪个单位的群"
     if name == "unbind":
         if not staff:
-            return "只有镇街干部可以解除绑定"
+            return "只有乡镇干部可以解除绑定"
         if where == "unbound":
             return "本群尚未绑定"
-        return "只有该镇的镇街干部可以更改" if role == "other_staff" else "本群已不再是"
+        return "只有该乡镇的干部可以更改" if role == "other_staff" else "本群已不再是"
     if name == "resolve":
         if not staff:
-            return "只有镇街干部可以解除红色预警"
+            return "只有乡镇干部可以解除红色预警"
         return "没有未解除的红色预警" if role == "staff" else "本镇没有户编号为 LX01001 的农户"
     if name == "propose":
         if role == "helper" or head:
@@ -98,7 +98,7 @@ def expected(role: str, where: str, command: str) -> str:
         return "没有等待您处理的申请" if private else in_private
     if name in ("eliminate", "reinstate"):
         if not staff:
-            return "仅供镇街干部使用"
+            return "仅供乡镇干部使用"
         if not private:
             return in_private
         if role == "other_staff":
@@ -135,7 +135,7 @@ def roster(session_factory: sessionmaker[Session], tmp_path: Path) -> sessionmak
     )
     staff = tmp_path / "other_staff.csv"
     staff.write_text(
-        "姓名,电话,角色,乡镇,村\n钱镇长,18700187009,镇街干部,凤凰镇,\n", encoding="utf-8"
+        "姓名,电话,角色,乡镇,村\n钱镇长,18700187009,乡镇干部,凤凰镇,\n", encoding="utf-8"
     )
     with session_factory() as s, s.begin():
         import_roster(
@@ -167,7 +167,7 @@ async def groups_for(
     """A bound (青山村's) and an unbound group for one role: Telegram lets a bot post 20
     messages a minute in a group, and the rate limiter keeps to it; a role's rows fit."""
     bound, unbound = BOUND - 1000 * index, UNBOUND - 1000 * index
-    for chat_id, title in ((bound, "青山村群"), (unbound, "闲聊群")):
+    for chat_id, title in ((bound, "青山村工作群"), (unbound, "闲聊群")):
         await client.create_group(chat_id, title)
         seq = await client.last_seq()
         await client.bot_membership(chat_id, by_user_id=PEOPLE["staff"][0])
@@ -177,7 +177,7 @@ async def groups_for(
         village = s.scalars(select(Village).where(Village.name == "青山村")).one()
         Bindings(s).bind(
             chat_id=bound,
-            title="青山村群",
+            title="青山村工作群",
             township_id=staff.township_id,
             village_id=village.id,
             by=staff,

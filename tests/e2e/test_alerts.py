@@ -58,7 +58,7 @@ async def town(
         "staff": await register(client, *STAFF),
     }
     await bind(client, VILLAGE_GROUP, "青山村防返贫群", "青山村")
-    await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "镇街群")
+    await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "乡镇工作群")
     return people
 
 
@@ -125,7 +125,7 @@ async def test_red_checkin_posts_one_alert_per_group_masked_and_with_reasons(
 ) -> None:
     seq = await client.last_seq()
     result = await checkin(town["helper"], "LX01001", food=False)
-    assert "红色预警正在推送到村和镇街工作群" in result["text"]
+    assert "红色预警正在推送到村和乡镇工作群" in result["text"]
     [village] = await client.wait_bot_messages(VILLAGE_GROUP, after=seq)
     [township] = await client.wait_bot_messages(TOWNSHIP_GROUP, after=seq)
     for message in (village, township):
@@ -288,12 +288,12 @@ async def test_resolve_by_township_staff_closes_the_alert(
     town: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
 ) -> None:
     await red_warning_in_the_village(town, client)  # delivered before what follows
-    assert "只有镇街干部" in (await town["head"].send("/resolve LX01001"))["text"]
+    assert "只有乡镇干部" in (await town["head"].send("/resolve LX01001"))["text"]
     seq = await client.last_seq()
     done = await town["staff"].send("/resolve LX01001")
     assert "已解除" in done["text"]
     [clear] = await client.wait_bot_messages(VILLAGE_GROUP, after=seq)
-    assert "镇街已标记风险消除" in clear["text"]
+    assert "乡镇已关闭预警" in clear["text"]
     assert "没有未解除" in (await town["staff"].send("/resolve LX01001"))["text"]
 
 
@@ -302,19 +302,19 @@ async def test_no_village_group_sends_to_the_township_with_a_line_saying_so(
 ) -> None:
     bot.bot_data.services.clock = lambda: TUESDAY
     await register(client, *STAFF)
-    await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "镇街群")
+    await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "乡镇工作群")
     helper = await register(client, 511, "陈红梅", "+8613900139001")  # 石桥村
     seq = await client.last_seq()
     await checkin(helper, "LX02001", food=False, readers=(STAFF[0],))
     [message] = await client.wait_bot_messages(TOWNSHIP_GROUP, after=seq)
-    assert "本村尚未绑定村群" in message["text"] and "石桥村" in message["text"]
+    assert "本村尚未绑定村工作群" in message["text"] and "石桥村" in message["text"]
 
 
 async def test_binding_rules_removal_and_supergroup_upgrade(
     town: dict[str, Chat], client: SandboxClient, roster: sessionmaker[Session]
 ) -> None:
     helper_in_group = Chat(client, HELPER[0], VILLAGE_GROUP)
-    assert "只有镇街干部可以绑定" in (await helper_in_group.send("/bind"))["text"]
+    assert "只有乡镇干部可以绑定" in (await helper_in_group.send("/bind"))["text"]
 
     # The village group becomes a supergroup: the binding follows it.
     await client.migrate_group(VILLAGE_GROUP, -1009990001, by_user_id=STAFF[0])
@@ -368,7 +368,7 @@ async def test_killed_before_delivery_delivers_once_after_restart_and_escalates(
 ) -> None:
     await register(client, *STAFF)
     await bind(client, VILLAGE_GROUP, "青山村防返贫群", "青山村")
-    await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "镇街群")
+    await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "乡镇工作群")
     helper = await register(client, *HELPER)
     for chat in (VILLAGE_GROUP, TOWNSHIP_GROUP):
         await client.fail("500", method="sendMessage", chat_id=chat, count=10_000)

@@ -91,13 +91,13 @@ async def test_full_checkin_with_amounts_in_every_form_ends_red(
     first = await choose(helper, "LX01001")
     assert "本次走访方式" in first["text"] and "LX01001" in first["text"]
     assert "名单上是 5 人" in (await helper.press("电话"))["text"]
-    assert "家庭收入有明显变化" in (await helper.send("３人"))["text"]
+    assert "上次走访以来，家庭收入有明显变化" in (await helper.send("３人"))["text"]
     assert "预计纯收入" in (await helper.press("是"))["text"]
     assert "大额刚性支出" in (await helper.send("2.4万元"))["text"]
     assert "什么原因" in (await helper.press("是"))["text"]
     expenses = [("因病", "4,500"), ("因学", "3千"), ("因灾", "１２００元"), ("其他", "4 500")]
     for index, (cause, amount) in enumerate(expenses):
-        assert "金额多少元" in (await helper.press(cause))["text"]
+        assert "家庭自己实际支付了多少元" in (await helper.press(cause))["text"]
         assert "还有其他大额支出" in (await helper.send(amount))["text"]
         last = index == len(expenses) - 1
         nxt = await helper.press("否" if last else "是")
@@ -168,7 +168,7 @@ async def test_edit_from_the_summary_and_a_correction_in_the_same_week(
     summary = await helper.send("4")
     assert "请核对" in summary["text"] and "共同生活人口：4" in summary["text"]
     await helper.press("修改", edits=True)
-    assert "家庭收入有明显变化" in (await helper.press("收入有变化"))["text"]
+    assert "上次走访以来，家庭收入有明显变化" in (await helper.press("收入有变化"))["text"]
     assert "预计纯收入" in (await helper.press("是"))["text"]
     summary = await helper.send("40000")
     assert "40,000 元" in summary["text"] and "共同生活人口：4" in summary["text"]
@@ -235,7 +235,7 @@ async def test_unexpected_input_at_every_question_is_refused_and_stores_nothing(
     await helper.press("是")
     await refuse("text", "生病", buttons_hint, "什么原因")
     await helper.press("因病")
-    await refuse("text", "负一千", "金额不能为负数", "金额多少元")
+    await refuse("text", "负一千", "金额不能为负数", "家庭自己实际支付了多少元")
     await helper.send("800")
     await helper.press("否")
     for _ in range(2):  # food, clothing

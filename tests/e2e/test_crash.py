@@ -34,7 +34,7 @@ SCRIPT = [
     ("press", "是", "预计纯收入"),
     ("send", "1.2万", "大额刚性支出吗"),
     ("press", "是", "什么原因"),
-    ("press", "因病", "金额多少元"),
+    ("press", "因病", "家庭自己实际支付了多少元"),
     ("send", "5000", "还有其他大额支出"),
     ("press", "否", "吃饭有保障"),
     ("press", "有保障", "衣物和被褥"),
@@ -138,7 +138,7 @@ def many(session_factory: sessionmaker[Session], sandbox: SandboxBotAPI, tmp_pat
         )
     (tmp_path / "households.csv").write_text("\n".join(households) + "\n", encoding="utf-8")
     (tmp_path / "staff.csv").write_text(
-        "姓名,电话,角色,乡镇,村\n镇干部,18700000001,镇街干部,百户镇,\n", encoding="utf-8"
+        "姓名,电话,角色,乡镇,村\n镇干部,18700000001,乡镇干部,百户镇,\n", encoding="utf-8"
     )
     now = datetime.now(UTC)
     with session_factory() as s, s.begin():

@@ -59,7 +59,7 @@ async def test_sqlite_busy_the_helper_waits_and_the_answer_is_kept_once(
     released_at = time.monotonic()
     locker.join()
     assert "数据库正忙" in first["text"] and "无需重发" in first["text"]
-    assert "家庭收入有明显变化" in second["text"]  # the answer was taken once the lock went
+    assert "上次走访以来，家庭收入有明显变化" in second["text"]  # taken once the lock went
     assert released_at - locked_at >= LOCK_FOR - 0.5
     answers = draft_answers(roster)
     assert answers is not None and before is not None
@@ -93,7 +93,7 @@ async def test_postgresql_dropping_every_connection_the_bot_carries_on(
         ).fetchone()
     assert killed is not None and killed[0] >= 1  # the bot's pooled connections
     asked = await helper.send("4")
-    assert "家庭收入有明显变化" in asked["text"]
+    assert "上次走访以来，家庭收入有明显变化" in asked["text"]
     asked = await helper.press("否")
     assert "大额刚性支出" in asked["text"]
     answers = draft_answers(roster)

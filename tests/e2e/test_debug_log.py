@@ -46,7 +46,7 @@ async def test_a_red_checkin_at_debug_logs_no_amount_health_detail_or_name(
     await register(client, *HEAD)
     await register(client, *STAFF)
     await bind(client, VILLAGE_GROUP, "青山村防返贫群", "青山村")
-    await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "镇街群")
+    await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "乡镇工作群")
 
     await helper.send("/checkin")
     await helper.press("LX01001")

@@ -43,7 +43,7 @@ async def test_an_id_shaped_household_number_reaches_the_groups_masked_and_is_lo
     await register(client, *HEAD)
     await register(client, *STAFF)
     await bind(client, VILLAGE_GROUP, "青山村防返贫群", "青山村")
-    await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "镇街群")
+    await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "乡镇工作群")
     with session_factory() as s, s.begin():
         household = s.scalars(select(Household).where(Household.number == "LX01001")).one()
         household.number = OLD_NUMBER

@@ -187,9 +187,9 @@ async def test_summary_and_export_of_a_seeded_week(
 
     # ---- helpers get their own households; strangers are refused
     assert "您负责的农户" in (await Chat(client, HELPER).send("/summary"))["text"]
-    assert "仅供镇街干部和村干部" in (await Chat(client, STRANGER).send("/summary"))["text"]
-    assert "仅供镇街干部和村干部" in (await Chat(client, HELPER).send("/export"))["text"]
-    assert "仅供镇街干部和村干部" in (await Chat(client, STRANGER).send("/export"))["text"]
+    assert "仅供乡镇干部和村干部" in (await Chat(client, STRANGER).send("/summary"))["text"]
+    assert "仅供乡镇干部和村干部" in (await Chat(client, HELPER).send("/export"))["text"]
+    assert "仅供乡镇干部和村干部" in (await Chat(client, STRANGER).send("/export"))["text"]
     assert "YYYY-Www" in (await Chat(client, STAFF).send("/export 48"))["text"]
     assert "尚未开始" in (await Chat(client, STAFF).send("/export 2027-W05"))["text"]
 
@@ -216,6 +216,7 @@ async def test_summary_and_export_of_a_seeded_week(
         "纳入申请",
         "风险消除",
         "移交县级",
+        "自然消除",
     ]
     households = book["农户"]
     assert households.freeze_panes == "A2"
@@ -298,6 +299,7 @@ def test_export_from_the_command_line(
         "Proposals",
         "Eliminations",
         "Referred to the county",
+        "Natural ends",
     ]
     numbers = [row[2].value for row in book["Households"].iter_rows(min_row=2)]
     assert sorted(numbers) == sorted(r.number for r in seeded)

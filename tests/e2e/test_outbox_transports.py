@@ -119,7 +119,7 @@ async def platform(
     await standin.start()
     state = standin.state
     state.users["d-staff"] = {"userid": "d-staff", "name": "杨镇长", "mobile": "18700000001"}
-    for cid, title in (("cid-v", "青山村群"), ("cid-t", "龙溪镇群")):
+    for cid, title in (("cid-v", "青山村工作群"), ("cid-t", "龙溪镇群")):
         state.groups[cid] = {"id": cid, "title": title, "members": ["d-staff"], "robot": True}
     with town() as s, s.begin():  # the same town, its people and groups on DingTalk
         ids = PlatformIds(s)
@@ -154,7 +154,7 @@ async def platform(
 
 async def _telegram_chats(client: SandboxClient) -> None:
     await client.user(STAFF, "杨镇长")
-    for chat_id, title in ((VILLAGE_GROUP, "青山村群"), (TOWNSHIP_GROUP, "龙溪镇群")):
+    for chat_id, title in ((VILLAGE_GROUP, "青山村工作群"), (TOWNSHIP_GROUP, "龙溪镇群")):
         await client.create_group(chat_id, title)
         await client.bot_membership(chat_id, by_user_id=STAFF)
 
@@ -232,7 +232,7 @@ async def test_a_group_the_bot_can_not_write_in_is_broken_and_the_staff_told(
         binding = s.scalar(select(GroupBinding).where(GroupBinding.chat_id == platform.village))
         assert binding is not None and binding.status == BROKEN
     assert staff_told(town, platform, "notice") == ["sent"]
-    assert any("青山村群" in t for t in await platform.texts(platform.staff))
+    assert any("青山村工作群" in t for t in await platform.texts(platform.staff))
 
 
 async def test_a_message_refused_for_good_is_failed_and_the_staff_told(

@@ -145,7 +145,7 @@ async def test_a_proposal_is_approved_registered_and_assigned(
     bot.bot_data.services.clock = lambda: NOW + timedelta(days=5, hours=1)
     seq = await client.last_seq()
     over = await head.press("公示期满，报镇审核", edits=True)
-    assert "待镇街审核" in over["text"]
+    assert "待乡镇审核" in over["text"]
     [to_staff] = await client.wait_bot_messages(STAFF[0], after=seq)
     assert "刘大海" in to_staff["text"]
 
@@ -157,7 +157,7 @@ async def test_a_proposal_is_approved_registered_and_assigned(
     await staff.press("县级审定同意，录入文号", wait=False)
     await staff.wait_last("请输入审定日期和文号", since=mark)  # (a step's notice may come first)
     mark = await client.last_seq()
-    await staff.send("2026-12-05 永扶办〔2026〕12号", wait=False)
+    await staff.send("2026-12-05 永农发〔2026〕12号", wait=False)
     await staff.wait_last("县级审定结果已录入", since=mark)
     await Chat(client, HELPER[0]).wait_last("已纳入监测", since=seq)  # the proposer is told
     choose = await staff.send("/proposals")  # the helper is chosen on it
@@ -328,7 +328,7 @@ async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that
     seq = await client.last_seq()
     done = await staff.press("确认标注风险消除", edits=True)
     assert (
-        "条件全部满足" in done["text"] and "村级评议、村内公示、镇街审核和县级审定" in done["text"]
+        "条件全部满足" in done["text"] and "村级评议、村内公示、乡镇审核和县级审定" in done["text"]
     )
     # Elimination goes the way identification goes: village review, public notice (its text
     # says what is proposed, in general words), township review, the county's decision.
@@ -336,14 +336,14 @@ async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that
     [review] = await client.wait_bot_messages(HEAD[0], after=seq)
     assert "风险消除申请" in review["text"] and "王兰英" in review["text"]
     notice = await head.press("同意", edits=True, on=review["message_id"])
-    assert "拟对下列监测户标注风险消除" in notice["text"]
+    assert "拟对下列防止返贫致贫对象标注风险消除" in notice["text"]
     assert "收入" not in notice["text"].split("\n公示\n", 1)[1]  # no figures in the notice
     await head.press("已张贴公示", edits=True)
     bot.bot_data.services.clock = lambda: NOW + timedelta(days=5, hours=1)
     seq = await client.last_seq()
     await head.press("公示期满，报镇审核", edits=True)
     # The township is asked (the staff member who started it is also told of each step).
-    asked = await staff.wait_last("待镇街审核", since=seq)
+    asked = await staff.wait_last("待乡镇审核", since=seq)
     assert "风险消除申请" in asked["text"] and asked.get("reply_markup")
     await staff.press("同意", edits=True, on=asked["message_id"])
     seq = await client.last_seq()
@@ -355,7 +355,7 @@ async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that
             == "monitored"
         )
     seq = await client.last_seq()
-    await staff.send("2026-12-04 永扶办〔2026〕20号", wait=False)
+    await staff.send("2026-12-04 永农发〔2026〕20号", wait=False)
     recorded = await staff.wait_last("已标注风险消除", since=seq)
     assert "已标注风险消除" in recorded["text"]
     with roster() as s:
@@ -403,7 +403,7 @@ async def test_eliminate_names_the_failing_criteria_and_accepts_a_household_that
         )
 
     # Only township staff; only their township's households; only when monitored.
-    assert "仅供镇街干部" in (await people["head"].send("/eliminate LX01002"))["text"]
+    assert "仅供乡镇干部" in (await people["head"].send("/eliminate LX01002"))["text"]
     assert "本镇没有户编号为 NOPE" in (await staff.send("/eliminate NOPE"))["text"]
     assert "不在监测中" in (await staff.send("/eliminate LX01007"))["text"]
 

@@ -54,7 +54,7 @@ async def register(
     [
         (HELPER, "帮扶责任人", ["/checkin", "/mine"]),
         (VILLAGE_HEAD, "村干部", ["/summary", "/proposals"]),
-        (TOWNSHIP_STAFF, "镇街干部", ["/summary", "/export", "/proposals"]),
+        (TOWNSHIP_STAFF, "乡镇干部", ["/summary", "/export", "/proposals"]),
     ],
 )
 async def test_each_role_registers_by_sharing_contact(
@@ -131,7 +131,7 @@ async def test_unknown_phone_is_told_to_contact_township_and_nothing_is_stored(
     seq = await client.last_seq()
     await client.send_contact(700, "+8613311112222", contact_user_id=700)
     reply = await client.reply(700, after=seq)
-    assert "不在镇街名单" in reply["text"]
+    assert "不在乡镇名单" in reply["text"]
     with roster() as session:
         assert session.scalars(select(Person.id)).all() == people_before
         assert session.scalars(select(AuditEntry.id)).all() == audit_before
@@ -153,7 +153,7 @@ async def test_start_again_greets_a_registered_person(
 ) -> None:
     await register(client, *TOWNSHIP_STAFF)
     again = await say(client, TOWNSHIP_STAFF[0], "/start")
-    assert "欢迎回来" in again["text"] and "龙溪镇镇街干部" in again["text"]
+    assert "欢迎回来" in again["text"] and "龙溪镇乡镇干部" in again["text"]
 
 
 async def test_new_telegram_account_takes_over_and_the_old_link_is_audited(

@@ -98,7 +98,7 @@ async def test_failures_map_to_the_library_errors(tg: Bot, client: SandboxClient
 
 
 async def test_groups_membership_and_migration(tg: Bot, client: SandboxClient) -> None:
-    await client.create_group(-10, "青山村群")
+    await client.create_group(-10, "青山村工作群")
     with pytest.raises(Forbidden):
         await tg.send_message(-10, "x")  # not a member yet
     await client.bot_membership(-10, by_user_id=5)

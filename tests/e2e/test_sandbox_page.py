@@ -246,7 +246,7 @@ def test_a_red_checkin_through_the_page(sandbox_page: str, browser: object, tmp_
     wait_bot("private", "请选择")
     press("LX01001", "本次走访方式")
     press("入户", "共同生活")  # members: unchanged
-    press("仍为", "家庭收入有明显变化")
+    press("仍为", "上次走访以来，家庭收入有明显变化")
     press("是", "预计纯收入")
     type_in("private", "1.2万")  # 12,000 yuan for 5 people: below the red line
     wait_bot("private", "大额刚性支出")

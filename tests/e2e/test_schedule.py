@@ -173,7 +173,7 @@ async def test_missed_visits_recorded_told_and_escalated_once(
         "青山村 H1 王**（甲）",
         "青山村 H2 李**（甲）",
         "石桥村 H4 刘**（丙）",
-        "石桥村未绑定村群：1 户",
+        "石桥村未绑定村工作群：1 户",
         "联系不上的帮扶责任人（已屏蔽或从未启动）：丙",
     ):
         assert words in township["text"], words

@@ -24,7 +24,7 @@ async def test_summary_for_each_role(
     bot.bot_data.services.clock = lambda: at("2026-12-02T10:00")
     # The staff member added the bot to both groups: those private notices come first.
     await Chat(client, STAFF).wait_last("您把我加入了群“龙溪镇群”")
-    await Chat(client, STAFF, TOWNSHIP_GROUP).wait_last("请镇街干部在本群发送 /bind")
+    await Chat(client, STAFF, TOWNSHIP_GROUP).wait_last("请乡镇干部在本群发送 /bind")
     green_checkin(town, "H1", at("2026-12-01T10:00"))
     green_checkin(town, "H3", at("2026-11-30T10:00"), food=False)  # red since Monday
 
@@ -57,4 +57,4 @@ async def test_summary_for_each_role(
     assert "第48周（11月23日—29日）" in earlier["text"] and "已走访 0（0%）" in earlier["text"]
     assert "YYYY-Www" in (await Chat(client, STAFF).send("/summary 48"))["text"]
     assert "您负责的农户" in (await Chat(client, A).send("/summary"))["text"]
-    assert "仅供镇街干部和村干部" in (await Chat(client, 9999).send("/summary"))["text"]
+    assert "仅供乡镇干部和村干部" in (await Chat(client, 9999).send("/summary"))["text"]

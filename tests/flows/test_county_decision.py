@@ -41,18 +41,18 @@ async def test_a_county_decision_before_the_report_or_with_private_numbers_is_re
         "2015-01-02 =HYPERLINK(x) 13800138000 500118197511021743": (
             "县级审定日期不能早于申请上报日期（2026-11-24），请重新输入审定日期和文号。"
         ),
-        "2026-11-23 永扶办〔2026〕12号": (
+        "2026-11-23 永农发〔2026〕12号": (
             "县级审定日期不能早于申请上报日期（2026-11-24），请重新输入审定日期和文号。"
         ),
-        "2026-11-30 永扶办〔2026〕12号 13800138000": (
+        "2026-11-30 永农发〔2026〕12号 13800138000": (
             "文号中不能含有电话号码或身份证号。请只输入审定日期和文号，"
-            "例如 2026-12-01 永扶办〔2026〕12号。"
+            "例如 2026-12-01 永农发〔2026〕12号。"
         ),
         "2026-11-30 500118197511021743": (
             "文号中不能含有电话号码或身份证号。请只输入审定日期和文号，"
-            "例如 2026-12-01 永扶办〔2026〕12号。"
+            "例如 2026-12-01 永农发〔2026〕12号。"
         ),
-        "2026-12-31 永扶办〔2026〕12号": "县级审定日期不能晚于今天，请重新输入审定日期和文号。",
+        "2026-12-31 永农发〔2026〕12号": "县级审定日期不能晚于今天，请重新输入审定日期和文号。",
     }
     for typed, said in refusals.items():
         [refused] = await run.answer(STAFF, text=typed)
@@ -61,7 +61,7 @@ async def test_a_county_decision_before_the_report_or_with_private_numbers_is_re
         with town() as s:
             assert s.scalars(select(Draft.flow)).all() == ["reason"]
 
-    [done] = await run.answer(STAFF, text="2026-11-24 永扶办〔2026〕12号")  # the report's day
+    [done] = await run.answer(STAFF, text="2026-11-24 永农发〔2026〕12号")  # the report's day
     assert isinstance(done, Say) and "县级审定结果已录入" in done.text
     status, document, steps = county_step(town, pid)
-    assert (status, document, steps[-1]) == ("helper", "永扶办〔2026〕12号", "county")
+    assert (status, document, steps[-1]) == ("helper", "永农发〔2026〕12号", "county")

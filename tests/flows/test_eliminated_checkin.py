@@ -61,7 +61,9 @@ async def test_confirm_of_a_household_eliminated_meanwhile_saves_nothing(
 
     said, closed = await run.answer(A, button="ci:ok", message_text=summary.text)
     assert isinstance(said, Say)
-    assert said.text == "H1 王大山 已不再监测（风险已消除），本次走访记录未保存，也无需再走访。"
+    assert said.text == (
+        "H1 王大山 已不再监测（已标注风险消除或自然消除），本次走访记录未保存，也无需再走访。"
+    )
     assert isinstance(closed, Edit) and closed.keyboard == ()  # the summary loses its buttons
     nothing_recorded(town)
 
@@ -128,7 +130,7 @@ async def test_eliminating_closes_the_open_check_in_and_tells_its_helper(
     # The county's decision is recorded: the risk is marked eliminated.
     [asked] = await run.event(decision_pressed, STAFF, STAFF, button=f"pd:cty:{pid}")
     assert isinstance(asked, Say) and "文号" in asked.text
-    [done] = await run.answer(STAFF, text="2026-11-30 永扶办〔2026〕20号")
+    [done] = await run.answer(STAFF, text="2026-11-30 永农发〔2026〕20号")
     assert isinstance(done, Say) and "已标注风险消除" in done.text
 
     with town() as s:

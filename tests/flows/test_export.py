@@ -45,6 +45,6 @@ async def test_the_ledger_comes_after_being_prepared_one_at_a_time(
     assert isinstance(document, Document) and document.chat_id == HEAD
 
     [refused] = await run.text(export, A, "/export")
-    assert isinstance(refused, Say) and "仅供镇街干部和村干部" in refused.text
+    assert isinstance(refused, Say) and "仅供乡镇干部和村干部" in refused.text
     [bad] = await run.text(export, STAFF, "/export 49")
     assert isinstance(bad, Say) and "YYYY-Www" in bad.text

@@ -34,11 +34,11 @@ async def test_bind_press_unbind_and_the_bot_removed(
     assert isinstance(private, Say) and private.best_effort and "新群" in private.text
 
     [refused] = await run.text(bind, HEAD, "/bind", chat_id=GROUP, kind=ChatKind.GROUP)
-    assert isinstance(refused, Say) and "只有镇街干部" in refused.text
+    assert isinstance(refused, Say) and "只有乡镇干部" in refused.text
     [ask] = await run.text(bind, STAFF, "/bind", chat_id=GROUP, kind=ChatKind.GROUP)
     assert isinstance(ask, Say) and "哪个单位的群" in ask.text
     labels = {b.label: b.data for row in ask.keyboard for b in row}
-    assert labels["石桥村"].startswith("gb:v:") and "镇街群（龙溪镇）" in labels
+    assert labels["石桥村"].startswith("gb:v:") and "乡镇工作群（龙溪镇）" in labels
 
     [forged] = await run.event(bind_pressed, STAFF, GROUP, button="gb:v:999999")
     assert isinstance(forged, Toast) and "已失效" in forged.text

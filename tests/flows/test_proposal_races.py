@@ -32,7 +32,7 @@ TUESDAY = at("2026-11-24T10:00")
 LATER = TUESDAY + timedelta(days=6)  # the notice's period is over
 HEAD2, STAFF2 = 608, 609  # a second village head of 青山村, a second township staff member
 PHONES2 = {HEAD2: "13700000008", STAFF2: "18700000002"}
-COUNTY_DECISION = (date(2026, 11, 30), "永扶办〔2026〕12号")
+COUNTY_DECISION = (date(2026, 11, 30), "永农发〔2026〕12号")
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def crowd(town: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
     staff = tmp_path / "more_staff.csv"
     staff.write_text(
         "姓名,电话,角色,乡镇,村\n村长乙,13700000008,村干部,龙溪镇,青山村\n"
-        "镇干部丁,18700000002,镇街干部,龙溪镇,\n",
+        "镇干部丁,18700000002,乡镇干部,龙溪镇,\n",
         encoding="utf-8",
     )
     with town() as s, s.begin():

@@ -4,6 +4,7 @@ approval, and a referral to the county whose reason is typed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from storage.models import (
 )
 from storage.repositories import People
 from storage.roster import import_roster
-from tests.flows.conftest import Runner
+from tests.flows.conftest import SHANGHAI, Runner
 from tests.small_town import HEAD, STAFF, A, at
 
 TUESDAY = at("2026-11-24T10:00")
@@ -79,7 +80,7 @@ async def test_a_head_of_household_already_monitored_in_the_village_is_flagged(
     await run.answer(A, button="pp:ok", message_text=review.text)
     [waiting, *_] = await run.text(proposals, HEAD, "/proposals")
     assert isinstance(waiting, Say)
-    assert "本村已有同名户主的监测户：H1" in waiting.text
+    assert "本村已有同名户主的防止返贫致贫对象：H1" in waiting.text
 
 
 async def test_propose_reject_with_a_reason_then_approve(
@@ -115,6 +116,7 @@ async def test_propose_reject_with_a_reason_then_approve(
     with town() as s:
         second = s.scalars(select(Proposal.id).order_by(Proposal.id.desc())).first()
     assert second is not None
+    services.policy = replace(services.policy, supervision_phone="023-49876543")
     await walk_the_chain(run, services, town, second)
 
 
@@ -135,6 +137,12 @@ async def walk_the_chain(
     assert "经村级民主评议" in notice.text and "风险：大额刚性支出" in notice.text
     public = notice.text.split("\n公示\n", 1)[1]  # the notice itself: no health, no income
     assert "因病" not in public and "元" not in public and "重病" not in public
+    # Its period, from the day it is given out to the day the township may go on, and the
+    # supervision telephone of the policy file.
+    t, today = services.translations.get(), services.now().astimezone(SHANGHAI).date()
+    ends = today + timedelta(days=services.policy.notice_days)
+    assert f"公示时间：{t.date(today)} 至 {t.date(ends)}" in public.splitlines()
+    assert f"监督电话：{services.policy.supervision_phone}" in public.splitlines()
     assert [b.label for row in notice.keyboard for b in row] == ["已张贴公示", "不予纳入"]
     # Going on before it is posted, or before its period is over, is refused.
     early = await press(run, HEAD, f"pd:ok:{pid}:notice")
@@ -155,7 +163,7 @@ async def walk_the_chain(
     assert isinstance(await press(run, STAFF, f"pd:ok:{pid}:notice"), Toast)
     services.clock = lambda: TUESDAY + timedelta(days=5, hours=1)
     township = await press(run, HEAD, f"pd:ok:{pid}:notice")
-    assert isinstance(township, Edit) and "待镇街审核" in township.text
+    assert isinstance(township, Edit) and "待乡镇审核" in township.text
     assert "自报告起第 6 天" in township.text
     # 2. The township's review, then the county's decision with its document number.
     county = await press(run, STAFF, f"pd:ok:{pid}:township")
@@ -164,7 +172,7 @@ async def walk_the_chain(
     assert isinstance(ask, Say) and "文号" in ask.text
     [bad] = await run.answer(STAFF, text="下周")
     assert isinstance(bad, Say) and "请输入审定日期和文号" in bad.text
-    [done] = await run.answer(STAFF, text="2026-11-28 永扶办〔2026〕12号")
+    [done] = await run.answer(STAFF, text="2026-11-28 永农发〔2026〕12号")
     assert isinstance(done, Say) and "县级审定结果已录入" in done.text
     [waiting, *_] = await run.text(proposals, STAFF, "/proposals")
     assert isinstance(waiting, Say) and waiting.keyboard  # a button per helper of the village
@@ -175,7 +183,7 @@ async def walk_the_chain(
         assert proposal is not None and proposal.household_id is not None
         assert (str(proposal.county_decided_on), proposal.county_document) == (
             "2026-11-28",
-            "永扶办〔2026〕12号",
+            "永农发〔2026〕12号",
         )
         steps = [
             (d.step, d.decision)
@@ -283,7 +291,7 @@ async def test_county_staff_named_by_the_roster_record_the_county_decision(
     assert labels == ["县级审定同意，录入文号", "县级未通过"]
     ask = await press(run, COUNTY, f"pd:cty:{pid}")
     assert isinstance(ask, Say) and "文号" in ask.text
-    [done] = await run.answer(COUNTY, text="2026-11-29 永扶办〔2026〕31号")
+    [done] = await run.answer(COUNTY, text="2026-11-29 永农发〔2026〕31号")
     assert isinstance(done, Say) and "县级审定结果已录入" in done.text
     # Then the township staff choose the helper, as before.
     [choose, *_] = await run.text(proposals, STAFF, "/proposals")

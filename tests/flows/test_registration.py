@@ -30,7 +30,7 @@ async def test_start_share_own_contact_and_get_the_role_menu(
     [refused] = await run.contact(contact, USER, "8613800138001", owner=999)
     assert isinstance(refused, Say) and "不是您本人" in refused.text and refused.ask_phone
     [unknown] = await run.contact(contact, USER, "+8613911112222", owner=USER)
-    assert isinstance(unknown, Say) and "不在镇街名单" in unknown.text
+    assert isinstance(unknown, Say) and "不在乡镇名单" in unknown.text
     assert unknown.clear_ask_phone
     assert USER not in linked(session_factory).values()
 

@@ -60,7 +60,7 @@ async def test_summary_by_role_and_place(
     [helper] = await run.text(summary, A, "/summary")  # a helper gets /mine
     assert isinstance(helper, Say) and "您负责的农户" in helper.text
     [nobody] = await run.text(summary, 9999, "/summary")
-    assert isinstance(nobody, Say) and "仅供镇街干部和村干部" in nobody.text
+    assert isinstance(nobody, Say) and "仅供乡镇干部和村干部" in nobody.text
 
 
 async def test_mine_lists_the_week(
@@ -75,4 +75,4 @@ async def test_mine_lists_the_week(
     # still due first
     assert lines[1].startswith("⏳ H2 李春花") and lines[2].startswith("✅ H1 王大山")
     [none] = await run.text(mine, STAFF, "/mine")
-    assert isinstance(none, Say) and "没有分配给您的监测户" in none.text
+    assert isinstance(none, Say) and "没有分配给您的防止返贫致贫对象" in none.text

@@ -104,7 +104,7 @@ async def test_acknowledge_record_a_measure_and_resolve(
 
     # /resolve closes it; every copy shows it closed, an all-clear is queued.
     [refused_resolve] = await run.text(resolve, HEAD, "/resolve H1")
-    assert isinstance(refused_resolve, Say) and "只有镇街干部" in refused_resolve.text
+    assert isinstance(refused_resolve, Say) and "只有乡镇干部" in refused_resolve.text
     *closed, said = await run.text(resolve, STAFF, "/resolve H1")
     assert isinstance(said, Say) and "已解除" in said.text
     assert closed and all(isinstance(e, Edit) and e.keyboard == () for e in closed)

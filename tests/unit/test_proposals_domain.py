@@ -201,9 +201,9 @@ def test_deadlines_per_step_and_the_chain() -> None:
 
 def test_the_county_decision_is_a_date_and_a_document_number() -> None:
     today, reported = date(2026, 12, 2), date(2026, 11, 20)
-    assert parse_county_decision("2026-12-01 永扶办〔2026〕12号", today, reported=reported) == (
+    assert parse_county_decision("2026-12-01 永农发〔2026〕12号", today, reported=reported) == (
         date(2026, 12, 1),
-        "永扶办〔2026〕12号",
+        "永农发〔2026〕12号",
     )
     # The day of the report itself is fine; a formula-like number is kept as typed (the
     # ledger writes it as text).
@@ -211,19 +211,19 @@ def test_the_county_decision_is_a_date_and_a_document_number() -> None:
         date(2026, 11, 20),
         "=HYPERLINK(x)",
     )
-    for bad in ("下周", "2026-12-01", "永扶办〔2026〕12号"):
+    for bad in ("下周", "2026-12-01", "永农发〔2026〕12号"):
         with pytest.raises(BadAnswer) as refused:
             parse_county_decision(bad, today, reported=reported)
         assert "e.g." in refused.value.msgid
     with pytest.raises(BadAnswer) as refused:
-        parse_county_decision("2026-12-09 永扶办12号", today, reported=reported)
+        parse_county_decision("2026-12-09 永农发12号", today, reported=reported)
     assert "future" in refused.value.msgid
-    for early in ("2026-11-19 永扶办〔2026〕12号", "2015-01-02 永扶办〔2015〕1号"):
+    for early in ("2026-11-19 永农发〔2026〕12号", "2015-01-02 永农发〔2015〕1号"):
         with pytest.raises(BadAnswer) as refused:
             parse_county_decision(early, today, reported=reported)
         assert "reported" in refused.value.msgid and refused.value.params == {"day": "2026-11-20"}
     for private in (
-        "2026-12-01 永扶办〔2026〕12号 13800138000",
+        "2026-12-01 永农发〔2026〕12号 13800138000",
         "2026-12-01 500118197511021743",
         "2026-12-01 =HYPERLINK(x) 138-0013-8000",
     ):

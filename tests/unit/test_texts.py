@@ -53,12 +53,12 @@ def test_a_red_income_reason_names_the_red_line_and_a_watch_one_the_watch_line()
     red = assess(household(4000), lines)
     [reason] = red.reasons
     assert reason_text(reason, ZH) == "人均收入（扣除刚性支出）4,000 元，低于红色预警线 4,800 元"
-    assert reason_area(reason, ZH) == "收入低于红色预警线"  # what a group reads: no amount
+    assert reason_area(reason, ZH) == "收入低于监测线"  # what a group reads: no amount
     assert "监测线" not in "".join(reasons_text(red.reasons, ZH))
     watch = assess(household(5500), lines)
     [reason] = watch.reasons
     assert reason_text(reason, ZH) == "人均收入（扣除刚性支出）5,500 元，低于监测线 6,000 元"
-    assert reason_area(reason, ZH) == "收入低于监测线"
+    assert reason_area(reason, ZH) == "收入接近监测线"
 
     # Red for its food, with an income below the watch line: each reason says its level,
     # the red one first, so the watch line is not read as what made the household red.
