@@ -136,7 +136,7 @@ async def test_refusals_others_leads_and_other_roles(
 ) -> None:
     other = add_lead(town, "王五", date(2026, 11, 23), village="石桥村")
     [helper] = await run.text(leads, A, "/leads")
-    assert isinstance(helper, Say) and "供村干部和镇街干部使用" in helper.text
+    assert isinstance(helper, Say) and "供村干部和乡镇干部使用" in helper.text
     [no] = await run.event(lead_pressed, HEAD, HEAD, button=f"ld:o:{other}")
     assert isinstance(no, Toast) and "不由您核实" in no.text
     [no] = await run.event(lead_pressed, HEAD, HEAD, button=f"ld:r:{other}:not_found")

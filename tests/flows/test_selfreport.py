@@ -78,7 +78,7 @@ async def test_nothing_else_is_open_to_a_stranger_and_cadres_propose_instead(
     run: Runner, services: Services, town: sessionmaker[Session]
 ) -> None:
     [no] = await run.text(leads, STRANGER, "/leads")
-    assert isinstance(no, Say) and "供村干部和镇街干部使用" in no.text
+    assert isinstance(no, Say) and "供村干部和乡镇干部使用" in no.text
     [no] = await run.text(checkin, STRANGER, "/checkin")
     assert isinstance(no, Say) and "还未登记" in no.text
     [no] = await run.answer(STRANGER, text="你好")
