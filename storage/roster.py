@@ -147,13 +147,17 @@ def import_roster(
         session.flush()
         if households.assign_helper(household, helper, now=now, actor=actor):
             result.assignments_changed += 1
-        team = validator.teams.get(h.number)
-        if team is not None:
-            members = [people.by_phone(phone) for phone in team]
-            if set_team(
-                session, household, [m for m in members if m is not None], now=now, actor=actor
-            ):
-                result.teams_changed += 1
+
+    # Teams last: a member may be a helper whom a later row of the file creates.
+    session.flush()
+    for number, team in validator.teams.items():
+        household = households.by_number(number)
+        assert household is not None
+        members = [people.by_phone(phone) for phone in team]
+        if set_team(
+            session, household, [m for m in members if m is not None], now=now, actor=actor
+        ):
+            result.teams_changed += 1
 
     if household_rows:
         in_files = {h.number for h in household_rows}

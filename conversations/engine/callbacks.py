@@ -40,4 +40,13 @@ class Action:
         if parts[:2] != [self.prefix, self.name] or len(parts) != 2 + len(self.fields):
             return None
         values = dict(zip(self.fields, parts[2:], strict=True))
-        return values if all(_VALUE.match(v) for v in values.values()) else None
+        return values if all(_readable(v) for v in values.values()) else None
+
+
+# A number in button data is a row's id, a page or a count: more than 9 digits is forged (a
+# database's integer column holds at most 2,147,483,647; SQLite overflows past 2**63).
+LONGEST_NUMBER = 9
+
+
+def _readable(value: str) -> bool:
+    return bool(_VALUE.match(value)) and not (value.isdigit() and len(value) > LONGEST_NUMBER)

@@ -1,5 +1,6 @@
 """/summary's leads, per source: received in the week, checked in it (in time), overdue now,
-and the outcomes recorded. Counts and sources' names only: safe for the bound group."""
+and the outcomes recorded. Counts and sources' names only; a group is told the counts of all
+sources together (no department's name)."""
 
 from __future__ import annotations
 
@@ -49,14 +50,33 @@ def lead_counts(
     return sorted(found.values(), key=lambda c: (-c.received, c.source))
 
 
+ALL_SOURCES = ""  # the merged line of a group's /summary
+
+
+def merged(counts: list[SourceCounts]) -> list[SourceCounts]:
+    """All sources as one line: what a group is told (no department's name)."""
+    total = SourceCounts(ALL_SOURCES)
+    for c in counts:
+        total.received += c.received
+        total.checked += c.checked
+        total.in_time += c.in_time
+        total.overdue += c.overdue
+        for outcome, n in c.outcomes.items():
+            total.outcomes[outcome] = total.outcomes.get(outcome, 0) + n
+    return [total]
+
+
 def leads_text(counts: list[SourceCounts], t: Translator) -> str:
-    lines = [t._("Leads this week, by source:")]
+    if len(counts) == 1 and counts[0].source == ALL_SOURCES:
+        lines = [t._("Leads this week:")]
+    else:
+        lines = [t._("Leads this week, by source:")]
     for c in counts:
         line = t._(
             "• {source}: {received} received, {checked} checked ({in_time} in time), "
             "{overdue} overdue"
         ).format(
-            source=source_name(c.source, t),
+            source=source_name(c.source, t) if c.source != ALL_SOURCES else t._("all"),
             received=t.number(c.received),
             checked=t.number(c.checked),
             in_time=t.number(c.in_time),

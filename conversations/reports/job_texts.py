@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 
 from conversations.actions import START_CHECKIN
 from conversations.engine.replies import Button, Keyboard
-from conversations.leads.texts import source_name
 from conversations.proposals.names import STEP_NAMES
 from conversations.reports.charts import week_chart
 from conversations.reports.summary import summary_text
@@ -151,12 +150,10 @@ def render_job(kind: str, payload: Payload, t: Translator) -> tuple[str, Keyboar
                 text,
                 t._("Leads past their check day (check at home, record the outcome: /leads):"),
             ]
-            for source, village, days in payload.overdue_leads:
+            for _source, village, days in payload.overdue_leads:  # no source: a group
                 lines.append(
-                    t._("• {village} ({source}): {days} days overdue").format(
-                        village=village or t._("village not known yet"),
-                        source=source_name(source, t),
-                        days=days,
+                    t._("• {village}: {days} days overdue").format(
+                        village=village or t._("village not known yet"), days=days
                     )
                 )
             text = "\n".join(lines)

@@ -13,7 +13,7 @@ from conversations.engine.events import ChatKind
 from conversations.engine.replies import Photo, Reply, Say
 from conversations.engine.services import Services
 from conversations.engine.turn import Turn
-from conversations.leads.counts import lead_counts, leads_text
+from conversations.leads.counts import lead_counts, leads_text, merged
 from conversations.reports.charts import trend_chart, week_chart
 from conversations.reports.mine import mine
 from conversations.texts import period_label, policy_gap_text, week_label
@@ -258,8 +258,9 @@ async def summary(turn: Turn) -> list[Reply]:
             days=services.policy.lead_check_days,
         )
     )
-    if leads:  # counts only: safe in the bound group (issue 30)
-        text = "\n".join([text, "", leads_text(leads, t)])
+    if leads:  # counts only; in a group without the sources (a 医保局 or 残联 lead in a
+        # small village says too much of a household there)
+        text = "\n".join([text, "", leads_text(merged(leads) if in_group else leads, t)])
     if not village:  # the township's staff: DingTalk's monthly quota, when it is in use
         month = now.astimezone(services.tz).strftime("%Y-%m")
         used, since = await services.tx(

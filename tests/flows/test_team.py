@@ -148,3 +148,20 @@ async def test_the_team_is_reminded_on_the_last_weekend_only(
     reminder = parse("reminder", sent[("2026-11-28", HEAD)])
     assert isinstance(reminder, Reminder)
     assert [number for _, number, _ in reminder.households] == ["H3"]
+
+
+def test_a_team_member_may_be_a_helper_a_later_row_creates(
+    town: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Found in review: the team was written row by row, so a new helper named on an earlier
+    row's team was dropped without a word."""
+    path = tmp_path / "later.csv"
+    path.write_text(
+        HEADER
+        + "龙溪镇,青山村,H1,王大山,,3,脱贫不稳定户,7000,甲,13800000001,新人\n"
+        + "龙溪镇,青山村,H9,钱多多,,2,边缘易致贫户,7000,新人,13800000099,\n",
+        encoding="utf-8",
+    )
+    with town() as s, s.begin():
+        import_roster(s, [path], now=at("2026-11-20T08:00"), actor="test")
+    assert team_names(town, "H1") == {"新人"}
