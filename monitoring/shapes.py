@@ -70,3 +70,20 @@ def mask_private(text: str) -> tuple[str, int]:
         return value[:KEEP_FIRST] + "*" * hidden + value[-KEEP_LAST:]
 
     return _MASKED.subn(mask, text)
+
+
+_LONG_DIGITS = re.compile(r"[0-9][0-9 xX-]{5,}[0-9xX]")
+
+
+def mask_digits(text: str) -> str:
+    """`text` with every run of 7 or more digits masked as `mask_private` masks (the first 3
+    and last 4 kept), whether or not it is a valid ID or mobile number: for saying back a
+    value that was meant to be one (a typo is still most of somebody's number)."""
+
+    def mask(match: re.Match[str]) -> str:
+        value = match.group(0)
+        if len(value) <= KEEP_FIRST + KEEP_LAST:
+            return value[:KEEP_FIRST] + "*" * (len(value) - KEEP_FIRST)
+        return value[:KEEP_FIRST] + "*" * (len(value) - KEEP_FIRST - KEEP_LAST) + value[-KEEP_LAST:]
+
+    return _LONG_DIGITS.sub(mask, text)

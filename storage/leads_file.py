@@ -17,7 +17,7 @@ from monitoring.i18n import N_
 from monitoring.idcard import normalize_id_number
 from monitoring.leads import WHAT_LONGEST
 from monitoring.proposals import RISK_TYPES
-from monitoring.shapes import mask_private
+from monitoring.shapes import mask_digits
 from monitoring.weeks import parse_day
 from storage.roster_files import Table, cell_text, read_csv, read_xlsx
 from storage.roster_format import RosterError, RowError
@@ -127,7 +127,7 @@ def _table(
                     number,
                     N_("{column} {value} is not a valid ID number"),
                     column=COLUMNS["id_number"][0],
-                    value=mask_private(values["id_number"])[0],
+                    value=mask_digits(values["id_number"]),
                 )
         if id_number and id_number in seen:
             error(number, N_("the same ID number as row {first}"), first=str(seen[id_number]))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from monitoring.i18n import N_
 from monitoring.phones import InvalidPhone, normalize_mobile
-from monitoring.shapes import looks_private
+from monitoring.shapes import looks_private, mask_digits
 from monitoring.team import LARGEST, members_of
 from storage.models import Person, Township
 from storage.roster_format import HouseholdRow, StaffRow
@@ -41,7 +41,10 @@ def read_team(cell: str) -> tuple[tuple[str, ...] | None, list[Problem]]:
                 found.append(normalize_mobile(member))
             except InvalidPhone:
                 problems.append(
-                    (N_("帮扶小组: {value} is not a mainland mobile number"), {"value": member})
+                    (
+                        N_("帮扶小组: {value} is not a mainland mobile number"),
+                        {"value": mask_digits(member)},
+                    )
                 )
         elif len(member) > LONGEST_NAME or looks_private(member):
             problems.append((N_("帮扶小组: {value} is not a name"), {"value": member[:20]}))
@@ -88,7 +91,7 @@ def _phone_of(
             return member, None
         return None, (
             N_("帮扶小组: no one in the roster has the number {value}"),
-            {"value": member},
+            {"value": mask_digits(member)},
         )
     phones = {s.phone for s in staff if s.name == member and s.township == township}
     phones |= {
