@@ -82,8 +82,10 @@ class Leads:
         )
         return lead
 
-    def get(self, lead_id: int) -> Lead | None:
-        return self.session.get(Lead, lead_id)
+    def get(self, lead_id: int, *, lock: bool = False) -> Lead | None:
+        """The lead; with `lock`, its row locked until the transaction ends (two people
+        recording an outcome at once take turns, and the second finds the first's)."""
+        return self.session.get(Lead, lead_id, with_for_update=lock or None)
 
     def known(self, source: str, id_number: str, *, day: date | None, source_file: str) -> bool:
         """Whether this source's lead about this ID number is stored already: of that day

@@ -33,8 +33,10 @@ class NotAllowed(Exception):
         self.msgid = msgid
 
 
-def checked(session: Session, person_id: int, lead_id: int) -> tuple[Lead, Person]:
-    lead, person = Leads(session).get(lead_id), session.get(Person, person_id)
+def checked(
+    session: Session, person_id: int, lead_id: int, *, lock: bool = False
+) -> tuple[Lead, Person]:
+    lead, person = Leads(session).get(lead_id, lock=lock), session.get(Person, person_id)
     if lead is None or person is None:
         raise NotAllowed(STALE)
     checker = Checker(Role(person.role), person.township_id, person.village_id)
@@ -74,7 +76,7 @@ def set_outcome(
     today: date,
     now: datetime,
 ) -> LeadView:
-    lead, person = checked(session, person_id, lead_id)
+    lead, person = checked(session, person_id, lead_id, lock=True)
     try:
         kept = record(Outcome(lead.outcome) if lead.outcome else None, outcome, reason)
     except BadOutcome as bad:
@@ -92,7 +94,7 @@ def may_ask_reason(session: Session, person_id: int, lead_id: int) -> None:
 def give_village(
     session: Session, person_id: int, lead_id: int, village_id: int, *, now: datetime
 ) -> LeadView:
-    lead, person = checked(session, person_id, lead_id)
+    lead, person = checked(session, person_id, lead_id, lock=True)
     village = session.get(Village, village_id)
     if person.role != Role.TOWNSHIP_STAFF.value or lead.outcome is not None:
         raise NotAllowed(STALE)
@@ -123,7 +125,7 @@ def included(
     session: Session, lead_id: int, proposal_id: int, by: Person, now: datetime, today: date
 ) -> None:
     """The proposal started from the lead is submitted: the lead's outcome is 纳入."""
-    lead = Leads(session).get(lead_id)
+    lead = Leads(session).get(lead_id, lock=True)
     if lead is None or lead.outcome is not None:
         return
     Leads(session).link_proposal(lead, proposal_id, by=by, today=today, now=now)

@@ -5,6 +5,7 @@ and linked to it once submitted; a village given by the staff; refusals; the dai
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -298,7 +299,6 @@ async def test_the_monday_summary_lists_overdue_leads_by_village_and_source_only
     """Issue 30: overdue leads are listed in the Monday summary, group-safe: the village and
     how long overdue; never the name, the ID number, what happened or the department (a
     医保局 lead in a small village says too much)."""
-    from collections.abc import Callable
     from datetime import date
     from typing import Any
 
@@ -350,3 +350,40 @@ async def test_the_monday_summary_lists_overdue_leads_by_village_and_source_only
     assert "• 青山村：逾期 5 天" in text and "医保局" not in text  # no department in a group
     assert "王某" not in text and "欧阳" not in text and "住院" not in text
     assert "500118" not in str(row.payload) and "欧阳" not in str(row.payload)
+
+
+def test_two_people_recording_one_leads_outcome_at_once_take_turns(
+    town: sessionmaker[Session],
+) -> None:
+    """Found in review: the outcome was checked on a plain read, so the village head's 查无此人
+    and the staff's 已是监测对象 at the same moment both passed and the last won. The lead's
+    row is locked: the second waits, then finds the first's outcome and is refused."""
+    from conversations.leads.work import NotAllowed, set_outcome
+    from tests.flows.test_proposal_races import race
+
+    lead_id = add_lead(town, "张三", date(2026, 11, 23))
+
+    def by(user: int, outcome: Outcome) -> Callable[[Session], object]:
+        def run(s: Session) -> object:
+            person = People(s).by_user_id(user)
+            assert person is not None
+            try:
+                return set_outcome(
+                    s, person.id, lead_id, outcome, None, today=TODAY.date(), now=TODAY
+                )
+            except NotAllowed as no:
+                return no
+
+        return run
+
+    second = race(town, by(HEAD, Outcome.NOT_FOUND), by(STAFF, Outcome.MONITORED))
+    assert isinstance(second, NotAllowed)
+    with town() as s:
+        lead = s.get(Lead, lead_id)
+        assert lead is not None and lead.outcome == Outcome.NOT_FOUND.value
+        audits = s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.entity == "lead", AuditEntry.entity_key == str(lead_id)
+            )
+        ).all()
+    assert [a.new_value for a in audits if a.action == "lead_outcome"] == ["not_found"]
