@@ -96,7 +96,7 @@ async def town(
         "staff": await register(client, *STAFF),
     }
     await bind(client, VILLAGE_GROUP, "青山村防返贫群", "青山村")
-    await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "镇街群")
+    await bind(client, TOWNSHIP_GROUP, "龙溪镇防返贫工作群", "乡镇工作群")
     return people
 
 
