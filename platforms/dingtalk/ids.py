@@ -7,6 +7,7 @@ process knows it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable
 
@@ -64,6 +65,11 @@ class IdCache:
             self.back.pop(gone, None)
 
 
+# How long a press on one of our cards not recorded yet waits for the outbox to record it.
+RECORDING_PAUSES = (0.1, 0.2, 0.3, 0.4, 0.5, 0)
+OUR_CARDS = "ffp-"  # the out-track ids this bot gives its cards (platforms/dingtalk/outbound.py)
+
+
 class Cards:
     """The cards this bot sent, as recorded, and the text each shows now (None: not known
     to this process, e.g. after a restart)."""
@@ -75,10 +81,16 @@ class Cards:
 
     async def get(self, track: str) -> Card | None:
         """The card `track` (its out-track id) as recorded; None for a card the bot did not
-        send, or sent before owners were recorded (migration 0018)."""
+        send, or sent before owners were recorded (migration 0018). A card of ours not
+        recorded yet is waited for a moment: the outbox records a card in the transaction
+        after DingTalk took it, and a quick press can come first."""
         card = self.recorded.get(track)
         if card is None:
-            card = await self.services.tx(lambda s: PlatformIds(s).card_of(track))
+            for pause in RECORDING_PAUSES:
+                card = await self.services.tx(lambda s: PlatformIds(s).card_of(track))
+                if card is not None or not track.startswith(OUR_CARDS):
+                    break
+                await asyncio.sleep(pause)
             if card is None:
                 return None
             self._keep(card)

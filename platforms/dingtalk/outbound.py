@@ -43,7 +43,7 @@ from conversations.engine.replies import (
     Toast,
 )
 from platforms.dingtalk.card_template import BUTTON_DATA, BUTTON_LABEL, BUTTONS, TEXT
-from platforms.dingtalk.ids import Cards, IdCache
+from platforms.dingtalk.ids import OUR_CARDS, Cards, IdCache
 from platforms.dingtalk.openapi import DingTalkError, OpenApi
 from storage.platform_ids import Card, Kind, PlatformIds
 
@@ -92,7 +92,7 @@ async def send_card(
     """A card to a person or a group; its out-track id (for updates in place)."""
     kind, external = target
     space = f"IM_ROBOT.{external}" if kind is Kind.USER else f"IM_GROUP.{external}"
-    track = "ffp-" + secrets.token_hex(12)
+    track = OUR_CARDS + secrets.token_hex(12)
     group = None if kind is Kind.USER else external
     await api.create_card(track, template, space, card_params(text, keyboard, group))
     return SentCard(track, target, prefixes(keyboard))
