@@ -102,12 +102,15 @@ class Checker:
     village_id: int | None
 
 
-def must_check(checker: Checker, *, township_id: int, village_id: int | None) -> bool:
+def must_check(
+    checker: Checker, *, township_id: int, village_id: int | None, village_has_head: bool = True
+) -> bool:
     """Whether `checker` is who must check a lead of this place: its village's head, or the
-    township's staff while no village is known."""
+    township's staff while no village is known or the village has no head using the bot (a
+    lead nobody hears of would wait for ever)."""
     if checker.township_id != township_id:
         return False
-    if village_id is None:
+    if village_id is None or not village_has_head:
         return checker.role is Role.TOWNSHIP_STAFF
     return checker.role is Role.VILLAGE_HEAD and checker.village_id == village_id
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from monitoring.leads import Outcome
@@ -163,12 +163,15 @@ class Leads:
 
     def to_check(self, person: Person) -> list[Lead]:
         """The open leads `person` must check (monitoring.leads.must_check as a query): their
-        village's for a village head, those without a village for township staff."""
+        village's for a village head; for township staff, those without a village and those
+        of a village whose head does not use the bot."""
         query = select(Lead).where(Lead.township_id == person.township_id, Lead.outcome.is_(None))
         if person.role == Role.VILLAGE_HEAD.value and person.village_id is not None:
             query = query.where(Lead.village_id == person.village_id)
         elif person.role == Role.TOWNSHIP_STAFF.value:
-            query = query.where(Lead.village_id.is_(None))
+            query = query.where(
+                or_(Lead.village_id.is_(None), Lead.village_id.not_in(_villages_with_heads()))
+            )
         else:
             return []
         return list(self.session.scalars(query.order_by(Lead.received_on, Lead.id)))
@@ -182,19 +185,28 @@ class Leads:
         ).all()
 
     def checkers(self, lead: Lead) -> Sequence[Person]:
-        """Who must check `lead`: its village's heads, or the township's staff while it has no
-        village (monitoring.leads.must_check)."""
+        """Who must check `lead`: its village's heads who use the bot, or the township's staff
+        while it has no village or its village has none (monitoring.leads.must_check)."""
         if lead.village_id is not None:
-            where = [
-                Person.role == Role.VILLAGE_HEAD.value,
-                Person.village_id == lead.village_id,
-            ]
-        else:
-            where = [
+            heads = self.session.scalars(
+                select(Person)
+                .where(
+                    Person.role == Role.VILLAGE_HEAD.value,
+                    Person.village_id == lead.village_id,
+                    Person.platform_user_id.is_not(None),
+                )
+                .order_by(Person.id)
+            ).all()
+            if heads:
+                return heads
+        return self.session.scalars(
+            select(Person)
+            .where(
                 Person.role == Role.TOWNSHIP_STAFF.value,
                 Person.township_id == lead.township_id,
-            ]
-        return self.session.scalars(select(Person).where(*where).order_by(Person.id)).all()
+            )
+            .order_by(Person.id)
+        ).all()
 
     def of_source(self, source: str, township_id: int | None = None) -> Sequence[Lead]:
         query = select(Lead).where(Lead.source == source)
@@ -252,3 +264,12 @@ class SelfReports:
         return self.session.scalars(
             select(Lead).where(Lead.reporter_user_id == user_id).order_by(Lead.id)
         ).all()
+
+
+def _villages_with_heads() -> Select[int | None]:
+    """The villages with a village head who uses the bot (linked to a platform account)."""
+    return select(Person.village_id).where(
+        Person.role == Role.VILLAGE_HEAD.value,
+        Person.platform_user_id.is_not(None),
+        Person.village_id.is_not(None),
+    )

@@ -387,3 +387,21 @@ def test_two_people_recording_one_leads_outcome_at_once_take_turns(
             )
         ).all()
     assert [a.new_value for a in audits if a.action == "lead_outcome"] == ["not_found"]
+
+
+def test_a_lead_of_a_village_whose_head_does_not_use_the_bot_goes_to_the_township_staff(
+    town: sessionmaker[Session],
+) -> None:
+    """Found in review: a lead for a village with no linked head reached no one (no /leads
+    listed it, no notice went out). It is the township staff's until a head is there."""
+    qingshan = add_lead(town, "张三", date(2026, 11, 23))  # 青山村: its head uses the bot
+    shiqiao = add_lead(town, "王五", date(2026, 11, 24), village="石桥村")  # no head there
+    with town() as s:
+        staff, head = People(s).by_user_id(STAFF), People(s).by_user_id(HEAD)
+        assert staff is not None and head is not None
+        leads = Leads(s)
+        assert [lead.id for lead in leads.to_check(staff)] == [shiqiao]
+        assert [lead.id for lead in leads.to_check(head)] == [qingshan]
+        lead = leads.get(shiqiao)
+        assert lead is not None
+        assert {p.id for p in leads.checkers(lead)} == {staff.id}

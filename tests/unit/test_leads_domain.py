@@ -55,6 +55,10 @@ def test_the_village_head_checks_their_village_and_the_staff_what_has_no_village
     assert not must_check(head, township_id=1, village_id=None)
     assert must_check(staff, township_id=1, village_id=None)
     assert not must_check(staff, township_id=1, village_id=10)
+    # a village whose head does not use the bot: the township's staff (found in review: such
+    # a lead reached no one)
+    assert must_check(staff, township_id=1, village_id=10, village_has_head=False)
+    assert not must_check(head, township_id=1, village_id=10, village_has_head=False)
     assert may_work(staff, township_id=1, village_id=10)  # the staff oversee every village
     assert not may_work(staff, township_id=2, village_id=None)
     assert not may_work(helper, township_id=1, village_id=10)
