@@ -14,6 +14,7 @@ from conversations.engine.once import Redelivered, tx_once
 from conversations.engine.replies import Edit, Reply, Say, Toast
 from conversations.engine.router import router_of
 from conversations.engine.turn import Turn
+from conversations.engine.typed_reason import ask_reason
 from conversations.leads.actions import OPEN, OUTCOME, PROPOSE, VILLAGE
 from conversations.leads.texts import LeadView, lead_keyboard, lead_text, list_keyboard
 from conversations.leads.work import (
@@ -123,27 +124,17 @@ async def _apply(turn: Turn, work: Callable[[Session], LeadView], can_propose: b
 
 
 async def _ask_reason(turn: Turn, lead_id: int) -> list[Reply]:
-    person, t, services = turn.person, turn.t, turn.services
-    assert person is not None
-    if busy := await router_of(services).busy(turn, starting=REASON):
-        return [Toast(""), *busy]
-    now = services.now()
+    assert turn.person is not None
+    person_id = turn.person.id
 
-    def ask(session: Session) -> str | None:
+    def refusal(session: Session) -> str | None:
         try:
-            may_ask_reason(session, person.id, lead_id)
+            may_ask_reason(session, person_id, lead_id)
         except NotAllowed as no:
             return no.msgid
-        Drafts(session).start(person.id, REASON, subject_id=lead_id, now=now)
         return None
 
-    try:
-        said = await tx_once(services, turn.event, ask)
-    except Redelivered:
-        return []
-    if said is not None:
-        return [Toast(t._(said))]
-    return [Toast(""), Say(t._(ASK).format(id=lead_id))]
+    return await ask_reason(turn, REASON, ASK, lead_id, refusal)
 
 
 async def _propose(turn: Turn, lead_id: int) -> list[Reply]:

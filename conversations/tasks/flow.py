@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from conversations.actions import TASK_MOVE, TASK_REFUSE
 from conversations.engine.once import Redelivered, tx_once
 from conversations.engine.replies import Edit, Reply, Say, Toast
-from conversations.engine.router import router_of
 from conversations.engine.turn import Turn
+from conversations.engine.typed_reason import ask_reason
 from conversations.tasks.work import (
     NotAllowed,
     TaskView,
@@ -22,7 +22,6 @@ from conversations.tasks.work import (
 )
 from monitoring.i18n import N_
 from monitoring.measures import Status
-from storage.drafts import Drafts
 
 SHOWN = 20  # tasks listed at once (the oldest deadlines; the rest after these are done)
 REFUSAL = "refusal"  # the drafts' flow name of a refusal's reason being typed
@@ -64,27 +63,15 @@ async def task_pressed(turn: Turn) -> list[Reply]:
     now = services.now()
     today = now.astimezone(services.tz).date()
     if refused is not None:
-        if busy := await router_of(services).busy(turn, starting=REFUSAL):
-            return [Toast(""), *busy]
 
-        def ask(session: Session) -> str | None:
+        def refusal(session: Session) -> str | None:
             try:
                 checked(session, person.id, measure_id, Status.REFUSED, "?")
             except NotAllowed as no:
                 return no.msgid
-            Drafts(session).start(person.id, REFUSAL, subject_id=measure_id, now=now)
             return None
 
-        try:
-            said = await tx_once(services, turn.event, ask)
-        except Redelivered:
-            return []
-        if said is not None:
-            return [Toast(t._(said))]
-        return [
-            Toast(""),
-            Say(t._(ASK).format(id=measure_id)),
-        ]
+        return await ask_reason(turn, REFUSAL, ASK, measure_id, refusal)
     to = {"in_progress": Status.IN_PROGRESS, "done": Status.DONE}.get(moved["to"] if moved else "")
     if to is None:
         return [Toast(t._("This button is no longer valid."))]
