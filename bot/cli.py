@@ -17,6 +17,7 @@ from bot import cli_leads
 from bot.i18n import load_translations
 from bot.logs import setup_logging
 from bot.plugins import own_settings
+from bot.row_errors import print_row_errors
 from bot.settings import Settings, SettingsError, load_settings
 from monitoring.i18n import Translator
 from monitoring.weeks import Week, week_of
@@ -362,13 +363,7 @@ def roster_import(settings: Settings, files: Sequence[Path], t: Translator) -> i
             ).format(n=len(exc.errors)),
             file=sys.stderr,
         )
-        for error in exc.errors:
-            where = (
-                error.file
-                if error.row is None
-                else t._("{file} row {row}").format(file=error.file, row=error.row)
-            )
-            print(f"  {where}: {t._(error.reason).format(**error.params)}", file=sys.stderr)
+        print_row_errors(exc.errors, t)
         return 1
     finally:
         engine.dispose()

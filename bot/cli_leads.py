@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.row_errors import print_row_errors
 from bot.settings import Settings
 from monitoring.i18n import Translator
 from monitoring.leads import parse_source
@@ -80,13 +81,7 @@ def _import(
             ).format(n=len(exc.errors)),
             file=sys.stderr,
         )
-        for error in exc.errors:
-            where = (
-                error.file
-                if error.row is None
-                else t._("{file} row {row}").format(file=error.file, row=error.row)
-            )
-            print(f"  {where}: {t._(error.reason).format(**error.params)}", file=sys.stderr)
+        print_row_errors(exc.errors, t)
         return 1
     print(
         t._(
