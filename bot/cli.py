@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot import cli_leads
+from bot.cli_output import print_row_errors, refuse_xlsx_target
 from bot.i18n import load_translations
 from bot.logs import setup_logging
 from bot.plugins import own_settings
-from bot.row_errors import print_row_errors
 from bot.settings import Settings, SettingsError, load_settings
-from monitoring.i18n import Translator
+from monitoring.i18n import N_, Translator
 from monitoring.weeks import Week, week_of
 from storage.db import make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision, upgrade
@@ -271,14 +271,9 @@ def export_ledger(
     from storage.ledger_lines import Scope
     from storage.repositories import Places
 
-    if output.suffix.lower() != ".xlsx":
-        print(t._("The ledger is written as XLSX: please name the file *.xlsx."), file=sys.stderr)
-        return 2
-    if not output.parent.is_dir():
-        print(
-            t._("The folder {folder} does not exist.").format(folder=str(output.parent)),
-            file=sys.stderr,
-        )
+    if refuse_xlsx_target(
+        output, t, N_("The ledger is written as XLSX: please name the file *.xlsx.")
+    ):
         return 2
     week = week or week_of(datetime.now(UTC), settings.tz)
     engine = open_database(settings)

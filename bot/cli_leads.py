@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.row_errors import print_row_errors
+from bot.cli_output import print_row_errors, refuse_xlsx_target
 from bot.settings import Settings
-from monitoring.i18n import Translator
+from monitoring.i18n import N_, Translator
 from monitoring.leads import parse_source
 from storage.db import make_session_factory
 from storage.roster_format import RosterError
@@ -110,14 +110,9 @@ def _export(
 ) -> int:
     from conversations.leads.intake import township_for, write_feedback
 
-    if output.suffix.lower() != ".xlsx":
-        print(t._("The feedback sheet is written as XLSX: name the file *.xlsx."), file=sys.stderr)
-        return 2
-    if not output.parent.is_dir():
-        print(
-            t._("The folder {folder} does not exist.").format(folder=str(output.parent)),
-            file=sys.stderr,
-        )
+    if refuse_xlsx_target(
+        output, t, N_("The feedback sheet is written as XLSX: name the file *.xlsx.")
+    ):
         return 2
     with factory() as session:
         township_id = None
