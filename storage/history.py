@@ -42,14 +42,10 @@ def household_history(
     """The household's recent check-ins, alerts and measures, if `viewer` may see them:
     its helper, the village head of its village, or township staff of its township."""
     household = session.scalar(select(Household).where(Household.number == number))
-    if household is None:
+    if household is None or not may_see(session, household, viewer):
         return None
     village = session.get(Village, household.village_id)
     assert village is not None
-    assignment = session.get(HelperAssignment, household.id)
-    helper_id = assignment.helper_id if assignment else None
-    if not may_see_household(actor_of(viewer), village.township_id, village.id, helper_id):
-        return None
     checkins = session.execute(
         select(CheckIn.week, CheckIn.level, CheckIn.entered_at)
         .where(CheckIn.household_id == household.id, CheckIn.is_current)
@@ -73,3 +69,13 @@ def household_history(
         household.id,
         checked_in(household.status),
     )
+
+
+def may_see(session: Session, household: Household, viewer: Person) -> bool:
+    """Whether `viewer` may see the household (monitoring.warnings.may_see_household): its
+    helper, its village's head, its township's staff."""
+    village = session.get(Village, household.village_id)
+    assert village is not None
+    assignment = session.get(HelperAssignment, household.id)
+    helper_id = assignment.helper_id if assignment else None
+    return may_see_household(actor_of(viewer), village.township_id, village.id, helper_id)

@@ -11,11 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitoring.coverage import Cover, coverage
-from monitoring.warnings import may_see_household
 from storage.coverage import delivered, open_risks
+from storage.history import may_see
 from storage.models import CheckIn, HelperAssignment, Household, Person, Township, Village
 from storage.models_measures import Measure
-from storage.repositories import actor_of
 
 
 @dataclass(frozen=True)
@@ -67,15 +66,9 @@ def find_household(
         household = session.scalar(
             select(Household).where(Household.number == (number or "").strip())
         )
-    if household is None or viewer is None:
+    if household is None or viewer is None or may_see(session, household, viewer):
         return household
-    village = session.get(Village, household.village_id)
-    assert village is not None
-    assignment = session.get(HelperAssignment, household.id)
-    helper_id = assignment.helper_id if assignment else None
-    if not may_see_household(actor_of(viewer), village.township_id, village.id, helper_id):
-        return None
-    return household
+    return None
 
 
 def household_plan(session: Session, household: Household, *, visits: int = 4) -> HouseholdPlan:
