@@ -18,6 +18,7 @@ ASSIGN = Action("pd", "h", "proposal", "helper")
 POST_NOTICE = Action("pd", "post", "proposal")  # the public notice is up in the village
 OBJECTION = Action("pd", "obj", "proposal")  # record an objection (typed)
 COUNTY = Action("pd", "cty", "proposal")  # record the county's approval (date, document)
+CONSENT = Action("pd", "cs", "proposal")  # the household signed its consent (承诺授权书)
 DECISIONS = {
     "ok": APPROVE,
     "no": REJECT,
@@ -25,6 +26,7 @@ DECISIONS = {
     "post": POST_NOTICE,
     "obj": OBJECTION,
     "cty": COUNTY,
+    "cs": CONSENT,
 }
 # Risk elimination: record labour capacity, confirm, refer to the county with a reason, cancel.
 LABOUR = Action("el", "lab", "household", "can_work")

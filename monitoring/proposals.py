@@ -42,6 +42,7 @@ FIELDS = (
     "risk_types",
     "expected_income",
     "has_labour",
+    "consent",  # the household signed its 承诺授权书: True, or False (not yet)
     "note",  # None when skipped
     "photo",  # None when skipped
 )
@@ -87,6 +88,26 @@ def step_deadline(status: Status, since: datetime, notice_days: int = NOTICE_DAY
 def is_late(status: Status, since: datetime, now: datetime, notice_days: int = NOTICE_DAYS) -> bool:
     """An open step past its deadline (reminded to its holders daily, listed on Mondays)."""
     return status.open and now > step_deadline(status, since, notice_days)
+
+
+CONSENT_FIRST = N_(
+    "The household has not signed its consent and authorisation (承诺授权书) yet: it is needed "
+    "before the village review. When it is signed, press “Consent signed”."
+)
+
+
+def check_consent(kind: Kind, status: Status, decision: Decision, consented: bool) -> None:
+    """A household is taken in only with its consent (承诺授权: that its income, assets and
+    so on may be checked), recorded before the village review approves; recorded once.
+    An elimination needs none."""
+    if kind is not Kind.IDENTIFY or status is not Status.VILLAGE:
+        if decision is Decision.CONSENT:
+            raise Refused(N_("Please press one of the buttons."))
+        return
+    if decision is Decision.APPROVE and not consented:
+        raise Refused(CONSENT_FIRST)
+    if decision is Decision.CONSENT and consented:
+        raise Refused(N_("The household's consent is recorded already."))
 
 
 def chain_days(reported: datetime, until: datetime) -> int:
@@ -245,6 +266,7 @@ class Decision(StrEnum):
     ASSIGN = "assign"  # the helper chosen
     POST = "post"  # the public notice posted in the village
     OBJECT = "object"  # an objection to the notice, recorded
+    CONSENT = "consent"  # the household signed its consent (承诺授权书), recorded
 
 
 # The steps: who decides at each, and where each decision leads.
@@ -258,6 +280,7 @@ DECIDER = {
 NEXT: dict[tuple[Status, Decision], Status] = {
     (Status.VILLAGE, Decision.APPROVE): Status.NOTICE,
     (Status.VILLAGE, Decision.REJECT): Status.REJECTED,
+    (Status.VILLAGE, Decision.CONSENT): Status.VILLAGE,
     (Status.NOTICE, Decision.POST): Status.NOTICE,
     (Status.NOTICE, Decision.OBJECT): Status.NOTICE,
     (Status.NOTICE, Decision.APPROVE): Status.TOWNSHIP,  # the period over

@@ -10,6 +10,7 @@ NOT_KNOWN = Action("pp", "n", "value")  # the household number is not known: pp:
 CATEGORY = Action("pp", "c", "category")
 RISK = Action("pp", "r", "code")  # toggles a risk; pp:r:done closes the choice
 LABOUR = Action("pp", "l", "yes")  # 1 / 0
+CONSENT = Action("pp", "cs", "yes")  # 1: the household signed its 承诺授权书; 0: not yet
 SKIP = Action("pp", "s", "field")  # note / photo
 SUBMIT = Action("pp", "ok")
 DISCARD = Action("pp", "x")

@@ -114,6 +114,8 @@ async def decision_pressed(turn: Turn) -> list[Reply]:
         try:
             if action == "ok":
                 proposal = steps.approve(session, proposal_id, me, arg, now, notice_days)
+            elif action == "cs":
+                proposal = proposals.consent(proposal_id, me, now=now)
             elif action == "post":
                 proposal = proposals.post_notice(proposal_id, me, now=now, notice_days=notice_days)
             elif action == "h" and arg.isdigit():

@@ -41,6 +41,7 @@ DECISION_NAMES = {
     "assign": N_("assigned"),
     "post": N_("notice posted"),
     "object": N_("objection recorded"),
+    "consent": N_("household's consent (承诺授权书) signed"),
 }
 # A risk type in the public notice's general words: a notice never names a health condition.
 NOTICE_RISKS = {

@@ -18,6 +18,7 @@ from conversations.engine.turn import Turn
 from conversations.leads.work import included
 from conversations.proposals.actions import (
     CATEGORY,
+    CONSENT,
     DISCARD,
     LABOUR,
     NOT_KNOWN,
@@ -299,6 +300,9 @@ def _button_answer(data: str) -> tuple[str, Any] | None:
     labour = LABOUR.read(data)
     if labour is not None and labour["yes"] in ("0", "1"):
         return "has_labour", labour["yes"] == "1"
+    consent = CONSENT.read(data)
+    if consent is not None and consent["yes"] in ("0", "1"):
+        return "consent", consent["yes"] == "1"
     skip = SKIP.read(data)
     if skip is not None and skip["field"] in ("note", "photo"):
         return skip["field"], None

@@ -8,6 +8,7 @@ from typing import Any
 from conversations.engine.replies import Button, Keyboard, Say
 from conversations.proposals.actions import (
     CATEGORY,
+    CONSENT,
     DISCARD,
     LABOUR,
     NOT_KNOWN,
@@ -72,6 +73,17 @@ def question(
         return t._("Is anyone in the household able to work?"), _rows(
             [Button(t._("Yes"), LABOUR.data(yes=1)), Button(t._("No"), LABOUR.data(yes=0))], t
         )
+    if field == "consent":
+        return t._(
+            "Has the household signed its consent and authorisation (承诺授权书: that its "
+            "income, assets and so on may be checked)? It is needed before the village review."
+        ), _rows(
+            [
+                Button(t._("Signed"), CONSENT.data(yes=1)),
+                Button(t._("Not yet"), CONSENT.data(yes=0)),
+            ],
+            t,
+        )
     if field == "note":
         return t._(
             "A note for the reviewers: what happened, what is needed? Type it, or press Skip."
@@ -98,6 +110,11 @@ def review(answers: dict[str, Any], villages: dict[int, str], t: Translator) -> 
         ),
         t._("Someone able to work: {answer}").format(
             answer=t._("yes") if answers["has_labour"] else t._("no")
+        ),
+        t._("Consent (承诺授权书) signed: {answer}").format(
+            answer=t._("yes")
+            if answers["consent"]
+            else t._("not yet (the village head records it before the review)")
         ),
         t._("Note: {note}").format(note=answers["note"] or "—"),
         t._("Photo: {answer}").format(answer=t._("yes") if answers["photo"] else t._("no")),

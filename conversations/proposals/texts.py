@@ -9,6 +9,7 @@ from conversations.actions import (
     APPROVE,
     ASSIGN,
     CANCEL_ELIMINATION,
+    CONSENT,
     COUNTY,
     ELIMINATE,
     LABOUR,
@@ -27,7 +28,16 @@ from monitoring.elimination import Criterion
 from monitoring.i18n import N_, Translator
 from monitoring.leads import reported_at
 from monitoring.policy import DEFAULT_SUPERVISION_PHONE
-from monitoring.proposals import CHAIN_DAYS, NOTICE_DAYS, RISK_TYPES, Kind, Status, chain_days
+from monitoring.proposals import (
+    CHAIN_DAYS,
+    CONSENT_FIRST,
+    NOTICE_DAYS,
+    RISK_TYPES,
+    Decision,
+    Kind,
+    Status,
+    chain_days,
+)
 from storage.proposal_views import ProposalView
 
 CRITERIA = {
@@ -127,6 +137,8 @@ def proposal_text(
     if view.helper_name:
         lines.append(t._("Helper: {name}").format(name=view.helper_name))
     lines.append(t._("Status: {status}").format(status=t._(STATUS_NAMES[view.status])))
+    if needs_consent(view):
+        lines.append(t._(CONSENT_FIRST))
     if view.status is Status.NOTICE and view.notice_posted_at is None:
         lines += [
             "",
@@ -198,6 +210,15 @@ def public_notice_text(
     )
 
 
+def needs_consent(view: ProposalView) -> bool:
+    """At the village review, a household to take in whose consent is not recorded yet."""
+    return (
+        view.status is Status.VILLAGE
+        and view.kind == Kind.IDENTIFY
+        and not any(d[1] == Decision.CONSENT for d in view.decisions)
+    )
+
+
 def proposal_keyboard(
     view: ProposalView, t: Translator, helpers: list[tuple[int, str]] | None = None
 ) -> Keyboard:
@@ -223,6 +244,11 @@ def proposal_keyboard(
                 Button(t._("County approved: record it"), COUNTY.data(proposal=view.id)),
                 Button(t._("County rejected"), REJECT.data(proposal=view.id, step="county")),
             ),
+        )
+    if needs_consent(view):  # first the consent, then the review
+        return (
+            (Button(t._("Consent signed"), CONSENT.data(proposal=view.id)),),
+            (Button(t._("Reject"), REJECT.data(proposal=view.id, step="village")),),
         )
     if view.status in (Status.VILLAGE, Status.TOWNSHIP):
         step = view.status.value

@@ -21,6 +21,7 @@ from monitoring.proposals import (
     Kind,
     Refused,
     Status,
+    check_consent,
     check_notice,
     decide,
     decider,
@@ -86,7 +87,33 @@ class Workflow(Proposals):
             updated_at=now,
         )
         what = f"{village.name} {proposal.head_name} {number or ''}".strip()
-        return self._open(proposal, person, "propose", what, now)
+        self._open(proposal, person, "propose", what, now)
+        if answers.get("consent"):  # the proposer saw the signed consent
+            self._decide(proposal, person, Decision.CONSENT.value, None, now)
+        return proposal
+
+    def consented(self, proposal: Proposal) -> bool:
+        """The household's signed consent (承诺授权书) is recorded on the proposal."""
+        return (
+            self.session.scalar(
+                select(ProposalDecision.id).where(
+                    ProposalDecision.proposal_id == proposal.id,
+                    ProposalDecision.decision == Decision.CONSENT.value,
+                )
+            )
+            is not None
+        )
+
+    def consent(self, proposal_id: int, person: Person, *, now: datetime) -> Proposal:
+        """The village head records that the household signed its consent (at the village
+        step, before approving)."""
+        proposal, _ = self._decide_step(proposal_id, person, Status.VILLAGE.value, Decision.CONSENT)
+        check_consent(
+            Kind(proposal.kind), Status(proposal.status), Decision.CONSENT, self.consented(proposal)
+        )
+        self._decide(proposal, person, Decision.CONSENT.value, None, now)
+        proposal.updated_at = now
+        return proposal
 
     def _open(
         self, proposal: Proposal, person: Person, action: str, what: str, now: datetime
@@ -173,6 +200,9 @@ class Workflow(Proposals):
         eliminating = proposal.kind == Kind.ELIMINATE and after is Status.APPROVED
         if eliminating and criteria is None:
             raise Refused(N_("Please check the criteria again (/eliminate)."))
+        check_consent(
+            Kind(proposal.kind), Status(proposal.status), Decision.APPROVE, self.consented(proposal)
+        )
         if proposal.status == Status.NOTICE:
             check_notice(Decision.APPROVE, proposal.notice_posted_at, now, notice_days)
         if proposal.status == Status.COUNTY and county is None:

@@ -76,6 +76,11 @@ CRITERION_NAMES = {
 }
 
 
+def _consented(row: lines.ProposalLine) -> datetime | None:
+    """When the household's consent (承诺授权书) was recorded on the proposal."""
+    return next((at for _, decision, _, at, _ in row.decisions if decision == "consent"), None)
+
+
 def _chain_days(row: lines.ProposalLine, week_end: datetime) -> int:
     """Days from the report to the last step (finished) or to the week's end (open)."""
     until = week_end if Status(row.status).open else row.updated_at
@@ -289,6 +294,7 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Proposed at"), 17, lambda r: c.when(r.created_at), DATETIME_FORMAT),
         Column(N_("Source"), 12, lambda r: lead_source(r.lead_source, t)),
         Column(N_("Lead received"), 11, lambda r: r.lead_on, DATE_FORMAT),
+        Column(N_("Consent signed at"), 17, lambda r: c.when(_consented(r)), DATETIME_FORMAT),
         Column(N_("Status"), 18, lambda r: c.word(statuses, r.status)),
         Column(N_("For"), 10, lambda r: c.word(names.KIND_NAMES, r.kind)),
         Column(N_("Notice posted"), 17, lambda r: c.when(r.notice_posted_at), DATETIME_FORMAT),

@@ -81,7 +81,8 @@ async def test_a_self_report_becomes_a_proposal_whose_clock_starts_at_the_report
     assert "✅ 因病" in str(risks["reply_markup"])  # chosen from the report
     assert "预计家庭纯收入" in (await head.press("完成"))["text"]
     assert "劳动能力" in (await head.send("8000"))["text"]
-    assert "说明" in (await head.press("否"))["text"]
+    assert "承诺授权书" in (await head.press("否"))["text"]
+    assert "说明" in (await head.press("尚未签署"))["text"]  # signed later, on paper
     assert "照片" in (await head.send("本人申报，入户核实属实"))["text"]
     review = await head.press("跳过")
     assert "请核对申请" in review["text"]
@@ -98,6 +99,11 @@ async def test_a_self_report_becomes_a_proposal_whose_clock_starts_at_the_report
     asked = await head.wait_last("纳入监测申请：青山村，孙秀兰", since=seq)
     assert "来自线索：农户自主申报，2026年12月1日" in asked["text"]
     assert "自报告起第" in asked["text"]
+    # The review waits for the household's signed consent: the head records it, then reviews.
+    assert "该户尚未签署《承诺授权书》" in asked["text"]
+    assert "同意" not in str(asked["reply_markup"])
+    signed = await head.press("承诺授权书已签署", edits=True)
+    assert "已签署承诺授权书" in signed["text"] and "同意" in str(signed["reply_markup"])
     with roster() as s:
         proposal = s.scalars(select(Proposal)).one()
         lead = s.scalars(select(Lead)).one()

@@ -79,7 +79,8 @@ async def propose(helper: Chat, head_name: str = "刘大海") -> dict[str, objec
     assert "预计家庭纯收入" in (await helper.press("完成"))["text"]
     assert "金额" in (await helper.send("很多"))["text"]
     assert "劳动能力" in (await helper.send("1.8万"))["text"]
-    assert "说明" in (await helper.press("是"))["text"]
+    assert "承诺授权书" in (await helper.press("是"))["text"]
+    assert "说明" in (await helper.press("已签署"))["text"]
     assert "照片" in (await helper.send("突发重病，住院费用高"))["text"]
     review = await helper.press("跳过")
     assert "请核对申请" in review["text"] and "18,000 元" in review["text"]
@@ -119,7 +120,7 @@ async def test_a_proposal_is_approved_registered_and_assigned(
         )
         answer = await client.wait_event(after=seq, kinds="callback_answer")
         assert "不能在这里使用" in answer["text"]
-    assert decisions(roster) == []
+    assert decisions(roster) == [("village", "consent", None)]  # the proposer saw it signed
 
     seq = await client.last_seq()
     approved = await head.press("同意", edits=True)
@@ -189,6 +190,7 @@ async def test_a_proposal_is_approved_registered_and_assigned(
         )
         assert s.get(Person, helper_id).name == "王秀英"  # type: ignore[union-attr]
     assert [d[:2] for d in decisions(roster)] == [
+        ("village", "consent"),
         ("village", "approve"),
         ("notice", "post"),
         ("notice", "approve"),
@@ -200,7 +202,16 @@ async def test_a_proposal_is_approved_registered_and_assigned(
         actions = s.scalars(
             select(AuditEntry.action).where(AuditEntry.entity == "proposal").order_by(AuditEntry.id)
         ).all()
-        assert actions == ["propose", "approve", "post", "approve", "approve", "approve", "assign"]
+        assert actions == [
+            "propose",
+            "consent",
+            "approve",
+            "post",
+            "approve",
+            "approve",
+            "approve",
+            "assign",
+        ]
         assert s.scalar(
             select(AuditEntry.id).where(
                 AuditEntry.entity == "household",
@@ -227,7 +238,10 @@ async def test_a_rejection_reaches_the_proposer_with_its_reason(
     assert "已驳回" in done["text"]
     [told] = await client.wait_bot_messages(HELPER[0], after=seq)
     assert "被 张卫东 驳回" in told["text"] and "家庭收入稳定，不符合条件" in told["text"]
-    assert decisions(roster) == [("village", "reject", "家庭收入稳定，不符合条件")]
+    assert decisions(roster) == [
+        ("village", "consent", None),
+        ("village", "reject", "家庭收入稳定，不符合条件"),
+    ]
     with roster() as s:
         assert s.scalars(select(Proposal.status)).one() == "rejected"
         assert not s.scalars(select(Household).where(Household.head_name == "孙小梅")).all()

@@ -193,6 +193,7 @@ async def test_included_starts_a_prefilled_proposal_linked_to_the_lead(
         {"button": "pp:r:done"},  # illness chosen from the lead
         {"text": "9000"},
         {"button": "pp:l:1"},
+        {"button": "pp:cs:1"},
         {"text": "住院"},
         {"button": "pp:s:photo"},
     ]

@@ -83,6 +83,7 @@ def proposal_at(factory: sessionmaker[Session], step: Status) -> int:
             "risk_types": ["illness"],
             "expected_income": 18000,
             "has_labour": True,
+            "consent": True,
             "note": None,
             "photo": None,
         }
@@ -189,7 +190,8 @@ def test_two_decisions_at_once_record_only_the_first(
         assert proposal is not None
         recorded = s.scalars(
             select(ProposalDecision).where(
-                ProposalDecision.step == step.value, ProposalDecision.decision != "post"
+                ProposalDecision.step == step.value,
+                ProposalDecision.decision.not_in(("post", "consent")),
             )
         ).all()
         assert [(d.decision, d.person_id) for d in recorded] == [(first, person(s, one).id)]
@@ -223,6 +225,7 @@ async def test_a_reason_typed_after_another_decided_is_refused_saying_where_it_i
     assert isinstance(toast, Toast) and toast.text == refused.text
     with crowd() as s:
         assert [(d.step, d.decision) for d in s.scalars(select(ProposalDecision))] == [
+            ("village", "consent"),
             ("village", "approve"),
             ("notice", "post"),
             ("notice", "approve"),

@@ -41,7 +41,7 @@ def draft_flow(town: sessionmaker[Session], person: int) -> str | None:
         return draft.flow if draft else None
 
 
-async def write_proposal(run: Runner, head: str = "刘大海") -> Say:
+async def write_proposal(run: Runner, head: str = "刘大海", consent: bool = True) -> Say:
     [village] = await run.text(propose, A, "/propose")
     assert isinstance(village, Say) and "哪个村" in village.text
     assert village.keyboard[0][0].label == "青山村"  # the proposer's own village first
@@ -64,7 +64,12 @@ async def write_proposal(run: Runner, head: str = "刘大海") -> Say:
     assert isinstance(money, Say) and "预计家庭纯收入" in money.text
     [bad] = await run.answer(A, text="很多")
     assert isinstance(bad, Say) and "金额" in bad.text
-    for step in ({"text": "1.8万"}, {"button": "pp:l:1"}, {"text": "突发重病"}):
+    for step in (
+        {"text": "1.8万"},
+        {"button": "pp:l:1"},
+        {"button": f"pp:cs:{int(consent)}"},
+        {"text": "突发重病"},
+    ):
         [reply] = await run.answer(A, **step)
         assert isinstance(reply, Say) and "请核对" not in reply.text
     [review] = await run.answer(A, button="pp:s:photo")
@@ -81,6 +86,37 @@ async def test_a_head_of_household_already_monitored_in_the_village_is_flagged(
     [waiting, *_] = await run.text(proposals, HEAD, "/proposals")
     assert isinstance(waiting, Say)
     assert "本村已有同名户主的防止返贫致贫对象：H1" in waiting.text
+
+
+async def test_the_village_review_waits_for_the_households_signed_consent(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    services.clock = lambda: TUESDAY
+    review = await write_proposal(run, consent=False)
+    assert "已签署承诺授权书：尚未签署" in review.text
+    await run.answer(A, button="pp:ok", message_text=review.text)
+    with town() as s:
+        pid = s.scalars(select(Proposal.id)).one()
+    [waiting, *_] = await run.text(proposals, HEAD, "/proposals")
+    assert isinstance(waiting, Say) and "该户尚未签署《承诺授权书》" in waiting.text
+    assert [b.label for row in waiting.keyboard for b in row] == ["承诺授权书已签署", "驳回"]
+    # Approving first (an old card's button) is refused, saying why; nothing is recorded.
+    early = await press(run, HEAD, f"pd:ok:{pid}:village")
+    assert isinstance(early, Toast) and "村级民主评议前必须签署" in early.text
+    # A helper may not record it; the village head does, once.
+    assert isinstance(await press(run, A, f"pd:cs:{pid}"), Toast)
+    signed = await press(run, HEAD, f"pd:cs:{pid}")
+    assert isinstance(signed, Edit) and "已签署承诺授权书" in signed.text
+    assert [b.label for row in signed.keyboard for b in row] == ["同意", "驳回"]
+    again = await press(run, HEAD, f"pd:cs:{pid}")
+    assert isinstance(again, Toast) and "已登记" in again.text
+    notice = await press(run, HEAD, f"pd:ok:{pid}:village")
+    assert isinstance(notice, Edit) and "村内公示中" in notice.text
+    with town() as s:
+        assert [(d.step, d.decision) for d in s.scalars(select(ProposalDecision))] == [
+            ("village", "consent"),
+            ("village", "approve"),
+        ]
 
 
 async def test_propose_reject_with_a_reason_then_approve(
@@ -107,7 +143,8 @@ async def test_propose_reject_with_a_reason_then_approve(
     assert isinstance(rejected, Say) and "已驳回" in rejected.text
     with town() as s:
         assert [(d.step, d.decision, d.reason) for d in s.scalars(select(ProposalDecision))] == [
-            ("village", "reject", "收入高于监测线")
+            ("village", "consent", None),  # the proposer saw it signed
+            ("village", "reject", "收入高于监测线"),
         ]
 
     # A second proposal goes the whole way, as national practice describes it.
@@ -194,6 +231,7 @@ async def walk_the_chain(
             )
         ]
     assert steps == [
+        ("village", "consent"),
         ("village", "approve"),
         ("notice", "post"),
         ("notice", "object"),
