@@ -7,10 +7,15 @@ from __future__ import annotations
 from conversations.engine.replies import Reply
 from conversations.engine.router import router_of
 from conversations.engine.turn import Turn
+from conversations.leads import selfreport
 from conversations.people.menu import DURING_CONVERSATION
 
 
 async def cancel(turn: Turn) -> list[Reply]:
+    if turn.person is None:  # someone not on the roster: their self-report, if any
+        own = await selfreport.cancel(turn)
+        if own is not None:
+            return own
     return await router_of(turn.services).cancel(turn)
 
 

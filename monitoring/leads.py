@@ -26,6 +26,9 @@ CADRE = "cadre"  # a cadre's lead
 SOURCE_LONGEST = 40
 REASON_LONGEST = 500
 WHAT_LONGEST = 500
+# A household needs one report; these keep one account from flooding a village with leads.
+SELF_REPORTS_OPEN = 2  # an account's reports waiting for the village's visit, at most
+SELF_REPORTS_A_DAY = 3  # reports one account may send in a day
 
 
 class Outcome(StrEnum):
@@ -64,6 +67,25 @@ def parse_source(text: str) -> str:
     if name in (SELF_REPORT, CADRE):
         raise ValueError(name)
     return name
+
+
+def self_report_refusal(waiting: int, today: int) -> tuple[str, int] | None:
+    """Why an account may not send another self-report (msgid and its {n}), or None:
+    `waiting` of its reports wait for the village's visit, `today` were sent today."""
+    if waiting >= SELF_REPORTS_OPEN:
+        return (
+            N_(
+                "You have {n} reports waiting for the village's visit: the village head will "
+                "contact you. Please wait for the visit, or call the township."
+            ),
+            waiting,
+        )
+    if today >= SELF_REPORTS_A_DAY:
+        return (
+            N_("You have sent {n} reports today. Please send the next one tomorrow."),
+            today,
+        )
+    return None
 
 
 def check_deadline(received: date, days: int = LEAD_CHECK_DAYS) -> date:

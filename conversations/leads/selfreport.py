@@ -8,7 +8,7 @@ No person, so no draft: the answers are kept by platform account (`self_reports`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -21,7 +21,14 @@ from conversations.engine.replies import Button, Edit, Reply, Say, Toast
 from conversations.engine.turn import Turn
 from conversations.leads.actions import SELF_CANCEL, SELF_NEW, SELF_RISK, SELF_SUBMIT, SELF_VILLAGE
 from monitoring.i18n import N_, Translator
-from monitoring.leads import OUTCOME_NAMES, SELF_REPORT, WHAT_LONGEST, Outcome, check_deadline
+from monitoring.leads import (
+    OUTCOME_NAMES,
+    SELF_REPORT,
+    WHAT_LONGEST,
+    Outcome,
+    check_deadline,
+    self_report_refusal,
+)
 from monitoring.proposals import RISK_CODES, RISK_TYPES, parse_head_name
 from storage.leads import Leads, SelfReports
 from storage.leads_notices import tell_checkers
@@ -42,6 +49,7 @@ class State:
     villages: list[tuple[int, str]] = field(default_factory=list)
     reports: list[tuple[int, date, date, str | None]] = field(default_factory=list)
     note: str | None = None  # msgid shown before the question
+    params: dict[str, Any] = field(default_factory=dict)  # the note's
     done: tuple[int, str, str, date] | None = None  # lead id, village, heads, check by
 
 
@@ -70,8 +78,10 @@ def _state(session: Session, user_id: int, note: str | None = None) -> State:
 
 def ask(state: State, t: Translator) -> list[Reply]:
     """The question of the step the self-report is at."""
-    note = [t._(state.note)] if state.note else []
+    note = [t._(state.note).format(**state.params)] if state.note else []
     step = state.step
+    if step is None:  # refused a new report: why, and the state of those sent
+        return [Say("\n".join([*note, status_text(state, t)]) if state.reports else note[0])]
     if step == "village_id":
         buttons = [Button(name, SELF_VILLAGE.data(village=vid)) for vid, name in state.villages]
         rows = tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
@@ -149,14 +159,32 @@ async def report(turn: Turn) -> list[Reply]:
     return await _begin(turn, user_id)
 
 
+def refusal(session: Session, user_id: int, today: date) -> State | None:
+    """A new self-report refused (too many waiting, or sent today), or None."""
+    leads = SelfReports(session).leads_of(user_id)
+    refused = self_report_refusal(
+        sum(lead.outcome is None for lead in leads),
+        sum(lead.received_on == today for lead in leads),
+    )
+    if refused is None:
+        return None
+    return replace(_state(session, user_id, refused[0]), params={"n": refused[1]})
+
+
 async def _begin(turn: Turn, user_id: int) -> list[Reply]:
     now = turn.services.now()
+    today = now.astimezone(turn.services.tz).date()
 
     def begin(session: Session) -> State:
+        refused = refusal(session, user_id, today)
+        if refused is not None:
+            return refused
         SelfReports(session).start(user_id, now=now)
         return _state(session, user_id)
 
     state = await turn.services.tx(begin)
+    if state.step is None:
+        return ask(state, turn.t)
     intro = turn.t._(
         "Report your household's difficulty: the village will check it at home. It takes "
         "five short answers."
@@ -255,6 +283,10 @@ async def pressed(turn: Turn) -> list[Reply]:
         elif risk is not None and step == "risk" and risk["code"] in RISK_CODES:
             answers["risk"] = risk["code"]
         elif SELF_SUBMIT.read(data) is not None and step == "consent":
+            refused = refusal(session, user_id, today)  # sent from another phone meanwhile
+            if refused is not None:
+                reports.drop(user_id)
+                return refused
             return _submit(session, user_id, answers, today, days, now)
         else:
             return _state(session, user_id)
@@ -280,8 +312,12 @@ async def pressed(turn: Turn) -> list[Reply]:
                 clear_ask_phone=True,
             ),
         ]
-    if state.step is None:
-        return [Toast(""), Say(t._(state.note or ""), clear_ask_phone=True)]
+    if state.step is None:  # discarded, or refused: the phone button goes too
+        said = ask(state, t)
+        return [
+            Toast(""),
+            *(replace(r, clear_ask_phone=True) if isinstance(r, Say) else r for r in said),
+        ]
     questions = ask(state, t)
     if len(questions) == 1 and isinstance(questions[0], Say) and not questions[0].ask_phone:
         # a button answer: its question becomes the next one (one message, as /propose)
@@ -322,3 +358,23 @@ def _submit(
     tell_checkers(session, [lead], now)
     heads = "、".join(p.name for p in leads.checkers(lead)) or "—"
     return State(None, done=(lead.id, village.name, heads, lead.check_by))
+
+
+async def cancel(turn: Turn) -> list[Reply] | None:
+    """/cancel from someone not on the roster: their self-report being written is discarded
+    (None when there is none: the router's "not registered")."""
+    user_id = turn.event.user_id
+    if user_id is None or turn.event.chat_kind is not ChatKind.PRIVATE:
+        return None
+
+    def drop(session: Session) -> bool:
+        reports = SelfReports(session)
+        if reports.of(user_id) is None:
+            return False
+        reports.drop(user_id)
+        return True
+
+    if not await turn.services.tx(drop):
+        return None
+    text = turn.t._("Your report was discarded. Nothing was sent.")
+    return [Say(text, clear_ask_phone=True)]

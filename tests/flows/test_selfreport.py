@@ -4,7 +4,7 @@ the state of their reports; nothing else open to them."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +14,7 @@ from conversations.dispatch import dispatch
 from conversations.engine.events import ChatKind, Event
 from conversations.engine.replies import Edit, Reply, Say, Toast
 from conversations.engine.services import Services
+from conversations.interrupt import cancel
 from conversations.leads.flow import lead_pressed, leads
 from conversations.leads.selfreport import pressed, report
 from conversations.people.registration import contact, start
@@ -96,3 +97,57 @@ async def test_nothing_else_is_open_to_a_stranger_and_cadres_propose_instead(
     event = Event(901, STRANGER, ChatKind.PRIVATE, STRANGER, button="sr:x")
     replies = await dispatch(event, services, on_message=frozenset({"sr"}))
     assert "已放弃" in texts(replies)
+
+
+async def send_a_report(run: Runner, who: int = STRANGER) -> None:
+    """A whole self-report from `who`, as the first test writes it."""
+    replies = await run.text(report, who, "/report")
+    if "sr:n" in str(replies):  # reports sent before: their state, and a new one
+        replies = await run.event(pressed, who, who, button="sr:n")
+    village = next(r for r in replies if isinstance(r, Say) and r.keyboard)
+    qingshan = next(b.data for row in village.keyboard for b in row if b.label == "青山村")
+    await run.event(pressed, who, who, button=qingshan)
+    await run.answer(who, text="张小花")
+    await run.contact(contact, who, "13912345678", owner=who)
+    await run.event(pressed, who, who, button="sr:r:illness")
+    await run.answer(who, text="丈夫住院")
+    _, told = await run.event(pressed, who, who, button="sr:ok")
+    assert isinstance(told, Say) and "已收到" in told.text
+
+
+async def test_a_stranger_may_cancel_and_may_not_flood_the_village(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    # /cancel discards the report being written (and the phone button); then nothing is open.
+    await run.text(report, STRANGER, "/report")
+    [dropped] = await run.text(cancel, STRANGER, "/cancel")
+    assert isinstance(dropped, Say) and "已放弃" in dropped.text and dropped.clear_ask_phone
+    [nothing] = await run.text(cancel, STRANGER, "/cancel")
+    assert isinstance(nothing, Say) and "还未登记" in nothing.text
+    with town() as s:
+        assert s.scalars(select(SelfReport)).first() is None
+
+    # Two reports waiting for the visit: a third is refused, saying why, and nothing starts.
+    await send_a_report(run)
+    await send_a_report(run)
+    _, refused = await run.event(pressed, STRANGER, STRANGER, button="sr:n")
+    assert isinstance(refused, Say) and "有 2 份申报正在等待村里入户核实" in refused.text
+    assert "等待村里入户核实" in refused.text.split("\n", 1)[1]  # and the state of both
+    with town() as s:
+        assert s.scalars(select(SelfReport)).first() is None
+        ids = s.scalars(select(Lead.id)).all()
+    # Once checked, another may be sent; three in one day, then not before tomorrow.
+    for lead_id in ids:
+        await run.event(lead_pressed, HEAD, HEAD, button=f"ld:r:{lead_id}:not_found")
+    await send_a_report(run)
+    with town() as s:
+        third = s.scalars(select(Lead.id).order_by(Lead.id.desc())).first()
+    await run.event(lead_pressed, HEAD, HEAD, button=f"ld:r:{third}:not_found")
+    _, refused = await run.event(pressed, STRANGER, STRANGER, button="sr:n")
+    assert isinstance(refused, Say) and "今天已提交 3 份申报" in refused.text
+    with town() as s:
+        assert len(s.scalars(select(Lead)).all()) == 3
+    tomorrow = services.now() + timedelta(days=1)
+    services.clock = lambda: tomorrow
+    *_, village = await run.event(pressed, STRANGER, STRANGER, button="sr:n")
+    assert isinstance(village, Say) and "哪个村" in village.text
