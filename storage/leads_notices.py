@@ -1,6 +1,7 @@
 """The outbox rows that tell about leads, privately (never a group: leads carry ID numbers
 and health words): the helper of a monitored household a list names (a visit), those who
-must check new leads, and the daily reminder of an overdue lead (once per lead, person and day)."""
+must check new leads, and the daily reminder of an overdue lead (once per lead, person and
+day). Who is told; the words are `conversations/leads/texts.py` (`notice_text`)."""
 
 from __future__ import annotations
 
@@ -9,27 +10,13 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from monitoring.i18n import N_
-from monitoring.leads import SOURCE_NAMES
 from storage.leads import Leads
 from storage.models import Household, Person
 from storage.models_leads import Lead
 from storage.outbox import Outbox
 from storage.repositories import Households
 
-VISIT = N_(
-    "🔎 Household {number} ({head}) is named by a lead from {source}: {what}. Please visit "
-    "them soon and record what you find in the weekly check-in."
-)
-NEW = N_("🔎 {n} new lead(s) from {source} to check at home by {day}. Send /leads to see them.")
-OVERDUE = N_(
-    "⏰ Lead no. {id} ({name}, from {source}) was to be checked by {day}. Please visit and "
-    "record its outcome: send /leads."
-)
-
-
-def source_param(source: str) -> str:
-    return SOURCE_NAMES.get(source, source)
+KIND = "lead_notice"
 
 
 def tell_helper(session: Session, lead: Lead, household: Household, now: datetime) -> bool:
@@ -38,18 +25,16 @@ def tell_helper(session: Session, lead: Lead, household: Household, now: datetim
         return False
     return Outbox(session).enqueue(
         key=f"lead:{lead.id}:visit:{helper.id}",
-        kind="notice",
+        kind=KIND,
         chat_id=helper.platform_user_id,
         now=now,
         payload={
-            "text": VISIT,
-            "params": {
-                "number": household.number,
-                "head": household.head_name,
-                "source": source_param(lead.source),
-                "what": lead.what or "—",
-            },
-            "translate": ["source"] if lead.source in SOURCE_NAMES else [],
+            "about": "visit",
+            "source": lead.source,
+            "lead": lead.id,
+            "number": household.number,
+            "head": household.head_name,
+            "what": lead.what,
         },
     )
 
@@ -71,17 +56,14 @@ def tell_checkers(session: Session, leads: Sequence[Lead], now: datetime) -> int
         assert chat is not None
         told += Outbox(session).enqueue(
             key=f"lead:{first.id}:new:{person_id}",
-            kind="notice",
+            kind=KIND,
             chat_id=chat,
             now=now,
             payload={
-                "text": NEW,
-                "params": {
-                    "n": len(theirs),
-                    "source": source_param(first.source),
-                    "day": min(lead.check_by for lead in theirs).isoformat(),
-                },
-                "translate": ["source"] if first.source in SOURCE_NAMES else [],
+                "about": "new",
+                "source": first.source,
+                "n": len(theirs),
+                "day": min(lead.check_by for lead in theirs).isoformat(),
             },
         )
     return told
@@ -97,18 +79,15 @@ def remind_overdue(session: Session, today: date, now: datetime) -> int:
                 continue
             queued += outbox.enqueue(
                 key=f"lead:{lead.id}:overdue:{today.isoformat()}:{person.id}",
-                kind="notice",
+                kind=KIND,
                 chat_id=person.platform_user_id,
                 now=now,
                 payload={
-                    "text": OVERDUE,
-                    "params": {
-                        "id": lead.id,
-                        "name": lead.name,
-                        "source": source_param(lead.source),
-                        "day": lead.check_by.isoformat(),
-                    },
-                    "translate": ["source"] if lead.source in SOURCE_NAMES else [],
+                    "about": "overdue",
+                    "source": lead.source,
+                    "lead": lead.id,
+                    "name": lead.name,
+                    "day": lead.check_by.isoformat(),
                 },
             )
     return queued

@@ -8,7 +8,7 @@ names): the words are chosen then, in the reader's language."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -26,6 +26,7 @@ class Notice(Payload):
     text: str
     params: dict[str, Any] = Field(default_factory=dict)
     translate: list[str] = Field(default_factory=list)
+    dates: list[str] = Field(default_factory=list)  # parameters that are ISO dates
     record_for: int | None = None  # a household: the notice carries "record a help measure"
 
 
@@ -128,6 +129,23 @@ class MeasureDue(Payload):
     deadline: str  # ISO date
 
 
+class LeadNotice(Payload):
+    """A lead to act on, privately (leads carry ID numbers and health words: never a group):
+    `about` a visit (a monitored household a list names, to its helper), new leads to check
+    (`n` of them, the earliest check day), or one lead past its check day."""
+
+    KINDS = ("lead_notice",)
+    about: Literal["visit", "new", "overdue"]
+    source: str  # self, cadre, or a department's name (conversations/leads/texts.py)
+    day: str | None = None  # ISO date: the check day
+    lead: int | None = None
+    n: int = 1
+    name: str | None = None  # the lead's person (overdue)
+    number: str | None = None  # the household (visit)
+    head: str | None = None
+    what: str | None = None  # what the list says happened (visit)
+
+
 class PlanReminder(Payload):
     """A household identified `days` ago with no help measure yet."""
 
@@ -161,6 +179,7 @@ MODELS: dict[str, type[Payload]] = {
         MissedTownship,
         WeeklySummary,
         MeasureDue,
+        LeadNotice,
         PlanReminder,
         PolicyGap,
     )

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from conversations.engine.replies import Button, Keyboard
 from conversations.leads.actions import OPEN, OUTCOME, PROPOSE, VILLAGE
-from monitoring.i18n import Translator
+from monitoring.i18n import N_, Translator
 from monitoring.leads import OUTCOME_NAMES, SOURCE_NAMES, Outcome, is_overdue
 from monitoring.proposals import RISK_TYPES
 from monitoring.shapes import mask_private
 from storage.models import Village
 from storage.models_leads import Lead
+from storage.payloads import LeadNotice
 
 RISK_NAMES = dict(RISK_TYPES)
 
@@ -155,4 +156,30 @@ def lead_origin(source: str, day: date, t: Translator) -> str:
     """A proposal's origin, in its text and the ledger: the lead's source and day."""
     return t._("From a lead: {source}, {day}").format(
         source=source_name(source, t), day=t.date(day)
+    )
+
+
+VISIT = N_(
+    "🔎 Household {number} ({head}) is named by a lead from {source}: {what}. Please visit "
+    "them soon and record what you find in the weekly check-in."
+)
+NEW = N_("🔎 {n} new lead(s) from {source} to check at home by {day}. Send /leads to see them.")
+OVERDUE = N_(
+    "⏰ Lead no. {id} ({name}, from {source}) was to be checked by {day}. Please visit and "
+    "record its outcome: send /leads."
+)
+NOTICES = {"visit": VISIT, "new": NEW, "overdue": OVERDUE}
+
+
+def notice_text(payload: LeadNotice, t: Translator) -> str:
+    """A lead notice (storage/leads_notices.py: who is told) in the reader's words."""
+    return t._(NOTICES[payload.about]).format(
+        id=payload.lead,
+        n=payload.n,
+        name=payload.name,
+        number=payload.number,
+        head=payload.head,
+        what=payload.what or "—",
+        source=source_name(payload.source, t),
+        day=t.date(date.fromisoformat(payload.day)) if payload.day else "—",
     )

@@ -121,10 +121,25 @@ def proposal_answers(session: Session, person_id: int, lead_id: int) -> dict[str
     return answers
 
 
+LEAD_CLOSED = N_(
+    "Lead no. {id} was given its outcome meanwhile by someone else (see /leads): this "
+    "proposal is no longer linked to it, and its 15-day clock starts when it is submitted. "
+    "Press Submit to send it anyway, or Cancel."
+)
+
+
+def closed_meanwhile(session: Session, lead_id: int) -> bool:
+    """The lead a proposal was started from has been given an outcome (or is gone) since:
+    the proposal can not be its 纳入. Locks the lead's row while it is still open."""
+    lead = Leads(session).get(lead_id, lock=True)
+    return lead is None or lead.outcome is not None
+
+
 def included(
     session: Session, lead_id: int, proposal_id: int, by: Person, now: datetime, today: date
 ) -> None:
-    """The proposal started from the lead is submitted: the lead's outcome is 纳入."""
+    """The proposal started from the lead is submitted: the lead's outcome is 纳入 (checked
+    open by `closed_meanwhile` in the same transaction)."""
     lead = Leads(session).get(lead_id, lock=True)
     if lead is None or lead.outcome is not None:
         return

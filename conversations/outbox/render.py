@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from conversations.engine.replies import Keyboard
+from conversations.leads.texts import notice_text as lead_notice_text
 from conversations.proposals.texts import proposal_keyboard, proposal_text
 from conversations.reports.job_texts import CHART_KINDS, JOB_KINDS, job_chart, render_job
 from conversations.tasks.start import record_button
@@ -24,6 +25,7 @@ from storage.outbox import Queued
 from storage.payloads import (
     AlertCopy,
     AlertDetail,
+    LeadNotice,
     Notice,
     ProposalStep,
     Undelivered,
@@ -59,6 +61,8 @@ def render(
         record_for = payload.record_for
         buttons: Keyboard = ((record_button(record_for, t),),) if record_for else ()
         return Outgoing(row.chat_id, notice_text(payload, t), buttons)
+    if isinstance(payload, LeadNotice):
+        return Outgoing(row.chat_id, lead_notice_text(payload, t))
     if isinstance(payload, Undelivered):
         return Outgoing(row.chat_id, undelivered_text(payload, t))
     if isinstance(payload, ProposalStep):

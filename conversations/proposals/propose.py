@@ -15,7 +15,7 @@ from conversations.engine.once import Redelivered, tx_once
 from conversations.engine.replies import Edit, Reply, Say, Toast
 from conversations.engine.router import Open, router_of
 from conversations.engine.turn import Turn
-from conversations.leads.work import included
+from conversations.leads.work import LEAD_CLOSED, closed_meanwhile, included
 from conversations.proposals.actions import (
     CATEGORY,
     CONSENT,
@@ -206,6 +206,11 @@ class ProposalConversation:
         answers = dict(at.draft.answers or {})
         if next_field(answers) is not None:
             return self._ask(at)
+        lead_id = answers.get("lead_id")
+        if lead_id and closed_meanwhile(at.session, int(lead_id)):
+            answers.pop("lead_id")  # sent again, it is a proposal of its own
+            Drafts(at.session).save(at.draft, answers=answers, now=at.now)
+            return self._ask(at, LEAD_CLOSED, {"id": lead_id})
         proposals = Workflow(at.session)
         me = at.session.get(Person, at.person.id)
         assert me is not None

@@ -222,6 +222,7 @@ def tell_unit(
                     "deadline": measure.deadline.isoformat() if measure.deadline else "—",
                 },
                 "translate": ["kind", "unit"],
+                "dates": ["deadline"],
             },
         )
 

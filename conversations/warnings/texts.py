@@ -6,7 +6,8 @@ warning (kind `alert_detail`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import contextlib
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from conversations.actions import ACKNOWLEDGE, RECORD_MEASURE
@@ -183,10 +184,14 @@ def alert_keyboard(view: AlertView, t: Translator) -> Keyboard:
 
 def notice_text(payload: Notice, t: Translator) -> str:
     """A notice's text; the parameters named in `translate` are message ids too (a
-    category's name, a seed unit's), said in the reader's language."""
+    category's name, a seed unit's), said in the reader's language; those named in `dates`
+    are ISO dates, said as the reader says a date."""
     params = dict(payload.params)
     for name in payload.translate:
         params[name] = t._(str(params.get(name, "")))
+    for name in payload.dates:  # said as the reader says a date
+        with contextlib.suppress(ValueError):
+            params[name] = t.date(date.fromisoformat(str(params.get(name, ""))))
     return t._(payload.text).format(**params)
 
 
@@ -205,6 +210,7 @@ UNDELIVERED_WHAT = {
     "proposal": N_("a proposal to review"),
     "measure_due": N_("a reminder of a help measure's deadline"),
     "plan_reminder": N_("a reminder to record a household's help measures"),
+    "lead_notice": N_("a notice of a lead to check"),
 }
 
 

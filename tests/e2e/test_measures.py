@@ -5,6 +5,7 @@ the unit's staff receive the task privately and find it in /tasks."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import openpyxl
@@ -68,6 +69,7 @@ async def test_measure_from_a_household_reaches_the_unit_privately(
     [told] = await client.wait_bot_messages(CIVIL[0], after=seq, timeout=30)
     assert "LX01001 户（徐德明）" in told["text"] and "临时救助" in told["text"]
     assert "/tasks" in told["text"] and "1500" not in told["text"]
+    assert re.search(r"须于 \d{4}年\d{1,2}月\d{1,2}日 前落实", told["text"])  # a date as read
     seq = await client.last_seq()
     await client.send_text(CIVIL[0], "/tasks", chat_id=CIVIL[0])
     _, task = await client.wait_bot_messages(CIVIL[0], after=seq, count=2, timeout=30)

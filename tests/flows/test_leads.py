@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from conversations.engine.replies import Edit, Say, Toast
 from conversations.engine.services import Services
 from conversations.leads.flow import lead_pressed, leads
+from conversations.leads.texts import notice_text
 from conversations.proposals.texts import proposal_text
 from conversations.reports import ledger
-from conversations.warnings.texts import notice_text
 from monitoring.leads import Outcome, check_deadline
 from monitoring.weeks import Week
 from storage.leads import Leads
@@ -26,7 +26,7 @@ from storage.leads_notices import remind_overdue
 from storage.ledger_lines import Scope
 from storage.models import AuditEntry, OutboxMessage, Proposal, Village
 from storage.models_leads import Lead
-from storage.payloads import Notice
+from storage.payloads import LeadNotice
 from storage.proposal_views import ProposalQueries
 from storage.repositories import People
 from tests.flows.conftest import Runner
@@ -179,6 +179,38 @@ def _id(s: Session, user: int) -> int:
     return person.id
 
 
+async def test_a_lead_closed_while_its_proposal_is_written_is_not_its_inclusion(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    lead = add_lead(town, "张三", date(2026, 11, 20))
+    await run.event(lead_pressed, HEAD, HEAD, button=f"ld:p:{lead}")
+    for step in (
+        {"button": "pp:n:-"},
+        {"text": "3"},
+        {"button": "pp:c:sudden_hardship"},
+        {"button": "pp:r:done"},
+        {"text": "9000"},
+        {"button": "pp:l:1"},
+        {"button": "pp:cs:1"},
+        {"button": "pp:s:note"},
+        {"button": "pp:s:photo"},
+    ):
+        await run.answer(HEAD, **step, message_text="上一问")
+    # Meanwhile the township staff find nobody there.
+    await run.event(lead_pressed, STAFF, STAFF, button=f"ld:r:{lead}:not_found")
+    [again] = await run.answer(HEAD, button="pp:ok", message_text="请核对")
+    assert isinstance(again, Say | Edit) and f"第 {lead} 号线索已由他人登记核实结果" in again.text
+    assert "请核对申请" in again.text and "pp:ok" in str(again.keyboard)
+    with town() as s:
+        assert s.scalars(select(Proposal)).first() is None
+    assert lead_row(town, lead).outcome == Outcome.NOT_FOUND.value
+    # Sent anyway, it is a proposal of its own: the lead keeps its outcome, no link.
+    [sent, *_] = await run.answer(HEAD, button="pp:ok", message_text="请核对")
+    assert isinstance(sent, Say) and "已提交村级审核" in sent.text
+    row = lead_row(town, lead)
+    assert row.outcome == Outcome.NOT_FOUND.value and row.proposal_id is None
+
+
 async def test_included_starts_a_prefilled_proposal_linked_to_the_lead(
     run: Runner, services: Services, town: sessionmaker[Session], tmp_path: Path
 ) -> None:
@@ -289,8 +321,10 @@ async def test_the_lead_reminders_job_runs_daily_and_sends_once_a_day(
     with town() as s:
         rows = s.scalars(select(OutboxMessage).where(OutboxMessage.key.like("lead:%"))).all()
         assert {r.chat_id for r in rows} == {HEAD} and len(rows) == 2
-        text = notice_text(Notice.model_validate(rows[0].payload), services.translations.get())
+        assert {r.kind for r in rows} == {"lead_notice"}
+        text = notice_text(LeadNotice.model_validate(rows[0].payload), services.translations.get())
     assert f"第 {late} 号线索" in text and "李四" in text and "/leads" in text
+    assert "2026年11月15日" in text  # its check day, as the reader says a date
     assert ID not in text
 
 
