@@ -161,6 +161,7 @@ JOBS = (
     "measure-reminders",
     "housekeeping",
     "lead-reminders",
+    "policy-check",
 )
 
 

@@ -212,6 +212,14 @@ async def test_weekly_summary_to_the_township_group(
     assert await run_job(bot, settings, "weekly-summary", at("2026-11-30T09:00")) == 0
 
 
+def test_every_scheduled_job_can_be_run_from_the_command_line() -> None:
+    from bot.cli import JOBS
+    from bot.schedule import job_specs
+    from bot.settings import load_settings
+
+    assert sorted(JOBS) == sorted(job_specs(load_settings(_env_file=None)))
+
+
 def test_latest_occurrence_of_the_default_schedules() -> None:
     crons = ["0 9 * * mon", "0 9 * * thu", "0 18 * * sat"]
     assert latest_occurrence(crons, SHANGHAI, at("2026-11-30T10:00"), timedelta(days=1)) == at(
