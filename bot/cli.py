@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot import cli_leads
+from bot import cli_identities, cli_leads
 from bot.cli_output import print_row_errors, refuse_xlsx_target
 from bot.i18n import load_translations
 from bot.logs import setup_logging
@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("number", metavar="HOUSEHOLD", help="the household number (户编号)")
     plan.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
     cli_leads.add_parser(sub)
+    cli_identities.add_parser(sub)
     sandbox = sub.add_parser("sandbox", help="the local Bot API stand-in with a demo township")
     sandbox.add_argument(
         "--port", type=int, default=None, help="port (default FANGFANPIN_SANDBOX_PORT, 8081)"
@@ -116,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.sandbox_run import run_sandbox
 
             return run_sandbox(settings, port=settings.sandbox_port)
-        return run_bot(settings)
+        return run_bot(settings, t)
     if args.command == "sandbox" and args.platform == "dingtalk":
         from bot.sandbox_run import run_dingtalk_sandbox
 
@@ -144,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return roster_import(settings, args.files, t)
     if args.command == "leads":
         return cli_leads.run(settings, args, t)
+    if args.command == "identities":
+        return cli_identities.run(settings, args, t)
     if args.command == "export":
         return export_ledger(settings, args.output, args.week, args.township, t)
     if args.command == "plan":
@@ -389,15 +392,20 @@ def import_summary(result: ImportResult, t: Translator) -> str:
     return "\n".join(lines)
 
 
-def run_bot(settings: Settings) -> int:
-    """`run`: the configured platform's bot, until SIGTERM or SIGINT."""
+def run_bot(settings: Settings, t: Translator | None = None) -> int:
+    """`run`: the configured platform's bot (this identity's), until SIGTERM or SIGINT."""
     from bot.plugins import plugin
+
+    t = t or load_translations(settings.locale, settings.policy.terms).get()
 
     engine = open_database(settings)
     try:
+        if not cli_identities.claim_or_refuse(settings, engine, t):
+            return 2
         log.info(
-            "%s bot starting (database %s)",
+            "%s bot %s starting (database %s)",
             settings.platform,
+            settings.identity,
             engine.url.render_as_string(hide_password=True),
         )
         return asyncio.run(plugin(settings.platform).serve(settings, engine))
