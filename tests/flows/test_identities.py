@@ -238,3 +238,50 @@ async def test_each_identity_runs_its_jobs_for_its_own_townships(
         for row in s.scalars(select(OutboxMessage)):
             s.delete(row)
     assert await reminders(monday, services.tx, WakeSender(lambda: None), tz=SHANGHAI) == 1
+
+
+# --------------------------------------------------------------------------------- the CLI
+
+
+def test_the_cli_lists_releases_and_runs_jobs_for_an_identitys_townships(
+    env_database: str,
+    db: Engine,
+    counties: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.delenv("FANGFANPIN_TELEGRAM_TOKEN", raising=False)
+    claim(settings("county-a", "甲镇,乙镇"), db, NOW)
+    claim(settings("county-b", "丙镇", "dingtalk"), db, NOW)
+    assert main(["identities"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "county-a\ttelegram\t-\t乙镇、甲镇",
+        "county-b\tdingtalk\t-\t丙镇",
+    ]
+    a = Serving("county-a", frozenset({counties["甲镇"], counties["乙镇"]}))
+    b = Serving("county-b", frozenset({counties["丙镇"]}))
+    link(db, a, HELPERS["甲镇"], 7011)
+    link(db, b, HELPERS["丙镇"], 7013)
+    # county B's env: its township's helper only (its token unset: its bot sends it)
+    monkeypatch.setenv("FANGFANPIN_IDENTITY", "county-b")
+    monkeypatch.setenv("FANGFANPIN_TOWNSHIPS", "丙镇")
+    assert main(["jobs", "run", "reminders", "--at", "2026-11-30T09:00"]) == 0
+    with Session(db) as s:
+        queued = [(r.identity, r.chat_id) for r in s.scalars(select(OutboxMessage))]
+    assert queued == [("county-b", 7013)]
+    monkeypatch.setenv("FANGFANPIN_TOWNSHIPS", "丁镇")  # a typo: one line, nothing run
+    assert main(["jobs", "run", "reminders", "--at", "2026-11-30T09:00"]) == 2
+    assert "丁镇" in capsys.readouterr().err
+    monkeypatch.delenv("FANGFANPIN_IDENTITY")
+    monkeypatch.delenv("FANGFANPIN_TOWNSHIPS")
+    assert main(["jobs", "run", "reminders", "--at", "2026-11-30T09:00"]) == 0  # every one
+    with Session(db) as s:
+        queued = sorted((r.identity, r.chat_id) for r in s.scalars(select(OutboxMessage)))
+    assert queued == [("county-a", 7011), ("county-b", 7013)]
+    assert main(["identities", "release", "county-a"]) == 0
+    assert "county-a" in capsys.readouterr().out
+    assert main(["identities", "release", "county-a"]) == 2
+    assert main(["identities"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "county-b\tdingtalk\t-\t丙镇"
