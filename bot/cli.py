@@ -9,11 +9,10 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
-from bot import cli_leads
+from bot import cli_identities, cli_jobs, cli_leads
 from bot.cli_output import print_row_errors, refuse_xlsx_target
 from bot.i18n import load_translations
 from bot.logs import setup_logging
@@ -74,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("number", metavar="HOUSEHOLD", help="the household number (户编号)")
     plan.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
     cli_leads.add_parser(sub)
+    cli_identities.add_parser(sub)
     sandbox = sub.add_parser("sandbox", help="the local Bot API stand-in with a demo township")
     sandbox.add_argument(
         "--port", type=int, default=None, help="port (default FANGFANPIN_SANDBOX_PORT, 8081)"
@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.sandbox_run import run_sandbox
 
             return run_sandbox(settings, port=settings.sandbox_port)
-        return run_bot(settings)
+        return run_bot(settings, t)
     if args.command == "sandbox" and args.platform == "dingtalk":
         from bot.sandbox_run import run_dingtalk_sandbox
 
@@ -144,12 +144,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return roster_import(settings, args.files, t)
     if args.command == "leads":
         return cli_leads.run(settings, args, t)
+    if args.command == "identities":
+        return cli_identities.run(settings, args, t)
     if args.command == "export":
         return export_ledger(settings, args.output, args.week, args.township, t)
     if args.command == "plan":
         return export_plan(settings, args.number, args.output, t)
     if args.command == "jobs":
-        return asyncio.run(run_job(settings, args.name, args.at, t))
+        return asyncio.run(cli_jobs.run_job(settings, args.name, args.at, t))
     return 2
 
 
@@ -179,66 +181,6 @@ def _moment(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"not an ISO date-time: {text!r} (e.g. 2026-11-30T09:00)"
         ) from None
-
-
-class _CliSender:
-    """From the command line: send the outbox's due rows once, over the configured platform
-    (if its credentials are set; else the running bot sends them)."""
-
-    def __init__(self, settings: Settings, services: Any, t: Translator) -> None:
-        self.settings, self.services, self.t = settings, services, t
-        self.sent = 0
-
-    async def flush(self) -> int:
-        from bot.outbox import OutboxDrain
-        from bot.plugins import plugin
-
-        async with plugin(self.settings.platform).transport(self.settings) as transport:
-            if transport is None:
-                print(
-                    self.t._(
-                        "No bot token configured: the queued messages will be sent by the "
-                        "running bot."
-                    )
-                )
-                return 0
-            drain = OutboxDrain(
-                transport,
-                self.services.tx,
-                self.services.translations,
-                self.services.tz,
-                notice_days=self.services.policy.notice_days,
-                supervision_phone=self.services.policy.supervision_phone,
-            )
-            self.sent = await drain.drain()
-        return self.sent
-
-
-async def run_job(settings: Settings, name: str, at: datetime | None, t: Translator) -> int:
-    from bot.schedule import job_specs
-    from conversations.engine.services import Services
-
-    now = at or datetime.now(UTC)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=settings.tz)
-    engine = open_database(settings)
-    try:
-        services = Services(
-            session_factory=make_session_factory(engine),
-            translations=load_translations(settings.locale, settings.policy.terms),
-            tz=settings.tz,
-            policy=settings.policy,
-        )
-        sender = _CliSender(settings, services, t)
-        queued = await job_specs(settings)[name].run(now, services.tx, sender)
-        print(
-            t._("{job} at {at}: {queued} message(s) queued, {sent} sent.").format(
-                job=name, at=now.isoformat(), queued=queued, sent=sender.sent
-            )
-        )
-        return 0
-    finally:
-        engine.dispose()
 
 
 def backup_database(settings: Settings, target: Path, t: Translator) -> int:
@@ -390,15 +332,20 @@ def import_summary(result: ImportResult, t: Translator) -> str:
     return "\n".join(lines)
 
 
-def run_bot(settings: Settings) -> int:
-    """`run`: the configured platform's bot, until SIGTERM or SIGINT."""
+def run_bot(settings: Settings, t: Translator | None = None) -> int:
+    """`run`: the configured platform's bot (this identity's), until SIGTERM or SIGINT."""
     from bot.plugins import plugin
+
+    t = t or load_translations(settings.locale, settings.policy.terms).get()
 
     engine = open_database(settings)
     try:
+        if not cli_identities.claim_or_refuse(settings, engine, t):
+            return 2
         log.info(
-            "%s bot starting (database %s)",
+            "%s bot %s starting (database %s)",
             settings.platform,
+            settings.identity,
             engine.url.render_as_string(hide_password=True),
         )
         return asyncio.run(plugin(settings.platform).serve(settings, engine))

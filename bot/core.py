@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bot.i18n import load_translations
+from bot.identity import serving_of_settings
 from bot.outbox import OutboxDrain
 from bot.schedule import JobScheduler, start_jobs
 from bot.settings import Settings
@@ -38,6 +40,8 @@ def build_services(
     """The long-lived services of a running bot; `clock` replaces the real clock (tests,
     the sandbox's clock control). Close with `close_services`."""
     translations = load_translations(settings.locale, settings.policy.terms)
+    with Session(engine) as session:
+        serving = serving_of_settings(settings, session)  # IdentityRefused: a name unknown
     missing = translations.missing_catalogs()
     if missing:
         log.warning("no catalog for %s: those texts stay in English", missing)
@@ -46,12 +50,13 @@ def build_services(
         executor=ThreadPoolExecutor(
             max_workers=1 if engine.dialect.name == "sqlite" else 8, thread_name_prefix="db"
         ),
-        session_factory=make_session_factory(engine),
+        session_factory=make_session_factory(engine, serving.info()),
         translations=translations,
         tz=settings.tz,
         close_after_green=settings.alert_close_after_green,
         policy=settings.policy,
         router=ROUTER,
+        serving=serving,
     )
     if clock is not None:
         services.clock = clock
@@ -82,6 +87,7 @@ async def running_core(
         name="bot",
         notice_days=services.policy.notice_days,
         supervision_phone=services.policy.supervision_phone,
+        identity=services.serving.identity,
     )
     services.wake_outbox = outbox.wake
     outbox.start()

@@ -42,6 +42,7 @@ from bot.transport import ChatGone, Moved, Outcome, Paused, Refused, RetryAt, Se
 from conversations.outbox.render import Outgoing, render
 from conversations.outbox.undelivered import lost_chat, undeliverable
 from monitoring.i18n import Translations
+from monitoring.identities import DEFAULT
 from monitoring.policy import DEFAULT_SUPERVISION_PHONE
 from scheduler.worker import Worker
 from storage.bindings import Bindings
@@ -84,6 +85,7 @@ class OutboxDrain(Worker):
         name: str = "cli",
         notice_days: int = 5,
         supervision_phone: str = DEFAULT_SUPERVISION_PHONE,
+        identity: str = DEFAULT,
     ) -> None:
         super().__init__()
         self.transport = transport
@@ -98,7 +100,10 @@ class OutboxDrain(Worker):
         self.name = name
         self.notice_days = notice_days  # a proposal's public notice (the policy file)
         self.supervision_phone = supervision_phone  # on the public notice (the policy file)
-        self.prefix = f"{name}:{transport.platform.value}:"
+        # Only this identity's rows (a deployment of several bots: each sends its own), and
+        # only its own earlier process's claims are taken back at start.
+        self.identity = identity
+        self.prefix = f"{name}:{transport.platform.value}:{identity}:"
         self.me = f"{self.prefix}{uuid.uuid4().hex[:16]}"
         self.link = LinkState("outbox", log, transport.label)
         self._marks: list[tuple[int, int, int | str | None]] = []  # sent, not yet marked
@@ -158,7 +163,11 @@ class OutboxDrain(Worker):
             while not self._stopping.is_set() and not self.paused:
                 rows = await self.tx(
                     lambda s: Outbox(s).due(
-                        self.now(), stale_after=self.stale_after, limit=BATCH, platform=platform
+                        self.now(),
+                        stale_after=self.stale_after,
+                        limit=BATCH,
+                        platform=platform,
+                        identity=self.identity,
                     )
                 )
                 if not rows or rows == previous:  # nothing due, or nothing could be taken

@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.plugins import PLATFORMS
 from monitoring.i18n import parse_locale
+from monitoring.identities import DEFAULT, IdentityNameError, identity_name, township_names
 from monitoring.policy import MAX_BYTES, Policy, PolicyError, parse_policy
 from storage.db import DEFAULT_DATABASE_URL
 
@@ -79,6 +80,24 @@ class Settings(BaseSettings):
     # Which platform `run` serves (docs/dingtalk.md). A platform other than Telegram reads
     # its own variables (FANGFANPIN_DINGTALK_*: `platforms/dingtalk/settings.py`).
     platform: str = "telegram"
+    # Which of the deployment's bots this process is, and the townships it serves
+    # (comma-separated names; empty: every township). One process per identity
+    # (docs/architecture.md, "Several counties on one database").
+    identity: str = DEFAULT
+    townships: str = ""
+
+    @field_validator("identity")
+    @classmethod
+    def _identity(cls, value: str) -> str:
+        try:
+            return identity_name(value)
+        except IdentityNameError as exc:
+            raise ValueError(str(exc)) from None
+
+    @property
+    def township_names(self) -> tuple[str, ...]:
+        """FANGFANPIN_TOWNSHIPS as names; empty: every township."""
+        return township_names(self.townships)
 
     @field_validator("platform")
     @classmethod

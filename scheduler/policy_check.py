@@ -17,6 +17,7 @@ from monitoring.policy import Policy
 from monitoring.weeks import week_of
 from scheduler.base import Sender, Tx
 from storage.bindings import Bindings
+from storage.identities import serving_of
 from storage.models import Township
 from storage.outbox import Outbox
 
@@ -34,7 +35,9 @@ async def policy_check(
     def queue(session: Session) -> int:
         queued = 0
         outbox = Outbox(session)
-        for township_id, name in session.execute(select(Township.id, Township.name)).all():
+        for township_id, name in session.execute(
+            select(Township.id, Township.name).where(serving_of(session).where(Township.id))
+        ).all():
             choice = policy.choose(year, name)
             if choice.exact:
                 continue

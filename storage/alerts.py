@@ -21,6 +21,7 @@ from monitoring.warnings import (
     reads_the_details,
 )
 from storage.bindings import Bindings
+from storage.identities import serving_of
 from storage.measures import Measures
 from storage.models import (
     Alert,
@@ -326,8 +327,13 @@ class Alerts:
     def open_unacknowledged_since(self, before: datetime) -> Sequence[Alert]:
         return self.session.scalars(
             select(Alert)
+            .join(Household, Household.id == Alert.household_id)
+            .join(Village, Village.id == Household.village_id)
             .where(
-                Alert.status == "open", Alert.acknowledged_by.is_(None), Alert.opened_at <= before
+                Alert.status == "open",
+                Alert.acknowledged_by.is_(None),
+                Alert.opened_at <= before,
+                serving_of(self.session).where(Village.township_id),  # this bot's townships
             )
             .order_by(Alert.id)
         ).all()

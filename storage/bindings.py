@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from monitoring.people import Role
+from storage.identities import serving_of
 from storage.models import (
     GroupBinding,
     OutboxMessage,
@@ -37,10 +38,15 @@ class Bindings:
         )
 
     def of_chat(self, chat_id: int) -> GroupBinding | None:
-        """The chat's binding that is active (or broken: the bot was removed)."""
+        """The chat's binding that is active (or broken: the bot was removed), made by the
+        session's identity (a group with two counties' bots in it: each sees its own)."""
         return self.session.scalar(
             select(GroupBinding)
-            .where(GroupBinding.chat_id == chat_id, GroupBinding.status.in_((ACTIVE, BROKEN)))
+            .where(
+                GroupBinding.chat_id == chat_id,
+                GroupBinding.status.in_((ACTIVE, BROKEN)),
+                GroupBinding.identity == serving_of(self.session).identity,
+            )
             .order_by(GroupBinding.id.desc())
         )
 
@@ -81,6 +87,7 @@ class Bindings:
             township_id=township_id,
             village_id=village_id,
             status=ACTIVE,
+            identity=serving_of(self.session).identity,
             bound_by=by.id,
             bound_at=now,
         )

@@ -87,5 +87,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(
+    engine: Engine, info: dict[str, Any] | None = None
+) -> sessionmaker[Session]:
+    """Sessions on `engine`; `info` is put in each session's `info` (a bot identity's process
+    says there which identity it works for: `storage/identities.py`)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from monitoring.leads import Outcome
 from monitoring.people import Role
+from storage.identities import serving_of
 from storage.models import Person, Village
 from storage.models_leads import Lead, SelfReport
 from storage.repositories import Audit
@@ -177,10 +178,14 @@ class Leads:
         return list(self.session.scalars(query.order_by(Lead.received_on, Lead.id)))
 
     def overdue(self, today: date) -> Sequence[Lead]:
-        """Open leads past their check day, every township."""
+        """Open leads past their check day, of every township the session's identity serves."""
         return self.session.scalars(
             select(Lead)
-            .where(Lead.outcome.is_(None), Lead.check_by < today)
+            .where(
+                Lead.outcome.is_(None),
+                Lead.check_by < today,
+                serving_of(self.session).where(Lead.township_id),
+            )
             .order_by(Lead.received_on, Lead.id)
         ).all()
 

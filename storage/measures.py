@@ -15,6 +15,7 @@ from monitoring.people import HouseholdStatus, Role
 from monitoring.proposals import Kind
 from monitoring.proposals import Status as Step
 from storage.drafts import Drafts
+from storage.identities import serving_of
 from storage.models import (
     Alert,
     Draft,
@@ -183,7 +184,9 @@ class Measures:
         rows = self.session.execute(
             select(Measure, Household)
             .join(Household, Household.id == Measure.household_id)
+            .join(Village, Village.id == Household.village_id)
             .where(
+                serving_of(self.session).where(Village.township_id),  # this bot's townships
                 Measure.status.in_([s.value for s in OPEN]),
                 Measure.deadline.is_not(None),
                 Measure.deadline <= by,
@@ -211,7 +214,9 @@ class Measures:
         )
         return self.session.scalars(
             select(Household)
+            .join(Village, Village.id == Household.village_id)
             .where(
+                serving_of(self.session).where(Village.township_id),  # this bot's townships
                 Household.id.in_(identified),  # not a join: a household re-entered is once
                 Household.status == HouseholdStatus.MONITORED.value,
                 Household.identified_on.is_not(None),

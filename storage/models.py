@@ -111,6 +111,7 @@ class Person(Timestamps, Base):
     platform: Mapped[str | None] = mapped_column(String(16))
     platform_user_id: Mapped[int | None] = mapped_column(BigInteger)
     linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identity: Mapped[str | None] = mapped_column(String(40))  # the bot it is linked through
     locale: Mapped[str | None] = mapped_column(String(10))
     # Set when the platform refused a private message (the person blocked the bot).
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -221,11 +222,13 @@ class CheckIn(Base):
 
 
 class HandledUpdate(Base):
-    """Telegram updates whose effects are committed: a redelivered update is not applied
-    twice (updates are confirmed to Telegram only after they are handled)."""
+    """Updates whose effects are committed: a redelivered update is not applied twice
+    (updates are confirmed only after they are handled). Per identity: each bot numbers its
+    own updates."""
 
     __tablename__ = "handled_updates"
 
+    identity: Mapped[str] = mapped_column(String(40), primary_key=True, default="default")
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
@@ -247,6 +250,7 @@ class GroupBinding(Base):
     township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"))
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
     status: Mapped[str] = mapped_column(String(20))  # active, broken, ended
+    identity: Mapped[str] = mapped_column(String(40), default="default")  # the bot bound in it
     bound_by: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     bound_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -279,13 +283,17 @@ class OutboxMessage(Base):
     message id after."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_identity_due", "identity", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(20))  # alert, alert_update, escalation, all_clear
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
+    identity: Mapped[str] = mapped_column(String(40), default="default")  # the bot that sends it
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(
         String(10), default="pending"
@@ -306,10 +314,15 @@ class JobRun(Base):
     """One run of a scheduled job for one scheduled time: tells what is owed after downtime."""
 
     __tablename__ = "job_runs"
-    __table_args__ = (UniqueConstraint("job", "occurrence", name="uq_job_runs_job_occurrence"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "job", "identity", "occurrence", name="uq_job_runs_job_identity_occurrence"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job: Mapped[str] = mapped_column(String(40))
+    identity: Mapped[str] = mapped_column(String(40), default="default")  # whose townships
     occurrence: Mapped[datetime] = mapped_column(UTCDateTime)  # the scheduled time
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(200))

@@ -11,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
+from storage.identities import identities_of_chats, serving_of
 from storage.models import OutboxMessage, Person
 from storage.payloads import Payload, as_json, parse
 from storage.platform_ids import Platform
@@ -55,6 +56,7 @@ class Outbox:
                 kind=kind,
                 alert_id=alert_id,
                 chat_id=chat_id,
+                identity=self.identities([chat_id])[chat_id],
                 payload=as_json(typed),
                 status="pending",
                 attempts=0,
@@ -80,12 +82,14 @@ class Outbox:
                     )
                 )
             )
+        identities = self.identities([m["chat_id"] for m in messages if m["key"] not in existing])
         new = [
             {
                 "key": m["key"],
                 "kind": m["kind"],
                 "alert_id": None,
                 "chat_id": m["chat_id"],
+                "identity": identities[m["chat_id"]],
                 "payload": as_json(parse(m["kind"], m.get("payload"))),
                 "status": "pending",
                 "attempts": 0,
@@ -99,6 +103,14 @@ class Outbox:
             self.session.execute(insert(OutboxMessage), new)
         return len(new)
 
+    def identities(self, chats: list[int]) -> dict[int, str]:
+        """The identity (bot) each chat's rows belong to: the one the person's account is
+        linked through, or the group is bound by; else the session's own
+        (`storage/identities.py`)."""
+        known = identities_of_chats(self.session, chats)
+        mine = serving_of(self.session).identity
+        return {chat: known.get(chat, mine) for chat in chats}
+
     def due(
         self,
         now: datetime,
@@ -106,12 +118,16 @@ class Outbox:
         stale_after: timedelta,
         limit: int = 50,
         platform: Platform | None = None,
+        identity: str | None = None,
     ) -> list[tuple[int, int]]:
         """(id, chat) of rows to send, oldest first: pending and due, or claimed by a worker
         that died. A row never tried is due at once (it may carry the time of another clock,
         such as a job's --at); retry times are set by the worker's own clock. `platform`:
-        only its chats (`storage/platform_ids.py`), for a deployment serving two."""
+        only its chats (`storage/platform_ids.py`), for a deployment serving two; `identity`:
+        only that bot's rows, for a deployment of several bots."""
         chats = platform.chats(OutboxMessage.chat_id) if platform is not None else true()
+        if identity is not None:
+            chats = chats & (OutboxMessage.identity == identity)
         return [
             (int(row_id), int(chat_id))
             for row_id, chat_id in self.session.execute(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from monitoring.people import HouseholdStatus, Role
 from monitoring.proposals import Place, Status, decider, is_late, may_decide
 from storage.bindings import Bindings
+from storage.identities import serving_of
 from storage.models import Household, Person, Proposal, ProposalDecision, Village
 from storage.models_leads import Lead
 
@@ -227,7 +228,10 @@ class ProposalQueries:
         """Open proposals whose current step is past its deadline (`is_late`)."""
         open_ones = self.session.scalars(
             select(Proposal)
-            .where(Proposal.status.in_([s.value for s in Status if s.open]))
+            .where(
+                Proposal.status.in_([s.value for s in Status if s.open]),
+                serving_of(self.session).where(Proposal.township_id),  # this bot's townships
+            )
             .order_by(Proposal.step_since)
         ).all()
         return [p for p in open_ones if is_late(Status(p.status), p.step_since, now, notice_days)]

@@ -7,11 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from monitoring.people import Role
 from monitoring.warnings import Actor
+from storage.identities import serving_of
 from storage.models import (
     AuditEntry,
     Base,
@@ -193,7 +194,9 @@ class People:
         """The person linked to this platform user as one row (no ORM object: this runs for
         every update): id, name, role, phone, township id and name, village id and name,
         locale, platform user id."""
-        return self.session.execute(_card().where(Person.platform_user_id == user_id)).first()
+        return self.session.execute(
+            _card().where(Person.platform_user_id == user_id, *self._served())
+        ).first()
 
     def card_and_draft(
         self, user_id: int, household_flows: Collection[str] = ()
@@ -209,12 +212,18 @@ class People:
                 Household,
                 (Household.id == Draft.subject_id) & Draft.flow.in_(list(household_flows)),
             )
-            .where(Person.platform_user_id == user_id)
+            .where(Person.platform_user_id == user_id, *self._served())
         ).first()
         if row is None:
             return None
         household = tuple(row[11:]) if row[11] is not None else None
         return row[:10], row[10], household
+
+    def _served(self) -> tuple[ColumnElement[bool], ...]:
+        """A person an event comes from is this bot's: linked through it, of a township it
+        serves (else they are told which bot serves them when they register)."""
+        serving = serving_of(self.session)
+        return Person.identity == serving.identity, serving.where(Person.township_id)
 
     def link_account(self, person: Person, user_id: int, *, now: datetime, actor: str) -> None:
         """Link a platform account (Telegram's user id, or a DingTalk user's integer) to a
@@ -224,14 +233,15 @@ class People:
         if holder is not None and holder.id != person.id:
             audit.update_fields(
                 holder,
-                {"platform": None, "platform_user_id": None, "linked_at": None},
+                {"platform": None, "platform_user_id": None, "linked_at": None, "identity": None},
                 now=now,
                 actor=actor,
                 entity="person",
                 key=holder.phone,
             )
             self.session.flush()
-        if person.platform_user_id == user_id:
+        identity = serving_of(self.session).identity  # the bot the account is linked through
+        if person.platform_user_id == user_id and person.identity == identity:
             return
         audit.update_fields(
             person,
@@ -239,6 +249,7 @@ class People:
                 "platform": Platform.of(user_id).value,
                 "platform_user_id": user_id,
                 "linked_at": now,
+                "identity": identity,
             },
             now=now,
             actor=actor,

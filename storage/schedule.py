@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import ColumnElement, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from monitoring.cadence import Cadence, period_of, previous_period_end
 from monitoring.people import HouseholdStatus, mask_name
 from monitoring.weeks import Week
 from storage.bindings import Bindings
+from storage.identities import serving_of
 from storage.models import (
     CheckIn,
     HelperAssignment,
@@ -58,7 +59,7 @@ class Schedule:
         """Monitored households with their village and helper, optionally of one township or
         village, optionally only those without a check-in in any of the weeks `not_done_in`
         (a visit period; all filtered in the query, and only the columns needed are loaded:
-        a province is 100,000 rows)."""
+        a province is 100,000 rows). Only the townships the session's identity serves."""
         query = (
             select(
                 Household.id,
@@ -76,7 +77,10 @@ class Schedule:
             .join(Village, Village.id == Household.village_id)
             .outerjoin(HelperAssignment, HelperAssignment.household_id == Household.id)
             .outerjoin(Person, Person.id == HelperAssignment.helper_id)
-            .where(Household.status == HouseholdStatus.MONITORED.value)
+            .where(
+                Household.status == HouseholdStatus.MONITORED.value,
+                serving_of(self.session).where(Village.township_id),
+            )
             .order_by(Household.number)
         )
         if township_id is not None:
@@ -168,10 +172,13 @@ class Schedule:
     # ------------------------------------------------------------------ counts
 
     def townships(self) -> list[tuple[int, str]]:
+        """The townships the session's identity serves."""
         return [
             (tid, name)
             for tid, name in self.session.execute(
-                select(Township.id, Township.name).order_by(Township.name)
+                select(Township.id, Township.name)
+                .where(serving_of(self.session).where(Township.id))
+                .order_by(Township.name)
             )
         ]
 
@@ -223,29 +230,34 @@ class Schedule:
 
     # ------------------------------------------------------------------ job runs
 
+    # Job runs are the session's identity's: each bot runs the jobs of its own townships.
+
     def start_run(self, job: str, occurrence: datetime, *, now: datetime) -> bool:
         """Record that `job` runs for `occurrence`; False when it already did."""
-        if self.session.scalar(
-            select(JobRun.id).where(JobRun.job == job, JobRun.occurrence == occurrence)
-        ):
+        identity = serving_of(self.session).identity
+        if self.session.scalar(select(JobRun.id).where(*self._run(job, occurrence))):
             return False
-        self.session.add(JobRun(job=job, occurrence=occurrence, started_at=now))
+        self.session.add(JobRun(job=job, identity=identity, occurrence=occurrence, started_at=now))
         self.session.flush()
         return True
 
     def finish_run(self, job: str, occurrence: datetime, outcome: str) -> None:
-        run = self.session.scalar(
-            select(JobRun).where(JobRun.job == job, JobRun.occurrence == occurrence)
-        )
+        run = self.session.scalar(select(JobRun).where(*self._run(job, occurrence)))
         if run is not None:
             run.outcome = outcome[:200]
 
     def first_seen(self, job: str) -> datetime | None:
         """The earliest recorded time of `job` (its first start), or None."""
         first: datetime | None = self.session.scalar(
-            select(func.min(JobRun.occurrence)).where(JobRun.job == job)
+            select(func.min(JobRun.occurrence)).where(
+                JobRun.job == job, JobRun.identity == serving_of(self.session).identity
+            )
         )
         return first
+
+    def _run(self, job: str, occurrence: datetime) -> tuple[ColumnElement[bool], ...]:
+        identity = serving_of(self.session).identity
+        return (JobRun.job == job, JobRun.identity == identity, JobRun.occurrence == occurrence)
 
 
 def masked(row: HouseholdRow) -> list[str]:

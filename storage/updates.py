@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from storage.identities import serving_of
 from storage.models import HandledUpdate
 
 
@@ -21,10 +22,12 @@ class Updates:
         (one statement fewer on the busiest path): if an earlier transaction recorded it,
         this one fails with an IntegrityError on the primary key (`conversations.engine.once`
         tells that apart)."""
-        self.session.add(HandledUpdate(update_id=update_id, handled_at=now))
+        identity = serving_of(self.session).identity  # each bot numbers its own updates
+        self.session.add(HandledUpdate(identity=identity, update_id=update_id, handled_at=now))
 
     def was_handled(self, update_id: int) -> bool:
-        return self.session.get(HandledUpdate, update_id) is not None
+        key = (serving_of(self.session).identity, update_id)
+        return self.session.get(HandledUpdate, key) is not None
 
     def prune_handled(self, *, before: datetime) -> int:
         """Forget handled updates older than `before` (Telegram keeps an update 24 hours)."""

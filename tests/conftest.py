@@ -259,6 +259,7 @@ LONGEST_FIRST = (
     "test_the_bot_rides_out_an_outage",
     "test_many_helpers_and_kills_lose_nothing_and_post_each_warning_once",
     "test_a_red_checkin_through_the_page",
+    "test_two_telegram_bots_and_a_dingtalk_bot_one_killed_nothing_crosses_nothing_lost",
     "test_a_built_wheel_in_a_fresh_virtualenv_answers_in_chinese",
     "test_killed_before_delivery_delivers_once_after_restart_and_escalates",
     "test_429_then_502_still_delivers_exactly_once",

@@ -19,6 +19,7 @@ from conversations.engine.events import ChatKind
 from monitoring.i18n import N_, Translations, Translator
 from monitoring.people import Role
 from monitoring.policy import DEFAULT_POLICY, Policy
+from storage.identities import Serving
 from storage.models import Person
 from storage.repositories import People
 
@@ -60,6 +61,9 @@ class Services:
     exports_running: set[int] = field(default_factory=set)
     # The conversations in progress (set by the adapter that builds the flows).
     router: Router | None = None
+    # The bot identity this process is and the townships it serves (its sessions carry it
+    # too: `storage/identities.py`).
+    serving: Serving = field(default_factory=Serving)
 
     async def tx(self, work: Callable[[Session], T]) -> T:
         """Run `work(session)` in one transaction, in a worker thread (the loop never blocks).

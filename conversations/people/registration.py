@@ -6,6 +6,7 @@ nothing to lose on a restart and nothing to persist."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -17,10 +18,34 @@ from conversations.people.help import describe, short_help
 from conversations.people.menu import commands_for
 from monitoring.i18n import Translator
 from monitoring.phones import InvalidPhone, normalize_mobile
+from storage.identities import Identities, Served, serving_of
 from storage.platform_ids import actor_of_account
 from storage.repositories import People
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """The person's township is served by another bot (`served`; None: by none yet)."""
+
+    served: Served | None
+
+
+def elsewhere(served: Served | None, t: Translator) -> str:
+    """Which bot to use instead: nothing of the person's own is said (not even their name:
+    anyone can share a contact they own, but this bot is not theirs)."""
+    if served is None:
+        return t._(
+            "This bot does not serve your township. Please ask the township office which "
+            "bot to use."
+        )
+    platforms = {"telegram": t._("Telegram"), "dingtalk": t._("DingTalk")}
+    bot = served.handle or served.identity
+    return t._(
+        "This bot does not serve your township: please use {bot} ({platform}). Nothing was "
+        "recorded here."
+    ).format(bot=bot, platform=platforms.get(served.platform, served.platform))
 
 
 def _ask_phone(t: Translator) -> str:
@@ -77,18 +102,23 @@ async def contact(turn: Turn) -> list[Reply]:
         phone = None
     now = services.now()
 
-    def link(session: Session) -> PersonView | None:
+    def link(session: Session) -> PersonView | Elsewhere | None:
         if phone is None:
             return None
         people = People(session)
         person = people.by_phone(phone)
         if person is None:
             return None
+        if not serving_of(session).covers(person.township_id):  # another county's bot
+            return Elsewhere(Identities(session).serving(person.township_id))
         people.link_account(person, user_id, now=now, actor=actor_of_account(session, user_id))
         session.flush()
         return PersonView.of(person)
 
     person = await services.tx(link)
+    if isinstance(person, Elsewhere):
+        log.info("registration refused for user %s: another bot serves their township", user_id)
+        return [Say(elsewhere(person.served, t), clear_ask_phone=True)]
     if person is None and phone is not None:  # a self-report's phone (/report), if it asks
         from conversations.leads.selfreport import contact_taken
 

@@ -15,6 +15,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.core import build_services, close_services, running_core
+from bot.identity import record_handle
 from bot.schedule import JobScheduler
 from bot.settings import Settings
 from conversations.people.menu import GROUP, commands_for
@@ -116,6 +117,7 @@ class _Lifecycle:
         if engine is None:
             engine = self.owned_engine = make_engine(self.settings.database_url)
         services = app.bot_data.services = build_services(self.settings, engine, self.clock)
+        await record_handle(services, f"@{app.bot.username}" if app.bot.username else None)
         await set_default_commands(app, services.translations)
         self.core = contextlib.AsyncExitStack()
         core = await self.core.enter_async_context(

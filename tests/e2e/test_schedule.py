@@ -311,7 +311,11 @@ async def test_a_bot_that_starts_sends_at_once_what_a_killed_bot_had_claimed(
     # A bot process claimed A's and B's reminders and was killed before marking them sent
     # (waiting for the flood limit, say); a command's drain is sending C's right now.
     # A minute ago by the worker's clock (the real one): not stale yet, that takes two.
-    claims = {A: "bot:telegram:killed", B: "bot:telegram:killed", C: "cli:telegram:running"}
+    claims = {
+        A: "bot:telegram:default:killed",
+        B: "bot:telegram:default:killed",
+        C: "cli:telegram:default:running",
+    }
     claimed = datetime.now(UTC) - timedelta(minutes=1)
     with town() as s, s.begin():
         for row in s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")):

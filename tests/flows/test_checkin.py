@@ -138,7 +138,7 @@ async def test_an_answer_delivered_again_is_applied_once(
     draft = draft_of(town)
     assert draft is not None and draft.answers == {"visit_method": "phone"}
     with town() as s:
-        assert s.get(HandledUpdate, 500) is not None
+        assert s.get(HandledUpdate, ("default", 500)) is not None
     # A button of a question already answered (pressed again: its answer was taken but the
     # message not changed, e.g. the process stopped in between, and DingTalk does not
     # deliver a press again): the pressed message shows where we are; nothing changes.
