@@ -7,6 +7,7 @@ one CLI command) owns the transaction with `with session.begin(): ...`.
 from storage import (
     models_leads,  # noqa: F401  (its table in the metadata)
     models_measures,  # noqa: F401  (its table in the metadata)
+    models_national,  # noqa: F401  (its table in the metadata)
     models_natural_end,  # noqa: F401  (its table in the metadata)
     models_platforms,  # noqa: F401  (its table in the metadata)
     models_team,  # noqa: F401  (its table in the metadata)

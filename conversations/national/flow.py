@@ -1,0 +1,127 @@
+"""/national: what township staff must enter in the national monitoring system, one household
+per screen (its changes in the order of the system's screens), privately only (amounts, masked
+ID numbers). "✅ 已录入" ticks the changes shown (audited) and shows the next household; a
+change recorded after the screen was shown stays listed. ◀ / ▶ turn to another household;
+the whole list comes as a spreadsheet."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from conversations.actions import NATIONAL_PAGE, NATIONAL_SHEET, NATIONAL_TICK
+from conversations.engine.once import Redelivered, tx_once
+from conversations.engine.replies import Button, Document, Edit, Keyboard, Reply, Say, Toast
+from conversations.engine.turn import Turn
+from conversations.national import sheet
+from conversations.national.texts import EMPTY, screen_text
+from conversations.reports.ledger import to_bytes
+from monitoring.i18n import N_, Translator
+from monitoring.national import keeps_the_list, may_enter
+from storage.models import Household, Person, Village
+from storage.national import HouseholdToEnter, mark_entered, to_enter_list
+
+ONLY_STAFF = N_("/national is for township staff.")
+STALE = N_("This button is no longer valid.")
+
+
+def screen(
+    found: list[HouseholdToEnter], index: int, t: Translator, tz: ZoneInfo
+) -> tuple[str, Keyboard]:
+    """The household at `index` (from 1, kept within the list) with its buttons."""
+    if not found:
+        return t._(EMPTY), ()
+    index = min(max(1, index), len(found))
+    household = found[index - 1]
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button(
+                t._("✅ Entered"),
+                NATIONAL_TICK.data(
+                    household=household.household_id, upto=household.up_to, index=index
+                ),
+            ),
+        )
+    ]
+    turn_to = []
+    if index > 1:
+        turn_to.append(Button(t._("◀ Previous household"), NATIONAL_PAGE.data(index=index - 1)))
+    if index < len(found):
+        turn_to.append(Button(t._("Next household ▶"), NATIONAL_PAGE.data(index=index + 1)))
+    if turn_to:
+        rows.append(tuple(turn_to))
+    rows.append((Button(t._("📄 The whole list (spreadsheet)"), NATIONAL_SHEET.data()),))
+    return screen_text(household, index, len(found), t, tz), tuple(rows)
+
+
+async def national(turn: Turn) -> list[Reply]:
+    person, t, services = turn.person, turn.t, turn.services
+    if person is None or not keeps_the_list(person.role):
+        return [Say(t._(ONLY_STAFF))]
+    township = person.township_id
+    found = await services.tx(lambda s: to_enter_list(s, township))
+    text, keyboard = screen(found, 1, t, services.tz)
+    return [Say(text, keyboard)]
+
+
+def _tick(
+    person_id: int, household_id: int, up_to: int, now: datetime
+) -> Callable[[Session], tuple[int | None, list[HouseholdToEnter]]]:
+    def apply(session: Session) -> tuple[int | None, list[HouseholdToEnter]]:
+        person = session.get(Person, person_id)
+        household = session.get(Household, household_id)
+        village = session.get(Village, household.village_id) if household else None
+        assert person is not None
+        if household is None or village is None:
+            return None, to_enter_list(session, person.township_id)
+        if not may_enter(person.role, person.township_id, village.township_id):
+            return None, []
+        ticked = mark_entered(session, household, up_to, person, now=now)
+        return ticked, to_enter_list(session, person.township_id)
+
+    return apply
+
+
+async def national_pressed(turn: Turn) -> list[Reply]:
+    person, t, services, data = turn.person, turn.t, turn.services, turn.event.button
+    if person is None or not keeps_the_list(person.role):
+        return [Toast(t._(ONLY_STAFF))]
+    township, tz = person.township_id, services.tz
+    if NATIONAL_SHEET.read(data) is not None:
+        found = await services.tx(lambda s: to_enter_list(s, township))
+        if not found:
+            return [Toast(t._(EMPTY))]
+        day = services.now().astimezone(tz).date()
+        content = await asyncio.to_thread(lambda: to_bytes(sheet.build(found, t, tz)))
+        caption = t._("To enter in the national system: {n} households").format(n=len(found))
+        return [Toast(""), Document(content, sheet.filename(person.township_name, day), caption)]
+    page = NATIONAL_PAGE.read(data)
+    if page is not None and page["index"].isdigit():
+        found = await services.tx(lambda s: to_enter_list(s, township))
+        text, keyboard = screen(found, int(page["index"]), t, tz)
+        return [Toast(""), Edit(text, keyboard)]
+    tick = NATIONAL_TICK.read(data)
+    if tick is None or not all(v.isdigit() for v in tick.values()):
+        return [Toast(t._(STALE))]
+    apply = _tick(person.id, int(tick["household"]), int(tick["upto"]), services.now())
+    try:
+        ticked, found = await tx_once(services, turn.event, apply)
+    except Redelivered:
+        return []
+    if ticked is None:
+        return [Toast(t._(STALE))]
+    said = (
+        t.ngettext(
+            "Recorded: {n} change ticked as entered.",
+            "Recorded: {n} changes ticked as entered.",
+            ticked,
+        ).format(n=ticked)
+        if ticked
+        else t._("These changes were ticked as entered already.")
+    )
+    text, keyboard = screen(found, int(tick["index"]), t, tz)
+    return [Toast(said), Edit(text, keyboard)]
