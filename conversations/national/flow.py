@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations.actions import NATIONAL_PAGE, NATIONAL_SHEET, NATIONAL_TICK
@@ -24,8 +25,14 @@ from monitoring.i18n import N_, Translator
 from monitoring.national import keeps_the_list, may_enter
 from storage.models import Household, Person, Village
 from storage.national import HouseholdToEnter, mark_entered, to_enter_list
+from storage.repositories import Audit
+from storage.roster_facts import NATIONAL_CODE_LONGEST
 
 ONLY_STAFF = N_("/national is for township staff.")
+USAGE = N_(
+    "Send /national for the list; to record a household's national system code, send "
+    "/national, the household number and the code, e.g. /national LX01001 500118001001."
+)
 STALE = N_("This button is no longer valid.")
 
 
@@ -62,10 +69,63 @@ async def national(turn: Turn) -> list[Reply]:
     person, t, services = turn.person, turn.t, turn.services
     if person is None or not keeps_the_list(person.role):
         return [Say(t._(ONLY_STAFF))]
+    if turn.event.args:
+        return await _record_code(turn, person.id)
     township = person.township_id
     found = await services.tx(lambda s: to_enter_list(s, township))
     text, keyboard = screen(found, 1, t, services.tz)
     return [Say(text, keyboard)]
+
+
+def _set_code(
+    person_id: int, number: str, code: str, now: datetime
+) -> Callable[[Session], str | None]:
+    def apply(session: Session) -> str | None:
+        person = session.get(Person, person_id)
+        household = session.scalar(
+            select(Household).where(Household.number.in_([number, number.upper()]))
+        )
+        village = session.get(Village, household.village_id) if household else None
+        assert person is not None
+        if household is None or village is None:
+            return None
+        if not may_enter(person.role, person.township_id, village.township_id):
+            return None
+        Audit(session).update_fields(
+            household,
+            {"national_code": code},
+            now=now,
+            actor=f"person:{person.id}",
+            entity="household",
+            key=household.number,
+        )
+        return household.number
+
+    return apply
+
+
+async def _record_code(turn: Turn, person_id: int) -> list[Reply]:
+    """/national <household number> <code>: the household's code in the national system
+    (系统户编号), where the roster did not give it; audited."""
+    t, services, args = turn.t, turn.services, turn.event.args
+    if len(args) != 2 or len(args[1]) > NATIONAL_CODE_LONGEST:
+        return [Say(t._(USAGE))]
+    number, code = args[0], args[1]
+    try:
+        done = await tx_once(
+            services, turn.event, _set_code(person_id, number, code, services.now())
+        )
+    except Redelivered:
+        return []
+    if done is None:
+        return [Say(t._("No household {number} that you may see.").format(number=number))]
+    return [
+        Say(
+            t._("National system code of household {number} recorded: {code}.").format(
+                number=done, code=code
+            )
+        )
+    ]
 
 
 def _tick(

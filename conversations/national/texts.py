@@ -172,7 +172,10 @@ def screen_text(
             number=household.number, head=household.head_name, village=household.village
         ),
         t._("National system code: {code}").format(
-            code=household.national_code or t._("not given")
+            code=household.national_code
+            or t._("not given (send /national {number} and the code to record it)").format(
+                number=household.number
+            )
         ),
     ]
     screen = None

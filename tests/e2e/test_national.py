@@ -41,7 +41,7 @@ async def test_the_list_shows_the_changes_the_tick_empties_it_a_new_one_comes_ba
     assert lines[:3] == [
         "待录入国家系统（第 1/1 户）",
         "LX01001 户 徐德明（青山村）",
-        "系统户编号：未填",
+        "系统户编号：未填（发送 /national LX01001 和编号即可补录）",
     ]
     [item] = [line for line in lines if line.startswith("· ")]
     assert "新增帮扶措施" in item and "临时救助，镇民政办，金额 1,500 元" in item

@@ -122,7 +122,7 @@ async def test_the_list_shows_exactly_the_changes_since_the_last_tick(
     assert shown.text.splitlines()[:3] == [
         "待录入国家系统（第 1/3 户）",
         "H1 户 王大山（青山村）",
-        "系统户编号：未填",
+        "系统户编号：未填（发送 /national H1 和编号即可补录）",
     ]
     assert "【风险和帮扶措施】" in shown.text
     lines = shown.text.splitlines()
@@ -152,9 +152,7 @@ async def test_the_list_shows_exactly_the_changes_since_the_last_tick(
             household(s, "H1").id,
             person(s, STAFF).id,
         )
-        [audit] = s.scalars(
-            select(AuditEntry).where(AuditEntry.action == "national_entered")
-        ).all()
+        [audit] = s.scalars(select(AuditEntry).where(AuditEntry.action == "national_entered")).all()
         assert (audit.entity_key, audit.actor) == ("H1", f"person:{person(s, STAFF).id}")
     # The same press again ticks nothing more.
     [again, _] = await press(run, button(shown, "✅ 已录入"))
@@ -219,8 +217,18 @@ async def test_only_the_staffs_own_township_and_never_a_group(
 async def test_the_whole_list_as_a_spreadsheet_in_the_chat_and_from_the_cli(
     run: Runner, town: sessionmaker[Session], env_database: str, tmp_path: Path
 ) -> None:
-    with town() as s, s.begin():
-        household(s, "H1").national_code = "500118001001"
+    # The code is set from the chat where the roster did not give it (audited, not listed).
+    [said] = await run.text(national, STAFF, "/national h1 500118001001")
+    assert isinstance(said, Say) and said.text == "已记录 H1 户的系统户编号：500118001001。"
+    [usage] = await run.text(national, STAFF, "/national H1")
+    assert isinstance(usage, Say) and "/national LX01001 500118001001" in usage.text
+    [nobody] = await run.text(national, STAFF, "/national H9 1")
+    assert isinstance(nobody, Say) and nobody.text == "没有您可以查看的 H9 户。"
+    with town() as s:
+        assert household(s, "H1").national_code == "500118001001"
+        [audit] = s.scalars(select(AuditEntry).where(AuditEntry.field == "national_code"))
+        assert (audit.entity_key, audit.new_value) == ("H1", "500118001001")
+    assert (await screen(run)).text.startswith("没有待录入国家系统的变更")
     measure = add_measure(town, "H1", at("2026-11-20T09:00"))
     deliver(town, measure, at("2026-11-23T09:00"))
     shown = await screen(run)
@@ -244,3 +252,10 @@ async def test_the_whole_list_as_a_spreadsheet_in_the_chat_and_from_the_cli(
     assert main(["national-list", "-o", str(tmp_path / "national.csv")]) == 2
     assert main(["national-list", "-o", str(target), "--township", "石门镇"]) == 2
     assert not (tmp_path / "national.csv").exists()
+
+    # The ledger's households sheet has the code too.
+    assert main(["export", "-o", str(tmp_path / "ledger.xlsx")]) == 0
+    book = openpyxl.load_workbook(tmp_path / "ledger.xlsx")
+    header, *body = book["农户"].values
+    codes = {row[2]: row[header.index("系统户编号")] for row in body}
+    assert codes == {"H1": "500118001001", "H2": None, "H3": None, "H4": None}
