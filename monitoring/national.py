@@ -83,7 +83,6 @@ RULES: tuple[Rule, ...] = (
     Rule("natural_end", Kind.NATURAL_END),
     Rule("reinstate", Kind.REINSTATED),
 )
-ACTIONS = frozenset(rule.action for rule in RULES)
 # The facts a new household's item shows itself: their changes in the same list are not
 # listed again.
 SHOWN_WHEN_NEW = frozenset({Kind.BASIC})

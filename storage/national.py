@@ -8,11 +8,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from monitoring.national import ACTIONS, Change, kind_of, measure_id, recorded_in_the_bot, to_enter
+from monitoring.national import RULES, Change, kind_of, measure_id, recorded_in_the_bot, to_enter
 from monitoring.people import mask_id_number
 from storage.models import AuditEntry, Household, Person, Township, Village
 from storage.models_measures import Measure
@@ -72,43 +73,80 @@ class HouseholdToEnter:
         return max(item.audit_id for item in self.items)
 
 
-def to_enter_list(
-    session: Session, township_id: int | None = None, *, household_id: int | None = None
-) -> list[HouseholdToEnter]:
-    """The households with changes since their last tick (of a township, or one household),
-    by village and household number."""
+def _changes(township_id: int | None, household_id: int | None) -> Any:
+    """The audit rows of households after their last tick that a rule names (the rules as
+    SQL: a township's years of check-ins are not read to find its few changes)."""
     last = (
         select(NationalEntry.household_id, func.max(NationalEntry.up_to).label("up_to"))
         .group_by(NationalEntry.household_id)
         .subquery()
     )
+    rules = [
+        and_(
+            AuditEntry.action == rule.action,
+            *([AuditEntry.field == rule.field] if rule.field is not None else []),
+            *([AuditEntry.new_value == rule.new] if rule.new is not None else []),
+        )
+        for rule in RULES
+    ]
     query = (
-        select(AuditEntry, Household.id)
+        select(Household.id)
+        .select_from(AuditEntry)
         .join(Household, Household.number == AuditEntry.entity_key)
         .join(Village, Village.id == Household.village_id)
         .outerjoin(last, last.c.household_id == Household.id)
         .where(
             AuditEntry.entity == "household",
-            AuditEntry.action.in_(sorted(ACTIONS)),
+            or_(*rules),
             AuditEntry.actor.like("person:%"),
             AuditEntry.id > func.coalesce(last.c.up_to, 0),
         )
-        .order_by(AuditEntry.id)
     )
     if township_id is not None:
         query = query.where(Village.township_id == township_id)
     if household_id is not None:
         query = query.where(Household.id == household_id)
-    changes: dict[int, list[tuple[AuditEntry, Change]]] = defaultdict(list)
-    for entry, hid in session.execute(query).all():
-        kind = kind_of(entry.action, entry.field, entry.new_value)
-        if kind is None or not recorded_in_the_bot(entry.actor):
+    return query
+
+
+def households_to_enter(session: Session, township_id: int) -> list[int]:
+    """The ids of the township's households with changes to enter, by village and number
+    (the chat shows one at a time: only its changes are read then)."""
+    pending = _changes(township_id, None).distinct().subquery()
+    return list(
+        session.scalars(
+            select(Household.id)
+            .join(Village, Village.id == Household.village_id)
+            .where(Household.id.in_(select(pending.c.id)))
+            .order_by(Village.name, Household.number)
+        )
+    )
+
+
+def to_enter_list(
+    session: Session, township_id: int | None = None, *, household_id: int | None = None
+) -> list[HouseholdToEnter]:
+    """The households with changes since their last tick (of a township, or one household),
+    by village and household number."""
+    query = _changes(township_id, household_id).add_columns(
+        AuditEntry.id,
+        AuditEntry.at,
+        AuditEntry.actor,
+        AuditEntry.action,
+        AuditEntry.field,
+        AuditEntry.old_value,
+        AuditEntry.new_value,
+    )
+    changes: dict[int, list[tuple[Any, Change]]] = defaultdict(list)
+    for row in session.execute(query.order_by(AuditEntry.id)).all():
+        hid, audit_id, _, actor, action, field_, old, new = row
+        kind = kind_of(action, field_, new)
+        if kind is None or not recorded_in_the_bot(actor):
             continue
-        change = Change(entry.id, kind, entry.field, entry.old_value, entry.new_value)
-        changes[hid].append((entry, change))
+        changes[hid].append((row, Change(audit_id, kind, field_, old, new)))
     if not changes:
         return []
-    names = _people(session, {e.actor for rows in changes.values() for e, _ in rows})
+    names = _people(session, {row.actor for rows in changes.values() for row, _ in rows})
     measures = _measures(
         session, {m for rows in changes.values() for _, c in rows if (m := measure_id(c))}
     )
@@ -127,11 +165,11 @@ def to_enter_list(
                 c.field,
                 c.old,
                 c.new,
-                at=entry.at,
-                by=names.get(entry.actor, entry.actor),
+                at=row.at,
+                by=names.get(row.actor, row.actor),
                 measure=measures.get(measure_id(c) or 0),
             )
-            for entry, c in changes[household.id]
+            for row, c in changes[household.id]
         ]
         found.append(
             HouseholdToEnter(

@@ -24,7 +24,12 @@ from conversations.reports.ledger import to_bytes
 from monitoring.i18n import N_, Translator
 from monitoring.national import keeps_the_list, may_enter
 from storage.models import Household, Person, Village
-from storage.national import HouseholdToEnter, mark_entered, to_enter_list
+from storage.national import (
+    HouseholdToEnter,
+    households_to_enter,
+    mark_entered,
+    to_enter_list,
+)
 from storage.repositories import Audit
 from storage.roster_facts import NATIONAL_CODE_LONGEST
 
@@ -36,14 +41,29 @@ USAGE = N_(
 STALE = N_("This button is no longer valid.")
 
 
-def screen(
-    found: list[HouseholdToEnter], index: int, t: Translator, tz: ZoneInfo
-) -> tuple[str, Keyboard]:
-    """The household at `index` (from 1, kept within the list) with its buttons."""
-    if not found:
+Page = tuple[int, int, HouseholdToEnter | None]  # the index shown, how many, the household
+
+
+def page_of(township_id: int, index: int) -> Callable[[Session], Page]:
+    """The township's household at `index` (from 1, kept within the list), with its changes;
+    only that household's changes are read."""
+
+    def load(session: Session) -> Page:
+        ids = households_to_enter(session, township_id)
+        if not ids:
+            return 0, 0, None
+        shown = min(max(1, index), len(ids))
+        found = to_enter_list(session, household_id=ids[shown - 1])
+        return shown, len(ids), found[0] if found else None
+
+    return load
+
+
+def screen(page: Page, t: Translator, tz: ZoneInfo) -> tuple[str, Keyboard]:
+    """The household's screen with its buttons."""
+    index, count, household = page
+    if household is None:
         return t._(EMPTY), ()
-    index = min(max(1, index), len(found))
-    household = found[index - 1]
     rows: list[tuple[Button, ...]] = [
         (
             Button(
@@ -57,12 +77,12 @@ def screen(
     turn_to = []
     if index > 1:
         turn_to.append(Button(t._("◀ Previous household"), NATIONAL_PAGE.data(index=index - 1)))
-    if index < len(found):
+    if index < count:
         turn_to.append(Button(t._("Next household ▶"), NATIONAL_PAGE.data(index=index + 1)))
     if turn_to:
         rows.append(tuple(turn_to))
     rows.append((Button(t._("📄 The whole list (spreadsheet)"), NATIONAL_SHEET.data()),))
-    return screen_text(household, index, len(found), t, tz), tuple(rows)
+    return screen_text(household, index, count, t, tz), tuple(rows)
 
 
 async def national(turn: Turn) -> list[Reply]:
@@ -71,9 +91,7 @@ async def national(turn: Turn) -> list[Reply]:
         return [Say(t._(ONLY_STAFF))]
     if turn.event.args:
         return await _record_code(turn, person.id)
-    township = person.township_id
-    found = await services.tx(lambda s: to_enter_list(s, township))
-    text, keyboard = screen(found, 1, t, services.tz)
+    text, keyboard = screen(await services.tx(page_of(person.township_id, 1)), t, services.tz)
     return [Say(text, keyboard)]
 
 
@@ -129,19 +147,21 @@ async def _record_code(turn: Turn, person_id: int) -> list[Reply]:
 
 
 def _tick(
-    person_id: int, household_id: int, up_to: int, now: datetime
-) -> Callable[[Session], tuple[int | None, list[HouseholdToEnter]]]:
-    def apply(session: Session) -> tuple[int | None, list[HouseholdToEnter]]:
+    person_id: int, household_id: int, up_to: int, index: int, now: datetime
+) -> Callable[[Session], tuple[int | None, Page]]:
+    """Tick, then the household now at `index` (the next one, as the ticked one left)."""
+
+    def apply(session: Session) -> tuple[int | None, Page]:
         person = session.get(Person, person_id)
         household = session.get(Household, household_id)
         village = session.get(Village, household.village_id) if household else None
         assert person is not None
         if household is None or village is None:
-            return None, to_enter_list(session, person.township_id)
+            return None, (0, 0, None)
         if not may_enter(person.role, person.township_id, village.township_id):
-            return None, []
+            return None, (0, 0, None)
         ticked = mark_entered(session, household, up_to, person, now=now)
-        return ticked, to_enter_list(session, person.township_id)
+        return ticked, page_of(person.township_id, index)(session)
 
     return apply
 
@@ -159,17 +179,17 @@ async def national_pressed(turn: Turn) -> list[Reply]:
         content = await asyncio.to_thread(lambda: to_bytes(sheet.build(found, t, tz)))
         caption = t._("To enter in the national system: {n} households").format(n=len(found))
         return [Toast(""), Document(content, sheet.filename(person.township_name, day), caption)]
-    page = NATIONAL_PAGE.read(data)
-    if page is not None and page["index"].isdigit():
-        found = await services.tx(lambda s: to_enter_list(s, township))
-        text, keyboard = screen(found, int(page["index"]), t, tz)
+    turned = NATIONAL_PAGE.read(data)
+    if turned is not None and turned["index"].isdigit():
+        text, keyboard = screen(await services.tx(page_of(township, int(turned["index"]))), t, tz)
         return [Toast(""), Edit(text, keyboard)]
     tick = NATIONAL_TICK.read(data)
     if tick is None or not all(v.isdigit() for v in tick.values()):
         return [Toast(t._(STALE))]
-    apply = _tick(person.id, int(tick["household"]), int(tick["upto"]), services.now())
+    chosen = (int(tick["household"]), int(tick["upto"]), int(tick["index"]))
+    apply = _tick(person.id, *chosen, services.now())
     try:
-        ticked, found = await tx_once(services, turn.event, apply)
+        ticked, page = await tx_once(services, turn.event, apply)
     except Redelivered:
         return []
     if ticked is None:
@@ -183,5 +203,5 @@ async def national_pressed(turn: Turn) -> list[Reply]:
         if ticked
         else t._("These changes were ticked as entered already.")
     )
-    text, keyboard = screen(found, int(tick["index"]), t, tz)
+    text, keyboard = screen(page, t, tz)
     return [Toast(said), Edit(text, keyboard)]
