@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot import cli_identities, cli_jobs, cli_leads
+from bot import cli_identities, cli_jobs, cli_leads, cli_national
 from bot.cli_output import print_row_errors, refuse_xlsx_target
 from bot.i18n import load_translations
 from bot.logs import setup_logging
@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
     cli_leads.add_parser(sub)
     cli_identities.add_parser(sub)
+    cli_national.add_parser(sub)
     sandbox = sub.add_parser("sandbox", help="the local Bot API stand-in with a demo township")
     sandbox.add_argument(
         "--port", type=int, default=None, help="port (default FANGFANPIN_SANDBOX_PORT, 8081)"
@@ -146,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_leads.run(settings, args, t)
     if args.command == "identities":
         return cli_identities.run(settings, args, t)
+    if args.command == "national-list":
+        return cli_national.run(settings, args, t)
     if args.command == "export":
         return export_ledger(settings, args.output, args.week, args.township, t)
     if args.command == "plan":

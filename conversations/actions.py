@@ -42,3 +42,8 @@ PLAN_SHEET = Action("pl", "x", "household")
 # Record a help measure for a household (its screen, the plan notice and its reminder, a
 # failed elimination check): the measure conversation, without a warning.
 RECORD_FOR = Action("hm", "s", "household")
+# The national system's list (/national): tick a household's changes as entered (those up to
+# the newest shown), turn to another household, the whole list as a spreadsheet.
+NATIONAL_TICK = Action("nl", "ok", "household", "upto", "index")
+NATIONAL_PAGE = Action("nl", "pg", "index")
+NATIONAL_SHEET = Action("nl", "xl")

@@ -39,6 +39,7 @@ BUTTONS: dict[str, Where] = {
     "hm": Where.OWN_PRIVATE,
     "ld": Where.OWN_PRIVATE,  # a lead's buttons (conversations/leads/flow.py)
     "sr": Where.OWN_PRIVATE,  # a self-report's (conversations/leads/selfreport.py)
+    "nl": Where.OWN_PRIVATE,  # the national system's list (conversations/national/flow.py)
     # a red warning's buttons: on its copies in the groups, and on the copy with the full
     # reasons sent privately to those who may act on it (conversations/warnings/flow.py)
     "al": Where.GROUP_OR_OWN_PRIVATE,

@@ -28,6 +28,7 @@ from conversations.engine.services import Services
 from conversations.engine.turn import Flow, Turn, turn_of
 from conversations.leads import flow as leads
 from conversations.leads import selfreport
+from conversations.national import flow as national
 from conversations.people import groups, language, registration
 from conversations.people.help import help_flow
 from conversations.people.menu import COMMANDS, GROUP_ONLY, PRIVATE_ONLY, Chats
@@ -66,6 +67,7 @@ COMMAND_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("measure", start_measure.measure),
     ("leads", leads.leads),
     ("report", selfreport.report),
+    ("national", national.national),
 )
 # the data's start (before a ":") -> its flow; the conversations' own buttons go to the
 # router (registered after these, so "ci:hh" is the household list's, "ci:a" the router's)
@@ -83,6 +85,7 @@ BUTTON_FLOWS: tuple[tuple[str, Flow], ...] = (
     ("hm", start_measure.measure_pressed),
     ("ld", leads.lead_pressed),
     ("sr", selfreport.pressed),
+    ("nl", national.national_pressed),
 )
 FLOW_OF = dict(COMMAND_FLOWS)
 # a command that checks the kind of chat itself (it answers in both) is taken in both

@@ -110,6 +110,7 @@ def households(session: Session, week: Week, scope: Scope) -> list[HouseholdLine
             Household.has_labour,
             Household.villager_group,
             eliminated,
+            Household.national_code,
         )
         .select_from(Household)
         .join(Village, Village.id == Household.village_id)

@@ -51,6 +51,7 @@ class HouseholdLine:
     has_labour: bool | None
     villager_group: str | None
     eliminated_at: datetime | None  # the risk marked eliminated (and not reinstated)
+    national_code: str | None = None  # 系统户编号, the household's code in the national system
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,8 @@ class Household(Timestamps, Base):
     # The roster's 风险类型 (codes of monitoring.proposals.RISK_TYPES) and 村民小组.
     risk_types: Mapped[list[str] | None] = mapped_column(JSON)
     villager_group: Mapped[str | None] = mapped_column(String(50))
+    # The household's code in the national monitoring system (系统户编号), from the roster.
+    national_code: Mapped[str | None] = mapped_column(String(40))
 
     village: Mapped[Village] = relationship()
     assignment: Mapped[HelperAssignment | None] = relationship(

@@ -120,6 +120,8 @@ def import_roster(
             fields["has_labour"] = facts.has_labour
         if facts.villager_group is not None:
             fields["villager_group"] = facts.villager_group
+        if facts.national_code is not None:
+            fields["national_code"] = facts.national_code
         if household is None:
             household = Household(
                 number=h.number,

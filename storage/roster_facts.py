@@ -1,6 +1,7 @@
 """The roster's optional household columns, checked: 纳入日期 (identification date), 风险类型
 (risk types), 劳动能力 (labour status), 村民小组 (villager group), 帮扶小组 (the household's team:
-`storage/roster_team.py`). An empty cell, or no such column, keeps what is stored."""
+`storage/roster_team.py`), 系统户编号 (the household's code in the national system). An empty
+cell, or no such column, keeps what is stored."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from monitoring.i18n import N_
 from storage.roster_format import HouseholdFacts
 from storage.roster_team import read_team
 
+NATIONAL_CODE_LONGEST = 40  # households.national_code
 Problem = tuple[str, dict[str, str]]  # a message id and its parameters
 
 
@@ -62,4 +64,8 @@ def read_facts(
         group = None
     team, team_problems = read_team(values.get("team", ""))
     problems += team_problems
-    return HouseholdFacts(identified_on, risk_types, has_labour, group, team), problems
+    code = values.get("national_code") or None
+    if code is not None and len(code) > NATIONAL_CODE_LONGEST:
+        problems.append((N_("系统户编号 is longer than 40 characters"), {}))
+        code = None
+    return HouseholdFacts(identified_on, risk_types, has_labour, group, team, code), problems

@@ -32,9 +32,11 @@ HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
     "labour": ("劳动能力", "labour"),
     "villager_group": ("村民小组", "villager_group"),
     "team": ("帮扶小组", "team"),  # storage/roster_team.py
+    "national_code": ("系统户编号", "national_code"),  # the national system's household code
 }
 HOUSEHOLD_OPTIONAL = frozenset(
     {"id_number", "identified_on", "risk_types", "labour", "villager_group", "team"}
+    | {"national_code"}
 )
 
 STAFF_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -86,6 +88,7 @@ class HouseholdFacts:
     has_labour: bool | None = None
     villager_group: str | None = None
     team: tuple[str, ...] | None = None  # names or E.164 numbers; (): no team
+    national_code: str | None = None  # 系统户编号
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("tasks", N_("Help measures for you to carry out"), (HELPER, HEAD, UNIT)),
     Command("leads", N_("Leads to check at home"), (HEAD, STAFF)),
+    Command("national", N_("Changes to enter in the national monitoring system"), (STAFF,)),
     Command(
         "language",
         N_("The language the bot uses with you (中文 / English)"),

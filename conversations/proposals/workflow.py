@@ -314,6 +314,7 @@ class Workflow(Proposals):
             "head_name": proposal.head_name,
             "members": proposal.members,
             "category": proposal.category,
+            "risk_types": list(proposal.risk_types or []),
             "expected_income": proposal.expected_income,
             "has_labour": proposal.has_labour,
             "status": HouseholdStatus.MONITORED.value,

@@ -185,6 +185,7 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Labour"), 12, lambda r: c.word(LABOUR_NAMES, _labour(r.has_labour))),
         Column(N_("Villager group"), 10, lambda r: r.villager_group or ""),
         Column(N_("Risk eliminated on"), 17, lambda r: c.when(r.eliminated_at), DATETIME_FORMAT),
+        Column(N_("National system code"), 18, lambda r: r.national_code or ""),
     ]
     checkin_columns = [
         Column(N_("Village"), 12, lambda r: r.village),

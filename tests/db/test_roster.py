@@ -427,6 +427,23 @@ def test_the_optional_facts_are_kept_and_an_empty_cell_keeps_what_is_stored(
         assert (str(household.identified_on), household.has_labour) == ("2024-03-15", False)
 
 
+def test_the_national_system_code_is_kept_and_an_overlong_one_refused(
+    env_database: str,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    header = [*HH_HEADER, "系统户编号"]
+    assert run_import(write_csv(tmp_path / "codes.csv", header, [[*GOOD, "5001180010010001"]])) == 0
+    assert run_import(write_csv(tmp_path / "blank.csv", header, [[*GOOD, ""]])) == 0  # kept
+    with session_factory() as s:
+        assert s.scalars(select(Household.national_code)).one() == "5001180010010001"
+    before = counts(session_factory)
+    assert run_import(write_csv(tmp_path / "long.csv", header, [[*GOOD, "9" * 41]])) == 1
+    assert "系统户编号超过 40 个字符" in capsys.readouterr().err
+    assert counts(session_factory) == before
+
+
 def test_xlsx_date_cell_of_identification(
     env_database: str, session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
