@@ -16,7 +16,7 @@ from storage.bindings import Bindings
 from storage.models import Alert, Draft, GroupBinding, Household, Person, Village
 from storage.roster import import_roster
 from tests.conftest import EXAMPLES
-from tests.driver import Chat, register
+from tests.driver import Chat, outbox_settled, register
 from tests.small_town import at, green_checkin
 
 PEOPLE = {
@@ -258,6 +258,8 @@ async def test_buttons_are_refused_to_the_wrong_people(
     # The red warning is queued in the check-in's transaction; the worker posts it.
     [alert] = await client.wait_bot_messages(group, after=seq, timeout=30)
     assert "🔴" in alert["text"]
+    # A press is checked against the warning's sent rows, marked in batches within a second.
+    await outbox_settled(roster)
 
     # A stranger (not linked: perhaps a village head who never wrote to the bot) is told to
     # link first; the people the bot knows are told they have no right.
