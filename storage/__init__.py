@@ -5,6 +5,7 @@ one CLI command) owns the transaction with `with session.begin(): ...`.
 """
 
 from storage import (
+    models_income,  # noqa: F401  (its table in the metadata)
     models_leads,  # noqa: F401  (its table in the metadata)
     models_measures,  # noqa: F401  (its table in the metadata)
     models_natural_end,  # noqa: F401  (its table in the metadata)

@@ -80,6 +80,13 @@ class CheckInLine:
     note: str | None
     has_photo: bool
     corrected: bool
+    # The figure with its parts (monitoring.income.NetIncome.as_json); None before 0024.
+    income: dict[str, Any] | None = None
+
+    def part(self, key: str) -> Decimal | None:
+        """One part of the figure: a source, `gross` or `deduction` (None: not kept)."""
+        value = (self.income or {}).get(key)
+        return None if value is None else Decimal(str(value))
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,17 @@ def _labour(value: bool | None) -> str | None:
 
 
 ALERT_STATUS = {"open": N_("open"), "closed": N_("closed")}
+INCOME_PART_COLUMNS = (
+    ("wage", N_("Wage income (yuan)")),
+    ("business", N_("Business income, net (yuan)")),
+    ("property", N_("Property income (yuan)")),
+    ("transfer", N_("Transfer income (yuan)")),
+)
+
+
+def _part(key: str) -> Callable[[lines.CheckInLine], float | None]:
+    """A part of a check-in's income figure, as a number (blank where it was not counted)."""
+    return lambda r: money(r.part(key))
 
 
 @dataclass(frozen=True)
@@ -191,10 +202,18 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Visit"), 10, lambda r: c.word(visits, r.visit_method)),
         Column(N_("Members"), 8, lambda r: r.members, "0"),
         Column(N_("Income changed"), 10, lambda r: c.yes_no(r.income_changed)),
+        # the figure with its parts (monitoring/income.py): by source, when counted so
+        *(Column(name, 12, _part(key), MONEY_FORMAT) for key, name in INCOME_PART_COLUMNS),
         Column(
-            N_("Expected income this year (yuan)"),
+            N_("Household income counted (yuan)"),
             16,
             lambda r: money(r.expected_income),
+            MONEY_FORMAT,
+        ),
+        Column(
+            N_("Deducted: paid by the household (yuan)"),
+            14,
+            lambda r: money(r.part("deduction")),
             MONEY_FORMAT,
         ),
         Column(
