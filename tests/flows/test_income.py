@@ -125,9 +125,9 @@ async def test_a_change_in_wage_income_and_a_hospital_bill_paid_after_insurance(
         ]
         assert statements[-1].checkin_id == row.id
         audited = s.scalars(
-            select(AuditEntry).where(
-                AuditEntry.entity_key == "H3", AuditEntry.field == "income_wage"
-            )
+            select(AuditEntry)
+            .where(AuditEntry.entity_key == "H3", AuditEntry.field == "income_wage")
+            .order_by(AuditEntry.id)
         ).all()
         assert [(a.old_value, a.new_value) for a in audited] == [
             (None, "24000"),
