@@ -8,6 +8,7 @@ from storage import (
     models_income,  # noqa: F401  (its table in the metadata)
     models_leads,  # noqa: F401  (its table in the metadata)
     models_measures,  # noqa: F401  (its table in the metadata)
+    models_members,  # noqa: F401  (its table in the metadata)
     models_natural_end,  # noqa: F401  (its table in the metadata)
     models_platforms,  # noqa: F401  (its table in the metadata)
     models_team,  # noqa: F401  (its table in the metadata)

@@ -90,6 +90,23 @@ class CheckInLine:
 
 
 @dataclass(frozen=True)
+class MemberLine:
+    village: str
+    number: str
+    head_name: str
+    name: str
+    relation: str
+    id_masked: str
+    born_on: date | None
+    labour: str | None
+    health: str | None
+    schooling: str | None
+    insurance: str | None
+    presence: str  # living, away, dead
+    presence_since: date | None
+
+
+@dataclass(frozen=True)
 class MissedLine:
     village: str
     number: str

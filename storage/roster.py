@@ -24,6 +24,7 @@ from storage.models import Household, Person
 from storage.repositories import Audit, Households, People, Places
 from storage.roster_check import read_roster
 from storage.roster_format import ImportResult, RosterError
+from storage.roster_members import import_members
 from storage.team import set_team
 
 
@@ -162,6 +163,10 @@ def import_roster(
             session, household, [m for m in members if m is not None], now=now, actor=actor
         ):
             result.teams_changed += 1
+
+    # Members last: their households may be new in these files.
+    if validator.members:
+        result.members_changed = import_members(session, validator.members, now=now, actor=actor)
 
     if household_rows:
         in_files = {h.number for h in household_rows}

@@ -90,6 +90,7 @@ class ImportResult:
     assignments_changed: int = 0
     teams_changed: int = 0
     incomes_changed: int = 0
+    members_changed: int = 0
     households_not_in_files: list[str] = field(default_factory=list)
 
 

@@ -41,7 +41,7 @@ from monitoring.leads import reported_at
 from monitoring.people import Category, HouseholdStatus
 from monitoring.proposals import RISK_TYPES, Status, chain_days
 from monitoring.weeks import Week
-from storage import ledger, natural_ends
+from storage import ledger, ledger_members, natural_ends
 from storage import ledger_lines as lines
 from storage.ledger_lines import Scope
 from storage.natural_ends import NaturalEndLine
@@ -90,6 +90,11 @@ def lead_source(source: str | None, t: Translator) -> str:
     return source_name(source, t) if source else t._("Cadre's visit")
 
 
+PRESENCE_NAMES = {
+    "living": N_("lives in it"),
+    "away": N_("left the household"),
+    "dead": N_("died"),
+}
 LABOUR_NAMES = {"yes": N_("someone can work"), "no": N_("no one can work")}
 
 
@@ -126,6 +131,7 @@ class LedgerData:
     eliminations: list[lines.EliminationLine]
     referrals: list[lines.ReferralLine]
     natural_ends: list[NaturalEndLine]
+    members: list[lines.MemberLine]
 
 
 def collect(session: Session, week: Week, scope: Scope, tz: ZoneInfo) -> LedgerData:
@@ -145,6 +151,7 @@ READERS: tuple[Callable[[Session, Week, Scope, ZoneInfo], list[Any]], ...] = (
     lambda s, w, scope, tz: ledger.eliminations(s, w, scope, tz=tz),
     lambda s, w, scope, tz: ledger.referrals(s, w, scope, tz=tz),
     lambda s, w, scope, tz: natural_ends.ledger_lines(s, w, scope, tz=tz),
+    lambda s, w, scope, tz: ledger_members.members(s, scope),
 )
 
 
@@ -361,6 +368,21 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Reinstated at"), 17, lambda r: c.when(r.reinstated_at), DATETIME_FORMAT),
     ]
     write_sheet(book, t._("Natural ends"), natural_end_columns, data.natural_ends, t)
+    member_columns = [
+        Column(N_("Village"), 12, lambda r: r.village),
+        Column(N_("Household no."), 14, lambda r: r.number),
+        Column(N_("Head of household"), 12, lambda r: r.head_name),
+        Column(N_("Name"), 12, lambda r: r.name),
+        Column(N_("Relation to the head"), 10, lambda r: r.relation),
+        Column(N_("ID number"), 22, lambda r: r.id_masked),
+        Column(N_("Born on"), 11, lambda r: r.born_on, DATE_FORMAT),
+        Column(N_("Labour"), 12, lambda r: r.labour or ""),
+        Column(N_("Health"), 12, lambda r: r.health or ""),
+        Column(N_("In school"), 10, lambda r: r.schooling or ""),
+        Column(N_("Insurance"), 16, lambda r: r.insurance or ""),
+        Column(N_("Lives in the household"), 10, lambda r: c.word(PRESENCE_NAMES, r.presence)),
+    ]
+    write_sheet(book, t._("Household members"), member_columns, data.members, t)
     return book
 
 

@@ -217,6 +217,7 @@ async def test_summary_and_export_of_a_seeded_week(
         "风险消除",
         "移交县级",
         "自然消除",
+        "家庭成员",
     ]
     households = book["农户"]
     assert households.freeze_panes == "A2"
@@ -300,6 +301,7 @@ def test_export_from_the_command_line(
         "Eliminations",
         "Referred to the county",
         "Natural ends",
+        "Household members",
     ]
     numbers = [row[2].value for row in book["Households"].iter_rows(min_row=2)]
     assert sorted(numbers) == sorted(r.number for r in seeded)
