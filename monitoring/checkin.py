@@ -9,70 +9,20 @@ rigid expenditures) keeps a list, one value per round.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
 from monitoring.amounts import AmountError, parse_amount, parse_count
+from monitoring.checkin_income import INCOME_FOLLOWERS, INCOME_QUESTIONS
 from monitoring.i18n import N_
-
-Answers = dict[str, Any]
-
-
-class Kind(StrEnum):
-    CHOICE = "choice"  # inline buttons, one of `options`
-    YESNO = "yesno"  # inline buttons 是 / 否 (typing 是/否 works too)
-    COUNT = "count"  # a whole number of people, typed, or the "unchanged" button
-    AMOUNT = "amount"  # yuan, typed
-    TEXT = "text"  # free text, or the skip button
-    PHOTO = "photo"  # a photo, or the skip button
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the walker knows about the household besides the answers."""
-
-    members: int
-    has_school_child: bool | None  # None: never asked
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    kind: Kind
-    text: str  # message id
-    label: str  # message id, for the summary
-    options: tuple[tuple[str, str], ...] = ()  # (value, label message id)
-    applies: Callable[[Answers, Facts, str | None], bool] = lambda a, f, e: True
-    skippable: bool = False
-    guarantee: str | None = None  # the item of GUARANTEES this answers
-    ok_when: bool = True  # for a guarantee: the answer that means "secure"
-    # For a guarantee: the buttons, (secure, a problem), which say what they mean instead
-    # of yes / no (a wrong tap on 是 changes a household's level); secure is on the left.
-    says: tuple[str, str] = (N_("Secure"), N_("A problem"))
-
-
-@dataclass(frozen=True)
-class Group:
-    """Questions asked in rounds while the last question of the round is answered yes."""
-
-    id: str
-    questions: tuple[Question, ...]
-    applies: Callable[[Answers, Facts, str | None], bool]
-
-    @property
-    def repeat(self) -> Question:
-        return self.questions[-1]
-
-
-@dataclass(frozen=True)
-class Step:
-    question: Question
-    round: int | None = None  # for a question in a group
+from monitoring.questions import Answers as Answers
+from monitoring.questions import Facts as Facts
+from monitoring.questions import Group as Group
+from monitoring.questions import Kind as Kind
+from monitoring.questions import Question as Question
+from monitoring.questions import Step as Step
 
 
 def has_school_child(answers: Answers, facts: Facts) -> bool | None:
@@ -104,8 +54,9 @@ EXPENSES = Group(
             "expense_amount",
             Kind.AMOUNT,
             N_(
-                "How much did the household pay itself, in yuan, after insurance, "
-                "reimbursement and assistance? (e.g. 5000, 1.2万)"
+                "How much did the household pay itself, in yuan, after medical insurance "
+                "reimbursement and assistance (合规自付)? Not the whole bill: only its own "
+                "share. (e.g. 5000, 1.2万)"
             ),
             N_("Paid by the household"),
         ),
@@ -136,28 +87,14 @@ QUESTIONS: tuple[Question | Group, ...] = (
         ),
         N_("Members living together"),
     ),
-    Question(
-        "income_changed",
-        Kind.YESNO,
-        N_("Has the household's income changed clearly since the last visit?"),
-        N_("Income changed"),
-    ),
-    Question(
-        "expected_income",
-        Kind.AMOUNT,
-        N_(
-            "What net income does the whole household expect this year, in yuan? "
-            "(e.g. 24000, 2.4万)"
-        ),
-        N_("Expected income this year"),
-        applies=lambda a, f, e: a.get("income_changed") is True,
-    ),
+    *INCOME_QUESTIONS,
     Question(
         "rigid_expense",
         Kind.YESNO,
         N_(
-            "Has there been a large rigid expenditure since the last visit (illness, "
-            "disability, schooling, disaster, accident)?"
+            "Since the last visit, has the household paid a large rigid expenditure itself "
+            "(illness, disability, schooling, disaster, accident), after medical insurance "
+            "and assistance?"
         ),
         N_("Large rigid expenditure"),
     ),
@@ -248,7 +185,7 @@ QUESTION_BY_ID: dict[str, Question] = {q.id: q for q in all_questions()}
 # The questions a helper may jump to from the summary. A question that only follows another
 # (the expected income, the expenditures, a child out of school) is edited with it.
 FOLLOWERS: dict[str, tuple[str, ...]] = {
-    "income_changed": ("expected_income",),
+    "income_changed": INCOME_FOLLOWERS,
     "rigid_expense": tuple(q.id for q in EXPENSES.questions),
     "school_child": ("out_of_school",),
 }

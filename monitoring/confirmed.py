@@ -20,6 +20,8 @@ from monitoring.checkin import (
     has_school_child,
     next_step,
 )
+from monitoring.checkin_income import basis_of
+from monitoring.income import SOURCES, Basis, Source
 from monitoring.risk import GUARANTEES
 
 
@@ -38,6 +40,10 @@ class ConfirmedAnswers(BaseModel):
     members: Count
     income_changed: bool
     expected_income: Amount | None = None
+    income_basis: Basis = Basis.SINGLE
+    # By source (bases `changes` and `first`): the new figures over 12 months of the sources
+    # that changed (all four on a first statement).
+    income_changes: dict[Source, Amount] = Field(default_factory=dict)
     expenses: tuple[Expense, ...] = ()
     guarantees: dict[str, bool | None] = Field(default_factory=dict)
     school_child: bool | None = None
@@ -57,6 +63,16 @@ def confirmed(answers: Answers, facts: Facts) -> ConfirmedAnswers:
     if answers.get("rigid_expense") is True:
         for cause, amount in zip(answers["expense_cause"], answers["expense_amount"], strict=False):
             expenses.append(Expense(cause=cause, amount=amount))
+    basis = basis_of(answers)
+    changes: dict[Source, Any] = {}
+    if answers["income_changed"] and basis is Basis.CHANGES:
+        # a source named twice: its last round's figure
+        for source, amount in zip(
+            answers.get("income_source") or [], answers.get("income_amount") or [], strict=False
+        ):
+            changes[Source(source)] = amount
+    elif answers["income_changed"] and basis is Basis.FIRST:
+        changes = {s: answers[f"{s.value}_income"] for s in SOURCES}
     school = has_school_child(answers, facts)
     guarantees: dict[str, bool | None] = {item: None for item in GUARANTEES}
     for question in all_questions():
@@ -73,6 +89,8 @@ def confirmed(answers: Answers, facts: Facts) -> ConfirmedAnswers:
         members=answers["members"],
         income_changed=answers["income_changed"],
         expected_income=answers.get("expected_income") if answers["income_changed"] else None,
+        income_basis=basis,
+        income_changes=changes,
         expenses=tuple(expenses),
         guarantees=guarantees,
         school_child=school,

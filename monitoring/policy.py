@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from monitoring.cadence import Cadence
+from monitoring.income import DEFAULT_METHOD, Basis, Method
 from monitoring.terms import DEFAULT_TERMS, Terms, parse_words
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,15 @@ class Policy:
     lead_check_days: int = 5  # a lead (线索) checked at home within this many days
     terms: Terms = DEFAULT_TERMS  # the words of the documents followed (monitoring/terms.py)
     supervision_phone: str = DEFAULT_SUPERVISION_PHONE  # on the public notice
+    income_method: Method = DEFAULT_METHOD  # how income is counted (monitoring/income.py)
+
+    def deduction_for(self, basis: Basis) -> Expenditure:
+        """Which expenditure a check-in takes off the income: by source (the county's way)
+        合规自付 over the same 12 months as the income; a single figure, as `expenditure`
+        says. `basis`: the check-in's (monitoring.income.basis)."""
+        if basis is Basis.SINGLE:
+            return self.expenditure
+        return Expenditure.LAST_12_MONTHS
 
     def region_of(self, township: str | None) -> str | None:
         if township is not None and township in self.townships:
@@ -141,6 +151,7 @@ _TOP_KEYS = {
     "lead_check_days",
     "words",
     "supervision_phone",
+    "income_method",
 }
 _YEAR_KEYS = {"red_line", "watch_line", "income_drop", "standard", "source"}
 _REGION_KEYS = {"within", "lines"}
@@ -238,6 +249,12 @@ def parse_policy(text: str, source: str) -> Policy:
             f"{source}: supervision_phone = {_show(phone)}: a telephone number such as "
             "12317 or 023-12345678"
         )
+    method = data.get("income_method", DEFAULT_METHOD.value)
+    try:
+        income_method = Method(method)
+    except (ValueError, TypeError):
+        allowed = " or ".join(repr(m.value) for m in Method)
+        raise PolicyError(f"{source}: income_method = {_show(method)}: use {allowed}") from None
     return Policy(
         lines,
         regions,
@@ -251,6 +268,7 @@ def parse_policy(text: str, source: str) -> Policy:
         lead_check_days=lead_days,
         terms=terms,
         supervision_phone=phone,
+        income_method=income_method,
     )
 
 

@@ -13,7 +13,7 @@ def quick_checkin(index: int) -> list[tuple[str, str, str]]:
         ("send", "/checkin", "本次走访方式"),
         ("press", "入户", "几口人"),
         ("press", "仍为", "收入有明显变化"),
-        ("press", "否", "大额刚性支出吗"),
+        ("press", "没有变化", "大额刚性支出吗"),
         ("press", "否", "吃饭有保障"),
         ("press", food, "衣物和被褥"),
         ("press", "有保障", "义务教育阶段（约"),

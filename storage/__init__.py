@@ -6,8 +6,10 @@ one CLI command) owns the transaction with `with session.begin(): ...`.
 
 from storage import (
     models_identities,  # noqa: F401  (its tables in the metadata)
+    models_income,  # noqa: F401  (its table in the metadata)
     models_leads,  # noqa: F401  (its table in the metadata)
     models_measures,  # noqa: F401  (its table in the metadata)
+    models_members,  # noqa: F401  (its table in the metadata)
     models_national,  # noqa: F401  (its table in the metadata)
     models_natural_end,  # noqa: F401  (its table in the metadata)
     models_platforms,  # noqa: F401  (its table in the metadata)

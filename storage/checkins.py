@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from monitoring.cadence import Cadence, period_of
 from monitoring.checkin import Answers, Facts
+from monitoring.income import NetIncome
 from monitoring.people import HouseholdStatus
 from monitoring.policy import Expenditure
 from monitoring.risk import Level
@@ -50,6 +51,7 @@ class DraftView:
     week: str
     answers: Answers
     editing: str | None
+    income: NetIncome | None = None  # the figure the answers give, once all are answered
 
 
 FLOW = "checkin"  # the drafts' flow name of a check-in being answered
@@ -176,9 +178,17 @@ class CheckIns:
         )
         return household.status if household is not None else None
 
-    def start_draft(self, helper_id: int, household_id: int, week: Week, *, now: datetime) -> Draft:
+    def start_draft(
+        self,
+        helper_id: int,
+        household_id: int,
+        week: Week,
+        *,
+        now: datetime,
+        answers: Answers | None = None,
+    ) -> Draft:
         return Drafts(self.session).start(
-            helper_id, FLOW, subject_id=household_id, week=str(week), now=now
+            helper_id, FLOW, subject_id=household_id, week=str(week), now=now, answers=answers
         )
 
     # ------------------------------------------------------------------ confirmed

@@ -158,6 +158,7 @@ def checkins(session: Session, week: Week, scope: Scope) -> list[CheckInLine]:
             CheckIn.note,
             CheckIn.photo_file_id.is_not(None),
             CheckIn.supersedes_id.is_not(None),
+            CheckIn.income,
         )
         .select_from(CheckIn)
         .join(Household, Household.id == CheckIn.household_id)
@@ -167,7 +168,11 @@ def checkins(session: Session, week: Week, scope: Scope) -> list[CheckInLine]:
         .where(CheckIn.week == str(week), CheckIn.is_current)
         .order_by(Village.name, Household.number)
     )
-    lists = {12: lambda v: list(v or []), 20: lambda v: list(v or [])}
+    lists: dict[int, Callable[[Any], Any]] = {
+        12: lambda v: list(v or []),
+        20: lambda v: list(v or []),
+        25: lambda v: dict(v) if v else None,
+    }
     return [CheckInLine(*row) for row in _rows(session, query, lists)]
 
 

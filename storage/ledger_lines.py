@@ -81,6 +81,30 @@ class CheckInLine:
     note: str | None
     has_photo: bool
     corrected: bool
+    # The figure with its parts (monitoring.income.NetIncome.as_json); None before 0024.
+    income: dict[str, Any] | None = None
+
+    def part(self, key: str) -> Decimal | None:
+        """One part of the figure: a source, `gross` or `deduction` (None: not kept)."""
+        value = (self.income or {}).get(key)
+        return None if value is None else Decimal(str(value))
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    village: str
+    number: str
+    head_name: str
+    name: str
+    relation: str
+    id_masked: str
+    born_on: date | None
+    labour: str | None
+    health: str | None
+    schooling: str | None
+    insurance: str | None
+    presence: str  # living, away, dead
+    presence_since: date | None
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,8 @@ class CheckIn(Base):
     level: Mapped[str] = mapped_column(String(10))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     per_capita_income: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # The figure with its parts (monitoring.income.NetIncome.as_json); None before 0024.
+    income: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     policy_year: Mapped[int] = mapped_column(Integer)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))

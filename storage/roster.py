@@ -14,14 +14,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from monitoring.income import IncomeParts
 from monitoring.people import (
     HouseholdStatus,
     Role,
 )
+from storage.income import Incomes
 from storage.models import Household, Person
 from storage.repositories import Audit, Households, People, Places
 from storage.roster_check import read_roster
 from storage.roster_format import ImportResult, RosterError
+from storage.roster_members import import_members
 from storage.team import set_team
 
 
@@ -149,6 +152,8 @@ def import_roster(
         session.flush()
         if households.assign_helper(household, helper, now=now, actor=actor):
             result.assignments_changed += 1
+        if facts.income is not None and _income(session, household, facts.income, now, actor):
+            result.incomes_changed += 1
 
     # Teams last: a member may be a helper whom a later row of the file creates.
     session.flush()
@@ -161,6 +166,10 @@ def import_roster(
         ):
             result.teams_changed += 1
 
+    # Members last: their households may be new in these files.
+    if validator.members:
+        result.members_changed = import_members(session, validator.members, now=now, actor=actor)
+
     if household_rows:
         in_files = {h.number for h in household_rows}
         result.households_not_in_files = [
@@ -168,6 +177,17 @@ def import_roster(
         ]
     session.flush()
     return result
+
+
+def _income(
+    session: Session, household: Household, parts: IncomeParts, now: datetime, actor: str
+) -> bool:
+    """Last year's income by source as the household's statements from the import's day
+    (the sources that differ from what stands), audited."""
+    changes = dict(parts.items())
+    return bool(
+        Incomes(session).record(household, changes, valid_from=now.date(), now=now, actor=actor)
+    )
 
 
 def _new_person(

@@ -29,6 +29,13 @@ from storage.roster_format import (
     RowError,
     StaffRow,
 )
+from storage.roster_members import (
+    MEMBER_COLUMNS,
+    MEMBER_OPTIONAL,
+    MemberRow,
+    read_member,
+)
+from storage.roster_members import cross_check as check_members
 from storage.roster_staff import read_staff
 from storage.roster_team import resolve_teams
 
@@ -71,12 +78,17 @@ class _Validator:
         self.errors: list[RowError] = []
         self.households: list[HouseholdRow] = []
         self.staff: list[StaffRow] = []
+        self.members: list[MemberRow] = []
         self.teams: dict[str, list[str]] = {}  # household number -> its team's numbers
 
     def error(self, source: str, row: int | None, reason: str, /, **params: Any) -> None:
         self.errors.append(RowError(source, row, reason, {k: str(v) for k, v in params.items()}))
 
     def table(self, table: Table) -> None:
+        member_keys = [_header_key(c, MEMBER_COLUMNS) for c in table.header]
+        if "relation" in member_keys:  # a members file (it has a 户编号 column too)
+            self._rows(table, MEMBER_COLUMNS, MEMBER_OPTIONAL, member_keys, self._member)
+            return
         hh_keys = [_header_key(c, HOUSEHOLD_COLUMNS) for c in table.header]
         if "household_no" in hh_keys:
             self._rows(table, HOUSEHOLD_COLUMNS, HOUSEHOLD_OPTIONAL, hh_keys, self._household)
@@ -90,7 +102,7 @@ class _Validator:
             1 if table.header else None,
             N_(
                 "header not recognised: a households file needs a 户编号/household_no column, "
-                "a staff file a 角色/role column"
+                "a staff file a 角色/role column, a members file 与户主关系/relation"
             ),
         )
 
@@ -267,6 +279,15 @@ class _Validator:
                 )
             )
 
+    def _member(self, source: str, row: int, values: dict[str, str], raw: dict[str, Any]) -> None:
+        required = [k for k in MEMBER_COLUMNS if k not in MEMBER_OPTIONAL]
+        ok = self._required(source, row, values, required, MEMBER_COLUMNS)
+        member, problems = read_member(source, row, values, raw, ok)
+        for reason, params in problems:
+            self.error(source, row, reason, **params)
+        if member is not None:
+            self.members.append(member)
+
     def _staff(self, source: str, row: int, values: dict[str, str], raw: dict[str, Any]) -> None:
         required = [k for k in STAFF_COLUMNS if k not in STAFF_OPTIONAL]
         ok = self._required(source, row, values, required, STAFF_COLUMNS)
@@ -348,6 +369,9 @@ class _Validator:
         self.teams, problems = resolve_teams(people.session, self.households, self.staff)
         for h, (reason, params) in problems:
             self.error(h.source, h.row, reason, **params)
+        numbers = {h.number for h in self.households}
+        for m, (reason, params) in check_members(people.session, self.members, numbers):
+            self.error(m.source, m.row, reason, **params)
 
 
 def read_roster(

@@ -1,16 +1,19 @@
 """The roster's optional household columns, checked: 纳入日期 (identification date), 风险类型
 (risk types), 劳动能力 (labour status), 村民小组 (villager group), 帮扶小组 (the household's team:
-`storage/roster_team.py`), 系统户编号 (the household's code in the national system). An empty
-cell, or no such column, keeps what is stored."""
+`storage/roster_team.py`), last year's income by source (工资性收入, 经营性净收入, 财产性收入,
+转移性收入: all four or none), 系统户编号 (the household's code in the national system). An
+empty cell, or no such column, keeps what is stored."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+from monitoring.amounts import AmountError, parse_amount
 from monitoring.household_facts import parse_identified_on, parse_labour, parse_risk_types
 from monitoring.i18n import N_
-from storage.roster_format import HouseholdFacts
+from monitoring.income import IncomeParts
+from storage.roster_format import HOUSEHOLD_COLUMNS, INCOME_COLUMNS, HouseholdFacts
 from storage.roster_team import read_team
 
 NATIONAL_CODE_LONGEST = 40  # households.national_code
@@ -68,4 +71,42 @@ def read_facts(
     if code is not None and len(code) > NATIONAL_CODE_LONGEST:
         problems.append((N_("系统户编号 is longer than 40 characters"), {}))
         code = None
-    return HouseholdFacts(identified_on, risk_types, has_labour, group, team, code), problems
+    income, income_problems = read_income(values)
+    problems += income_problems
+    facts = HouseholdFacts(
+        identified_on, risk_types, has_labour, group, team, national_code=code, income=income
+    )
+    return facts, problems
+
+
+def read_income(values: dict[str, str]) -> tuple[IncomeParts | None, list[Problem]]:
+    """Last year's income by source: all four columns or none (None: keep what is stored)."""
+    given = {key: values.get(key, "") for key in INCOME_COLUMNS}
+    if not any(given.values()):
+        return None, []
+    missing = [HOUSEHOLD_COLUMNS[key][0] for key, text in given.items() if not text]
+    if missing:
+        return None, [
+            (
+                N_(
+                    "income by source needs all four of 工资性收入, 经营性净收入, 财产性收入 and "
+                    "转移性收入 (0 where there is none), or none of them: {columns} empty"
+                ),
+                {"columns": "、".join(missing)},
+            )
+        ]
+    amounts = {}
+    problems: list[Problem] = []
+    for key, text in given.items():
+        try:
+            amounts[key.removesuffix("_income")] = parse_amount(text)
+        except AmountError:
+            problems.append(
+                (
+                    N_("{column} must be an amount in yuan from 0 to 10,000,000, not {value}"),
+                    {"column": HOUSEHOLD_COLUMNS[key][0], "value": text},
+                )
+            )
+    if problems:
+        return None, problems
+    return IncomeParts(**amounts), []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from monitoring.income import IncomeParts
 from monitoring.people import (
     Category,
     Role,
@@ -32,11 +33,25 @@ HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
     "labour": ("劳动能力", "labour"),
     "villager_group": ("村民小组", "villager_group"),
     "team": ("帮扶小组", "team"),  # storage/roster_team.py
+    # last year's income by source, yuan for the household: all four or none
+    "wage_income": ("工资性收入", "wage_income"),
+    "business_income": ("经营性净收入", "经营性收入", "business_income"),
+    "property_income": ("财产性收入", "property_income"),
+    "transfer_income": ("转移性收入", "transfer_income"),
     "national_code": ("系统户编号", "national_code"),  # the national system's household code
 }
+INCOME_COLUMNS = ("wage_income", "business_income", "property_income", "transfer_income")
 HOUSEHOLD_OPTIONAL = frozenset(
-    {"id_number", "identified_on", "risk_types", "labour", "villager_group", "team"}
-    | {"national_code"}
+    {
+        "id_number",
+        "identified_on",
+        "risk_types",
+        "labour",
+        "villager_group",
+        "team",
+        *INCOME_COLUMNS,
+        "national_code",
+    }
 )
 
 STAFF_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -76,6 +91,8 @@ class ImportResult:
     people_unchanged: int = 0
     assignments_changed: int = 0
     teams_changed: int = 0
+    incomes_changed: int = 0
+    members_changed: int = 0
     households_not_in_files: list[str] = field(default_factory=list)
 
 
@@ -89,6 +106,7 @@ class HouseholdFacts:
     villager_group: str | None = None
     team: tuple[str, ...] | None = None  # names or E.164 numbers; (): no team
     national_code: str | None = None  # 系统户编号
+    income: IncomeParts | None = None  # last year's income by source (the household's)
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,7 @@ async def answer_checkin(chat: Chat, *, food: bool = True) -> dict[str, Any]:
     given, income unchanged, no expenditure, no note, no photo); returns the summary."""
     await chat.press("入户")
     await chat.press("仍为")
-    await chat.press("否")  # income unchanged
+    await chat.press("没有变化")  # income unchanged
     await chat.press("否")  # no rigid expenditure
     await chat.press("有保障" if food else "有问题")
     reply = await chat.press("有保障")  # clothing

@@ -5,18 +5,21 @@ or closes its warning (queueing the group messages) — all in the caller's one 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from conversations.checkin.income import count_income
 from monitoring.checkin import Facts
 from monitoring.confirmed import ConfirmedAnswers, confirmed
+from monitoring.income import Basis, NetIncome
 from monitoring.policy import DEFAULT_POLICY, Policy
 from monitoring.risk import Assessment, Situation, assess
 from monitoring.weeks import Week
 from storage.alerts import NO_CHANGE, AlertChange, Alerts
 from storage.checkins import CheckIns
+from storage.income import Incomes
 from storage.models import CheckIn, Draft, Household
 from storage.repositories import Audit, Households
 
@@ -28,6 +31,7 @@ class ConfirmResult:
     assessment: Assessment
     correction: bool
     previous_level: str | None
+    income: NetIncome
     alert: AlertChange = NO_CHANGE
 
 
@@ -39,12 +43,14 @@ def confirm_draft(
     now: datetime,
     policy: Policy = DEFAULT_POLICY,
     close_after_green: int = 2,
+    tz: tzinfo | None = None,
 ) -> ConfirmResult:
     """Assess the draft and store it as the week's check-in, in the caller's transaction.
 
     A second check-in in the same week is a correction: it becomes current, the earlier one
     stays in history, and the audit shows both. Household facts the check-in changed
-    (members, expected income, school-age child) are updated with audit rows. A change of
+    (members, expected income, school-age child; income by source as statements from the
+    visit's day, `tz`'s date of `now`) are updated with audit rows. A change of
     the household's red state opens, widens or closes its alert and queues the group
     messages (outbox) in the same transaction."""
     repo, audit = CheckIns(session), Audit(session)
@@ -54,26 +60,27 @@ def confirm_draft(
     facts = Facts(household.members, household.has_school_child)
     answers: ConfirmedAnswers = confirmed(dict(draft.answers or {}), facts)
 
-    expected = answers.expected_income if answers.income_changed else household.expected_income
-    if expected is None:  # never asked yet: last year's per-capita income times members
-        expected = household.last_year_income_per_capita * household.members
-    earlier = repo.expenditure_before(household.id, week, policy.expenditure)
+    previous = repo.current(household.id, week)
+    previous_any = repo.last_levels([household.id]).get(household.id)
+    if previous is not None:
+        # A correction: the earlier check-in's income statements stop counting first.
+        previous.is_current = False
+        session.flush()  # the unique "current per week" index must see it first
+    day = now.astimezone(tz).date() if tz is not None else now.date()
+    counted = count_income(session, household, answers, week=week, day=day, policy=policy)
+    income = counted.income
     situation = Situation(
         members=answers.members,
-        expected_income=expected,
-        rigid_expenditure_this_year=earlier + answers.expense_total,
+        expected_income=income.gross,
+        rigid_expenditure_this_year=income.deduction,
         last_year_income_per_capita=household.last_year_income_per_capita,
         last_year_members=household.members,
         guarantees=answers.guarantees,
     )
     township = Households(session).township_name(household)
     assessment = assess(situation, policy.lines_for(week.year, township))
+    assert assessment.per_capita_income == income.per_capita  # one figure, one way
 
-    previous = repo.current(household.id, week)
-    previous_any = repo.last_levels([household.id]).get(household.id)
-    if previous is not None:
-        previous.is_current = False
-        session.flush()  # the unique "current per week" index must see it first
     guarantees = answers.guarantees
     row = CheckIn(
         household_id=household.id,
@@ -84,7 +91,7 @@ def confirm_draft(
         visit_method=answers.visit_method,
         members=answers.members,
         income_changed=answers.income_changed,
-        expected_income=expected,
+        expected_income=income.gross,
         expenses=[{"cause": e.cause, "amount": str(e.amount)} for e in answers.expenses],
         expense_total=answers.expense_total,
         food_ok=bool(guarantees["food"]),
@@ -98,6 +105,7 @@ def confirm_draft(
         level=assessment.level.value,
         reasons=[r.as_json() for r in assessment.reasons],
         per_capita_income=assessment.per_capita_income,
+        income=income.as_json(),
         policy_year=assessment.year,
         is_current=True,
         supersedes_id=previous.id if previous else None,
@@ -115,9 +123,13 @@ def confirm_draft(
         old=f"#{previous.id} {previous.level}" if previous else None,
         new=f"#{row.id} {row.level}",
     )
+    if counted.changes:
+        Incomes(session).record(
+            household, counted.changes, valid_from=day, now=now, actor=actor, checkin_id=row.id
+        )
     changes: dict[str, Any] = {"members": answers.members}
-    if answers.income_changed:
-        changes["expected_income"] = expected
+    if answers.income_changed and answers.income_basis is Basis.SINGLE:
+        changes["expected_income"] = income.gross
     if answers.school_child is not None:
         changes["has_school_child"] = answers.school_child
     audit.update_fields(
@@ -129,5 +141,5 @@ def confirm_draft(
         household, row, assessment, now=now, close_after_green=close_after_green
     )
     return ConfirmResult(
-        row.id, household.number, assessment, previous is not None, previous_any, alert
+        row.id, household.number, assessment, previous is not None, previous_any, income, alert
     )

@@ -24,6 +24,7 @@ from conversations.checkin.actions import (
     EDIT_ONE,
 )
 from conversations.checkin.confirm import confirm_draft
+from conversations.checkin.income import draft_view, with_preview
 from conversations.checkin.taken import SHOWN_IN_PLACE, Taken, What
 from conversations.checkin.texts import (
     edit_keyboard,
@@ -99,14 +100,26 @@ class CheckinConversation:
             # What is said next is a new message: the one showing the question now loses its
             # buttons, and the new one (`_shown`) shows it.
             screen, at.draft.screen_id = at.draft.screen_id, None
-            return replace(self._typed(at, view), screen=screen, before=view)
-        taken = self._pressed(at, view, data)
+            taken = replace(self._typed(at, view), screen=screen, before=view)
+            return self._previewed(at, taken)
+        taken = self._previewed(at, self._pressed(at, view, data))
         if taken.what in SHOWN_IN_PLACE and at.event.message_text is not None:
             screen = at.draft.screen_id
             if taken.what is What.STALE and screen not in (None, at.event.message_id):
                 taken = replace(taken, screen=screen)  # it loses its buttons
             at.draft.screen_id = at.event.message_id  # the pressed message shows it now
         return taken
+
+    @staticmethod
+    def _previewed(at: Open, taken: Taken) -> Taken:
+        """With the income figure the answers give, when the summary is what is shown."""
+        if taken.draft is None:
+            return taken
+        services = at.services
+        view = with_preview(
+            at.session, taken.draft, now=at.now, tz=services.tz, policy=services.policy
+        )
+        return replace(taken, draft=view)
 
     def _pressed(self, at: Open, view: DraftView, data: str) -> Taken:
         answer = ANSWER.read(data)
@@ -203,6 +216,7 @@ class CheckinConversation:
             now=at.now,
             policy=at.services.policy,
             close_after_green=at.services.close_after_green,
+            tz=at.services.tz,
         )
         return Taken(What.CONFIRMED, result=result)
 
@@ -376,8 +390,11 @@ async def _draft(turn: Turn) -> DraftView | None:
     person, services = turn.person, turn.services
     if person is None:
         return None
-    week = week_of(services.now(), services.tz)
-    return await services.tx(lambda s: CheckIns(s).draft_view(person.id, week))
+    now = services.now()
+    week = week_of(now, services.tz)
+    return await services.tx(
+        lambda s: draft_view(s, person.id, week, now=now, tz=services.tz, policy=services.policy)
+    )
 
 
 CONVERSATION = CheckinConversation()

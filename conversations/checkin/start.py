@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from conversations.actions import PICK_PAGE, START_CHECKIN
+from conversations.checkin.income import draft_view
 from conversations.checkin.texts import household_line, in_place, show
 from conversations.engine.once import Redelivered, tx_once
 from conversations.engine.replies import Button, Edit, Keyboard, Reply, Say, Toast
@@ -14,10 +15,13 @@ from conversations.engine.services import PersonView
 from conversations.engine.turn import Turn
 from conversations.pages import page_note, page_of, page_pressed, pager
 from conversations.texts import visit_label
+from monitoring.checkin_income import BASIS_KEY
+from monitoring.income import basis
 from monitoring.people import Role, checked_in
 from monitoring.team import may_check_in
 from monitoring.weeks import week_of
 from storage.checkins import FLOW, CheckIns, DraftView, HouseholdView
+from storage.income import Incomes
 from storage.models import Household
 
 
@@ -28,8 +32,11 @@ async def checkin(turn: Turn) -> list[Reply]:
     busy = await router_of(services).busy(turn, starting=FLOW)
     if busy is not None:
         return busy
-    week = week_of(services.now(), services.tz)
-    draft = await services.tx(lambda s: CheckIns(s).draft_view(person.id, week))
+    now = services.now()
+    week = week_of(now, services.tz)
+    draft = await services.tx(
+        lambda s: draft_view(s, person.id, week, now=now, tz=services.tz, policy=services.policy)
+    )
     if draft is not None:
         return [
             show(
@@ -137,7 +144,16 @@ async def _start(turn: Turn, person: PersonView, household_id: int) -> list[Repl
         household = session.get(Household, household_id)
         if household is None or not checked_in(household.status):
             return "not monitored"  # eliminated: an old reminder's button, or a forged one
-        draft_row = repo.start_draft(person.id, household_id, week, now=now)
+        # The income questions it asks: the county's method, and whether the household's
+        # income by source is known (monitoring.income.basis); kept while it is answered.
+        known = Incomes(session).known(household_id)
+        draft_row = repo.start_draft(
+            person.id,
+            household_id,
+            week,
+            now=now,
+            answers={BASIS_KEY: basis(services.policy.income_method, known).value},
+        )
         if turn.event.message_text is not None:  # shown in place of the pressed list
             draft_row.screen_id = turn.event.message_id
         session.flush()
@@ -148,7 +164,11 @@ async def _start(turn: Turn, person: PersonView, household_id: int) -> list[Repl
     try:
         draft = await tx_once(services, turn.event, start)
     except Redelivered:
-        current = await services.tx(lambda s: CheckIns(s).draft_view(person.id, week))
+        current = await services.tx(
+            lambda s: draft_view(
+                s, person.id, week, now=now, tz=services.tz, policy=services.policy
+            )
+        )
         return [show(current, t)] if current is not None else []
     if draft == "not yours":
         return [Say(t._("That household is not one of yours."))]

@@ -14,7 +14,8 @@ from conversations.checkin.actions import (
 )
 from conversations.checkin.confirm import ConfirmResult
 from conversations.engine.replies import Button, Edit, Keyboard, Say
-from conversations.texts import level_text, money, per_capita_text, reasons_text, week_label
+from conversations.income_texts import income_lines
+from conversations.texts import level_text, money, reasons_text, week_label
 from monitoring.checkin import (
     EDITABLE,
     QUESTION_BY_ID,
@@ -25,6 +26,7 @@ from monitoring.checkin import (
 )
 from monitoring.confirmed import summary_rows
 from monitoring.i18n import Translator
+from monitoring.income import SOURCE_NAMES
 from monitoring.risk import Level
 from storage.checkins import DraftView, HouseholdView
 
@@ -37,9 +39,19 @@ def _rows(buttons: list[Button], width: int) -> Keyboard:
     return tuple(tuple(buttons[i : i + width]) for i in range(0, len(buttons), width))
 
 
+def _source_of(step: Step, draft: DraftView, t: Translator) -> str:
+    """The source a round of the income changes is about (its question names it)."""
+    chosen = draft.answers.get("income_source") or []
+    if step.round is None or step.round >= len(chosen):
+        return ""
+    return t._(SOURCE_NAMES.get(chosen[step.round], chosen[step.round]))
+
+
 def question_text(step: Step, draft: DraftView, t: Translator) -> str:
-    body = t._(step.question.text).format(members=draft.household.members)
-    if step.round:
+    body = t._(step.question.text).format(
+        members=draft.household.members, source=_source_of(step, draft, t)
+    )
+    if step.round and step.question.id.startswith("expense"):
         body = t._("Expenditure {n}: {question}").format(n=step.round + 1, question=body)
     return f"【{household_line(draft.household)}】\n{body}"
 
@@ -54,10 +66,15 @@ def question_keyboard(step: Step, draft: DraftView, t: Translator) -> Keyboard:
         secure, problem = q.says
         ok, bad = ("1", "0") if q.ok_when else ("0", "1")
         return ((answer(t._(secure), ok), answer(t._(problem), bad)),)
+    if q.kind is Kind.YESNO and q.answers_as:  # buttons that say what they mean
+        return (tuple(answer(t._(label), "1" if value else "0") for label, value in q.answers_as),)
     if q.kind is Kind.YESNO:
         return ((answer(t._("Yes"), "1"), answer(t._("No"), "0")),)
     if q.kind is Kind.CHOICE:
-        return _rows([answer(t._(label), value) for value, label in q.options], 3)
+        return _rows(
+            [answer(t._(label), value) for value, label in q.options],
+            2 if len(q.options) == 4 else 3,
+        )
     if q.kind is Kind.COUNT:
         n = draft.household.members
         return ((answer(t._("Still {n}").format(n=n), str(n)),),)
@@ -76,6 +93,8 @@ def value_text(question: Question, value: Any, t: Translator) -> str:
     if question.kind is Kind.YESNO and question.guarantee is not None:
         secure, problem = question.says
         return t._(secure) if bool(value) == question.ok_when else t._(problem)
+    if question.kind is Kind.YESNO and question.answers_as:
+        return next((t._(label) for label, v in question.answers_as if v == bool(value)), "—")
     if question.kind is Kind.YESNO:
         return t._("Yes") if value else t._("No")
     if question.kind is Kind.CHOICE:
@@ -98,6 +117,26 @@ _LINES = (
 )
 
 
+# The income changes by source, shown after "income changed" in brackets.
+_FIRST = ("wage_income", "business_income", "property_income", "transfer_income")
+_WITH_INCOME = frozenset({"income_source", "income_amount", *_FIRST})
+
+
+def _income_changes(draft: DraftView, t: Translator) -> str:
+    """The new figures by source, in brackets after "income changed"."""
+    answers = draft.answers
+    amount_q = QUESTION_BY_ID["income_amount"]
+    pairs = list(
+        zip(answers.get("income_source") or [], answers.get("income_amount") or [], strict=False)
+    )
+    pairs += [(q[: -len("_income")], answers[q]) for q in _FIRST if q in answers]
+    shown = [
+        f"{t._(SOURCE_NAMES.get(source, source))} {value_text(amount_q, amount, t)}"
+        for source, amount in pairs
+    ]
+    return "（" + "、".join(shown) + "）" if shown else ""
+
+
 def summary_text(draft: DraftView, t: Translator) -> str:
     lines = [
         t._("Check-in for {household}, {week}. Please check:").format(
@@ -109,6 +148,8 @@ def summary_text(draft: DraftView, t: Translator) -> str:
     problems: list[str] = []
     cause_q, amount_q = QUESTION_BY_ID["expense_cause"], QUESTION_BY_ID["expense_amount"]
     for question, value in summary_rows(draft.answers, draft.household.facts):
+        if question.id in _WITH_INCOME:
+            continue  # listed with the income answer
         if question.id in ("expense_cause", "expense_amount"):
             continue  # listed with the rigid-expenditure answer
         if question.guarantee is not None:
@@ -126,6 +167,8 @@ def summary_text(draft: DraftView, t: Translator) -> str:
                 )
             ]
             text += "（" + "、".join(spent) + "）" if spent else ""
+        if question.id == "income_changed" and value:
+            text += _income_changes(draft, t)
         answered[question.id] = text
     if draft.household.has_school_child is False and "school_child" not in draft.answers:
         answered["school_child"] = t._("Child of compulsory-school age: none (recorded earlier)")
@@ -133,6 +176,9 @@ def summary_text(draft: DraftView, t: Translator) -> str:
         parts = [answered[q] for q in group if q in answered]
         if parts:
             lines.append("• " + "；".join(parts))
+    if draft.income is not None:  # the figure the answers give, with its parts
+        head, how = income_lines(draft.income, t)
+        lines.append(f"• {head}\n  {how}")
     if problems:
         lines.append("• " + t._("⚠️ Problem: {areas}").format(areas="、".join(problems)))
         if secure:
@@ -180,9 +226,7 @@ def result_text(result: ConfirmResult, t: Translator) -> str:
             t._("It replaces the check-in recorded earlier this week, which stays in the history.")
         )
     lines.append(t._("Risk level: {level}").format(level=level_text(a.level, t)))
-    lines.append(
-        t._("Per-capita income: {amount}").format(amount=per_capita_text(a.per_capita_income, t))
-    )
+    lines.extend(income_lines(result.income, t))
     if a.reasons:
         lines.append(t._("Why:"))
         lines.extend(reasons_text(a.reasons, t))

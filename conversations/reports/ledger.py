@@ -41,7 +41,7 @@ from monitoring.leads import reported_at
 from monitoring.people import Category, HouseholdStatus
 from monitoring.proposals import RISK_TYPES, Status, chain_days
 from monitoring.weeks import Week
-from storage import ledger, natural_ends
+from storage import ledger, ledger_members, natural_ends
 from storage import ledger_lines as lines
 from storage.ledger_lines import Scope
 from storage.natural_ends import NaturalEndLine
@@ -95,6 +95,11 @@ def lead_source(source: str | None, t: Translator) -> str:
     return source_name(source, t) if source else t._("Cadre's visit")
 
 
+PRESENCE_NAMES = {
+    "living": N_("lives in it"),
+    "away": N_("left the household"),
+    "dead": N_("died"),
+}
 LABOUR_NAMES = {"yes": N_("someone can work"), "no": N_("no one can work")}
 
 
@@ -103,6 +108,17 @@ def _labour(value: bool | None) -> str | None:
 
 
 ALERT_STATUS = {"open": N_("open"), "closed": N_("closed")}
+INCOME_PART_COLUMNS = (
+    ("wage", N_("Wage income (yuan)")),
+    ("business", N_("Business income, net (yuan)")),
+    ("property", N_("Property income (yuan)")),
+    ("transfer", N_("Transfer income (yuan)")),
+)
+
+
+def _part(key: str) -> Callable[[lines.CheckInLine], float | None]:
+    """A part of a check-in's income figure, as a number (blank where it was not counted)."""
+    return lambda r: money(r.part(key))
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,7 @@ class LedgerData:
     eliminations: list[lines.EliminationLine]
     referrals: list[lines.ReferralLine]
     natural_ends: list[NaturalEndLine]
+    members: list[lines.MemberLine]
 
 
 def collect(session: Session, week: Week, scope: Scope, tz: ZoneInfo) -> LedgerData:
@@ -139,6 +156,7 @@ READERS: tuple[Callable[[Session, Week, Scope, ZoneInfo], list[Any]], ...] = (
     lambda s, w, scope, tz: ledger.eliminations(s, w, scope, tz=tz),
     lambda s, w, scope, tz: ledger.referrals(s, w, scope, tz=tz),
     lambda s, w, scope, tz: natural_ends.ledger_lines(s, w, scope, tz=tz),
+    lambda s, w, scope, tz: ledger_members.members(s, scope),
 )
 
 
@@ -197,10 +215,18 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Visit"), 10, lambda r: c.word(visits, r.visit_method)),
         Column(N_("Members"), 8, lambda r: r.members, "0"),
         Column(N_("Income changed"), 10, lambda r: c.yes_no(r.income_changed)),
+        # the figure with its parts (monitoring/income.py): by source, when counted so
+        *(Column(name, 12, _part(key), MONEY_FORMAT) for key, name in INCOME_PART_COLUMNS),
         Column(
-            N_("Expected income this year (yuan)"),
+            N_("Household income counted (yuan)"),
             16,
             lambda r: money(r.expected_income),
+            MONEY_FORMAT,
+        ),
+        Column(
+            N_("Deducted: paid by the household (yuan)"),
+            14,
+            lambda r: money(r.part("deduction")),
             MONEY_FORMAT,
         ),
         Column(
@@ -349,6 +375,21 @@ def build(data: LedgerData, t: Translator, tz: ZoneInfo) -> Workbook:
         Column(N_("Reinstated at"), 17, lambda r: c.when(r.reinstated_at), DATETIME_FORMAT),
     ]
     write_sheet(book, t._("Natural ends"), natural_end_columns, data.natural_ends, t)
+    member_columns = [
+        Column(N_("Village"), 12, lambda r: r.village),
+        Column(N_("Household no."), 14, lambda r: r.number),
+        Column(N_("Head of household"), 12, lambda r: r.head_name),
+        Column(N_("Name"), 12, lambda r: r.name),
+        Column(N_("Relation to the head"), 10, lambda r: r.relation),
+        Column(N_("ID number"), 22, lambda r: r.id_masked),
+        Column(N_("Born on"), 11, lambda r: r.born_on, DATE_FORMAT),
+        Column(N_("Labour"), 12, lambda r: r.labour or ""),
+        Column(N_("Health"), 12, lambda r: r.health or ""),
+        Column(N_("In school"), 10, lambda r: r.schooling or ""),
+        Column(N_("Insurance"), 16, lambda r: r.insurance or ""),
+        Column(N_("Lives in the household"), 10, lambda r: c.word(PRESENCE_NAMES, r.presence)),
+    ]
+    write_sheet(book, t._("Household members"), member_columns, data.members, t)
     return book
 
 

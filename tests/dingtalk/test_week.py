@@ -186,9 +186,11 @@ async def test_a_week_on_dingtalk(
         # A check-in that ends red, answered on cards (and one typed amount).
         await town.say(HELPER, "/checkin")
         await town.press(HELPER, town.card(HELPER), "LX01001")
-        for label in ("入户", "仍为", "是"):
+        for label in ("入户", "仍为", "有变化"):
             await town.press(HELPER, town.card(HELPER), label)
-        await town.say(HELPER, "1.2万")  # 12,000 yuan for 5 people: below the red line
+        # 12,000 yuan for 5 people: below the red line (by source: wages, then none)
+        for figure in ("1.2万", "0", "0", "0"):
+            await town.say(HELPER, figure)
         # the socket drops between two answers: nothing is lost
         await town._post("/control/drop", {})
         await connected(town.standin, 2)

@@ -69,7 +69,7 @@ async def answer_all_green(
         await chat.press("仍为")
     else:
         await chat.send(members)
-    await chat.press("否")  # income unchanged
+    await chat.press("没有变化")  # income unchanged
     await chat.press("否")  # no rigid expenditure
     await chat.press("有保障")  # food
     reply = await chat.press("有保障")  # clothing
@@ -92,8 +92,12 @@ async def test_full_checkin_with_amounts_in_every_form_ends_red(
     assert "本次走访方式" in first["text"] and "LX01001" in first["text"]
     assert "名单上是 5 人" in (await helper.press("电话"))["text"]
     assert "上次走访以来，家庭收入有明显变化" in (await helper.send("３人"))["text"]
-    assert "预计纯收入" in (await helper.press("是"))["text"]
-    assert "大额刚性支出" in (await helper.send("2.4万元"))["text"]
+    # no income by source recorded yet: a change asks the four figures once
+    assert "近12个月工资性收入" in (await helper.press("有变化"))["text"]
+    assert "经营性净收入" in (await helper.send("2.4万元"))["text"]
+    assert "财产性收入" in (await helper.send("0"))["text"]
+    assert "转移性收入" in (await helper.send("0"))["text"]
+    assert "大额刚性支出" in (await helper.send("0"))["text"]
     assert "什么原因" in (await helper.press("是"))["text"]
     expenses = [("因病", "4,500"), ("因学", "3千"), ("因灾", "１２００元"), ("其他", "4 500")]
     for index, (cause, amount) in enumerate(expenses):
@@ -116,7 +120,7 @@ async def test_full_checkin_with_amounts_in_every_form_ends_red(
     for words in (
         "电话",
         "共同生活人口：3",
-        "24,000 元",
+        "工资性收入 24,000 元",
         "因病 4,500 元",
         "因学 3,000 元",
         "因灾 1,200 元",
@@ -128,7 +132,9 @@ async def test_full_checkin_with_amounts_in_every_form_ends_red(
     result = await helper.press("确认提交")
     assert "已保存" in result["text"] and "🔴 红色预警" in result["text"]
     assert "吃饭没有保障" in result["text"]
-    assert "人均收入（扣除刚性支出）3,600 元，低于红色预警线 4,800 元" in result["text"]
+    assert "人均纯收入 3,600 元，低于红色预警线 4,800 元" in result["text"]
+    assert "近12个月人均纯收入：3,600 元" in result["text"]
+    assert "（工资性 24,000 + 经营性 0 + 财产性 0 + 转移性 0 − 合规自付 13,200" in result["text"]
 
     [row] = checkins(roster, "LX01001")
     assert (row.visit_method, row.members, row.income_changed) == ("phone", 3, True)
@@ -139,8 +145,9 @@ async def test_full_checkin_with_amounts_in_every_form_ends_red(
     assert row.note == "老人住院，孩子上学开销大" and row.photo_file_id
     assert row.level == "red" and row.per_capita_income == Decimal("3600.00")
     assert {r["code"] for r in row.reasons} >= {"guarantee_food", "income_below_red_line"}
+    assert row.income is not None and row.income["wage"] == "24000.00"
     hh = household(roster, "LX01001")
-    assert (hh.members, hh.expected_income, hh.has_school_child) == (3, Decimal("24000.00"), True)
+    assert (hh.members, hh.has_school_child) == (3, True)
     assert draft_answers(roster) is None
     with roster() as s:
         changes = {
@@ -151,7 +158,8 @@ async def test_full_checkin_with_amounts_in_every_form_ends_red(
                 )
             )
         }
-    assert ("members", "5", "3") in changes and ("expected_income", None, "24000") in changes
+    assert ("members", "5", "3") in changes and ("income_wage", None, "24000") in changes
+    assert ("income_transfer", None, "0") in changes
 
 
 async def test_edit_from_the_summary_and_a_correction_in_the_same_week(
@@ -168,10 +176,12 @@ async def test_edit_from_the_summary_and_a_correction_in_the_same_week(
     summary = await helper.send("4")
     assert "请核对" in summary["text"] and "共同生活人口：4" in summary["text"]
     await helper.press("修改", edits=True)
-    assert "上次走访以来，家庭收入有明显变化" in (await helper.press("收入有变化"))["text"]
-    assert "预计纯收入" in (await helper.press("是"))["text"]
-    summary = await helper.send("40000")
-    assert "40,000 元" in summary["text"] and "共同生活人口：4" in summary["text"]
+    assert "上次走访以来，家庭收入有明显变化" in (await helper.press("收入变化"))["text"]
+    assert "近12个月工资性收入" in (await helper.press("有变化"))["text"]
+    for figure in ("40000", "0", "0"):
+        await helper.send(figure)
+    summary = await helper.send("0")
+    assert "工资性收入 40,000 元" in summary["text"] and "共同生活人口：4" in summary["text"]
     result = await helper.press("确认提交")
     assert "🟢 绿色正常" in result["text"]
 
@@ -225,13 +235,14 @@ async def test_unexpected_input_at_every_question_is_refused_and_stores_nothing(
     await refuse("text", "也许", "输入“是”或“否”", "收入有明显变化")
     await refuse("sticker", "😀", "输入“是”或“否”", "收入有明显变化")
     await helper.send("是")  # typed yes works as well as the button
-    await refuse("text", "-500", "金额不能为负数", "预计纯收入")
-    await refuse("text", "abc", "请输入金额", "预计纯收入")
-    await refuse("text", "20000000", "超过 10,000,000 元", "预计纯收入")
-    await refuse("text", "4 5 0 0", "请输入金额", "预计纯收入")
-    await refuse("photo", "x", "请输入金额", "预计纯收入")
-    await refuse("text", "/mine", "正在填写", "预计纯收入")
-    await helper.send("1万")
+    await refuse("text", "-500", "金额不能为负数", "工资性收入")
+    await refuse("text", "abc", "请输入金额", "工资性收入")
+    await refuse("text", "20000000", "超过 10,000,000 元", "工资性收入")
+    await refuse("text", "4 5 0 0", "请输入金额", "工资性收入")
+    await refuse("photo", "x", "请输入金额", "工资性收入")
+    await refuse("text", "/mine", "正在填写", "工资性收入")
+    for figure in ("1万", "0", "0", "0"):
+        await helper.send(figure)
     await helper.press("是")
     await refuse("text", "生病", buttons_hint, "什么原因")
     await helper.press("因病")
@@ -253,7 +264,7 @@ async def test_unexpected_input_at_every_question_is_refused_and_stores_nothing(
     await refuse("text", "好了", "请点“确认提交”保存", "请核对")
     answers = draft_answers(roster)
     assert answers is not None
-    assert answers["members"] == 4 and answers["expected_income"] == "10000.00"
+    assert answers["members"] == 4 and answers["wage_income"] == "10000.00"
     assert answers["expense_amount"] == ["800.00"] and answers["note"] is None
     result = await helper.press("确认提交")
     assert "已保存" in result["text"]
@@ -268,7 +279,7 @@ async def test_cancel_asks_first_and_keeps_the_draft_until_confirmed(
     assert "放弃 LX01010" in ask["text"]
     back = await helper.press("继续填写")
     assert "几口人" in back["text"]
-    assert draft_answers(roster) == {"visit_method": "home"}
+    assert draft_answers(roster) == {"income_basis": "first", "visit_method": "home"}
     await helper.send("/cancel")
     done = await helper.press("放弃")
     assert "已放弃" in done["text"]
@@ -296,7 +307,7 @@ async def test_stale_forged_and_foreign_buttons_get_a_polite_answer(
     shown = await client.message(helper.chat_id, edit["message_id"])
     assert shown["text"].startswith("该问题已回答过；当前进行到这里：")
     assert "本次走访方式" in shown["text"]
-    assert draft_answers(roster) == {}
+    assert draft_answers(roster) == {"income_basis": "first"}  # nothing answered yet
     assert not await client.events(after=pressed["seq"], chat_id=helper.chat_id, kinds="message")
     # Garbage after the prefix, and data of no flow at all.
     for data in ("ci:a:food:DROP TABLE", "zz:1"):
@@ -309,7 +320,7 @@ async def test_stale_forged_and_foreign_buttons_get_a_polite_answer(
     pressed = await helper.press_data(f"ci:hh:{other}")
     reply = await client.reply(helper.chat_id, after=pressed["seq"])
     assert "不是您负责的农户" in reply["text"]
-    assert draft_answers(roster) == {}
+    assert draft_answers(roster) == {"income_basis": "first"}  # nothing answered yet
 
 
 async def test_a_single_household_is_chosen_automatically(
@@ -393,7 +404,8 @@ async def test_used_screens_lose_their_buttons_and_a_second_confirm_is_a_toast(
     await helper.send("5")  # typed, not pressed
     asked = await client.message(helper.chat_id, screen)
     assert "共同生活" in asked["text"] and keyboard(asked) == []
-    for label in ("否", "否", "有保障", "有保障", "否", "有保障", "有保障", "有保障", "有保障"):
+    labels = ("没有变化", "否", "有保障", "有保障", "否", "有保障", "有保障", "有保障", "有保障")
+    for label in labels:
         await helper.press(label)  # income, expenditure, food, clothing, school, the rest
     await helper.press("跳过")  # no note
     summary = await helper.press("跳过")  # no photo

@@ -94,7 +94,7 @@ async def test_postgresql_dropping_every_connection_the_bot_carries_on(
     assert killed is not None and killed[0] >= 1  # the bot's pooled connections
     asked = await helper.send("4")
     assert "上次走访以来，家庭收入有明显变化" in asked["text"]
-    asked = await helper.press("否")
+    asked = await helper.press("没有变化")
     assert "大额刚性支出" in asked["text"]
     answers = draft_answers(roster)
     assert answers is not None and answers["members"] == 4 and answers["income_changed"] is False

@@ -52,8 +52,9 @@ async def test_a_red_checkin_at_debug_logs_no_amount_health_detail_or_name(
     await helper.press("LX01001")
     await helper.press("入户")
     await helper.send("３人")
-    await helper.press("是")  # the income changed
-    await helper.send("1.5万元")
+    await helper.press("有变化")  # the income changed: by source, the first time all four
+    for figure in ("1.5万元", "0", "0", "0"):
+        await helper.send(figure)
     await helper.press("是")  # a large rigid expenditure
     await helper.press("因病")
     await helper.send("4,500")

@@ -247,8 +247,11 @@ def test_a_red_checkin_through_the_page(sandbox_page: str, browser: object, tmp_
     press("LX01001", "本次走访方式")
     press("入户", "共同生活")  # members: unchanged
     press("仍为", "上次走访以来，家庭收入有明显变化")
-    press("是", "预计纯收入")
+    press("有变化", "近12个月工资性收入")  # not by source yet: the four figures, once
     type_in("private", "1.2万")  # 12,000 yuan for 5 people: below the red line
+    for question in ("经营性净收入", "财产性收入", "转移性收入"):
+        wait_bot("private", question)
+        type_in("private", "0")
     wait_bot("private", "大额刚性支出")
     press("否", "吃饭有保障")
     press("有保障", "衣物")

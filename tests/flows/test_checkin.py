@@ -91,8 +91,10 @@ async def test_a_whole_check_in_one_transaction_per_answer(
     assert isinstance(note, Say) and "照片" in note.text
     [summary] = await run.answer(A, photo="photo-file-1")
     assert isinstance(summary, Say) and "请核对" in summary.text
-    # one phone screen: answers that belong together share a line, the guarantees one line
-    assert len(summary.text.splitlines()) == 6
+    # one phone screen: answers that belong together share a line, the guarantees one line,
+    # the income figure with how it was counted (two)
+    assert len(summary.text.splitlines()) == 8
+    assert "• 近12个月人均纯收入：7,000 元" in summary.text
     assert "• 吃、穿、义务教育、医疗、住房、饮水：都有保障" in summary.text
     assert [b.data for b in summary.keyboard[0]] == ["ci:ok", "ci:edit"]
     assert len(transactions) == 14
@@ -136,7 +138,9 @@ async def test_an_answer_delivered_again_is_applied_once(
     # where we are: the pressed message shows the current question (no second copy)
     assert [type(r) for r in again] == [Edit] and "共同生活" in again[0].text
     draft = draft_of(town)
-    assert draft is not None and draft.answers == {"visit_method": "phone"}
+    # (a household without income by source: the first figures by source, on a change)
+    assert draft is not None
+    assert draft.answers == {"income_basis": "first", "visit_method": "phone"}
     with town() as s:
         assert s.get(HandledUpdate, ("default", 500)) is not None
     # A button of a question already answered (pressed again: its answer was taken but the
@@ -146,7 +150,8 @@ async def test_an_answer_delivered_again_is_applied_once(
     assert isinstance(toast, Toast) and toast.text == ""
     assert isinstance(here, Edit) and here.message_id is None and here.keyboard
     assert here.text.startswith("该问题已回答过；当前进行到这里：\n\n") and "共同生活" in here.text
-    assert draft_of(town).answers == {"visit_method": "phone"}  # type: ignore[union-attr]
+    unchanged = {"income_basis": "first", "visit_method": "phone"}
+    assert draft_of(town).answers == unchanged  # type: ignore[union-attr]
 
 
 async def test_cancel_asks_then_discards_and_commands_wait(
@@ -241,7 +246,7 @@ async def test_a_used_screen_loses_its_buttons(
     assert isinstance(here, Edit) and here.message_id is None and "收入" in here.text
     assert here.keyboard and isinstance(toast, Toast) and not toast.text
     answers = draft_of(town).answers  # type: ignore[union-attr]
-    assert answers == {"visit_method": "home", "members": 3}
+    assert answers == {"income_basis": "first", "visit_method": "home", "members": 3}
 
     # Pressed on message 10 (it shows the question now), then typed "否" for the next one.
     [expense] = await run.answer(

@@ -28,7 +28,7 @@ def test_a_negative_per_capita_figure_is_said_as_a_shortfall() -> None:
     positive = Reason(
         "income_below_red_line", Level.RED, {"per_capita": "3600.00", "line": "4800.00"}
     )
-    assert reason_text(positive, ZH) == "人均收入（扣除刚性支出）3,600 元，低于红色预警线 4,800 元"
+    assert reason_text(positive, ZH) == "人均纯收入 3,600 元，低于红色预警线 4,800 元"
     assert per_capita_text(Decimal("7000.00"), ZH) == "7,000 元"
 
 
@@ -52,12 +52,12 @@ def test_a_red_income_reason_names_the_red_line_and_a_watch_one_the_watch_line()
 
     red = assess(household(4000), lines)
     [reason] = red.reasons
-    assert reason_text(reason, ZH) == "人均收入（扣除刚性支出）4,000 元，低于红色预警线 4,800 元"
+    assert reason_text(reason, ZH) == "人均纯收入 4,000 元，低于红色预警线 4,800 元"
     assert reason_area(reason, ZH) == "收入低于监测线"  # what a group reads: no amount
     assert "监测线" not in "".join(reasons_text(red.reasons, ZH))
     watch = assess(household(5500), lines)
     [reason] = watch.reasons
-    assert reason_text(reason, ZH) == "人均收入（扣除刚性支出）5,500 元，低于监测线 6,000 元"
+    assert reason_text(reason, ZH) == "人均纯收入 5,500 元，低于监测线 6,000 元"
     assert reason_area(reason, ZH) == "收入接近监测线"
 
     # Red for its food, with an income below the watch line: each reason says its level,
@@ -66,5 +66,5 @@ def test_a_red_income_reason_names_the_red_line_and_a_watch_one_the_watch_line()
     assert both.level is Level.RED
     assert reasons_text(both.reasons, ZH) == [
         "🔴 吃饭没有保障",
-        "🟡 人均收入（扣除刚性支出）5,500 元，低于监测线 6,000 元",
+        "🟡 人均纯收入 5,500 元，低于监测线 6,000 元",
     ]
