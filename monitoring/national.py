@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import TypeVar
 
+from monitoring.income import Source
 from monitoring.people import Role
 
 
@@ -77,6 +78,8 @@ RULES: tuple[Rule, ...] = (
     Rule("update", Kind.BASIC, "risk_types"),
     Rule("update", Kind.MEMBERS, "members"),
     Rule("update", Kind.INCOME, "expected_income"),
+    # income by source (monitoring/income.py): one audited field per source
+    *(Rule("update", Kind.INCOME, f"income_{source.value}") for source in Source),
     Rule("measure", Kind.MEASURE),
     Rule("measure_status", Kind.MEASURE_STATUS),
     Rule("update", Kind.ELIMINATED, "status", "eliminated"),

@@ -13,6 +13,7 @@ from conversations.reports.ledger import CATEGORY_NAMES
 from conversations.tasks.work import STATUS_NAMES as MEASURE_STATUS_NAMES
 from conversations.warnings.texts import MEASURE_NAMES, unit_name
 from monitoring.i18n import N_, Translator
+from monitoring.income import SOURCE_NAMES as INCOME_SOURCE_NAMES
 from monitoring.measures import Status
 from monitoring.national import Kind, Screen
 from monitoring.proposals import RISK_TYPES
@@ -99,6 +100,13 @@ def item_text(item: Item, household: HouseholdToEnter, t: Translator, tz: ZoneIn
         )
     if kind is Kind.MEMBERS:
         return t._("Members: {old} → {new}").format(old=item.old or "—", new=item.new or "—")
+    if kind is Kind.INCOME and (item.field or "").startswith("income_"):
+        source = (item.field or "").removeprefix("income_")
+        return t._("{source}: {old} → {new} yuan a year").format(
+            source=t._(INCOME_SOURCE_NAMES.get(source, source)),
+            old=_money(item.old, t),
+            new=_money(item.new, t),
+        )
     if kind is Kind.INCOME:
         return t._("Expected household net income this year: {old} → {new} yuan").format(
             old=_money(item.old, t), new=_money(item.new, t)

@@ -259,3 +259,32 @@ async def test_the_whole_list_as_a_spreadsheet_in_the_chat_and_from_the_cli(
     header, *body = book["农户"].values
     codes = {row[2]: row[header.index("系统户编号")] for row in body}
     assert codes == {"H1": "500118001001", "H2": None, "H3": None, "H4": None}
+
+
+async def test_income_stated_by_source_at_a_visit_is_listed_per_source(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    from monitoring.income import Source
+    from storage.income import Incomes
+
+    with town() as s, s.begin():  # as a check-in states it (tests/flows/test_income.py)
+        incomes = Incomes(s)
+        h1, helper = household(s, "H1"), person(s, A)
+        incomes.record(
+            h1,
+            {Source.WAGE: Decimal(18000), Source.BUSINESS: Decimal(6000)}
+            | {Source.PROPERTY: Decimal(0), Source.TRANSFER: Decimal(3600)},
+            valid_from=date(2026, 11, 2),
+            now=at("2026-11-02T10:00"),
+            actor="roster:households.csv",  # the roster's figures: not listed
+        )
+        incomes.record(
+            h1,
+            {Source.WAGE: Decimal(24000)},
+            valid_from=date(2026, 11, 24),
+            now=at("2026-11-24T10:00"),
+            actor=f"person:{helper.id}",
+        )
+    shown = await screen(run)
+    assert "工资性收入：18,000 → 24,000 元/年" in shown.text
+    assert "经营性" not in shown.text and "转移性" not in shown.text
