@@ -42,6 +42,8 @@ class ApiUsage(Base):
     __tablename__ = "api_usage"
 
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # the bot identity whose calls they are (one DingTalk app, one organisation, per county)
+    identity: Mapped[str] = mapped_column(String(40), primary_key=True, default="default")
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 2026-12
     calls: Mapped[int] = mapped_column(Integer, default=0)
     # The platform refused the bot for the month's quota since then (None: it has not, or

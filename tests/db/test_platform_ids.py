@@ -111,6 +111,32 @@ def test_the_months_api_calls_add_up_and_the_summary_warns_near_the_quota(
     assert near.startswith("⚠️ 本月钉钉接口调用 4,000 次") and "升级" in near
 
 
+def test_each_identitys_calls_count_against_its_own_quota(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Two DingTalk apps (two counties) on one database: each its organisation's quota."""
+    from storage.api_usage import ApiUsages
+    from storage.db import make_session_factory
+    from storage.identities import Serving
+
+    bind = session_factory.kw["bind"]
+    county_a = make_session_factory(bind, Serving("county-a").info())
+    county_b = make_session_factory(bind, Serving("county-b").info())
+    for factory, calls in ((county_a, 100), (county_b, 7), (county_a, 1)):
+        with factory() as s, s.begin():
+            ApiUsages(s).add("dingtalk", "2026-12", calls)
+    with county_b() as s, s.begin():
+        ApiUsages(s).exhausted("dingtalk", "2026-12", NOW)
+    with county_a() as s:
+        assert ApiUsages(s).of("dingtalk", "2026-12") == 101
+        assert ApiUsages(s).exhausted_since("dingtalk", "2026-12") is None
+    with county_b() as s:
+        assert ApiUsages(s).of("dingtalk", "2026-12") == 7
+        assert ApiUsages(s).exhausted_since("dingtalk", "2026-12") == NOW
+    with session_factory() as s:  # the single bot of an upgraded database: `default`
+        assert ApiUsages(s).of("dingtalk", "2026-12") == 0
+
+
 def test_a_card_keeps_the_chat_it_went_to_and_its_buttons(
     session_factory: sessionmaker[Session],
 ) -> None:
