@@ -234,6 +234,23 @@ class SandboxClient:
             raise SandboxError(f"waited {timeout}s for a {kinds} event")
         return event
 
+    async def edit_of(
+        self, chat_id: int, message_id: int, *, after: int, timeout: float = 15.0
+    ) -> dict[str, Any]:
+        """Wait for an edit of `message_id` after event `after` (edits of other messages of
+        the chat are not it); the message as edited."""
+        found = await self._poll(
+            lambda events: next((e for e in events if e["message_id"] == message_id), None),
+            after=after,
+            kinds="edit",
+            chat_id=chat_id,
+            timeout=timeout,
+            advance=True,
+        )
+        if found is None:
+            raise SandboxError(f"chat {chat_id}: message {message_id} not edited in {timeout}s")
+        return await self.message(chat_id, message_id)
+
     async def answer_to_press(
         self, chat_id: int, message_id: int, *, after: int, timeout: float = 15.0
     ) -> dict[str, Any]:

@@ -63,9 +63,8 @@ class Chat:
         await self.client.press(
             self.user_id, message["message_id"], text=match[0], chat_id=self.chat_id
         )
-        if edits:
-            await self.client.wait_event(after=seq, kinds="edit", chat_id=self.chat_id)
-            return await self.client.message(self.chat_id, message["message_id"])
+        if edits:  # the pressed message's edit (another message's may come first)
+            return await self.client.edit_of(self.chat_id, message["message_id"], after=seq)
         if not wait:
             return {}
         return await self.client.answer_to_press(self.chat_id, message["message_id"], after=seq)
