@@ -2,7 +2,7 @@
 prints a table and writes bench/results.json. Targets are the issue's; a miss is printed as
 MISS, never hidden.
 
-    python -m bench [--only throughput,limited,fanout,scale,exports,congestion,dingtalk]
+    python -m bench [--only throughput,answer,limited,fanout,scale,exports,congestion,dingtalk]
                     [--out bench/results.json]"""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, text
 
-from bench import congestion, dingtalk_calls, exports, fanout, scale, throughput
+from bench import answer_path, congestion, dingtalk_calls, exports, fanout, scale, throughput
 from bot.outbox import MARK_BATCH
 from storage.db import make_engine
 
@@ -275,7 +275,7 @@ def congestion_rows(r: dict[str, Any]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
-        "--only", default="throughput,limited,fanout,scale,exports,congestion,dingtalk"
+        "--only", default="throughput,answer,limited,fanout,scale,exports,congestion,dingtalk"
     )
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     parser.add_argument("--sizes", default="10000,100000", help="data-scale household counts")
@@ -296,6 +296,20 @@ def main(argv: list[str] | None = None) -> int:
             step("1. conversation throughput")
             asyncio.run(run_throughput(directory, results))
             tables += ["", "Conversation throughput", "", *throughput_rows(results["throughput"])]
+        if "answer" in parts:
+            step("1a. the answer path against the one-message echo bot (several rounds)")
+            databases: list[str | None] = [None]
+            if os.environ.get(TEST_DB_ENV):
+                databases.append(os.environ[TEST_DB_ENV])
+            results["answer_path"] = asyncio.run(
+                answer_path.measure(directory, databases, reset_database, _log)
+            )
+            tables += [
+                "",
+                "The answer path against the one-message echo bot (200 people at once)",
+                "",
+                *answer_path.rows(results["answer_path"]),
+            ]
         if "limited" in parts:
             step(f"1b. conversation throughput under the flood limit ({LIMIT}/s)")
             asyncio.run(run_limited(directory, results))

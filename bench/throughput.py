@@ -262,6 +262,8 @@ async def measure(
         command = [sys.executable, "-m", "bench.echo", api.url, api.state.token]
         if limit is not None:
             command.append(str(limit))
+        if bot == "echo-strict":  # one message per update, nothing else
+            command.append("--strict")
         script = echo_script
     log = (directory / f"{bot}-{helpers}-{limit}-{pace}.log").open("ab")
     client = SandboxClient(api.root, timeout=60)
