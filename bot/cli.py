@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot import cli_leads
+from bot import cli_backup, cli_leads
 from bot.cli_output import print_row_errors, refuse_xlsx_target
 from bot.i18n import load_translations
 from bot.logs import setup_logging
@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("number", metavar="HOUSEHOLD", help="the household number (户编号)")
     plan.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
     cli_leads.add_parser(sub)
+    cli_backup.add_parser(sub)
     sandbox = sub.add_parser("sandbox", help="the local Bot API stand-in with a demo township")
     sandbox.add_argument(
         "--port", type=int, default=None, help="port (default FANGFANPIN_SANDBOX_PORT, 8081)"
@@ -144,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return roster_import(settings, args.files, t)
     if args.command == "leads":
         return cli_leads.run(settings, args, t)
+    if args.command in ("backup", "restore"):
+        return cli_backup.run(settings, args, t)
     if args.command == "export":
         return export_ledger(settings, args.output, args.week, args.township, t)
     if args.command == "plan":
