@@ -158,3 +158,30 @@ def _restore(settings: Settings, folder: Path, t: Translator) -> int:
 
 def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+def backup_sqlite_file(settings: Settings, target: Path, t: Translator) -> int:
+    """`fangfanpin db backup FILE`: one SQLite file, copied while the bot runs."""
+    from storage.db import backup_sqlite
+
+    if not settings.database_url.startswith("sqlite"):
+        print(
+            t._(
+                "This database is not SQLite: back it up with fangfanpin backup -o DIR (which "
+                "runs pg_dump)."
+            ),
+            file=sys.stderr,
+        )
+        return 2
+    if not target.parent.is_dir():
+        print(
+            t._("The folder {folder} does not exist.").format(folder=str(target.parent)),
+            file=sys.stderr,
+        )
+        return 2
+    from bot.cli import open_database
+
+    open_database(settings).dispose()  # the newest migration, as every command
+    size = backup_sqlite(settings.database_url, target)
+    print(t._("Backed up to {file} ({size} bytes).").format(file=str(target), size=size))
+    return 0
