@@ -77,9 +77,9 @@ def test_the_roster_names_a_team_by_name_or_number_and_nothing_is_kept_twice(
     assert team_names(town, "H3") == set()
     with town() as s:
         changes = s.scalars(
-            select(AuditEntry.new_value).where(
-                AuditEntry.field == "team", AuditEntry.entity_key == "H3"
-            )
+            select(AuditEntry.new_value)
+            .where(AuditEntry.field == "team", AuditEntry.entity_key == "H3")
+            .order_by(AuditEntry.id)
         ).all()
     assert changes == ["村长甲、甲", None]  # set, then cleared; the re-import changed nothing
 
