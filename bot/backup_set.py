@@ -3,7 +3,8 @@ pg_dump's custom format, or `database.sqlite`), the policy file, the settings fi
 files with the tokens) and `manifest.json` (what each file is, where it came from, its SHA-256,
 the database's migration). Folders 0700, files 0600: they hold personal data and secrets. A
 backup is written as `….partial` and renamed when complete, so a folder without that suffix
-is whole. The newest `keep` backups stay; older ones are removed."""
+is whole. The newest `keep` backups stay; older ones are removed, and so is what a backup
+stopped half-way (killed, the disk full) left behind."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 NAME = re.compile(r"fangfanpin-\d{8}-\d{6}(-\d+)?")
 PARTIAL = ".partial"
+STALE = 24 * 3600  # seconds: a `….partial` older than this is no backup still being written
 
 
 class BackupSetError(Exception):
@@ -155,8 +157,12 @@ def read(folder: Path) -> Backup:
     return found
 
 
-def prune(into: Path, keep: int) -> list[Path]:
-    """Remove all but the newest `keep` whole backups in `into` (0: keep all); the removed."""
+def prune(into: Path, keep: int, now: datetime) -> list[Path]:
+    """Remove all but the newest `keep` whole backups in `into` (0: keep all), and what a
+    backup stopped half-way left (`….partial` older than a day); the backups removed."""
+    for left in into.glob("fangfanpin-*" + PARTIAL):
+        if left.is_dir() and now.timestamp() - left.stat().st_mtime > STALE:
+            shutil.rmtree(left, ignore_errors=True)
     if keep <= 0:
         return []
     whole = sorted(

@@ -72,13 +72,14 @@ def _backup(
         revision = current_revision(engine)
     finally:
         engine.dispose()
+    now = datetime.now(UTC).astimezone(settings.tz)
     made = backup_set.make(
         into,
         url=settings.database_url,
         revision=revision,
         policy=Path(settings.policy_file) if settings.policy_file else None,
         settings=files,
-        now=datetime.now(UTC).astimezone(settings.tz),
+        now=now,
     )
     print(
         t.ngettext(
@@ -94,7 +95,7 @@ def _backup(
                 "--settings /etc/fangfanpin)."
             )
         )
-    removed = backup_set.prune(into, keep)
+    removed = backup_set.prune(into, keep, now)
     if removed:
         print(
             t.ngettext(

@@ -6,6 +6,7 @@ settings, restored into an empty database."""
 from __future__ import annotations
 
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -173,6 +174,9 @@ def test_the_newest_backups_are_kept(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    killed = tmp_path / "backups" / "fangfanpin-20261101-023000.partial"  # a day-old leftover
+    killed.mkdir(parents=True)
+    os.utime(killed, (killed.stat().st_mtime - 25 * 3600,) * 2)
     made = [_backup(tmp_path, monkeypatch, "--keep", "2") for _ in range(3)]
     assert sorted((tmp_path / "backups").iterdir()) == made[1:]
     assert "已删除 1 份较早的备份" in capsys.readouterr().out
