@@ -27,6 +27,9 @@ async def test_summary_for_each_role(
     await Chat(client, STAFF, TOWNSHIP_GROUP).wait_last("请乡镇干部在本群发送 /bind")
     green_checkin(town, "H1", at("2026-12-01T10:00"))
     green_checkin(town, "H3", at("2026-11-30T10:00"), food=False)  # red since Monday
+    # The warning's private copy to the staff first: arriving later (the outbox under load),
+    # it would be read as an answer to /summary.
+    await Chat(client, STAFF).wait_last("户编号 H3")
 
     staff, chart = await send_for(Chat(client, STAFF), "/summary", 2)
     assert chart["photo"] and "text" not in chart
