@@ -2,36 +2,41 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two stamps: the bot and its dependencies (all `make run` needs: no test tools in production),
+# and the test and lint tools on top (`make test`, `lint`, `bench`).
 STAMP := $(VENV)/.installed-stamp
+DEV_STAMP := $(VENV)/.installed-dev-stamp
 PACKAGES := monitoring storage conversations scheduler bot platforms sandbox
 LOCALES := bot/locales
 PO := $(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-long lint bench i18n install fonts clean
+.PHONY: run test test-long lint bench i18n install install-dev fonts clean
 
 run: install
 	$(BIN)/fangfanpin run
 
 # Four workers on this 2-core machine: the end-to-end tests spend most of their time
 # waiting on processes and the network. PYTEST_ARGS="-n 0" runs them one at a time.
-test: install
+test: install-dev
 	$(BIN)/python -m pytest -q -n 4 --dist worksteal $(PYTEST_ARGS)
 
 # The crash and outage scenarios at full size (100 helpers and 5 kills; a 110 s outage).
-test-long: install
+test-long: install-dev
 	FANGFANPIN_TEST_LONG=1 $(BIN)/python -m pytest -q -n 4 --dist worksteal $(PYTEST_ARGS)
 
 # Benchmarks (not part of `make test`): throughput, fan-out, data scale; about 10 minutes.
 # Writes bench/results.json. With FANGFANPIN_TEST_DATABASE_URL set, throughput on PostgreSQL too.
-bench: install
+bench: install-dev
 	$(BIN)/python -m bench
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 install: $(STAMP) $(MO) fonts
+
+install-dev: $(DEV_STAMP) $(MO) fonts
 
 # Charts are titled in Chinese: without a font that has the glyphs they show empty boxes.
 # When the machine has none, install Debian's fonts-wqy-microhei (1.6 MB).
@@ -53,8 +58,12 @@ fonts:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e .
 	@touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(DEV_STAMP)
 
 # Compiled catalogs are built here, never edited or committed.
 $(LOCALES)/%/LC_MESSAGES/messages.mo: $(LOCALES)/%/LC_MESSAGES/messages.po $(STAMP)

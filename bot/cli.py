@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot import cli_identities, cli_jobs, cli_leads, cli_national
+from bot import cli_backup, cli_identities, cli_jobs, cli_leads, cli_national, env_files
 from bot.cli_output import print_row_errors, refuse_xlsx_target
 from bot.i18n import load_translations
 from bot.logs import setup_logging
@@ -33,6 +34,14 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fangfanpin", description="防返贫: weekly poverty-relapse monitoring bot"
+    )
+    parser.add_argument(
+        "--env-file",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="read settings from FILE, as the systemd unit does (repeatable; later wins)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="migrate the database, then start the bot (long polling)")
@@ -75,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_leads.add_parser(sub)
     cli_identities.add_parser(sub)
     cli_national.add_parser(sub)
+    cli_backup.add_parser(sub)
     sandbox = sub.add_parser("sandbox", help="the local Bot API stand-in with a demo township")
     sandbox.add_argument(
         "--port", type=int, default=None, help="port (default FANGFANPIN_SANDBOX_PORT, 8081)"
@@ -91,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        env_files.apply(args.env_file, os.environ)
         settings = load_settings()
         # The platform's own variables, checked now: all of them when it is to run.
         own = own_settings(settings.platform, complete=args.command == "run")
@@ -127,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_sandbox(settings, port=args.port or settings.sandbox_port)
     if args.command == "db" and args.db_command == "backup":
-        return backup_database(settings, args.file, t)
+        return cli_backup.backup_sqlite_file(settings, args.file, t)
     if args.command == "db":
         engine = make_engine(settings.database_url)
         try:
@@ -149,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_identities.run(settings, args, t)
     if args.command == "national-list":
         return cli_national.run(settings, args, t)
+    if args.command in ("backup", "restore"):
+        return cli_backup.run(settings, args, t)
     if args.command == "export":
         return export_ledger(settings, args.output, args.week, args.township, t)
     if args.command == "plan":
@@ -186,28 +199,6 @@ def _moment(text: str) -> datetime:
         ) from None
 
 
-def backup_database(settings: Settings, target: Path, t: Translator) -> int:
-    from storage.db import backup_sqlite
-
-    if not settings.database_url.startswith("sqlite"):
-        print(
-            t._(
-                "This database is not SQLite: back it up with pg_dump (see the README), e.g. "
-                "pg_dump --format=custom --file=fangfanpin.dump DATABASE_URL"
-            ),
-            file=sys.stderr,
-        )
-        return 2
-    if not target.parent.is_dir():
-        print(
-            t._("The folder {folder} does not exist.").format(folder=str(target.parent)),
-            file=sys.stderr,
-        )
-        return 2
-    open_database(settings).dispose()  # the newest migration, as every command
-    size = backup_sqlite(settings.database_url, target)
-    print(t._("Backed up to {file} ({size} bytes).").format(file=str(target), size=size))
-    return 0
 
 
 def export_ledger(

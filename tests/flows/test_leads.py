@@ -105,9 +105,9 @@ async def test_the_village_head_lists_opens_and_records_not_found(
     assert row.outcome == Outcome.NOT_FOUND.value and row.checked_on == date(2026, 11, 25)
     with town() as s:
         audited = s.scalars(
-            select(AuditEntry).where(
-                AuditEntry.entity == "lead", AuditEntry.entity_key == str(late)
-            )
+            select(AuditEntry)
+            .where(AuditEntry.entity == "lead", AuditEntry.entity_key == str(late))
+            .order_by(AuditEntry.id)
         ).all()
         assert [a.action for a in audited] == ["lead", "lead_outcome"]
         assert all(ID not in (a.new_value or "") for a in audited)
