@@ -16,18 +16,46 @@ from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
 from monitoring.amounts import AmountError, parse_amount, parse_count
 from monitoring.checkin_income import INCOME_FOLLOWERS, INCOME_QUESTIONS
+from monitoring.checkin_members import (
+    MEMBER_FOLLOWERS,
+    MEMBER_QUESTIONS,
+    recorded,
+    school_basis_of,
+    school_from_members,
+)
 from monitoring.i18n import N_
+from monitoring.questions import AnswerError as AnswerError
 from monitoring.questions import Answers as Answers
 from monitoring.questions import Facts as Facts
 from monitoring.questions import Group as Group
 from monitoring.questions import Kind as Kind
 from monitoring.questions import Question as Question
 from monitoring.questions import Step as Step
+from monitoring.schooling import SchoolBasis
+from monitoring.shapes import looks_private
 
 
 def has_school_child(answers: Answers, facts: Facts) -> bool | None:
+    """From the members' birth dates where they tell (monitoring.schooling), else as
+    answered (at this visit, or before)."""
+    from_members = school_from_members(answers)
+    if from_members is not None:
+        return from_members
     value = answers.get("school_child", facts.has_school_child)
     return value if isinstance(value, bool) else None
+
+
+def _asks_school_child(answers: Answers, facts: Facts, editing: str | None) -> bool:
+    """The members tell: never; else when never answered, not yet this school year (asked
+    again from 1 September), answered at this visit, or edited."""
+    if school_from_members(answers) is not None:
+        return False
+    return (
+        facts.has_school_child is None
+        or school_basis_of(answers) is SchoolBasis.ASK
+        or "school_child" in answers
+        or editing == "school_child"
+    )
 
 
 VISIT_OPTIONS = (("home", N_("At home")), ("phone", N_("By phone")), ("other", N_("Other")))
@@ -86,7 +114,9 @@ QUESTIONS: tuple[Question | Group, ...] = (
             "press the button if that is still right, or type the new number."
         ),
         N_("Members living together"),
+        applies=lambda a, f, e: not recorded(a),  # recorded: the members' changes instead
     ),
+    *MEMBER_QUESTIONS,
     *INCOME_QUESTIONS,
     Question(
         "rigid_expense",
@@ -118,9 +148,7 @@ QUESTIONS: tuple[Question | Group, ...] = (
         Kind.YESNO,
         N_("Does the household have a child of compulsory-school age (about 6 to 15)?"),
         N_("Child of compulsory-school age"),
-        applies=lambda a, f, e: (
-            f.has_school_child is None or "school_child" in a or e == "school_child"
-        ),
+        applies=_asks_school_child,
     ),
     Question(
         "out_of_school",
@@ -188,6 +216,7 @@ FOLLOWERS: dict[str, tuple[str, ...]] = {
     "income_changed": INCOME_FOLLOWERS,
     "rigid_expense": tuple(q.id for q in EXPENSES.questions),
     "school_child": ("out_of_school",),
+    "member_changed": MEMBER_FOLLOWERS,
 }
 EDITABLE: tuple[str, ...] = tuple(
     item.id
@@ -196,12 +225,20 @@ EDITABLE: tuple[str, ...] = tuple(
 )
 
 
+def editable(answers: Answers, facts: Facts) -> tuple[str, ...]:
+    """The questions of this check-in a helper may change from its summary (those it asks:
+    the members' changes or their count; the school-age child only where the members do
+    not tell)."""
+    return tuple(q for q in EDITABLE if QUESTION_BY_ID[q].applies(answers, facts, q))
+
+
 def _group_next(group: Group, answers: Answers) -> Step | None:
     lists = {q.id: answers.get(q.id) or [] for q in group.questions}
     round_ = 0
     while True:
         for question in group.questions:
-            if len(lists[question.id]) <= round_:
+            asked = question.in_round is None or question.in_round(answers, round_)
+            if asked and len(lists[question.id]) <= round_:
                 return Step(question, round_)
         if lists[group.repeat.id][round_] is not True:
             return None
@@ -230,6 +267,7 @@ def record(answers: Answers, step: Step, value: Any) -> Answers:
     else:
         values = list(updated.get(step.question.id) or [])
         del values[step.round :]
+        values.extend([None] * (step.round - len(values)))  # rounds it was not asked in
         values.append(value)
         updated[step.question.id] = values
     return updated
@@ -244,14 +282,6 @@ def clear_for_edit(answers: Answers, question_id: str) -> Answers:
 
 
 # ----------------------------------------------------------------------------- parsing
-
-
-class AnswerError(ValueError):
-    """`hint` is the message id to show before asking again."""
-
-    def __init__(self, hint: str) -> None:
-        super().__init__(hint)
-        self.hint = hint
 
 
 YES_WORDS = frozenset({"是", "是的", "对", "有", "好", "嗯", "y", "yes", "ok", "1"})
@@ -325,6 +355,11 @@ def parse_text_answer(question: Question, text: str) -> Any:
             if wanted == value:
                 return value
         raise AnswerError(N_("Please press one of the buttons."))
+    if question.kind is Kind.NAME:
+        name = unicodedata.normalize("NFKC", text).strip()
+        if not name or len(name) > 50 or any(ch.isdigit() for ch in name) or looks_private(name):
+            raise AnswerError(N_("Please type the name, without digits."))
+        return name
     if question.kind is Kind.TEXT:
         note = text.strip()
         if not note:
@@ -332,7 +367,20 @@ def parse_text_answer(question: Question, text: str) -> Any:
         if len(note) > 1000:
             raise AnswerError(N_("That note is too long; please keep it under 1000 characters."))
         return note
-    raise AnswerError(N_("Please send a photo, or press No photo."))
+    if question.kind is Kind.PHOTO:
+        raise AnswerError(N_("Please send a photo, or press No photo."))
+    raise AnswerError(N_("Please press one of the buttons."))
+
+
+def parse_answer(step: Step, answers: Answers, value: str, *, pressed: bool) -> Any:
+    """The value of an answer to `step`: typed, or a button's value (`pressed`); checked
+    against the other answers where it depends on them (which member)."""
+    question = step.question
+    if question.check is not None:
+        return question.check(answers, step.round or 0, value, pressed)
+    if pressed:
+        return parse_button_answer(question, value)
+    return parse_text_answer(question, value)
 
 
 def parse_button_answer(question: Question, value: str) -> Any:

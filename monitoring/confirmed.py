@@ -21,6 +21,8 @@ from monitoring.checkin import (
     next_step,
 )
 from monitoring.checkin_income import basis_of
+from monitoring.checkin_members import MEMBER_FOLLOWERS, MemberChange, changes_of, living_after
+from monitoring.checkin_members import recorded as members_recorded
 from monitoring.income import SOURCES, Basis, Source
 from monitoring.risk import GUARANTEES
 
@@ -47,6 +49,9 @@ class ConfirmedAnswers(BaseModel):
     expenses: tuple[Expense, ...] = ()
     guarantees: dict[str, bool | None] = Field(default_factory=dict)
     school_child: bool | None = None
+    asked_school_child: bool = False  # asked at this visit (not told by the members)
+    # Recorded members: the changes this visit records (members: those living after them).
+    member_changes: tuple[MemberChange, ...] = ()
     note: str | None = None
     photo: str | None = None
 
@@ -86,7 +91,7 @@ def confirmed(answers: Answers, facts: Facts) -> ConfirmedAnswers:
             guarantees["education"] = None  # no child of compulsory-school age
     return ConfirmedAnswers(
         visit_method=answers["visit_method"],
-        members=answers["members"],
+        members=living_after(answers) if members_recorded(answers) else answers["members"],
         income_changed=answers["income_changed"],
         expected_income=answers.get("expected_income") if answers["income_changed"] else None,
         income_basis=basis,
@@ -94,6 +99,8 @@ def confirmed(answers: Answers, facts: Facts) -> ConfirmedAnswers:
         expenses=tuple(expenses),
         guarantees=guarantees,
         school_child=school,
+        asked_school_child="school_child" in answers,
+        member_changes=tuple(changes_of(answers)) if members_recorded(answers) else (),
         note=answers.get("note"),
         photo=answers.get("photo"),
     )
@@ -105,6 +112,8 @@ def summary_rows(answers: Answers, facts: Facts) -> list[tuple[Question, Any]]:
     for item in QUESTIONS:
         if not item.applies(answers, facts, None):
             continue
+        if isinstance(item, Group) and item.questions[0].id in MEMBER_FOLLOWERS:
+            continue  # the summary says the members' changes in its own words
         if isinstance(item, Group):
             for question in item.questions[:-1]:
                 rows.append((question, answers.get(question.id) or []))

@@ -5,8 +5,9 @@ audited, `storage/national.py` reads it), as (action, field, new value, actor).
 
 A change is one item: a household, a kind, what changed, when. A new kind is one `Kind` entry,
 one `Rule` per audited change it stands for, and its words (`conversations/national/texts.py`).
-家庭成员 (`members`) and 收入 (`income`) are the hooks for the household members and income by
-source: today they stand for the member count and the expected income a check-in changes.
+家庭成员 (`members`): the member count a check-in changes, and each member's change a visit
+records (a birth, a death, someone leaving or coming back); 收入 (`income`): the expected
+income, and income by source.
 
 The screens' order (户基本信息 → 家庭成员 → 收入 → 风险/帮扶措施 → 风险消除) is an assumption: it
 follows the usual 信息采集表 of monitored households (basic facts, members, income, risks and
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import TypeVar
 
+from monitoring.checkin_members import Change as MemberChange
 from monitoring.income import Source
 from monitoring.people import Role
 
@@ -36,8 +38,8 @@ class Screen(IntEnum):
 class Kind(StrEnum):
     TAKEN_IN = "taken_in"  # 纳入: identified (the county approved), or back in after a break
     BASIC = "basic"  # a basic fact changed (head, category, labour, risk types)
-    MEMBERS = "members"  # 家庭成员 (hook: the members branch adds its own audited changes)
-    INCOME = "income"  # 收入 (hook: income by source likewise)
+    MEMBERS = "members"  # 家庭成员: the count, and a member born, died, left, come back
+    INCOME = "income"  # 收入: the expected income, income by source
     MEASURE = "measure"  # a help measure recorded
     MEASURE_STATUS = "measure_status"  # its status changed (办理中, 已落实, 未通过)
     ELIMINATED = "eliminated"  # 风险消除 (the county approved it)
@@ -77,6 +79,8 @@ RULES: tuple[Rule, ...] = (
     Rule("update", Kind.BASIC, "has_labour"),
     Rule("update", Kind.BASIC, "risk_types"),
     Rule("update", Kind.MEMBERS, "members"),
+    # a member's change recorded at a visit (storage/members.py): one rule per change
+    *(Rule("member", Kind.MEMBERS, change.value) for change in MemberChange),
     Rule("update", Kind.INCOME, "expected_income"),
     # income by source (monitoring/income.py): one audited field per source
     *(Rule("update", Kind.INCOME, f"income_{source.value}") for source in Source),

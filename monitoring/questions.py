@@ -21,6 +21,23 @@ class Kind(StrEnum):
     AMOUNT = "amount"  # yuan, typed
     TEXT = "text"  # free text, or the skip button
     PHOTO = "photo"  # a photo, or the skip button
+    NAME = "name"  # a person's name, typed
+    DATE = "date"  # a day, typed (2026-10-03, 2026年10月3日)
+    MEMBER = "member"  # one of the household's members: a button each (or the name typed)
+
+
+class AnswerError(ValueError):
+    """`hint` is the message id to show before asking again."""
+
+    def __init__(self, hint: str) -> None:
+        super().__init__(hint)
+        self.hint = hint
+
+
+# Parses an answer that depends on the other answers (which member; a change the household's
+# members allow): (answers, round, what was typed or the button's value, pressed) -> value,
+# or AnswerError.
+Check = Callable[[Answers, int, str, bool], Any]
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,10 @@ class Question:
     # For a plain yes / no: the buttons (label, value) in their order, when 是 / 否 would
     # not say what the answer means (the income: 没有变化 / 有变化).
     answers_as: tuple[tuple[str, bool], ...] = ()
+    # In a group: whether it is asked in a round (answers, round); unasked, its list holds
+    # None for the round.
+    in_round: Callable[[Answers, int], bool] | None = None
+    check: Check | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from monitoring.warnings import (
     may_see_household,
 )
 from storage.measures import Measures
+from storage.members import HouseholdMembers, Shown
 from storage.models import (
     Alert,
     CheckIn,
@@ -34,6 +35,7 @@ class HouseholdHistory:
     measures: list[tuple[str, str, date | None, str | None]]  # kind, unit, delivered on, note
     household_id: int = 0
     monitored: bool = True
+    members: list[Shown] = field(default_factory=list)  # where the members are recorded
 
 
 def household_history(
@@ -68,6 +70,7 @@ def household_history(
         [(m.kind, m.responsible, m.taken_on, m.note) for m in measures[-limit:]],
         household.id,
         checked_in(household.status),
+        HouseholdMembers(session).shown(household.id),
     )
 
 

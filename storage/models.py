@@ -80,6 +80,7 @@ class Household(Timestamps, Base):
     # Facts the weekly check-in keeps current (None until a check-in says).
     expected_income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     has_school_child: Mapped[bool | None] = mapped_column(Boolean)
+    school_child_asked_on: Mapped[date | None] = mapped_column(Date)  # asked again each Sept.
     # When the household was identified for monitoring: a township approval, or the roster's
     # 纳入日期; None when neither says (created_at is used then).
     identified_on: Mapped[date | None] = mapped_column(Date)

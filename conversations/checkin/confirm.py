@@ -20,6 +20,7 @@ from monitoring.weeks import Week
 from storage.alerts import NO_CHANGE, AlertChange, Alerts
 from storage.checkins import CheckIns
 from storage.income import Incomes
+from storage.members import HouseholdMembers
 from storage.models import CheckIn, Draft, Household
 from storage.repositories import Audit, Households
 
@@ -60,13 +61,14 @@ def confirm_draft(
     facts = Facts(household.members, household.has_school_child)
     answers: ConfirmedAnswers = confirmed(dict(draft.answers or {}), facts)
 
+    day = now.astimezone(tz).date() if tz is not None else now.date()
+    actor = f"person:{entered_by}"
     previous = repo.current(household.id, week)
     previous_any = repo.last_levels([household.id]).get(household.id)
     if previous is not None:
         # A correction: the earlier check-in's income statements stop counting first.
         previous.is_current = False
         session.flush()  # the unique "current per week" index must see it first
-    day = now.astimezone(tz).date() if tz is not None else now.date()
     counted = count_income(session, household, answers, week=week, day=day, policy=policy)
     income = counted.income
     situation = Situation(
@@ -112,7 +114,6 @@ def confirm_draft(
     )
     session.add(row)
     session.flush()
-    actor = f"person:{entered_by}"
     audit.record(
         now=now,
         actor=actor,
@@ -128,10 +129,19 @@ def confirm_draft(
             household, counted.changes, valid_from=day, now=now, actor=actor, checkin_id=row.id
         )
     changes: dict[str, Any] = {"members": answers.members}
+    if answers.member_changes:
+        # Births, deaths, departures, returns (audited); the members living in the household
+        # after them (answers.members, the divisor, counted the same way) are its count.
+        living = HouseholdMembers(session).record(
+            household, answers.member_changes, day=day, now=now, actor=actor
+        )
+        changes["members"] = max(living, 1)
     if answers.income_changed and answers.income_basis is Basis.SINGLE:
         changes["expected_income"] = income.gross
     if answers.school_child is not None:
         changes["has_school_child"] = answers.school_child
+    if answers.asked_school_child:
+        household.school_child_asked_on = day  # asked again from next 1 September
     audit.update_fields(
         household, changes, now=now, actor=actor, entity="household", key=household.number
     )

@@ -8,7 +8,6 @@ the first unanswered question."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -39,15 +38,13 @@ from conversations.engine.router import Open
 from conversations.engine.turn import Turn
 from conversations.texts import level_text, week_label
 from monitoring.checkin import (
-    EDITABLE,
     QUESTION_BY_ID,
     AnswerError,
     Kind,
-    Question,
     clear_for_edit,
+    editable,
     next_step,
-    parse_button_answer,
-    parse_text_answer,
+    parse_answer,
     record,
 )
 from monitoring.i18n import N_
@@ -125,9 +122,7 @@ class CheckinConversation:
         answer = ANSWER.read(data)
         if answer is not None:
             value = answer["value"]
-            return self._answer(
-                at, view, answer["question"], lambda q: parse_button_answer(q, value), True
-            )
+            return self._answer(at, view, answer["question"], value, True)
         if CONFIRM.read(data) is not None:
             return self._confirm(at, view)
         if EDIT.read(data) is not None:
@@ -135,7 +130,9 @@ class CheckinConversation:
         if BACK_TO_SUMMARY.read(data) is not None:
             return Taken(What.IN_PLACE, view)
         edit_one = EDIT_ONE.read(data)
-        if edit_one is not None and edit_one["question"] in EDITABLE:
+        if edit_one is not None and edit_one["question"] in editable(
+            view.answers, view.household.facts
+        ):
             return self._edit(at, view, edit_one["question"])
         discard = DISCARD.read(data)
         if discard is not None and discard["discard"] == "1":
@@ -153,9 +150,9 @@ class CheckinConversation:
             return Taken(What.SHOW, view, CONFIRM_PLEASE)
         question, photo, text = step.question, at.event.photo, at.event.text
         if question.kind is Kind.PHOTO and photo:
-            return self._answer(at, view, question.id, lambda q: photo, False)
+            return self._answer(at, view, question.id, None, False, photo=photo)
         if text is not None and question.kind is not Kind.PHOTO:
-            return self._answer(at, view, question.id, lambda q: parse_text_answer(q, text), False)
+            return self._answer(at, view, question.id, text, False)
         return Taken(What.SHOW, view, HINTS.get(question.kind, PRESS))
 
     def _answer(
@@ -163,8 +160,10 @@ class CheckinConversation:
         at: Open,
         view: DraftView,
         qid: str,
-        parse: Callable[[Question], Any],
+        value: str | None,
         pressed: bool,
+        *,
+        photo: str | None = None,
     ) -> Taken:
         draft = at.draft
         facts = view.household.facts
@@ -173,10 +172,12 @@ class CheckinConversation:
         if step is None or step.question.id != qid:
             return Taken(What.STALE, view, STALE)
         try:
-            value = parse(step.question)
+            given: Any = (
+                photo if value is None else parse_answer(step, answers, value, pressed=pressed)
+            )
         except AnswerError as exc:
             return Taken(What.SHOW, view, exc.hint)
-        updated = record(answers, step, value)
+        updated = record(answers, step, given)
         if editing and next_step(updated, facts, editing) is None:
             editing = None  # editing ends when the walker has nothing more to ask
         Drafts(at.session).save(draft, answers=updated, editing=editing, now=at.now)
@@ -290,7 +291,7 @@ class CheckinConversation:
         if taken.what is What.EDIT_LIST:
             summary = next_step(draft.answers, draft.household.facts, draft.editing) is None
             if summary and event.message_text is not None:
-                return [Edit(event.message_text, edit_keyboard(t), best_effort=True)]
+                return [Edit(event.message_text, edit_keyboard(draft, t), best_effort=True)]
             return [show(draft, t)]
         if taken.what is What.IN_PLACE and pressed:
             return [in_place(show(draft, t, note))]

@@ -16,12 +16,14 @@ from conversations.engine.turn import Turn
 from conversations.pages import page_note, page_of, page_pressed, pager
 from conversations.texts import visit_label
 from monitoring.checkin_income import BASIS_KEY
+from monitoring.checkin_members import start_facts
 from monitoring.income import basis
 from monitoring.people import Role, checked_in
 from monitoring.team import may_check_in
 from monitoring.weeks import week_of
 from storage.checkins import FLOW, CheckIns, DraftView, HouseholdView
 from storage.income import Incomes
+from storage.members import HouseholdMembers
 from storage.models import Household
 
 
@@ -147,12 +149,20 @@ async def _start(turn: Turn, person: PersonView, household_id: int) -> list[Repl
         # The income questions it asks: the county's method, and whether the household's
         # income by source is known (monitoring.income.basis); kept while it is answered.
         known = Incomes(session).known(household_id)
+        # The members as they stand (their changes are asked where they are recorded) and
+        # whether the school-age question is asked (monitoring.schooling): kept likewise.
+        facts = start_facts(
+            HouseholdMembers(session).of(household_id),
+            day=now.astimezone(services.tz).date(),
+            has_school_child=household.has_school_child,
+            asked_on=household.school_child_asked_on,
+        )
         draft_row = repo.start_draft(
             person.id,
             household_id,
             week,
             now=now,
-            answers={BASIS_KEY: basis(services.policy.income_method, known).value},
+            answers={BASIS_KEY: basis(services.policy.income_method, known).value, **facts},
         )
         if turn.event.message_text is not None:  # shown in place of the pressed list
             draft_row.screen_id = turn.event.message_id

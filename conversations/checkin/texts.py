@@ -3,6 +3,7 @@ Edit, the list of questions to edit, and the result after confirming."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from conversations.checkin.actions import (
@@ -17,16 +18,28 @@ from conversations.engine.replies import Button, Edit, Keyboard, Say
 from conversations.income_texts import income_lines
 from conversations.texts import level_text, money, reasons_text, week_label
 from monitoring.checkin import (
-    EDITABLE,
     QUESTION_BY_ID,
     Kind,
     Question,
     Step,
+    editable,
     next_step,
+)
+from monitoring.checkin_members import (
+    CHANGE_NAMES,
+    Change,
+    changes_of,
+    choices,
+    living_after,
+    members_after,
+    offered,
+    recorded,
+    school_from_members,
 )
 from monitoring.confirmed import summary_rows
 from monitoring.i18n import Translator
 from monitoring.income import SOURCE_NAMES
+from monitoring.members import Presence
 from monitoring.risk import Level
 from storage.checkins import DraftView, HouseholdView
 
@@ -47,10 +60,22 @@ def _source_of(step: Step, draft: DraftView, t: Translator) -> str:
     return t._(SOURCE_NAMES.get(chosen[step.round], chosen[step.round]))
 
 
+LIVING = Presence.LIVING
+
+
+def _living(draft: DraftView) -> str:
+    """The members living in the household (as the check-in started), by name."""
+    return "、".join(m.name for m in members_after(draft.answers, 0) if m.presence is LIVING)
+
+
 def question_text(step: Step, draft: DraftView, t: Translator) -> str:
     body = t._(step.question.text).format(
-        members=draft.household.members, source=_source_of(step, draft, t)
+        members=draft.household.members,
+        source=_source_of(step, draft, t),
+        living=_living(draft),
     )
+    if step.round and step.question.id.startswith("member_"):
+        body = t._("Change {n}: {question}").format(n=step.round + 1, question=body)
     if step.round and step.question.id.startswith("expense"):
         body = t._("Expenditure {n}: {question}").format(n=step.round + 1, question=body)
     return f"【{household_line(draft.household)}】\n{body}"
@@ -70,10 +95,15 @@ def question_keyboard(step: Step, draft: DraftView, t: Translator) -> Keyboard:
         return (tuple(answer(t._(label), "1" if value else "0") for label, value in q.answers_as),)
     if q.kind is Kind.YESNO:
         return ((answer(t._("Yes"), "1"), answer(t._("No"), "0")),)
+    if q.kind is Kind.MEMBER:  # a button per member the change may be about
+        change = Change(draft.answers["member_change"][step.round or 0])
+        who = choices(draft.answers, step.round or 0, change)
+        return _rows([answer(f"{m.name}（{m.relation}）", str(m.id)) for m in who], 2)
     if q.kind is Kind.CHOICE:
+        options = offered(draft.answers, step.round or 0) if q.id == "member_change" else q.options
         return _rows(
-            [answer(t._(label), value) for value, label in q.options],
-            2 if len(q.options) == 4 else 3,
+            [answer(t._(label), value) for value, label in options],
+            2 if len(options) in (2, 4) else 3,
         )
     if q.kind is Kind.COUNT:
         n = draft.household.members
@@ -103,6 +133,10 @@ def value_text(question: Question, value: Any, t: Translator) -> str:
         return money(value, t)
     if question.kind is Kind.PHOTO:
         return t._("attached")
+    if question.kind is Kind.MEMBER and isinstance(value, dict):
+        return str(value.get("name", ""))
+    if question.kind is Kind.DATE:
+        return t.date(date.fromisoformat(str(value)))
     return str(value)
 
 
@@ -170,7 +204,16 @@ def summary_text(draft: DraftView, t: Translator) -> str:
         if question.id == "income_changed" and value:
             text += _income_changes(draft, t)
         answered[question.id] = text
-    if draft.household.has_school_child is False and "school_child" not in draft.answers:
+    if recorded(draft.answers):
+        answered["members"] = _members_line(draft, t)
+    from_members = school_from_members(draft.answers)
+    if from_members is not None:
+        answered["school_child"] = (
+            t._("Child of compulsory-school age: yes (by the members' birth dates)")
+            if from_members
+            else t._("Child of compulsory-school age: none (by the members' birth dates)")
+        )
+    elif draft.household.has_school_child is False and "school_child" not in draft.answers:
         answered["school_child"] = t._("Child of compulsory-school age: none (recorded earlier)")
     for group in _LINES[:3]:
         parts = [answered[q] for q in group if q in answered]
@@ -191,12 +234,25 @@ def summary_text(draft: DraftView, t: Translator) -> str:
     return "\n".join(lines)
 
 
+def _members_line(draft: DraftView, t: Translator) -> str:
+    """The members' changes and how many live in the household after them."""
+    said = []
+    for c in changes_of(draft.answers):
+        what = t._(dict(CHANGE_NAMES)[c.change.value])
+        said.append(f"{what} {c.name}（{c.relation}）")
+    changed = "、".join(said) if said else t._("No change")
+    return t._("Members: {changes}; living together: {n}").format(
+        changes=changed, n=living_after(draft.answers)
+    )
+
+
 def summary_keyboard(t: Translator) -> Keyboard:
     return ((Button(t._("✅ Confirm"), CONFIRM.data()), Button(t._("✏️ Edit"), EDIT.data())),)
 
 
-def edit_keyboard(t: Translator) -> Keyboard:
-    buttons = [Button(t._(QUESTION_BY_ID[q].label), EDIT_ONE.data(question=q)) for q in EDITABLE]
+def edit_keyboard(draft: DraftView, t: Translator) -> Keyboard:
+    questions = editable(draft.answers, draft.household.facts)
+    buttons = [Button(t._(QUESTION_BY_ID[q].label), EDIT_ONE.data(question=q)) for q in questions]
     return (
         *_rows(buttons, 2),
         (Button(t._("↩️ Back to the summary"), BACK_TO_SUMMARY.data()),),

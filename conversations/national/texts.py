@@ -12,6 +12,7 @@ from conversations.proposals.names import CAUSE_NAMES
 from conversations.reports.ledger import CATEGORY_NAMES
 from conversations.tasks.work import STATUS_NAMES as MEASURE_STATUS_NAMES
 from conversations.warnings.texts import MEASURE_NAMES, unit_name
+from monitoring.checkin_members import Change as MemberChange
 from monitoring.i18n import N_, Translator
 from monitoring.income import SOURCE_NAMES as INCOME_SOURCE_NAMES
 from monitoring.measures import Status
@@ -98,6 +99,8 @@ def item_text(item: Item, household: HouseholdToEnter, t: Translator, tz: ZoneIn
             category=_value("category", household.category, t),
             risks=_risks(household.risk_types, t),
         )
+    if kind is Kind.MEMBERS and item.field in MEMBER_CHANGE_TEXTS:
+        return _member_text(item, t)
     if kind is Kind.MEMBERS:
         return t._("Members: {old} → {new}").format(old=item.old or "—", new=item.new or "—")
     if kind is Kind.INCOME and (item.field or "").startswith("income_"):
@@ -131,6 +134,35 @@ def item_text(item: Item, household: HouseholdToEnter, t: Translator, tz: ZoneIn
             date=t.date(on) if on else "—",
         )
     return t._("Back into monitoring: {reason}").format(reason=item.new or "—")
+
+
+MEMBER_CHANGE_TEXTS = {
+    MemberChange.BORN.value: N_(
+        "New member by birth: {name} ({relation}), born {date}; ID number to be added"
+    ),
+    MemberChange.DIED.value: N_("Member died: {name} ({relation})"),
+    MemberChange.LEFT.value: N_(
+        "Member left the household (gone out, moved away): {name} ({relation})"
+    ),
+    MemberChange.RETURNED.value: N_(
+        "Member came back to live in the household: {name} ({relation})"
+    ),
+}
+
+
+def _member_text(item: Item, t: Translator) -> str:
+    """A member's change as recorded at a visit: "#id name relation [birth date]"."""
+    words = (item.new or "").split(" ")
+    if words and words[0].startswith("#"):
+        words = words[1:]
+    born = _on(words[-1]) if item.field == MemberChange.BORN.value and words else None
+    if born is not None:
+        words = words[:-1]
+    relation = words[-1] if len(words) > 1 else "—"
+    name = " ".join(words[:-1]) if len(words) > 1 else " ".join(words) or "—"
+    return t._(MEMBER_CHANGE_TEXTS[item.field or ""]).format(
+        name=name, relation=relation, date=t.date(born) if born else "—"
+    )
 
 
 def _measure_text(item: Item, t: Translator) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from conversations.engine.replies import Reply, Say
 from conversations.engine.turn import Turn
+from conversations.reports.members import members_lines
 from conversations.tasks.start import record_button
 from conversations.texts import level_text, week_label
 from conversations.warnings.texts import MEASURE_NAMES, unit_name
@@ -37,6 +38,7 @@ async def history(turn: Turn) -> list[Reply]:
             number=history.number, head=history.head_name, village=history.village_name
         )
     ]
+    lines.extend(members_lines(history.members, turn.services.now().astimezone(tz).date(), t))
     lines.append(t._("Check-ins:") if history.checkins else t._("No check-in yet."))
     for week, level, _at in history.checkins:
         lines.append(f"  {week_label(week, t)} {level_text(level, t)}")

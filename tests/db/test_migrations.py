@@ -252,3 +252,37 @@ def test_the_platform_id_constraint_is_renamed_and_still_holds(
                 ),
                 {"id": linked},
             )
+
+
+def test_earlier_school_age_answers_get_the_day_they_were_recorded(
+    db: Engine, town: sessionmaker[Session]
+) -> None:
+    """0029: `school_child_asked_on` is filled from the audit row that recorded the answer (the
+    check-in then asks again from the next 1 September, not at once)."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from storage.migrate import alembic_config
+    from storage.models import Household
+    from storage.repositories import Audit
+    from tests.small_town import at
+
+    with town() as s, s.begin():
+        h1 = s.scalars(select(Household).where(Household.number == "H1")).one()
+        Audit(s).update_fields(
+            h1,
+            {"has_school_child": True},
+            now=at("2026-11-24T10:00"),
+            actor="person:1",
+            entity="household",
+            key="H1",
+        )
+    config = alembic_config()
+    with db.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0028")
+    upgrade(db)
+    with town() as s:
+        rows = s.execute(select(Household.number, Household.school_child_asked_on)).all()
+        asked = {number: str(day) if day else None for number, day in rows}
+    assert asked["H1"] == "2026-11-24" and asked["H2"] is None

@@ -118,12 +118,21 @@ async def test_registration_by_mobile_and_a_check_in_on_cards(
     assert await town.standin.wait_acked(pressed, 10)
     with session_factory() as s:
         [draft] = s.scalars(select(Draft)).all()
-        assert draft.answers == {"income_basis": "first", "visit_method": "home"}
+        assert draft.answers == {
+            "income_basis": "first",
+            "school_basis": "ask",
+            "visit_method": "home",
+        }
     # a typed answer (the members) is taken; the next question comes as a new card
     await town.send(helper, "5")
     with session_factory() as s:
         [draft] = s.scalars(select(Draft)).all()
-        assert draft.answers == {"income_basis": "first", "visit_method": "home", "members": 5}
+        assert draft.answers == {
+            "income_basis": "first",
+            "school_basis": "ask",
+            "visit_method": "home",
+            "members": 5,
+        }
     latest = town.cards(helper)[-1]
     assert latest is not listing and "收入" in latest["params"]["markdown"]
 
@@ -161,7 +170,12 @@ async def test_one_persons_quick_presses_are_handled_in_order(
         assert await town.standin.wait_acked(message_id, 10)
     with session_factory() as s:
         [draft] = s.scalars(select(Draft)).all()
-        assert draft.answers == {"income_basis": "first", "visit_method": "home", "members": 5}
+        assert draft.answers == {
+            "income_basis": "first",
+            "school_basis": "ask",
+            "visit_method": "home",
+            "members": 5,
+        }
 
 
 async def test_a_press_on_a_card_is_one_transaction(

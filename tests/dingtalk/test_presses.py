@@ -157,7 +157,11 @@ async def test_a_press_whose_card_update_was_lost_shows_the_next_question_on_tha
     # The answer is committed, then the bot stops before DingTalk has the acknowledgement
     # (with the card's new data in it): the card still asks the visit method.
     await town.press_answer_lost(ONE, card, "ci:a:visit_method:home")
-    assert answers(session_factory) == {"income_basis": "first", "visit_method": "home"}
+    assert answers(session_factory) == {
+        "income_basis": "first",
+        "school_basis": "ask",
+        "visit_method": "home",
+    }
     assert card["params"]["markdown"] == visit
     await town.stop()
     await town.start()  # a new process: it remembers no card
@@ -168,12 +172,21 @@ async def test_a_press_whose_card_update_was_lost_shows_the_next_question_on_tha
     assert card["params"]["markdown"].startswith("该问题已回答过；当前进行到这里：")
     assert "共同生活" in card["params"]["markdown"]
     assert button(card, "仍为").startswith("ci:a:members:")
-    assert answers(session_factory) == {"income_basis": "first", "visit_method": "home"}
+    assert answers(session_factory) == {
+        "income_basis": "first",
+        "school_basis": "ask",
+        "visit_method": "home",
+    }
     assert len(town.texts(ONE)) == messages and len(town.cards(ONE)) == 1
     # ...and the check-in goes on from there, on the same card.
     await town.press(ONE, card, button(card, "仍为"))
     assert "收入" in card["params"]["markdown"]
-    assert set(answers(session_factory) or {}) == {"income_basis", "visit_method", "members"}
+    assert set(answers(session_factory) or {}) == {
+        "income_basis",
+        "school_basis",
+        "visit_method",
+        "members",
+    }
 
 
 async def test_a_confirm_whose_card_update_was_lost_says_the_check_in_is_kept(

@@ -279,7 +279,11 @@ async def test_cancel_asks_first_and_keeps_the_draft_until_confirmed(
     assert "放弃 LX01010" in ask["text"]
     back = await helper.press("继续填写")
     assert "几口人" in back["text"]
-    assert draft_answers(roster) == {"income_basis": "first", "visit_method": "home"}
+    assert draft_answers(roster) == {
+        "income_basis": "first",
+        "school_basis": "ask",
+        "visit_method": "home",
+    }
     await helper.send("/cancel")
     done = await helper.press("放弃")
     assert "已放弃" in done["text"]
@@ -307,7 +311,10 @@ async def test_stale_forged_and_foreign_buttons_get_a_polite_answer(
     shown = await client.message(helper.chat_id, edit["message_id"])
     assert shown["text"].startswith("该问题已回答过；当前进行到这里：")
     assert "本次走访方式" in shown["text"]
-    assert draft_answers(roster) == {"income_basis": "first"}  # nothing answered yet
+    assert draft_answers(roster) == {
+        "income_basis": "first",
+        "school_basis": "ask",
+    }  # nothing answered yet
     assert not await client.events(after=pressed["seq"], chat_id=helper.chat_id, kinds="message")
     # Garbage after the prefix, and data of no flow at all.
     for data in ("ci:a:food:DROP TABLE", "zz:1"):
@@ -320,7 +327,10 @@ async def test_stale_forged_and_foreign_buttons_get_a_polite_answer(
     pressed = await helper.press_data(f"ci:hh:{other}")
     reply = await client.reply(helper.chat_id, after=pressed["seq"])
     assert "不是您负责的农户" in reply["text"]
-    assert draft_answers(roster) == {"income_basis": "first"}  # nothing answered yet
+    assert draft_answers(roster) == {
+        "income_basis": "first",
+        "school_basis": "ask",
+    }  # nothing answered yet
 
 
 async def test_a_single_household_is_chosen_automatically(

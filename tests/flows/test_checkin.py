@@ -140,7 +140,11 @@ async def test_an_answer_delivered_again_is_applied_once(
     draft = draft_of(town)
     # (a household without income by source: the first figures by source, on a change)
     assert draft is not None
-    assert draft.answers == {"income_basis": "first", "visit_method": "phone"}
+    assert draft.answers == {
+        "income_basis": "first",
+        "school_basis": "ask",
+        "visit_method": "phone",
+    }
     with town() as s:
         assert s.get(HandledUpdate, ("default", 500)) is not None
     # A button of a question already answered (pressed again: its answer was taken but the
@@ -150,7 +154,7 @@ async def test_an_answer_delivered_again_is_applied_once(
     assert isinstance(toast, Toast) and toast.text == ""
     assert isinstance(here, Edit) and here.message_id is None and here.keyboard
     assert here.text.startswith("该问题已回答过；当前进行到这里：\n\n") and "共同生活" in here.text
-    unchanged = {"income_basis": "first", "visit_method": "phone"}
+    unchanged = {"income_basis": "first", "school_basis": "ask", "visit_method": "phone"}
     assert draft_of(town).answers == unchanged  # type: ignore[union-attr]
 
 
@@ -246,7 +250,12 @@ async def test_a_used_screen_loses_its_buttons(
     assert isinstance(here, Edit) and here.message_id is None and "收入" in here.text
     assert here.keyboard and isinstance(toast, Toast) and not toast.text
     answers = draft_of(town).answers  # type: ignore[union-attr]
-    assert answers == {"income_basis": "first", "visit_method": "home", "members": 3}
+    assert answers == {
+        "income_basis": "first",
+        "school_basis": "ask",
+        "visit_method": "home",
+        "members": 3,
+    }
 
     # Pressed on message 10 (it shows the question now), then typed "否" for the next one.
     [expense] = await run.answer(
