@@ -134,13 +134,25 @@ def uncovered_households(
     at_risk = {h: r for h, r in risks.items() if r}
     if not at_risk:
         return 0
+    # The delivered measures of the scope's households, not an IN list of those at risk: a
+    # province has more of them than a statement may carry parameters (SQLite 32,766).
     done: dict[int, set[str]] = defaultdict(set)
-    for household_id, kind in session.execute(
+    delivered_in_scope = _scoped(
         select(Measure.household_id, Measure.kind)
-        .where(Measure.status == Status.DONE.value, Measure.household_id.in_(list(at_risk)))
-        .distinct()
-    ):
-        done[household_id].add(kind)
+        .join(Household, Household.id == Measure.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .where(
+            Measure.status == Status.DONE.value,
+            Household.status == HouseholdStatus.MONITORED.value,
+        )
+        .distinct(),
+        township_id,
+        village_id,
+        townships,
+    )
+    for household_id, kind in session.execute(delivered_in_scope):
+        if household_id in at_risk:
+            done[household_id].add(kind)
     return sum(1 for h, r in at_risk.items() if uncovered(r, done[h]))
 
 
