@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -148,17 +148,28 @@ def week_summary(
     week itself for weekly visits)."""
     cutoff = _cutoff(week, now, tz)
     w = str(week)
-    done = _visited(week, cadence)
     missed = exists().where(MissedVisit.household_id == Household.id, MissedVisit.week == w)
     red = exists().where(Alert.household_id == Household.id, _open_at(cutoff))
-    latest_level = (
-        select(CheckIn.level)
+    latest = (
+        select(CheckIn.week, CheckIn.level)
         .where(CheckIn.household_id == Household.id, CheckIn.is_current, CheckIn.week <= w)
         .order_by(CheckIn.week.desc())
         .limit(1)
-        .correlate(Household)
-        .scalar_subquery()
     )
+    lateral: Any = None
+    if session.get_bind().dialect.name == "postgresql":
+        # One index probe per household for both: the latest check-in up to the week, joined
+        # LATERAL; visited in the period when that check-in lies in it (the period's weeks
+        # up to `week` are the latest ones). A third less work for a county than a probe
+        # for each (bench/README.md, the province run). SQLite has no LATERAL.
+        lateral = latest.lateral("latest")
+        first = str(period_of(week, cadence)[0])
+        done: ColumnElement[bool] = lateral.c.week >= first
+        latest_level: Any = lateral.c.level
+    else:
+        done = _visited(week, cadence)
+        latest_level = latest.with_only_columns(CheckIn.level).correlate(Household)
+        latest_level = latest_level.scalar_subquery()
 
     def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -182,6 +193,8 @@ def week_summary(
         cutoff,
         townships,
     )
+    if lateral is not None:
+        query = query.outerjoin(lateral, true())
     villages = [
         VillageLine(name, int(m), int(d), int(mi), int(r), int(wa))
         for _, name, m, d, mi, r, wa in session.execute(query)

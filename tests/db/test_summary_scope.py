@@ -1,19 +1,26 @@
 """/summary's numbers for several townships at once (a county): the same counts as its
-townships' own summaries added up, nothing of a township outside it."""
+townships' own summaries added up, nothing of a township outside it; and a past week's
+numbers from each household's latest check-in up to that week."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitoring.weeks import Week
-from storage.models import Township
+from conversations.checkin.confirm import confirm_draft
+from monitoring.cadence import Cadence, period_of
+from monitoring.weeks import Week, week_of
+from storage.checkins import CheckIns
+from storage.drafts import Drafts
+from storage.models import Household, Township
 from storage.roster import import_roster
 from storage.summary import WeekSummary, week_summary
 from tests.small_town import SHANGHAI, at, green_checkin
 
+FORTNIGHT = Cadence.FORTNIGHTLY
 WEEK = Week(2026, 49)
 NOW = at("2026-12-02T10:00")  # the Wednesday of WEEK
 
@@ -61,3 +68,55 @@ def test_a_countys_summary_adds_up_its_townships_and_nothing_else(
     assert county.uncovered == one.uncovered + two.uncovered == 1
     everything = _summary(session_factory)
     assert everything.total.monitored == 5 and everything.total.red == 2
+
+
+def _income_checkin(
+    factory: sessionmaker[Session], number: str, when: datetime, income: int
+) -> None:
+    """A check-in saying the household of 3 now expects `income` yuan a year."""
+    with factory() as s, s.begin():
+        household = s.scalars(select(Household).where(Household.number == number)).one()
+        repo = CheckIns(s)
+        helper_id = repo.helper_of(household.id)
+        assert helper_id is not None
+        draft = repo.start_draft(helper_id, household.id, week_of(when, SHANGHAI), now=when)
+        answers = {**ANSWERS, "members": 3, "income_changed": True, "expected_income": income}
+        Drafts(s).save(draft, now=when, answers=answers)
+        s.flush()
+        confirm_draft(s, draft, entered_by=helper_id, now=when)
+
+
+ANSWERS: dict[str, object] = {
+    "visit_method": "home",
+    "rigid_expense": False,
+    "food": True,
+    "clothing": True,
+    "school_child": False,
+    "medical": True,
+    "treatment": True,
+    "housing": True,
+    "water": True,
+    "note": None,
+    "photo": None,
+}
+
+
+def test_a_past_weeks_summary_reads_each_households_latest_checkin_up_to_that_week(
+    town: sessionmaker[Session],
+) -> None:
+    """Visited and watch come from the latest check-in up to the week (one probe per
+    household on PostgreSQL): a later check-in changes the later week only, and a visit in
+    the first week of a fortnight counts for the whole fortnight."""
+    _income_checkin(town, "H1", at("2026-11-24T10:00"), 16_000)  # 2026-W48: watch
+    _income_checkin(town, "H1", at("2026-12-01T10:00"), 60_000)  # 2026-W49: green
+    green_checkin(town, "H2", at("2026-11-17T10:00"))  # 2026-W47 only
+    now = at("2026-12-02T10:00")
+    with town() as s:
+        w48 = week_summary(s, Week(2026, 48), now=now, tz=SHANGHAI)
+        w49 = week_summary(s, Week(2026, 49), now=now, tz=SHANGHAI)
+        # 2026-W47 and W48 make one fortnight (the epoch's pairs): H2 counts in W48 too
+        fortnight = week_summary(s, Week(2026, 48), now=now, tz=SHANGHAI, cadence=FORTNIGHT)
+    assert (w48.total.done, w48.total.watch) == (1, 1)
+    assert (w49.total.done, w49.total.watch) == (1, 0)
+    assert period_of(Week(2026, 48), FORTNIGHT) == (Week(2026, 47), Week(2026, 48))
+    assert fortnight.total.done == 2
