@@ -74,7 +74,8 @@ def measure_size(households: int, url: str, log: Callable[[str], None]) -> dict[
     recreate(url)
     engine = make_engine(url)
     generated = generate(engine, households, history_weeks=HISTORY_WEEKS)
-    size = engine.connect().execute(text("SELECT pg_database_size(current_database())")).scalar()
+    with engine.connect() as conn:
+        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
     engine.dispose()
     log(
         f"  generated {households:,} households in {generated.seconds:.0f} s "

@@ -183,6 +183,10 @@ class Schedule:
         binding = Bindings(self.session).active_for(township_id, village_id)
         return binding.chat_id if binding else None
 
+    def groups(self) -> dict[tuple[int, int | None], int]:
+        """Every bound group's chat by (township, village or None): `group_of` for all."""
+        return Bindings(self.session).active_groups()
+
     # ------------------------------------------------------------------ people
 
     def mark_unreachable(self, platform_user_id: int, *, now: datetime) -> None:
