@@ -185,7 +185,9 @@ class CheckIn(Base):
             sqlite_where=text("is_current"),
             postgresql_where=text("is_current"),
         ),
-        Index("ix_checkins_week", "week", "is_current"),
+        # A week's check-ins by household from the index alone: who has none (the
+        # missed-visits job, the reminders), whatever order the rows lie in (migration 0024).
+        Index("ix_checkins_week_household", "week", "is_current", "household_id"),
         # A household's weeks, covering the level: "checked in this week?" and "latest
         # level up to a week" for every household of a summary, without touching the rows
         # (SQLite does not use the partial unique index for `is_current = 1`).
