@@ -132,15 +132,36 @@ def worker(url: str) -> dict[str, Any]:
         async def flush(self) -> None:
             return None
 
-    async def tx(work: Callable[[Session], T]) -> T:
-        return read(work)
+    def job(commit: bool) -> Callable[[], int]:
+        async def tx(work: Callable[[Session], T]) -> T:
+            if commit:
+                return read(work)
+            with factory() as session:  # the same work, undone: the next run finds it to do
+                session.begin()
+                try:
+                    found = work(session)
+                    session.flush()
+                    return found
+                finally:
+                    session.rollback()
+
+        return lambda: asyncio.run(missed_visits(monday, tx, NoSender(), tz=SHANGHAI))
 
     statements.start("missed_visits")
     monday = week.starts_at(SHANGHAI) + timedelta(minutes=30)  # when the job runs
-    started = time.perf_counter()
-    queued = asyncio.run(missed_visits(monday, tx, NoSender(), tz=SHANGHAI))
-    elapsed = (time.perf_counter() - started) * 1000
-    results["missed_visits"] = {"first_ms": elapsed, "median_ms": elapsed, "peak_mb": _rss_mb()}
+    # Three runs of the same work, as the other operations have five: two rolled back, the
+    # last committed as the scheduler's run is (one timed run was a noisy figure).
+    runs = [job(commit=False), job(commit=False), job(commit=True)]
+    times, queued = [], 0
+    for run in runs:
+        started = time.perf_counter()
+        queued = run()
+        times.append((time.perf_counter() - started) * 1000)
+    results["missed_visits"] = {
+        "first_ms": times[0],
+        "median_ms": statistics.median(times),
+        "peak_mb": _rss_mb(),
+    }
     results["missed_visits_queued"] = queued
     statements.current = None
     results["peak_rss_mb"] = _rss_mb()
