@@ -167,9 +167,13 @@ def rows(result: dict[str, Any]) -> list[str]:
             f"| ×{g:.1f} (×{_expected(key):.0f}) | {verdict} |"
         )
     table.append(
-        f"| peak memory of the bot's process (all of the above) | {small['peak_rss_mb']:.0f} MB "
-        f"| {large['peak_rss_mb']:.0f} MB | | < {MEMORY_TARGET_MB} MB: "
-        f"{_ok(large['peak_rss_mb'], MEMORY_TARGET_MB)} |"
+        f"| peak memory of the bot's process (each operation, the job once) "
+        f"| {small['peak_rss_mb']:.0f} MB | {large['peak_rss_mb']:.0f} MB | | "
+        f"< {MEMORY_TARGET_MB} MB: {_ok(large['peak_rss_mb'], MEMORY_TARGET_MB)} |"
+    )
+    table.append(
+        f"| the same after the job's two more runs | {small['peak_rss_after_repeats_mb']:.0f} MB "
+        f"| {large['peak_rss_after_repeats_mb']:.0f} MB | | |"
     )
     gen_a, gen_b = small["generated"], large["generated"]
     table.append(

@@ -152,19 +152,23 @@ def worker(url: str) -> dict[str, Any]:
     # Three runs of the same work, as the other operations have five: two rolled back, the
     # last committed as the scheduler's run is (one timed run was a noisy figure).
     runs = [job(commit=False), job(commit=False), job(commit=True)]
-    times, queued = [], 0
+    times, queued, peaks = [], 0, []
     for run in runs:
         started = time.perf_counter()
         queued = run()
         times.append((time.perf_counter() - started) * 1000)
+        peaks.append(_rss_mb())
+    # The bot runs the job once a week: its memory is the peak up to the first run. Repeats
+    # in the same process peaked higher in one run (not looked into): kept beside it.
     results["missed_visits"] = {
         "first_ms": times[0],
         "median_ms": statistics.median(times),
-        "peak_mb": _rss_mb(),
+        "peak_mb": peaks[0],
     }
     results["missed_visits_queued"] = queued
     statements.current = None
-    results["peak_rss_mb"] = _rss_mb()
+    results["peak_rss_mb"] = peaks[0]
+    results["peak_rss_after_repeats_mb"] = peaks[-1]
     results["statements"] = {op: len(seen) for op, seen in statements.seen.items()}
     results["plans"] = {
         op: [
