@@ -24,8 +24,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT)
     elif parsed.get_backend_name() == "postgresql" and "options" not in parsed.query:
         # No JIT compilation: the summaries' plans (an index probe per household) are costed
-        # past jit_above_cost, and compiling them took 0.4-0.5 s of a county's 1-1.5 s
-        # /summary (bench/README.md, the province run). Short queries gain nothing from it.
+        # past jit_above_cost, and compiling them took 0.3-0.5 s of each of a county's two
+        # main /summary queries (bench/README.md, part 7). Short queries gain nothing from it.
         kwargs.setdefault("connect_args", {}).setdefault("options", POSTGRESQL_OPTIONS)
     # A connection a server dropped (a restart, a failover) is not pinged before every use
     # (a round trip per transaction): the transaction that meets it runs again on a new one

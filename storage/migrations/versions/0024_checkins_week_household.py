@@ -9,9 +9,9 @@ ended (the reminders ask it of this week). PostgreSQL answered from ix_checkins_
 is_current) and then read each of the week's rows from the table, where check-ins lie in the
 order they were written: a generated year of 10,000 households (written household by
 household) had one week's 9,471 rows on 8,035 of the table's 8,367 pages; at 100,000 the
-planner probed an index per household instead (303,000 buffers, 157-192 ms). The week grew
-from a part of the cache to more than the cache holds, and the job grew faster than the
-households (x12 from 10k to 100k in the issue's run). With household_id in the index the
+planner probed an index per household instead (303,000 buffers, 157-192 ms). The query's
+cost followed the table's pages and what of them the cache held, not the households, and the
+job grew faster than them (x12 from 10k to 100k in the issue's run). With household_id in the index the
 week's entries are read in household order from the index alone (an index-only scan and an
 anti-join): 6 ms at 10k, 52-61 ms and 3,400 buffers at 100k. The index it replaces is its
 prefix, so every query that used that one can use this one.
