@@ -2,8 +2,8 @@
 prints a table and writes bench/results.json. Targets are the issue's; a miss is printed as
 MISS, never hidden.
 
-    python -m bench [--only throughput,answer,limited,fanout,scale,exports,congestion,dingtalk]
-                    [--out bench/results.json]"""
+    python -m bench [--only throughput,answer,limited,fanout,scale,exports,congestion,dingtalk,
+                            province] [--out bench/results.json] [--keep-province]"""
 
 from __future__ import annotations
 
@@ -24,7 +24,16 @@ from typing import Any
 
 from sqlalchemy import MetaData, text
 
-from bench import answer_path, congestion, dingtalk_calls, exports, fanout, scale, throughput
+from bench import (
+    answer_path,
+    congestion,
+    dingtalk_calls,
+    exports,
+    fanout,
+    province,
+    scale,
+    throughput,
+)
 from bot.outbox import MARK_BATCH
 from storage.db import make_engine
 
@@ -272,10 +281,28 @@ def congestion_rows(r: dict[str, Any]) -> list[str]:
     ]
 
 
+def run_province(results: dict[str, Any], tables: list[str], *, keep: bool) -> None:
+    server = os.environ.get(TEST_DB_ENV, "")
+    if not server.startswith("postgresql"):
+        _log(
+            f"7. province (1,000,000 households): skipped, it needs PostgreSQL: set {TEST_DB_ENV} "
+            "to a PostgreSQL URL (its database is left alone; the run makes its own beside it)"
+        )
+        results["province"] = {"skipped": f"{TEST_DB_ENV} is not a PostgreSQL URL"}
+        return
+    _log("7. province on PostgreSQL: 100,000 and 1,000,000 households, four weeks")
+    results["province"] = province.measure(server, _log, keep=keep)
+    tables += ["", "Province (PostgreSQL)", "", *province.rows(results["province"])]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
-        "--only", default="throughput,answer,limited,fanout,scale,exports,congestion,dingtalk"
+        "--only",
+        default="throughput,answer,limited,fanout,scale,exports,congestion,dingtalk,province",
+    )
+    parser.add_argument(
+        "--keep-province", action="store_true", help="keep the 1M-household database afterwards"
     )
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     parser.add_argument("--sizes", default="10000,100000", help="data-scale household counts")
@@ -357,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
             step("6. DingTalk: metered calls of a week's check-ins and jobs")
             results["dingtalk"] = asyncio.run(dingtalk_calls.measure(directory))
             tables += ["", "DingTalk metered calls", "", *dingtalk_calls.rows(results["dingtalk"])]
+        if "province" in parts:
+            run_province(results, tables, keep=args.keep_province)
     results["seconds"] = round(time.monotonic() - started, 1)
     results["table"] = "\n".join(tables).strip()
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -199,8 +199,6 @@ def _moment(text: str) -> datetime:
         ) from None
 
 
-
-
 def export_ledger(
     settings: Settings, output: Path, week: Week | None, township: str | None, t: Translator
 ) -> int:

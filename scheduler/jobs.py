@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -129,25 +130,28 @@ async def missed_visits(
         towns: dict[int, dict[str, list[list[str]]]] = defaultdict(
             lambda: {"households": [], "no_group": []}
         )
+        groups = schedule.groups()  # one query, not one per village (a province has 2,000)
+        to_villages: list[dict[str, Any]] = []
         for village_id, rows in by_village.items():
             township_id = rows[0].township_id
-            group = schedule.group_of(township_id, village_id)
-            listing = _by_helper(rows)
+            group = groups.get((township_id, village_id))
             if group is None:
                 towns[township_id]["no_group"].append([rows[0].village_name, str(len(rows))])
                 continue
-            queued += outbox.enqueue(
-                key=f"missed:{week}:village:{village_id}",
-                kind="missed_village",
-                chat_id=group,
-                now=now,
-                payload={
-                    "week": str(week),
-                    "village": rows[0].village_name,
-                    "by_helper": listing,
-                    **period,
-                },
+            to_villages.append(
+                {
+                    "key": f"missed:{week}:village:{village_id}",
+                    "kind": "missed_village",
+                    "chat_id": group,
+                    "payload": {
+                        "week": str(week),
+                        "village": rows[0].village_name,
+                        "by_helper": _by_helper(rows),
+                        **period,
+                    },
+                }
             )
+        queued += outbox.enqueue_many(to_villages, now=now)
         in_a_row = schedule.missed_weeks_in_a_row(
             [r.id for r in missed], week, escalate_after_weeks, cadence
         )
@@ -161,7 +165,7 @@ async def missed_visits(
                 unreachable[row.township_id].add(row.helper_name)
         for township_id in set(towns) | set(unreachable):
             town = towns[township_id]
-            group = schedule.group_of(township_id, None)
+            group = groups.get((township_id, None))
             if group is None or not (
                 town["households"] or town["no_group"] or unreachable[township_id]
             ):

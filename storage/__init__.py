@@ -13,5 +13,6 @@ from storage import (
     models_national,  # noqa: F401  (its table in the metadata)
     models_natural_end,  # noqa: F401  (its table in the metadata)
     models_platforms,  # noqa: F401  (its table in the metadata)
+    models_runs,  # noqa: F401  (its tables in the metadata)
     models_team,  # noqa: F401  (its table in the metadata)
 )

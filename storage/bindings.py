@@ -37,6 +37,18 @@ class Bindings:
             )
         )
 
+    def active_groups(self) -> dict[tuple[int, int | None], int]:
+        """The chat of every active binding by (township, village or None for the
+        township's own): one query for a job that posts to a province's 2,000 villages."""
+        return {
+            (township_id, village_id): chat_id
+            for township_id, village_id, chat_id in self.session.execute(
+                select(GroupBinding.township_id, GroupBinding.village_id, GroupBinding.chat_id)
+                .where(GroupBinding.status == ACTIVE)
+                .order_by(GroupBinding.id)
+            )
+        }
+
     def of_chat(self, chat_id: int) -> GroupBinding | None:
         """The chat's binding that is active (or broken: the bot was removed), made by the
         session's identity (a group with two counties' bots in it: each sees its own)."""

@@ -6,7 +6,7 @@ measures past their deadline per unit. Never commits."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -86,16 +86,27 @@ def risks_had(session: Session, household_id: int, since: datetime | None) -> tu
     return risks_of(codes)
 
 
-def _scoped(query: Any, township_id: int | None, village_id: int | None) -> Any:
+def _scoped(
+    query: Any,
+    township_id: int | None,
+    village_id: int | None,
+    townships: Sequence[int] | None = None,
+) -> Any:
     if township_id is not None:
         query = query.where(Village.township_id == township_id)
+    if townships is not None:
+        query = query.where(Village.township_id.in_(list(townships)))
     if village_id is not None:
         query = query.where(Household.village_id == village_id)
     return query
 
 
 def uncovered_households(
-    session: Session, *, township_id: int | None = None, village_id: int | None = None
+    session: Session,
+    *,
+    township_id: int | None = None,
+    village_id: int | None = None,
+    townships: Sequence[int] | None = None,
 ) -> int:
     """Monitored households with an open risk that no delivered measure covers. Those at risk
     are found by the database (an open warning, or a latest check-in not green); their risks
@@ -115,6 +126,7 @@ def uncovered_households(
         ),
         township_id,
         village_id,
+        townships,
     )
     risks: dict[int, set[str]] = defaultdict(set)
     for household_id, red, reasons in session.execute(query):
@@ -122,13 +134,25 @@ def uncovered_households(
     at_risk = {h: r for h, r in risks.items() if r}
     if not at_risk:
         return 0
+    # The delivered measures of the scope's households, not an IN list of those at risk: a
+    # province has more of them than a statement may carry parameters (SQLite 32,766).
     done: dict[int, set[str]] = defaultdict(set)
-    for household_id, kind in session.execute(
+    delivered_in_scope = _scoped(
         select(Measure.household_id, Measure.kind)
-        .where(Measure.status == Status.DONE.value, Measure.household_id.in_(list(at_risk)))
-        .distinct()
-    ):
-        done[household_id].add(kind)
+        .join(Household, Household.id == Measure.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .where(
+            Measure.status == Status.DONE.value,
+            Household.status == HouseholdStatus.MONITORED.value,
+        )
+        .distinct(),
+        township_id,
+        village_id,
+        townships,
+    )
+    for household_id, kind in session.execute(delivered_in_scope):
+        if household_id in at_risk:
+            done[household_id].add(kind)
     return sum(1 for h, r in at_risk.items() if uncovered(r, done[h]))
 
 
@@ -138,6 +162,7 @@ def late_by_unit(
     *,
     township_id: int | None = None,
     village_id: int | None = None,
+    townships: Sequence[int] | None = None,
 ) -> list[tuple[str, int]]:
     """Open measures (待办理, 办理中) whose deadline has passed by `today`, per unit, the most
     first."""
@@ -152,5 +177,6 @@ def late_by_unit(
         .order_by(count.desc(), Measure.responsible),
         township_id,
         village_id,
+        townships,
     )
     return [(unit, int(n)) for unit, n in session.execute(query)]

@@ -22,6 +22,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if database and database != ":memory:" and not database.startswith("file:"):
             _create_private(Path(database))
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT)
+    elif parsed.get_backend_name() == "postgresql" and "options" not in parsed.query:
+        # No JIT compilation: the summaries' plans (an index probe per household) are costed
+        # past jit_above_cost, and compiling them took 0.3-0.5 s of each of a county's two
+        # main /summary queries (bench/README.md, part 7). Short queries gain nothing from it.
+        kwargs.setdefault("connect_args", {}).setdefault("options", POSTGRESQL_OPTIONS)
     # A connection a server dropped (a restart, a failover) is not pinged before every use
     # (a round trip per transaction): the transaction that meets it runs again on a new one
     # (`Services.tx`), and SQLAlchemy lets go of every pooled connection older than it.
@@ -33,6 +38,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+POSTGRESQL_OPTIONS = "-c jit=off"  # a URL's own ?options=... replaces this
 SQLITE_BUSY_TIMEOUT = 5.0  # seconds a write waits for another writer before "database is locked"
 
 

@@ -189,7 +189,9 @@ class CheckIn(Base):
             sqlite_where=text("is_current"),
             postgresql_where=text("is_current"),
         ),
-        Index("ix_checkins_week", "week", "is_current"),
+        # A week's check-ins by household from the index alone: who has none (the
+        # missed-visits job, the reminders), whatever order the rows lie in (migration 0030).
+        Index("ix_checkins_week_household", "week", "is_current", "household_id"),
         # A household's weeks, covering the level: "checked in this week?" and "latest
         # level up to a week" for every household of a summary, without touching the rows
         # (SQLite does not use the partial unique index for `is_current = 1`).
@@ -219,23 +221,11 @@ class CheckIn(Base):
     level: Mapped[str] = mapped_column(String(10))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     per_capita_income: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    # The figure with its parts (monitoring.income.NetIncome.as_json); None before 0024.
+    # The figure with its parts (monitoring.income.NetIncome.as_json); None before 0026.
     income: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     policy_year: Mapped[int] = mapped_column(Integer)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
-
-
-class HandledUpdate(Base):
-    """Updates whose effects are committed: a redelivered update is not applied twice
-    (updates are confirmed only after they are handled). Per identity: each bot numbers its
-    own updates."""
-
-    __tablename__ = "handled_updates"
-
-    identity: Mapped[str] = mapped_column(String(40), primary_key=True, default="default")
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class GroupBinding(Base):
@@ -313,24 +303,6 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
-
-
-class JobRun(Base):
-    """One run of a scheduled job for one scheduled time: tells what is owed after downtime."""
-
-    __tablename__ = "job_runs"
-    __table_args__ = (
-        UniqueConstraint(
-            "job", "identity", "occurrence", name="uq_job_runs_job_identity_occurrence"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    job: Mapped[str] = mapped_column(String(40))
-    identity: Mapped[str] = mapped_column(String(40), default="default")  # whose townships
-    occurrence: Mapped[datetime] = mapped_column(UTCDateTime)  # the scheduled time
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    outcome: Mapped[str | None] = mapped_column(String(200))
 
 
 class MissedVisit(Base):

@@ -18,12 +18,12 @@ from storage.models import (
     CheckIn,
     HelperAssignment,
     Household,
-    JobRun,
     MissedVisit,
     Person,
     Township,
     Village,
 )
+from storage.models_runs import JobRun
 from storage.models_team import TeamMember
 from storage.platform_ids import Platform
 from storage.repositories import Audit
@@ -189,6 +189,10 @@ class Schedule:
     def group_of(self, township_id: int, village_id: int | None) -> int | None:
         binding = Bindings(self.session).active_for(township_id, village_id)
         return binding.chat_id if binding else None
+
+    def groups(self) -> dict[tuple[int, int | None], int]:
+        """Every bound group's chat by (township, village or None): `group_of` for all."""
+        return Bindings(self.session).active_groups()
 
     # ------------------------------------------------------------------ people
 

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from storage.identities import serving_of
-from storage.models import HandledUpdate
+from storage.models_runs import HandledUpdate
 
 
 class Updates:

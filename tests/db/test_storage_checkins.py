@@ -17,7 +17,8 @@ from monitoring.policy import DEFAULT_POLICY, Expenditure, Policy
 from monitoring.weeks import Week
 from storage.checkins import CheckIns
 from storage.drafts import Drafts
-from storage.models import CheckIn, HandledUpdate, Household, Person
+from storage.models import CheckIn, Household, Person
+from storage.models_runs import HandledUpdate
 from storage.updates import Updates
 from tests.conftest import import_examples
 

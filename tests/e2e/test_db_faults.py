@@ -14,7 +14,8 @@ from sqlalchemy import make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandbox.client import SandboxClient
-from storage.models import Draft, HandledUpdate
+from storage.models import Draft
+from storage.models_runs import HandledUpdate
 from tests.driver import Chat
 from tests.e2e.test_checkin import choose, draft_answers, helper, roster  # noqa: F401
 

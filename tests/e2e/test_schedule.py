@@ -15,7 +15,8 @@ from bot.settings import Settings
 from platforms.telegram.context import AppType
 from platforms.telegram.embedded import running_bot
 from sandbox.client import SandboxClient
-from storage.models import Household, JobRun, MissedVisit, OutboxMessage, Person
+from storage.models import Household, MissedVisit, OutboxMessage, Person
+from storage.models_runs import JobRun
 from tests.driver import Chat
 from tests.small_town import SHANGHAI, TOWNSHIP_GROUP, VILLAGE_GROUP, A, B, C, at, green_checkin
 

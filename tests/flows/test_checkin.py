@@ -16,7 +16,8 @@ from conversations.engine.services import Services
 from conversations.interrupt import cancel, command_during
 from conversations.registry import ROUTER
 from conversations.warnings.flow import warning_pressed
-from storage.models import Alert, CheckIn, Draft, HandledUpdate, Household
+from storage.models import Alert, CheckIn, Draft, Household
+from storage.models_runs import HandledUpdate
 from tests.flows.conftest import Runner
 from tests.flows.test_warnings_and_measures import delivered
 from tests.small_town import VILLAGE_GROUP, A, at, green_checkin

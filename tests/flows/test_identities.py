@@ -22,7 +22,8 @@ from scheduler.jobs import reminders
 from storage.bindings import Bindings
 from storage.db import make_session_factory
 from storage.identities import Identities, Serving
-from storage.models import JobRun, OutboxMessage, Person, Township
+from storage.models import OutboxMessage, Person, Township
+from storage.models_runs import JobRun
 from storage.outbox import Outbox
 from storage.repositories import People
 from storage.roster import import_roster
