@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from monitoring.people import Role
 from monitoring.warnings import Actor
@@ -24,7 +24,6 @@ from storage.models import (
     Village,
 )
 from storage.platform_ids import Platform
-from storage.updates import Updates
 
 
 def _text(value: Any) -> str | None:
@@ -200,18 +199,12 @@ class People:
         ).first()
 
     def card_and_draft(
-        self,
-        user_id: int,
-        household_flows: Collection[str] = (),
-        record: tuple[int, datetime] | None = None,
-    ) -> tuple[Any, Draft | None, Any, bool | None] | None:
+        self, user_id: int, household_flows: Collection[str] = ()
+    ) -> tuple[Any, Draft | None, Any] | None:
         """The person's card, their open conversation's draft and, when that conversation is
         about a household (`household_flows`), its `HOUSEHOLD_CARD`: one statement (every answer
-        starts with it; on a database server each statement is a round trip). With `record`
-        (the update's id and time, where `Updates.in_the_first_statement`), the same statement
-        records the update when a conversation is open, and says whether it did (False: it
-        was recorded before); else None."""
-        query = (
+        starts with it; on a database server each statement is a round trip)."""
+        row = self.session.execute(
             _card()
             .add_columns(Draft, *HOUSEHOLD_CARD)
             .outerjoin(Draft, Draft.person_id == Person.id)
@@ -220,28 +213,11 @@ class People:
                 (Household.id == Draft.subject_id) & Draft.flow.in_(list(household_flows)),
             )
             .where(Person.platform_user_id == user_id, *self._served())
-        )
-        if record is not None:
-            someone, open_draft = aliased(Person), aliased(Draft)
-            talking = (
-                select(open_draft.person_id)
-                .join(someone, someone.id == open_draft.person_id)
-                .where(
-                    someone.platform_user_id == user_id,
-                    someone.identity == serving_of(self.session).identity,
-                )
-                .exists()
-            )
-            update_id, now = record
-            query = query.add_columns(
-                Updates(self.session).recorded_if(talking, update_id, now=now)
-            )
-        row = self.session.execute(query).first()
+        ).first()
         if row is None:
             return None
-        household = tuple(row[11 : 11 + len(HOUSEHOLD_CARD)]) if row[11] is not None else None
-        recorded = bool(row[-1]) if record is not None else None
-        return row[:10], row[10], household, recorded
+        household = tuple(row[11:]) if row[11] is not None else None
+        return row[:10], row[10], household
 
     def _served(self) -> tuple[ColumnElement[bool], ...]:
         """A person an event comes from is this bot's: linked through it, of a township it

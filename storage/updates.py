@@ -5,10 +5,8 @@ Never commits."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from storage.identities import serving_of
@@ -26,34 +24,6 @@ class Updates:
         tells that apart)."""
         identity = serving_of(self.session).identity  # each bot numbers its own updates
         self.session.add(HandledUpdate(identity=identity, update_id=update_id, handled_at=now))
-
-    def in_the_first_statement(self) -> bool:
-        """Whether an answer's update is recorded by the statement that reads the person
-        (`recorded_if`): on PostgreSQL, a data-modifying WITH, one round trip fewer per
-        answer. SQLite has no DML in WITH (and no round trips): `record` there."""
-        return self.session.get_bind().dialect.name == "postgresql"
-
-    def recorded_if(self, condition: Any, update_id: int, *, now: datetime) -> Any:
-        """A scalar subquery for the reading statement: 1 when this statement recorded the
-        update (`condition` holds: the person has a conversation open), 0 when it was
-        recorded before (a redelivery: nothing more is done) or `condition` does not hold.
-        A concurrent recording of the same update waits for the other's commit first."""
-        table = HandledUpdate.__table__
-        values = select(
-            bindparam(
-                "hu_identity", serving_of(self.session).identity, type_=table.c.identity.type
-            ),
-            bindparam("hu_update_id", update_id, type_=table.c.update_id.type),
-            bindparam("hu_handled_at", now, type_=table.c.handled_at.type),
-        ).where(condition)
-        recorded = (
-            pg_insert(HandledUpdate)
-            .from_select(["identity", "update_id", "handled_at"], values)
-            .on_conflict_do_nothing()
-            .returning(HandledUpdate.update_id)
-            .cte("recorded")
-        )
-        return select(func.count()).select_from(recorded).scalar_subquery()
 
     def was_handled(self, update_id: int) -> bool:
         key = (serving_of(self.session).identity, update_id)

@@ -116,21 +116,14 @@ class Router:
         outcome = _Outcome()
 
         def run(session: Session) -> None:
-            now = services.now()
-            # On a server the reading statement records the update too (one round trip less).
-            in_statement = Updates(session).in_the_first_statement()
             found = (
-                People(session).card_and_draft(
-                    event.user_id,
-                    self.household_flows,
-                    record=(event.update_id, now) if in_statement else None,
-                )
+                People(session).card_and_draft(event.user_id, self.household_flows)
                 if event.user_id
                 else None
             )
             if found is None:
                 return
-            card, draft, household, recorded = found
+            card, draft, household = found
             view = outcome.person = PersonView.of_card(card)
             if draft is None or draft.flow not in self.flows:
                 # Handled before a restart, by the answer that ended its conversation (a
@@ -141,14 +134,9 @@ class Router:
             if pressed is not None and pressed is not conversation:
                 return  # a button of a conversation that is not the open one
             outcome.conversation = conversation
-            if recorded is None:
-                record(session, event, services)  # delivered again: fails on the key (below)
-            elif not recorded:  # recorded before a restart: delivered again
-                log.info("update %s was handled before a restart", event.update_id)
-                outcome.redelivered = True
-                return
+            record(session, event, services)  # delivered again: fails on the key (below)
             outcome.taken = conversation.take(
-                Open(session, event, view, draft, now, services, household)
+                Open(session, event, view, draft, services.now(), services, household)
             )
 
         try:
