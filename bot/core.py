@@ -22,7 +22,7 @@ from bot.settings import Settings
 from bot.transport import Transport
 from conversations.engine.services import Services
 from conversations.registry import ROUTER
-from storage.db import make_session_factory
+from storage.db import SERVER_THREADS, make_session_factory
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,8 @@ def build_services(
     services = Services(
         # SQLite has one writer: one thread for it; several for a server.
         executor=ThreadPoolExecutor(
-            max_workers=1 if engine.dialect.name == "sqlite" else 8, thread_name_prefix="db"
+            max_workers=1 if engine.dialect.name == "sqlite" else SERVER_THREADS,
+            thread_name_prefix="db",
         ),
         session_factory=make_session_factory(engine, serving.info()),
         translations=translations,

@@ -27,6 +27,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # past jit_above_cost, and compiling them took 0.3-0.5 s of each of a county's two
         # main /summary queries (bench/README.md, part 7). Short queries gain nothing from it.
         kwargs.setdefault("connect_args", {}).setdefault("options", POSTGRESQL_OPTIONS)
+    if parsed.get_backend_name() != "sqlite":
+        # A connection for each transaction thread and a few for the outbox and the jobs,
+        # kept: with the pool's default of 5, three of the 8 threads opened and closed a
+        # connection per transaction (a server process each, its prepared statements lost).
+        kwargs.setdefault("pool_size", SERVER_THREADS + 4)
     # A connection a server dropped (a restart, a failover) is not pinged before every use
     # (a round trip per transaction): the transaction that meets it runs again on a new one
     # (`Services.tx`), and SQLAlchemy lets go of every pooled connection older than it.
@@ -39,6 +44,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 POSTGRESQL_OPTIONS = "-c jit=off"  # a URL's own ?options=... replaces this
+SERVER_THREADS = 8  # transactions at once against a database server (bot/core.py)
 SQLITE_BUSY_TIMEOUT = 5.0  # seconds a write waits for another writer before "database is locked"
 
 
