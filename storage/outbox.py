@@ -234,6 +234,22 @@ class Outbox:
         assert row is not None
         row.status, row.last_error = "failed", error[:500]
 
+    def being_sent(self, alert_id: int, chat_id: int) -> bool:
+        """A message about the alert to that chat is claimed and not marked yet: sent,
+        perhaps, its message id not recorded (marks are written in batches)."""
+        return (
+            self.session.scalar(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.alert_id == alert_id,
+                    OutboxMessage.chat_id == chat_id,
+                    OutboxMessage.status == "sending",
+                )
+                .limit(1)
+            )
+            is not None
+        )
+
     def sent_for_alert(self, alert_id: int) -> list[tuple[int, int, str]]:
         """(chat, message id, kind) of every message sent about the alert."""
         rows = self.session.execute(

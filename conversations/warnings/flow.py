@@ -4,6 +4,8 @@ brought up to date after a change."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy.orm import Session
 
 from conversations.actions import ACKNOWLEDGE, RECORD_MEASURE
@@ -25,6 +27,9 @@ from storage.platform_ids import Platform
 
 # A person not linked yet (they never wrote to the bot) may well be the village head: they
 # are told how to link, not that they have no right. How depends on the platform.
+# A press on a warning that has just arrived: its copy is marked sent within a second
+# (bot/outbox.py writes marks in batches); wait up to MARK_WAITS x MARK_WAIT for it.
+MARK_WAITS, MARK_WAIT = 4, 0.5
 NOT_LINKED = {
     Platform.TELEGRAM: N_(
         "I do not know you yet: send me /start in a private chat and share your phone "
@@ -54,14 +59,24 @@ async def warning_pressed(turn: Turn) -> list[Reply]:
     alert_id = int(chosen["alert"])
     here = (event.chat_id, event.message_id)
 
-    def on_the_warning(session: Session) -> bool:
-        """Pressed on a message that shows this warning (data can be forged on any)."""
-        return any(
+    def on_the_warning(session: Session) -> bool | None:
+        """Pressed on a message that shows this warning (data can be forged on any); None:
+        not known yet, a copy to this chat is sent and not marked (within a second)."""
+        outbox = Outbox(session)
+        if any(
             (chat, message_id) == here and kind in WARNING_KINDS
-            for chat, message_id, kind in Outbox(session).sent_for_alert(alert_id)
-        )
+            for chat, message_id, kind in outbox.sent_for_alert(alert_id)
+        ):
+            return True
+        return None if outbox.being_sent(alert_id, event.chat_id) else False
 
-    if not await services.tx(on_the_warning):
+    shown = await services.tx(on_the_warning)
+    for _ in range(MARK_WAITS):  # pressed the moment it arrived: wait for its mark
+        if shown is not None:
+            break
+        await asyncio.sleep(MARK_WAIT)
+        shown = await services.tx(on_the_warning)
+    if not shown:
         return [Toast(t._("This button is no longer valid."))]
     if ack is not None:
         return await _acknowledge(turn, alert_id)

@@ -111,3 +111,35 @@ async def test_acknowledge_record_a_measure_and_resolve(
     with town() as s:
         kinds = s.scalars(select(OutboxMessage.kind)).all()
     assert kinds.count("all_clear") == 2
+
+
+async def test_a_warning_pressed_the_moment_it_arrives_waits_for_its_mark(
+    run: Runner, services: Services, town: sessionmaker[Session]
+) -> None:
+    """Marks are written in batches: a copy Telegram has shown may not be marked sent yet
+    (status sending). A press on it then waits for the mark instead of calling it stale."""
+    import asyncio
+
+    services.clock = lambda: TUESDAY
+    green_checkin(town, "H1", TUESDAY, food=False)  # red: food
+    with town() as s, s.begin():
+        alert_id = s.scalars(select(Alert.id)).one()
+        row = s.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "alert", OutboxMessage.chat_id == VILLAGE_GROUP
+            )
+        ).one()
+        row.status, row_id = "sending", row.id  # claimed and sent; not marked yet
+
+    async def marked_later() -> None:
+        await asyncio.sleep(0.3)
+        with town() as s, s.begin():
+            Outbox(s).sent([(row_id, 4242)], now=TUESDAY)
+
+    pressed = run.event(
+        warning_pressed, HEAD, VILLAGE_GROUP, button=f"al:ack:{alert_id}", message_id=4242
+    )
+    replies, _ = await asyncio.gather(pressed, marked_later())
+    assert not any(isinstance(r, Toast) and "已失效" in r.text for r in replies), replies
+    with town() as s:
+        assert s.scalars(select(Alert.acknowledged_by)).one() is not None
