@@ -190,25 +190,31 @@ async def ledger_of(chat: Chat, command: str) -> dict[str, Any]:
     raise AssertionError("no ledger arrived")
 
 
+async def until(check: Any, timeout: float = 30) -> None:
+    """Until the awaitable `check()` says True (AssertionError after `timeout` seconds)."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.1)
+
+
 async def outbox_settled(factory: Any, timeout: float = 30) -> None:
     """Until every queued outbox row is sent or given up: messages queued by a test's own
     writes (a warning's copies) then can not arrive among the replies it counts next."""
-    import asyncio
-
     from sqlalchemy import func, select
 
     from storage.models import OutboxMessage
 
-    deadline = time.monotonic() + timeout
-    while True:
+    async def settled() -> bool:
         with factory() as s:
             waiting = s.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
                 .where(OutboxMessage.status.not_in(("sent", "failed")))
             )
-        if not waiting:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{waiting} outbox row(s) still waiting after {timeout} s")
-        await asyncio.sleep(0.1)
+        return not waiting
+
+    await until(settled, timeout)

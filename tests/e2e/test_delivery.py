@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +18,11 @@ from sandbox.client import SandboxClient
 from storage.models import GroupBinding, OutboxMessage
 from storage.outbox import Outbox
 from storage.roster import import_roster
-from tests.driver import Chat
+from tests.driver import Chat, outbox_settled, until
 from tests.e2e.test_schedule import run_job
 from tests.small_town import HEAD, STAFF, TOWNSHIP_GROUP, VILLAGE_GROUP, A, at, green_checkin
 
 TUESDAY = at("2026-11-24T10:00")
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.1)
 
 
 def rows(factory: sessionmaker[Session]) -> list[OutboxMessage]:
@@ -42,10 +32,6 @@ def rows(factory: sessionmaker[Session]) -> list[OutboxMessage]:
 
 async def texts(client: SandboxClient, chat_id: int) -> list[str]:
     return [m.get("text") or m.get("caption") or "" for m in await client.bot_messages(chat_id)]
-
-
-async def settled(factory: sessionmaker[Session]) -> bool:
-    return all(r.status in ("sent", "failed") for r in rows(factory))
 
 
 @pytest.fixture
@@ -72,7 +58,7 @@ async def test_a_400_in_the_village_group_moves_the_warning_to_the_township_grou
         return len([t for t in await texts(client, TOWNSHIP_GROUP) if "🔴 红色预警" in t]) == 2
 
     await until(both_in_township)
-    await until(lambda: settled(town))
+    await outbox_settled(town)
     township = [t for t in await texts(client, TOWNSHIP_GROUP) if "🔴 红色预警" in t]
     assert sum("未能发到村工作群" in t for t in township) == 1
     assert all("H1" in t and "王**" in t for t in township)
@@ -105,7 +91,7 @@ async def test_no_rights_in_the_village_group_breaks_the_binding_and_tells_the_s
     clocked.bot_data.services.wake_outbox()
 
     await until(lambda: _any_text(client, STAFF, "无法在群"))
-    await until(lambda: settled(town))
+    await outbox_settled(town)
     with town() as s:
         statuses = s.scalars(
             select(GroupBinding.status).where(GroupBinding.chat_id == VILLAGE_GROUP)
@@ -123,7 +109,7 @@ async def test_a_township_group_that_refuses_a_warning_leaves_it_with_the_staff_
     clocked.bot_data.services.wake_outbox()
 
     await until(lambda: _any_text(client, STAFF, "未能送达"))
-    await until(lambda: settled(town))
+    await outbox_settled(town)
     [notice] = [t for t in await texts(client, STAFF) if "未能送达" in t]
     assert "H1" in notice and "龙溪镇群" in notice and "injected failure" in notice.lower()
     assert [t for t in await texts(client, VILLAGE_GROUP) if "🔴 红色预警" in t]
@@ -153,7 +139,7 @@ async def test_a_chart_that_can_not_be_drawn_is_failed_with_its_reason_and_told(
             now=TUESDAY,
         )
     clocked.bot_data.services.wake_outbox()
-    await until(lambda: settled(town))
+    await outbox_settled(town)
     [row] = [r for r in rows(town) if r.key == "broken-chart"]
     assert row.status == "failed" and row.last_error and row.last_error.startswith("chart:")
     await until(lambda: _any_text(client, STAFF, "周汇总图"))
@@ -199,7 +185,7 @@ async def test_long_lists_are_split_and_big_keyboards_paged(
 ) -> None:
     # Monday 00:30: last week's missed visits, one list for the village group (502 lines).
     await run_job(clocked, settings, "missed-visits", at("2026-11-30T00:30"))
-    await until(lambda: settled(town), timeout=60)
+    await outbox_settled(town, timeout=60)
     assert not [r for r in rows(town) if r.status == "failed"]
     village = [t for t in await texts(client, VILLAGE_GROUP) if re.match(r"\(\d+/\d+\)", t)]
     _numbered(village)
@@ -208,7 +194,7 @@ async def test_long_lists_are_split_and_big_keyboards_paged(
 
     # Reminders: 502 households due, one button each, at most 100 a message.
     await run_job(clocked, settings, "reminders", at("2026-11-30T09:00"))
-    await until(lambda: settled(town), timeout=60)
+    await outbox_settled(town, timeout=60)
     assert not [r for r in rows(town) if r.status == "failed"]
     with_buttons = [
         m
