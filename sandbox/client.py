@@ -239,31 +239,32 @@ class SandboxClient:
     ) -> dict[str, Any]:
         """Wait for an edit of `message_id` after event `after` (edits of other messages of
         the chat are not it); the message as edited."""
-        found = await self._poll(
-            lambda events: next((e for e in events if e["message_id"] == message_id), None),
-            after=after,
-            kinds="edit",
-            chat_id=chat_id,
-            timeout=timeout,
-            advance=True,
+        return await self.answer_to_press(
+            chat_id, message_id, after=after, timeout=timeout, edit_only=True
         )
-        if found is None:
-            raise SandboxError(f"chat {chat_id}: message {message_id} not edited in {timeout}s")
-        return await self.message(chat_id, message_id)
 
     async def answer_to_press(
-        self, chat_id: int, message_id: int, *, after: int, timeout: float = 15.0
+        self,
+        chat_id: int,
+        message_id: int,
+        *,
+        after: int,
+        timeout: float = 15.0,
+        edit_only: bool = False,
     ) -> dict[str, Any]:
         """The bot's answer to a press on `message_id`: its next message to the chat, or the
         pressed message as edited (a conversation turns the answered question into the next
-        one). Edits of other messages are not the answer."""
+        one); with `edit_only`, the edit only. Edits of other messages are not the answer."""
+
+        def wanted(event: dict[str, Any]) -> bool:
+            return event["message_id"] == message_id or (
+                not edit_only and event["kind"] == "message"
+            )
+
         answer = await self._poll(
-            lambda found: next(
-                (e for e in found if e["kind"] == "message" or e["message_id"] == message_id),
-                None,
-            ),
+            lambda found: next((e for e in found if wanted(e)), None),
             after=after,
-            kinds="message,edit",
+            kinds="edit" if edit_only else "message,edit",
             chat_id=chat_id,
             timeout=timeout,
             advance=True,
