@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from monitoring.coverage import risks_of, uncovered
 from monitoring.measures import OPEN, Status
 from monitoring.people import HouseholdStatus
+from storage.ledger_lines import in_place
 from storage.models import Alert, CheckIn, Household, Village
 from storage.models_measures import Measure
 
@@ -86,21 +87,6 @@ def risks_had(session: Session, household_id: int, since: datetime | None) -> tu
     return risks_of(codes)
 
 
-def _scoped(
-    query: Any,
-    township_id: int | None,
-    village_id: int | None,
-    townships: Sequence[int] | None = None,
-) -> Any:
-    if township_id is not None:
-        query = query.where(Village.township_id == township_id)
-    if townships is not None:
-        query = query.where(Village.township_id.in_(list(townships)))
-    if village_id is not None:
-        query = query.where(Household.village_id == village_id)
-    return query
-
-
 def uncovered_households(
     session: Session,
     *,
@@ -115,7 +101,7 @@ def uncovered_households(
     latest_reasons = (
         select(CheckIn.reasons).where(CheckIn.id == _latest(CheckIn.id)).scalar_subquery()
     )
-    query = _scoped(
+    query = in_place(
         select(Household.id, Alert.red_codes, latest_reasons)
         .select_from(Household)
         .join(Village, Village.id == Household.village_id)
@@ -137,7 +123,7 @@ def uncovered_households(
     # The delivered measures of the scope's households, not an IN list of those at risk: a
     # province has more of them than a statement may carry parameters (SQLite 32,766).
     done: dict[int, set[str]] = defaultdict(set)
-    delivered_in_scope = _scoped(
+    delivered_in_scope = in_place(
         select(Measure.household_id, Measure.kind)
         .join(Household, Household.id == Measure.household_id)
         .join(Village, Village.id == Household.village_id)
@@ -167,7 +153,7 @@ def late_by_unit(
     """Open measures (待办理, 办理中) whose deadline has passed by `today`, per unit, the most
     first."""
     count = func.count(Measure.id)
-    query = _scoped(
+    query = in_place(
         select(Measure.responsible, count)
         .select_from(Measure)
         .join(Household, Household.id == Measure.household_id)

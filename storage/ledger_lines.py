@@ -3,6 +3,7 @@ the scope of a ledger (a township, or one of its villages)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,11 +23,24 @@ class Scope:
     village_id: int | None = None
 
     def apply(self, query: Any) -> Any:
-        if self.township_id is not None:
-            query = query.where(Village.township_id == self.township_id)
-        if self.village_id is not None:
-            query = query.where(Household.village_id == self.village_id)
-        return query
+        return in_place(query, self.township_id, self.village_id)
+
+
+def in_place(
+    query: Any,
+    township_id: int | None,
+    village_id: int | None,
+    townships: Sequence[int] | None = None,
+) -> Any:
+    """`query` (joined to households and their villages) kept to a township, a set of
+    townships (a county) and/or a village; None: no limit of that kind."""
+    if township_id is not None:
+        query = query.where(Village.township_id == township_id)
+    if townships is not None:
+        query = query.where(Village.township_id.in_(list(townships)))
+    if village_id is not None:
+        query = query.where(Household.village_id == village_id)
+    return query
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from monitoring.cadence import Cadence, period_of
 from monitoring.people import HouseholdStatus
 from monitoring.weeks import Week
 from storage.coverage import late_by_unit, uncovered_households
+from storage.ledger_lines import in_place
 from storage.models import (
     Alert,
     CheckIn,
@@ -102,13 +103,7 @@ def _scope(
     query = query.where(
         Household.status == HouseholdStatus.MONITORED.value, Household.created_at < cutoff
     )
-    if township_id is not None:
-        query = query.where(Village.township_id == township_id)
-    if townships is not None:
-        query = query.where(Village.township_id.in_(list(townships)))
-    if village_id is not None:
-        query = query.where(Household.village_id == village_id)
-    return query
+    return in_place(query, township_id, village_id, townships)  # type: ignore[no-any-return]
 
 
 def _open_at(cutoff: datetime) -> ColumnElement[bool]:
