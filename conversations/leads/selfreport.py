@@ -36,6 +36,7 @@ from storage.models import Township, Village
 
 STEPS = ("village_id", "name", "phone", "risk", "what")
 WORDS = ("申报困难", "申报", "report")  # typed instead of /report
+DISCARDED = N_("Your report was discarded. Nothing was sent.")
 
 
 def next_step(answers: dict[str, Any]) -> str:
@@ -274,7 +275,7 @@ async def pressed(turn: Turn) -> list[Reply]:
         village, risk = SELF_VILLAGE.read(data), SELF_RISK.read(data)
         if SELF_CANCEL.read(data) is not None:
             reports.drop(user_id)
-            return State(None, note=N_("Your report was discarded. Nothing was sent."))
+            return State(None, note=DISCARDED)
         if village is not None and step == "village_id" and village["village"].isdigit():
             found = session.get(Village, int(village["village"]))
             if found is None:
@@ -376,5 +377,4 @@ async def cancel(turn: Turn) -> list[Reply] | None:
 
     if not await turn.services.tx(drop):
         return None
-    text = turn.t._("Your report was discarded. Nothing was sent.")
-    return [Say(text, clear_ask_phone=True)]
+    return [Say(turn.t._(DISCARDED), clear_ask_phone=True)]
