@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from bench.scale import _rss_mb
+from bench.scale import _rss_mb, _timed
 
 T = TypeVar("T")
 COUNTY_TOWNSHIPS = 10  # a county: the first ten townships (100,000 households)
@@ -72,15 +72,6 @@ def explain(engine: Engine, statement: str, params: Any) -> str:
         plan = "\n".join(str(row[0]) for row in rows)
         conn.rollback()
     return plan
-
-
-def _timed(run: Callable[[], Any], repeat: int = REPEAT) -> dict[str, float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - started) * 1000)
-    return {"first_ms": times[0], "median_ms": statistics.median(times), "peak_mb": _rss_mb()}
 
 
 def worker(url: str) -> dict[str, Any]:
