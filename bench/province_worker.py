@@ -28,7 +28,6 @@ from bench.scale import _rss_mb, _timed
 
 T = TypeVar("T")
 COUNTY_TOWNSHIPS = 10  # a county: the first ten townships (100,000 households)
-REPEAT = 5
 PLANS_PER_OPERATION = 3  # the slowest SELECTs of each operation are explained
 PLAN_FROM_MS = 20.0  # statements faster than this are not explained
 
