@@ -96,11 +96,17 @@ CONSENT_FIRST = N_(
 )
 
 
+def consent_asked(kind: Kind, status: Status) -> bool:
+    """Where the household's consent (承诺授权: that its income, assets and so on may be
+    checked) stands between a proposal and its next step: at the village review of a household
+    to take in. An elimination needs none."""
+    return kind is Kind.IDENTIFY and status is Status.VILLAGE
+
+
 def check_consent(kind: Kind, status: Status, decision: Decision, consented: bool) -> None:
-    """A household is taken in only with its consent (承诺授权: that its income, assets and
-    so on may be checked), recorded before the village review approves; recorded once.
-    An elimination needs none."""
-    if kind is not Kind.IDENTIFY or status is not Status.VILLAGE:
+    """A household is taken in only with its consent, recorded before the village review
+    approves; recorded once."""
+    if not consent_asked(kind, status):
         if decision is Decision.CONSENT:
             raise Refused(N_("Please press one of the buttons."))
         return

@@ -37,6 +37,7 @@ from monitoring.proposals import (
     Kind,
     Status,
     chain_days,
+    consent_asked,
 )
 from storage.proposal_views import ProposalView
 
@@ -212,10 +213,8 @@ def public_notice_text(
 
 def needs_consent(view: ProposalView) -> bool:
     """At the village review, a household to take in whose consent is not recorded yet."""
-    return (
-        view.status is Status.VILLAGE
-        and view.kind == Kind.IDENTIFY
-        and not any(d[1] == Decision.CONSENT for d in view.decisions)
+    return consent_asked(Kind(view.kind), view.status) and not any(
+        d[1] == Decision.CONSENT for d in view.decisions
     )
 
 

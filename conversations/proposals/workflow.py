@@ -23,6 +23,7 @@ from monitoring.proposals import (
     Status,
     check_consent,
     check_notice,
+    consent_asked,
     decide,
     decider,
 )
@@ -200,9 +201,9 @@ class Workflow(Proposals):
         eliminating = proposal.kind == Kind.ELIMINATE and after is Status.APPROVED
         if eliminating and criteria is None:
             raise Refused(N_("Please check the criteria again (/eliminate)."))
-        check_consent(
-            Kind(proposal.kind), Status(proposal.status), Decision.APPROVE, self.consented(proposal)
-        )
+        kind, status = Kind(proposal.kind), Status(proposal.status)
+        if consent_asked(kind, status):  # read only where it is asked
+            check_consent(kind, status, Decision.APPROVE, self.consented(proposal))
         if proposal.status == Status.NOTICE:
             check_notice(Decision.APPROVE, proposal.notice_posted_at, now, notice_days)
         if proposal.status == Status.COUNTY and county is None:
