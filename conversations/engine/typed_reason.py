@@ -18,6 +18,9 @@ from conversations.engine.turn import Turn
 from monitoring.i18n import N_
 from storage.drafts import Drafts
 
+# Said first when a command is sent while a reason is asked for (any reason conversation).
+ASKED = N_("You were asked for a reason. Type it, or send /cancel.")
+
 
 async def ask_reason(
     turn: Turn, flow: str, ask: str, subject_id: int, refusal: Callable[[Session], str | None]
@@ -85,7 +88,7 @@ class TypedReason:
             return []
         text = t._(self.ask).format(id=draft.subject_id)
         if busy:
-            text = t._("You were asked for a reason. Type it, or send /cancel.") + "\n" + text
+            text = t._(ASKED) + "\n" + text
         return [Say(text)]
 
     async def cancel(self, turn: Turn) -> list[Reply] | None:

@@ -17,6 +17,7 @@ from conversations.engine.once import Redelivered, tx_once
 from conversations.engine.replies import Edit, Reply, Say, Toast
 from conversations.engine.router import Open, router_of
 from conversations.engine.turn import Turn
+from conversations.engine.typed_reason import ASKED
 from conversations.proposals import steps
 from conversations.proposals.names import said
 from conversations.proposals.texts import proposal_keyboard, proposal_text
@@ -265,7 +266,7 @@ class ReasonConversation:
         kind = str(draft.get("action"))
         text = t._(ASK.get(kind, ASK["refer"])).format(id=draft.get("proposal_id"))
         if busy:
-            text = t._("You were asked for a reason. Type it, or send /cancel.") + "\n" + text
+            text = t._(ASKED) + "\n" + text
         return [Say(text)]
 
     async def cancel(self, turn: Turn) -> list[Reply] | None:
