@@ -44,6 +44,11 @@ async def measure(
                     "updates_per_s": ours["updates_per_s"],
                     "ratio": round(ours["updates_per_s"] / base, 3) if base else 0.0,
                     "stored_checkins": ours.get("stored_checkins"),
+                    "polls_per_update": ours.get("polls_per_update"),
+                    "fetched_per_update": ours.get("fetched_per_update"),
+                    "strict_fetched_per_update": strict.get("fetched_per_update"),
+                    "cpu_ms_per_update": ours.get("cpu_ms_per_update"),
+                    "strict_cpu_ms_per_update": strict.get("cpu_ms_per_update"),
                 }
             )
         ratios = [p["ratio"] for p in pairs]

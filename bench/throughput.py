@@ -46,6 +46,26 @@ VILLAGE_GROUP, TOWNSHIP_GROUP = -810001, -810002
 STEP_TIMEOUT = 120.0
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time so far (user and system) of a process and of its running children (a
+    bot's workers). Linux's /proc; None elsewhere."""
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stats[int(entry.parent.name)] = entry.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+    if pid not in stats:
+        return None
+    tree, grew = {pid}, True
+    while grew:
+        more = {p for p, fields in stats.items() if int(fields[1]) in tree} - tree
+        tree |= more
+        grew = bool(more)
+    ticks = sum(int(stats[p][11]) + int(stats[p][12]) for p in tree)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def echo_script(index: int) -> list[tuple[str, str, str]]:
     """The same mix of updates (3 messages, 12 button presses) for the echo bot."""
     return [
@@ -63,6 +83,7 @@ class Run:
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     completed: int = 0
+    cpu_ms_per_update: float | None = None  # the bot process's CPU time (user + system)
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies_ms)
@@ -78,6 +99,7 @@ class Run:
             "seconds": round(self.seconds, 2),
             "updates_per_s": round(self.updates / self.seconds, 1) if self.seconds else 0,
             "checkins_per_s": round(self.completed / self.seconds, 2) if self.seconds else 0,
+            "cpu_ms_per_update": self.cpu_ms_per_update,
             "completed": self.completed,
             "p50_ms": round(pct(0.50), 1),
             "p95_ms": round(pct(0.95), 1),
@@ -225,10 +247,12 @@ async def measure(
     reset: Any = None,
     limit: int | None = None,
     pace: float | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """One run: a fresh stand-in, a fresh database (for fangfanpin), the bot as a process.
     `limit`: the flood limit (sends a second) of the stand-in and of both bots' limiters;
-    None keeps it out of the way. `pace`: seconds a person takes per answer (None: none)."""
+    None keeps it out of the way. `pace`: seconds a person takes per answer (None: none).
+    `workers`: fangfanpin's FANGFANPIN_WORKERS (its CPU time is then the sum of them all)."""
     api = SandboxBotAPI()
     await api.start()
     if limit is not None:
@@ -254,6 +278,7 @@ async def measure(
             # Without a limit it is out of the way, as it is for the echo bot, so the bot's
             # own ceiling shows.
             FANGFANPIN_SEND_RATE=str(limit or 100_000),
+            FANGFANPIN_WORKERS=str(workers),
             **QUIET_SCHEDULE,
         )
         command = [sys.executable, "-m", "bot", "run"]
@@ -275,7 +300,7 @@ async def measure(
         for i in range(helpers):
             await client.user(USER_BASE + i, helper_name(i, 4))
         driver = Driver(api)
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), cpu_seconds(process.pid)
         try:
             await asyncio.gather(
                 *(driver.helper(USER_BASE + i, script(i), run, pace) for i in range(helpers))
@@ -283,6 +308,9 @@ async def measure(
         finally:
             driver.close()
         run.seconds = time.monotonic() - started
+        cpu_after = cpu_seconds(process.pid)
+        if cpu_before is not None and cpu_after is not None and run.updates:
+            run.cpu_ms_per_update = round(1000 * (cpu_after - cpu_before) / run.updates, 3)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -300,6 +328,13 @@ async def measure(
     result["sends_per_update"] = round(private / run.updates, 3) if run.updates else None
     result["group_sends"] = to_groups
     result["limit"], result["pace"] = limit, pace
+    # Polling economy: getUpdates calls and the updates they returned, per update sent.
+    polls = [c for c in api.state.calls if c["method"] == "getUpdates"]
+    if run.updates:
+        result["polls_per_update"] = round(len(polls) / run.updates, 3)
+        result["fetched_per_update"] = round(
+            sum(c.get("returned", 0) for c in polls) / run.updates, 3
+        )
     result["responses_429"] = sum(1 for c in api.state.calls if c.get("status") == 429)
     if engine is not None:
         rows, drafts = completed_checkins(engine)

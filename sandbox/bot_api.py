@@ -49,6 +49,8 @@ class BotApi(Core):
             await self._notify()
             return _error(exc)
         record["status"] = 200
+        if method == "getUpdates":
+            record["returned"] = len(result)  # the bench's polling economy
         await self._notify()
         return web.json_response({"ok": True, "result": result})
 
