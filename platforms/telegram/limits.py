@@ -15,13 +15,18 @@ The message returned is the one carrying the (first page of) buttons, as callers
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.ext import ExtBot
+from telegram.warnings import PTBUserWarning
 
 from conversations.engine.group_filter import for_group, is_group
+
+# `do_api_request` for a method the Bot has suggests the method instead (see edit_message_text).
+warnings.filterwarnings("ignore", "Please use 'Bot.editMessageText'", PTBUserWarning)
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -178,15 +183,21 @@ class LimitedBot(ExtBot[Any]):
 
     async def edit_message_text(  # type: ignore[override]
         self, text: str, **kwargs: Any
-    ) -> Message | bool:
+    ) -> bool:
+        """Edit a message (`chat_id` and `message_id`, or `inline_message_id`); True. The edited
+        message Telegram sends back is not read (no caller uses it; parsing it was a twentieth
+        of the bot's work on an answer), so this goes through `do_api_request`."""
         chat_id = kwargs.get("chat_id")
         text, markup = for_chat(chat_id, text, kwargs.pop("reply_markup", None))
         pages = page_keyboard(markup)
         parts = split_text(text)
-        edited = await super().edit_message_text(parts[0], reply_markup=pages[0], **kwargs)
+        await self.do_api_request(
+            "editMessageText",
+            api_kwargs={"text": parts[0], "reply_markup": pages[0], **kwargs},
+        )
         if chat_id is None:  # an inline message: nowhere to put the rest
-            return edited
+            return True
         for part in parts[1:]:
             await super().send_message(chat_id, part)
         await self._more_pages(chat_id, pages, {})
-        return edited
+        return True
