@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -85,6 +87,25 @@ class Settings(BaseSettings):
     # (docs/architecture.md, "Several counties on one database").
     identity: str = DEFAULT
     townships: str = ""
+    # Processes that handle a Telegram identity's updates (docs/architecture.md, "Worker
+    # processes"): 1 handles them in the bot's own process; more needs PostgreSQL, and pays
+    # off only where the send rate is not what limits.
+    workers: int = Field(default=1, ge=1, le=32)
+
+    @field_validator("workers")
+    @classmethod
+    def _workers(cls, value: int, info: ValidationInfo) -> int:
+        if value == 1:
+            return value
+        if info.data.get("platform", "telegram") != "telegram":
+            raise ValueError(
+                "worker processes are for Telegram; a DingTalk identity runs in one (DingTalk "
+                "allows 20 calls a second, far below what one process answers): use 1"
+            )
+        url = info.data.get("database_url")
+        if url is not None and make_url(url).get_backend_name() == "sqlite":
+            raise ValueError("worker processes need PostgreSQL (SQLite has one writer): use 1")
+        return value
 
     @field_validator("identity")
     @classmethod
@@ -312,3 +333,19 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise SettingsError(one_line(exc)) from None
+
+
+def as_environment(settings: Settings, base: Mapping[str, str]) -> dict[str, str]:
+    """`base` with these settings as FANGFANPIN_* variables: what a child process (a worker)
+    needs to load the same settings, including those set in code (the sandbox's URL)."""
+    environment = dict(base)
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        key = PREFIX + name.upper()
+        if value is None:
+            environment.pop(key, None)
+        else:
+            environment[key] = (
+                value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+            )
+    return environment

@@ -178,17 +178,23 @@ def bot_process(
     sandbox: SandboxBotAPI, database_url: str, tmp_path: Path, db: Engine
 ) -> Iterator[BotProcess]:
     """`python -m bot run` as a real process against the stand-in and the test database."""
+    process = BotProcess(bot_environment(sandbox, database_url), tmp_path)
+    process.start()
+    yield process
+    process.stop()
+
+
+def bot_environment(sandbox: SandboxBotAPI, database_url: str, **more: str) -> dict[str, str]:
+    """The environment of a bot process against the stand-in and the test database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFANPIN_")}
     env.update(
         FANGFANPIN_TELEGRAM_TOKEN=sandbox.state.token,
         FANGFANPIN_TELEGRAM_API_URL=sandbox.url,
         FANGFANPIN_DATABASE_URL=database_url,
         FANGFANPIN_POLICY_FILE=str(ALL_YEARS),
+        **more,
     )
-    process = BotProcess(env, tmp_path)
-    process.start()
-    yield process
-    process.stop()
+    return env
 
 
 @pytest.fixture

@@ -41,9 +41,12 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     clock: Callable[[], datetime] | None = None,
+    worker_wake: Callable[[], None] | None = None,
 ) -> AppType:
     """Build the Application. `engine` lets tests share one; otherwise post_init makes it.
-    `clock` replaces the real clock of handlers and jobs (tests, the sandbox's clock)."""
+    `clock` replaces the real clock of handlers and jobs (tests, the sandbox's clock).
+    `worker_wake`: the Application of a worker process (`platforms/telegram/worker.py`),
+    without the outbox and the jobs; it calls this when it queued messages for the outbox."""
     if settings.telegram_token is None:  # `run` without a token starts the sandbox first
         raise ValueError("build_application needs FANGFANPIN_TELEGRAM_TOKEN")
     token = settings.telegram_token.get_secret_value()
@@ -55,9 +58,9 @@ def build_application(
         request=request or AiohttpRequest(proxy=settings.telegram_proxy),
         get_updates_request=get_updates_request
         or AiohttpRequest(connection_pool_size=1, proxy=settings.telegram_proxy),
-        rate_limiter=flood_limiter(settings.send_rate),
+        rate_limiter=flood_limiter(settings.send_rate / sending_processes(settings)),
     )
-    lifecycle = _Lifecycle(settings, engine, clock)
+    lifecycle = _Lifecycle(settings, engine, clock, worker_wake)
     builder = (
         ApplicationBuilder()
         .bot(limited_bot)
@@ -88,6 +91,12 @@ SEND_RATE_SHARE = 0.95
 BURST_SECONDS = 0.02
 
 
+def sending_processes(settings: Settings) -> int:
+    """The processes that send for this identity, each under its share of the send rate: the
+    bot's own, and its workers (FANGFANPIN_WORKERS above 1)."""
+    return 1 if settings.workers == 1 else settings.workers + 1
+
+
 def flood_limiter(send_rate: float) -> PriorityRateLimiter:
     """Overall: `send_rate` × SEND_RATE_SHARE per second in bursts of at most
     BURST_SECONDS' worth; per group: Telegram's 20 per minute; replies and warnings before
@@ -103,11 +112,16 @@ class _Lifecycle:
     stopped in post_stop, closed in post_shutdown."""
 
     def __init__(
-        self, settings: Settings, engine: Engine | None, clock: Callable[[], datetime] | None
+        self,
+        settings: Settings,
+        engine: Engine | None,
+        clock: Callable[[], datetime] | None,
+        worker_wake: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.clock = clock
+        self.worker_wake = worker_wake
         self.owned_engine: Engine | None = None
         self.core: contextlib.AsyncExitStack | None = None
         self.jobs: JobScheduler | None = None  # the running core's (tests wait on its catch-up)
@@ -117,6 +131,9 @@ class _Lifecycle:
         if engine is None:
             engine = self.owned_engine = make_engine(self.settings.database_url)
         services = app.bot_data.services = build_services(self.settings, engine, self.clock)
+        if self.worker_wake is not None:  # a worker: the polling process drains the outbox
+            services.wake_outbox = self.worker_wake
+            return
         await record_handle(services, f"@{app.bot.username}" if app.bot.username else None)
         await set_default_commands(app, services.translations)
         self.core = contextlib.AsyncExitStack()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -24,10 +25,11 @@ from sqlalchemy import Engine
 from telegram.error import InvalidToken, NetworkError
 
 from bot.retry import BACKOFF, until_reached
-from bot.settings import Settings
+from bot.settings import Settings, as_environment
 from platforms.telegram.app import ALLOWED_UPDATES, build_application
 from platforms.telegram.context import AppType
 from platforms.telegram.polling import Poller
+from platforms.telegram.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +77,30 @@ async def running_bot(
 ) -> AsyncIterator[tuple[AppType, asyncio.Task[None]]]:
     """The bot running until the block ends. `stop`: set it to give up waiting for
     Telegram at the start (StoppedBeforeStart)."""
+    if settings.workers > 1 and clock is not None:
+        raise ValueError("worker processes keep the real clock: run with FANGFANPIN_WORKERS=1")
     app = build_application(settings, engine=engine, clock=clock)
     await reach_telegram(app, settings.telegram_api_url, stop or asyncio.Event(), backoff)
     await app.initialize()
+    workers: Workers | None = None
     try:
         if app.post_init:
             await app.post_init(app)
         await app.start()
-        poller = Poller(app, allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout)
+        if settings.workers > 1:
+            workers = Workers(
+                settings.workers,
+                as_environment(settings, os.environ),
+                on_wake=lambda: app.bot_data.services.wake_outbox(),
+            )
+        poller = Poller(app, allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout, workers=workers)
+        if workers is not None:
+            workers.on_death = poller.fail
+            try:
+                await workers.start()
+            except BaseException:
+                await workers.close()
+                raise
         task = asyncio.create_task(poller.run(), name="poller")
         try:
             yield app, task
@@ -90,6 +108,8 @@ async def running_bot(
             poller.stop()
             with contextlib.suppress(Exception):
                 await task
+            if workers is not None:
+                await workers.close()
             if app.running:
                 await app.stop()
             if app.post_stop:

@@ -10,6 +10,10 @@ Updates of different people are handled at the same time (up to CONCURRENCY): a 
 spends most of its time waiting for the database or Telegram, and one helper's answer need
 not wait for another's. Updates of one chat, and of one person, are still handled one at a
 time and in order: each waits for the previous update that shares its chat or its sender.
+
+With worker processes (FANGFANPIN_WORKERS above 1: `platforms/telegram/workers.py`) this
+process only polls: it fetches the updates as JSON, unparsed, and hands each to the worker of
+its chat; the order, the offset and what is confirmed are kept here as above.
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, NetworkError, TelegramError
+from telegram.warnings import PTBUserWarning
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -31,15 +38,21 @@ from tenacity import (
 
 from bot.link import LinkState
 from platforms.telegram.context import AppType
+from platforms.telegram.handling import handle
+from platforms.telegram.workers import RawUpdate, Workers
 
 log = logging.getLogger(__name__)
-DB_RETRY_FOR = 300.0  # seconds an update is retried while the database is unavailable
 CONCURRENCY = 16  # updates handled at the same time (of different chats and senders)
+# The polling process of workers asks for getUpdates' JSON as it is (`do_api_request`), which
+# python-telegram-bot answers with a hint to use `get_updates` (that parses every update).
+warnings.filterwarnings("ignore", "Please use 'Bot.getUpdates'", PTBUserWarning)
 REPOLL_AFTER = 0.5  # seconds: the longest a slow handler holds up fetching others' updates
 
 
-def _keys(update: Update) -> set[str]:
+def _keys(update: Update | RawUpdate) -> set[str]:
     """What an update must be ordered behind: its chat and its sender."""
+    if isinstance(update, RawUpdate):
+        return set(update.keys)
     keys = set()
     if update.effective_chat is not None:
         keys.add(f"chat:{update.effective_chat.id}")
@@ -56,14 +69,17 @@ class Poller:
         allowed_updates: Sequence[str],
         timeout: float = 10.0,
         concurrency: int = CONCURRENCY,
+        workers: Workers | None = None,
     ) -> None:
         self.app = app
+        self.workers = workers  # None: updates are handled in this process
         self.allowed_updates = list(allowed_updates)
         self.timeout = timeout
         self.offset: int | None = None
         self.stopping = asyncio.Event()
         self.link = LinkState("polling", log)
-        self.slots = asyncio.Semaphore(concurrency)
+        # As many at once in each worker as in a bot without workers.
+        self.slots = asyncio.Semaphore(concurrency * (workers.count if workers else 1))
         self.in_flight: dict[int, asyncio.Task[bool]] = {}  # update id -> its handling
         self.unhandled: set[int] = set()  # left unhandled by a stop: never confirmed
         self.last_of: dict[str, asyncio.Task[bool]] = {}  # chat/sender -> its newest update
@@ -101,7 +117,7 @@ class Poller:
         if self.failure is not None:
             raise self.failure
 
-    def _start(self, update: Update) -> None:
+    def _start(self, update: Update | RawUpdate) -> None:
         keys = _keys(update)
         before = {self.last_of[k] for k in keys if k in self.last_of}
         task = asyncio.create_task(self._handle(update, before), name=f"update-{update.update_id}")
@@ -110,15 +126,17 @@ class Poller:
             self.last_of[key] = task
         task.add_done_callback(lambda done: self._finished(update.update_id, keys, done))
 
-    async def _handle(self, update: Update, before: set[asyncio.Task[bool]]) -> bool:
+    async def _handle(self, update: Update | RawUpdate, before: set[asyncio.Task[bool]]) -> bool:
         """Handle `update` after the updates it is ordered behind; True when it may be
         confirmed (False when stopping left it, or one before it, unhandled)."""
         try:
             earlier = await asyncio.gather(*before, return_exceptions=True)
             if not all(result is True for result in earlier):
                 return False  # an earlier update of this chat stays unhandled: so does this
-            await self.app.process_update(update)
-            return await self._retry_if_needed(update)
+            if isinstance(update, RawUpdate):
+                assert self.workers is not None
+                return await self.workers.handle(update)
+            return await handle(self.app, update, self.stopping)
         finally:
             self.slots.release()
 
@@ -139,7 +157,7 @@ class Poller:
         if self.offset is None or confirm_to > self.offset:
             self.offset = confirm_to
 
-    async def _fetch_with_retries(self) -> tuple[Update, ...] | None:
+    async def _fetch_with_retries(self) -> Sequence[Update | RawUpdate] | None:
         """getUpdates; network errors and a competing poller (409) are retried with
         exponential backoff, for as long as it takes; a refused token is not."""
         async for attempt in AsyncRetrying(
@@ -159,17 +177,13 @@ class Poller:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stopping.wait(), seconds)
 
-    async def _fetch(self) -> tuple[Update, ...] | None:
-        fetch = asyncio.ensure_future(
-            self.app.bot.get_updates(
-                offset=self.offset,
-                timeout=int(self.timeout),
-                allowed_updates=self.allowed_updates,
-                read_timeout=self.timeout + 10,
-            )
+    async def _fetch(self) -> Sequence[Update | RawUpdate] | None:
+        fetch: asyncio.Future[Sequence[Update | RawUpdate]] = asyncio.ensure_future(
+            self._get_updates()
         )
         stop = asyncio.ensure_future(self.stopping.wait())
-        done, _ = await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
+        waiting: set[asyncio.Future[Any]] = {fetch, stop}
+        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         if fetch in done:
             stop.cancel()
             return fetch.result()
@@ -177,6 +191,26 @@ class Poller:
         with contextlib.suppress(asyncio.CancelledError, TelegramError):
             await fetch
         return None
+
+    async def _get_updates(self) -> Sequence[Update | RawUpdate]:
+        if self.workers is None:
+            return await self.app.bot.get_updates(
+                offset=self.offset,
+                timeout=int(self.timeout),
+                allowed_updates=self.allowed_updates,
+                read_timeout=self.timeout + 10,
+            )
+        # Parsed by the worker that handles it, not here (this process only passes it on).
+        found = await self.app.bot.do_api_request(
+            "getUpdates",
+            api_kwargs={
+                "offset": self.offset,
+                "timeout": int(self.timeout),
+                "allowed_updates": self.allowed_updates,
+            },
+            read_timeout=self.timeout + 10,
+        )
+        return [RawUpdate.of(data) for data in found or ()]
 
     async def _confirm(self) -> None:
         """Tell Telegram what was handled, so a clean restart does not see it again."""
@@ -189,41 +223,16 @@ class Poller:
         except TelegramError as exc:
             log.warning("could not confirm handled updates at shutdown: %s", exc)
 
+    def fail(self, error: BaseException) -> None:
+        """Stop polling with `error` (a worker process has ended)."""
+        if self.failure is None:
+            self.failure = error
+        self.stop()
+
     def stop(self) -> None:
         self.stopping.set()
-
-    async def _retry_if_needed(self, update: Update) -> bool:
-        """Handle again an update that failed on a passing database fault (the error handler
-        marks it), with backoff, for up to about 5 minutes; then tell the sender it was not
-        saved. False when stopping meanwhile (the update is then left unconfirmed)."""
-        data = self.app.bot_data
-        delay = 1.0
-        waited = 0.0
-        while update.update_id in data.retry_updates:
-            data.retry_updates.discard(update.update_id)
-            if waited >= DB_RETRY_FOR:
-                log.error("update %s: database still unavailable; giving up", update.update_id)
-                await self._tell_not_saved(update)
-                break
-            await self._sleep(delay)
-            if self.stopping.is_set():
-                return False
-            waited += delay
-            delay = min(delay * 2, 30.0)
-            await self.app.process_update(update)
-        data.retry_told.discard(update.update_id)
-        return True
-
-    async def _tell_not_saved(self, update: Update) -> None:
-        chat = update.effective_chat
-        if chat is None or chat.type != "private":
-            return
-        t = self.app.bot_data.services.translations.get()
-        with contextlib.suppress(TelegramError):
-            await self.app.bot.send_message(
-                chat.id,
-                t._("Sorry, your last message could not be saved. Please send it again."),
-            )
+        if self.workers is not None:
+            self.workers.stopping()  # their database retries give up (left unconfirmed)
 
     def _failed(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

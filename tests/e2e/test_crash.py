@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,14 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sandbox.client import SandboxClient
 from sandbox.scripts import helper_name
-from sandbox.scripts import quick_checkin as many_script
 from sandbox.server import SandboxBotAPI
-from storage.bindings import Bindings
-from storage.models import CheckIn, Draft, Household, Village
-from storage.repositories import People
-from storage.roster import import_roster
+from storage.models import CheckIn, Draft, Household
 from tests.conftest import import_examples
-from tests.driver import BotProcess, Chat, register
+from tests.crowd import TOWNSHIP_GROUP, VILLAGE_GROUP, crowd, quick_checkin_of
+from tests.driver import BotProcess, register
 from tests.long import sized
 
 # (action, value, fragment of the question that must come next)
@@ -124,48 +120,11 @@ async def test_killed_after_every_answer_the_checkin_completes_with_all_answers(
 
 HELPERS = sized(40, 100)
 KILLS = sized(3, 5)
-VILLAGE_GROUP, TOWNSHIP_GROUP = -700111, -700222
 
 
 @pytest.fixture
 def many(session_factory: sessionmaker[Session], sandbox: SandboxBotAPI, tmp_path: Path) -> None:
-    """HELPERS helpers (already linked to Telegram), one household each, in two villages whose
-    groups (and the township's) are bound."""
-    households = [
-        "乡镇,村,户编号,户主姓名,身份证号,家庭人口,监测类型,上年人均纯收入,帮扶责任人,帮扶责任人电话"
-    ]
-    for i in range(HELPERS):
-        village = "甲村" if i < HELPERS // 2 else "乙村"
-        households.append(
-            f"百户镇,{village},B{i:03d},户主{i:03d},,3,脱贫不稳定户,9000,{helper_name(i)},1390000{i:04d}"
-        )
-    (tmp_path / "households.csv").write_text("\n".join(households) + "\n", encoding="utf-8")
-    (tmp_path / "staff.csv").write_text(
-        "姓名,电话,角色,乡镇,村\n镇干部,18700000001,乡镇干部,百户镇,\n", encoding="utf-8"
-    )
-    now = datetime.now(UTC)
-    with session_factory() as s, s.begin():
-        import_roster(s, [tmp_path / "households.csv", tmp_path / "staff.csv"], now=now, actor="t")
-        people = People(s)
-        for i in range(HELPERS):
-            person = people.by_phone(f"+861390000{i:04d}")
-            assert person is not None
-            people.link_account(person, 20000 + i, now=now, actor="test")
-        staff = people.by_phone("+8618700000001")
-        assert staff is not None
-        village = s.scalars(select(Village).where(Village.name == "甲村")).one()
-        bindings = Bindings(s)
-        for chat_id, village_id in ((VILLAGE_GROUP, village.id), (TOWNSHIP_GROUP, None)):
-            bindings.bind(
-                chat_id=chat_id,
-                title=str(chat_id),
-                township_id=staff.township_id,
-                village_id=village_id,
-                by=staff,
-                now=now,
-            )
-    for chat_id in (VILLAGE_GROUP, TOWNSHIP_GROUP):
-        sandbox.add_group(chat_id, str(chat_id))
+    crowd(session_factory, sandbox, tmp_path, HELPERS)
 
 
 @pytest.mark.timeout(900)
@@ -185,16 +144,8 @@ async def test_many_helpers_and_kills_lose_nothing_and_post_each_warning_once(
         await client.user(20000 + i, helper_name(i))
 
     async def helper_run(i: int) -> None:
-        chat = Chat(client, 20000 + i)
         await asyncio.sleep(rng.random() * 2)
-        shown: int | None = None
-        for action, value, expected in many_script(i):
-            seq = await client.last_seq()
-            if action == "send":
-                await chat.send(value, wait=False)
-            else:
-                await chat.press(value, wait=False, on=shown)
-            shown = (await chat.wait_last(expected, timeout=240, since=seq))["message_id"]
+        await quick_checkin_of(client, i)
 
     async def killer() -> None:
         for _ in range(KILLS):

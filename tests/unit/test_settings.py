@@ -189,3 +189,34 @@ def test_a_proxy_for_telegram(monkeypatch: pytest.MonkeyPatch, value: str) -> No
     assert load_settings().telegram_proxy is None
     monkeypatch.setenv("FANGFANPIN_TELEGRAM_PROXY", value)
     assert load_settings().telegram_proxy == value.rstrip("/")
+
+
+def test_workers_need_postgresql_and_telegram() -> None:
+    pg = "postgresql+psycopg://u@h/db"
+    assert load_settings().workers == 1
+    assert load_settings(workers=3, database_url=pg).workers == 3
+    with pytest.raises(SettingsError, match=r"FANGFANPIN_WORKERS.*need PostgreSQL"):
+        load_settings(workers=2)  # SQLite, the default
+    with pytest.raises(SettingsError, match=r"FANGFANPIN_WORKERS.*for Telegram"):
+        load_settings(workers=2, database_url=pg, platform="dingtalk")
+    with pytest.raises(SettingsError, match="FANGFANPIN_WORKERS"):
+        load_settings(workers=0)
+
+
+def test_a_worker_gets_the_settings_as_they_are() -> None:
+    """Settings made in code (the sandbox's URL) reach a worker through its environment."""
+    from bot.settings import as_environment
+
+    made = load_settings(
+        telegram_token="123:abc",
+        telegram_api_url="http://127.0.0.1:9/bot",
+        database_url="postgresql+psycopg://u@h/db",
+        workers=2,
+    )
+    env = as_environment(made, {"PATH": "/bin", "FANGFANPIN_TELEGRAM_PROXY": "http://p:1"})
+    assert env["PATH"] == "/bin"
+    assert "FANGFANPIN_TELEGRAM_PROXY" not in env  # not set in `made`
+    again = load_settings(
+        **{k[len("FANGFANPIN_") :].lower(): v for k, v in env.items() if k != "PATH"}
+    )
+    assert again == made
