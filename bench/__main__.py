@@ -325,11 +325,8 @@ def main(argv: list[str] | None = None) -> int:
             tables += ["", "Conversation throughput", "", *throughput_rows(results["throughput"])]
         if "answer" in parts:
             step("1a. the answer path against the one-message echo bot (several rounds)")
-            databases: list[str | None] = [None]
-            if os.environ.get(TEST_DB_ENV):
-                databases.append(os.environ[TEST_DB_ENV])
             results["answer_path"] = asyncio.run(
-                answer_path.measure(directory, databases, reset_database, _log)
+                answer_path.measure(directory, os.environ.get(TEST_DB_ENV), reset_database, _log)
             )
             tables += [
                 "",

@@ -1,13 +1,17 @@
 """The answer path against the strictest baseline (issue 32): 200 people at once, fangfanpin
-on each database against a bare python-telegram-bot bot that answers every update with one
-message and nothing else (`bench/echo.py --strict`), run in turns several times in the same
-session (the machine's load changes between runs: a ratio is taken between neighbours), and
-reported as the median ratio with its spread. Target: at least 0.5 on PostgreSQL."""
+against a bare python-telegram-bot bot that answers every update with one message and nothing
+else (`bench/echo.py --strict`). Each round runs the strict bot, then fangfanpin in each
+configuration: SQLite, PostgreSQL, and PostgreSQL with two worker processes
+(FANGFANPIN_WORKERS=2: `platforms/telegram/workers.py`). The machine's load changes between
+runs, so a ratio is taken within its round, and reported as the median of the rounds with
+its spread. Beside the rate, each run's CPU time per update (the bot's processes together):
+what an answer costs, whatever the number of processes. Target: at least 0.5 on PostgreSQL."""
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,39 +22,57 @@ ROUNDS = 3
 TARGET = 0.5
 
 
+@dataclass(frozen=True)
+class Setup:
+    name: str
+    database_url: str | None  # None: SQLite
+    workers: int = 1
+
+
+def setups(server: str | None) -> list[Setup]:
+    found = [Setup("sqlite", None)]
+    if server:
+        found += [Setup("postgresql", server), Setup("postgresql, 2 workers", server, 2)]
+    return found
+
+
 async def measure(
     directory: Path,
-    databases: list[str | None],
+    server: str | None,
     reset: Callable[[str], None],
     log: Callable[[str], None],
     rounds: int = ROUNDS,
 ) -> dict[str, Any]:
-    """For each database (None: SQLite), `rounds` pairs of runs: the strict echo bot, then
-    fangfanpin; the ratio of each pair, their median, lowest and highest."""
-    found: dict[str, Any] = {}
-    for url in databases:
-        name = "postgresql" if url else "sqlite"
-        pairs = []
-        for i in range(rounds):
-            log(f"  round {i + 1} of {rounds}, {name}: the one-message echo bot, then fangfanpin")
-            strict = await throughput.measure("echo-strict", HELPERS, directory)
+    """`rounds` rounds of the strict echo bot and then fangfanpin in each setup (PostgreSQL
+    ones with `server`); per setup its runs, and the median, lowest and highest ratio."""
+    runs: dict[str, list[dict[str, Any]]] = {s.name: [] for s in setups(server)}
+    for i in range(rounds):
+        log(f"  round {i + 1} of {rounds}: the one-message echo bot, then fangfanpin")
+        strict = await throughput.measure("echo-strict", HELPERS, directory)
+        base = strict["updates_per_s"]
+        for setup in setups(server):
             ours = await throughput.measure(
-                "fangfanpin", HELPERS, directory, database_url=url, reset=reset
+                "fangfanpin",
+                HELPERS,
+                directory,
+                database_url=setup.database_url,
+                reset=reset,
+                workers=setup.workers,
             )
-            base = strict["updates_per_s"]
-            pairs.append(
+            runs[setup.name].append(
                 {
                     "strict_updates_per_s": base,
                     "updates_per_s": ours["updates_per_s"],
                     "ratio": round(ours["updates_per_s"] / base, 3) if base else 0.0,
                     "stored_checkins": ours.get("stored_checkins"),
-                    "polls_per_update": ours.get("polls_per_update"),
-                    "fetched_per_update": ours.get("fetched_per_update"),
-                    "strict_fetched_per_update": strict.get("fetched_per_update"),
                     "cpu_ms_per_update": ours.get("cpu_ms_per_update"),
                     "strict_cpu_ms_per_update": strict.get("cpu_ms_per_update"),
+                    "polls_per_update": ours.get("polls_per_update"),
+                    "fetched_per_update": ours.get("fetched_per_update"),
                 }
             )
+    found: dict[str, Any] = {}
+    for name, pairs in runs.items():
         ratios = [p["ratio"] for p in pairs]
         found[name] = {
             "runs": pairs,
@@ -63,20 +85,29 @@ async def measure(
 
 def rows(found: dict[str, Any]) -> list[str]:
     table = [
-        "| database | runs | one-message echo updates/s | fangfanpin updates/s "
-        "| ratio: median (lowest–highest) | target |",
-        "|---|---:|---|---|---|---|",
+        "| fangfanpin on | runs | one-message echo updates/s | fangfanpin updates/s "
+        "| ratio: median (lowest–highest) | CPU ms per update: echo, fangfanpin | target |",
+        "|---|---:|---|---|---|---|---|",
     ]
     for name, r in found.items():
         strict = ", ".join(str(p["strict_updates_per_s"]) for p in r["runs"])
         ours = ", ".join(str(p["updates_per_s"]) for p in r["runs"])
+        cpu = [
+            (p["strict_cpu_ms_per_update"], p["cpu_ms_per_update"])
+            for p in r["runs"]
+            if p["cpu_ms_per_update"] is not None
+        ]
+        cpu_text = "—"
+        if cpu:
+            echo_ms, ours_ms = (statistics.median(c[k] for c in cpu) for k in (0, 1))
+            cpu_text = f"{echo_ms:.2f}, {ours_ms:.2f}"
         ok = "ok" if r["median"] >= TARGET else "MISS"
-        target = f"≥ {TARGET}: {ok}" if name == "postgresql" else "—"
+        target = f"≥ {TARGET}: {ok}" if name.startswith("postgresql") else "—"
         stored = [p["stored_checkins"] for p in r["runs"]]
         if any(s != HELPERS for s in stored):
             target += f"; STORED {stored} of {HELPERS}"
         table.append(
             f"| {name} | {len(r['runs'])} | {strict} | {ours} "
-            f"| {r['median']} ({r['lowest']}–{r['highest']}) | {target} |"
+            f"| {r['median']} ({r['lowest']}–{r['highest']}) | {cpu_text} | {target} |"
         )
     return table
