@@ -90,7 +90,10 @@ def prepare_database(
     db_path = (data / "sandbox.db").resolve()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    sandbox_settings = settings.model_copy(update={"database_url": f"sqlite:///{db_path}"})
+    # SQLite: one process (FANGFANPIN_WORKERS is for PostgreSQL; model_copy does not check).
+    sandbox_settings = settings.model_copy(
+        update={"database_url": f"sqlite:///{db_path}", "workers": 1}
+    )
     engine = open_database(sandbox_settings)
     session_factory = make_session_factory(engine)
     now = datetime.now(UTC)

@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     # Processes that handle a Telegram identity's updates (docs/architecture.md, "Worker
     # processes"): 1 handles them in the bot's own process; more needs PostgreSQL, and pays
     # off only where the send rate is not what limits.
-    workers: int = Field(default=1, ge=1, le=32)
+    workers: int = Field(default=1, ge=1, le=8)
 
     @field_validator("workers")
     @classmethod

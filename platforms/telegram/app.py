@@ -58,7 +58,10 @@ def build_application(
         request=request or AiohttpRequest(proxy=settings.telegram_proxy),
         get_updates_request=get_updates_request
         or AiohttpRequest(connection_pool_size=1, proxy=settings.telegram_proxy),
-        rate_limiter=flood_limiter(settings.send_rate / sending_processes(settings)),
+        rate_limiter=flood_limiter(
+            settings.send_rate / sending_processes(settings),
+            group_share(settings, worker=worker_wake is not None),
+        ),
     )
     lifecycle = _Lifecycle(settings, engine, clock, worker_wake)
     builder = (
@@ -97,14 +100,27 @@ def sending_processes(settings: Settings) -> int:
     return 1 if settings.workers == 1 else settings.workers + 1
 
 
-def flood_limiter(send_rate: float) -> PriorityRateLimiter:
+GROUP_RATE = 20  # Telegram's messages a minute to one group
+
+
+def group_share(settings: Settings, *, worker: bool) -> float:
+    """This process's share of a group's 20 messages a minute. With workers any of them may
+    write to a group (an answer there, a warning's copies brought up to date after a press)
+    as well as the bot's own process (the outbox: the warnings), so the limit is split: half
+    for the bot's process, the other half among the workers."""
+    if settings.workers == 1:
+        return GROUP_RATE
+    return GROUP_RATE / 2 / settings.workers if worker else GROUP_RATE / 2
+
+
+def flood_limiter(send_rate: float, group_rate: float = GROUP_RATE) -> PriorityRateLimiter:
     """Overall: `send_rate` × SEND_RATE_SHARE per second in bursts of at most
-    BURST_SECONDS' worth; per group: Telegram's 20 per minute; replies and warnings before
-    bulk sends (`platforms/telegram/priority.py`). A 429 that still comes is waited out and
-    retried (3 times) before the caller sees it."""
+    BURST_SECONDS' worth; per group: `group_rate` a minute (Telegram's 20 for a bot without
+    workers); replies and warnings before bulk sends (`platforms/telegram/priority.py`). A
+    429 that still comes is waited out and retried (3 times) before the caller sees it."""
     rate = send_rate * SEND_RATE_SHARE
     burst = max(1.0, rate * BURST_SECONDS)
-    return PriorityRateLimiter(rate=rate, burst=burst, max_retries=3)
+    return PriorityRateLimiter(rate=rate, burst=burst, group_rate=group_rate, max_retries=3)
 
 
 class _Lifecycle:

@@ -78,7 +78,8 @@ class Poller:
         self.offset: int | None = None
         self.stopping = asyncio.Event()
         self.link = LinkState("polling", log)
-        # As many at once in each worker as in a bot without workers.
+        # With workers, CONCURRENCY times as many at once in all (as many per worker on
+        # average: one chat's updates all go to one worker).
         self.slots = asyncio.Semaphore(concurrency * (workers.count if workers else 1))
         self.in_flight: dict[int, asyncio.Task[bool]] = {}  # update id -> its handling
         self.unhandled: set[int] = set()  # left unhandled by a stop: never confirmed

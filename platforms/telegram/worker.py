@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 from typing import Any
@@ -21,8 +22,10 @@ from typing import Any
 from telegram import Update
 
 from bot.logs import setup_logging
+from bot.retry import BACKOFF
 from bot.settings import Settings, SettingsError, load_settings
 from platforms.telegram.app import build_application
+from platforms.telegram.embedded import reach_telegram
 from platforms.telegram.handling import handle
 from platforms.telegram.workers import LINE_LIMIT
 
@@ -40,20 +43,32 @@ class _Out:
             self.writer.write(json.dumps(message).encode() + b"\n")
 
 
-async def _pipes() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+def _own_output() -> int:
+    """The protocol's own descriptor: a copy of the standard output (not inherited by any
+    process this one starts); descriptor 1 then points at the standard error, so nothing
+    else written there (a library, an export process) can mix into the protocol."""
+    protocol = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return protocol
+
+
+async def _pipes(output: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=LINE_LIMIT)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     transport, protocol = await loop.connect_write_pipe(
-        asyncio.streams.FlowControlMixin, sys.stdout
+        asyncio.streams.FlowControlMixin, os.fdopen(output, "wb", buffering=0)
     )
     return reader, asyncio.StreamWriter(transport, protocol, None, loop)
 
 
-async def work(settings: Settings, index: int) -> int:
-    reader, writer = await _pipes()
+async def work(settings: Settings, index: int, output: int) -> int:
+    reader, writer = await _pipes(output)
     out = _Out(writer)
     app = build_application(settings, worker_wake=lambda: out.send({"wake": True}))
+    # Telegram away for a moment is waited out, as the bot's own process does at its start.
+    await reach_telegram(app, settings.telegram_api_url, asyncio.Event(), BACKOFF)
     stopping = asyncio.Event()
     running: set[asyncio.Task[None]] = set()
 
@@ -85,7 +100,8 @@ async def work(settings: Settings, index: int) -> int:
         stopping.set()
         if running:
             await asyncio.wait(running)
-        await writer.drain()
+        with contextlib.suppress(ConnectionError):  # the bot's process has gone
+            await writer.drain()
         if app.running:
             await app.stop()
         if app.post_stop:
@@ -101,6 +117,7 @@ def main(argv: list[str]) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
     index = int(argv[0]) if argv else 0
+    output = _own_output()
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -109,7 +126,7 @@ def main(argv: list[str]) -> int:
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
     setup_logging(settings.log_level, token, settings.debug_logger_names)
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(work(settings, index))
+        return asyncio.run(work(settings, index, output))
     return 1
 
 

@@ -33,7 +33,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 LINE_LIMIT = 16 * 1024 * 1024  # bytes: a line is one update (Telegram's are far smaller)
-STOP_WAIT = 60.0  # seconds a worker has to finish what it holds when the bot stops
+# Seconds the workers have to finish what they hold when the bot stops (under the unit's
+# TimeoutStopSec=60, so a stuck one is killed here, with a log line, not by systemd).
+STOP_WAIT = 45.0
 
 
 class WorkerDied(Exception):
@@ -88,7 +90,7 @@ class _Worker:
     index: int
     process: asyncio.subprocess.Process
     pending: dict[int, asyncio.Future[bool]] = field(default_factory=dict)
-    reader: asyncio.Task[None] | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)  # its reader and watcher
     gone: bool = False
 
 
@@ -120,26 +122,35 @@ class Workers:
                 limit=LINE_LIMIT,
             )
             worker = _Worker(index, process)
-            worker.reader = asyncio.create_task(self._read(worker), name=f"worker-{index}")
+            worker.tasks = [
+                asyncio.create_task(self._read(worker), name=f"worker-{index}-read"),
+                asyncio.create_task(self._watch(worker), name=f"worker-{index}-watch"),
+            ]
             self.workers.append(worker)
         log.info("%d worker processes started", self.count)
 
     async def handle(self, update: RawUpdate) -> bool:
         """Have the update's worker handle it; True when it may be confirmed."""
         worker = self.workers[update.shard(self.count)]
-        if worker.gone:
-            raise WorkerDied(f"worker {worker.index} has ended")
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         worker.pending[update.update_id] = done
-        self._send(worker, {"update": update.data})
-        assert worker.process.stdin is not None
-        await worker.process.stdin.drain()
+        try:
+            if not self._send(worker, {"update": update.data}):
+                raise WorkerDied(f"worker {worker.index} has ended")
+            assert worker.process.stdin is not None
+            await worker.process.stdin.drain()
+        except (OSError, WorkerDied) as exc:
+            worker.pending.pop(update.update_id, None)
+            if isinstance(exc, WorkerDied):
+                raise
+            raise WorkerDied(f"worker {worker.index} has ended ({exc})") from exc
         return await done
 
     def stopping(self) -> None:
         """The bot is stopping: updates waiting for the database are left unconfirmed."""
         for worker in self.workers:
-            self._send(worker, {"stop": True})
+            with contextlib.suppress(OSError):
+                self._send(worker, {"stop": True})
 
     async def close(self) -> None:
         """End the workers (after the poller has stopped: nothing is in hand)."""
@@ -147,38 +158,63 @@ class Workers:
         for worker in self.workers:
             if worker.process.stdin is not None and not worker.gone:
                 worker.process.stdin.close()
-        for worker in self.workers:
-            try:
-                await asyncio.wait_for(worker.process.wait(), STOP_WAIT)
-            except TimeoutError:
-                log.warning("worker %d did not stop; killing it", worker.index)
-                worker.process.kill()
-                await worker.process.wait()
-            if worker.reader is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker.reader
+        await asyncio.gather(*(self._end(worker, worker.gone) for worker in self.workers))
 
-    def _send(self, worker: _Worker, message: dict[str, Any]) -> None:
+    async def _end(self, worker: _Worker, gone_before: bool) -> None:
+        try:
+            code = await asyncio.wait_for(worker.process.wait(), STOP_WAIT)
+        except TimeoutError:
+            log.warning("worker %d did not stop in %.0f s; killing it", worker.index, STOP_WAIT)
+            worker.process.kill()
+            code = await worker.process.wait()
+        if code != 0 and not gone_before:
+            log.warning("worker %d ended with exit code %s while stopping", worker.index, code)
+        for task in worker.tasks:
+            task.cancel()
+        await asyncio.gather(*worker.tasks, return_exceptions=True)
+
+    def _send(self, worker: _Worker, message: dict[str, Any]) -> bool:
+        """Write a message to the worker; False when it has ended (or its input is closed)."""
         stdin = worker.process.stdin
         if worker.gone or stdin is None or stdin.is_closing():
-            return
-        stdin.write(json.dumps(message, ensure_ascii=False).encode() + b"\n")
+            return False
+        stdin.write(json.dumps(message).encode() + b"\n")
+        return True
 
     async def _read(self, worker: _Worker) -> None:
+        """The worker's messages, until its output ends; a message that makes no sense ends
+        the worker (as if it had died: the bot stops and nothing is confirmed)."""
         stdout = worker.process.stdout
         assert stdout is not None
-        while line := await stdout.readline():
-            message = json.loads(line)
-            if "wake" in message:
-                self.on_wake()
-            elif "done" in message:
-                done = worker.pending.pop(int(message["done"]), None)
-                if done is not None and not done.done():
-                    done.set_result(bool(message["ok"]))
-            elif "failed" in message:
-                done = worker.pending.pop(int(message["failed"]), None)
-                if done is not None and not done.done():
-                    done.set_exception(WorkerFailed(str(message.get("error"))))
+        try:
+            while line := await stdout.readline():
+                message = json.loads(line)
+                if "wake" in message:
+                    self.on_wake()
+                elif "done" in message:
+                    self._settle(worker, int(message["done"]), bool(message["ok"]))
+                elif "failed" in message:
+                    error = WorkerFailed(str(message.get("error")))
+                    self._settle(worker, int(message["failed"]), error)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a broken line, or a line past LINE_LIMIT
+            log.error("worker %d: unreadable message (%s); ending it", worker.index, exc)
+            with contextlib.suppress(ProcessLookupError):
+                worker.process.kill()
+
+    def _settle(self, worker: _Worker, update_id: int, outcome: bool | BaseException) -> None:
+        done = worker.pending.pop(update_id, None)
+        if done is None or done.done():
+            return
+        if isinstance(outcome, BaseException):
+            done.set_exception(outcome)
+        else:
+            done.set_result(outcome)
+
+    async def _watch(self, worker: _Worker) -> None:
+        """A worker's end, seen by its exit (not by its output closing: a process it started,
+        such as an export's, may hold that open): what it held fails, and the bot stops."""
         code = await worker.process.wait()
         worker.gone = True
         error = WorkerDied(f"worker {worker.index} ended (exit code {code})")
