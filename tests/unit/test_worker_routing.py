@@ -67,3 +67,17 @@ def test_one_chat_always_goes_to_the_same_worker() -> None:
     assert press.shard(2) == RawUpdate.of(UPDATES[0]).shard(2) == 501 % 2
     assert group_command.shard(3) == -700111 % 3  # by the group, not by who wrote
     assert RawUpdate.of({"update_id": 9, "poll": {"id": "x"}}).shard(4) == 0
+
+
+def test_the_flood_limits_are_shared_among_the_processes() -> None:
+    """Together the bot's process and its workers stay under the send rate and under a
+    group's 20 messages a minute; half of a group's minute is the bot process's (warnings)."""
+    from bot.settings import load_settings
+    from platforms.telegram.app import GROUP_RATE, group_share, sending_processes
+
+    one = load_settings(_env_file=None)
+    assert sending_processes(one) == 1 and group_share(one, worker=False) == GROUP_RATE
+    three = load_settings(workers=3, database_url="postgresql+psycopg://u@h/db", _env_file=None)
+    assert sending_processes(three) == 4
+    own, each = group_share(three, worker=False), group_share(three, worker=True)
+    assert own == GROUP_RATE / 2 and own + 3 * each == GROUP_RATE and each >= 1
