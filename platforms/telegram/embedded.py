@@ -81,12 +81,8 @@ async def running_bot(
         raise ValueError("worker processes keep the real clock: run with FANGFANPIN_WORKERS=1")
     app = build_application(settings, engine=engine, clock=clock)
     await reach_telegram(app, settings.telegram_api_url, stop or asyncio.Event(), backoff)
-    await app.initialize()
-    workers: Workers | None = None
-    try:
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
+    async with started(app):
+        workers: Workers | None = None
         if settings.workers > 1:
             workers = Workers(
                 settings.workers,
@@ -110,6 +106,20 @@ async def running_bot(
                 await task
             if workers is not None:
                 await workers.close()
+
+
+@asynccontextmanager
+async def started(app: AppType) -> AsyncIterator[AppType]:
+    """The Application started, in `Application.run_polling()`'s order (initialize,
+    post_init, start), and on exit stopped (stop, post_stop, shutdown, post_shutdown)."""
+    await app.initialize()
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        try:
+            yield app
+        finally:
             if app.running:
                 await app.stop()
             if app.post_stop:

@@ -25,7 +25,7 @@ from bot.logs import setup_logging
 from bot.retry import BACKOFF
 from bot.settings import Settings, SettingsError, load_settings
 from platforms.telegram.app import build_application
-from platforms.telegram.embedded import reach_telegram
+from platforms.telegram.embedded import reach_telegram, started
 from platforms.telegram.handling import handle
 from platforms.telegram.workers import LINE_LIMIT
 
@@ -83,11 +83,7 @@ async def work(settings: Settings, index: int, output: int) -> int:
             return
         out.send({"done": update_id, "ok": ok})
 
-    await app.initialize()
-    try:
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
+    async with started(app):
         log.info("worker %d ready", index)
         while line := await reader.readline():
             message = json.loads(line)
@@ -102,14 +98,6 @@ async def work(settings: Settings, index: int, output: int) -> int:
             await asyncio.wait(running)
         with contextlib.suppress(ConnectionError):  # the bot's process has gone
             await writer.drain()
-        if app.running:
-            await app.stop()
-        if app.post_stop:
-            await app.post_stop(app)
-    finally:
-        await app.shutdown()
-        if app.post_shutdown:
-            await app.post_shutdown(app)
     return 0
 
 
