@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     @field_validator("workers")
     @classmethod
     def _workers(cls, value: int, info: ValidationInfo) -> int:
+        # `info.data` holds the fields declared above this one: `platform` and `database_url`
+        # must stay above `workers` (tests/unit/test_settings.py checks both refusals).
         if value == 1:
             return value
         if info.data.get("platform", "telegram") != "telegram":
