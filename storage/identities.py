@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, select, true
+from sqlalchemy import ColumnElement, bindparam, delete, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from monitoring.identities import DEFAULT, Claim
@@ -40,9 +40,28 @@ class Serving:
             return true()
         return column.in_(sorted(self.townships))
 
+    @property
+    def some(self) -> bool:
+        """Some townships, not every one: what a statement built once depends on
+        (`bound_where`)."""
+        return self.townships is not None
+
+    def params(self) -> dict[str, object]:
+        """The parameters of `bound_where` (`townships`), and the identity (`identity`)."""
+        found: dict[str, object] = {"identity": self.identity}
+        if self.townships is not None:
+            found["townships"] = sorted(self.townships)
+        return found
+
     def info(self) -> dict[str, object]:
         """What a session factory puts in each session's `info`."""
         return {INFO_KEY: self}
+
+
+def bound_where(column: InstrumentedAttribute[int], some: bool) -> ColumnElement[bool]:
+    """`Serving.where` for a statement built once and run with `Serving.params()`: the
+    townships as a bound parameter, so the statement is the same whichever are served."""
+    return column.in_(bindparam("townships", expanding=True)) if some else true()
 
 
 def serving_of(session: Session) -> Serving:

@@ -8,12 +8,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select, true
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from monitoring.people import Role
 from monitoring.warnings import Actor
-from storage.identities import serving_of
+from storage.identities import bound_where, serving_of
 from storage.models import (
     AuditEntry,
     Base,
@@ -177,12 +177,27 @@ def _card() -> Any:
     )
 
 
+def _served(some_townships: bool) -> tuple[ColumnElement[bool], ...]:
+    """A person an event comes from is this bot's: linked through it, of a township it serves
+    (else they are told which bot serves them when they register). Bound parameters
+    (`Serving.params`): the statements that use it are built once."""
+    return (
+        Person.identity == bindparam("identity"),
+        bound_where(Person.township_id, some_townships),
+    )
+
+
+@functools.cache
+def _card_of_user(some_townships: bool) -> Any:
+    """`People.card_by_user_id`'s statement, built once per shape; parameter `user_id`."""
+    return _card().where(Person.platform_user_id == bindparam("user_id"), *_served(some_townships))
+
+
 @functools.cache
 def _card_and_draft(household_flows: frozenset[str], some_townships: bool) -> Any:
-    """`People.card_and_draft`'s statement, built once (every answer runs it: building it and
-    its cache key each time was a tenth of the answer's work); parameters `user_id`,
-    `identity` and, with `some_townships`, `townships` (`People._served`)."""
-    served = Person.township_id.in_(bindparam("townships", expanding=True))
+    """`People.card_and_draft`'s statement, built once per shape (every answer runs it:
+    building it and its cache key each time was a quarter of a press's database work);
+    parameter `user_id`."""
     return (
         _card()
         .add_columns(Draft, *HOUSEHOLD_CARD)
@@ -191,11 +206,7 @@ def _card_and_draft(household_flows: frozenset[str], some_townships: bool) -> An
             Household,
             (Household.id == Draft.subject_id) & Draft.flow.in_(sorted(household_flows)),
         )
-        .where(
-            Person.platform_user_id == bindparam("user_id"),
-            Person.identity == bindparam("identity"),
-            served if some_townships else true(),
-        )
+        .where(Person.platform_user_id == bindparam("user_id"), *_served(some_townships))
     )
 
 
@@ -217,9 +228,9 @@ class People:
         """The person linked to this platform user as one row (no ORM object: this runs for
         every update): id, name, role, phone, township id and name, village id and name,
         locale, platform user id."""
-        return self.session.execute(
-            _card().where(Person.platform_user_id == user_id, *self._served())
-        ).first()
+        serving = serving_of(self.session)
+        statement = _card_of_user(serving.some)
+        return self.session.execute(statement, {"user_id": user_id, **serving.params()}).first()
 
     def card_and_draft(
         self, user_id: int, household_flows: Collection[str] = ()
@@ -228,21 +239,12 @@ class People:
         about a household (`household_flows`), its `HOUSEHOLD_CARD`: one statement (every answer
         starts with it; on a database server each statement is a round trip)."""
         serving = serving_of(self.session)
-        params: dict[str, Any] = {"user_id": user_id, "identity": serving.identity}
-        if serving.townships is not None:
-            params["townships"] = sorted(serving.townships)
-        statement = _card_and_draft(frozenset(household_flows), serving.townships is not None)
-        row = self.session.execute(statement, params).first()
+        statement = _card_and_draft(frozenset(household_flows), serving.some)
+        row = self.session.execute(statement, {"user_id": user_id, **serving.params()}).first()
         if row is None:
             return None
         household = tuple(row[11:]) if row[11] is not None else None
         return row[:10], row[10], household
-
-    def _served(self) -> tuple[ColumnElement[bool], ...]:
-        """A person an event comes from is this bot's: linked through it, of a township it
-        serves (else they are told which bot serves them when they register)."""
-        serving = serving_of(self.session)
-        return Person.identity == serving.identity, serving.where(Person.township_id)
 
     def link_account(self, person: Person, user_id: int, *, now: datetime, actor: str) -> None:
         """Link a platform account (Telegram's user id, or a DingTalk user's integer) to a
