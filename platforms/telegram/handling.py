@@ -31,8 +31,7 @@ async def handle(app: AppType, update: Update, stopping: asyncio.Event) -> bool:
             log.error("update %s: database still unavailable; giving up", update.update_id)
             await _tell_not_saved(app, update)
             break
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), delay)
+        await pause(stopping, delay)
         if stopping.is_set():
             return False
         waited += delay
@@ -40,6 +39,12 @@ async def handle(app: AppType, update: Update, stopping: asyncio.Event) -> bool:
         await app.process_update(update)
     data.retry_told.discard(update.update_id)
     return True
+
+
+async def pause(stopping: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or less when `stopping` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), seconds)
 
 
 async def _tell_not_saved(app: AppType, update: Update) -> None:

@@ -38,7 +38,7 @@ from tenacity import (
 
 from bot.link import LinkState
 from platforms.telegram.context import AppType
-from platforms.telegram.handling import handle
+from platforms.telegram.handling import handle, pause
 from platforms.telegram.workers import RawUpdate, Workers
 
 log = logging.getLogger(__name__)
@@ -175,8 +175,7 @@ class Poller:
         return None  # pragma: no cover - AsyncRetrying either returns or raises
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.stopping.wait(), seconds)
+        await pause(self.stopping, seconds)
 
     async def _fetch(self) -> Sequence[Update | RawUpdate] | None:
         fetch: asyncio.Future[Sequence[Update | RawUpdate]] = asyncio.ensure_future(
